@@ -1,0 +1,59 @@
+//! The built-in scenarios: documented TOML files under `labs/scenarios/`, compiled into the tool.
+
+/// (name, TOML text) of every built-in scenario, sorted by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("bench", include_str!("../scenarios/bench.toml")),
+    (
+        "broker-crash-acks-1",
+        include_str!("../scenarios/broker-crash-acks-1.toml"),
+    ),
+    (
+        "broker-crash-acks-all",
+        include_str!("../scenarios/broker-crash-acks-all.toml"),
+    ),
+    ("quickstart", include_str!("../scenarios/quickstart.toml")),
+];
+
+pub fn find(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// The first comment paragraph of a scenario: what it shows.
+pub fn description(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use streamlab_sim::Scenario;
+
+    #[test]
+    fn every_builtin_scenario_parses_and_is_sorted() {
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        for (name, text) in BUILTIN {
+            let s = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&s.name, name, "the file's name key matches its file name");
+        }
+    }
+
+    /// Every key line carries a comment: together the files document the schema.
+    #[test]
+    fn every_key_is_commented() {
+        for (name, text) in BUILTIN {
+            for line in text.lines() {
+                let l = line.trim();
+                if l.contains('=') && !l.starts_with('#') {
+                    assert!(l.contains(" # "), "{name}: key without a comment: {l}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Consumer-group partition assignors with the Java client's exact results:
+//! `RangeAssignor`, `RoundRobinAssignor` and `StickyAssignor` (org.apache.kafka.clients.consumer),
+//! for members that all subscribe to the same topics.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A topic partition; orders by topic name, then partition number, as Kafka's assignors sort them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Range,
+    RoundRobin,
+    Sticky,
+}
+
+impl FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "range" => Ok(Strategy::Range),
+            "roundrobin" => Ok(Strategy::RoundRobin),
+            "sticky" => Ok(Strategy::Sticky),
+            _ => Err(format!(
+                "unknown assignor `{s}`: use range, roundrobin or sticky"
+            )),
+        }
+    }
+}
+
+/// Member id -> its partitions, ascending.
+pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
+
+/// Assigns the partitions of `topics` (name -> partition count) to `members`. `previous` is the last
+/// assignment (used only by the sticky assignor; pass an empty map for a fresh group).
+pub fn assign(
+    strategy: Strategy,
+    members: &[String],
+    topics: &BTreeMap<String, u32>,
+    previous: &Assignment,
+) -> Assignment {
+    let mut sorted: Vec<String> = members.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut out: Assignment = sorted.iter().map(|m| (m.clone(), Vec::new())).collect();
+    if sorted.is_empty() {
+        return out;
+    }
+    match strategy {
+        Strategy::Range => range(&sorted, topics, &mut out),
+        Strategy::RoundRobin => {
+            for (i, tp) in all_partitions(topics).into_iter().enumerate() {
+                out.get_mut(&sorted[i % sorted.len()])
+                    .expect("member")
+                    .push(tp);
+            }
+        }
+        Strategy::Sticky => sticky(&sorted, topics, previous, &mut out),
+    }
+    for parts in out.values_mut() {
+        parts.sort();
+    }
+    out
+}
+
+fn all_partitions(topics: &BTreeMap<String, u32>) -> Vec<TopicPartition> {
+    topics
+        .iter()
+        .flat_map(|(t, &n)| {
+            (0..n).map(move |p| TopicPartition {
+                topic: t.clone(),
+                partition: p,
+            })
+        })
+        .collect()
+}
+
+/// RangeAssignor: per topic, consecutive ranges; the first `n % members` members get one extra.
+fn range(sorted: &[String], topics: &BTreeMap<String, u32>, out: &mut Assignment) {
+    let c = sorted.len() as u32;
+    for (topic, &n) in topics {
+        let per = n / c;
+        let extra = n % c;
+        for (i, m) in sorted.iter().enumerate() {
+            let i = i as u32;
+            let start = per * i + i.min(extra);
+            let len = per + u32::from(i < extra);
+            let parts = out.get_mut(m).expect("member");
+            parts.extend((start..start + len).map(|p| TopicPartition {
+                topic: topic.clone(),
+                partition: p,
+            }));
+        }
+    }
+}
+
+/// StickyAssignor's `constrainedAssign` (AbstractStickyAssignor, all members with equal subscriptions):
+/// keep up to maxQuota owned partitions each, fill members below minQuota round-robin from the sorted
+/// unassigned partitions, then give the remainder one each to members at minQuota.
+fn sticky(
+    sorted: &[String],
+    topics: &BTreeMap<String, u32>,
+    previous: &Assignment,
+    out: &mut Assignment,
+) {
+    let all = all_partitions(topics);
+    let total = all.len();
+    let c = sorted.len();
+    let min_quota = total / c;
+    let max_quota = total.div_ceil(c);
+    let mut unassigned: std::collections::BTreeSet<TopicPartition> = all.into_iter().collect();
+    let mut at_min: std::collections::VecDeque<String> = Default::default();
+    let mut at_max: std::collections::VecDeque<String> = Default::default();
+    let mut unfilled: Vec<String> = Vec::new();
+    // Members with more than minQuota may keep maxQuota only while the total allows it.
+    let mut may_exceed_min = total - min_quota * c;
+    for m in sorted {
+        let owned: Vec<TopicPartition> = previous
+            .get(m)
+            .map(|ps| {
+                ps.iter()
+                    .filter(|tp| unassigned.contains(*tp))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let keep = if owned.len() > min_quota && may_exceed_min > 0 {
+            may_exceed_min -= 1;
+            max_quota.min(owned.len())
+        } else {
+            min_quota.min(owned.len())
+        };
+        let parts = out.get_mut(m).expect("member");
+        for tp in owned.into_iter().take(keep) {
+            unassigned.remove(&tp);
+            parts.push(tp);
+        }
+        match parts.len() {
+            n if n < min_quota => unfilled.push(m.clone()),
+            n if n == max_quota && max_quota > min_quota => at_max.push_back(m.clone()),
+            _ => at_min.push_back(m.clone()),
+        }
+    }
+    let mut pending = unassigned.into_iter();
+    // Fill members below minQuota, one partition per member per round.
+    while !unfilled.is_empty() {
+        let mut still = Vec::new();
+        let mut progressed = false;
+        for m in unfilled {
+            let parts = out.get_mut(&m).expect("member");
+            if parts.len() < min_quota {
+                if let Some(tp) = pending.next() {
+                    parts.push(tp);
+                    progressed = true;
+                }
+            }
+            if parts.len() == min_quota {
+                at_min.push_back(m);
+            } else {
+                still.push(m);
+            }
+        }
+        unfilled = still;
+        if !progressed {
+            break;
+        }
+    }
+    // The remainder: one each to members at minQuota, in the order they reached it.
+    for tp in pending {
+        let m = at_min
+            .pop_front()
+            .expect("a member below maxQuota exists while partitions remain");
+        out.get_mut(&m).expect("member").push(tp);
+        at_max.push_back(m);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics(spec: &[(&str, u32)]) -> BTreeMap<String, u32> {
+        spec.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+    }
+    fn members(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+    fn show(a: &Assignment) -> Vec<String> {
+        a.iter()
+            .map(|(m, ps)| {
+                format!(
+                    "{m}: {}",
+                    ps.iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            })
+            .collect()
+    }
+
+    /// RangeAssignorTest.testTwoConsumersTwoTopicsSixPartitions and the RangeAssignor javadoc example.
+    #[test]
+    fn range_matches_kafka() {
+        let a = assign(
+            Strategy::Range,
+            &members(&["consumer1", "consumer2"]),
+            &topics(&[("t1", 3), ("t2", 3)]),
+            &Assignment::new(),
+        );
+        assert_eq!(
+            show(&a),
+            ["consumer1: t1-0 t1-1 t2-0 t2-1", "consumer2: t1-2 t2-2"]
+        );
+        let a = assign(
+            Strategy::Range,
+            &members(&["c1", "c2", "c3"]),
+            &topics(&[("t", 3)]),
+            &Assignment::new(),
+        );
+        assert_eq!(show(&a), ["c1: t-0", "c2: t-1", "c3: t-2"]);
+        // More members than partitions: the last member gets nothing.
+        let a = assign(
+            Strategy::Range,
+            &members(&["a", "b", "c"]),
+            &topics(&[("t", 2)]),
+            &Assignment::new(),
+        );
+        assert_eq!(show(&a), ["a: t-0", "b: t-1", "c: "]);
+    }
+
+    /// RoundRobinAssignorTest.testTwoConsumersTwoTopicsSixPartitions.
+    #[test]
+    fn roundrobin_matches_kafka() {
+        let a = assign(
+            Strategy::RoundRobin,
+            &members(&["consumer1", "consumer2"]),
+            &topics(&[("t1", 3), ("t2", 3)]),
+            &Assignment::new(),
+        );
+        assert_eq!(
+            show(&a),
+            ["consumer1: t1-0 t1-2 t2-1", "consumer2: t1-1 t2-0 t2-2"]
+        );
+    }
+
+    /// The StickyAssignor javadoc example: C0, C1, C2 subscribe to t0..t3 with two partitions each.
+    #[test]
+    fn sticky_fresh_group_matches_kafka_javadoc() {
+        let t = topics(&[("t0", 2), ("t1", 2), ("t2", 2), ("t3", 2)]);
+        let a = assign(
+            Strategy::Sticky,
+            &members(&["C0", "C1", "C2"]),
+            &t,
+            &Assignment::new(),
+        );
+        assert_eq!(
+            show(&a),
+            ["C0: t0-0 t1-1 t3-0", "C1: t0-1 t2-0 t3-1", "C2: t1-0 t2-1"]
+        );
+        // The javadoc continues: C1 leaves. Sticky keeps C0's and C2's partitions and spreads C1's.
+        let b = assign(Strategy::Sticky, &members(&["C0", "C2"]), &t, &a);
+        let c0: Vec<String> = b["C0"].iter().map(|p| p.to_string()).collect();
+        let c2: Vec<String> = b["C2"].iter().map(|p| p.to_string()).collect();
+        for kept in ["t0-0", "t1-1", "t3-0"] {
+            assert!(c0.contains(&kept.to_string()), "C0 keeps {kept}: {c0:?}");
+        }
+        for kept in ["t1-0", "t2-1"] {
+            assert!(c2.contains(&kept.to_string()), "C2 keeps {kept}: {c2:?}");
+        }
+        assert_eq!((c0.len(), c2.len()), (4, 4));
+        // Round robin, by contrast, moves partitions that did not need to move.
+        let rr = assign(
+            Strategy::RoundRobin,
+            &members(&["C0", "C2"]),
+            &t,
+            &Assignment::new(),
+        );
+        assert_ne!(show(&rr), show(&b));
+    }
+}

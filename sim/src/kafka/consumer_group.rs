@@ -1,0 +1,182 @@
+//! A consumer group: members, the eager rebalance protocol, committed offsets and consumer lag.
+//! Source: the Kafka consumer documentation and org.apache.kafka.clients.consumer.internals
+//! (ConsumerCoordinator, AbstractCoordinator).
+
+use super::Chunk;
+use super::assignor::{self, Assignment, Strategy, TopicPartition};
+use crate::time::SimTime;
+use std::collections::{BTreeMap, VecDeque};
+
+pub struct Member {
+    pub name: String,
+    pub alive: bool,
+    /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped.
+    pub epoch: u32,
+    pub assigned: Vec<u32>,
+    /// Fetched, not yet polled.
+    pub buffer: VecDeque<Chunk>,
+    pub fetch_in_flight: Vec<bool>,
+    /// The running poll's end, if the member is processing.
+    pub busy_until: Option<SimTime>,
+    /// Heartbeats happen at `heartbeat_phase + k * heartbeat.interval.ms`.
+    pub heartbeat_phase: SimTime,
+    pub next_auto_commit: SimTime,
+}
+
+impl Member {
+    pub fn new(name: String, brokers: u32, heartbeat_phase: SimTime) -> Self {
+        Member {
+            name,
+            alive: true,
+            epoch: 0,
+            assigned: Vec::new(),
+            buffer: VecDeque::new(),
+            fetch_in_flight: vec![false; brokers as usize],
+            busy_until: None,
+            heartbeat_phase,
+            next_auto_commit: SimTime::ZERO,
+        }
+    }
+
+    /// The first heartbeat at or after `t`.
+    pub fn next_heartbeat(&self, t: SimTime, interval: SimTime) -> SimTime {
+        if t <= self.heartbeat_phase {
+            return self.heartbeat_phase;
+        }
+        let k = (t - self.heartbeat_phase).0.div_ceil(interval.0);
+        self.heartbeat_phase + SimTime(k * interval.0)
+    }
+
+    /// The last heartbeat at or before `t`.
+    pub fn last_heartbeat(&self, t: SimTime, interval: SimTime) -> SimTime {
+        if t < self.heartbeat_phase {
+            return SimTime::ZERO;
+        }
+        let k = (t - self.heartbeat_phase).0 / interval.0;
+        self.heartbeat_phase + SimTime(k * interval.0)
+    }
+
+    pub fn buffered_from(&self, partition: u32) -> bool {
+        self.buffer.iter().any(|c| c.partition == partition)
+    }
+}
+
+pub struct Group {
+    pub topic: String,
+    pub partitions: u32,
+    pub strategy: Strategy,
+    pub members: Vec<Member>,
+    pub generation: u32,
+    /// Set while a rebalance is under way: its id (to ignore superseded completions).
+    pub rebalancing: Option<u64>,
+    pub next_rebalance_id: u64,
+    pub rebalance_started: SimTime,
+    /// Offset of the next record to deliver, per partition (the owner's position).
+    pub position: Vec<u64>,
+    pub committed: Vec<u64>,
+    pub owner: Vec<Option<usize>>,
+    pub previous: Assignment,
+}
+
+impl Group {
+    pub fn new(topic: String, partitions: u32, strategy: Strategy, members: Vec<Member>) -> Self {
+        Group {
+            topic,
+            partitions,
+            strategy,
+            members,
+            generation: 0,
+            rebalancing: None,
+            next_rebalance_id: 0,
+            rebalance_started: SimTime::ZERO,
+            position: vec![0; partitions as usize],
+            committed: vec![0; partitions as usize],
+            owner: vec![None; partitions as usize],
+            previous: Assignment::new(),
+        }
+    }
+
+    /// Runs the assignor over the live members and installs the result: every member starts again from
+    /// the committed offsets (eager protocol: all partitions are revoked before the new assignment).
+    pub fn install_assignment(&mut self) -> Assignment {
+        let live: Vec<String> = self
+            .members
+            .iter()
+            .filter(|m| m.alive)
+            .map(|m| m.name.clone())
+            .collect();
+        let topics: BTreeMap<String, u32> = [(self.topic.clone(), self.partitions)].into();
+        let a = assignor::assign(self.strategy, &live, &topics, &self.previous);
+        self.owner.iter_mut().for_each(|o| *o = None);
+        self.generation += 1;
+        for (i, m) in self.members.iter_mut().enumerate() {
+            m.epoch += 1;
+            m.buffer.clear();
+            m.fetch_in_flight.iter_mut().for_each(|f| *f = false);
+            m.assigned = a
+                .get(&m.name)
+                .map(|ps| ps.iter().map(|tp| tp.partition).collect())
+                .unwrap_or_default();
+            for &p in &m.assigned {
+                self.owner[p as usize] = Some(i);
+            }
+        }
+        self.position.clone_from(&self.committed);
+        self.previous = a.clone();
+        a
+    }
+
+    /// Commits the owner's position of every partition a member owns.
+    pub fn commit(&mut self, member: usize) {
+        for &p in &self.members[member].assigned {
+            self.committed[p as usize] = self.position[p as usize];
+        }
+    }
+
+    /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
+    pub fn lag(&self, hw: impl Fn(u32) -> u64) -> u64 {
+        (0..self.partitions)
+            .map(|p| hw(p).saturating_sub(self.committed[p as usize]))
+            .sum()
+    }
+
+    pub fn min_committed(&self) -> u64 {
+        self.committed.iter().copied().min().unwrap_or(0)
+    }
+
+    pub fn describe(a: &Assignment) -> Vec<String> {
+        a.iter()
+            .map(|(m, ps)| {
+                let list: Vec<String> = ps.iter().map(TopicPartition::to_string).collect();
+                format!("{m}: {}", list.join(" "))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeats_follow_the_phase() {
+        let m = Member::new("c".into(), 1, SimTime::from_millis(500));
+        let iv = SimTime::from_millis(3000);
+        assert_eq!(
+            m.next_heartbeat(SimTime::from_millis(100), iv),
+            SimTime::from_millis(500)
+        );
+        assert_eq!(
+            m.next_heartbeat(SimTime::from_millis(3500), iv),
+            SimTime::from_millis(3500)
+        );
+        assert_eq!(
+            m.next_heartbeat(SimTime::from_millis(3501), iv),
+            SimTime::from_millis(6500)
+        );
+        assert_eq!(
+            m.last_heartbeat(SimTime::from_millis(6499), iv),
+            SimTime::from_millis(3500)
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! The Kafka model: producers, brokers hosting partition replicas, consumer groups.
+
+pub mod assignor;
+pub mod broker;
+pub mod consumer_group;
+pub mod partitioner;
+pub mod producer;
+
+use crate::time::SimTime;
+use crate::workload::Record;
+use std::rc::Rc;
+
+/// A producer batch: records for one partition with consecutive sequence numbers
+/// (the idempotent producer numbers records per partition, from `base_seq`).
+#[derive(Debug)]
+pub struct Batch {
+    pub producer: u32,
+    pub partition: u32,
+    pub base_seq: u32,
+    pub records: Vec<Record>,
+    pub bytes: u32,
+}
+
+impl Batch {
+    pub fn len(&self) -> u32 {
+        self.records.len() as u32
+    }
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// Shared between the producer (until acknowledged) and every log that holds it.
+pub type BatchRef = Rc<Batch>;
+
+/// Why a broker refused a batch. All are retriable in the Java client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProduceError {
+    /// NOT_LEADER_OR_FOLLOWER: the producer's metadata is stale.
+    NotLeader,
+    /// NOT_ENOUGH_REPLICAS: acks=all and the ISR is smaller than min.insync.replicas.
+    NotEnoughReplicas,
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER: an earlier batch of this producer is missing.
+    OutOfOrderSequence,
+}
+
+/// A range of a partition's log handed to a consumer.
+#[derive(Clone, Debug)]
+pub struct Chunk {
+    pub partition: u32,
+    /// Offset of `batch.records[from]`.
+    pub offset: u64,
+    pub batch: BatchRef,
+    pub from: u32,
+    pub to: u32,
+}
+
+impl Chunk {
+    pub fn len(&self) -> u32 {
+        self.to - self.from
+    }
+    pub fn is_empty(&self) -> bool {
+        self.to == self.from
+    }
+    pub fn end_offset(&self) -> u64 {
+        self.offset + u64::from(self.len())
+    }
+}
+
+/// When a request or response reaches the other side.
+pub type Arrival = SimTime;

@@ -1,0 +1,20 @@
+//! streamlab's simulator: a deterministic discrete-event model of Kafka producers, brokers and consumer
+//! groups. No I/O: scenarios come in as text, results go out as data.
+#![forbid(unsafe_code)]
+
+pub mod dist;
+pub mod interval_set;
+pub mod kafka;
+pub mod ledger;
+pub mod metrics;
+pub mod queue;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+pub mod workload;
+pub mod world;
+
+pub use scenario::{Scenario, ScenarioError};
+pub use time::SimTime;
+pub use world::{SimError, World};

@@ -1,0 +1,186 @@
+//! The results of a run, as written to results.json and printed for students.
+
+use crate::ledger::LedgerSummary;
+use crate::metrics::{LatencySummary, SeriesSummary};
+use crate::scenario::{Acks, Scenario};
+use crate::world::{KafkaCounters, World};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Results {
+    pub scenario: String,
+    pub seed: u64,
+    pub derived: Derived,
+    pub ledger: LedgerSummary,
+    pub produce_latency_ms: LatencySummary,
+    pub end_to_end_latency_ms: LatencySummary,
+    pub kafka: KafkaCounters,
+    pub final_consumer_lag: u64,
+    pub sim_time_ms: f64,
+    pub events: u64,
+    pub series: Series,
+}
+
+/// Parameters computed from the scenario, printed before anything else.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Derived {
+    pub producers: u32,
+    pub offered_rate_per_s: f64,
+    pub expected_records: f64,
+    pub brokers: u32,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    pub acks: Vec<String>,
+    pub consumers: u32,
+    pub mean_processing_ms: f64,
+    /// Records per second the group can process if perfectly balanced.
+    pub group_capacity_per_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    pub produced: SeriesSummary,
+    pub acknowledged: SeriesSummary,
+    pub delivered: SeriesSummary,
+    pub end_to_end_latency_ms: SeriesSummary,
+    pub consumer_lag: SeriesSummary,
+    pub under_replicated_partitions: SeriesSummary,
+}
+
+impl Derived {
+    pub fn of(s: &Scenario) -> Derived {
+        let producers: u32 = s.producers.iter().map(|p| p.count).sum();
+        let rate: f64 = s
+            .producers
+            .iter()
+            .map(|p| p.rate_per_s * f64::from(p.count))
+            .sum();
+        let mean_ms = s.consumer_group.processing_time.mean_ms();
+        let consumers = s.consumer_group.members.min(s.topic.partitions);
+        Derived {
+            producers,
+            offered_rate_per_s: rate,
+            expected_records: rate * s.run.duration_ms as f64 / 1000.0,
+            brokers: s.cluster.brokers,
+            partitions: s.topic.partitions,
+            replication_factor: s.topic.replication_factor,
+            acks: s
+                .producers
+                .iter()
+                .map(|p| match p.acks {
+                    Acks::None => "0",
+                    Acks::Leader => "1",
+                    Acks::All => "all",
+                })
+                .map(String::from)
+                .collect(),
+            consumers: s.consumer_group.members,
+            mean_processing_ms: mean_ms,
+            group_capacity_per_s: if mean_ms > 0.0 {
+                (f64::from(consumers) * 1000.0 / mean_ms).round()
+            } else {
+                f64::INFINITY
+            },
+        }
+    }
+
+    /// Lines printed before the run starts.
+    pub fn lines(&self, name: &str, seed: u64) -> Vec<String> {
+        vec![
+            format!("scenario: {name}"),
+            format!("seed: {seed}"),
+            format!(
+                "producers: {} offering {:.0} records/s in total ({:.0} records expected), acks = {}",
+                self.producers,
+                self.offered_rate_per_s,
+                self.expected_records,
+                self.acks.join(",")
+            ),
+            format!(
+                "cluster: {} broker(s), {} partition(s), replication factor {}",
+                self.brokers, self.partitions, self.replication_factor
+            ),
+            format!(
+                "consumer group: {} member(s), {:.3} ms per record -> capacity {} records/s",
+                self.consumers,
+                self.mean_processing_ms,
+                if self.group_capacity_per_s.is_finite() {
+                    format!("{:.0}", self.group_capacity_per_s)
+                } else {
+                    "unbounded".into()
+                }
+            ),
+        ]
+    }
+}
+
+impl Results {
+    pub fn of(w: &World) -> Results {
+        let s = &w.scenario;
+        let m = &w.metrics;
+        Results {
+            scenario: s.name.clone(),
+            seed: s.run.seed,
+            derived: Derived::of(s),
+            ledger: w.ledger.summary(),
+            produce_latency_ms: m.produce_latency.summary(),
+            end_to_end_latency_ms: m.end_to_end_latency.summary(),
+            kafka: w.counters.clone(),
+            final_consumer_lag: w.group.lag(|p| w.partitions[p as usize].hw),
+            sim_time_ms: crate::metrics::ms3(w.now()),
+            events: w.events_processed(),
+            series: Series {
+                produced: m.produced.summary(),
+                acknowledged: m.acked.summary(),
+                delivered: m.delivered.summary(),
+                end_to_end_latency_ms: m.e2e_latency_ms.summary(),
+                consumer_lag: m.lag.summary(),
+                under_replicated_partitions: m.under_replicated.summary(),
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("results serialize") + "\n"
+    }
+
+    /// A readable summary with the numbers a student looks for.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let l = &self.ledger;
+        let lat = |name: &str, s: &LatencySummary| {
+            format!(
+                "{name:<22} p50 {:>10.3} ms  p99 {:>10.3} ms  p99.9 {:>10.3} ms  max {:>10.3} ms  (n = {})",
+                s.p50_ms, s.p99_ms, s.p999_ms, s.max_ms, s.count
+            )
+        };
+        let k = &self.kafka;
+        vec![
+            format!(
+                "records: produced {}, acknowledged {}, failed {}, delivered {}, duplicated {}, lost {}",
+                l.produced, l.acknowledged, l.failed, l.delivered, l.duplicated, l.lost
+            ),
+            lat("produce (send -> ack)", &self.produce_latency_ms),
+            lat("end to end", &self.end_to_end_latency_ms),
+            format!(
+                "kafka: {} requests, {} batches, {} retries, {} timeouts, {} elections ({} unclean), {} ISR shrinks, {} records truncated",
+                k.produce_requests,
+                k.batches_sent,
+                k.retries,
+                k.request_timeouts,
+                k.leader_elections,
+                k.unclean_leader_elections,
+                k.isr_shrinks,
+                k.records_truncated
+            ),
+            format!(
+                "consumer group: {} rebalance(s), {:.1} ms paused in total, final lag {}",
+                k.rebalances, k.rebalance_pause_ms_total, self.final_consumer_lag
+            ),
+            format!(
+                "simulated {:.3} s in {} events",
+                self.sim_time_ms / 1000.0,
+                self.events
+            ),
+        ]
+    }
+}

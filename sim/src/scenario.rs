@@ -1,0 +1,595 @@
+//! The scenario: everything a run depends on, read from TOML. Defaults follow the real systems'
+//! documented defaults (Kafka 4.0 configuration reference), named in each field's comment.
+
+use crate::dist::DistSpec;
+use crate::kafka::assignor::Strategy;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ScenarioError {
+    #[error("{0}")]
+    Parse(String),
+    #[error("`{key}`: {problem}")]
+    Invalid { key: String, problem: String },
+}
+
+fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name shown in reports.
+    #[serde(default = "default_name")]
+    pub name: String,
+    #[serde(default)]
+    pub run: RunConfig,
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+    #[serde(default)]
+    pub topic: TopicConfig,
+    #[serde(default = "default_producers")]
+    pub producers: Vec<ProducerConfig>,
+    #[serde(default)]
+    pub consumer_group: ConsumerGroupConfig,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+fn default_name() -> String {
+    "scenario".into()
+}
+fn default_producers() -> Vec<ProducerConfig> {
+    vec![ProducerConfig::default()]
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    pub seed: u64,
+    /// Producers create records for this long.
+    pub duration_ms: u64,
+    /// After the producers stop, the run goes on until consumers catch up, at most this long.
+    pub drain_ms: u64,
+    /// Width of the time-series buckets in results.json.
+    pub bucket_ms: u64,
+    /// A safety limit: the run stops with an error after this many events.
+    pub max_events: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: 1,
+            duration_ms: 10_000,
+            drain_ms: 60_000,
+            bucket_ms: 1_000,
+            max_events: 500_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub brokers: u32,
+    /// One-way delay of every message between two machines.
+    pub network_delay: DistSpec,
+    /// Time to append one batch to a replica's log (a FIFO server per replica).
+    pub append_time: DistSpec,
+    /// replica.lag.time.max.ms (Kafka default 30000).
+    pub replica_lag_time_max_ms: u64,
+    /// replica.fetch.wait.max.ms (Kafka default 500).
+    pub replica_fetch_wait_max_ms: u64,
+    /// min.insync.replicas (Kafka default 1).
+    pub min_insync_replicas: u32,
+    /// unclean.leader.election.enable (Kafka default false).
+    pub unclean_leader_election: bool,
+    /// How long the controller takes to notice a crashed broker: broker.session.timeout.ms (KRaft default 9000).
+    pub broker_session_timeout_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            brokers: 3,
+            network_delay: DistSpec::Constant { ms: 0.25 },
+            append_time: DistSpec::Constant { ms: 0.05 },
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            min_insync_replicas: 1,
+            unclean_leader_election: false,
+            broker_session_timeout_ms: 9_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicConfig {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig {
+            name: "events".into(),
+            partitions: 6,
+            replication_factor: 3,
+        }
+    }
+}
+
+/// How record creation times are spaced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Arrival {
+    /// Evenly spaced.
+    Constant,
+    /// Exponential gaps (a Poisson process).
+    Poisson,
+    /// Poisson at `rate_per_s` during `on_ms`, silent during `off_ms`.
+    Onoff { on_ms: u64, off_ms: u64 },
+    /// Poisson whose rate follows a day: `rate * (1 + amplitude * sin(2 pi t / period))`.
+    Diurnal { period_ms: u64, amplitude: f64 },
+}
+
+/// Which keys records carry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Keys {
+    /// No key: the sticky partitioner spreads records.
+    None,
+    /// `count` keys, equally likely.
+    Uniform { count: u32 },
+    /// `count` keys, the k-th with probability proportional to 1 / k^exponent.
+    Zipf { count: u32, exponent: f64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    None,
+    #[serde(rename = "1")]
+    Leader,
+    #[serde(rename = "all")]
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProducerConfig {
+    /// How many identical producers this entry describes.
+    pub count: u32,
+    /// Records per second, per producer.
+    pub rate_per_s: f64,
+    pub arrival: Arrival,
+    pub keys: Keys,
+    /// Size of one record in bytes, for batch.size accounting.
+    pub record_bytes: u32,
+    /// Event time = creation time minus a delay from this distribution (out-of-orderness).
+    pub event_time_lag: DistSpec,
+    /// acks (Kafka default "all").
+    pub acks: Acks,
+    /// linger.ms (Kafka 4.0 default 5).
+    pub linger_ms: u64,
+    /// batch.size in bytes (Kafka default 16384).
+    pub batch_size: u32,
+    /// enable.idempotence (Kafka default true).
+    pub idempotence: bool,
+    /// retries (Kafka default 2147483647).
+    pub retries: u32,
+    /// max.in.flight.requests.per.connection (Kafka default 5).
+    pub max_in_flight: u32,
+    /// request.timeout.ms (Kafka default 30000).
+    pub request_timeout_ms: u64,
+    /// delivery.timeout.ms (Kafka default 120000).
+    pub delivery_timeout_ms: u64,
+    /// retry.backoff.ms (Kafka default 100).
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            count: 1,
+            rate_per_s: 1000.0,
+            arrival: Arrival::Poisson,
+            keys: Keys::Uniform { count: 100 },
+            record_bytes: 100,
+            event_time_lag: DistSpec::Constant { ms: 0.0 },
+            acks: Acks::All,
+            linger_ms: 5,
+            batch_size: 16_384,
+            idempotence: true,
+            retries: i32::MAX as u32,
+            max_in_flight: 5,
+            request_timeout_ms: 30_000,
+            delivery_timeout_ms: 120_000,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitMode {
+    /// enable.auto.commit=true: positions committed every auto.commit.interval.ms, at poll time.
+    Auto,
+    /// commitSync after each poll's records are processed.
+    AfterProcessing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsumerGroupConfig {
+    pub members: u32,
+    /// partition.assignment.strategy: range (Kafka's default first choice), roundrobin or sticky.
+    pub assignor: Strategy,
+    /// session.timeout.ms (Kafka default 45000).
+    pub session_timeout_ms: u64,
+    /// heartbeat.interval.ms (Kafka default 3000).
+    pub heartbeat_interval_ms: u64,
+    /// group.initial.rebalance.delay.ms (broker default 3000).
+    pub initial_rebalance_delay_ms: u64,
+    /// fetch.max.wait.ms (Kafka default 500).
+    pub fetch_max_wait_ms: u64,
+    /// max.poll.records (Kafka default 500).
+    pub max_poll_records: u32,
+    /// Time the application spends on one record.
+    pub processing_time: DistSpec,
+    pub commit: CommitMode,
+    /// auto.commit.interval.ms (Kafka default 5000).
+    pub auto_commit_interval_ms: u64,
+}
+
+impl Default for ConsumerGroupConfig {
+    fn default() -> Self {
+        ConsumerGroupConfig {
+            members: 3,
+            assignor: Strategy::Range,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            initial_rebalance_delay_ms: 3_000,
+            fetch_max_wait_ms: 500,
+            max_poll_records: 500,
+            processing_time: DistSpec::Constant { ms: 0.01 },
+            commit: CommitMode::Auto,
+            auto_commit_interval_ms: 5_000,
+        }
+    }
+}
+
+/// Something that goes wrong at a given simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The broker's process dies: requests to it go unanswered, its replicas stop.
+    BrokerCrash {
+        at_ms: u64,
+        broker: u32,
+    },
+    BrokerRestart {
+        at_ms: u64,
+        broker: u32,
+    },
+    /// A consumer dies without leaving the group; the coordinator notices after session.timeout.ms.
+    ConsumerCrash {
+        at_ms: u64,
+        member: u32,
+    },
+    /// The member starts again and joins the group.
+    ConsumerRestart {
+        at_ms: u64,
+        member: u32,
+    },
+    /// Every message sent in [at_ms, at_ms + duration_ms) takes `extra_ms` longer.
+    NetworkSpike {
+        at_ms: u64,
+        duration_ms: u64,
+        extra_ms: f64,
+    },
+}
+
+impl Fault {
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            Fault::BrokerCrash { at_ms, .. }
+            | Fault::BrokerRestart { at_ms, .. }
+            | Fault::ConsumerCrash { at_ms, .. }
+            | Fault::ConsumerRestart { at_ms, .. }
+            | Fault::NetworkSpike { at_ms, .. } => *at_ms,
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line.
+    pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a scenario always serializes")
+    }
+
+    /// Checks every value that TOML's types cannot: ranges and relations between keys.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let r = &self.run;
+        if r.duration_ms == 0 {
+            return Err(invalid("run.duration_ms", "must be at least 1"));
+        }
+        if r.bucket_ms == 0 {
+            return Err(invalid("run.bucket_ms", "must be at least 1"));
+        }
+        let c = &self.cluster;
+        if c.brokers == 0 {
+            return Err(invalid("cluster.brokers", "must be at least 1"));
+        }
+        if c.brokers > 1000 {
+            return Err(invalid(
+                "cluster.brokers",
+                format!("at most 1000 are supported (got {})", c.brokers),
+            ));
+        }
+        for (key, d) in [
+            ("cluster.network_delay", &c.network_delay),
+            ("cluster.append_time", &c.append_time),
+        ] {
+            d.validate().map_err(|p| invalid(key, p))?;
+        }
+        if c.replica_fetch_wait_max_ms == 0 {
+            return Err(invalid(
+                "cluster.replica_fetch_wait_max_ms",
+                "must be at least 1",
+            ));
+        }
+        let t = &self.topic;
+        if t.partitions == 0 {
+            return Err(invalid("topic.partitions", "must be at least 1"));
+        }
+        if t.partitions > 10_000 {
+            return Err(invalid(
+                "topic.partitions",
+                format!("at most 10000 are supported (got {})", t.partitions),
+            ));
+        }
+        if t.replication_factor == 0 {
+            return Err(invalid("topic.replication_factor", "must be at least 1"));
+        }
+        if t.replication_factor > c.brokers {
+            return Err(invalid(
+                "topic.replication_factor",
+                format!(
+                    "is {} but the cluster has only {} broker(s): raise cluster.brokers or lower the replication factor",
+                    t.replication_factor, c.brokers
+                ),
+            ));
+        }
+        if c.min_insync_replicas == 0 || c.min_insync_replicas > t.replication_factor {
+            return Err(invalid(
+                "cluster.min_insync_replicas",
+                format!(
+                    "must be between 1 and topic.replication_factor ({}), got {}",
+                    t.replication_factor, c.min_insync_replicas
+                ),
+            ));
+        }
+        if self.producers.is_empty() {
+            return Err(invalid(
+                "producers",
+                "list at least one [[producers]] entry",
+            ));
+        }
+        for (i, p) in self.producers.iter().enumerate() {
+            let key = |k: &str| format!("producers[{i}].{k}");
+            if p.count == 0 {
+                return Err(invalid(key("count"), "must be at least 1"));
+            }
+            if !(p.rate_per_s.is_finite() && p.rate_per_s > 0.0) {
+                return Err(invalid(
+                    key("rate_per_s"),
+                    format!(
+                        "must be a positive number of records per second (got {})",
+                        p.rate_per_s
+                    ),
+                ));
+            }
+            if p.record_bytes == 0 {
+                return Err(invalid(key("record_bytes"), "must be at least 1"));
+            }
+            if p.batch_size == 0 {
+                return Err(invalid(key("batch_size"), "must be at least 1"));
+            }
+            if p.max_in_flight == 0 {
+                return Err(invalid(key("max_in_flight"), "must be at least 1"));
+            }
+            // KafkaProducer: idempotence requires max.in.flight.requests.per.connection <= 5, retries > 0, acks=all.
+            if p.idempotence && p.max_in_flight > 5 {
+                return Err(invalid(
+                    key("max_in_flight"),
+                    "must be at most 5 when idempotence is on (Kafka's rule)",
+                ));
+            }
+            if p.idempotence && p.acks != Acks::All {
+                return Err(invalid(
+                    key("acks"),
+                    "must be \"all\" when idempotence is on (Kafka's rule); set idempotence = false to use acks 0 or 1",
+                ));
+            }
+            if p.idempotence && p.retries == 0 {
+                return Err(invalid(
+                    key("retries"),
+                    "must be above 0 when idempotence is on (Kafka's rule)",
+                ));
+            }
+            if p.request_timeout_ms == 0 {
+                return Err(invalid(key("request_timeout_ms"), "must be at least 1"));
+            }
+            // KafkaProducer: delivery.timeout.ms should be >= linger.ms + request.timeout.ms.
+            if p.delivery_timeout_ms < p.linger_ms + p.request_timeout_ms {
+                return Err(invalid(
+                    key("delivery_timeout_ms"),
+                    "must be at least linger_ms + request_timeout_ms (Kafka's rule)",
+                ));
+            }
+            p.event_time_lag
+                .validate()
+                .map_err(|e| invalid(key("event_time_lag"), e))?;
+            match &p.arrival {
+                Arrival::Onoff { on_ms, .. } if *on_ms == 0 => {
+                    return Err(invalid(key("arrival.on_ms"), "must be at least 1"));
+                }
+                Arrival::Diurnal { period_ms, .. } if *period_ms == 0 => {
+                    return Err(invalid(key("arrival.period_ms"), "must be at least 1"));
+                }
+                Arrival::Diurnal { amplitude, .. } if !(0.0..=1.0).contains(amplitude) => {
+                    return Err(invalid(
+                        key("arrival.amplitude"),
+                        format!("must be between 0 and 1 (got {amplitude})"),
+                    ));
+                }
+                _ => {}
+            }
+            match &p.keys {
+                Keys::Uniform { count } | Keys::Zipf { count, .. } if *count == 0 => {
+                    return Err(invalid(key("keys.count"), "must be at least 1"));
+                }
+                Keys::Zipf { exponent, .. } if !(exponent.is_finite() && *exponent > 0.0) => {
+                    return Err(invalid(
+                        key("keys.exponent"),
+                        format!("must be > 0 (got {exponent})"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let g = &self.consumer_group;
+        if g.members > 1000 {
+            return Err(invalid(
+                "consumer_group.members",
+                format!("at most 1000 are supported (got {})", g.members),
+            ));
+        }
+        if g.max_poll_records == 0 {
+            return Err(invalid(
+                "consumer_group.max_poll_records",
+                "must be at least 1",
+            ));
+        }
+        if g.heartbeat_interval_ms == 0 || g.heartbeat_interval_ms >= g.session_timeout_ms {
+            return Err(invalid(
+                "consumer_group.heartbeat_interval_ms",
+                "must be at least 1 and below session_timeout_ms (Kafka's rule)",
+            ));
+        }
+        if g.auto_commit_interval_ms == 0 {
+            return Err(invalid(
+                "consumer_group.auto_commit_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        g.processing_time
+            .validate()
+            .map_err(|e| invalid("consumer_group.processing_time", e))?;
+        for (i, f) in self.faults.iter().enumerate() {
+            let key = |k: &str| format!("faults[{i}].{k}");
+            match f {
+                Fault::BrokerCrash { broker, .. } | Fault::BrokerRestart { broker, .. }
+                    if *broker >= c.brokers =>
+                {
+                    return Err(invalid(
+                        key("broker"),
+                        format!(
+                            "no broker {broker}: brokers are numbered 0 to {}",
+                            c.brokers - 1
+                        ),
+                    ));
+                }
+                Fault::ConsumerCrash { member, .. } | Fault::ConsumerRestart { member, .. }
+                    if *member >= g.members =>
+                {
+                    return Err(invalid(
+                        key("member"),
+                        format!(
+                            "no member {member}: the group has {} member(s), numbered from 0",
+                            g.members
+                        ),
+                    ));
+                }
+                Fault::NetworkSpike { extra_ms, .. }
+                    if !(extra_ms.is_finite() && *extra_ms >= 0.0) =>
+                {
+                    return Err(invalid(key("extra_ms"), "must be a number >= 0"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Scenario::from_toml(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_scenario_takes_kafka_defaults() {
+        let s = Scenario::from_toml("").unwrap();
+        assert_eq!(s.producers[0].linger_ms, 5);
+        assert_eq!(s.producers[0].batch_size, 16_384);
+        assert_eq!(s.producers[0].acks, Acks::All);
+        assert_eq!(s.consumer_group.session_timeout_ms, 45_000);
+        assert_eq!(s.cluster.replica_lag_time_max_ms, 30_000);
+    }
+
+    #[test]
+    fn bad_scenarios_name_the_key() {
+        assert!(err("[topic]\npartitions = 0").contains("topic.partitions"));
+        let e = err("[topic]\nreplication_factor = 4");
+        assert!(
+            e.contains("topic.replication_factor") && e.contains("3 broker"),
+            "{e}"
+        );
+        assert!(
+            err("[topic]\nshards = 3").contains("shards"),
+            "unknown keys are rejected"
+        );
+        assert!(err("[topic]\npartitions = \"six\"").contains("partitions"));
+        assert!(err("[[producers]]\nrate_per_s = -5.0").contains("producers[0].rate_per_s"));
+        assert!(err("[[producers]]\nacks = \"1\"").contains("idempotence"));
+        let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean_ms = 0 }");
+        assert!(
+            e.contains("cluster.network_delay") && e.contains("mean_ms"),
+            "{e}"
+        );
+        let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean = 1 }");
+        assert!(e.contains("mean"), "{e}");
+        assert!(
+            err("[[faults]]\nkind = \"broker_crash\"\nat_ms = 5\nbroker = 7")
+                .contains("faults[0].broker")
+        );
+    }
+
+    #[test]
+    fn scenarios_round_trip_through_toml() {
+        let s = Scenario::from_toml(
+            "[[faults]]\nkind = \"network_spike\"\nat_ms = 1\nduration_ms = 2\nextra_ms = 3.0",
+        )
+        .unwrap();
+        assert_eq!(Scenario::from_toml(&s.to_toml()).unwrap(), s);
+    }
+}

@@ -1,0 +1,328 @@
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use streamlab_labs::scenarios;
+use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
+use streamlab_sim::kafka::partitioner::partition_for_key;
+use streamlab_sim::report::{Derived, Results};
+use streamlab_sim::{Scenario, SimTime, World};
+
+/// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
+#[derive(Parser)]
+#[command(name = "streamlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write DIR/results.json.
+    Run {
+        /// A scenario file, or the name of a built-in scenario (see `streamlab scenario list`).
+        scenario: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where results.json goes.
+        #[arg(long, default_value = "out/run")]
+        out: PathBuf,
+    },
+    /// The built-in example scenarios.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+    /// Kafka's own rules, on their own.
+    Kafka {
+        #[command(subcommand)]
+        command: KafkaCommand,
+    },
+    /// Measure simulated records per second on the fixed benchmark scenario.
+    Bench {
+        /// Records to produce.
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCommand {
+    /// List the built-in scenarios.
+    List,
+    /// Print a built-in scenario's documented TOML.
+    Show { name: String },
+}
+
+#[derive(Subcommand)]
+enum KafkaCommand {
+    /// Which partition the Java client's default partitioner picks for each key.
+    Partition {
+        #[arg(long)]
+        partitions: u32,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// The assignment a fresh consumer group gets.
+    Assign {
+        /// range, roundrobin or sticky.
+        #[arg(long)]
+        strategy: String,
+        /// Member ids, comma separated: c1,c2,c3.
+        #[arg(long)]
+        members: String,
+        /// Topics with their partition counts: t0:3,t1:3.
+        #[arg(long)]
+        topics: String,
+    },
+}
+
+/// Exit codes: 0 success, 1 failure while running, 2 bad input (usage, scenario, arguments).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(if e.downcast_ref::<BadInput>().is_some() {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// An error in what the user gave us (exit code 2).
+#[derive(Debug)]
+struct BadInput(String);
+
+impl std::fmt::Display for BadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for BadInput {}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    BadInput(msg.into()).into()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+        } => run_scenario(&scenario, seed, &out),
+        Command::Scenario {
+            command: ScenarioCommand::List,
+        } => {
+            for (name, text) in scenarios::BUILTIN {
+                println!("{name:<24} {}", scenarios::description(text));
+            }
+            Ok(())
+        }
+        Command::Scenario {
+            command: ScenarioCommand::Show { name },
+        } => {
+            let text = scenarios::find(&name).ok_or_else(|| unknown_scenario(&name))?;
+            print!("{text}");
+            Ok(())
+        }
+        Command::Kafka {
+            command: KafkaCommand::Partition { partitions, keys },
+        } => {
+            if partitions == 0 {
+                return Err(bad("--partitions must be at least 1"));
+            }
+            for k in keys {
+                println!("{k}\t{}", partition_for_key(k.as_bytes(), partitions));
+            }
+            Ok(())
+        }
+        Command::Kafka {
+            command:
+                KafkaCommand::Assign {
+                    strategy,
+                    members,
+                    topics,
+                },
+        } => {
+            let strategy: Strategy = strategy.parse().map_err(bad)?;
+            let members: Vec<String> = members
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(String::from)
+                .collect();
+            if members.is_empty() {
+                return Err(bad(
+                    "--members needs at least one member id, e.g. --members c1,c2",
+                ));
+            }
+            let topics = parse_topics(&topics)?;
+            let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
+            for (m, parts) in &a {
+                let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
+                println!("{m}: {}", list.join(" "));
+            }
+            Ok(())
+        }
+        Command::Bench { records } => bench(records),
+    }
+}
+
+fn unknown_scenario(name: &str) -> anyhow::Error {
+    let names: Vec<&str> = scenarios::BUILTIN.iter().map(|(n, _)| *n).collect();
+    bad(format!(
+        "no built-in scenario named `{name}`; built-in scenarios: {}",
+        names.join(", ")
+    ))
+}
+
+fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
+    let mut topics = BTreeMap::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, n) = item.split_once(':').ok_or_else(|| {
+            bad(format!(
+                "--topics: `{item}` should be NAME:PARTITIONS, e.g. t0:3"
+            ))
+        })?;
+        let n: u32 = n.parse().map_err(|_| {
+            bad(format!(
+                "--topics: `{n}` in `{item}` is not a whole number of partitions"
+            ))
+        })?;
+        if name.is_empty() {
+            return Err(bad(format!("--topics: `{item}` has no topic name")));
+        }
+        topics.insert(name.to_string(), n);
+    }
+    if topics.is_empty() {
+        return Err(bad(
+            "--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3",
+        ));
+    }
+    Ok(topics)
+}
+
+/// Reads a scenario from a file path, or a built-in scenario by name.
+pub fn load_scenario(arg: &str) -> Result<Scenario> {
+    let path = Path::new(arg);
+    let (text, origin) = if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading scenario file {}", path.display()))?;
+        (text, path.display().to_string())
+    } else if let Some(text) = scenarios::find(arg) {
+        (text.to_string(), format!("built-in scenario {arg}"))
+    } else if arg.ends_with(".toml") || arg.contains('/') {
+        return Err(bad(format!("scenario file {arg} does not exist")));
+    } else {
+        return Err(unknown_scenario(arg));
+    };
+    Scenario::from_toml(&text).map_err(|e| bad(format!("{origin}: {e}")))
+}
+
+fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
+    let mut scenario = load_scenario(arg)?;
+    if let Some(seed) = seed {
+        scenario.run.seed = seed;
+    }
+    for line in Derived::of(&scenario).lines(&scenario.name, scenario.run.seed) {
+        println!("{line}");
+    }
+    let results = simulate(&scenario)?;
+    for line in results.summary_lines() {
+        println!("{line}");
+    }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("creating output folder {}", out.display()))?;
+    let path = out.join("results.json");
+    std::fs::write(&path, results.to_json())
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("results: {}", path.display());
+    Ok(())
+}
+
+/// Runs a scenario to the end, showing progress on stderr when the run is long and stderr is a terminal.
+fn simulate(scenario: &Scenario) -> Result<Results> {
+    use std::io::IsTerminal;
+    let mut world = World::new(scenario);
+    let end = SimTime::from_millis(scenario.run.duration_ms + scenario.run.drain_ms);
+    let step = SimTime::from_millis((scenario.run.duration_ms / 20).max(1));
+    let show = std::io::stderr().is_terminal();
+    let mut t = SimTime::ZERO;
+    while !world.is_finished() {
+        t = t + step;
+        world.run_until(t)?;
+        if show {
+            let pct = (t.as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
+            eprint!(
+                "\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)",
+                world.now().as_secs_f64()
+            );
+        }
+    }
+    if show {
+        eprintln!();
+    }
+    Ok(Results::of(&world))
+}
+
+fn bench(records: u64) -> Result<()> {
+    if records == 0 {
+        return Err(bad("--records must be at least 1"));
+    }
+    let mut scenario =
+        Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
+    let rate: f64 = scenario
+        .producers
+        .iter()
+        .map(|p| p.rate_per_s * f64::from(p.count))
+        .sum();
+    scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
+    let start = std::time::Instant::now();
+    let mut world = World::new(&scenario);
+    world.run()?;
+    let wall_s = start.elapsed().as_secs_f64();
+    let results = Results::of(&world);
+    let produced = results.ledger.produced;
+    if results.ledger.delivered < results.ledger.acknowledged {
+        bail!(
+            "benchmark run did not deliver every acknowledged record: {:?}",
+            results.ledger
+        );
+    }
+    let line = serde_json::json!({
+        "records": produced,
+        "events": world.events_processed(),
+        "wall_s": (wall_s * 1000.0).round() / 1000.0,
+        "records_per_s": (produced as f64 / wall_s).round(),
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{line}");
+    Ok(())
+}
+
+/// Peak resident memory of this process (VmHWM), in MB; null where /proc is not available.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}

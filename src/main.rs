@@ -1,0 +1,10 @@
+//! The `streamlab` command: parses arguments, calls the libraries, prints.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}
