@@ -93,11 +93,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if e.downcast_ref::<BadInput>().is_some() {
-                2
-            } else {
-                1
-            })
+            ExitCode::from(if e.downcast_ref::<BadInput>().is_some() { 2 } else { 1 })
         }
     }
 }
@@ -119,29 +115,19 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run {
-            scenario,
-            seed,
-            out,
-        } => run_scenario(&scenario, seed, &out),
-        Command::Scenario {
-            command: ScenarioCommand::List,
-        } => {
+        Command::Run { scenario, seed, out } => run_scenario(&scenario, seed, &out),
+        Command::Scenario { command: ScenarioCommand::List } => {
             for (name, text) in scenarios::BUILTIN {
                 println!("{name:<24} {}", scenarios::description(text));
             }
             Ok(())
         }
-        Command::Scenario {
-            command: ScenarioCommand::Show { name },
-        } => {
+        Command::Scenario { command: ScenarioCommand::Show { name } } => {
             let text = scenarios::find(&name).ok_or_else(|| unknown_scenario(&name))?;
             print!("{text}");
             Ok(())
         }
-        Command::Kafka {
-            command: KafkaCommand::Partition { partitions, keys },
-        } => {
+        Command::Kafka { command: KafkaCommand::Partition { partitions, keys } } => {
             if partitions == 0 {
                 return Err(bad("--partitions must be at least 1"));
             }
@@ -150,25 +136,12 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Kafka {
-            command:
-                KafkaCommand::Assign {
-                    strategy,
-                    members,
-                    topics,
-                },
-        } => {
+        Command::Kafka { command: KafkaCommand::Assign { strategy, members, topics } } => {
             let strategy: Strategy = strategy.parse().map_err(bad)?;
-            let members: Vec<String> = members
-                .split(',')
-                .map(str::trim)
-                .filter(|m| !m.is_empty())
-                .map(String::from)
-                .collect();
+            let members: Vec<String> =
+                members.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
             if members.is_empty() {
-                return Err(bad(
-                    "--members needs at least one member id, e.g. --members c1,c2",
-                ));
+                return Err(bad("--members needs at least one member id, e.g. --members c1,c2"));
             }
             let topics = parse_topics(&topics)?;
             let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
@@ -184,34 +157,24 @@ fn run(cli: Cli) -> Result<()> {
 
 fn unknown_scenario(name: &str) -> anyhow::Error {
     let names: Vec<&str> = scenarios::BUILTIN.iter().map(|(n, _)| *n).collect();
-    bad(format!(
-        "no built-in scenario named `{name}`; built-in scenarios: {}",
-        names.join(", ")
-    ))
+    bad(format!("no built-in scenario named `{name}`; built-in scenarios: {}", names.join(", ")))
 }
 
 fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
     let mut topics = BTreeMap::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (name, n) = item.split_once(':').ok_or_else(|| {
-            bad(format!(
-                "--topics: `{item}` should be NAME:PARTITIONS, e.g. t0:3"
-            ))
-        })?;
-        let n: u32 = n.parse().map_err(|_| {
-            bad(format!(
-                "--topics: `{n}` in `{item}` is not a whole number of partitions"
-            ))
-        })?;
+        let (name, n) = item
+            .split_once(':')
+            .ok_or_else(|| bad(format!("--topics: `{item}` should be NAME:PARTITIONS, e.g. t0:3")))?;
+        let n: u32 =
+            n.parse().map_err(|_| bad(format!("--topics: `{n}` in `{item}` is not a whole number of partitions")))?;
         if name.is_empty() {
             return Err(bad(format!("--topics: `{item}` has no topic name")));
         }
         topics.insert(name.to_string(), n);
     }
     if topics.is_empty() {
-        return Err(bad(
-            "--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3",
-        ));
+        return Err(bad("--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3"));
     }
     Ok(topics)
 }
@@ -220,8 +183,8 @@ fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
 pub fn load_scenario(arg: &str) -> Result<Scenario> {
     let path = Path::new(arg);
     let (text, origin) = if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading scenario file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading scenario file {}", path.display()))?;
         (text, path.display().to_string())
     } else if let Some(text) = scenarios::find(arg) {
         (text.to_string(), format!("built-in scenario {arg}"))
@@ -245,11 +208,9 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
     for line in results.summary_lines() {
         println!("{line}");
     }
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("creating output folder {}", out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
     let path = out.join("results.json");
-    std::fs::write(&path, results.to_json())
-        .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, results.to_json()).with_context(|| format!("writing {}", path.display()))?;
     println!("results: {}", path.display());
     Ok(())
 }
@@ -267,10 +228,7 @@ fn simulate(scenario: &Scenario) -> Result<Results> {
         world.run_until(t)?;
         if show {
             let pct = (t.as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
-            eprint!(
-                "\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)",
-                world.now().as_secs_f64()
-            );
+            eprint!("\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)", world.now().as_secs_f64());
         }
     }
     if show {
@@ -283,13 +241,8 @@ fn bench(records: u64) -> Result<()> {
     if records == 0 {
         return Err(bad("--records must be at least 1"));
     }
-    let mut scenario =
-        Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
-    let rate: f64 = scenario
-        .producers
-        .iter()
-        .map(|p| p.rate_per_s * f64::from(p.count))
-        .sum();
+    let mut scenario = Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
+    let rate: f64 = scenario.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
     scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
     let start = std::time::Instant::now();
     let mut world = World::new(&scenario);
@@ -298,10 +251,7 @@ fn bench(records: u64) -> Result<()> {
     let results = Results::of(&world);
     let produced = results.ledger.produced;
     if results.ledger.delivered < results.ledger.acknowledged {
-        bail!(
-            "benchmark run did not deliver every acknowledged record: {:?}",
-            results.ledger
-        );
+        bail!("benchmark run did not deliver every acknowledged record: {:?}", results.ledger);
     }
     let line = serde_json::json!({
         "records": produced,
@@ -317,12 +267,6 @@ fn bench(records: u64) -> Result<()> {
 /// Peak resident memory of this process (VmHWM), in MB; null where /proc is not available.
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some((kb / 1024.0 * 10.0).round() / 10.0)
 }

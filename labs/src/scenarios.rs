@@ -3,14 +3,8 @@
 /// (name, TOML text) of every built-in scenario, sorted by name.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("bench", include_str!("../scenarios/bench.toml")),
-    (
-        "broker-crash-acks-1",
-        include_str!("../scenarios/broker-crash-acks-1.toml"),
-    ),
-    (
-        "broker-crash-acks-all",
-        include_str!("../scenarios/broker-crash-acks-all.toml"),
-    ),
+    ("broker-crash-acks-1", include_str!("../scenarios/broker-crash-acks-1.toml")),
+    ("broker-crash-acks-all", include_str!("../scenarios/broker-crash-acks-all.toml")),
     ("quickstart", include_str!("../scenarios/quickstart.toml")),
 ];
 

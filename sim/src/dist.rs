@@ -53,9 +53,7 @@ impl DistSpec {
                 non_negative("min_ms", *min_ms)?;
                 non_negative("max_ms", *max_ms)?;
                 if max_ms < min_ms {
-                    return Err(format!(
-                        "`max_ms` ({max_ms}) must not be below `min_ms` ({min_ms})"
-                    ));
+                    return Err(format!("`max_ms` ({max_ms}) must not be below `min_ms` ({min_ms})"));
                 }
                 Ok(())
             }
@@ -76,9 +74,7 @@ impl DistSpec {
                 if values_ms.is_empty() {
                     return Err("`values_ms` must list at least one value".into());
                 }
-                values_ms
-                    .iter()
-                    .try_for_each(|v| non_negative("values_ms", *v))
+                values_ms.iter().try_for_each(|v| non_negative("values_ms", *v))
             }
         }
     }
@@ -91,13 +87,9 @@ impl DistSpec {
             DistSpec::Exponential { mean_ms } => *mean_ms,
             DistSpec::Normal { mean_ms, .. } => *mean_ms,
             DistSpec::Lognormal { median_ms, sigma } => median_ms * (sigma * sigma / 2.0).exp(),
-            DistSpec::Pareto { scale_ms, shape } if *shape > 1.0 => {
-                scale_ms * shape / (shape - 1.0)
-            }
+            DistSpec::Pareto { scale_ms, shape } if *shape > 1.0 => scale_ms * shape / (shape - 1.0),
             DistSpec::Pareto { .. } => f64::INFINITY,
-            DistSpec::Empirical { values_ms } => {
-                values_ms.iter().sum::<f64>() / values_ms.len() as f64
-            }
+            DistSpec::Empirical { values_ms } => values_ms.iter().sum::<f64>() / values_ms.len() as f64,
         }
     }
 
@@ -106,24 +98,15 @@ impl DistSpec {
         let kind = match self {
             DistSpec::Constant { ms } => Kind::Constant(SimTime::from_millis_f64(*ms)),
             DistSpec::Uniform { min_ms, max_ms } => Kind::Uniform(*min_ms, *max_ms),
-            DistSpec::Exponential { mean_ms } => {
-                Kind::Exp(Exp::new(1.0 / mean_ms).expect("validated"))
-            }
-            DistSpec::Normal { mean_ms, std_ms } => {
-                Kind::Normal(Normal::new(*mean_ms, *std_ms).expect("validated"))
-            }
+            DistSpec::Exponential { mean_ms } => Kind::Exp(Exp::new(1.0 / mean_ms).expect("validated")),
+            DistSpec::Normal { mean_ms, std_ms } => Kind::Normal(Normal::new(*mean_ms, *std_ms).expect("validated")),
             DistSpec::Lognormal { median_ms, sigma } => {
                 Kind::LogNormal(LogNormal::new(median_ms.ln(), *sigma).expect("validated"))
             }
-            DistSpec::Pareto { scale_ms, shape } => {
-                Kind::Pareto(Pareto::new(*scale_ms, *shape).expect("validated"))
+            DistSpec::Pareto { scale_ms, shape } => Kind::Pareto(Pareto::new(*scale_ms, *shape).expect("validated")),
+            DistSpec::Empirical { values_ms } => {
+                Kind::Empirical(values_ms.iter().map(|v| SimTime::from_millis_f64(*v)).collect())
             }
-            DistSpec::Empirical { values_ms } => Kind::Empirical(
-                values_ms
-                    .iter()
-                    .map(|v| SimTime::from_millis_f64(*v))
-                    .collect(),
-            ),
         };
         Sampler { kind }
     }
@@ -175,75 +158,40 @@ mod tests {
     fn mean_of(spec: &DistSpec, n: usize) -> f64 {
         let s = spec.sampler();
         let mut rng = stream(1, "dist-test");
-        (0..n)
-            .map(|_| s.sample(&mut rng).as_millis_f64())
-            .sum::<f64>()
-            / n as f64
+        (0..n).map(|_| s.sample(&mut rng).as_millis_f64()).sum::<f64>() / n as f64
     }
 
     #[test]
     fn sample_means_match_the_spec() {
         for spec in [
             DistSpec::Constant { ms: 2.5 },
-            DistSpec::Uniform {
-                min_ms: 1.0,
-                max_ms: 3.0,
-            },
+            DistSpec::Uniform { min_ms: 1.0, max_ms: 3.0 },
             DistSpec::Exponential { mean_ms: 4.0 },
-            DistSpec::Lognormal {
-                median_ms: 1.0,
-                sigma: 0.5,
-            },
-            DistSpec::Pareto {
-                scale_ms: 1.0,
-                shape: 3.0,
-            },
-            DistSpec::Empirical {
-                values_ms: vec![1.0, 2.0, 6.0],
-            },
+            DistSpec::Lognormal { median_ms: 1.0, sigma: 0.5 },
+            DistSpec::Pareto { scale_ms: 1.0, shape: 3.0 },
+            DistSpec::Empirical { values_ms: vec![1.0, 2.0, 6.0] },
         ] {
             let m = mean_of(&spec, 200_000);
             let want = spec.mean_ms();
-            assert!(
-                (m - want).abs() / want < 0.02,
-                "{spec:?}: sample mean {m}, expected {want}"
-            );
+            assert!((m - want).abs() / want < 0.02, "{spec:?}: sample mean {m}, expected {want}");
         }
     }
 
     #[test]
     fn normal_is_truncated_at_zero() {
-        let s = DistSpec::Normal {
-            mean_ms: 0.0,
-            std_ms: 1.0,
-        }
-        .sampler();
+        let s = DistSpec::Normal { mean_ms: 0.0, std_ms: 1.0 }.sampler();
         let mut rng = stream(3, "n");
         let draws: Vec<_> = (0..1000).map(|_| s.sample(&mut rng)).collect();
-        assert!(
-            draws.iter().any(|t| t.0 == 0),
-            "half the draws are negative and must clamp to 0"
-        );
+        assert!(draws.iter().any(|t| t.0 == 0), "half the draws are negative and must clamp to 0");
         assert!(draws.iter().any(|t| t.0 > 0));
     }
 
     #[test]
     fn validation_names_the_field() {
-        let err = DistSpec::Exponential { mean_ms: 0.0 }
-            .validate()
-            .unwrap_err();
+        let err = DistSpec::Exponential { mean_ms: 0.0 }.validate().unwrap_err();
         assert!(err.contains("mean_ms"), "{err}");
-        let err = DistSpec::Uniform {
-            min_ms: 5.0,
-            max_ms: 1.0,
-        }
-        .validate()
-        .unwrap_err();
+        let err = DistSpec::Uniform { min_ms: 5.0, max_ms: 1.0 }.validate().unwrap_err();
         assert!(err.contains("max_ms"), "{err}");
-        assert!(
-            DistSpec::Empirical { values_ms: vec![] }
-                .validate()
-                .is_err()
-        );
+        assert!(DistSpec::Empirical { values_ms: vec![] }.validate().is_err());
     }
 }

@@ -19,10 +19,7 @@ impl IntervalSet {
     }
 
     pub fn contains(&self, x: u32) -> bool {
-        self.ranges
-            .range(..=x)
-            .next_back()
-            .is_some_and(|(_, &end)| x < end)
+        self.ranges.range(..=x).next_back().is_some_and(|(_, &end)| x < end)
     }
 
     /// Inserts [start, end); returns how many of those values were already present.
@@ -42,13 +39,8 @@ impl IntervalSet {
         let mut new_end = end;
         let mut overlap = 0u64;
         // Ranges that overlap or touch [start, end).
-        let touching: Vec<(u32, u32)> = self
-            .ranges
-            .range(..=end)
-            .rev()
-            .take_while(|(_, e)| **e >= start)
-            .map(|(&s, &e)| (s, e))
-            .collect();
+        let touching: Vec<(u32, u32)> =
+            self.ranges.range(..=end).rev().take_while(|(_, e)| **e >= start).map(|(&s, &e)| (s, e)).collect();
         for (s, e) in touching {
             let lo = s.max(start);
             let hi = e.min(end);
@@ -71,11 +63,7 @@ impl IntervalSet {
         for (&s, &e) in &self.ranges {
             let mut covered = 0u64;
             // Ranges of `other` that may overlap [s, e).
-            let first = other
-                .ranges
-                .range(..=s)
-                .next_back()
-                .map_or(s, |(&os, _)| os);
+            let first = other.ranges.range(..=s).next_back().map_or(s, |(&os, _)| os);
             for (&os, &oe) in other.ranges.range(first..e) {
                 let lo = os.max(s);
                 let hi = oe.min(e);

@@ -37,9 +37,7 @@ impl Ledger {
     pub fn new(producers: u32, partitions: u32) -> Self {
         Ledger {
             partitions,
-            streams: (0..producers * partitions)
-                .map(|_| Stream::default())
-                .collect(),
+            streams: (0..producers * partitions).map(|_| Stream::default()).collect(),
             produced: 0,
             failed: 0,
             deliveries: 0,
@@ -60,17 +58,12 @@ impl Ledger {
     }
 
     pub fn acked(&mut self, producer: u32, partition: u32, first_seq: u32, n: u32) {
-        self.stream(producer, partition)
-            .acked
-            .insert_range(first_seq, first_seq + n);
+        self.stream(producer, partition).acked.insert_range(first_seq, first_seq + n);
     }
 
     /// Records a delivery of sequence numbers [first_seq, first_seq + n); returns how many were duplicates.
     pub fn delivered(&mut self, producer: u32, partition: u32, first_seq: u32, n: u32) -> u64 {
-        let dup = self
-            .stream(producer, partition)
-            .delivered
-            .insert_range(first_seq, first_seq + n);
+        let dup = self.stream(producer, partition).delivered.insert_range(first_seq, first_seq + n);
         self.deliveries += u64::from(n);
         self.duplicated += dup;
         dup
@@ -83,11 +76,7 @@ impl Ledger {
             failed: self.failed,
             delivered: self.deliveries - self.duplicated,
             duplicated: self.duplicated,
-            lost: self
-                .streams
-                .iter()
-                .map(|s| s.acked.count_not_in(&s.delivered))
-                .sum(),
+            lost: self.streams.iter().map(|s| s.acked.count_not_in(&s.delivered)).sum(),
         }
     }
 }
@@ -106,9 +95,6 @@ mod tests {
         assert_eq!(l.delivered(0, 1, 5, 5), 5);
         l.delivered(1, 2, 0, 4);
         let s = l.summary();
-        assert_eq!(
-            (s.acknowledged, s.delivered, s.duplicated, s.lost),
-            (20, 14, 5, 6)
-        );
+        assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.lost), (20, 14, 5, 6));
     }
 }

@@ -46,13 +46,7 @@ fn bucket_range(idx: usize) -> (u64, u64) {
 
 impl Histogram {
     pub fn new() -> Self {
-        Histogram {
-            counts: vec![0; BUCKETS].into_boxed_slice(),
-            count: 0,
-            sum_ns: 0,
-            min_ns: u64::MAX,
-            max_ns: 0,
-        }
+        Histogram { counts: vec![0; BUCKETS].into_boxed_slice(), count: 0, sum_ns: 0, min_ns: u64::MAX, max_ns: 0 }
     }
 
     pub fn record(&mut self, d: SimTime) {
@@ -83,11 +77,7 @@ impl Histogram {
     }
 
     pub fn mean(&self) -> SimTime {
-        if self.count == 0 {
-            SimTime::ZERO
-        } else {
-            SimTime((self.sum_ns / u128::from(self.count)) as u64)
-        }
+        if self.count == 0 { SimTime::ZERO } else { SimTime((self.sum_ns / u128::from(self.count)) as u64) }
     }
 
     pub fn max(&self) -> SimTime {
@@ -125,10 +115,7 @@ impl Histogram {
             if c > 0 {
                 seen += c;
                 let (_, hi) = bucket_range(idx);
-                out.push((
-                    SimTime((hi - 1).min(self.max_ns)),
-                    seen as f64 / self.count as f64,
-                ));
+                out.push((SimTime((hi - 1).min(self.max_ns)), seen as f64 / self.count as f64));
             }
         }
         out
@@ -176,12 +163,7 @@ pub struct TimeSeries {
 impl TimeSeries {
     pub fn new(bucket: SimTime) -> Self {
         assert!(bucket.0 > 0, "bucket width must be positive");
-        TimeSeries {
-            bucket,
-            count: Vec::new(),
-            sum: Vec::new(),
-            max: Vec::new(),
-        }
+        TimeSeries { bucket, count: Vec::new(), sum: Vec::new(), max: Vec::new() }
     }
 
     /// Records `n` occurrences of `value` at time `t`.
@@ -212,11 +194,7 @@ impl TimeSeries {
                 .zip(&self.sum)
                 .map(|(&c, &s)| if c == 0 { 0.0 } else { round(s / c as f64) })
                 .collect(),
-            max: self
-                .max
-                .iter()
-                .map(|&m| if m.is_finite() { round(m) } else { 0.0 })
-                .collect(),
+            max: self.max.iter().map(|&m| if m.is_finite() { round(m) } else { 0.0 }).collect(),
         }
     }
 }
@@ -257,12 +235,7 @@ mod tests {
         assert_eq!(s.count, 10_000);
         assert_eq!(h.mean(), SimTime(5_000_500), "the mean is exact");
         assert_eq!(s.mean_ms, 5.001, "reports round to the microsecond");
-        for (got, want) in [
-            (s.p50_ms, 5.0),
-            (s.p90_ms, 9.0),
-            (s.p99_ms, 9.9),
-            (s.p999_ms, 9.99),
-        ] {
+        for (got, want) in [(s.p50_ms, 5.0), (s.p90_ms, 9.0), (s.p99_ms, 9.9), (s.p999_ms, 9.99)] {
             assert!((got - want).abs() / want < 0.008, "got {got}, want {want}");
         }
         assert_eq!(s.max_ms, 10.0);

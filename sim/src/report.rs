@@ -50,11 +50,7 @@ pub struct Series {
 impl Derived {
     pub fn of(s: &Scenario) -> Derived {
         let producers: u32 = s.producers.iter().map(|p| p.count).sum();
-        let rate: f64 = s
-            .producers
-            .iter()
-            .map(|p| p.rate_per_s * f64::from(p.count))
-            .sum();
+        let rate: f64 = s.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
         let mean_ms = s.consumer_group.processing_time.mean_ms();
         let consumers = s.consumer_group.members.min(s.topic.partitions);
         Derived {
@@ -176,11 +172,7 @@ impl Results {
                 "consumer group: {} rebalance(s), {:.1} ms paused in total, final lag {}",
                 k.rebalances, k.rebalance_pause_ms_total, self.final_consumer_lag
             ),
-            format!(
-                "simulated {:.3} s in {} events",
-                self.sim_time_ms / 1000.0,
-                self.events
-            ),
+            format!("simulated {:.3} s in {} events", self.sim_time_ms / 1000.0, self.events),
         ]
     }
 }

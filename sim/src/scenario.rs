@@ -15,10 +15,7 @@ pub enum ScenarioError {
 }
 
 fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
-    ScenarioError::Invalid {
-        key: key.into(),
-        problem: problem.into(),
-    }
+    ScenarioError::Invalid { key: key.into(), problem: problem.into() }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,13 +61,7 @@ pub struct RunConfig {
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig {
-            seed: 1,
-            duration_ms: 10_000,
-            drain_ms: 60_000,
-            bucket_ms: 1_000,
-            max_events: 500_000_000,
-        }
+        RunConfig { seed: 1, duration_ms: 10_000, drain_ms: 60_000, bucket_ms: 1_000, max_events: 500_000_000 }
     }
 }
 
@@ -119,11 +110,7 @@ pub struct TopicConfig {
 
 impl Default for TopicConfig {
     fn default() -> Self {
-        TopicConfig {
-            name: "events".into(),
-            partitions: 6,
-            replication_factor: 3,
-        }
+        TopicConfig { name: "events".into(), partitions: 6, replication_factor: 3 }
     }
 }
 
@@ -295,7 +282,20 @@ pub enum Fault {
         at_ms: u64,
         duration_ms: u64,
         extra_ms: f64,
+        #[serde(default)]
+        scope: SpikeScope,
     },
+}
+
+/// Which messages a network spike slows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpikeScope {
+    /// Every message.
+    #[default]
+    All,
+    /// Only broker-to-broker traffic: replication falls behind while clients are served.
+    Replication,
 }
 
 impl Fault {
@@ -336,32 +336,20 @@ impl Scenario {
             return Err(invalid("cluster.brokers", "must be at least 1"));
         }
         if c.brokers > 1000 {
-            return Err(invalid(
-                "cluster.brokers",
-                format!("at most 1000 are supported (got {})", c.brokers),
-            ));
+            return Err(invalid("cluster.brokers", format!("at most 1000 are supported (got {})", c.brokers)));
         }
-        for (key, d) in [
-            ("cluster.network_delay", &c.network_delay),
-            ("cluster.append_time", &c.append_time),
-        ] {
+        for (key, d) in [("cluster.network_delay", &c.network_delay), ("cluster.append_time", &c.append_time)] {
             d.validate().map_err(|p| invalid(key, p))?;
         }
         if c.replica_fetch_wait_max_ms == 0 {
-            return Err(invalid(
-                "cluster.replica_fetch_wait_max_ms",
-                "must be at least 1",
-            ));
+            return Err(invalid("cluster.replica_fetch_wait_max_ms", "must be at least 1"));
         }
         let t = &self.topic;
         if t.partitions == 0 {
             return Err(invalid("topic.partitions", "must be at least 1"));
         }
         if t.partitions > 10_000 {
-            return Err(invalid(
-                "topic.partitions",
-                format!("at most 10000 are supported (got {})", t.partitions),
-            ));
+            return Err(invalid("topic.partitions", format!("at most 10000 are supported (got {})", t.partitions)));
         }
         if t.replication_factor == 0 {
             return Err(invalid("topic.replication_factor", "must be at least 1"));
@@ -385,10 +373,7 @@ impl Scenario {
             ));
         }
         if self.producers.is_empty() {
-            return Err(invalid(
-                "producers",
-                "list at least one [[producers]] entry",
-            ));
+            return Err(invalid("producers", "list at least one [[producers]] entry"));
         }
         for (i, p) in self.producers.iter().enumerate() {
             let key = |k: &str| format!("producers[{i}].{k}");
@@ -398,10 +383,7 @@ impl Scenario {
             if !(p.rate_per_s.is_finite() && p.rate_per_s > 0.0) {
                 return Err(invalid(
                     key("rate_per_s"),
-                    format!(
-                        "must be a positive number of records per second (got {})",
-                        p.rate_per_s
-                    ),
+                    format!("must be a positive number of records per second (got {})", p.rate_per_s),
                 ));
             }
             if p.record_bytes == 0 {
@@ -415,10 +397,7 @@ impl Scenario {
             }
             // KafkaProducer: idempotence requires max.in.flight.requests.per.connection <= 5, retries > 0, acks=all.
             if p.idempotence && p.max_in_flight > 5 {
-                return Err(invalid(
-                    key("max_in_flight"),
-                    "must be at most 5 when idempotence is on (Kafka's rule)",
-                ));
+                return Err(invalid(key("max_in_flight"), "must be at most 5 when idempotence is on (Kafka's rule)"));
             }
             if p.idempotence && p.acks != Acks::All {
                 return Err(invalid(
@@ -427,10 +406,7 @@ impl Scenario {
                 ));
             }
             if p.idempotence && p.retries == 0 {
-                return Err(invalid(
-                    key("retries"),
-                    "must be above 0 when idempotence is on (Kafka's rule)",
-                ));
+                return Err(invalid(key("retries"), "must be above 0 when idempotence is on (Kafka's rule)"));
             }
             if p.request_timeout_ms == 0 {
                 return Err(invalid(key("request_timeout_ms"), "must be at least 1"));
@@ -442,9 +418,7 @@ impl Scenario {
                     "must be at least linger_ms + request_timeout_ms (Kafka's rule)",
                 ));
             }
-            p.event_time_lag
-                .validate()
-                .map_err(|e| invalid(key("event_time_lag"), e))?;
+            p.event_time_lag.validate().map_err(|e| invalid(key("event_time_lag"), e))?;
             match &p.arrival {
                 Arrival::Onoff { on_ms, .. } if *on_ms == 0 => {
                     return Err(invalid(key("arrival.on_ms"), "must be at least 1"));
@@ -465,26 +439,17 @@ impl Scenario {
                     return Err(invalid(key("keys.count"), "must be at least 1"));
                 }
                 Keys::Zipf { exponent, .. } if !(exponent.is_finite() && *exponent > 0.0) => {
-                    return Err(invalid(
-                        key("keys.exponent"),
-                        format!("must be > 0 (got {exponent})"),
-                    ));
+                    return Err(invalid(key("keys.exponent"), format!("must be > 0 (got {exponent})")));
                 }
                 _ => {}
             }
         }
         let g = &self.consumer_group;
         if g.members > 1000 {
-            return Err(invalid(
-                "consumer_group.members",
-                format!("at most 1000 are supported (got {})", g.members),
-            ));
+            return Err(invalid("consumer_group.members", format!("at most 1000 are supported (got {})", g.members)));
         }
         if g.max_poll_records == 0 {
-            return Err(invalid(
-                "consumer_group.max_poll_records",
-                "must be at least 1",
-            ));
+            return Err(invalid("consumer_group.max_poll_records", "must be at least 1"));
         }
         if g.heartbeat_interval_ms == 0 || g.heartbeat_interval_ms >= g.session_timeout_ms {
             return Err(invalid(
@@ -493,42 +458,25 @@ impl Scenario {
             ));
         }
         if g.auto_commit_interval_ms == 0 {
-            return Err(invalid(
-                "consumer_group.auto_commit_interval_ms",
-                "must be at least 1",
-            ));
+            return Err(invalid("consumer_group.auto_commit_interval_ms", "must be at least 1"));
         }
-        g.processing_time
-            .validate()
-            .map_err(|e| invalid("consumer_group.processing_time", e))?;
+        g.processing_time.validate().map_err(|e| invalid("consumer_group.processing_time", e))?;
         for (i, f) in self.faults.iter().enumerate() {
             let key = |k: &str| format!("faults[{i}].{k}");
             match f {
-                Fault::BrokerCrash { broker, .. } | Fault::BrokerRestart { broker, .. }
-                    if *broker >= c.brokers =>
-                {
+                Fault::BrokerCrash { broker, .. } | Fault::BrokerRestart { broker, .. } if *broker >= c.brokers => {
                     return Err(invalid(
                         key("broker"),
-                        format!(
-                            "no broker {broker}: brokers are numbered 0 to {}",
-                            c.brokers - 1
-                        ),
+                        format!("no broker {broker}: brokers are numbered 0 to {}", c.brokers - 1),
                     ));
                 }
-                Fault::ConsumerCrash { member, .. } | Fault::ConsumerRestart { member, .. }
-                    if *member >= g.members =>
-                {
+                Fault::ConsumerCrash { member, .. } | Fault::ConsumerRestart { member, .. } if *member >= g.members => {
                     return Err(invalid(
                         key("member"),
-                        format!(
-                            "no member {member}: the group has {} member(s), numbered from 0",
-                            g.members
-                        ),
+                        format!("no member {member}: the group has {} member(s), numbered from 0", g.members),
                     ));
                 }
-                Fault::NetworkSpike { extra_ms, .. }
-                    if !(extra_ms.is_finite() && *extra_ms >= 0.0) =>
-                {
+                Fault::NetworkSpike { extra_ms, .. } if !(extra_ms.is_finite() && *extra_ms >= 0.0) => {
                     return Err(invalid(key("extra_ms"), "must be a number >= 0"));
                 }
                 _ => {}
@@ -560,36 +508,22 @@ mod tests {
     fn bad_scenarios_name_the_key() {
         assert!(err("[topic]\npartitions = 0").contains("topic.partitions"));
         let e = err("[topic]\nreplication_factor = 4");
-        assert!(
-            e.contains("topic.replication_factor") && e.contains("3 broker"),
-            "{e}"
-        );
-        assert!(
-            err("[topic]\nshards = 3").contains("shards"),
-            "unknown keys are rejected"
-        );
+        assert!(e.contains("topic.replication_factor") && e.contains("3 broker"), "{e}");
+        assert!(err("[topic]\nshards = 3").contains("shards"), "unknown keys are rejected");
         assert!(err("[topic]\npartitions = \"six\"").contains("partitions"));
         assert!(err("[[producers]]\nrate_per_s = -5.0").contains("producers[0].rate_per_s"));
         assert!(err("[[producers]]\nacks = \"1\"").contains("idempotence"));
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean_ms = 0 }");
-        assert!(
-            e.contains("cluster.network_delay") && e.contains("mean_ms"),
-            "{e}"
-        );
+        assert!(e.contains("cluster.network_delay") && e.contains("mean_ms"), "{e}");
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean = 1 }");
         assert!(e.contains("mean"), "{e}");
-        assert!(
-            err("[[faults]]\nkind = \"broker_crash\"\nat_ms = 5\nbroker = 7")
-                .contains("faults[0].broker")
-        );
+        assert!(err("[[faults]]\nkind = \"broker_crash\"\nat_ms = 5\nbroker = 7").contains("faults[0].broker"));
     }
 
     #[test]
     fn scenarios_round_trip_through_toml() {
-        let s = Scenario::from_toml(
-            "[[faults]]\nkind = \"network_spike\"\nat_ms = 1\nduration_ms = 2\nextra_ms = 3.0",
-        )
-        .unwrap();
+        let s = Scenario::from_toml("[[faults]]\nkind = \"network_spike\"\nat_ms = 1\nduration_ms = 2\nextra_ms = 3.0")
+            .unwrap();
         assert_eq!(Scenario::from_toml(&s.to_toml()).unwrap(), s);
     }
 }

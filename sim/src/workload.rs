@@ -46,19 +46,16 @@ impl Workload {
         let (keys, count) = match cfg.keys {
             Keys::None => (KeyChooser::None, 0),
             Keys::Uniform { count } => (KeyChooser::Uniform(count), count),
-            Keys::Zipf { count, exponent } => (
-                KeyChooser::Zipf(Zipf::new(f64::from(count), exponent).expect("validated")),
-                count,
-            ),
+            Keys::Zipf { count, exponent } => {
+                (KeyChooser::Zipf(Zipf::new(f64::from(count), exponent).expect("validated")), count)
+            }
         };
         Workload {
             arrival: cfg.arrival.clone(),
             rate_per_s: cfg.rate_per_s,
             gap: Exp::new(cfg.rate_per_s / 1e9).expect("validated: rate > 0"),
             keys,
-            key_partition: (0..count)
-                .map(|k| partition_for_key(key_bytes(k).as_bytes(), partitions))
-                .collect(),
+            key_partition: (0..count).map(|k| partition_for_key(key_bytes(k).as_bytes(), partitions)).collect(),
             event_lag: cfg.event_time_lag.sampler(),
         }
     }
@@ -79,10 +76,7 @@ impl Workload {
                 }
                 t
             }
-            Arrival::Diurnal {
-                period_ms,
-                amplitude,
-            } => {
+            Arrival::Diurnal { period_ms, amplitude } => {
                 // Thinning (Lewis and Shedler): propose at the peak rate, accept with rate(t) / peak.
                 let period = SimTime::from_millis(*period_ms).as_nanos() as f64;
                 let peak = 1.0 + amplitude;
@@ -105,22 +99,10 @@ impl Workload {
             KeyChooser::Uniform(n) => rng.random_range(0..*n),
             KeyChooser::Zipf(z) => (z.sample(rng) as u32).saturating_sub(1),
         };
-        let lag = if self.event_lag.is_zero() {
-            SimTime::ZERO
-        } else {
-            self.event_lag.sample(rng)
-        };
+        let lag = if self.event_lag.is_zero() { SimTime::ZERO } else { self.event_lag.sample(rng) };
         let value = rng.random_range(1..=100);
         let partition = (key != NO_KEY).then(|| self.key_partition[key as usize]);
-        (
-            Record {
-                created: now,
-                event_time: now.saturating_sub(lag),
-                key,
-                value,
-            },
-            partition,
-        )
+        (Record { created: now, event_time: now.saturating_sub(lag), key, value }, partition)
     }
 }
 
@@ -145,73 +127,28 @@ mod tests {
 
     #[test]
     fn arrival_processes_hit_their_rates() {
-        let base = ProducerConfig {
-            rate_per_s: 1000.0,
-            ..Default::default()
-        };
+        let base = ProducerConfig { rate_per_s: 1000.0, ..Default::default() };
         let ten_s = SimTime::from_secs(10);
-        assert_eq!(
-            count_in(
-                ProducerConfig {
-                    arrival: Arrival::Constant,
-                    ..base.clone()
-                },
-                ten_s
-            ),
-            9_999
-        );
+        assert_eq!(count_in(ProducerConfig { arrival: Arrival::Constant, ..base.clone() }, ten_s), 9_999);
         let poisson = count_in(base.clone(), ten_s);
         assert!((9_700..10_300).contains(&poisson), "{poisson}");
-        let onoff = count_in(
-            ProducerConfig {
-                arrival: Arrival::Onoff {
-                    on_ms: 100,
-                    off_ms: 300,
-                },
-                ..base.clone()
-            },
-            ten_s,
-        );
-        assert!(
-            (2_350..2_650).contains(&onoff),
-            "a quarter of the time on: {onoff}"
-        );
-        let diurnal = count_in(
-            ProducerConfig {
-                arrival: Arrival::Diurnal {
-                    period_ms: 1000,
-                    amplitude: 0.9,
-                },
-                ..base
-            },
-            ten_s,
-        );
-        assert!(
-            (9_600..10_400).contains(&diurnal),
-            "the sine averages out over whole periods: {diurnal}"
-        );
+        let onoff =
+            count_in(ProducerConfig { arrival: Arrival::Onoff { on_ms: 100, off_ms: 300 }, ..base.clone() }, ten_s);
+        assert!((2_350..2_650).contains(&onoff), "a quarter of the time on: {onoff}");
+        let diurnal =
+            count_in(ProducerConfig { arrival: Arrival::Diurnal { period_ms: 1000, amplitude: 0.9 }, ..base }, ten_s);
+        assert!((9_600..10_400).contains(&diurnal), "the sine averages out over whole periods: {diurnal}");
     }
 
     #[test]
     fn zipf_keys_are_skewed() {
-        let cfg = ProducerConfig {
-            keys: Keys::Zipf {
-                count: 100,
-                exponent: 1.2,
-            },
-            ..Default::default()
-        };
+        let cfg = ProducerConfig { keys: Keys::Zipf { count: 100, exponent: 1.2 }, ..Default::default() };
         let w = Workload::new(&cfg, 4);
         let mut rng = stream(9, "k");
         let mut hits = [0u32; 100];
         for _ in 0..10_000 {
             hits[w.record(SimTime::ZERO, &mut rng).0.key as usize] += 1;
         }
-        assert!(
-            hits[0] > 10 * hits[50],
-            "key 0 is the hot key: {} vs {}",
-            hits[0],
-            hits[50]
-        );
+        assert!(hits[0] > 10 * hits[50], "key 0 is the hot key: {} vs {}", hits[0], hits[50]);
     }
 }

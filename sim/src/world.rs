@@ -18,7 +18,7 @@ use crate::ledger::Ledger;
 use crate::metrics::{Histogram, TimeSeries};
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, stream};
-use crate::scenario::{Acks, CommitMode, Fault, Scenario};
+use crate::scenario::{Acks, CommitMode, Fault, Scenario, SpikeScope};
 use crate::time::SimTime;
 use crate::workload::key_bytes;
 use rand::RngExt;
@@ -37,98 +37,26 @@ pub enum SimError {
 type ProduceResult = Result<(), ProduceError>;
 
 enum Event {
-    Arrival {
-        producer: u32,
-    },
-    Linger {
-        producer: u32,
-        partition: u32,
-        created: SimTime,
-    },
-    Drain {
-        producer: u32,
-    },
-    ProduceArrive {
-        broker: u32,
-        incarnation: u32,
-        request: u64,
-    },
-    AppendDone {
-        broker: u32,
-        incarnation: u32,
-        request: u64,
-        slot: u32,
-    },
-    ProduceResponse {
-        producer: u32,
-        request: u64,
-        results: Vec<ProduceResult>,
-    },
-    RequestTimeout {
-        producer: u32,
-        request: u64,
-    },
-    ReplicaFetch {
-        follower: u32,
-        leader: u32,
-        incarnation: u32,
-    },
-    ReplicaFetchArrive {
-        follower: u32,
-        leader: u32,
-        incarnation: u32,
-        offsets: Vec<(u32, u64)>,
-    },
-    ReplicaFetchExpire {
-        follower: u32,
-        leader: u32,
-        park: u64,
-    },
-    ReplicaFetchResponse {
-        follower: u32,
-        incarnation: u32,
-        leader: u32,
-        ends: Vec<(u32, u64)>,
-    },
-    ConsumerFetchArrive {
-        member: u32,
-        epoch: u32,
-        broker: u32,
-        incarnation: u32,
-        offsets: Vec<(u32, u64)>,
-    },
-    ConsumerFetchExpire {
-        member: u32,
-        broker: u32,
-        park: u64,
-    },
-    ConsumerFetchResponse {
-        member: u32,
-        epoch: u32,
-        broker: u32,
-        chunks: Vec<Chunk>,
-    },
-    PollDone {
-        member: u32,
-        epoch: u32,
-    },
-    RebalanceDone {
-        id: u64,
-    },
-    MemberExpired {
-        member: u32,
-        epoch: u32,
-    },
-    IsrCheck {
-        broker: u32,
-    },
-    ControllerFence {
-        broker: u32,
-        incarnation: u32,
-    },
-    Fault {
-        index: usize,
-    },
+    Arrival { producer: u32 },
+    Linger { producer: u32, partition: u32, created: SimTime },
+    Drain { producer: u32 },
+    ProduceArrive { broker: u32, incarnation: u32, request: u64 },
+    AppendDone { broker: u32, incarnation: u32, request: u64, slot: u32 },
+    ProduceResponse { producer: u32, request: u64, results: Vec<ProduceResult> },
+    RequestTimeout { producer: u32, request: u64 },
+    ReplicaFetch { follower: u32, leader: u32, incarnation: u32 },
+    ReplicaFetchArrive { follower: u32, leader: u32, incarnation: u32, offsets: Vec<(u32, u64)> },
+    ReplicaFetchExpire { follower: u32, leader: u32, park: u64 },
+    ReplicaFetchResponse { follower: u32, incarnation: u32, leader: u32, ends: Vec<(u32, u64)> },
+    ConsumerFetchArrive { member: u32, epoch: u32, broker: u32, incarnation: u32, offsets: Vec<(u32, u64)> },
+    ConsumerFetchExpire { member: u32, broker: u32, park: u64 },
+    ConsumerFetchResponse { member: u32, epoch: u32, broker: u32, chunks: Vec<Chunk> },
+    PollDone { member: u32, epoch: u32 },
+    RebalanceDone { id: u64 },
+    MemberExpired { member: u32, epoch: u32 },
+    IsrCheck { broker: u32 },
+    ControllerFence { broker: u32, incarnation: u32 },
+    Fault { index: usize },
     Tick,
 }
 
@@ -190,7 +118,7 @@ pub struct World {
     processing: Sampler,
     consumer_rng: SimRng,
     links: HashMap<(u32, u32), SimTime>,
-    spikes: Vec<(SimTime, SimTime, SimTime)>,
+    spikes: Vec<(SimTime, SimTime, SimTime, SpikeScope)>,
     pub producers: Vec<Producer>,
     pub brokers: Vec<Broker>,
     pub partitions: Vec<Partition>,
@@ -220,36 +148,18 @@ impl World {
         for cfg in &s.producers {
             for _ in 0..cfg.count {
                 let id = producers.len() as u32;
-                producers.push(Producer::new(
-                    id,
-                    cfg.clone(),
-                    np,
-                    b,
-                    stream(seed, &format!("producer-{id}")),
-                ));
+                producers.push(Producer::new(id, cfg.clone(), np, b, stream(seed, &format!("producer-{id}"))));
             }
         }
         // Replica placement as Kafka's AdminUtils without racks: partition p's replicas start at
         // broker p % brokers and follow consecutively (the random start index is fixed to 0 here).
         let partitions = (0..np)
-            .map(|p| {
-                Partition::new(
-                    p,
-                    (0..rf).map(|r| (p + r) % b).collect(),
-                    producers.len() as u32,
-                )
-            })
+            .map(|p| Partition::new(p, (0..rf).map(|r| (p + r) % b).collect(), producers.len() as u32))
             .collect();
         let mut group_rng = stream(seed, "consumer-group");
         let hb = SimTime::from_millis(s.consumer_group.heartbeat_interval_ms);
         let members = (0..s.consumer_group.members)
-            .map(|i| {
-                Member::new(
-                    format!("consumer-{i}"),
-                    b,
-                    SimTime(group_rng.random_range(0..hb.0)),
-                )
-            })
+            .map(|i| Member::new(format!("consumer-{i}"), b, SimTime(group_rng.random_range(0..hb.0))))
             .collect();
         let bucket = SimTime::from_millis(s.run.bucket_ms);
         let ts = || TimeSeries::new(bucket);
@@ -263,12 +173,7 @@ impl World {
             consumer_rng: stream(seed, "consumer-processing"),
             links: HashMap::new(),
             spikes: Vec::new(),
-            brokers: (0..b)
-                .map(|_| Broker {
-                    alive: true,
-                    incarnation: 0,
-                })
-                .collect(),
+            brokers: (0..b).map(|_| Broker { alive: true, incarnation: 0 }).collect(),
             partitions,
             group: Group::new(s.topic.name.clone(), np, s.consumer_group.assignor, members),
             ledger: Ledger::new(producers.len() as u32, np),
@@ -315,19 +220,14 @@ impl World {
             self.queue.push(period, Event::IsrCheck { broker: f });
         }
         for (index, fault) in self.scenario.faults.iter().enumerate() {
-            self.queue
-                .push(SimTime::from_millis(fault.at_ms()), Event::Fault { index });
+            self.queue.push(SimTime::from_millis(fault.at_ms()), Event::Fault { index });
         }
         if !self.group.members.is_empty() {
             // group.initial.rebalance.delay.ms: the coordinator waits for more members of a new group.
-            let delay =
-                SimTime::from_millis(self.scenario.consumer_group.initial_rebalance_delay_ms);
-            self.begin_rebalance_at(delay);
+            let delay = SimTime::from_millis(self.scenario.consumer_group.initial_rebalance_delay_ms);
+            self.begin_rebalance_at(delay, false);
         }
-        self.queue.push(
-            SimTime::from_millis(self.scenario.run.bucket_ms),
-            Event::Tick,
-        );
+        self.queue.push(SimTime::from_millis(self.scenario.run.bucket_ms), Event::Tick);
     }
 
     pub fn now(&self) -> SimTime {
@@ -358,13 +258,13 @@ impl World {
                 }
                 Some(next) if next <= t => {
                     self.now = self.deadline;
-                    self.finished = true;
+                    self.finish();
                 }
                 Some(_) => {
                     self.now = self.now.max(t);
                     break;
                 }
-                None => self.finished = true,
+                None => self.finish(),
             }
         }
         Ok(())
@@ -388,8 +288,10 @@ impl World {
     /// the previous message on the same link (TCP keeps order).
     fn deliver(&mut self, from: u32, to: u32) -> SimTime {
         let mut t = self.now + self.network.sample(&mut self.net_rng);
-        for &(start, end, extra) in &self.spikes {
-            if start <= self.now && self.now < end {
+        let brokers = self.producers.len() as u32..(self.producers.len() + self.brokers.len()) as u32;
+        let replication = brokers.contains(&from) && brokers.contains(&to);
+        for &(start, end, extra, scope) in &self.spikes {
+            if start <= self.now && self.now < end && (scope == SpikeScope::All || replication) {
                 t += extra;
             }
         }
@@ -404,111 +306,58 @@ impl World {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Arrival { producer } => self.on_arrival(producer),
-            Event::Linger {
-                producer,
-                partition,
-                created,
-            } => {
+            Event::Linger { producer, partition, created } => {
                 self.producers[producer as usize].linger_expired(partition, created);
                 self.drain_producer(producer);
             }
             Event::Drain { producer } => self.drain_producer(producer),
-            Event::ProduceArrive {
-                broker,
-                incarnation,
-                request,
-            } => self.on_produce_arrive(broker, incarnation, request),
-            Event::AppendDone {
-                broker,
-                incarnation,
-                request,
-                slot,
-            } => self.on_append_done(broker, incarnation, request, slot),
-            Event::ProduceResponse {
-                producer,
-                request,
-                results,
-            } => self.on_produce_response(producer, request, results),
-            Event::RequestTimeout { producer, request } => {
-                self.on_request_timeout(producer, request)
+            Event::ProduceArrive { broker, incarnation, request } => {
+                self.on_produce_arrive(broker, incarnation, request)
             }
-            Event::ReplicaFetch {
-                follower,
-                leader,
-                incarnation,
-            } => self.send_replica_fetch(follower, leader, incarnation),
-            Event::ReplicaFetchArrive {
-                follower,
-                leader,
-                incarnation,
-                offsets,
-            } => self.on_replica_fetch(follower, leader, incarnation, offsets),
-            Event::ReplicaFetchExpire {
-                follower,
-                leader,
-                park,
-            } => {
-                if self
-                    .replica_parked
-                    .get(&(leader, follower))
-                    .is_some_and(|p| p.park == park)
-                {
-                    let parked = self
-                        .replica_parked
-                        .remove(&(leader, follower))
-                        .expect("checked");
+            Event::AppendDone { broker, incarnation, request, slot } => {
+                self.on_append_done(broker, incarnation, request, slot)
+            }
+            Event::ProduceResponse { producer, request, results } => {
+                self.on_produce_response(producer, request, results)
+            }
+            Event::RequestTimeout { producer, request } => self.on_request_timeout(producer, request),
+            Event::ReplicaFetch { follower, leader, incarnation } => {
+                self.send_replica_fetch(follower, leader, incarnation)
+            }
+            Event::ReplicaFetchArrive { follower, leader, incarnation, offsets } => {
+                self.on_replica_fetch(follower, leader, incarnation, offsets)
+            }
+            Event::ReplicaFetchExpire { follower, leader, park } => {
+                if self.replica_parked.get(&(leader, follower)).is_some_and(|p| p.park == park) {
+                    let parked = self.replica_parked.remove(&(leader, follower)).expect("checked");
                     self.answer_replica_fetch(follower, leader, &parked.offsets);
                 }
             }
-            Event::ReplicaFetchResponse {
-                follower,
-                incarnation,
-                leader,
-                ends,
-            } => self.on_replica_fetch_response(follower, incarnation, leader, ends),
-            Event::ConsumerFetchArrive {
-                member,
-                epoch,
-                broker,
-                incarnation,
-                offsets,
-            } => self.on_consumer_fetch(member, epoch, broker, incarnation, offsets),
-            Event::ConsumerFetchExpire {
-                member,
-                broker,
-                park,
-            } => {
-                if self
-                    .consumer_parked
-                    .get(&(broker, member))
-                    .is_some_and(|p| p.park == park)
-                {
-                    let parked = self
-                        .consumer_parked
-                        .remove(&(broker, member))
-                        .expect("checked");
+            Event::ReplicaFetchResponse { follower, incarnation, leader, ends } => {
+                self.on_replica_fetch_response(follower, incarnation, leader, ends)
+            }
+            Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets } => {
+                self.on_consumer_fetch(member, epoch, broker, incarnation, offsets)
+            }
+            Event::ConsumerFetchExpire { member, broker, park } => {
+                if self.consumer_parked.get(&(broker, member)).is_some_and(|p| p.park == park) {
+                    let parked = self.consumer_parked.remove(&(broker, member)).expect("checked");
                     self.answer_consumer_fetch(member, parked.epoch, broker, &parked.offsets);
                 }
             }
-            Event::ConsumerFetchResponse {
-                member,
-                epoch,
-                broker,
-                chunks,
-            } => self.on_consumer_fetch_response(member, epoch, broker, chunks),
+            Event::ConsumerFetchResponse { member, epoch, broker, chunks } => {
+                self.on_consumer_fetch_response(member, epoch, broker, chunks)
+            }
             Event::PollDone { member, epoch } => self.on_poll_done(member, epoch),
             Event::RebalanceDone { id } => self.on_rebalance_done(id),
             Event::MemberExpired { member, epoch } => {
                 let m = &self.group.members[member as usize];
                 if !m.alive && m.epoch == epoch {
-                    self.begin_rebalance_at(self.now);
+                    self.begin_rebalance_at(self.now, true);
                 }
             }
             Event::IsrCheck { broker } => self.on_isr_check(broker),
-            Event::ControllerFence {
-                broker,
-                incarnation,
-            } => self.on_controller_fence(broker, incarnation),
+            Event::ControllerFence { broker, incarnation } => self.on_controller_fence(broker, incarnation),
             Event::Fault { index } => self.on_fault(index),
             Event::Tick => self.on_tick(),
         }
@@ -526,9 +375,7 @@ impl World {
         let (record, keyed) = pr.workload.record(self.now, &mut pr.rng);
         let partition = match keyed {
             Some(p) => p,
-            None => pr
-                .sticky
-                .next(np, u64::from(pr.cfg.record_bytes), &mut pr.rng),
+            None => pr.sticky.next(np, u64::from(pr.cfg.record_bytes), &mut pr.rng),
         };
         let opened = pr.append(partition, record, self.now);
         let linger = SimTime::from_millis(pr.cfg.linger_ms);
@@ -537,14 +384,7 @@ impl World {
         self.metrics.produced.record(self.now, 1.0);
         if let Some(created) = opened {
             if linger > SimTime::ZERO {
-                self.queue.push(
-                    created + linger,
-                    Event::Linger {
-                        producer,
-                        partition,
-                        created,
-                    },
-                );
+                self.queue.push(created + linger, Event::Linger { producer, partition, created });
             }
         }
         self.queue.push(next, Event::Arrival { producer });
@@ -554,12 +394,7 @@ impl World {
     /// The Sender loop: for every broker, one request with the first ready batch of each partition it leads.
     fn drain_producer(&mut self, producer: u32) {
         for broker in 0..self.brokers.len() as u32 {
-            let led: Vec<u32> = self
-                .partitions
-                .iter()
-                .filter(|p| p.leader == Some(broker))
-                .map(|p| p.id)
-                .collect();
+            let led: Vec<u32> = self.partitions.iter().filter(|p| p.leader == Some(broker)).map(|p| p.id).collect();
             if led.is_empty() {
                 continue;
             }
@@ -578,12 +413,7 @@ impl World {
         }
     }
 
-    fn send_produce(
-        &mut self,
-        producer: u32,
-        broker: u32,
-        batches: Vec<(crate::kafka::Batch, u32, SimTime)>,
-    ) {
+    fn send_produce(&mut self, producer: u32, broker: u32, batches: Vec<(crate::kafka::Batch, u32, SimTime)>) {
         let request = self.next_request;
         self.next_request += 1;
         let pr = &mut self.producers[producer as usize];
@@ -591,10 +421,7 @@ impl World {
         let timeout = SimTime::from_millis(pr.cfg.request_timeout_ms);
         self.counters.produce_requests += 1;
         self.counters.batches_sent += batches.len() as u64;
-        let refs: Vec<(BatchRef, u32, SimTime)> = batches
-            .into_iter()
-            .map(|(b, a, f)| (Rc::new(b), a, f))
-            .collect();
+        let refs: Vec<(BatchRef, u32, SimTime)> = batches.into_iter().map(|(b, a, f)| (Rc::new(b), a, f)).collect();
         let server_batches: Vec<BatchRef> = refs.iter().map(|(b, _, _)| b.clone()).collect();
         if acks == Acks::None {
             // acks=0: the producer counts the send as done the moment it leaves.
@@ -602,18 +429,9 @@ impl World {
                 self.ack_batch(producer, b);
             }
         } else {
-            pr.in_flight.insert(
-                request,
-                InFlight {
-                    broker,
-                    batches: refs,
-                },
-            );
+            pr.in_flight.insert(request, InFlight { broker, batches: refs });
             pr.in_flight_per_broker[broker as usize] += 1;
-            self.queue.push(
-                self.now + timeout,
-                Event::RequestTimeout { producer, request },
-            );
+            self.queue.push(self.now + timeout, Event::RequestTimeout { producer, request });
         }
         let n = server_batches.len();
         self.requests.insert(
@@ -629,25 +447,15 @@ impl World {
         );
         let at = self.deliver(producer, self.node_broker(broker));
         let incarnation = self.brokers[broker as usize].incarnation;
-        self.queue.push(
-            at,
-            Event::ProduceArrive {
-                broker,
-                incarnation,
-                request,
-            },
-        );
+        self.queue.push(at, Event::ProduceArrive { broker, incarnation, request });
     }
 
     fn ack_batch(&mut self, producer: u32, b: &BatchRef) {
-        self.ledger
-            .acked(producer, b.partition, b.base_seq, b.len());
+        self.ledger.acked(producer, b.partition, b.base_seq, b.len());
         for r in &b.records {
             self.metrics.produce_latency.record(self.now - r.created);
         }
-        self.metrics
-            .acked
-            .record_n(self.now, u64::from(b.len()), 1.0);
+        self.metrics.acked.record_n(self.now, u64::from(b.len()), 1.0);
     }
 
     fn on_produce_response(&mut self, producer: u32, request: u64, results: Vec<ProduceResult>) {
@@ -692,16 +500,13 @@ impl World {
         self.counters.retries += 1;
         let backoff = SimTime::from_millis(pr.cfg.retry_backoff_ms);
         pr.requeue(batch, attempts + 1, first, self.now + backoff);
-        self.queue
-            .push(self.now + backoff, Event::Drain { producer });
+        self.queue.push(self.now + backoff, Event::Drain { producer });
     }
 
     // ----- brokers: produce --------------------------------------------------------------------------
 
     fn on_produce_arrive(&mut self, broker: u32, incarnation: u32, request: u64) {
-        if self.brokers[broker as usize].incarnation != incarnation
-            || !self.brokers[broker as usize].alive
-        {
+        if self.brokers[broker as usize].incarnation != incarnation || !self.brokers[broker as usize].alive {
             self.requests.remove(&request);
             return;
         }
@@ -719,24 +524,14 @@ impl World {
                 continue;
             };
             // Partition.appendRecordsToLeader: acks=all needs |ISR| >= min.insync.replicas.
-            if acks == Acks::All
-                && part.isr.len() < self.scenario.cluster.min_insync_replicas as usize
-            {
+            if acks == Acks::All && part.isr.len() < self.scenario.cluster.min_insync_replicas as usize {
                 self.finish_slot(request, slot as u32, Err(ProduceError::NotEnoughReplicas));
                 continue;
             }
             let start = self.now.max(part.busy_until[l]);
             let done = start + self.append_time.sample(&mut self.disk_rng);
             part.busy_until[l] = done;
-            self.queue.push(
-                done,
-                Event::AppendDone {
-                    broker,
-                    incarnation,
-                    request,
-                    slot: slot as u32,
-                },
-            );
+            self.queue.push(done, Event::AppendDone { broker, incarnation, request, slot: slot as u32 });
         }
     }
 
@@ -778,11 +573,7 @@ impl World {
         let end = part.log_end;
         let p = part.id;
         if acks == Acks::All {
-            part.pending_acks.push_back(PendingAck {
-                end_offset: end,
-                request,
-                slot,
-            });
+            part.pending_acks.push_back(PendingAck { end_offset: end, request, slot });
         } else {
             self.finish_slot(request, slot, Ok(()));
         }
@@ -807,20 +598,9 @@ impl World {
         if req.acks == Acks::None {
             return;
         }
-        let results = req
-            .results
-            .into_iter()
-            .map(|r| r.expect("all decided"))
-            .collect();
+        let results = req.results.into_iter().map(|r| r.expect("all decided")).collect();
         let at = self.deliver(self.node_broker(req.broker), req.producer);
-        self.queue.push(
-            at,
-            Event::ProduceResponse {
-                producer: req.producer,
-                request,
-                results,
-            },
-        );
+        self.queue.push(at, Event::ProduceResponse { producer: req.producer, request, results });
     }
 
     /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers.
@@ -831,11 +611,7 @@ impl World {
         }
         let hw = part.hw;
         let mut done = Vec::new();
-        while part
-            .pending_acks
-            .front()
-            .is_some_and(|a| a.end_offset <= hw)
-        {
+        while part.pending_acks.front().is_some_and(|a| a.end_offset <= hw) {
             done.push(part.pending_acks.pop_front().expect("front"));
         }
         for a in done {
@@ -858,22 +634,13 @@ impl World {
         for leader in 0..self.brokers.len() as u32 {
             if leader != follower {
                 let inc = self.brokers[follower as usize].incarnation;
-                self.queue.push(
-                    self.now,
-                    Event::ReplicaFetch {
-                        follower,
-                        leader,
-                        incarnation: inc,
-                    },
-                );
+                self.queue.push(self.now, Event::ReplicaFetch { follower, leader, incarnation: inc });
             }
         }
     }
 
     fn send_replica_fetch(&mut self, follower: u32, leader: u32, incarnation: u32) {
-        if self.brokers[follower as usize].incarnation != incarnation
-            || !self.brokers[follower as usize].alive
-        {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
             return;
         }
         let offsets: Vec<(u32, u64)> = self
@@ -885,50 +652,20 @@ impl World {
         if offsets.is_empty() {
             // Nothing to follow on this leader now; look again after a fetch wait.
             let wait = SimTime::from_millis(self.scenario.cluster.replica_fetch_wait_max_ms);
-            self.queue.push(
-                self.now + wait,
-                Event::ReplicaFetch {
-                    follower,
-                    leader,
-                    incarnation,
-                },
-            );
+            self.queue.push(self.now + wait, Event::ReplicaFetch { follower, leader, incarnation });
             return;
         }
         let at = self.deliver(self.node_broker(follower), self.node_broker(leader));
         let linc = self.brokers[leader as usize].incarnation;
-        self.queue.push(
-            at,
-            Event::ReplicaFetchArrive {
-                follower,
-                leader,
-                incarnation: linc,
-                offsets,
-            },
-        );
+        self.queue.push(at, Event::ReplicaFetchArrive { follower, leader, incarnation: linc, offsets });
     }
 
-    fn on_replica_fetch(
-        &mut self,
-        follower: u32,
-        leader: u32,
-        incarnation: u32,
-        offsets: Vec<(u32, u64)>,
-    ) {
-        if self.brokers[leader as usize].incarnation != incarnation
-            || !self.brokers[leader as usize].alive
-        {
+    fn on_replica_fetch(&mut self, follower: u32, leader: u32, incarnation: u32, offsets: Vec<(u32, u64)>) {
+        if self.brokers[leader as usize].incarnation != incarnation || !self.brokers[leader as usize].alive {
             // The follower's request goes unanswered; it tries again after replica.fetch.wait.max.ms.
             let wait = SimTime::from_millis(self.scenario.cluster.replica_fetch_wait_max_ms);
             let finc = self.brokers[follower as usize].incarnation;
-            self.queue.push(
-                self.now + wait,
-                Event::ReplicaFetch {
-                    follower,
-                    leader,
-                    incarnation: finc,
-                },
-            );
+            self.queue.push(self.now + wait, Event::ReplicaFetch { follower, leader, incarnation: finc });
             return;
         }
         let mut has_data = false;
@@ -960,33 +697,15 @@ impl World {
         } else {
             let park = self.next_park;
             self.next_park += 1;
-            self.replica_parked.insert(
-                (leader, follower),
-                ParkedFetch {
-                    park,
-                    epoch: 0,
-                    offsets,
-                },
-            );
+            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets });
             let wait = SimTime::from_millis(self.scenario.cluster.replica_fetch_wait_max_ms);
-            self.queue.push(
-                self.now + wait,
-                Event::ReplicaFetchExpire {
-                    follower,
-                    leader,
-                    park,
-                },
-            );
+            self.queue.push(self.now + wait, Event::ReplicaFetchExpire { follower, leader, park });
         }
     }
 
     fn wake_replica_fetchers(&mut self, leader: u32, p: u32) {
-        let followers: Vec<u32> = self.partitions[p as usize]
-            .replicas
-            .iter()
-            .copied()
-            .filter(|&b| b != leader)
-            .collect();
+        let followers: Vec<u32> =
+            self.partitions[p as usize].replicas.iter().copied().filter(|&b| b != leader).collect();
         for f in followers {
             if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
                 self.answer_replica_fetch(f, leader, &parked.offsets);
@@ -1002,27 +721,11 @@ impl World {
             .collect();
         let at = self.deliver(self.node_broker(leader), self.node_broker(follower));
         let incarnation = self.brokers[follower as usize].incarnation;
-        self.queue.push(
-            at,
-            Event::ReplicaFetchResponse {
-                follower,
-                incarnation,
-                leader,
-                ends,
-            },
-        );
+        self.queue.push(at, Event::ReplicaFetchResponse { follower, incarnation, leader, ends });
     }
 
-    fn on_replica_fetch_response(
-        &mut self,
-        follower: u32,
-        incarnation: u32,
-        leader: u32,
-        ends: Vec<(u32, u64)>,
-    ) {
-        if self.brokers[follower as usize].incarnation != incarnation
-            || !self.brokers[follower as usize].alive
-        {
+    fn on_replica_fetch_response(&mut self, follower: u32, incarnation: u32, leader: u32, ends: Vec<(u32, u64)>) {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
             return;
         }
         // The follower appends what it got on each replica's FIFO log server; it fetches again when done.
@@ -1034,27 +737,18 @@ impl World {
             };
             let end = end.min(part.log_end);
             if end > part.leo[i] {
-                let done =
-                    self.now.max(part.busy_until[i]) + self.append_time.sample(&mut self.disk_rng);
+                let done = self.now.max(part.busy_until[i]) + self.append_time.sample(&mut self.disk_rng);
                 part.busy_until[i] = done;
                 part.leo[i] = end;
                 next = next.max(done);
             }
         }
-        self.queue.push(
-            next,
-            Event::ReplicaFetch {
-                follower,
-                leader,
-                incarnation,
-            },
-        );
+        self.queue.push(next, Event::ReplicaFetch { follower, leader, incarnation });
     }
 
     fn on_isr_check(&mut self, broker: u32) {
         let period = self.isr_check_period();
-        self.queue
-            .push(self.now + period, Event::IsrCheck { broker });
+        self.queue.push(self.now + period, Event::IsrCheck { broker });
         if !self.brokers[broker as usize].alive {
             return;
         }
@@ -1069,8 +763,7 @@ impl World {
             let before = part.isr.len();
             let followers = &part.followers;
             // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
-            part.isr
-                .retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
+            part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
             if part.isr.len() < before {
                 self.counters.isr_shrinks += (before - part.isr.len()) as u64;
                 self.after_leader_progress(p as u32);
@@ -1091,8 +784,7 @@ impl World {
                 b.alive = false;
                 b.incarnation += 1;
                 let inc = b.incarnation;
-                self.replica_parked
-                    .retain(|(l, f), _| *l != broker && *f != broker);
+                self.replica_parked.retain(|(l, f), _| *l != broker && *f != broker);
                 self.consumer_parked.retain(|(b, _), _| *b != broker);
                 for part in &mut self.partitions {
                     if part.leader == Some(broker) {
@@ -1100,13 +792,7 @@ impl World {
                     }
                 }
                 let detect = SimTime::from_millis(self.scenario.cluster.broker_session_timeout_ms);
-                self.queue.push(
-                    self.now + detect,
-                    Event::ControllerFence {
-                        broker,
-                        incarnation: inc,
-                    },
-                );
+                self.queue.push(self.now + detect, Event::ControllerFence { broker, incarnation: inc });
             }
             Fault::BrokerRestart { broker, .. } => {
                 let b = &mut self.brokers[broker as usize];
@@ -1137,8 +823,7 @@ impl World {
                 let epoch = m.epoch;
                 // The coordinator expires the member session.timeout.ms after its last heartbeat.
                 let expire = m.last_heartbeat(self.now, hb) + session;
-                self.queue
-                    .push(expire.max(self.now), Event::MemberExpired { member, epoch });
+                self.queue.push(expire.max(self.now), Event::MemberExpired { member, epoch });
             }
             Fault::ConsumerRestart { member, .. } => {
                 let m = &mut self.group.members[member as usize];
@@ -1148,19 +833,12 @@ impl World {
                 m.alive = true;
                 m.epoch += 1;
                 let at = self.deliver(self.node_member(member), self.node_broker(0));
-                self.begin_rebalance_at(at);
+                self.begin_rebalance_at(at, true);
             }
-            Fault::NetworkSpike {
-                at_ms,
-                duration_ms,
-                extra_ms,
-            } => {
+            Fault::NetworkSpike { at_ms, duration_ms, extra_ms, scope } => {
                 let start = SimTime::from_millis(at_ms);
-                self.spikes.push((
-                    start,
-                    start + SimTime::from_millis(duration_ms),
-                    SimTime::from_millis_f64(extra_ms),
-                ));
+                let end = start + SimTime::from_millis(duration_ms);
+                self.spikes.push((start, end, SimTime::from_millis_f64(extra_ms), scope));
             }
         }
     }
@@ -1168,9 +846,7 @@ impl World {
     /// The controller fences a broker that missed its session: it leaves every ISR, and partitions it led
     /// get a new leader.
     fn on_controller_fence(&mut self, broker: u32, incarnation: u32) {
-        if self.brokers[broker as usize].incarnation != incarnation
-            || self.brokers[broker as usize].alive
-        {
+        if self.brokers[broker as usize].incarnation != incarnation || self.brokers[broker as usize].alive {
             return;
         }
         for p in 0..self.partitions.len() {
@@ -1197,18 +873,13 @@ impl World {
         let part = &mut self.partitions[p as usize];
         let old_leader = part.leader_index();
         let live = |i: &usize| alive[part.replicas[*i] as usize];
-        let isr_live: Vec<usize> = part
-            .isr
-            .iter()
-            .copied()
-            .filter(|i| Some(*i) != old_leader && live(i))
-            .collect();
+        let isr_live: Vec<usize> = part.isr.iter().copied().filter(|i| Some(*i) != old_leader && live(i)).collect();
         let clean = (0..part.replicas.len()).find(|i| isr_live.contains(i));
         let choice = match clean {
             Some(i) => Some((i, false)),
-            None if unclean_ok => (0..part.replicas.len())
-                .find(|i| Some(*i) != old_leader && live(i))
-                .map(|i| (i, true)),
+            None if unclean_ok => {
+                (0..part.replicas.len()).find(|i| Some(*i) != old_leader && live(i)).map(|i| (i, true))
+            }
             None => None,
         };
         part.pending_acks.clear();
@@ -1230,8 +901,7 @@ impl World {
         part.leader_epoch += 1;
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let removed = part.truncate(part.leo[i]);
-        self.counters.records_truncated +=
-            removed.iter().map(|(_, b)| u64::from(b.len())).sum::<u64>();
+        self.counters.records_truncated += removed.iter().map(|(_, b)| u64::from(b.len())).sum::<u64>();
         part.isr = if unclean { vec![i] } else { isr_live };
         let now = self.now;
         for f in &mut part.followers {
@@ -1256,7 +926,9 @@ impl World {
 
     // ----- consumers -------------------------------------------------------------------------------
 
-    fn begin_rebalance_at(&mut self, at: SimTime) {
+    /// Starts a rebalance that the coordinator begins at `at`. Members of a stable group learn of it from
+    /// their next heartbeat (`via_heartbeat`); a new group's members are already joining.
+    fn begin_rebalance_at(&mut self, at: SimTime, via_heartbeat: bool) {
         let id = self.group.next_rebalance_id;
         self.group.next_rebalance_id += 1;
         if self.group.rebalancing.is_none() {
@@ -1275,14 +947,16 @@ impl World {
             .members
             .iter()
             .filter(|m| m.alive)
-            .map(|m| m.next_heartbeat(at.max(m.busy_until.unwrap_or(SimTime::ZERO)), hb))
+            .map(|m| {
+                let ready = at.max(m.busy_until.unwrap_or(SimTime::ZERO));
+                if via_heartbeat { m.next_heartbeat(ready, hb) } else { ready }
+            })
             .max()
             .unwrap_or(at)
             .max(at);
         // JoinGroup and SyncGroup round trips.
         let rtt = self.network.sample(&mut self.net_rng) + self.network.sample(&mut self.net_rng);
-        self.queue
-            .push(join + rtt + rtt, Event::RebalanceDone { id });
+        self.queue.push(join + rtt + rtt, Event::RebalanceDone { id });
     }
 
     fn on_rebalance_done(&mut self, id: u64) {
@@ -1297,11 +971,9 @@ impl World {
         }
         self.group.rebalancing = None;
         self.counters.rebalances += 1;
-        self.counters.rebalance_pause_ms_total +=
-            (self.now - self.group.rebalance_started).as_millis_f64();
+        self.counters.rebalance_pause_ms_total += (self.now - self.group.rebalance_started).as_millis_f64();
         self.group.install_assignment();
-        let commit_every =
-            SimTime::from_millis(self.scenario.consumer_group.auto_commit_interval_ms);
+        let commit_every = SimTime::from_millis(self.scenario.consumer_group.auto_commit_interval_ms);
         for m in 0..self.group.members.len() {
             self.group.members[m].next_auto_commit = self.now + commit_every;
             self.maybe_fetch(m as u32);
@@ -1322,37 +994,18 @@ impl World {
             if m.fetch_in_flight[l as usize] || m.buffered_from(p) {
                 continue;
             }
-            per_broker
-                .entry(l)
-                .or_default()
-                .push((p, self.group.position[p as usize]));
+            per_broker.entry(l).or_default().push((p, self.group.position[p as usize]));
         }
         let epoch = m.epoch;
         for (broker, offsets) in per_broker {
             self.group.members[member as usize].fetch_in_flight[broker as usize] = true;
             let at = self.deliver(self.node_member(member), self.node_broker(broker));
             let incarnation = self.brokers[broker as usize].incarnation;
-            self.queue.push(
-                at,
-                Event::ConsumerFetchArrive {
-                    member,
-                    epoch,
-                    broker,
-                    incarnation,
-                    offsets,
-                },
-            );
+            self.queue.push(at, Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets });
         }
     }
 
-    fn on_consumer_fetch(
-        &mut self,
-        member: u32,
-        epoch: u32,
-        broker: u32,
-        incarnation: u32,
-        offsets: Vec<(u32, u64)>,
-    ) {
+    fn on_consumer_fetch(&mut self, member: u32, epoch: u32, broker: u32, incarnation: u32, offsets: Vec<(u32, u64)>) {
         let b = &self.brokers[broker as usize];
         if b.incarnation != incarnation || !b.alive {
             return; // unanswered; the consumer refetches after the next leader election
@@ -1367,23 +1020,9 @@ impl World {
             // fetch.min.bytes = 1: wait until data arrives or fetch.max.wait.ms passes.
             let park = self.next_park;
             self.next_park += 1;
-            self.consumer_parked.insert(
-                (broker, member),
-                ParkedFetch {
-                    park,
-                    epoch,
-                    offsets,
-                },
-            );
+            self.consumer_parked.insert((broker, member), ParkedFetch { park, epoch, offsets });
             let wait = SimTime::from_millis(self.scenario.consumer_group.fetch_max_wait_ms);
-            self.queue.push(
-                self.now + wait,
-                Event::ConsumerFetchExpire {
-                    member,
-                    broker,
-                    park,
-                },
-            );
+            self.queue.push(self.now + wait, Event::ConsumerFetchExpire { member, broker, park });
         }
     }
 
@@ -1395,32 +1034,18 @@ impl World {
             .map(|((_, m), _)| *m)
             .collect();
         for member in waiting {
-            let parked = self
-                .consumer_parked
-                .remove(&(broker, member))
-                .expect("listed");
+            let parked = self.consumer_parked.remove(&(broker, member)).expect("listed");
             self.answer_consumer_fetch(member, parked.epoch, broker, &parked.offsets);
         }
     }
 
     /// max.partition.fetch.bytes (1 MiB) in records of the producers' size.
     fn max_partition_fetch_records(&self) -> u32 {
-        let bytes = self
-            .producers
-            .iter()
-            .map(|p| p.cfg.record_bytes)
-            .min()
-            .unwrap_or(100);
+        let bytes = self.producers.iter().map(|p| p.cfg.record_bytes).min().unwrap_or(100);
         (1_048_576 / bytes).max(1)
     }
 
-    fn answer_consumer_fetch(
-        &mut self,
-        member: u32,
-        epoch: u32,
-        broker: u32,
-        offsets: &[(u32, u64)],
-    ) {
+    fn answer_consumer_fetch(&mut self, member: u32, epoch: u32, broker: u32, offsets: &[(u32, u64)]) {
         let mut chunks = Vec::new();
         let limit = self.max_partition_fetch_records();
         for &(p, off) in offsets {
@@ -1430,29 +1055,18 @@ impl World {
             }
         }
         let at = self.deliver(self.node_broker(broker), self.node_member(member));
-        self.queue.push(
-            at,
-            Event::ConsumerFetchResponse {
-                member,
-                epoch,
-                broker,
-                chunks,
-            },
-        );
+        self.queue.push(at, Event::ConsumerFetchResponse { member, epoch, broker, chunks });
     }
 
-    fn on_consumer_fetch_response(
-        &mut self,
-        member: u32,
-        epoch: u32,
-        broker: u32,
-        chunks: Vec<Chunk>,
-    ) {
+    fn on_consumer_fetch_response(&mut self, member: u32, epoch: u32, broker: u32, chunks: Vec<Chunk>) {
         let m = &mut self.group.members[member as usize];
         if m.epoch != epoch || !m.alive {
             return;
         }
         m.fetch_in_flight[broker as usize] = false;
+        // poll() returns, even empty, every fetch.max.wait.ms: that is when auto-commit runs.
+        self.maybe_auto_commit(member);
+        let m = &mut self.group.members[member as usize];
         for c in chunks {
             // Only records at the current position: anything else is stale (a rebalance moved it).
             if m.assigned.contains(&c.partition)
@@ -1513,13 +1127,10 @@ impl World {
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 t += self.processing.sample(&mut self.consumer_rng);
                 self.metrics.end_to_end_latency.record(t - r.created);
-                self.metrics
-                    .e2e_latency_ms
-                    .record(t, (t - r.created).as_millis_f64());
+                self.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
             }
             let first_seq = c.batch.base_seq.wrapping_add(c.from);
-            self.ledger
-                .delivered(c.batch.producer, c.partition, first_seq, c.len());
+            self.ledger.delivered(c.batch.producer, c.partition, first_seq, c.len());
             self.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
         }
         let m = &mut self.group.members[member as usize];
@@ -1537,8 +1148,8 @@ impl World {
         let commit = match self.scenario.consumer_group.commit {
             CommitMode::AfterProcessing => true,
             CommitMode::Auto if self.now >= m.next_auto_commit => {
-                m.next_auto_commit = self.now
-                    + SimTime::from_millis(self.scenario.consumer_group.auto_commit_interval_ms);
+                m.next_auto_commit =
+                    self.now + SimTime::from_millis(self.scenario.consumer_group.auto_commit_interval_ms);
                 true
             }
             CommitMode::Auto => false,
@@ -1551,15 +1162,22 @@ impl World {
         self.maybe_fetch(member);
     }
 
+    /// enable.auto.commit: commit the positions when auto.commit.interval.ms has passed since the last time.
+    fn maybe_auto_commit(&mut self, member: u32) {
+        let m = &mut self.group.members[member as usize];
+        if self.scenario.consumer_group.commit != CommitMode::Auto || self.now < m.next_auto_commit {
+            return;
+        }
+        m.next_auto_commit = self.now + SimTime::from_millis(self.scenario.consumer_group.auto_commit_interval_ms);
+        self.group.commit(member as usize);
+        self.trim_logs();
+    }
+
     /// Drops log batches below every group's committed offset: memory stays bounded by the lag.
     fn trim_logs(&mut self) {
         let no_group = self.group.members.is_empty();
         for part in &mut self.partitions {
-            let keep_from = if no_group {
-                part.hw
-            } else {
-                self.group.committed[part.id as usize]
-            };
+            let keep_from = if no_group { part.hw } else { self.group.committed[part.id as usize] };
             part.trim_before(keep_from);
         }
     }
@@ -1569,25 +1187,28 @@ impl World {
     fn on_tick(&mut self) {
         let lag = self.group.lag(|p| self.partitions[p as usize].hw);
         self.metrics.lag.record(self.now - SimTime(1), lag as f64);
-        let urp = self
-            .partitions
-            .iter()
-            .filter(|p| p.isr.len() < p.replicas.len())
-            .count();
-        self.metrics
-            .under_replicated
-            .record(self.now - SimTime(1), urp as f64);
+        let urp = self.partitions.iter().filter(|p| p.isr.len() < p.replicas.len()).count();
+        self.metrics.under_replicated.record(self.now - SimTime(1), urp as f64);
         if self.group.members.is_empty() {
             self.trim_logs();
         }
         if self.now >= self.produce_until && self.quiescent() {
-            self.finished = true;
+            self.finish();
             return;
         }
-        self.queue.push(
-            self.now + SimTime::from_millis(self.scenario.run.bucket_ms),
-            Event::Tick,
-        );
+        self.queue.push(self.now + SimTime::from_millis(self.scenario.run.bucket_ms), Event::Tick);
+    }
+
+    /// The end of the run: live consumers close, which commits their positions (KafkaConsumer.close).
+    fn finish(&mut self) {
+        self.finished = true;
+        if self.group.rebalancing.is_none() {
+            for m in 0..self.group.members.len() {
+                if self.group.members[m].alive {
+                    self.group.commit(m);
+                }
+            }
+        }
     }
 
     /// Producers done and idle, and every live consumer caught up with the log.

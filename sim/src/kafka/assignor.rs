@@ -35,9 +35,7 @@ impl FromStr for Strategy {
             "range" => Ok(Strategy::Range),
             "roundrobin" => Ok(Strategy::RoundRobin),
             "sticky" => Ok(Strategy::Sticky),
-            _ => Err(format!(
-                "unknown assignor `{s}`: use range, roundrobin or sticky"
-            )),
+            _ => Err(format!("unknown assignor `{s}`: use range, roundrobin or sticky")),
         }
     }
 }
@@ -64,9 +62,7 @@ pub fn assign(
         Strategy::Range => range(&sorted, topics, &mut out),
         Strategy::RoundRobin => {
             for (i, tp) in all_partitions(topics).into_iter().enumerate() {
-                out.get_mut(&sorted[i % sorted.len()])
-                    .expect("member")
-                    .push(tp);
+                out.get_mut(&sorted[i % sorted.len()]).expect("member").push(tp);
             }
         }
         Strategy::Sticky => sticky(&sorted, topics, previous, &mut out),
@@ -78,15 +74,7 @@ pub fn assign(
 }
 
 fn all_partitions(topics: &BTreeMap<String, u32>) -> Vec<TopicPartition> {
-    topics
-        .iter()
-        .flat_map(|(t, &n)| {
-            (0..n).map(move |p| TopicPartition {
-                topic: t.clone(),
-                partition: p,
-            })
-        })
-        .collect()
+    topics.iter().flat_map(|(t, &n)| (0..n).map(move |p| TopicPartition { topic: t.clone(), partition: p })).collect()
 }
 
 /// RangeAssignor: per topic, consecutive ranges; the first `n % members` members get one extra.
@@ -100,10 +88,7 @@ fn range(sorted: &[String], topics: &BTreeMap<String, u32>, out: &mut Assignment
             let start = per * i + i.min(extra);
             let len = per + u32::from(i < extra);
             let parts = out.get_mut(m).expect("member");
-            parts.extend((start..start + len).map(|p| TopicPartition {
-                topic: topic.clone(),
-                partition: p,
-            }));
+            parts.extend((start..start + len).map(|p| TopicPartition { topic: topic.clone(), partition: p }));
         }
     }
 }
@@ -111,12 +96,7 @@ fn range(sorted: &[String], topics: &BTreeMap<String, u32>, out: &mut Assignment
 /// StickyAssignor's `constrainedAssign` (AbstractStickyAssignor, all members with equal subscriptions):
 /// keep up to maxQuota owned partitions each, fill members below minQuota round-robin from the sorted
 /// unassigned partitions, then give the remainder one each to members at minQuota.
-fn sticky(
-    sorted: &[String],
-    topics: &BTreeMap<String, u32>,
-    previous: &Assignment,
-    out: &mut Assignment,
-) {
+fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignment, out: &mut Assignment) {
     let all = all_partitions(topics);
     let total = all.len();
     let c = sorted.len();
@@ -131,12 +111,7 @@ fn sticky(
     for m in sorted {
         let owned: Vec<TopicPartition> = previous
             .get(m)
-            .map(|ps| {
-                ps.iter()
-                    .filter(|tp| unassigned.contains(*tp))
-                    .cloned()
-                    .collect()
-            })
+            .map(|ps| ps.iter().filter(|tp| unassigned.contains(*tp)).cloned().collect())
             .unwrap_or_default();
         let keep = if owned.len() > min_quota && may_exceed_min > 0 {
             may_exceed_min -= 1;
@@ -181,9 +156,7 @@ fn sticky(
     }
     // The remainder: one each to members at minQuota, in the order they reached it.
     for tp in pending {
-        let m = at_min
-            .pop_front()
-            .expect("a member below maxQuota exists while partitions remain");
+        let m = at_min.pop_front().expect("a member below maxQuota exists while partitions remain");
         out.get_mut(&m).expect("member").push(tp);
         at_max.push_back(m);
     }
@@ -201,15 +174,7 @@ mod tests {
     }
     fn show(a: &Assignment) -> Vec<String> {
         a.iter()
-            .map(|(m, ps)| {
-                format!(
-                    "{m}: {}",
-                    ps.iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )
-            })
+            .map(|(m, ps)| format!("{m}: {}", ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ")))
             .collect()
     }
 
@@ -222,24 +187,11 @@ mod tests {
             &topics(&[("t1", 3), ("t2", 3)]),
             &Assignment::new(),
         );
-        assert_eq!(
-            show(&a),
-            ["consumer1: t1-0 t1-1 t2-0 t2-1", "consumer2: t1-2 t2-2"]
-        );
-        let a = assign(
-            Strategy::Range,
-            &members(&["c1", "c2", "c3"]),
-            &topics(&[("t", 3)]),
-            &Assignment::new(),
-        );
+        assert_eq!(show(&a), ["consumer1: t1-0 t1-1 t2-0 t2-1", "consumer2: t1-2 t2-2"]);
+        let a = assign(Strategy::Range, &members(&["c1", "c2", "c3"]), &topics(&[("t", 3)]), &Assignment::new());
         assert_eq!(show(&a), ["c1: t-0", "c2: t-1", "c3: t-2"]);
         // More members than partitions: the last member gets nothing.
-        let a = assign(
-            Strategy::Range,
-            &members(&["a", "b", "c"]),
-            &topics(&[("t", 2)]),
-            &Assignment::new(),
-        );
+        let a = assign(Strategy::Range, &members(&["a", "b", "c"]), &topics(&[("t", 2)]), &Assignment::new());
         assert_eq!(show(&a), ["a: t-0", "b: t-1", "c: "]);
     }
 
@@ -252,26 +204,15 @@ mod tests {
             &topics(&[("t1", 3), ("t2", 3)]),
             &Assignment::new(),
         );
-        assert_eq!(
-            show(&a),
-            ["consumer1: t1-0 t1-2 t2-1", "consumer2: t1-1 t2-0 t2-2"]
-        );
+        assert_eq!(show(&a), ["consumer1: t1-0 t1-2 t2-1", "consumer2: t1-1 t2-0 t2-2"]);
     }
 
     /// The StickyAssignor javadoc example: C0, C1, C2 subscribe to t0..t3 with two partitions each.
     #[test]
     fn sticky_fresh_group_matches_kafka_javadoc() {
         let t = topics(&[("t0", 2), ("t1", 2), ("t2", 2), ("t3", 2)]);
-        let a = assign(
-            Strategy::Sticky,
-            &members(&["C0", "C1", "C2"]),
-            &t,
-            &Assignment::new(),
-        );
-        assert_eq!(
-            show(&a),
-            ["C0: t0-0 t1-1 t3-0", "C1: t0-1 t2-0 t3-1", "C2: t1-0 t2-1"]
-        );
+        let a = assign(Strategy::Sticky, &members(&["C0", "C1", "C2"]), &t, &Assignment::new());
+        assert_eq!(show(&a), ["C0: t0-0 t1-1 t3-0", "C1: t0-1 t2-0 t3-1", "C2: t1-0 t2-1"]);
         // The javadoc continues: C1 leaves. Sticky keeps C0's and C2's partitions and spreads C1's.
         let b = assign(Strategy::Sticky, &members(&["C0", "C2"]), &t, &a);
         let c0: Vec<String> = b["C0"].iter().map(|p| p.to_string()).collect();
@@ -284,12 +225,7 @@ mod tests {
         }
         assert_eq!((c0.len(), c2.len()), (4, 4));
         // Round robin, by contrast, moves partitions that did not need to move.
-        let rr = assign(
-            Strategy::RoundRobin,
-            &members(&["C0", "C2"]),
-            &t,
-            &Assignment::new(),
-        );
+        let rr = assign(Strategy::RoundRobin, &members(&["C0", "C2"]), &t, &Assignment::new());
         assert_ne!(show(&rr), show(&b));
     }
 }

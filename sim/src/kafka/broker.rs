@@ -57,8 +57,7 @@ impl ProducerState {
         if self.recent.len() == BATCHES_TO_RETAIN {
             self.recent.pop_front();
         }
-        self.recent
-            .push_back((base_seq, base_seq + n - 1, base_offset));
+        self.recent.push_back((base_seq, base_seq + n - 1, base_offset));
     }
 
     pub fn truncate(&mut self, log_end: u64) {
@@ -144,13 +143,7 @@ impl Partition {
         let min = self
             .isr
             .iter()
-            .map(|&i| {
-                if i == l {
-                    self.log_end
-                } else {
-                    self.followers[i].fetched_leo
-                }
-            })
+            .map(|&i| if i == l { self.log_end } else { self.followers[i].fetched_leo })
             .min()
             .unwrap_or(self.log_end);
         if min > self.hw {
@@ -178,9 +171,7 @@ impl Partition {
     /// Up to `max_records` records from `offset`, but not past the HW.
     pub fn read(&self, offset: u64, max_records: u32, out: &mut Vec<Chunk>) -> u32 {
         let mut taken = 0;
-        let start = self
-            .log
-            .partition_point(|(base, b)| base + u64::from(b.len()) <= offset);
+        let start = self.log.partition_point(|(base, b)| base + u64::from(b.len()) <= offset);
         for (base, batch) in self.log.range(start..) {
             if *base >= self.hw || taken >= max_records {
                 break;

@@ -99,12 +99,7 @@ impl Group {
     /// Runs the assignor over the live members and installs the result: every member starts again from
     /// the committed offsets (eager protocol: all partitions are revoked before the new assignment).
     pub fn install_assignment(&mut self) -> Assignment {
-        let live: Vec<String> = self
-            .members
-            .iter()
-            .filter(|m| m.alive)
-            .map(|m| m.name.clone())
-            .collect();
+        let live: Vec<String> = self.members.iter().filter(|m| m.alive).map(|m| m.name.clone()).collect();
         let topics: BTreeMap<String, u32> = [(self.topic.clone(), self.partitions)].into();
         let a = assignor::assign(self.strategy, &live, &topics, &self.previous);
         self.owner.iter_mut().for_each(|o| *o = None);
@@ -113,10 +108,7 @@ impl Group {
             m.epoch += 1;
             m.buffer.clear();
             m.fetch_in_flight.iter_mut().for_each(|f| *f = false);
-            m.assigned = a
-                .get(&m.name)
-                .map(|ps| ps.iter().map(|tp| tp.partition).collect())
-                .unwrap_or_default();
+            m.assigned = a.get(&m.name).map(|ps| ps.iter().map(|tp| tp.partition).collect()).unwrap_or_default();
             for &p in &m.assigned {
                 self.owner[p as usize] = Some(i);
             }
@@ -135,9 +127,7 @@ impl Group {
 
     /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
     pub fn lag(&self, hw: impl Fn(u32) -> u64) -> u64 {
-        (0..self.partitions)
-            .map(|p| hw(p).saturating_sub(self.committed[p as usize]))
-            .sum()
+        (0..self.partitions).map(|p| hw(p).saturating_sub(self.committed[p as usize])).sum()
     }
 
     pub fn min_committed(&self) -> u64 {
@@ -162,21 +152,9 @@ mod tests {
     fn heartbeats_follow_the_phase() {
         let m = Member::new("c".into(), 1, SimTime::from_millis(500));
         let iv = SimTime::from_millis(3000);
-        assert_eq!(
-            m.next_heartbeat(SimTime::from_millis(100), iv),
-            SimTime::from_millis(500)
-        );
-        assert_eq!(
-            m.next_heartbeat(SimTime::from_millis(3500), iv),
-            SimTime::from_millis(3500)
-        );
-        assert_eq!(
-            m.next_heartbeat(SimTime::from_millis(3501), iv),
-            SimTime::from_millis(6500)
-        );
-        assert_eq!(
-            m.last_heartbeat(SimTime::from_millis(6499), iv),
-            SimTime::from_millis(3500)
-        );
+        assert_eq!(m.next_heartbeat(SimTime::from_millis(100), iv), SimTime::from_millis(500));
+        assert_eq!(m.next_heartbeat(SimTime::from_millis(3500), iv), SimTime::from_millis(3500));
+        assert_eq!(m.next_heartbeat(SimTime::from_millis(3501), iv), SimTime::from_millis(6500));
+        assert_eq!(m.last_heartbeat(SimTime::from_millis(6499), iv), SimTime::from_millis(3500));
     }
 }

@@ -60,11 +60,7 @@ pub struct StickyPartitioner {
 
 impl StickyPartitioner {
     pub fn new(batch_size: u64) -> Self {
-        StickyPartitioner {
-            current: None,
-            bytes_in_current: 0,
-            batch_size,
-        }
+        StickyPartitioner { current: None, bytes_in_current: 0, batch_size }
     }
 
     /// The partition for the next record of `record_bytes` bytes.
@@ -95,10 +91,7 @@ mod tests {
             (b"foobar", -790332482),
             (b"a-little-bit-long-string", -985981536),
             (b"a-little-bit-longer-string", -1486304829),
-            (
-                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
-                -58897971,
-            ),
+            (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971),
             (&[b'a', b'b', b'c'], 479470107),
         ];
         for (key, want) in cases {
@@ -121,11 +114,7 @@ mod tests {
         let mut sp = StickyPartitioner::new(1000);
         let first = sp.next(100, 100, &mut rng);
         for _ in 0..9 {
-            assert_eq!(
-                sp.next(100, 100, &mut rng),
-                first,
-                "1000 bytes fit before the switch"
-            );
+            assert_eq!(sp.next(100, 100, &mut rng), first, "1000 bytes fit before the switch");
         }
         let mut switched = false;
         for _ in 0..5 {

@@ -90,13 +90,7 @@ impl Producer {
         let mut records = Vec::with_capacity((limit / size).clamp(1, 1024) as usize);
         records.push(record);
         q.push_back(QueuedBatch {
-            batch: Batch {
-                producer: self.id,
-                partition,
-                base_seq: seq,
-                records,
-                bytes: size,
-            },
+            batch: Batch { producer: self.id, partition, base_seq: seq, records, bytes: size },
             created: now,
             ready: linger_zero || size * 2 > limit,
             attempts: 0,
@@ -108,21 +102,13 @@ impl Producer {
 
     /// Marks the batch created at `created` on `partition` ready (linger.ms expired).
     pub fn linger_expired(&mut self, partition: u32, created: SimTime) {
-        if let Some(b) = self.queues[partition as usize]
-            .iter_mut()
-            .find(|b| b.created == created && b.attempts == 0)
-        {
+        if let Some(b) = self.queues[partition as usize].iter_mut().find(|b| b.created == created && b.attempts == 0) {
             b.ready = true;
         }
     }
 
     /// Takes the first ready batch of each of `partitions` (Sender drain), if this connection has room.
-    pub fn drain(
-        &mut self,
-        broker: u32,
-        partitions: &[u32],
-        now: SimTime,
-    ) -> Vec<(Batch, u32, SimTime)> {
+    pub fn drain(&mut self, broker: u32, partitions: &[u32], now: SimTime) -> Vec<(Batch, u32, SimTime)> {
         if self.in_flight_per_broker[broker as usize] >= self.cfg.max_in_flight {
             return Vec::new();
         }
@@ -143,13 +129,7 @@ impl Producer {
     }
 
     /// Puts a failed batch back at the front of its queue, to be retried after the backoff.
-    pub fn requeue(
-        &mut self,
-        batch: BatchRef,
-        attempts: u32,
-        first_attempt: SimTime,
-        not_before: SimTime,
-    ) {
+    pub fn requeue(&mut self, batch: BatchRef, attempts: u32, first_attempt: SimTime, not_before: SimTime) {
         let batch = Rc::try_unwrap(batch).unwrap_or_else(|rc| Batch {
             producer: rc.producer,
             partition: rc.partition,
@@ -159,21 +139,8 @@ impl Producer {
         });
         let q = &mut self.queues[batch.partition as usize];
         // Retries go out in sequence order, ahead of newer batches.
-        let pos = q
-            .iter()
-            .position(|b| b.attempts == 0 || b.batch.base_seq > batch.base_seq)
-            .unwrap_or(q.len());
-        q.insert(
-            pos,
-            QueuedBatch {
-                batch,
-                created: first_attempt,
-                ready: true,
-                attempts,
-                first_attempt,
-                not_before,
-            },
-        );
+        let pos = q.iter().position(|b| b.attempts == 0 || b.batch.base_seq > batch.base_seq).unwrap_or(q.len());
+        q.insert(pos, QueuedBatch { batch, created: first_attempt, ready: true, attempts, first_attempt, not_before });
     }
 
     /// Nothing left to send or wait for.
@@ -183,11 +150,6 @@ impl Producer {
 
     /// Earliest time a queued, ready batch may be retried (for scheduling the next drain).
     pub fn next_retry_time(&self) -> Option<SimTime> {
-        self.queues
-            .iter()
-            .filter_map(|q| q.front())
-            .filter(|b| b.ready)
-            .map(|b| b.not_before)
-            .min()
+        self.queues.iter().filter_map(|q| q.front()).filter(|b| b.ready).map(|b| b.not_before).min()
     }
 }
