@@ -13,8 +13,9 @@ use streamlab_sim::{Scenario, SimTime, World};
 #[derive(Parser)]
 #[command(name = "streamlab", version, about, long_about = None)]
 struct Cli {
+    /// With no command: the main job, every built-in run into out/.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -114,7 +115,8 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+    let Some(command) = cli.command else { return main_job(Path::new("out")) };
+    match command {
         Command::Run { scenario, seed, out } => run_scenario(&scenario, seed, &out),
         Command::Scenario { command: ScenarioCommand::List } => {
             for (name, text) in scenarios::BUILTIN {
@@ -153,6 +155,15 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records } => bench(records),
     }
+}
+
+/// Everything at once: every built-in scenario except the benchmark, each into out/runs/NAME.
+fn main_job(out: &Path) -> Result<()> {
+    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| *n != "bench") {
+        println!("== run {name}");
+        run_scenario(name, None, &out.join("runs").join(name))?;
+    }
+    Ok(())
 }
 
 fn unknown_scenario(name: &str) -> anyhow::Error {
@@ -224,7 +235,7 @@ fn simulate(scenario: &Scenario) -> Result<Results> {
     let show = std::io::stderr().is_terminal();
     let mut t = SimTime::ZERO;
     while !world.is_finished() {
-        t = t + step;
+        t += step;
         world.run_until(t)?;
         if show {
             let pct = (t.as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);

@@ -28,12 +28,12 @@ impl IntervalSet {
             return 0;
         }
         // Fast path: appending right after the last range (the common, in-order case).
-        if let Some((_, last_end)) = self.ranges.iter_mut().next_back() {
-            if *last_end == start {
-                *last_end = end;
-                self.len += u64::from(end - start);
-                return 0;
-            }
+        if let Some((_, last_end)) = self.ranges.iter_mut().next_back()
+            && *last_end == start
+        {
+            *last_end = end;
+            self.len += u64::from(end - start);
+            return 0;
         }
         let mut new_start = start;
         let mut new_end = end;

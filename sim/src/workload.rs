@@ -82,7 +82,7 @@ impl Workload {
                 let peak = 1.0 + amplitude;
                 let mut t = now;
                 loop {
-                    t = t + SimTime((self.gap.sample(rng) / peak).round().max(1.0) as u64);
+                    t += SimTime((self.gap.sample(rng) / peak).round().max(1.0) as u64);
                     let phase = std::f64::consts::TAU * (t.0 as f64 % period) / period;
                     if rng.random::<f64>() * peak <= 1.0 + amplitude * phase.sin() {
                         return t;

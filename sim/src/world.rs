@@ -382,10 +382,10 @@ impl World {
         let next = pr.workload.next_arrival(self.now, &mut pr.rng);
         self.ledger.produced(1);
         self.metrics.produced.record(self.now, 1.0);
-        if let Some(created) = opened {
-            if linger > SimTime::ZERO {
-                self.queue.push(created + linger, Event::Linger { producer, partition, created });
-            }
+        if let Some(created) = opened
+            && linger > SimTime::ZERO
+        {
+            self.queue.push(created + linger, Event::Linger { producer, partition, created });
         }
         self.queue.push(next, Event::Arrival { producer });
         self.drain_producer(producer);
@@ -393,6 +393,8 @@ impl World {
 
     /// The Sender loop: for every broker, one request with the first ready batch of each partition it leads.
     fn drain_producer(&mut self, producer: u32) {
+        let expired = self.producers[producer as usize].expire(self.now);
+        self.ledger.failed(expired);
         for broker in 0..self.brokers.len() as u32 {
             let led: Vec<u32> = self.partitions.iter().filter(|p| p.leader == Some(broker)).map(|p| p.id).collect();
             if led.is_empty() {
@@ -406,10 +408,10 @@ impl World {
             self.send_produce(producer, broker, batches);
         }
         // Batches held back by retry.backoff.ms need a later look.
-        if let Some(t) = self.producers[producer as usize].next_retry_time() {
-            if t > self.now {
-                self.queue.push(t, Event::Drain { producer });
-            }
+        if let Some(t) = self.producers[producer as usize].next_retry_time()
+            && t > self.now
+        {
+            self.queue.push(t, Event::Drain { producer });
         }
     }
 
@@ -900,8 +902,9 @@ impl World {
         part.leader = Some(part.replicas[i]);
         part.leader_epoch += 1;
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
-        let removed = part.truncate(part.leo[i]);
-        self.counters.records_truncated += removed.iter().map(|(_, b)| u64::from(b.len())).sum::<u64>();
+        let new_end = part.leo[i];
+        self.counters.records_truncated += part.log_end - new_end;
+        part.truncate(new_end);
         part.isr = if unclean { vec![i] } else { isr_live };
         let now = self.now;
         for f in &mut part.followers {
@@ -912,6 +915,11 @@ impl World {
         for (idx, f) in part.followers.iter_mut().enumerate() {
             f.fetched_leo = leos[idx];
         }
+        // Consumers that read past the new log end detect the truncation and go back to it (KIP-320).
+        let pos = &mut self.group.position[p as usize];
+        *pos = (*pos).min(new_end);
+        let committed = &mut self.group.committed[p as usize];
+        *committed = (*committed).min(new_end);
         self.after_leader_progress(p);
         // Clients learn the new leader from a metadata refresh; their requests to the old one time out.
         for m in 0..self.group.members.len() {
@@ -1191,6 +1199,9 @@ impl World {
         self.metrics.under_replicated.record(self.now - SimTime(1), urp as f64);
         if self.group.members.is_empty() {
             self.trim_logs();
+        }
+        for p in 0..self.producers.len() as u32 {
+            self.drain_producer(p);
         }
         if self.now >= self.produce_until && self.quiescent() {
             self.finish();

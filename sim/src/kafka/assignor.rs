@@ -137,11 +137,11 @@ fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignme
         let mut progressed = false;
         for m in unfilled {
             let parts = out.get_mut(&m).expect("member");
-            if parts.len() < min_quota {
-                if let Some(tp) = pending.next() {
-                    parts.push(tp);
-                    progressed = true;
-                }
+            if parts.len() < min_quota
+                && let Some(tp) = pending.next()
+            {
+                parts.push(tp);
+                progressed = true;
             }
             if parts.len() == min_quota {
                 at_min.push_back(m);

@@ -204,15 +204,10 @@ impl Partition {
         }
     }
 
-    /// Truncates the log to `end` (a new leader's LEO); returns the batches removed.
-    pub fn truncate(&mut self, end: u64) -> Vec<(u64, BatchRef)> {
-        let mut removed = Vec::new();
-        while let Some((base, _)) = self.log.back() {
-            if *base >= end {
-                removed.push(self.log.pop_back().expect("non-empty"));
-            } else {
-                break;
-            }
+    /// Truncates the log to `end` (a new leader's LEO).
+    pub fn truncate(&mut self, end: u64) {
+        while self.log.back().is_some_and(|(base, _)| *base >= end) {
+            self.log.pop_back();
         }
         // A batch straddling `end` cannot exist: replicas copy whole batches.
         self.log_end = end;
@@ -226,7 +221,5 @@ impl Partition {
         for ps in &mut self.producer_state {
             ps.truncate(end);
         }
-        removed.reverse();
-        removed
     }
 }

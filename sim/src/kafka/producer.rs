@@ -143,6 +143,26 @@ impl Producer {
         q.insert(pos, QueuedBatch { batch, created: first_attempt, ready: true, attempts, first_attempt, not_before });
     }
 
+    /// Removes batches that waited in the accumulator longer than delivery.timeout.ms (for example for a
+    /// partition without a leader) and returns how many records failed (RecordAccumulator.expiredBatches).
+    pub fn expire(&mut self, now: SimTime) -> u64 {
+        let timeout = SimTime::from_millis(self.cfg.delivery_timeout_ms);
+        let mut failed = 0;
+        for (p, q) in self.queues.iter_mut().enumerate() {
+            while let Some(front) = q.front() {
+                if now < front.first_attempt + timeout {
+                    break;
+                }
+                let b = q.pop_front().expect("front exists");
+                if b.attempts == 0 {
+                    self.next_seq[p] = b.batch.base_seq.wrapping_add(b.batch.len());
+                }
+                failed += u64::from(b.batch.len());
+            }
+        }
+        failed
+    }
+
     /// Nothing left to send or wait for.
     pub fn idle(&self) -> bool {
         self.done_producing && self.in_flight.is_empty() && self.queues.iter().all(|q| q.is_empty())

@@ -1,0 +1,231 @@
+//! The delivery guarantees Kafka documents, checked on whole simulated runs: what acks, replication,
+//! min.insync.replicas, clean election and idempotence promise, and what they do not.
+
+use streamlab_sim::report::Results;
+use streamlab_sim::{Scenario, World};
+
+fn run(toml: &str) -> Results {
+    let s = Scenario::from_toml(toml).unwrap_or_else(|e| panic!("{e}"));
+    let mut w = World::new(&s);
+    w.run().expect("run completes");
+    Results::of(&w)
+}
+
+const CLUSTER: &str = r#"
+[run]
+seed = 11
+duration_ms = 12000
+drain_ms = 60000
+[cluster]
+brokers = 3
+network_delay = { dist = "exponential", mean_ms = 0.3 }
+append_time = { dist = "exponential", mean_ms = 0.05 }
+broker_session_timeout_ms = 2000
+{cluster}
+[topic]
+partitions = 6
+replication_factor = 3
+[consumer_group]
+members = 3
+initial_rebalance_delay_ms = 0
+{group}
+processing_time = { dist = "constant", ms = 0.02 }
+"#;
+
+/// The shared cluster with extra `[cluster]` and `[consumer_group]` lines, then `rest`.
+fn scenario(cluster: &str, group: &str, rest: &str) -> String {
+    CLUSTER.replace("{cluster}", cluster).replace("{group}", group) + rest
+}
+
+#[test]
+fn acks_all_with_min_isr_2_and_clean_election_loses_nothing_when_a_leader_dies() {
+    let r = run(&scenario(
+        "min_insync_replicas = 2",
+        "",
+        r#"
+[[producers]]
+count = 2
+rate_per_s = 3000.0
+acks = "all"
+request_timeout_ms = 1500
+[[faults]]
+kind = "broker_crash"
+at_ms = 4000
+broker = 0
+"#,
+    ));
+    assert!(r.kafka.leader_elections >= 2, "broker 0 led partitions 0 and 3: {:?}", r.kafka);
+    assert_eq!(r.kafka.unclean_leader_elections, 0);
+    assert!(r.kafka.request_timeouts > 0, "requests to the dead leader timed out and were retried");
+    assert_eq!(r.ledger.acknowledged, r.ledger.produced, "every record was eventually acknowledged");
+    assert_eq!(r.ledger.lost, 0, "{:?}", r.ledger);
+    assert_eq!(r.ledger.duplicated, 0, "idempotence (on by default) absorbs the retries");
+}
+
+#[test]
+fn acks_1_loses_acknowledged_records_even_with_clean_election_and_the_ledger_counts_them() {
+    let r = run(&scenario(
+        "unclean_leader_election = false",
+        "",
+        r#"
+[[producers]]
+count = 2
+rate_per_s = 3000.0
+acks = "1"
+idempotence = false
+request_timeout_ms = 1500
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 3000
+extra_ms = 2000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 4500
+broker = 0
+"#,
+    ));
+    assert!(r.kafka.leader_elections >= 1, "{:?}", r.kafka);
+    assert_eq!(r.kafka.unclean_leader_elections, 0, "the followers were still in the ISR, only behind");
+    assert!(r.kafka.records_truncated > 0);
+    assert!(r.ledger.lost > 0, "acknowledged records only the dead leader had are gone: {:?}", r.ledger);
+    assert!(r.ledger.lost <= r.kafka.records_truncated, "loss comes from truncation and nothing else");
+}
+
+/// Unclean election: the followers fell out of the ISR; with unclean.leader.election.enable one of them
+/// leads anyway and the partition stays available. Without it, the partition stays offline.
+#[test]
+fn unclean_election_trades_availability_for_truncation() {
+    let faults = r#"
+[[producers]]
+count = 2
+rate_per_s = 3000.0
+acks = "1"
+idempotence = false
+request_timeout_ms = 1500
+delivery_timeout_ms = 4000
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 3000
+extra_ms = 2000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 4500
+broker = 0
+"#;
+    let unclean = run(&scenario("unclean_leader_election = true\nreplica_lag_time_max_ms = 1000", "", faults));
+    let clean = run(&scenario("unclean_leader_election = false\nreplica_lag_time_max_ms = 1000", "", faults));
+    assert!(unclean.kafka.unclean_leader_elections >= 1, "{:?}", unclean.kafka);
+    assert_eq!(unclean.ledger.failed, 0, "the partition had a leader again: {:?}", unclean.ledger);
+    assert_eq!(clean.kafka.unclean_leader_elections, 0);
+    assert!(clean.kafka.offline_partition_events >= 1, "{:?}", clean.kafka);
+    assert!(clean.ledger.failed > 0, "sends to the offline partitions fail after delivery.timeout.ms");
+}
+
+/// Every request is slowed past request.timeout.ms for a while: the producer retries batches the broker
+/// already appended. Without idempotence the log holds them twice; with it, the broker drops the copies.
+#[test]
+fn idempotence_turns_retries_into_no_duplicates() {
+    let base = scenario(
+        "",
+        "",
+        r#"
+[[faults]]
+kind = "network_spike"
+at_ms = 3000
+duration_ms = 500
+extra_ms = 400.0
+[[producers]]
+count = 1
+rate_per_s = 2000.0
+acks = "all"
+request_timeout_ms = 300
+"#,
+    );
+    let without = run(&(base.clone() + "idempotence = false\n"));
+    let with = run(&(base + "idempotence = true\n"));
+    assert!(without.kafka.retries > 0 && with.kafka.retries > 0);
+    assert!(without.ledger.duplicated > 0, "retries without idempotence duplicate: {:?}", without.ledger);
+    assert_eq!(with.ledger.duplicated, 0, "{:?}", with.ledger);
+    assert!(with.kafka.duplicate_batches_rejected > 0, "the broker recognised the retried batches");
+    assert_eq!((with.ledger.lost, without.ledger.lost), (0, 0));
+}
+
+/// A consumer that dies without committing: its partitions are reassigned after session.timeout.ms and
+/// the records it processed since its last auto-commit are processed again (at-least-once).
+#[test]
+fn a_consumer_crash_pauses_its_partitions_and_redelivers_uncommitted_records() {
+    let r = run(&scenario(
+        "",
+        "session_timeout_ms = 6000\nheartbeat_interval_ms = 1000",
+        r#"
+[[producers]]
+rate_per_s = 2000.0
+[[faults]]
+kind = "consumer_crash"
+at_ms = 4000
+member = 1
+"#,
+    ));
+    assert_eq!(r.kafka.rebalances, 2, "the initial join and the one after the crash");
+    assert!(r.ledger.duplicated > 0, "{:?}", r.ledger);
+    assert_eq!(r.ledger.lost, 0);
+    assert!(
+        r.end_to_end_latency_ms.max_ms >= 5000.0,
+        "records of the dead member's partitions waited for the session timeout: {}",
+        r.end_to_end_latency_ms.max_ms
+    );
+    assert_eq!(r.final_consumer_lag, 0);
+}
+
+/// One partition, Poisson arrivals, exponential service, one record per request: an M/M/1 queue whose
+/// mean time in system is 1 / (mu - lambda).
+#[test]
+fn a_single_partition_behaves_as_an_mm1_queue() {
+    let r = run(r#"
+[run]
+seed = 3
+duration_ms = 200000
+[cluster]
+brokers = 1
+network_delay = { dist = "constant", ms = 0.0 }
+append_time = { dist = "exponential", mean_ms = 1.0 }
+[topic]
+partitions = 1
+replication_factor = 1
+[[producers]]
+rate_per_s = 600.0
+linger_ms = 0
+acks = "1"
+idempotence = false
+max_in_flight = 100000
+[consumer_group]
+members = 0
+"#);
+    let lambda = 600.0;
+    let mu = 1000.0;
+    let expected_ms = 1000.0 / (mu - lambda); // 2.5 ms
+    let got = r.produce_latency_ms.mean_ms;
+    assert!(
+        (got - expected_ms).abs() / expected_ms < 0.05,
+        "mean time in system {got} ms, M/M/1 says {expected_ms} ms"
+    );
+    assert_eq!(r.kafka.produce_requests, r.ledger.produced, "one record per request");
+}
+
+#[test]
+fn same_seed_same_results_and_another_seed_differs() {
+    let s = Scenario::from_toml(&scenario("", "", "[[producers]]\nrate_per_s = 1500.0\n")).unwrap();
+    let once = |seed: u64| {
+        let mut s = s.clone();
+        s.run.seed = seed;
+        let mut w = World::new(&s);
+        w.run().unwrap();
+        Results::of(&w).to_json()
+    };
+    assert_eq!(once(5), once(5));
+    assert_ne!(once(5), once(6));
+}
