@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dist;
+pub mod engine;
 pub mod interval_set;
 pub mod kafka;
 pub mod ledger;

@@ -1,0 +1,685 @@
+//! A Flink-style engine: record-at-a-time pipelined operators.
+//!
+//! ```text
+//!  Kafka partitions -> source+map subtasks (chained, FIFO) --network buffers--> window subtasks -> sink
+//!                      periodic watermarks          (buffer timeout)       keyed state, timers
+//!                      checkpoint barriers ---------------------------->  aligned snapshots
+//! ```
+//! Rules, from the Flink documentation: bounded out-of-orderness watermarks are `max timestamp - delay
+//! - 1`, emitted every `pipeline.auto-watermark-interval`; an operator's watermark is the minimum over
+//! its non-idle inputs; an event-time window fires when the watermark reaches its max timestamp; a window
+//! is late (side output) when `maxTimestamp + allowedLateness <= watermark`; network buffers are flushed
+//! when full or every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from
+//! every input have arrived; on failure the job restarts from the last completed checkpoint and the
+//! Kafka source rewinds to its offsets; a two-phase-commit sink makes output visible when the checkpoint
+//! that follows it completes.
+
+use super::state::WindowState;
+use super::window::Window;
+use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use crate::dist::Sampler;
+use crate::queue::EventQueue;
+use crate::rng::SimRng;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkMode {
+    AtLeastOnce,
+    ExactlyOnce,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlinkConfig {
+    /// WatermarkStrategy.forBoundedOutOfOrderness(delay).
+    pub watermark_delay_ms: u64,
+    /// pipeline.auto-watermark-interval (Flink default 200); 0 emits a watermark after every record.
+    pub watermark_interval_ms: u64,
+    /// WatermarkStrategy.withIdleness; 0 = sources are never marked idle.
+    pub idle_timeout_ms: u64,
+    /// allowedLateness of the window operator.
+    pub allowed_lateness_ms: u64,
+    /// execution.buffer-timeout (Flink default 100); 0 flushes after every record.
+    pub buffer_timeout_ms: u64,
+    /// Records that fill one network buffer (32 KiB segments).
+    pub buffer_records: u32,
+    /// execution.checkpointing.interval; 0 = no checkpoints.
+    pub checkpoint_interval_ms: u64,
+    pub sink: SinkMode,
+    /// Fixed-delay restart strategy: time from failure to running again, state restore included.
+    pub restart_delay_ms: u64,
+}
+
+impl Default for FlinkConfig {
+    fn default() -> Self {
+        FlinkConfig {
+            watermark_delay_ms: 200,
+            watermark_interval_ms: 200,
+            idle_timeout_ms: 0,
+            allowed_lateness_ms: 0,
+            buffer_timeout_ms: 100,
+            buffer_records: 320,
+            checkpoint_interval_ms: 0,
+            sink: SinkMode::AtLeastOnce,
+            restart_delay_ms: 1000,
+        }
+    }
+}
+
+const MS: i64 = 1_000_000;
+
+#[derive(Clone, Debug)]
+enum Item {
+    Record { arrival: SimTime, r: EngineRecord },
+    Watermark(i64),
+    Idle(bool),
+    Barrier(u64),
+}
+
+enum Ev {
+    WatermarkTick,
+    Deliver { epoch: u32, to: usize, from: usize, item: Item },
+    Checkpoint,
+    ProcTimer { epoch: u32 },
+    Restart { epoch: u32 },
+}
+
+#[derive(Clone, Debug, Default)]
+struct Source {
+    busy: SimTime,
+    max_ts: Option<i64>,
+    last_record: SimTime,
+    idle: bool,
+    last_wm: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Channel {
+    in_buffer: u32,
+    last_delivery: SimTime,
+}
+
+#[derive(Clone, Debug)]
+struct Snapshot {
+    state: WindowState,
+    chan_wm: Vec<i64>,
+    chan_idle: Vec<bool>,
+    wm: i64,
+}
+
+struct Task {
+    busy: SimTime,
+    chan_wm: Vec<i64>,
+    chan_idle: Vec<bool>,
+    wm: i64,
+    state: WindowState,
+    /// Barrier alignment: the checkpoint and which inputs delivered its barrier.
+    aligning: Option<(u64, Vec<bool>)>,
+    held: VecDeque<(usize, Item)>,
+    /// Results waiting for a checkpoint to commit (exactly-once sink).
+    pending: Vec<Pending>,
+}
+
+/// A result and the creation times of its records; `first` when the window is emitted the first time.
+type Pending = (Output, Vec<SimTime>, bool);
+
+struct CheckpointProgress {
+    offset: u64,
+    snapshots: Vec<Option<Snapshot>>,
+    sources: Vec<Source>,
+    precommitted: Vec<Pending>,
+}
+
+struct Completed {
+    snapshots: Vec<Snapshot>,
+    sources: Vec<Source>,
+}
+
+pub struct FlinkEngine {
+    cfg: FlinkConfig,
+    pipe: PipelineConfig,
+    p: usize,
+    queue: EventQueue<Ev>,
+    now: SimTime,
+    rng: SimRng,
+    map_cost: Sampler,
+    agg_cost: Sampler,
+    sources: Vec<Source>,
+    channels: Vec<Channel>,
+    tasks: Vec<Task>,
+    epoch: u32,
+    down: bool,
+    next_checkpoint: u64,
+    checkpoints: BTreeMap<u64, CheckpointProgress>,
+    last_completed: Option<Completed>,
+    /// Records fed since the last completed checkpoint: what the Kafka source re-reads after a failure.
+    log: VecDeque<EngineRecord>,
+    log_base: u64,
+    fed: u64,
+    /// Results made visible since the last completed checkpoint, to count the ones emitted again.
+    visible: BTreeSet<(i64, i64, u32, u32)>,
+    metrics: EngineMetrics,
+}
+
+impl FlinkEngine {
+    pub fn new(cfg: FlinkConfig, pipe: PipelineConfig, rng: SimRng, collect: bool) -> Self {
+        let p = pipe.parallelism as usize;
+        let task = || Task {
+            busy: SimTime::ZERO,
+            chan_wm: vec![i64::MIN; p],
+            chan_idle: vec![false; p],
+            wm: i64::MIN,
+            state: WindowState::default(),
+            aligning: None,
+            held: VecDeque::new(),
+            pending: Vec::new(),
+        };
+        let mut e = FlinkEngine {
+            map_cost: pipe.map_cost.sampler(),
+            agg_cost: pipe.aggregate_cost.sampler(),
+            p,
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            rng,
+            sources: vec![Source::default(); p],
+            channels: vec![Channel::default(); p * p],
+            tasks: (0..p).map(|_| task()).collect(),
+            epoch: 0,
+            down: false,
+            next_checkpoint: 1,
+            checkpoints: BTreeMap::new(),
+            last_completed: None,
+            log: VecDeque::new(),
+            log_base: 0,
+            fed: 0,
+            visible: BTreeSet::new(),
+            metrics: EngineMetrics::new(collect),
+            cfg,
+            pipe,
+        };
+        if e.cfg.watermark_interval_ms > 0 {
+            e.queue.push(SimTime::from_millis(e.cfg.watermark_interval_ms), Ev::WatermarkTick);
+        }
+        if e.cfg.checkpoint_interval_ms > 0 {
+            e.queue.push(SimTime::from_millis(e.cfg.checkpoint_interval_ms), Ev::Checkpoint);
+        }
+        e
+    }
+
+    /// When something a source sends at `t` reaches the window subtask: the buffer is flushed when full
+    /// or at the next buffer-timeout tick (the output flusher).
+    fn channel_delivery(&mut self, from: usize, to: usize, t: SimTime, is_record: bool) -> SimTime {
+        let timeout = SimTime::from_millis(self.cfg.buffer_timeout_ms);
+        let ch = &mut self.channels[from * self.p + to];
+        let mut at = if timeout.0 == 0 { t } else { SimTime(t.0.div_ceil(timeout.0) * timeout.0) };
+        if is_record {
+            ch.in_buffer += 1;
+            if ch.in_buffer >= self.cfg.buffer_records {
+                at = t;
+            }
+        }
+        if at > ch.last_delivery || timeout.0 == 0 {
+            ch.in_buffer = 0;
+        }
+        at = at.max(ch.last_delivery);
+        ch.last_delivery = at;
+        at
+    }
+
+    fn send(&mut self, from: usize, to: usize, t: SimTime, item: Item) {
+        let at = self.channel_delivery(from, to, t, matches!(item, Item::Record { .. }));
+        self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
+    }
+
+    fn broadcast(&mut self, from: usize, t: SimTime, item: Item) {
+        for to in 0..self.p {
+            self.send(from, to, t, item.clone());
+        }
+    }
+
+    fn watermark_of(&self, s: usize) -> Option<i64> {
+        // BoundedOutOfOrdernessWatermarks.onPeriodicEmit: maxTimestamp - outOfOrdernessMillis - 1.
+        self.sources[s].max_ts.map(|m| m - self.cfg.watermark_delay_ms as i64 * MS - 1)
+    }
+
+    fn emit_watermark(&mut self, s: usize, t: SimTime) {
+        if let Some(wm) = self.watermark_of(s)
+            && self.sources[s].last_wm.is_none_or(|last| wm > last)
+        {
+            self.sources[s].last_wm = Some(wm);
+            self.broadcast(s, t, Item::Watermark(wm));
+        }
+    }
+
+    /// The source subtask reads a record: map/filter on its FIFO thread, then out to the keyed subtask.
+    fn source_record(&mut self, arrival: SimTime, r: EngineRecord) {
+        let s = r.partition as usize % self.p;
+        let cost = self.map_cost.sample(&mut self.rng);
+        let src = &mut self.sources[s];
+        let done = arrival.max(src.busy) + cost;
+        src.busy = done;
+        src.last_record = arrival;
+        if src.idle {
+            src.idle = false;
+            self.broadcast(s, done, Item::Idle(false));
+        }
+        let src = &mut self.sources[s];
+        src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
+        if r.value > self.pipe.filter_max_value {
+            self.metrics.filtered += 1;
+            return;
+        }
+        let to = (r.key as usize) % self.p;
+        self.send(s, to, done, Item::Record { arrival, r });
+        if self.cfg.watermark_interval_ms == 0 {
+            self.emit_watermark(s, done);
+        }
+    }
+
+    fn on_deliver(&mut self, to: usize, from: usize, item: Item) {
+        if let Some((_, seen)) = &self.tasks[to].aligning
+            && seen[from]
+            && !matches!(item, Item::Barrier(_))
+        {
+            // Aligned checkpoint: input `from` is blocked until every barrier arrived.
+            self.tasks[to].held.push_back((from, item));
+            return;
+        }
+        self.process(to, from, item);
+    }
+
+    fn process(&mut self, to: usize, from: usize, item: Item) {
+        match item {
+            Item::Record { arrival, r } => self.window_record(to, arrival, r),
+            Item::Watermark(wm) => {
+                self.tasks[to].chan_wm[from] = self.tasks[to].chan_wm[from].max(wm);
+                self.advance_watermark(to);
+            }
+            Item::Idle(idle) => {
+                self.tasks[to].chan_idle[from] = idle;
+                self.advance_watermark(to);
+            }
+            Item::Barrier(id) => self.on_barrier(to, from, id),
+        }
+    }
+
+    fn window_record(&mut self, k: usize, arrival: SimTime, r: EngineRecord) {
+        let cost = self.agg_cost.sample(&mut self.rng);
+        let task = &mut self.tasks[k];
+        let t = self.now.max(task.busy) + cost;
+        task.busy = t;
+        let ts = match self.pipe.time {
+            TimeDomain::Event => r.event_time,
+            TimeDomain::Processing => t.0 as i64,
+        };
+        if matches!(self.pipe.window, super::window::WindowSpec::None) {
+            let out = Output {
+                kind: OutputKind::Window,
+                start: ts,
+                end: ts + 1,
+                key: r.key,
+                count: 1,
+                sum: r.value,
+                min: r.value,
+                max: r.value,
+                emit: t,
+            };
+            self.sink(k, (out, vec![r.created], true), t);
+            return;
+        }
+        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+        let session = self.pipe.window.is_session();
+        for w in self.pipe.window.assign(ts) {
+            let task = &mut self.tasks[k];
+            // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
+            if self.pipe.time == TimeDomain::Event && w.max_timestamp() + lateness <= task.wm {
+                let late = Output {
+                    kind: OutputKind::Late,
+                    start: w.start,
+                    end: w.end,
+                    key: r.key,
+                    count: 1,
+                    sum: r.value,
+                    min: r.value,
+                    max: r.value,
+                    emit: arrival,
+                };
+                self.metrics.emit(late);
+                continue;
+            }
+            let landed = task.state.add(w, r.key, r.value, r.created, session);
+            if self.pipe.time == TimeDomain::Processing {
+                self.queue.push(SimTime(landed.end.max(0) as u64), Ev::ProcTimer { epoch: self.epoch });
+            }
+            // EventTimeTrigger.onElement: a window already past the watermark fires at once (a late firing).
+            if self.pipe.time == TimeDomain::Event && landed.max_timestamp() <= task.wm {
+                self.fire(k, landed, r.key, t);
+            }
+        }
+    }
+
+    fn advance_watermark(&mut self, k: usize) {
+        let task = &self.tasks[k];
+        // StatusWatermarkValve: the minimum over active (non-idle) inputs.
+        let active: Vec<i64> = (0..self.p).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
+        let Some(&wm) = active.iter().min() else { return };
+        if wm <= task.wm {
+            return;
+        }
+        self.tasks[k].wm = wm;
+        let t = self.now.max(self.tasks[k].busy);
+        if self.pipe.time == TimeDomain::Event {
+            let due = self.tasks[k].state.select(|w, a| w.max_timestamp() <= wm && (a.fired == 0 || a.dirty));
+            for (w, key) in due {
+                self.fire(k, w, key, t);
+            }
+        }
+        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+        // The cleanup timer: state goes at maxTimestamp + allowedLateness.
+        self.tasks[k].state.retain(|w| w.max_timestamp() + lateness > wm);
+    }
+
+    fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
+        let Some(agg) = self.tasks[k].state.get_mut(w, key) else { return };
+        agg.fired += 1;
+        agg.dirty = false;
+        let first = agg.fired == 1;
+        let out = agg.output(w, key, t);
+        let created = agg.created.clone();
+        self.sink(k, (out, created, first), t);
+    }
+
+    fn sink(&mut self, k: usize, result: Pending, t: SimTime) {
+        if self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0 {
+            self.tasks[k].pending.push(result);
+        } else {
+            self.make_visible(result, t);
+        }
+    }
+
+    /// Output replayed after a restart can repeat only with checkpoints and a non-transactional sink.
+    fn tracks_duplicates(&self) -> bool {
+        self.cfg.checkpoint_interval_ms > 0 && self.cfg.sink == SinkMode::AtLeastOnce
+    }
+
+    fn make_visible(&mut self, (mut out, created, first): Pending, at: SimTime) {
+        out.emit = at;
+        let duplicate =
+            self.tracks_duplicates() && !self.visible.insert((out.start, out.end, out.key, out.count as u32));
+        if duplicate {
+            self.metrics.duplicate_results += 1;
+        } else if first {
+            for c in &created {
+                self.metrics.latency.record(at - *c);
+            }
+            self.metrics.records_in_results += created.len() as u64;
+        }
+        self.metrics.emit(out);
+    }
+
+    fn inject_checkpoint(&mut self) {
+        let id = self.next_checkpoint;
+        self.next_checkpoint += 1;
+        self.checkpoints.insert(
+            id,
+            CheckpointProgress {
+                offset: self.fed,
+                snapshots: vec![None; self.p],
+                sources: self.sources.clone(),
+                precommitted: Vec::new(),
+            },
+        );
+        for s in 0..self.p {
+            let t = self.now.max(self.sources[s].busy);
+            self.broadcast(s, t, Item::Barrier(id));
+        }
+    }
+
+    fn on_barrier(&mut self, k: usize, from: usize, id: u64) {
+        let p = self.p;
+        let task = &mut self.tasks[k];
+        let seen = match &mut task.aligning {
+            Some((cur, seen)) if *cur == id => seen,
+            _ => {
+                task.aligning = Some((id, vec![false; p]));
+                &mut task.aligning.as_mut().expect("just set").1
+            }
+        };
+        seen[from] = true;
+        if !seen.iter().all(|&b| b) {
+            return;
+        }
+        // Aligned: snapshot the state (asynchronously, so no extra time on the task), then unblock.
+        task.aligning = None;
+        let snap = Snapshot {
+            state: task.state.clone(),
+            chan_wm: task.chan_wm.clone(),
+            chan_idle: task.chan_idle.clone(),
+            wm: task.wm,
+        };
+        let pending = std::mem::take(&mut task.pending);
+        if let Some(cp) = self.checkpoints.get_mut(&id) {
+            cp.snapshots[k] = Some(snap);
+            cp.precommitted.extend(pending);
+        }
+        let held = std::mem::take(&mut self.tasks[k].held);
+        for (from, item) in held {
+            self.on_deliver(k, from, item);
+        }
+        let complete = self.checkpoints.get(&id).is_some_and(|cp| cp.snapshots.iter().all(Option::is_some));
+        if complete {
+            self.complete_checkpoint(id);
+        }
+    }
+
+    fn complete_checkpoint(&mut self, id: u64) {
+        let cp = self.checkpoints.remove(&id).expect("in progress");
+        let at = self.now.max(self.tasks.iter().map(|t| t.busy).max().unwrap_or(SimTime::ZERO));
+        // Two-phase commit: the transactions of this checkpoint commit now.
+        for result in cp.precommitted {
+            self.make_visible(result, at);
+        }
+        let snapshots: Vec<Snapshot> = cp.snapshots.into_iter().map(|s| s.expect("complete")).collect();
+        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+        let min_wm = snapshots.iter().map(|s| s.wm).min().unwrap_or(i64::MIN);
+        self.visible.retain(|(_, end, _, _)| end - 1 + lateness > min_wm);
+        while self.log_base < cp.offset {
+            self.log.pop_front();
+            self.log_base += 1;
+        }
+        self.last_completed = Some(Completed { snapshots, sources: cp.sources });
+    }
+
+    fn restart(&mut self) {
+        self.down = false;
+        let p = self.p;
+        match &self.last_completed {
+            Some(c) => {
+                for (task, snap) in self.tasks.iter_mut().zip(&c.snapshots) {
+                    task.state = snap.state.clone();
+                    task.chan_wm.clone_from(&snap.chan_wm);
+                    task.chan_idle.clone_from(&snap.chan_idle);
+                    task.wm = snap.wm;
+                }
+                self.sources.clone_from(&c.sources);
+            }
+            None => {
+                for task in &mut self.tasks {
+                    task.state = WindowState::default();
+                    task.chan_wm = vec![i64::MIN; p];
+                    task.chan_idle = vec![false; p];
+                    task.wm = i64::MIN;
+                }
+                self.sources = vec![Source::default(); p];
+            }
+        }
+        let now = self.now;
+        for s in &mut self.sources {
+            s.busy = now;
+            s.last_record = now;
+        }
+        for t in &mut self.tasks {
+            t.busy = now;
+        }
+        self.channels = vec![Channel::default(); p * p];
+        // The Kafka source rewinds to the checkpoint's offsets and reads everything again.
+        let replay: Vec<EngineRecord> = self.log.iter().copied().collect();
+        self.fed = self.log_base;
+        self.log.clear();
+        for r in replay {
+            self.feed(now, r);
+        }
+    }
+
+    fn feed(&mut self, arrival: SimTime, r: EngineRecord) {
+        if self.cfg.checkpoint_interval_ms > 0 {
+            self.log.push_back(r);
+        }
+        self.fed += 1;
+        self.source_record(arrival, r);
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::WatermarkTick => {
+                let iv = SimTime::from_millis(self.cfg.watermark_interval_ms);
+                self.queue.push(self.now + iv, Ev::WatermarkTick);
+                if self.down {
+                    return;
+                }
+                let idle_after = SimTime::from_millis(self.cfg.idle_timeout_ms);
+                for s in 0..self.p {
+                    let t = self.now.max(self.sources[s].busy);
+                    if self.cfg.idle_timeout_ms > 0
+                        && !self.sources[s].idle
+                        && self.now.saturating_sub(self.sources[s].last_record) >= idle_after
+                    {
+                        self.sources[s].idle = true;
+                        self.broadcast(s, t, Item::Idle(true));
+                    }
+                    self.emit_watermark(s, t);
+                }
+            }
+            Ev::Deliver { epoch, to, from, item } if epoch == self.epoch && !self.down => {
+                self.on_deliver(to, from, item)
+            }
+            Ev::Deliver { .. } => {}
+            Ev::Checkpoint => {
+                self.queue.push(self.now + SimTime::from_millis(self.cfg.checkpoint_interval_ms), Ev::Checkpoint);
+                if !self.down {
+                    self.inject_checkpoint();
+                }
+            }
+            Ev::ProcTimer { epoch } if epoch == self.epoch && !self.down => {
+                let now = self.now.0 as i64;
+                for k in 0..self.p {
+                    let t = self.now.max(self.tasks[k].busy);
+                    for (w, key) in self.tasks[k].state.select(|w, _| w.max_timestamp() < now) {
+                        self.fire(k, w, key, t);
+                        self.tasks[k].state.remove(w, key);
+                    }
+                }
+            }
+            Ev::ProcTimer { .. } => {}
+            Ev::Restart { epoch } if epoch == self.epoch => self.restart(),
+            Ev::Restart { .. } => {}
+        }
+    }
+}
+
+impl Engine for FlinkEngine {
+    fn name(&self) -> &'static str {
+        "flink"
+    }
+
+    fn advance_to(&mut self, t: SimTime) {
+        while let Some(next) = self.queue.peek_time() {
+            if next > t {
+                break;
+            }
+            let (time, ev) = self.queue.pop().expect("peeked");
+            self.now = time;
+            self.handle(ev);
+        }
+        self.now = self.now.max(t);
+    }
+
+    fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
+        self.advance_to(arrival);
+        self.metrics.records_in += 1;
+        if self.down {
+            // Down: the record waits in Kafka; the restarted source reads it from the log.
+            self.log.push_back(r);
+            return;
+        }
+        self.feed(arrival, r);
+    }
+
+    fn fail(&mut self, t: SimTime) {
+        self.advance_to(t);
+        if self.down {
+            return;
+        }
+        self.down = true;
+        self.epoch += 1;
+        self.checkpoints.clear();
+        for task in &mut self.tasks {
+            task.pending.clear(); // open transactions abort
+            task.aligning = None;
+            task.held.clear();
+        }
+        if self.cfg.checkpoint_interval_ms == 0 {
+            // Without checkpoints nothing can be replayed: the restarted job starts from the latest offsets.
+            self.log.clear();
+        }
+        let epoch = self.epoch;
+        self.queue.push(t + SimTime::from_millis(self.cfg.restart_delay_ms), Ev::Restart { epoch });
+    }
+
+    fn finish(&mut self, t: SimTime) {
+        // Let a restart under way complete, and in-flight buffers and checkpoints drain; then the bounded
+        // source's final watermark (Long.MAX_VALUE) fires every remaining window.
+        self.advance_to(t);
+        while self.down {
+            let Some(next) = self.queue.peek_time() else { break };
+            self.advance_to(next);
+        }
+        let drain = self.now.max(self.tasks.iter().map(|k| k.busy).max().unwrap_or(SimTime::ZERO))
+            + SimTime::from_millis(self.cfg.buffer_timeout_ms);
+        self.advance_to(drain);
+        for s in 0..self.p {
+            let at = self.now.max(self.sources[s].busy);
+            self.broadcast(s, at, Item::Watermark(i64::MAX));
+        }
+        self.checkpoints.clear();
+        let end = self.now + SimTime::from_millis(self.cfg.buffer_timeout_ms.max(1) * 2);
+        while let Some(next) = self.queue.peek_time() {
+            if next > end {
+                break;
+            }
+            let (time, ev) = self.queue.pop().expect("peeked");
+            self.now = time;
+            if matches!(ev, Ev::Deliver { .. } | Ev::ProcTimer { .. }) {
+                self.handle(ev);
+            }
+        }
+        // End of input commits what the sink still holds (the final checkpoint of a bounded job).
+        let at = self.now;
+        for k in 0..self.p {
+            for result in std::mem::take(&mut self.tasks[k].pending) {
+                self.make_visible(result, at);
+            }
+        }
+    }
+
+    fn metrics(&self) -> &EngineMetrics {
+        &self.metrics
+    }
+
+    fn metrics_mut(&mut self) -> &mut EngineMetrics {
+        &mut self.metrics
+    }
+}

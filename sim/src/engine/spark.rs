@@ -1,0 +1,402 @@
+//! A Spark-style engine: Structured Streaming micro-batches (and continuous processing as an option).
+//!
+//! ```text
+//!  Kafka --offsets--> [trigger] batch k: read available offsets, plan (overhead), process, commit
+//!                      watermark(k+1) = max event time seen - delay, computed at the end of batch k
+//! ```
+//! Rules, from the Structured Streaming programming guide and the ProcessingTimeExecutor: a
+//! processing-time trigger starts a batch at each interval tick; a batch that overruns the interval makes
+//! the next one start as soon as it ends; the default trigger runs the next batch as soon as the previous
+//! ends (polling every 10 ms when idle). The watermark is computed at the end of a batch and used by the
+//! next; Spark 3.4+ (SPARK-40925) drops late rows with the previous batch's watermark and evicts state
+//! with the current one. A no-data batch runs when the new watermark would evict state. Output modes
+//! append (a window once, when evicted), update (windows changed in the batch) and complete (every
+//! window, every batch). A failed batch re-runs from the offsets write-ahead log, so a batch's output is
+//! committed once. Continuous processing runs map-like queries record by record with at-least-once output.
+
+use super::state::WindowState;
+use super::window::WindowSpec;
+use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use crate::dist::{DistSpec, Sampler};
+use crate::rng::SimRng;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SparkMode {
+    MicroBatch,
+    Continuous,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputMode {
+    Append,
+    Update,
+    Complete,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SparkConfig {
+    pub mode: SparkMode,
+    /// Trigger.ProcessingTime interval; 0 = the default trigger (next batch as soon as possible).
+    pub trigger_ms: u64,
+    /// withWatermark(eventTime, delay).
+    pub watermark_delay_ms: u64,
+    pub output_mode: OutputMode,
+    /// Per batch: offsets, planning, task scheduling.
+    pub batch_overhead: DistSpec,
+    /// Trigger.Continuous checkpoint interval.
+    pub continuous_checkpoint_ms: u64,
+    /// Time from a failure until the query runs again.
+    pub restart_delay_ms: u64,
+}
+
+impl Default for SparkConfig {
+    fn default() -> Self {
+        SparkConfig {
+            mode: SparkMode::MicroBatch,
+            trigger_ms: 1000,
+            watermark_delay_ms: 200,
+            output_mode: OutputMode::Append,
+            batch_overhead: DistSpec::Constant { ms: 50.0 },
+            continuous_checkpoint_ms: 1000,
+            restart_delay_ms: 1000,
+        }
+    }
+}
+
+impl SparkConfig {
+    pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), (String, String)> {
+        self.batch_overhead.validate().map_err(|p| ("spark.batch_overhead".to_string(), p))?;
+        if self.mode == SparkMode::Continuous && pipe.window != WindowSpec::None {
+            return Err((
+                "spark.mode".into(),
+                "continuous processing supports only map-like queries (select, map, filter), not windowed \
+                 aggregations (Spark docs); use mode = \"micro_batch\" or pipeline.window = { kind = \"none\" }"
+                    .into(),
+            ));
+        }
+        if self.mode == SparkMode::Continuous && self.continuous_checkpoint_ms == 0 {
+            return Err(("spark.continuous_checkpoint_ms".into(), "must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// spark.sql.streaming.pollingDelay: how long the default trigger waits when there is no new data.
+const POLLING_DELAY: SimTime = SimTime::from_millis(10);
+const MS: i64 = 1_000_000;
+
+struct Batch {
+    trigger: SimTime,
+    end: SimTime,
+    records: Vec<(SimTime, EngineRecord)>,
+}
+
+pub struct SparkEngine {
+    cfg: SparkConfig,
+    pipe: PipelineConfig,
+    rng: SimRng,
+    map_cost: Sampler,
+    agg_cost: Sampler,
+    overhead: Sampler,
+    now: SimTime,
+    /// In Kafka, not yet read by a batch.
+    available: VecDeque<(SimTime, EngineRecord)>,
+    running: Option<Batch>,
+    next_check: SimTime,
+    state: WindowState,
+    /// The watermark the next batch evicts with, and the one it drops late rows with.
+    wm_evict: i64,
+    wm_late: i64,
+    max_event: Option<i64>,
+    down_until: Option<SimTime>,
+    /// Continuous mode: the task's FIFO and the records since the last epoch commit.
+    busy: SimTime,
+    epoch_log: Vec<(SimTime, EngineRecord)>,
+    next_epoch: SimTime,
+    metrics: EngineMetrics,
+}
+
+impl SparkEngine {
+    pub fn new(cfg: SparkConfig, pipe: PipelineConfig, rng: SimRng, collect: bool) -> Self {
+        SparkEngine {
+            map_cost: pipe.map_cost.sampler(),
+            agg_cost: pipe.aggregate_cost.sampler(),
+            overhead: cfg.batch_overhead.sampler(),
+            rng,
+            now: SimTime::ZERO,
+            available: VecDeque::new(),
+            running: None,
+            next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
+            state: WindowState::default(),
+            wm_evict: i64::MIN,
+            wm_late: i64::MIN,
+            max_event: None,
+            down_until: None,
+            busy: SimTime::ZERO,
+            epoch_log: Vec::new(),
+            next_epoch: SimTime::from_millis(cfg.continuous_checkpoint_ms),
+            metrics: EngineMetrics::new(collect),
+            cfg,
+            pipe,
+        }
+    }
+
+    /// ProcessingTimeExecutor.nextBatchTime: the next multiple of the interval after `t`.
+    fn next_tick(&self, t: SimTime) -> SimTime {
+        let iv = SimTime::from_millis(self.cfg.trigger_ms).0;
+        SimTime((t.0 / iv + 1) * iv)
+    }
+
+    fn start_batch(&mut self, at: SimTime, no_data: bool) {
+        let mut records = Vec::new();
+        while self.available.front().is_some_and(|(a, _)| *a <= at) {
+            records.push(self.available.pop_front().expect("front"));
+        }
+        if records.is_empty() && !no_data {
+            return;
+        }
+        // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
+        let tasks = self.pipe.parallelism as usize;
+        let mut per_task = vec![SimTime::ZERO; tasks];
+        for (_, r) in &records {
+            let t = &mut per_task[r.partition as usize % tasks];
+            *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
+        }
+        let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
+        let end = at + self.overhead.sample(&mut self.rng) + work;
+        self.running = Some(Batch { trigger: at, end, records });
+    }
+
+    fn complete_batch(&mut self) {
+        let batch = self.running.take().expect("a batch is running");
+        let e = batch.end;
+        let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
+        let session = self.pipe.window.is_session();
+        for (arrival, r) in &batch.records {
+            if r.value > self.pipe.filter_max_value {
+                self.metrics.filtered += 1;
+                continue;
+            }
+            self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
+            // Processing-time windows use current_timestamp(): the batch's trigger time.
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { batch.trigger.0 as i64 };
+            if self.pipe.window == WindowSpec::None {
+                let out = Output {
+                    kind: OutputKind::Window,
+                    start: ts,
+                    end: ts + 1,
+                    key: r.key,
+                    count: 1,
+                    sum: r.value,
+                    min: r.value,
+                    max: r.value,
+                    emit: e,
+                };
+                self.metrics.latency.record(e - r.created);
+                self.metrics.records_in_results += 1;
+                self.metrics.emit(out);
+                continue;
+            }
+            for w in self.pipe.window.assign(ts) {
+                if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
+                    let late = Output {
+                        kind: OutputKind::Late,
+                        start: w.start,
+                        end: w.end,
+                        key: r.key,
+                        count: 1,
+                        sum: r.value,
+                        min: r.value,
+                        max: r.value,
+                        emit: *arrival,
+                    };
+                    self.metrics.emit(late);
+                    continue;
+                }
+                self.state.add(w, r.key, r.value, r.created, session);
+            }
+        }
+        let evictable = |w: &super::window::Window| w.end <= wm_evict;
+        let emit_now = match self.cfg.output_mode {
+            OutputMode::Append => self.state.select(|w, _| evictable(w)),
+            OutputMode::Update => self.state.select(|_, a| a.dirty),
+            OutputMode::Complete => self.state.select(|_, _| true),
+        };
+        for (w, key) in emit_now {
+            let agg = self.state.get_mut(w, key).expect("selected");
+            agg.dirty = false;
+            agg.fired += 1;
+            for c in &agg.created[agg.reported..] {
+                self.metrics.latency.record(e - *c);
+            }
+            self.metrics.records_in_results += (agg.created.len() - agg.reported) as u64;
+            agg.reported = agg.created.len();
+            let out = agg.output(w, key, e);
+            self.metrics.emit(out);
+        }
+        if self.cfg.output_mode != OutputMode::Complete {
+            self.state.retain(|w| !evictable(w));
+        }
+        // The watermark for the next batch: max event time seen minus the delay, never decreasing.
+        let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
+        self.wm_late = wm_evict;
+        self.wm_evict = next_wm;
+        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(batch.trigger).max(e) } else { e };
+    }
+
+    /// Spark runs a batch without new data when the advanced watermark would evict state.
+    fn needs_no_data_batch(&self) -> bool {
+        self.pipe.time == TimeDomain::Event
+            && self.cfg.output_mode != OutputMode::Complete
+            && !self.state.select(|w, _| w.end <= self.wm_evict && w.end > self.wm_late).is_empty()
+    }
+
+    fn continuous_record(&mut self, arrival: SimTime, r: EngineRecord) {
+        let cost = self.map_cost.sample(&mut self.rng);
+        let t = arrival.max(self.busy) + cost;
+        self.busy = t;
+        self.epoch_log.push((arrival, r));
+        if r.value > self.pipe.filter_max_value {
+            self.metrics.filtered += 1;
+            return;
+        }
+        self.metrics.latency.record(t - r.created);
+        self.metrics.records_in_results += 1;
+        let out = Output {
+            kind: OutputKind::Window,
+            start: r.event_time,
+            end: r.event_time + 1,
+            key: r.key,
+            count: 1,
+            sum: r.value,
+            min: r.value,
+            max: r.value,
+            emit: t,
+        };
+        self.metrics.emit(out);
+    }
+}
+
+impl Engine for SparkEngine {
+    fn name(&self) -> &'static str {
+        if self.cfg.mode == SparkMode::Continuous { "spark-continuous" } else { "spark" }
+    }
+
+    fn advance_to(&mut self, t: SimTime) {
+        if self.cfg.mode == SparkMode::Continuous {
+            let iv = SimTime::from_millis(self.cfg.continuous_checkpoint_ms);
+            while self.next_epoch <= t {
+                // An epoch commit: records before it will not be replayed.
+                let cut = self.next_epoch;
+                self.epoch_log.retain(|(a, _)| *a >= cut);
+                self.next_epoch += iv;
+            }
+            self.now = self.now.max(t);
+            return;
+        }
+        loop {
+            if let Some(until) = self.down_until {
+                if until > t {
+                    break;
+                }
+                self.down_until = None;
+                self.now = until;
+                // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
+                if let Some(b) = self.running.take() {
+                    let duration = b.end - b.trigger;
+                    let records = b.records;
+                    self.running = Some(Batch { trigger: until, end: until + duration, records });
+                } else {
+                    self.next_check = self.next_check.max(until);
+                }
+            }
+            if let Some(b) = &self.running {
+                if b.end > t {
+                    break;
+                }
+                self.now = b.end;
+                self.complete_batch();
+                continue;
+            }
+            if self.next_check > t {
+                break;
+            }
+            let at = self.next_check;
+            self.now = at;
+            let has_data = self.available.front().is_some_and(|(a, _)| *a <= at);
+            if has_data || self.needs_no_data_batch() {
+                self.start_batch(at, !has_data);
+            } else if self.cfg.trigger_ms > 0 {
+                self.next_check = self.next_tick(at);
+            } else {
+                // Default trigger, idle: poll again shortly, or when the next record arrives.
+                let next_arrival = self.available.front().map(|(a, _)| *a);
+                self.next_check = next_arrival.map_or(at + POLLING_DELAY, |a| a.max(at).min(at + POLLING_DELAY));
+                if self.next_check == at {
+                    self.next_check = at + POLLING_DELAY;
+                }
+            }
+        }
+        self.now = self.now.max(t);
+    }
+
+    fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
+        // A trigger at exactly `arrival` still sees this record: run only what is due before it.
+        self.advance_to(SimTime(arrival.0.saturating_sub(1)));
+        self.metrics.records_in += 1;
+        if self.cfg.mode == SparkMode::Continuous {
+            match self.down_until {
+                Some(until) if until > arrival => self.epoch_log.push((arrival, r)),
+                _ => self.continuous_record(arrival, r),
+            }
+            return;
+        }
+        self.available.push_back((arrival, r));
+    }
+
+    fn fail(&mut self, t: SimTime) {
+        self.advance_to(t);
+        let until = t + SimTime::from_millis(self.cfg.restart_delay_ms);
+        if self.cfg.mode == SparkMode::Continuous {
+            // Restart from the last epoch: everything since is processed again (at-least-once).
+            let replay = std::mem::take(&mut self.epoch_log);
+            self.busy = until;
+            let before = self.metrics.records_in_results;
+            for (_, r) in replay {
+                self.continuous_record(until, r);
+            }
+            self.metrics.duplicate_results += self.metrics.records_in_results - before;
+            self.metrics.records_in_results = before;
+            return;
+        }
+        self.down_until = Some(until);
+    }
+
+    fn finish(&mut self, t: SimTime) {
+        // A streaming query has no end of input: run the batches that are due and those the watermark
+        // still asks for; windows the watermark never passed stay in state, unemitted.
+        let mut horizon = t;
+        loop {
+            self.advance_to(horizon);
+            let busy = self.running.is_some() || !self.available.is_empty() || self.needs_no_data_batch();
+            if !busy && self.down_until.is_none() {
+                break;
+            }
+            horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
+        }
+    }
+
+    fn metrics(&self) -> &EngineMetrics {
+        &self.metrics
+    }
+
+    fn metrics_mut(&mut self) -> &mut EngineMetrics {
+        &mut self.metrics
+    }
+}

@@ -1,0 +1,145 @@
+//! Window assignment, as Flink's window assigners and Spark's `window()` / `session_window()` define it.
+//! Times are nanoseconds; a window is [start, end), its max timestamp is end - 1.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum WindowSpec {
+    /// No window: every record is a result of its own (a stateless map/filter pipeline).
+    None,
+    Tumbling {
+        size_ms: u64,
+    },
+    Sliding {
+        size_ms: u64,
+        slide_ms: u64,
+    },
+    Session {
+        gap_ms: u64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    /// TimeWindow.maxTimestamp(): the last instant inside the window.
+    pub fn max_timestamp(&self) -> i64 {
+        self.end - 1
+    }
+
+    /// TimeWindow.intersects: touching windows count as intersecting, so sessions merge.
+    pub fn intersects(&self, other: &Window) -> bool {
+        self.start <= other.end && self.end >= other.start
+    }
+
+    pub fn cover(&self, other: &Window) -> Window {
+        Window { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+const MS: i64 = 1_000_000;
+
+/// TimeWindow.getWindowStartWithOffset: `timestamp - (timestamp - offset + size) % size`.
+pub fn window_start(timestamp: i64, offset: i64, size: i64) -> i64 {
+    let remainder = (timestamp - offset + size) % size;
+    // Flink 1.16+ also handles negative remainders (timestamps before the offset).
+    if remainder < 0 { timestamp - (remainder + size) } else { timestamp - remainder }
+}
+
+impl WindowSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            WindowSpec::Tumbling { size_ms: 0 } => Err("`size_ms` must be at least 1".into()),
+            WindowSpec::Sliding { size_ms, slide_ms } if size_ms == 0 || slide_ms == 0 => {
+                Err("`size_ms` and `slide_ms` must be at least 1".into())
+            }
+            WindowSpec::Session { gap_ms: 0 } => Err("`gap_ms` must be at least 1".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The windows an element with this timestamp belongs to (before session merging), earliest first.
+    pub fn assign(&self, ts: i64) -> Vec<Window> {
+        match *self {
+            WindowSpec::None => vec![Window { start: ts, end: ts + 1 }],
+            WindowSpec::Tumbling { size_ms } => {
+                let size = size_ms as i64 * MS;
+                let start = window_start(ts, 0, size);
+                vec![Window { start, end: start + size }]
+            }
+            // SlidingEventTimeWindows.assignWindows: from the last start down while start > ts - size.
+            WindowSpec::Sliding { size_ms, slide_ms } => {
+                let (size, slide) = (size_ms as i64 * MS, slide_ms as i64 * MS);
+                let last = window_start(ts, 0, slide);
+                let mut out = Vec::new();
+                let mut start = last;
+                while start > ts - size {
+                    out.push(Window { start, end: start + size });
+                    start -= slide;
+                }
+                out.reverse();
+                out
+            }
+            // EventTimeSessionWindows: [ts, ts + gap), merged with intersecting sessions of the same key.
+            WindowSpec::Session { gap_ms } => vec![Window { start: ts, end: ts + gap_ms as i64 * MS }],
+        }
+    }
+
+    pub fn is_session(&self) -> bool {
+        matches!(self, WindowSpec::Session { .. })
+    }
+
+    /// How many windows each element belongs to (1 except for sliding windows).
+    pub fn windows_per_element(&self) -> f64 {
+        match *self {
+            WindowSpec::Sliding { size_ms, slide_ms } => size_ms as f64 / slide_ms as f64,
+            _ => 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(start_ms: i64, end_ms: i64) -> Window {
+        Window { start: start_ms * MS, end: end_ms * MS }
+    }
+
+    /// TumblingEventTimeWindowsTest.testWindowAssignment: size 5000.
+    #[test]
+    fn tumbling_assignment_matches_flink() {
+        let t = WindowSpec::Tumbling { size_ms: 5000 };
+        assert_eq!(t.assign(0), vec![w(0, 5000)]);
+        assert_eq!(t.assign(4999 * MS), vec![w(0, 5000)]);
+        assert_eq!(t.assign(5000 * MS), vec![w(5000, 10000)]);
+        assert_eq!(window_start(100 * MS, 100 * MS, 5000 * MS), 100 * MS, "with an offset of 100 ms");
+        assert_eq!(window_start(5099 * MS, 100 * MS, 5000 * MS), 100 * MS);
+        assert_eq!(window_start(5100 * MS, 100 * MS, 5000 * MS), 5100 * MS);
+        assert_eq!(w(0, 5000).max_timestamp(), 5000 * MS - 1, "end is exclusive");
+    }
+
+    /// SlidingEventTimeWindowsTest.testWindowAssignment: size 5000, slide 1000.
+    #[test]
+    fn sliding_assignment_matches_flink() {
+        let s = WindowSpec::Sliding { size_ms: 5000, slide_ms: 1000 };
+        assert_eq!(s.assign(0), vec![w(-4000, 1000), w(-3000, 2000), w(-2000, 3000), w(-1000, 4000), w(0, 5000)]);
+        assert_eq!(s.assign(4999 * MS), vec![w(0, 5000), w(1000, 6000), w(2000, 7000), w(3000, 8000), w(4000, 9000)]);
+    }
+
+    #[test]
+    fn sessions_touching_merge() {
+        let s = WindowSpec::Session { gap_ms: 10 };
+        let a = s.assign(0)[0];
+        let b = s.assign(10 * MS)[0];
+        let c = s.assign(25 * MS)[0];
+        assert!(a.intersects(&b), "[0,10) and [10,20) touch");
+        assert!(!a.cover(&b).intersects(&c));
+        assert_eq!(a.cover(&b), w(0, 20));
+    }
+}

@@ -1,0 +1,273 @@
+//! The engines' rules on hand-made traces, and their guarantees under failure.
+
+use streamlab_sim::SimTime;
+use streamlab_sim::dist::DistSpec;
+use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine, SinkMode};
+use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
+use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMode};
+use streamlab_sim::engine::window::WindowSpec;
+use streamlab_sim::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use streamlab_sim::rng::stream;
+
+fn settings(flink: bool, spark: bool) -> ReplaySettings {
+    ReplaySettings {
+        flink,
+        spark,
+        window: WindowSpec::Tumbling { size_ms: 10_000 },
+        watermark_delay_ms: 2000,
+        watermark_interval_ms: 200,
+        trigger_ms: 1000,
+        allowed_lateness_ms: 0,
+        output_mode: OutputMode::Append,
+    }
+}
+
+const TRACE: &str = "arrival_ms,event_ms,key,value
+1000,1000,a,1
+3000,9000,a,2
+4000,12000,a,3
+5000,5000,a,4
+";
+
+/// Flink: the watermark max(ts) - 2000 - 1 = 9999 reaches [0, 10000)'s max timestamp 9999 at the first
+/// periodic emission after the record with ts 12000 (4000 + 200 ms). The record with ts 5000 then
+/// belongs to a window whose max timestamp + 0 lateness <= watermark: late, to the side output.
+/// At the end of the bounded input the final watermark fires [10000, 20000).
+#[test]
+fn flink_fires_on_the_watermark_and_sends_late_records_to_the_side_output() {
+    let out = replay(&parse_trace(TRACE).unwrap(), &settings(true, false));
+    assert_eq!(
+        out,
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
+flink,window,0,10000,a,2,3,4200
+flink,late,0,10000,a,1,4,5000
+flink,window,10000,20000,a,1,3,5000
+"
+    );
+}
+
+#[test]
+fn flink_allowed_lateness_refires_the_window_with_the_late_record() {
+    let mut s = settings(true, false);
+    s.allowed_lateness_ms = 5000;
+    let out = replay(&parse_trace(TRACE).unwrap(), &s);
+    assert!(out.contains("flink,window,0,10000,a,2,3,4200\n"), "{out}");
+    assert!(out.contains("flink,window,0,10000,a,3,7,5000\n"), "a late firing with the update: {out}");
+    assert!(!out.contains("late"), "{out}");
+}
+
+/// Spark: the watermark is computed at the end of each batch (max event time - 2000) and used by the
+/// next. The batch at 5000 drops late rows with the previous batch's watermark (7000: the ts-5000 row's
+/// window ends at 10000, not late), and evicts with its own (10000): [0, 10000) is emitted once, with
+/// the row Flink dropped. [10000, 20000) is never passed by the watermark and stays in state.
+#[test]
+fn spark_uses_the_previous_batch_watermark_and_emits_in_append_mode_on_eviction() {
+    let out = replay(&parse_trace(TRACE).unwrap(), &settings(false, true));
+    assert_eq!(
+        out,
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
+spark,window,0,10000,a,3,7,5000
+"
+    );
+}
+
+#[test]
+fn spark_update_mode_emits_every_changed_window_each_batch() {
+    let mut s = settings(false, true);
+    s.output_mode = OutputMode::Update;
+    let out = replay(&parse_trace(TRACE).unwrap(), &s);
+    assert_eq!(
+        out,
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
+spark,window,0,10000,a,1,1,1000
+spark,window,0,10000,a,2,3,3000
+spark,window,10000,20000,a,1,3,4000
+spark,window,0,10000,a,3,7,5000
+"
+    );
+}
+
+/// A row arriving two batches after its window was evicted is dropped as late.
+#[test]
+fn spark_drops_rows_behind_the_previous_watermark() {
+    let trace = format!("{TRACE}6000,30000,a,5\n7000,31000,a,6\n8000,3000,a,9\n");
+    let out = replay(&parse_trace(&trace).unwrap(), &settings(false, true));
+    assert!(out.contains("spark,late,0,10000,a,1,9,8000\n"), "{out}");
+}
+
+#[test]
+fn session_windows_merge_when_gaps_are_short() {
+    let mut s = settings(true, false);
+    s.window = WindowSpec::Session { gap_ms: 1000 };
+    s.watermark_delay_ms = 0;
+    let trace = "arrival_ms,event_ms,key,value\n100,100,k,1\n200,900,k,1\n300,1800,k,1\n400,5000,k,1\n";
+    let out = replay(&parse_trace(trace).unwrap(), &s);
+    assert!(out.contains("flink,window,100,2800,k,3,3,"), "three events 800 ms apart form one session: {out}");
+    assert!(out.contains("flink,window,5000,6000,k,1,1,"), "{out}");
+}
+
+#[test]
+fn trace_errors_name_the_line() {
+    assert!(parse_trace("a,b\n").unwrap_err().contains("header"));
+    let e = parse_trace("arrival_ms,event_ms,key,value\n5,1,a,1\n4,1,a,1\n").unwrap_err();
+    assert!(e.contains("line 3") && e.contains("arrival order"), "{e}");
+    let e = parse_trace("arrival_ms,event_ms,key,value\n5,x,a,1\n").unwrap_err();
+    assert!(e.contains("line 2") && e.contains("event_ms"), "{e}");
+}
+
+/// For in-order input without failures both engines compute the same windows; only emit times differ.
+#[test]
+fn in_order_input_gives_both_engines_the_same_window_results() {
+    use rand::RngExt;
+    let mut rng = stream(99, "property");
+    for case in 0..30 {
+        let mut t = 0u64;
+        let mut text = String::from("arrival_ms,event_ms,key,value\n");
+        for _ in 0..rng.random_range(5..80) {
+            t += rng.random_range(0..900);
+            text += &format!("{t},{t},k{},{}\n", rng.random_range(0..3), rng.random_range(1..10));
+        }
+        // A last record far ahead moves both watermarks past every earlier window.
+        text += &format!("{},{},end,0\n", t + 100_000, t + 100_000);
+        let mut s = settings(true, true);
+        s.window = if case % 2 == 0 {
+            WindowSpec::Tumbling { size_ms: 2000 }
+        } else {
+            WindowSpec::Sliding { size_ms: 3000, slide_ms: 1000 }
+        };
+        s.watermark_delay_ms = rng.random_range(0..2000);
+        let out = replay(&parse_trace(&text).unwrap(), &s);
+        let results = |engine: &str| {
+            let mut v: Vec<String> = out
+                .lines()
+                .filter(|l| l.starts_with(&format!("{engine},window")) && !l.contains(",end,"))
+                .map(|l| l.rsplit_once(',').unwrap().0.split_once(',').unwrap().1.to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(!results("flink").is_empty());
+        assert_eq!(results("flink"), results("spark"), "case {case}:\n{text}\n{out}");
+        assert!(!out.contains("late"), "in-order input has no late rows");
+    }
+}
+
+fn pipeline(window: WindowSpec) -> PipelineConfig {
+    PipelineConfig {
+        filter_max_value: 100,
+        map_cost: DistSpec::constant_ms(0.01),
+        window,
+        time: TimeDomain::Event,
+        aggregate: streamlab_sim::engine::Aggregate::Count,
+        aggregate_cost: DistSpec::constant_ms(0.01),
+        parallelism: 2,
+    }
+}
+
+/// 20 s of records, one per millisecond over 8 keys and 4 partitions, an optional failure at 7.5 s.
+fn drive(engine: &mut dyn Engine, fail_at: Option<u64>) -> Vec<(i64, i64, u32, u64, i64)> {
+    for i in 0..20_000u64 {
+        let t = SimTime::from_millis(i);
+        if fail_at == Some(i) {
+            engine.fail(t);
+        }
+        let r = EngineRecord {
+            created: t,
+            event_time: t.0 as i64,
+            key: (i % 8) as u32,
+            value: (i % 100 + 1) as i64,
+            partition: (i % 4) as u32,
+        };
+        engine.on_record(t, r);
+    }
+    engine.finish(SimTime::from_millis(20_000));
+    let mut v: Vec<_> = engine
+        .metrics_mut()
+        .outputs
+        .take()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| o.kind == OutputKind::Window)
+        .map(|o| (o.start, o.end, o.key, o.count, o.sum))
+        .collect();
+    v.sort();
+    v
+}
+
+fn flink(sink: SinkMode) -> FlinkEngine {
+    let cfg = FlinkConfig { checkpoint_interval_ms: 2000, sink, ..FlinkConfig::default() };
+    FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "flink"), true)
+}
+
+#[test]
+fn flink_exactly_once_recovers_from_a_checkpoint_without_loss_or_duplicates() {
+    let clean = drive(&mut flink(SinkMode::ExactlyOnce), None);
+    let mut e = flink(SinkMode::ExactlyOnce);
+    let recovered = drive(&mut e, Some(7500));
+    assert_eq!(recovered, clean, "the same results as without the failure");
+    assert_eq!(e.metrics().duplicate_results, 0);
+    assert_eq!(clean.iter().map(|r| r.3).sum::<u64>(), 20_000, "every record counted once");
+}
+
+#[test]
+fn flink_at_least_once_repeats_results_after_recovery() {
+    let mut e = flink(SinkMode::AtLeastOnce);
+    let recovered = drive(&mut e, Some(7500));
+    assert!(e.metrics().duplicate_results > 0, "results since the checkpoint at 6 s are emitted again");
+    let mut distinct = recovered.clone();
+    distinct.dedup();
+    assert_eq!(distinct, drive(&mut flink(SinkMode::AtLeastOnce), None), "nothing lost, only repeated");
+}
+
+#[test]
+fn exactly_once_output_waits_for_the_checkpoint() {
+    let mut alo = flink(SinkMode::AtLeastOnce);
+    let mut eo = flink(SinkMode::ExactlyOnce);
+    drive(&mut alo, None);
+    drive(&mut eo, None);
+    let (a, b) = (alo.metrics().latency.mean(), eo.metrics().latency.mean());
+    assert!(b > a + SimTime::from_millis(500), "two-phase commit adds about half an interval: {a} vs {b}");
+}
+
+#[test]
+fn spark_batch_failure_reruns_the_batch_and_commits_once() {
+    let make = || {
+        let cfg = SparkConfig { trigger_ms: 500, ..SparkConfig::default() };
+        SparkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "spark"), true)
+    };
+    let clean = drive(&mut make(), None);
+    let mut e = make();
+    let failed = drive(&mut e, Some(7520));
+    assert_eq!(failed, clean);
+    assert_eq!(e.metrics().duplicate_results, 0);
+}
+
+#[test]
+fn spark_continuous_mode_is_fast_and_at_least_once() {
+    let cfg = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+    let mut e = SparkEngine::new(cfg, pipeline(WindowSpec::None), stream(1, "sc"), false);
+    drive(&mut e, Some(7500));
+    let m = e.metrics();
+    assert!(m.latency.quantile(0.5) < SimTime::from_millis(2), "about a millisecond: {}", m.latency.quantile(0.5));
+    assert!(m.duplicate_results > 0, "records since the last epoch are processed again");
+    let window = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+    assert!(window.validate(&pipeline(WindowSpec::Tumbling { size_ms: 1000 })).is_err());
+}
+
+/// Processing that outlasts the trigger interval: batches start back to back and the backlog (the
+/// latency) grows through the run; with a cheap pipeline it stays flat.
+#[test]
+fn spark_falls_behind_when_batches_outlast_the_trigger() {
+    let run = |cost_ms: f64| {
+        let mut pipe = pipeline(WindowSpec::None);
+        pipe.map_cost = DistSpec::constant_ms(cost_ms);
+        let cfg = SparkConfig { trigger_ms: 1000, ..SparkConfig::default() };
+        let mut e = SparkEngine::new(cfg, pipe, stream(1, "s"), false);
+        drive(&mut e, None);
+        e.metrics().latency.max()
+    };
+    let stable = run(0.1); // 500 records per task per second: 50 ms of work
+    let unstable = run(3.0); // 1.5 s of work per second of data
+    assert!(stable < SimTime::from_millis(1200), "{stable}");
+    assert!(unstable > SimTime::from_secs(5), "the backlog grows: {unstable}");
+}
