@@ -5,8 +5,8 @@
 //!                      periodic watermarks          (buffer timeout)       keyed state, timers
 //!                      checkpoint barriers ---------------------------->  aligned snapshots
 //! ```
-//! Rules, from the Flink documentation: bounded out-of-orderness watermarks are `max timestamp - delay
-//! - 1`, emitted every `pipeline.auto-watermark-interval`; an operator's watermark is the minimum over
+//! Rules, from the Flink documentation: bounded out-of-orderness watermarks are
+//! `max timestamp - delay - 1`, emitted every `pipeline.auto-watermark-interval`; an operator's watermark is the minimum over
 //! its non-idle inputs; an event-time window fires when the watermark reaches its max timestamp; a window
 //! is late (side output) when `maxTimestamp + allowedLateness <= watermark`; network buffers are flushed
 //! when full or every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from
