@@ -4,9 +4,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamlab_labs::scenarios;
+use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
+use streamlab_sim::engine::spark::OutputMode;
+use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
+use streamlab_sim::scenario::EngineKind;
 use streamlab_sim::{Scenario, SimTime, World};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
@@ -31,6 +35,41 @@ enum Command {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
+    /// Run the scenario's pipeline on every engine at once and print them side by side.
+    Compare {
+        /// A scenario file with a [pipeline] table, or a built-in name.
+        scenario: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, default_value = "out/compare")]
+        out: PathBuf,
+    },
+    /// Replay a hand-made trace (CSV arrival_ms,event_ms,key,value) through the engines' rules.
+    Replay {
+        /// flink, spark or both.
+        #[arg(long, default_value = "both")]
+        engine: String,
+        /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none; durations like 10s, 500ms, 2m.
+        #[arg(long)]
+        window: String,
+        /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark).
+        #[arg(long)]
+        watermark_delay: String,
+        /// Flink's periodic watermark interval; 0 emits after every record.
+        #[arg(long, default_value = "200ms")]
+        watermark_interval: String,
+        /// Spark's processing-time trigger; 0 is the default trigger.
+        #[arg(long, default_value = "1s")]
+        trigger: String,
+        /// Flink's allowed lateness.
+        #[arg(long, default_value = "0s")]
+        allowed_lateness: String,
+        /// Spark's output mode: append, update or complete.
+        #[arg(long, default_value = "append")]
+        output_mode: String,
+        /// The trace.
+        events: PathBuf,
+    },
     /// The built-in example scenarios.
     Scenario {
         #[command(subcommand)]
@@ -46,6 +85,9 @@ enum Command {
         /// Records to produce.
         #[arg(long, default_value_t = 1_000_000)]
         records: u64,
+        /// Also run the flink-vs-spark pipeline on the Flink and Spark engines (the engine stage).
+        #[arg(long)]
+        engines: bool,
     },
 }
 
@@ -153,7 +195,45 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { records } => bench(records),
+        Command::Bench { records, engines } => bench(records, engines),
+        Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Replay {
+            engine,
+            window,
+            watermark_delay,
+            watermark_interval,
+            trigger,
+            allowed_lateness,
+            output_mode,
+            events,
+        } => {
+            let (flink, spark) = match engine.as_str() {
+                "flink" => (true, false),
+                "spark" => (false, true),
+                "both" => (true, true),
+                _ => return Err(bad(format!("--engine `{engine}`: use flink, spark or both"))),
+            };
+            let settings = ReplaySettings {
+                flink,
+                spark,
+                window: parse_window(&window)?,
+                watermark_delay_ms: parse_ms("--watermark-delay", &watermark_delay)?,
+                watermark_interval_ms: parse_ms("--watermark-interval", &watermark_interval)?,
+                trigger_ms: parse_ms("--trigger", &trigger)?,
+                allowed_lateness_ms: parse_ms("--allowed-lateness", &allowed_lateness)?,
+                output_mode: match output_mode.as_str() {
+                    "append" => OutputMode::Append,
+                    "update" => OutputMode::Update,
+                    "complete" => OutputMode::Complete,
+                    _ => return Err(bad(format!("--output-mode `{output_mode}`: use append, update or complete"))),
+                },
+            };
+            let text = std::fs::read_to_string(&events)
+                .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
+            let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+            print!("{}", replay(&rows, &settings));
+            Ok(())
+        }
     }
 }
 
@@ -163,6 +243,71 @@ fn main_job(out: &Path) -> Result<()> {
         println!("== run {name}");
         run_scenario(name, None, &out.join("runs").join(name))?;
     }
+    Ok(())
+}
+
+/// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.
+fn parse_ms(flag: &str, s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "ms"),
+    };
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad(format!("{flag}: `{s}` has an unknown unit; use ms, s, m or h, e.g. 500ms or 10s"))),
+    };
+    let n: u64 = num.parse().map_err(|_| bad(format!("{flag}: `{s}` is not a duration like 500ms or 10s")))?;
+    Ok(n * factor)
+}
+
+fn parse_window(s: &str) -> Result<WindowSpec> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let w = match parts.as_slice() {
+        ["none"] => WindowSpec::None,
+        ["tumbling", size] => WindowSpec::Tumbling { size_ms: parse_ms("--window", size)? },
+        ["sliding", size, slide] => {
+            WindowSpec::Sliding { size_ms: parse_ms("--window", size)?, slide_ms: parse_ms("--window", slide)? }
+        }
+        ["session", gap] => WindowSpec::Session { gap_ms: parse_ms("--window", gap)? },
+        _ => {
+            return Err(bad(format!(
+                "--window `{s}`: use tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none (e.g. tumbling:10s)"
+            )));
+        }
+    };
+    w.validate().map_err(|e| bad(format!("--window `{s}`: {e}")))?;
+    Ok(w)
+}
+
+fn compare(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
+    let mut scenario = load_scenario(arg)?;
+    if scenario.pipeline.is_none() {
+        return Err(bad(format!(
+            "{arg} has no [pipeline] table: add one to say what the engines compute (see `streamlab scenario show flink-vs-spark`)"
+        )));
+    }
+    if let Some(seed) = seed {
+        scenario.run.seed = seed;
+    }
+    for line in Derived::of(&scenario).lines(&scenario.name, scenario.run.seed) {
+        println!("{line}");
+    }
+    let results = simulate(&scenario)?;
+    for line in results.engine_table() {
+        println!("{line}");
+    }
+    write_results(&results, out)
+}
+
+fn write_results(results: &Results, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
+    let path = out.join("results.json");
+    std::fs::write(&path, results.to_json()).with_context(|| format!("writing {}", path.display()))?;
+    println!("results: {}", path.display());
     Ok(())
 }
 
@@ -219,11 +364,12 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
     for line in results.summary_lines() {
         println!("{line}");
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating output folder {}", out.display()))?;
-    let path = out.join("results.json");
-    std::fs::write(&path, results.to_json()).with_context(|| format!("writing {}", path.display()))?;
-    println!("results: {}", path.display());
-    Ok(())
+    if !results.engines.is_empty() {
+        for line in results.engine_table() {
+            println!("{line}");
+        }
+    }
+    write_results(&results, out)
 }
 
 /// Runs a scenario to the end, showing progress on stderr when the run is long and stderr is a terminal.
@@ -248,11 +394,18 @@ fn simulate(scenario: &Scenario) -> Result<Results> {
     Ok(Results::of(&world))
 }
 
-fn bench(records: u64) -> Result<()> {
+fn bench(records: u64, engines: bool) -> Result<()> {
     if records == 0 {
         return Err(bad("--records must be at least 1"));
     }
     let mut scenario = Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
+    if engines {
+        let with = Scenario::from_toml(scenarios::find("flink-vs-spark").expect("built in"))?;
+        scenario.pipeline = with.pipeline;
+        scenario.flink = with.flink;
+        scenario.spark = with.spark;
+        scenario.engines = vec![EngineKind::Flink, EngineKind::Spark];
+    }
     let rate: f64 = scenario.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
     scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
     let start = std::time::Instant::now();
@@ -266,6 +419,7 @@ fn bench(records: u64) -> Result<()> {
     }
     let line = serde_json::json!({
         "records": produced,
+        "engines": engines,
         "events": world.events_processed(),
         "wall_s": (wall_s * 1000.0).round() / 1000.0,
         "records_per_s": (produced as f64 / wall_s).round(),

@@ -140,3 +140,61 @@ fn bench_prints_one_json_line() {
     }
     assert!(v["records"].as_u64().unwrap() >= 19_000);
 }
+
+#[test]
+fn compare_prints_the_engines_side_by_side() {
+    let dir = temp_dir("compare");
+    let o = streamlab(&["compare", "flink-vs-spark", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o).replace(dir.to_str().unwrap(), "OUT");
+    insta::assert_snapshot!("compare_flink_vs_spark", text);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let engines = json["engines"].as_array().expect("engines in results.json");
+    let p50 = |i: usize| engines[i]["latency_ms"]["p50_ms"].as_f64().unwrap();
+    assert!(p50(0) < p50(1) && p50(1) < p50(2), "flink < spark < batch at the median");
+    let o = streamlab(&["compare", "quickstart"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[pipeline]"));
+}
+
+#[test]
+fn replay_reads_a_trace_and_prints_csv() {
+    let dir = temp_dir("replay");
+    let trace = dir.join("events.csv");
+    std::fs::write(&trace, "arrival_ms,event_ms,key,value\n1000,1000,a,1\n3000,9000,b,2\n4000,12000,a,3\n").unwrap();
+    let o = streamlab(&[
+        "replay",
+        "--engine",
+        "both",
+        "--window",
+        "tumbling:10s",
+        "--watermark-delay",
+        "2s",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms\n"), "{out}");
+    // The input ends at 4000: the bounded source's final watermark fires every window then.
+    assert!(out.contains("flink,window,0,10000,a,1,1,4000\n"), "{out}");
+    assert!(out.contains("flink,window,0,10000,b,1,2,4000\n"), "{out}");
+    assert!(out.contains("flink,window,10000,20000,a,1,3,4000\n"), "{out}");
+    assert!(!out.contains("spark,window,10000"), "Spark's watermark never passes 20000: {out}");
+    for (args, needle) in [
+        (vec!["--window", "hopping:1s"], "--window"),
+        (vec!["--window", "tumbling:10x"], "unknown unit"),
+        (vec!["--window", "tumbling:0s"], "size_ms"),
+    ] {
+        let mut all = vec!["replay", "--watermark-delay", "1s"];
+        all.extend(args);
+        all.push(trace.to_str().unwrap());
+        let o = streamlab(&all);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+    }
+    std::fs::write(&trace, "arrival,event\n").unwrap();
+    let o = streamlab(&["replay", "--window", "none", "--watermark-delay", "0s", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("header"));
+}

@@ -5,6 +5,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("bench", include_str!("../scenarios/bench.toml")),
     ("broker-crash-acks-1", include_str!("../scenarios/broker-crash-acks-1.toml")),
     ("broker-crash-acks-all", include_str!("../scenarios/broker-crash-acks-all.toml")),
+    ("flink-vs-spark", include_str!("../scenarios/flink-vs-spark.toml")),
     ("quickstart", include_str!("../scenarios/quickstart.toml")),
 ];
 

@@ -1,5 +1,6 @@
 //! The results of a run, as written to results.json and printed for students.
 
+use crate::engine::EngineSummary;
 use crate::ledger::LedgerSummary;
 use crate::metrics::{LatencySummary, SeriesSummary};
 use crate::scenario::{Acks, Scenario};
@@ -19,6 +20,9 @@ pub struct Results {
     pub sim_time_ms: f64,
     pub events: u64,
     pub series: Series,
+    /// The engines that ran the scenario's pipeline, side by side.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<EngineSummary>,
 }
 
 /// Parameters computed from the scenario, printed before anything else.
@@ -133,11 +137,45 @@ impl Results {
                 consumer_lag: m.lag.summary(),
                 under_replicated_partitions: m.under_replicated.summary(),
             },
+            engines: match &s.pipeline {
+                Some(p) => w
+                    .engines
+                    .iter()
+                    .map(|e| {
+                        EngineSummary::of(e.as_ref(), &p.window, crate::time::SimTime::from_millis(s.run.duration_ms))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
         }
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("results serialize") + "\n"
+    }
+
+    /// The side-by-side table of `streamlab compare`.
+    pub fn engine_table(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{:<17} {:>11} {:>11} {:>11} {:>10} {:>7} {:>8} {:>6} {:>8} {:>6}",
+            "engine", "p50 ms", "p99 ms", "max ms", "records/s", "late", "filtered", "dups", "pending", "lost"
+        )];
+        for e in &self.engines {
+            lines.push(format!(
+                "{:<17} {:>11.3} {:>11.3} {:>11.3} {:>10.0} {:>7} {:>8} {:>6} {:>8} {:>6}",
+                e.engine,
+                e.latency_ms.p50_ms,
+                e.latency_ms.p99_ms,
+                e.latency_ms.max_ms,
+                e.throughput_per_s,
+                e.late_records,
+                e.filtered,
+                e.duplicate_results,
+                e.records_pending_at_end,
+                e.records_lost
+            ));
+        }
+        lines
     }
 
     /// A readable summary with the numbers a student looks for.

@@ -2,6 +2,10 @@
 //! documented defaults (Kafka 4.0 configuration reference), named in each field's comment.
 
 use crate::dist::DistSpec;
+use crate::engine::PipelineConfig;
+use crate::engine::batch::BatchConfig;
+use crate::engine::flink::FlinkConfig;
+use crate::engine::spark::SparkConfig;
 use crate::kafka::assignor::Strategy;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -36,6 +40,30 @@ pub struct Scenario {
     pub consumer_group: ConsumerGroupConfig,
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// The stream-processing job the engines run side by side (`streamlab compare`).
+    #[serde(default)]
+    pub pipeline: Option<PipelineConfig>,
+    /// Which engines run the pipeline.
+    #[serde(default = "all_engines")]
+    pub engines: Vec<EngineKind>,
+    #[serde(default)]
+    pub flink: FlinkConfig,
+    #[serde(default)]
+    pub spark: SparkConfig,
+    #[serde(default)]
+    pub batch: BatchConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    Flink,
+    Spark,
+    Batch,
+}
+
+fn all_engines() -> Vec<EngineKind> {
+    vec![EngineKind::Flink, EngineKind::Spark, EngineKind::Batch]
 }
 
 fn default_name() -> String {
@@ -277,6 +305,11 @@ pub enum Fault {
         at_ms: u64,
         member: u32,
     },
+    /// A task of the engine fails: it restarts after its restart delay and recovers (see `flink`, `spark`).
+    EngineFailure {
+        at_ms: u64,
+        engine: EngineKind,
+    },
     /// Every message sent in [at_ms, at_ms + duration_ms) takes `extra_ms` longer.
     NetworkSpike {
         at_ms: u64,
@@ -305,6 +338,7 @@ impl Fault {
             | Fault::BrokerRestart { at_ms, .. }
             | Fault::ConsumerCrash { at_ms, .. }
             | Fault::ConsumerRestart { at_ms, .. }
+            | Fault::EngineFailure { at_ms, .. }
             | Fault::NetworkSpike { at_ms, .. } => *at_ms,
         }
     }
@@ -461,6 +495,19 @@ impl Scenario {
             return Err(invalid("consumer_group.auto_commit_interval_ms", "must be at least 1"));
         }
         g.processing_time.validate().map_err(|e| invalid("consumer_group.processing_time", e))?;
+        if let Some(pipe) = &self.pipeline {
+            pipe.validate().map_err(|(k, p)| invalid(k, p))?;
+            self.spark.validate(pipe).map_err(|(k, p)| invalid(k, p))?;
+            if self.engines.is_empty() {
+                return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
+            }
+            if self.batch.interval_ms == 0 {
+                return Err(invalid("batch.interval_ms", "must be at least 1"));
+            }
+            if self.flink.buffer_records == 0 {
+                return Err(invalid("flink.buffer_records", "must be at least 1"));
+            }
+        }
         for (i, f) in self.faults.iter().enumerate() {
             let key = |k: &str| format!("faults[{i}].{k}");
             match f {

@@ -8,6 +8,10 @@
 //! ```
 
 use crate::dist::Sampler;
+use crate::engine::batch::BatchEngine;
+use crate::engine::flink::FlinkEngine;
+use crate::engine::spark::SparkEngine;
+use crate::engine::{Engine, EngineRecord};
 use crate::kafka::broker::Partition;
 use crate::kafka::broker::{Broker, PendingAck, SeqCheck};
 use crate::kafka::consumer_group::{Group, Member};
@@ -18,7 +22,7 @@ use crate::ledger::Ledger;
 use crate::metrics::{Histogram, TimeSeries};
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, stream};
-use crate::scenario::{Acks, CommitMode, Fault, Scenario, SpikeScope};
+use crate::scenario::{Acks, CommitMode, EngineKind, Fault, Scenario, SpikeScope};
 use crate::time::SimTime;
 use crate::workload::key_bytes;
 use rand::RngExt;
@@ -134,6 +138,8 @@ pub struct World {
     produce_until: SimTime,
     deadline: SimTime,
     finished: bool,
+    /// The engines fed by the consumer group, which acts as their Kafka source.
+    pub engines: Vec<Box<dyn Engine>>,
 }
 
 impl World {
@@ -197,11 +203,23 @@ impl World {
             produce_until,
             deadline: produce_until + SimTime::from_millis(s.run.drain_ms),
             finished: false,
+            engines: Vec::new(),
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             events: 0,
             scenario: s,
         };
+        if let Some(pipe) = &w.scenario.pipeline {
+            for kind in w.scenario.engines.clone() {
+                let rng = stream(seed, &format!("engine-{kind:?}"));
+                let engine: Box<dyn Engine> = match kind {
+                    EngineKind::Flink => Box::new(FlinkEngine::new(w.scenario.flink.clone(), pipe.clone(), rng, false)),
+                    EngineKind::Spark => Box::new(SparkEngine::new(w.scenario.spark.clone(), pipe.clone(), rng, false)),
+                    EngineKind::Batch => Box::new(BatchEngine::new(w.scenario.batch.clone(), pipe.clone(), rng, false)),
+                };
+                w.engines.push(engine);
+            }
+        }
         w.start();
         w
     }
@@ -837,6 +855,15 @@ impl World {
                 let at = self.deliver(self.node_member(member), self.node_broker(0));
                 self.begin_rebalance_at(at, true);
             }
+            Fault::EngineFailure { engine, .. } => {
+                let now = self.now;
+                let names = self.scenario.engines.clone();
+                for (e, kind) in self.engines.iter_mut().zip(names) {
+                    if kind == engine {
+                        e.fail(now);
+                    }
+                }
+            }
             Fault::NetworkSpike { at_ms, duration_ms, extra_ms, scope } => {
                 let start = SimTime::from_millis(at_ms);
                 let end = start + SimTime::from_millis(duration_ms);
@@ -1137,6 +1164,18 @@ impl World {
                 self.metrics.end_to_end_latency.record(t - r.created);
                 self.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
             }
+            for r in &c.batch.records[c.from as usize..c.to as usize] {
+                let rec = EngineRecord {
+                    created: r.created,
+                    event_time: r.event_time.0 as i64,
+                    key: r.key,
+                    value: i64::from(r.value),
+                    partition: c.partition,
+                };
+                for e in &mut self.engines {
+                    e.on_record(self.now, rec);
+                }
+            }
             let first_seq = c.batch.base_seq.wrapping_add(c.from);
             self.ledger.delivered(c.batch.producer, c.partition, first_seq, c.len());
             self.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
@@ -1203,6 +1242,10 @@ impl World {
         for p in 0..self.producers.len() as u32 {
             self.drain_producer(p);
         }
+        let now = self.now;
+        for e in &mut self.engines {
+            e.advance_to(now);
+        }
         if self.now >= self.produce_until && self.quiescent() {
             self.finish();
             return;
@@ -1213,6 +1256,10 @@ impl World {
     /// The end of the run: live consumers close, which commits their positions (KafkaConsumer.close).
     fn finish(&mut self) {
         self.finished = true;
+        let now = self.now;
+        for e in &mut self.engines {
+            e.finish(now);
+        }
         if self.group.rebalancing.is_none() {
             for m in 0..self.group.members.len() {
                 if self.group.members[m].alive {

@@ -118,6 +118,8 @@ pub struct EngineMetrics {
     pub results: u64,
     pub duplicate_results: u64,
     pub records_in_results: u64,
+    /// Records still waiting in open windows (or storage) when the run ended.
+    pub pending_at_end: u64,
     /// Collected only when asked (replay); compare keeps just the metrics.
     pub outputs: Option<Vec<Output>>,
 }
@@ -132,6 +134,7 @@ impl EngineMetrics {
             results: 0,
             duplicate_results: 0,
             records_in_results: 0,
+            pending_at_end: 0,
             outputs: collect.then(Vec::new),
         }
     }
@@ -173,7 +176,10 @@ pub struct EngineSummary {
     pub late_records: u64,
     pub results: u64,
     pub duplicate_results: u64,
-    /// Records that passed the filter but are in no visible result and were not reported late.
+    /// Records in windows that were still open when the input ended (a streaming query never closes them
+    /// unless the watermark passes).
+    pub records_pending_at_end: u64,
+    /// Records that passed the filter but are in no visible result, not late and not pending.
     pub records_lost: u64,
     pub throughput_per_s: f64,
 }
@@ -191,7 +197,8 @@ impl EngineSummary {
             late_records: m.late,
             results: m.results,
             duplicate_results: m.duplicate_results,
-            records_lost: passed.saturating_sub(covered + m.late),
+            records_pending_at_end: m.pending_at_end,
+            records_lost: passed.saturating_sub(covered + m.late + m.pending_at_end),
             throughput_per_s: if duration.0 == 0 { 0.0 } else { (passed as f64 / duration.as_secs_f64()).round() },
         }
     }

@@ -390,6 +390,7 @@ impl Engine for SparkEngine {
             }
             horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
         }
+        self.metrics.pending_at_end = self.state.unreported();
     }
 
     fn metrics(&self) -> &EngineMetrics {

@@ -112,8 +112,8 @@ impl WindowState {
         self.windows.retain(|(w, _), _| keep(w));
     }
 
-    /// The earliest window end, for processing-time timers.
-    pub fn ends(&self) -> impl Iterator<Item = i64> + '_ {
-        self.windows.keys().map(|(w, _)| w.end)
+    /// Records held in windows that have not been emitted with them yet.
+    pub fn unreported(&self) -> u64 {
+        self.windows.values().map(|a| (a.created.len() - a.reported) as u64).sum()
     }
 }
