@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamlab_labs::scenarios;
+use streamlab_labs::text::Lang;
 use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
@@ -69,6 +70,21 @@ enum Command {
         output_mode: String,
         /// The trace.
         events: PathBuf,
+    },
+    /// The labs, one per lecture section: `lab list`, or `lab ID|all|review`.
+    Lab {
+        /// `list`, a lab id, `review` or `all`.
+        id: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, default_value = "out/labs")]
+        out: PathBuf,
+        /// kk, en or both.
+        #[arg(long, default_value = "both")]
+        lang: String,
+        /// Replace the lab's base scenario with this file.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
     /// The built-in example scenarios.
     Scenario {
@@ -197,6 +213,19 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records, engines } => bench(records, engines),
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Lab { id, seed, out, lang, scenario } => {
+            let langs = match lang.as_str() {
+                "kk" => vec![Lang::Kk],
+                "en" => vec![Lang::En],
+                "both" => vec![Lang::Kk, Lang::En],
+                _ => return Err(bad(format!("--lang `{lang}`: use kk, en or both"))),
+            };
+            let scenario = match scenario {
+                Some(path) => Some(load_scenario(&path.to_string_lossy())?),
+                None => None,
+            };
+            run_labs(&id, seed, &out, &langs, scenario.as_ref())
+        }
         Command::Replay {
             engine,
             window,
@@ -237,11 +266,54 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Everything at once: every built-in scenario except the benchmark, each into out/runs/NAME.
+/// Everything at once: every built-in scenario except the benchmark into out/runs/NAME, then every lab
+/// and the review cards into out/labs.
 fn main_job(out: &Path) -> Result<()> {
+    let start = std::time::Instant::now();
     for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| *n != "bench") {
         println!("== run {name}");
         run_scenario(name, None, &out.join("runs").join(name))?;
+    }
+    run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
+    println!("main job done in {:.1} s: results under {}", start.elapsed().as_secs_f64(), out.display());
+    Ok(())
+}
+
+/// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
+fn run_labs(id: &str, seed: Option<u64>, out: &Path, langs: &[Lang], scenario: Option<&Scenario>) -> Result<()> {
+    if id == "list" {
+        for (id, section, _) in streamlab_labs::LABS {
+            println!("{id:<16} lecture section {section}");
+        }
+        println!("{:<16} 9. Review questions: one answer card per question", streamlab_labs::REVIEW);
+        return Ok(());
+    }
+    let ids: Vec<&str> = match id {
+        "all" | "review" => streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect(),
+        _ if streamlab_labs::find(id).is_some() => vec![id],
+        _ => {
+            let names: Vec<&str> = streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect();
+            return Err(bad(format!("no lab `{id}`; labs: {}, review, all", names.join(", "))));
+        }
+    };
+    let mut reports = Vec::new();
+    for (i, lab) in ids.iter().enumerate() {
+        let run = streamlab_labs::find(lab).expect("listed");
+        let n = ids.len();
+        let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
+        let report = run(seed, scenario, &mut progress).map_err(|e| anyhow::anyhow!("lab {lab}: {e}"))?;
+        let dir = out.join(lab);
+        report.write(&dir, langs).map_err(|e| anyhow::anyhow!(e))?;
+        for line in &report.summary {
+            println!("{lab}: {}", line.get(langs[0]));
+        }
+        println!("{lab}: written to {}", dir.display());
+        reports.push(report);
+    }
+    if id == "all" || id == "review" {
+        let dir = out.join(streamlab_labs::REVIEW);
+        let cards = streamlab_labs::review::write_cards(&reports, &dir, langs).map_err(|e| anyhow::anyhow!(e))?;
+        println!("review: {} cards written to {}", cards.len(), dir.display());
     }
     Ok(())
 }
