@@ -86,6 +86,13 @@ enum Command {
         #[arg(long)]
         scenario: Option<PathBuf>,
     },
+    /// The sample data sets: `dataset gen` writes them (byte for byte the committed ones).
+    Dataset {
+        /// `gen` or `list`.
+        action: String,
+        #[arg(long, default_value = "datasets")]
+        out: PathBuf,
+    },
     /// The built-in example scenarios.
     Scenario {
         #[command(subcommand)]
@@ -213,6 +220,24 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records, engines } => bench(records, engines),
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Dataset { action, out } => match action.as_str() {
+            "list" => {
+                for (name, what, _) in streamlab_labs::datasets::generate() {
+                    println!("{name:<24} {what}");
+                }
+                Ok(())
+            }
+            "gen" => {
+                std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+                for (name, _, text) in streamlab_labs::datasets::generate() {
+                    let path = out.join(name);
+                    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+                Ok(())
+            }
+            _ => Err(bad(format!("dataset `{action}`: use `dataset gen [--out DIR]` or `dataset list`"))),
+        },
         Command::Lab { id, seed, out, lang, scenario } => {
             let langs = match lang.as_str() {
                 "kk" => vec![Lang::Kk],

@@ -77,6 +77,14 @@ pub fn run_lab(
         .collect();
     let peak = rate.iter().map(|p| p.1).fold(0.0, f64::max);
     let low = rate.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    progress("variety, veracity, value: the sample data sets");
+    let sets = crate::datasets::generate();
+    let mut formats: Vec<String> =
+        sets.iter().map(|(n, _, _)| n.rsplit('.').next().unwrap_or("").to_string()).collect();
+    formats.sort();
+    formats.dedup();
+    let sensors = sets.iter().find(|(n, _, _)| *n == "iot_sensors.csv").expect("generated");
+    let veracity = crate::datasets::sensor_veracity(&sensors.2);
     let t1 = volume[0].1[2].1;
     let t16 = volume[2].1[2].1;
     Ok(LabReport {
@@ -86,6 +94,7 @@ pub fn run_lab(
         results: json!({
             "job_seconds_vs_records": volume.iter().map(|(n, p)| json!({"nodes": n, "points": p})).collect::<Vec<_>>(),
             "records_per_s_by_hour": rate, "peak_per_s": peak, "low_per_s": low,
+            "formats": formats, "sensor_veracity": veracity,
         }),
         charts: vec![
             Chart {
@@ -118,6 +127,28 @@ pub fn run_lab(
                 "Over the day the rate swings from {:.0} to {:.0} records/s, with bursts.",
                 low,
                 peak
+            ),
+            t!(
+                "Әртүрлілік: {} дерек жиынында {} формат ({}).",
+                "Variety: {} data sets in {} formats ({}).",
+                sets.len(),
+                formats.len(),
+                formats.join(", ")
+            ),
+            t!(
+                "Сенімділік: {} сенсор жолында {} қайталама, {} бос мән, {} бүлінген, {} ретсіз жол.",
+                "Veracity: of {} sensor rows, {} duplicates, {} missing values, {} corrupt, {} out of order.",
+                veracity.rows,
+                veracity.duplicates,
+                veracity.missing,
+                veracity.corrupt,
+                veracity.out_of_order
+            ),
+            t!(
+                "Құндылық: тазартусыз орташа температура {:.2} °C (мағынасыз), тазартқаннан кейін {:.2} °C.",
+                "Value: the mean temperature is {:.2} °C before cleaning (meaningless) and {:.2} °C after.",
+                veracity.mean_raw_c,
+                veracity.mean_clean_c
             ),
         ],
     })

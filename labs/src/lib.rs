@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod bigdata;
 pub mod chart;
+pub mod datasets;
 pub mod engines_lab;
 pub mod kafka_lab;
 pub mod lab;

@@ -112,3 +112,13 @@ fn charts_are_byte_for_byte_deterministic() {
     assert_eq!(a, b);
     assert!(a.1.len() > 10_000, "the PNG has drawn text and lines");
 }
+
+#[test]
+fn committed_datasets_equal_the_generated_ones() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets");
+    for (name, _, text) in streamlab_labs::datasets::generate() {
+        let committed = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("datasets/{name}: {e}; run `streamlab dataset gen`"));
+        assert!(committed == text, "datasets/{name} differs from the generator: run `streamlab dataset gen`");
+    }
+}
