@@ -86,6 +86,16 @@ enum Command {
         #[arg(long)]
         scenario: Option<PathBuf>,
     },
+    /// Build the course site (both books) with freshly generated charts.
+    Book {
+        #[arg(long, default_value = "out/site")]
+        out: PathBuf,
+        /// The book sources.
+        #[arg(long, default_value = "book")]
+        src: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// The sample data sets: `dataset gen` writes them (byte for byte the committed ones).
     Dataset {
         /// `gen` or `list`.
@@ -220,6 +230,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records, engines } => bench(records, engines),
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Book { out, src, seed } => build_book(&src, &out, seed),
         Command::Dataset { action, out } => match action.as_str() {
             "list" => {
                 for (name, what, _) in streamlab_labs::datasets::generate() {
@@ -249,7 +260,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(path) => Some(load_scenario(&path.to_string_lossy())?),
                 None => None,
             };
-            run_labs(&id, seed, &out, &langs, scenario.as_ref())
+            run_labs(&id, seed, &out, &langs, scenario.as_ref()).map(|_| ())
         }
         Command::Replay {
             engine,
@@ -299,19 +310,36 @@ fn main_job(out: &Path) -> Result<()> {
         println!("== run {name}");
         run_scenario(name, None, &out.join("runs").join(name))?;
     }
-    run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
-    println!("main job done in {:.1} s: results under {}", start.elapsed().as_secs_f64(), out.display());
+    let reports = run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
+    let site = out.join("site");
+    crate::book::build(Path::new("book"), &site, &reports)?;
+    println!("main job done in {:.1} s", start.elapsed().as_secs_f64());
+    println!("site: open {} in a browser", site.join("index.html").display());
+    Ok(())
+}
+
+fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
+    let generated_dir = out.join(".labs");
+    let reports = run_labs("all", seed, &generated_dir, &Lang::ALL, None)?;
+    crate::book::build(src, out, &reports)?;
+    println!("site: open {} in a browser", out.join("index.html").display());
     Ok(())
 }
 
 /// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
-fn run_labs(id: &str, seed: Option<u64>, out: &Path, langs: &[Lang], scenario: Option<&Scenario>) -> Result<()> {
+fn run_labs(
+    id: &str,
+    seed: Option<u64>,
+    out: &Path,
+    langs: &[Lang],
+    scenario: Option<&Scenario>,
+) -> Result<Vec<streamlab_labs::lab::LabReport>> {
     if id == "list" {
         for (id, section, _) in streamlab_labs::LABS {
             println!("{id:<16} lecture section {section}");
         }
         println!("{:<16} 9. Review questions: one answer card per question", streamlab_labs::REVIEW);
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<&str> = match id {
         "all" | "review" => streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect(),
@@ -340,7 +368,7 @@ fn run_labs(id: &str, seed: Option<u64>, out: &Path, langs: &[Lang], scenario: O
         let cards = streamlab_labs::review::write_cards(&reports, &dir, langs).map_err(|e| anyhow::anyhow!(e))?;
         println!("review: {} cards written to {}", cards.len(), dir.display());
     }
-    Ok(())
+    Ok(reports)
 }
 
 /// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.

@@ -1,6 +1,7 @@
 //! The `streamlab` command: parses arguments, calls the libraries, prints.
 #![forbid(unsafe_code)]
 
+mod book;
 mod cli;
 
 use std::process::ExitCode;

@@ -299,7 +299,7 @@ pub fn flink_vs_spark(
     let pr = engines(&per_record)?;
     progress("latency vs throughput");
     let mut vs_rate: Vec<(String, Vec<(f64, f64)>)> = vec![("flink".into(), vec![]), ("spark".into(), vec![])];
-    for rate in [1000.0, 4000.0, 16_000.0, 32_000.0, 48_000.0] {
+    for rate in [1000.0, 4000.0, 16_000.0, 32_000.0, 64_000.0, 96_000.0] {
         let mut s = per_record.clone();
         s.run.duration_ms = 10_000;
         for p in &mut s.producers {

@@ -39,35 +39,59 @@ pub fn questions() -> Vec<(Text, &'static [&'static str])> {
     ]
 }
 
+/// Card `q` (1-based) in markdown. Charts are linked as `{chart_dir}{lab}/{id}.{lang}.svg`, or beside the
+/// card when `chart_dir` is None.
+pub fn card(
+    reports: &[LabReport],
+    q: usize,
+    lang: Lang,
+    chart_dir: Option<&str>,
+    heading: &str,
+) -> Result<String, String> {
+    let (question, labs) = &questions()[q - 1];
+    let mut card = format!("{heading} {q}. {}\n\n", question.get(lang));
+    for id in *labs {
+        let Some(r) = reports.iter().find(|r| r.id == *id) else {
+            return Err(format!("the review needs lab `{id}`, which did not run"));
+        };
+        card += &format!("{heading}# {}\n\n", r.title.get(lang));
+        for line in &r.summary {
+            card += &format!("- {}\n", line.get(lang));
+        }
+        card += "\n";
+        for c in &r.charts {
+            let path = match chart_dir {
+                Some(dir) => format!("{dir}{id}/{}.{}.svg", c.id, lang.code()),
+                None => format!("{}.{}.svg", c.id, lang.code()),
+            };
+            card += &format!("![{}]({path})\n\n", c.title.get(lang));
+        }
+        let cmd = match lang {
+            Lang::Kk => "Қайталау",
+            Lang::En => "Reproduce",
+        };
+        card += &format!("{cmd}: `streamlab lab {id}`\n\n");
+    }
+    Ok(card)
+}
+
 /// Writes `dir/qN/card.LANG.md` with the question, the measured answers and the charts that show them.
 pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
-    for (i, (question, labs)) in questions().iter().enumerate() {
-        let qdir = dir.join(format!("q{}", i + 1));
+    for q in 1..=questions().len() {
+        let qdir = dir.join(format!("q{q}"));
         std::fs::create_dir_all(&qdir).map_err(|e| format!("creating {}: {e}", qdir.display()))?;
         for &lang in langs {
-            let mut card = format!("# {}. {}\n\n", i + 1, question.get(lang));
-            for id in *labs {
-                let Some(r) = reports.iter().find(|r| r.id == *id) else {
-                    return Err(format!("the review needs lab `{id}`, which did not run"));
-                };
-                card += &format!("## {}\n\n", r.title.get(lang));
-                for line in &r.summary {
-                    card += &format!("- {}\n", line.get(lang));
+            let text = card(reports, q, lang, None, "#")?;
+            for id in questions()[q - 1].1 {
+                if let Some(r) = reports.iter().find(|r| r.id == *id) {
+                    for c in &r.charts {
+                        c.render(&qdir, lang)?;
+                    }
                 }
-                card += "\n";
-                for c in &r.charts {
-                    c.render(&qdir, lang)?;
-                    card += &format!("![{}]({}.{}.svg)\n\n", c.title.get(lang), c.id, lang.code());
-                }
-                let cmd = match lang {
-                    Lang::Kk => "Қайталау",
-                    Lang::En => "Reproduce",
-                };
-                card += &format!("{cmd}: `streamlab lab {id}`\n\n");
             }
-            write(&qdir.join(format!("card.{}.md", lang.code())), &card)?;
-            written.push(format!("q{}/card.{}.md", i + 1, lang.code()));
+            write(&qdir.join(format!("card.{}.md", lang.code())), &text)?;
+            written.push(format!("q{q}/card.{}.md", lang.code()));
         }
     }
     Ok(written)

@@ -19,3 +19,12 @@ pub mod world;
 pub use scenario::{Scenario, ScenarioError};
 pub use time::SimTime;
 pub use world::{SimError, World};
+
+// The book's Rust code blocks compile and run against this crate (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../book/en/src/kafka.md")]
+pub struct BookEnKafka;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../book/kk/src/kafka.md")]
+pub struct BookKkKafka;
