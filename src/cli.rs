@@ -96,6 +96,31 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Grade the exercises (each in isolation) and report.
+    Grade {
+        /// Student id: selects the personal variant of the measurement questions and checks.
+        #[arg(long, default_value = "anonymous")]
+        student: String,
+        #[arg(long, default_value = "exercises")]
+        exercises: PathBuf,
+        /// text, json, gradescope or junit.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Write the report here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Instructors and CI: stubs score 0, reference solutions full marks, wrong solutions lose points.
+        #[arg(long)]
+        check_course: bool,
+    },
+    /// The exercises: `exercise list`, `exercise show ID --student S`, `exercise scenario ID --student S`.
+    Exercise {
+        /// list, show or scenario.
+        action: String,
+        id: Option<String>,
+        #[arg(long, default_value = "anonymous")]
+        student: String,
+    },
     /// The sample data sets: `dataset gen` writes them (byte for byte the committed ones).
     Dataset {
         /// `gen` or `list`.
@@ -231,6 +256,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench { records, engines } => bench(records, engines),
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
+        Command::Grade { student, exercises, format, out, check_course } => {
+            grade(&student, &exercises, &format, out.as_deref(), check_course)
+        }
+        Command::Exercise { action, id, student } => exercise(&action, id.as_deref(), &student),
         Command::Dataset { action, out } => match action.as_str() {
             "list" => {
                 for (name, what, _) in streamlab_labs::datasets::generate() {
@@ -434,6 +463,79 @@ fn write_results(results: &Results, out: &Path) -> Result<()> {
     std::fs::write(&path, results.to_json()).with_context(|| format!("writing {}", path.display()))?;
     println!("results: {}", path.display());
     Ok(())
+}
+
+fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, check_course: bool) -> Result<()> {
+    if check_course {
+        let problems = crate::grader::check_course(exercises)?;
+        if problems.is_empty() {
+            println!("course check passed: stubs score 0, reference solutions full marks, wrong solutions lose points");
+            return Ok(());
+        }
+        bail!("course check failed:\n  {}", problems.join("\n  "));
+    }
+    let render: fn(&crate::grader::report::Grade) -> String = match format {
+        "text" => |g| g.text(),
+        "json" => |g| g.json(),
+        "gradescope" => |g| g.gradescope(),
+        "junit" => |g| g.junit(),
+        _ => return Err(bad(format!("--format `{format}`: use text, json, gradescope or junit"))),
+    };
+    let g = crate::grader::grade(exercises, student).map_err(|e| bad(format!("{e:#}")))?;
+    let text = render(&g);
+    match out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn exercise(action: &str, id: Option<&str>, student: &str) -> Result<()> {
+    use crate::grader::{CODE_EXERCISES, MEASURES};
+    let seed = crate::grader::student_seed(student);
+    match (action, id) {
+        ("list", _) => {
+            for ex in CODE_EXERCISES {
+                println!("{:<16} code: exercises/{}/{}.rs", ex.id, ex.folder, ex.id);
+            }
+            for m in MEASURES {
+                println!(
+                    "{:<16} measurement ({} points): streamlab exercise show {} --student ID",
+                    m.id, m.points, m.id
+                );
+            }
+            println!("c1 .. c6          concept questions: streamlab exercise show c1");
+            Ok(())
+        }
+        ("show", Some(id)) => {
+            if let Some(m) = MEASURES.iter().find(|m| m.id == id) {
+                let (_, q) = (m.variant)(seed);
+                println!("{id} (student {student})\n\nkk: {}\nen: {}\n", q.kk, q.en);
+                println!("streamlab exercise scenario {id} --student {student} > {id}.toml");
+                println!("then answer in exercises/answers.toml: [measure] {id} = NUMBER");
+                return Ok(());
+            }
+            if let Some(c) = crate::grader::concept_text(id) {
+                println!("{id}\n\n{}\n\n{}\n\nanswer in exercises/answers.toml: [concept] {id} = \"a\"", c.kk, c.en);
+                return Ok(());
+            }
+            if let Some(ex) = CODE_EXERCISES.iter().find(|e| e.id == id) {
+                println!("exercises/{}/README.md describes it; edit exercises/{}/{}.rs", ex.folder, ex.folder, ex.id);
+                return Ok(());
+            }
+            Err(bad(format!("no exercise `{id}`: see `streamlab exercise list`")))
+        }
+        ("scenario", Some(id)) => {
+            let m = MEASURES
+                .iter()
+                .find(|m| m.id == id)
+                .ok_or_else(|| bad(format!("`{id}` is not a measurement exercise (m1, m2, m3)")))?;
+            let (s, _) = (m.variant)(seed);
+            print!("# {id}: the scenario of student {student}\n{}", s.to_toml());
+            Ok(())
+        }
+        _ => Err(bad("use `exercise list`, `exercise show ID [--student S]` or `exercise scenario ID --student S`")),
+    }
 }
 
 fn unknown_scenario(name: &str) -> anyhow::Error {

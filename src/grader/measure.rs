@@ -1,0 +1,158 @@
+//! Measurement exercises: run a scenario of your own variant and report a number. The grader runs the
+//! same scenario to get the expected value: there is no stored answer key.
+
+use super::Answers;
+use super::report::{CheckResult, ExerciseResult};
+use anyhow::Result;
+use streamlab_labs::lab::{base, run};
+use streamlab_labs::text::Text;
+use streamlab_sim::Scenario;
+use streamlab_sim::dist::DistSpec;
+use streamlab_sim::engine::window::WindowSpec;
+use streamlab_sim::report::Results;
+use streamlab_sim::scenario::EngineKind;
+
+pub struct Measure {
+    pub id: &'static str,
+    pub points: u32,
+    /// The student's scenario and the question about it.
+    pub variant: fn(u64) -> (Scenario, Text),
+    /// The number asked for, read from the run.
+    pub answer: fn(&Results) -> f64,
+    /// Accepted relative difference.
+    pub tolerance: f64,
+}
+
+fn pick<T: Copy>(seed: u64, salt: u64, options: &[T]) -> T {
+    options[((seed ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 33) as usize % options.len()]
+}
+
+pub const MEASURES: &[Measure] = &[
+    Measure {
+        id: "m1",
+        points: 2,
+        variant: |seed| {
+            let mut s = base("flink-vs-spark", Some(seed % 1000 + 1));
+            let trigger = pick(seed, 1, &[250u64, 500, 1000, 2000]);
+            s.name = "m1".into();
+            s.engines = vec![EngineKind::Spark];
+            s.spark.trigger_ms = trigger;
+            s.pipeline.as_mut().expect("pipeline").window = WindowSpec::None;
+            let q = Text::new(
+                format!(
+                    "Spark триггер аралығы {trigger} мс болғанда жеке жазба кідірісінің p99 мәні (мс) қандай? `streamlab compare m1.toml` кестесіндегі spark жолының «p99 ms» бағаны."
+                ),
+                format!(
+                    "With a Spark trigger interval of {trigger} ms, what is the p99 per-record latency (ms)? Read the spark row, column \"p99 ms\", of `streamlab compare m1.toml`."
+                ),
+            );
+            (s, q)
+        },
+        answer: |r| r.engines[0].latency_ms.p99_ms,
+        tolerance: 0.01,
+    },
+    Measure {
+        id: "m2",
+        points: 2,
+        variant: |seed| {
+            let mut s = base("broker-crash-acks-1", Some(seed % 1000 + 1));
+            s.name = "m2".into();
+            let rate = pick(seed, 2, &[1500.0, 2000.0, 2500.0, 3000.0]);
+            for p in &mut s.producers {
+                p.rate_per_s = rate;
+            }
+            let q = Text::new(
+                format!(
+                    "Әр producer {rate:.0} жазба/с жібергенде, acks=1 кезінде лидер құлағаннан кейін қанша расталған жазба жоғалды? `streamlab run m2.toml` нәтижесіндегі «lost»."
+                ),
+                format!(
+                    "With each producer sending {rate:.0} records/s and acks=1, how many acknowledged records are lost when the leader dies? The \"lost\" count of `streamlab run m2.toml`."
+                ),
+            );
+            (s, q)
+        },
+        answer: |r| r.ledger.lost as f64,
+        tolerance: 0.0,
+    },
+    Measure {
+        id: "m3",
+        points: 2,
+        variant: |seed| {
+            let mut s = base("flink-vs-spark", Some(seed % 1000 + 1));
+            s.name = "m3".into();
+            s.engines = vec![EngineKind::Flink];
+            let delay = pick(seed, 3, &[0u64, 50, 100, 200]);
+            s.flink.watermark_delay_ms = delay;
+            for p in &mut s.producers {
+                p.event_time_lag = DistSpec::Exponential { mean_ms: 300.0 };
+            }
+            let q = Text::new(
+                format!(
+                    "Оқиғалар орташа 300 мс кешігіп келеді, ал Flink су белгісінің кідірісі {delay} мс. Қанша жазба кешіккен деп саналды? `streamlab compare m3.toml` кестесіндегі «late»."
+                ),
+                format!(
+                    "Events arrive 300 ms late on average and Flink's watermark delay is {delay} ms. How many records were late? The \"late\" column of `streamlab compare m3.toml`."
+                ),
+            );
+            (s, q)
+        },
+        answer: |r| r.engines[0].late_records as f64,
+        tolerance: 0.0,
+    },
+];
+
+pub fn expected(m: &Measure, seed: u64) -> Result<f64> {
+    let (s, _) = (m.variant)(seed);
+    let r = run(&s).map_err(anyhow::Error::msg)?;
+    Ok((m.answer)(&r))
+}
+
+fn accepted(m: &Measure, got: f64, want: f64) -> bool {
+    (got - want).abs() <= (m.tolerance * want.abs()).max(0.5e-3) + if m.tolerance == 0.0 { 0.5 } else { 0.0 }
+}
+
+pub fn grade(answers: &Answers, student: &str) -> Result<ExerciseResult> {
+    let seed = super::student_seed(student);
+    let mut checks = Vec::new();
+    for m in MEASURES {
+        let want = expected(m, seed)?;
+        let (passed, message) = match (&answers.problem, answers.values.get(m.id)) {
+            (Some(p), _) => (false, p.clone()),
+            (None, None) => (
+                false,
+                format!(
+                    "no answer for {} in answers.toml: run `streamlab exercise show {} --student {student}`",
+                    m.id, m.id
+                ),
+            ),
+            (None, Some(v)) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+                None => (false, format!("the answer to {} must be a number, found {v}", m.id)),
+                Some(got) if accepted(m, got, want) => (true, String::new()),
+                Some(got) => (
+                    false,
+                    format!(
+                        "{got} is not what your variant measures; run the commands of `streamlab exercise show {} --student {student}` again and read the number it names",
+                        m.id
+                    ),
+                ),
+            },
+        };
+        checks.push(CheckResult { name: m.id.to_string(), points: m.points, passed, message });
+    }
+    Ok(ExerciseResult { id: "measurements".into(), checks })
+}
+
+pub fn check_course() -> Result<Vec<String>> {
+    let seed = super::student_seed("check-course");
+    let mut problems = Vec::new();
+    for m in MEASURES {
+        let want = expected(m, seed)?;
+        if !accepted(m, want, want) {
+            problems.push(format!("{}: the grader rejects its own expected answer {want}", m.id));
+        }
+        if accepted(m, want * 1.5 + 1.0, want) {
+            problems.push(format!("{}: a wrong answer {} is accepted", m.id, want * 1.5 + 1.0));
+        }
+    }
+    Ok(problems)
+}

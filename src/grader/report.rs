@@ -1,0 +1,150 @@
+//! Grades and their formats: a readable table, JSON, Gradescope's results.json and JUnit XML.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub points: u32,
+    pub passed: bool,
+    /// Why it failed, and a hint; empty when passed.
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExerciseResult {
+    pub id: String,
+    pub checks: Vec<CheckResult>,
+}
+
+impl ExerciseResult {
+    pub fn score(&self) -> u32 {
+        self.checks.iter().filter(|c| c.passed).map(|c| c.points).sum()
+    }
+
+    pub fn max(&self) -> u32 {
+        self.checks.iter().map(|c| c.points).sum()
+    }
+
+    pub fn all_failed<'a>(id: &str, checks: impl Iterator<Item = (&'a str, u32)>, message: &str) -> Self {
+        ExerciseResult {
+            id: id.to_string(),
+            checks: checks
+                .map(|(name, points)| CheckResult {
+                    name: name.to_string(),
+                    points,
+                    passed: false,
+                    message: message.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Grade {
+    pub student: String,
+    pub exercises: Vec<ExerciseResult>,
+}
+
+impl Grade {
+    pub fn score(&self) -> u32 {
+        self.exercises.iter().map(ExerciseResult::score).sum()
+    }
+
+    pub fn max(&self) -> u32 {
+        self.exercises.iter().map(ExerciseResult::max).sum()
+    }
+
+    pub fn text(&self) -> String {
+        let mut s = format!("student: {}\n\n{:<18} {:>7}  checks\n", self.student, "exercise", "score");
+        for e in &self.exercises {
+            let passed = e.checks.iter().filter(|c| c.passed).count();
+            s += &format!("{:<18} {:>3}/{:<3}  {passed}/{} passed\n", e.id, e.score(), e.max(), e.checks.len());
+        }
+        s += &format!("{:<18} {:>3}/{:<3}\n", "total", self.score(), self.max());
+        let failures: Vec<String> = self
+            .exercises
+            .iter()
+            .flat_map(|e| {
+                e.checks.iter().filter(|c| !c.passed).map(move |c| format!("- {}/{}: {}", e.id, c.name, c.message))
+            })
+            .collect();
+        if !failures.is_empty() {
+            s += &format!("\nfailed checks:\n{}\n", failures.join("\n"));
+        }
+        s
+    }
+
+    pub fn json(&self) -> String {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            student: &'a str,
+            score: u32,
+            max_score: u32,
+            exercises: Vec<Ex<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Ex<'a> {
+            id: &'a str,
+            score: u32,
+            max_score: u32,
+            checks: &'a [CheckResult],
+        }
+        let out = Out {
+            student: &self.student,
+            score: self.score(),
+            max_score: self.max(),
+            exercises: self
+                .exercises
+                .iter()
+                .map(|e| Ex { id: &e.id, score: e.score(), max_score: e.max(), checks: &e.checks })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&out).expect("serializable") + "\n"
+    }
+
+    /// Gradescope's autograder results.json: one test per check.
+    pub fn gradescope(&self) -> String {
+        let tests: Vec<serde_json::Value> = self
+            .exercises
+            .iter()
+            .flat_map(|e| {
+                e.checks.iter().map(move |c| {
+                    serde_json::json!({
+                        "name": format!("{}: {}", e.id, c.name),
+                        "score": if c.passed { c.points } else { 0 },
+                        "max_score": c.points,
+                        "output": if c.passed { "passed".to_string() } else { c.message.clone() },
+                        "visibility": "visible",
+                    })
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "score": self.score(), "max_score": self.max(), "tests": tests });
+        serde_json::to_string_pretty(&out).expect("serializable") + "\n"
+    }
+
+    pub fn junit(&self) -> String {
+        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+        let total: usize = self.exercises.iter().map(|e| e.checks.len()).sum();
+        let failures: usize = self.exercises.iter().map(|e| e.checks.iter().filter(|c| !c.passed).count()).sum();
+        let mut s = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"streamlab\" tests=\"{total}\" failures=\"{failures}\">\n"
+        );
+        for e in &self.exercises {
+            let f = e.checks.iter().filter(|c| !c.passed).count();
+            s += &format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">\n", esc(&e.id), e.checks.len());
+            for c in &e.checks {
+                s += &format!("    <testcase name=\"{}\" classname=\"{}\"", esc(&c.name), esc(&e.id));
+                if c.passed {
+                    s += "/>\n";
+                } else {
+                    s += &format!(">\n      <failure message=\"{}\"/>\n    </testcase>\n", esc(&c.message));
+                }
+            }
+            s += "  </testsuite>\n";
+        }
+        s + "</testsuites>\n"
+    }
+}

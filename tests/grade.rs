@@ -1,0 +1,165 @@
+//! The grader: the course check, every output format, isolation of broken solutions, personal answers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+fn streamlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_streamlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("streamlab runs")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let d = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy(&p, &d)
+        } else {
+            std::fs::copy(&p, &d).unwrap();
+        }
+    }
+}
+
+fn exercises_copy(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &dir);
+    dir
+}
+
+#[test]
+fn the_course_checks_out() {
+    let o = streamlab(&["grade", "--check-course"]);
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+}
+
+#[test]
+fn the_report_of_an_untouched_exercise_folder() {
+    let o = streamlab(&["grade", "--student", "snapshot"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    insta::assert_snapshot!("grade_untouched", text(&o.stdout));
+}
+
+#[test]
+fn broken_solutions_cost_only_their_own_points() {
+    let dir = exercises_copy("isolation");
+    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/grader/solutions");
+    std::fs::copy(solutions.join("partitioner.rs"), dir.join("01_partitioner/partitioner.rs")).unwrap();
+    std::fs::write(
+        dir.join("02_range_assignor/range_assignor.rs"),
+        "pub fn assign(_: &[&str], _: u32) -> Vec<(String, Vec<u32>)> { loop { std::hint::spin_loop(); } }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("03_window_assigner/window_assigner.rs"),
+        "pub fn tumbling_start(_: i64, _: i64, _: i64) -> i64 { panic!(\"boom\") }\n\
+         pub fn sliding_windows(_: i64, _: i64, _: i64) -> Vec<(i64, i64)> { panic!(\"boom\") }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("04_watermark/watermark.rs"), "pub struct BoundedOutOfOrderness { oops }\n").unwrap();
+    std::fs::write(
+        dir.join("05_fraud_rule/fraud_rule.rs"),
+        "pub struct FraudDetector(Vec<Vec<u8>>);\n\
+         impl FraudDetector { pub fn new() -> Self { FraudDetector(Vec::new()) }\n\
+         pub fn on_payment(&mut self, _: u64, _: u32, _: f64) -> bool { loop { self.0.push(vec![1u8; 1 << 26]); } } }\n",
+    )
+    .unwrap();
+    let start = Instant::now();
+    let o = streamlab(&["grade", "--exercises", dir.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "the grader always finishes: {}", text(&o.stderr));
+    assert!(start.elapsed().as_secs() < 150, "bounded time: {:?}", start.elapsed());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ex = |id: &str| v["exercises"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap().clone();
+    assert_eq!(ex("partitioner")["score"], 5, "a correct solution keeps its points");
+    let msg = |id: &str| ex(id)["checks"][0]["message"].as_str().unwrap().to_string();
+    assert!(msg("range_assignor").contains("did not finish within"), "{}", msg("range_assignor"));
+    assert!(msg("window_assigner").contains("boom"), "{}", msg("window_assigner"));
+    assert!(msg("watermark").contains("does not compile"), "{}", msg("watermark"));
+    assert!(msg("fraud_rule").contains("memory"), "{}", msg("fraud_rule"));
+    for id in ["range_assignor", "window_assigner", "watermark", "fraud_rule"] {
+        assert_eq!(ex(id)["score"], 0, "{id}");
+        assert!(msg(id).contains("Hint") || id == "watermark", "{id}: a hint: {}", msg(id));
+    }
+}
+
+#[test]
+fn every_format_follows_its_schema() {
+    let o = streamlab(&["grade", "--student", "s1", "--format", "gradescope"]);
+    let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(g["score"].is_u64() && g["max_score"].as_u64() == Some(36));
+    for t in g["tests"].as_array().unwrap() {
+        for key in ["name", "score", "max_score", "output", "visibility"] {
+            assert!(t.get(key).is_some(), "gradescope test lacks {key}: {t}");
+        }
+        assert_eq!(t["visibility"], "visible");
+    }
+    let o = streamlab(&["grade", "--student", "s1", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["student"], "s1");
+    assert_eq!(j["exercises"].as_array().unwrap().len(), 7);
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("junit.xml");
+    let o = streamlab(&["grade", "--student", "s1", "--format", "junit", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"streamlab\" tests=\"24\""),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testsuite ").count(), 7);
+    assert_eq!(xml.matches("<testcase ").count(), 24);
+    assert_eq!(xml.matches("<failure ").count(), 24, "an untouched folder fails every check");
+    let o = streamlab(&["grade", "--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn personal_measurements_are_graded_by_running_the_simulation() {
+    let dir = exercises_copy("answers");
+    // Produce the student's own scenario with the tool, run it, and read the number, as a student would.
+    let scen = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("m2.toml");
+    let o = streamlab(&["exercise", "scenario", "m2", "--student", "dana"]);
+    std::fs::write(&scen, &o.stdout).unwrap();
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("m2-run");
+    let o = streamlab(&["run", scen.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let lost = r["ledger"]["lost"].as_u64().unwrap();
+    std::fs::write(dir.join("answers.toml"), format!("[measure]\nm2 = {lost}\n[concept]\nc3 = \"c\"\nc1 = \"a\"\n"))
+        .unwrap();
+    let grade = |student: &str| {
+        let o = streamlab(&["grade", "--student", student, "--exercises", dir.to_str().unwrap(), "--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let check = |v: &serde_json::Value, ex: &str, name: &str| {
+        v["exercises"].as_array().unwrap().iter().find(|e| e["id"] == ex).unwrap()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["passed"]
+            .as_bool()
+            .unwrap()
+    };
+    let dana = grade("dana");
+    assert!(check(&dana, "measurements", "m2"), "dana's own number is accepted");
+    assert!(check(&dana, "concepts", "c3") && !check(&dana, "concepts", "c1"));
+    let other = grade("erlan");
+    assert!(!check(&other, "measurements", "m2"), "another student's variant gives another number");
+    std::fs::write(dir.join("answers.toml"), "[measure\nm1 = ").unwrap();
+    let bad = grade("dana");
+    let msg = bad["exercises"][5]["checks"][0]["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("not valid TOML"), "{msg}");
+    let o = streamlab(&["grade", "--exercises", "/no/such/folder"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("does not exist"));
+}
