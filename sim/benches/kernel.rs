@@ -45,5 +45,44 @@ fn kafka_pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, event_queue, kafka_pipeline);
+/// Each engine alone, fed 100k records (1 per 10 us, 64 keys, 4 partitions) into 100 ms windows.
+fn engines(c: &mut Criterion) {
+    use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
+    use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine};
+    use streamlab_sim::engine::spark::{SparkConfig, SparkEngine};
+    use streamlab_sim::engine::window::WindowSpec;
+    use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
+    use streamlab_sim::rng::stream;
+    let pipe = PipelineConfig { window: WindowSpec::Tumbling { size_ms: 100 }, ..PipelineConfig::default() };
+    let feed = |e: &mut dyn Engine| {
+        for i in 0..100_000u64 {
+            let t = SimTime::from_micros(i * 10);
+            let r = EngineRecord {
+                created: t,
+                event_time: t.0 as i64,
+                key: (i % 64) as u32,
+                value: 1,
+                partition: (i % 4) as u32,
+            };
+            e.on_record(t, r);
+        }
+        e.finish(SimTime::from_secs(1));
+        e.metrics().results
+    };
+    let mut g = c.benchmark_group("engines");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(100_000));
+    g.bench_function("flink_100k", |b| {
+        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), pipe.clone(), stream(1, "f"), false)))
+    });
+    g.bench_function("spark_100k", |b| {
+        b.iter(|| feed(&mut SparkEngine::new(SparkConfig::default(), pipe.clone(), stream(1, "s"), false)))
+    });
+    g.bench_function("batch_100k", |b| {
+        b.iter(|| feed(&mut BatchEngine::new(BatchConfig::default(), pipe.clone(), stream(1, "b"), false)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, event_queue, kafka_pipeline, engines);
 criterion_main!(benches);

@@ -41,26 +41,98 @@ pub enum SimError {
 type ProduceResult = Result<(), ProduceError>;
 
 enum Event {
-    Arrival { producer: u32 },
-    Linger { producer: u32, partition: u32, created: SimTime },
-    Drain { producer: u32 },
-    ProduceArrive { broker: u32, incarnation: u32, request: u64 },
-    AppendDone { broker: u32, incarnation: u32, request: u64, slot: u32 },
-    ProduceResponse { producer: u32, request: u64, results: Vec<ProduceResult> },
-    RequestTimeout { producer: u32, request: u64 },
-    ReplicaFetch { follower: u32, leader: u32, incarnation: u32 },
-    ReplicaFetchArrive { follower: u32, leader: u32, incarnation: u32, offsets: Vec<(u32, u64)> },
-    ReplicaFetchExpire { follower: u32, leader: u32, park: u64 },
-    ReplicaFetchResponse { follower: u32, incarnation: u32, leader: u32, ends: Vec<(u32, u64)> },
-    ConsumerFetchArrive { member: u32, epoch: u32, broker: u32, incarnation: u32, offsets: Vec<(u32, u64)> },
-    ConsumerFetchExpire { member: u32, broker: u32, park: u64 },
-    ConsumerFetchResponse { member: u32, epoch: u32, broker: u32, chunks: Vec<Chunk> },
-    PollDone { member: u32, epoch: u32 },
-    RebalanceDone { id: u64 },
-    MemberExpired { member: u32, epoch: u32 },
-    IsrCheck { broker: u32 },
-    ControllerFence { broker: u32, incarnation: u32 },
-    Fault { index: usize },
+    Arrival {
+        producer: u32,
+    },
+    Linger {
+        producer: u32,
+        partition: u32,
+        created: SimTime,
+    },
+    Drain {
+        producer: u32,
+    },
+    ProduceArrive {
+        broker: u32,
+        incarnation: u32,
+        request: u64,
+    },
+    AppendDone {
+        broker: u32,
+        incarnation: u32,
+        request: u64,
+        slot: u32,
+    },
+    ProduceResponse {
+        producer: u32,
+        request: u64,
+        results: Vec<ProduceResult>,
+    },
+    /// The producer's oldest request may have passed request.timeout.ms.
+    RequestTimeouts {
+        producer: u32,
+    },
+    ReplicaFetch {
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+    },
+    ReplicaFetchArrive {
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    },
+    ReplicaFetchExpire {
+        follower: u32,
+        leader: u32,
+        park: u64,
+    },
+    ReplicaFetchResponse {
+        follower: u32,
+        incarnation: u32,
+        leader: u32,
+        ends: Vec<(u32, u64)>,
+    },
+    ConsumerFetchArrive {
+        member: u32,
+        epoch: u32,
+        broker: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    },
+    ConsumerFetchExpire {
+        member: u32,
+        broker: u32,
+        park: u64,
+    },
+    ConsumerFetchResponse {
+        member: u32,
+        epoch: u32,
+        broker: u32,
+        chunks: Vec<Chunk>,
+    },
+    PollDone {
+        member: u32,
+        epoch: u32,
+    },
+    RebalanceDone {
+        id: u64,
+    },
+    MemberExpired {
+        member: u32,
+        epoch: u32,
+    },
+    IsrCheck {
+        broker: u32,
+    },
+    ControllerFence {
+        broker: u32,
+        incarnation: u32,
+    },
+    Fault {
+        index: usize,
+    },
     Tick,
 }
 
@@ -338,7 +410,7 @@ impl World {
             Event::ProduceResponse { producer, request, results } => {
                 self.on_produce_response(producer, request, results)
             }
-            Event::RequestTimeout { producer, request } => self.on_request_timeout(producer, request),
+            Event::RequestTimeouts { producer } => self.on_request_timeouts(producer),
             Event::ReplicaFetch { follower, leader, incarnation } => {
                 self.send_replica_fetch(follower, leader, incarnation)
             }
@@ -449,9 +521,13 @@ impl World {
                 self.ack_batch(producer, b);
             }
         } else {
-            pr.in_flight.insert(request, InFlight { broker, batches: refs });
+            pr.in_flight.insert(request, InFlight { broker, batches: refs, deadline: self.now + timeout });
             pr.in_flight_per_broker[broker as usize] += 1;
-            self.queue.push(self.now + timeout, Event::RequestTimeout { producer, request });
+            // One timer per producer, at its oldest request's deadline: the queue does not grow with requests.
+            if !pr.timeout_armed {
+                pr.timeout_armed = true;
+                self.queue.push(self.now + timeout, Event::RequestTimeouts { producer });
+            }
         }
         let n = server_batches.len();
         self.requests.insert(
@@ -497,14 +573,23 @@ impl World {
         self.drain_producer(producer);
     }
 
-    fn on_request_timeout(&mut self, producer: u32, request: u64) {
-        let Some(inflight) = self.producers[producer as usize].in_flight.remove(&request) else {
-            return;
-        };
-        self.counters.request_timeouts += 1;
-        self.producers[producer as usize].in_flight_per_broker[inflight.broker as usize] -= 1;
-        for (batch, attempts, first) in inflight.batches {
-            self.retry_or_fail(producer, batch, attempts, first);
+    /// NetworkClient.handleTimedOutRequests: requests unanswered for request.timeout.ms fail and retry.
+    fn on_request_timeouts(&mut self, producer: u32) {
+        let now = self.now;
+        let pr = &mut self.producers[producer as usize];
+        let expired: Vec<u64> = pr.in_flight.iter().take_while(|(_, f)| f.deadline <= now).map(|(id, _)| *id).collect();
+        for request in expired {
+            let inflight = self.producers[producer as usize].in_flight.remove(&request).expect("listed");
+            self.counters.request_timeouts += 1;
+            self.producers[producer as usize].in_flight_per_broker[inflight.broker as usize] -= 1;
+            for (batch, attempts, first) in inflight.batches {
+                self.retry_or_fail(producer, batch, attempts, first);
+            }
+        }
+        let pr = &mut self.producers[producer as usize];
+        match pr.in_flight.values().next().map(|f| f.deadline) {
+            Some(deadline) => self.queue.push(deadline, Event::RequestTimeouts { producer }),
+            None => pr.timeout_armed = false,
         }
         self.drain_producer(producer);
     }

@@ -271,3 +271,25 @@ fn spark_falls_behind_when_batches_outlast_the_trigger() {
     assert!(stable < SimTime::from_millis(1200), "{stable}");
     assert!(unstable > SimTime::from_secs(5), "the backlog grows: {unstable}");
 }
+
+/// Two source subtasks, all records on one: the other never sends a watermark, so the window operator's
+/// watermark (the minimum over its inputs) never moves and no window fires before the end of input.
+/// With withIdleness the silent source is marked idle and left out of the minimum.
+#[test]
+fn an_idle_source_holds_back_the_watermark_until_marked_idle() {
+    let run = |idle_timeout_ms: u64| {
+        let cfg =
+            FlinkConfig { idle_timeout_ms, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
+        let mut e = FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "idle"), true);
+        for i in 0..5000u64 {
+            let t = SimTime::from_millis(i);
+            e.on_record(t, EngineRecord { created: t, event_time: t.0 as i64, key: 0, value: 1, partition: 0 });
+        }
+        e.advance_to(SimTime::from_millis(5000));
+        let fired_before_end = e.metrics().results;
+        e.finish(SimTime::from_millis(5000));
+        fired_before_end
+    };
+    assert_eq!(run(0), 0, "without idleness the silent source blocks every window");
+    assert!(run(500) >= 3, "with a 500 ms idle timeout the windows fire as time passes");
+}

@@ -29,6 +29,8 @@ pub struct QueuedBatch {
 pub struct InFlight {
     pub broker: u32,
     pub batches: Vec<(BatchRef, u32, SimTime)>, // batch, attempts so far, first attempt
+    /// request.timeout.ms after it was sent.
+    pub deadline: SimTime,
 }
 
 pub struct Producer {
@@ -45,6 +47,8 @@ pub struct Producer {
     /// Requests in flight per broker.
     pub in_flight_per_broker: Vec<u32>,
     pub done_producing: bool,
+    /// A RequestTimeouts event is scheduled for this producer.
+    pub timeout_armed: bool,
 }
 
 impl Producer {
@@ -60,6 +64,7 @@ impl Producer {
             in_flight: BTreeMap::new(),
             in_flight_per_broker: vec![0; brokers as usize],
             done_producing: false,
+            timeout_armed: false,
         }
     }
 
