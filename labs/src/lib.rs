@@ -7,6 +7,7 @@ pub mod chart;
 pub mod datasets;
 pub mod engines_lab;
 pub mod kafka_lab;
+pub mod kmeans;
 pub mod lab;
 pub mod review;
 pub mod scenarios;
