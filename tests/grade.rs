@@ -1,5 +1,7 @@
 //! The grader: the course check, every output format, isolation of broken solutions, personal answers.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -16,23 +18,10 @@ fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
 
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let d = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy(&p, &d)
-        } else {
-            std::fs::copy(&p, &d).unwrap();
-        }
-    }
-}
-
 fn exercises_copy(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &dir);
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &dir);
     dir
 }
 

@@ -1,6 +1,8 @@
 //! The course site: built by `streamlab book`, every page and image present in both languages, broken
 //! sources refused, and (with Chromium) checked in a real browser with screenshots saved.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -67,7 +69,7 @@ fn a_missing_chapter_or_broken_include_is_refused() {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad-book");
     let _ = std::fs::remove_dir_all(&tmp);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("book");
-    copy(&root, &tmp);
+    common::copy_dir(&root, &tmp);
     std::fs::remove_file(tmp.join("kk/src/spark.md")).unwrap();
     let out = tmp.join("out");
     let o = streamlab(&["book", "--src", tmp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
@@ -75,24 +77,11 @@ fn a_missing_chapter_or_broken_include_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("spark.md") && err.contains("does not exist"), "{err}");
     assert!(!out.join("kk/index.html").exists(), "no half-built site");
-    copy(&root, &tmp);
+    common::copy_dir(&root, &tmp);
     std::fs::write(tmp.join("en/src/glossary.md"), "# Glossary\n\n{{#include nowhere.md}}\n").unwrap();
     let o = streamlab(&["book", "--src", tmp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("broken include") && err.contains("nowhere.md"), "{err}");
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let d = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy(&p, &d)
-        } else {
-            std::fs::copy(&p, &d).unwrap();
-        }
-    }
 }
 
 fn chromium() -> Option<PathBuf> {

@@ -18,7 +18,8 @@ pub struct Check {
 
 pub struct Wrong {
     pub name: &'static str,
-    pub source: &'static str,
+    /// The wrong solution's source (some are the reference with one rule broken).
+    pub source: fn() -> String,
     /// Checks this wrong solution must fail.
     pub must_fail: &'static [&'static str],
 }
@@ -64,12 +65,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
         wrong: &[
             Wrong {
                 name: "crc32",
-                source: include_str!("wrong/partitioner_crc32.rs"),
+                source: || include_str!("wrong/partitioner_crc32.rs").to_string(),
                 must_fail: &["kafka_test_vectors", "keys_go_where_kafka_sends_them"],
             },
             Wrong {
                 name: "abs",
-                source: include_str!("wrong/partitioner_abs.rs"),
+                // abs() instead of toPositive: differs exactly for negative hashes.
+                source: || {
+                    include_str!("solutions/partitioner.rs")
+                        .replace("(murmur2(key) & 0x7fff_ffff) as u32", "murmur2(key).unsigned_abs()")
+                },
                 must_fail: &["negative_hashes_use_to_positive_not_abs"],
             },
         ],
@@ -99,7 +104,7 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
         solution: include_str!("solutions/range_assignor.rs"),
         wrong: &[Wrong {
             name: "roundrobin",
-            source: include_str!("wrong/range_assignor_roundrobin.rs"),
+            source: || include_str!("wrong/range_assignor_roundrobin.rs").to_string(),
             must_fail: &["kafka_examples", "random_groups_match_kafka"],
         }],
         cases: range_cases,
@@ -149,7 +154,7 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
         solution: include_str!("solutions/watermark.rs"),
         wrong: &[Wrong {
             name: "unbounded",
-            source: include_str!("wrong/watermark_unbounded.rs"),
+            source: || include_str!("wrong/watermark_unbounded.rs").to_string(),
             must_fail: &["watermark_is_max_timestamp_minus_delay_minus_one"],
         }],
         cases: watermark_cases,

@@ -114,7 +114,7 @@ pub fn check_course(exercises: &Path) -> Result<Vec<String>> {
             ));
         }
         for wrong in ex.wrong {
-            let r = code::grade(ex, wrong.source, seed);
+            let r = code::grade(ex, &(wrong.source)(), seed);
             for must in wrong.must_fail {
                 if r.checks.iter().any(|c| c.name == *must && c.passed) {
                     problems.push(format!("{}: wrong solution `{}` passes check `{must}`", ex.id, wrong.name));

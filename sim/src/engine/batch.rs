@@ -89,17 +89,7 @@ impl BatchEngine {
             shuffle += self.shuffle.sample(&mut self.rng);
             for w in windows {
                 if w.end <= self.published_until {
-                    self.metrics.emit(super::Output {
-                        kind: OutputKind::Late,
-                        start: w.start,
-                        end: w.end,
-                        key: r.key,
-                        count: 1,
-                        sum: r.value,
-                        min: r.value,
-                        max: r.value,
-                        emit: arrival,
-                    });
+                    self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, arrival));
                 } else if w.end <= cut {
                     state.add(w, r.key, r.value, r.created, session);
                 }

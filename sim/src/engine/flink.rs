@@ -316,17 +316,7 @@ impl FlinkEngine {
             TimeDomain::Processing => t.0 as i64,
         };
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
-            let out = Output {
-                kind: OutputKind::Window,
-                start: ts,
-                end: ts + 1,
-                key: r.key,
-                count: 1,
-                sum: r.value,
-                min: r.value,
-                max: r.value,
-                emit: t,
-            };
+            let out = Output::single(OutputKind::Window, ts, ts + 1, &r, t);
             self.sink(k, (out, vec![r.created], true), t);
             return;
         }
@@ -336,17 +326,7 @@ impl FlinkEngine {
             let task = &mut self.tasks[k];
             // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
             if self.pipe.time == TimeDomain::Event && w.max_timestamp() + lateness <= task.wm {
-                let late = Output {
-                    kind: OutputKind::Late,
-                    start: w.start,
-                    end: w.end,
-                    key: r.key,
-                    count: 1,
-                    sum: r.value,
-                    min: r.value,
-                    max: r.value,
-                    emit: arrival,
-                };
+                let late = Output::single(OutputKind::Late, w.start, w.end, &r, arrival);
                 self.metrics.emit(late);
                 continue;
             }

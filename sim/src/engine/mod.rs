@@ -108,6 +108,13 @@ pub struct Output {
     pub emit: SimTime,
 }
 
+impl Output {
+    /// A row about one record: its own result (window `None`) or its late drop from window [start, end).
+    pub fn single(kind: OutputKind, start: i64, end: i64, r: &EngineRecord, emit: SimTime) -> Output {
+        Output { kind, start, end, key: r.key, count: 1, sum: r.value, min: r.value, max: r.value, emit }
+    }
+}
+
 /// What every engine measures.
 pub struct EngineMetrics {
     /// Per record in a result: result visible minus record created.

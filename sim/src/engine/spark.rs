@@ -187,17 +187,7 @@ impl SparkEngine {
             // Processing-time windows use current_timestamp(): the batch's trigger time.
             let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { batch.trigger.0 as i64 };
             if self.pipe.window == WindowSpec::None {
-                let out = Output {
-                    kind: OutputKind::Window,
-                    start: ts,
-                    end: ts + 1,
-                    key: r.key,
-                    count: 1,
-                    sum: r.value,
-                    min: r.value,
-                    max: r.value,
-                    emit: e,
-                };
+                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -205,17 +195,7 @@ impl SparkEngine {
             }
             for w in self.pipe.window.assign(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
-                    let late = Output {
-                        kind: OutputKind::Late,
-                        start: w.start,
-                        end: w.end,
-                        key: r.key,
-                        count: 1,
-                        sum: r.value,
-                        min: r.value,
-                        max: r.value,
-                        emit: *arrival,
-                    };
+                    let late = Output::single(OutputKind::Late, w.start, w.end, r, *arrival);
                     self.metrics.emit(late);
                     continue;
                 }
@@ -268,17 +248,7 @@ impl SparkEngine {
         }
         self.metrics.latency.record(t - r.created);
         self.metrics.records_in_results += 1;
-        let out = Output {
-            kind: OutputKind::Window,
-            start: r.event_time,
-            end: r.event_time + 1,
-            key: r.key,
-            count: 1,
-            sum: r.value,
-            min: r.value,
-            max: r.value,
-            emit: t,
-        };
+        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + 1, &r, t);
         self.metrics.emit(out);
     }
 }
