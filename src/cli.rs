@@ -11,7 +11,6 @@ use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
-use streamlab_sim::scenario::EngineKind;
 use streamlab_sim::{Scenario, SimTime, World};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
@@ -626,12 +625,8 @@ fn bench(records: u64, engines: bool) -> Result<()> {
         return Err(bad("--records must be at least 1"));
     }
     let mut scenario = Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
-    if engines {
-        let with = Scenario::from_toml(scenarios::find("flink-vs-spark").expect("built in"))?;
-        scenario.pipeline = with.pipeline;
-        scenario.flink = with.flink;
-        scenario.spark = with.spark;
-        scenario.engines = vec![EngineKind::Flink, EngineKind::Spark];
+    if !engines {
+        scenario.pipeline = None;
     }
     let rate: f64 = scenario.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
     scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
