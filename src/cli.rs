@@ -382,7 +382,8 @@ fn run_labs(
         let run = streamlab_labs::find(lab).expect("listed");
         let n = ids.len();
         let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
-        let report = run(seed, scenario, &mut progress).map_err(|e| anyhow::anyhow!("lab {lab}: {e}"))?;
+        // A lab fails on what it was given: a scenario that does not fit it, or one that cannot run.
+        let report = run(seed, scenario, &mut progress).map_err(|e| bad(format!("lab {lab}: {e}")))?;
         let dir = out.join(lab);
         report.write(&dir, langs).map_err(|e| anyhow::anyhow!(e))?;
         for line in &report.summary {

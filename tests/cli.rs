@@ -198,3 +198,23 @@ fn replay_reads_a_trace_and_prints_csv() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("header"));
 }
+
+#[test]
+fn a_lab_refuses_a_scenario_it_cannot_use() {
+    let o = streamlab(&[
+        "lab",
+        "spark",
+        "--scenario",
+        "labs/scenarios/quickstart.toml",
+        "--out",
+        temp_dir("lab").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no [pipeline] table"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    let o = streamlab(&["lab", "nonesuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("labs: bigdata"), "{}", stderr(&o));
+    let o = streamlab(&["lab", "kafka", "--lang", "ru"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -2,7 +2,7 @@
 //! time from an event to the result that acts on it.
 
 use crate::chart::{Axis, Chart, Series};
-use crate::lab::{LabReport, base, run};
+use crate::lab::{LabReport, engine_base, run};
 use crate::t;
 use crate::text::Text;
 use serde_json::json;
@@ -70,7 +70,7 @@ pub fn run_lab(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = scenario.cloned().unwrap_or_else(|| base("flink-vs-spark", seed));
+    let s0 = engine_base(seed, scenario)?;
     let mut flink = Vec::new();
     let mut spark = Vec::new();
     let mut rows = Vec::new();

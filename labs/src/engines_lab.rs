@@ -3,7 +3,7 @@
 //! through Kafka into the engines, so every difference comes from the engines' mechanisms.
 
 use crate::chart::{Axis, Chart, Series};
-use crate::lab::{LabReport, base, run_world};
+use crate::lab::{LabReport, engine_base, run_world};
 use crate::t;
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -45,10 +45,6 @@ fn thin(cdf: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     cdf.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == cdf.len() - 1).map(|(_, p)| *p).collect()
 }
 
-fn base_or(seed: Option<u64>, scenario: Option<&Scenario>) -> Scenario {
-    scenario.cloned().unwrap_or_else(|| base("flink-vs-spark", seed))
-}
-
 fn cdf_chart(id: &str, title: crate::text::Text, runs: &[EngineRun]) -> Chart {
     Chart {
         id: id.into(),
@@ -68,7 +64,7 @@ pub fn batch_vs_stream(
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
     progress("stream and batch on the same clicks");
-    let s = base_or(seed, scenario);
+    let s = only(&engine_base(seed, scenario)?, &[EngineKind::Flink, EngineKind::Spark, EngineKind::Batch]);
     let runs = engines(&s)?;
     let p50 = |i: usize| runs[i].0.latency_ms.p50_ms;
     let summary = vec![
@@ -100,7 +96,7 @@ pub fn spark(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = only(&base_or(seed, scenario), &[EngineKind::Spark]);
+    let s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Spark]);
     progress("latency vs trigger interval");
     let mut p50 = Vec::new();
     let mut p99 = Vec::new();
@@ -214,7 +210,7 @@ pub fn flink(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let mut s0 = only(&base_or(seed, scenario), &[EngineKind::Flink]);
+    let mut s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Flink]);
     for p in &mut s0.producers {
         p.event_time_lag = streamlab_sim::dist::DistSpec::Exponential { mean_ms: 300.0 };
     }
@@ -317,7 +313,7 @@ pub fn flink_vs_spark(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = only(&base_or(seed, scenario), &[EngineKind::Flink, EngineKind::Spark]);
+    let s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Flink, EngineKind::Spark]);
     progress("per-record latency");
     let mut per_record = s0.clone();
     pipe(&mut per_record).window = WindowSpec::None;

@@ -62,6 +62,18 @@ pub fn run(s: &Scenario) -> Result<Results, String> {
     run_world(s).map(|w| Results::of(&w))
 }
 
+/// The engine labs' base: the given scenario, or the built-in `flink-vs-spark`. It must have a pipeline.
+pub fn engine_base(seed: Option<u64>, scenario: Option<&Scenario>) -> Result<Scenario, String> {
+    let s = scenario.cloned().unwrap_or_else(|| base("flink-vs-spark", seed));
+    if s.pipeline.is_none() {
+        return Err(format!(
+            "scenario `{}` has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`",
+            s.name
+        ));
+    }
+    Ok(s)
+}
+
 /// A built-in scenario by name, with the seed replaced when asked.
 pub fn base(name: &str, seed: Option<u64>) -> Scenario {
     let text = crate::scenarios::find(name).expect("built-in scenario");

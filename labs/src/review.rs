@@ -10,21 +10,18 @@ use std::path::Path;
 pub fn questions() -> Vec<(Text, &'static [&'static str])> {
     vec![
         (
-            t!("Big Data ұғымы қандай сипаттамаларға ие?", "What characteristics does the notion of Big Data have?"),
+            t!("Big Data ұғымы қандай ерекшеліктерге ие?", "What characteristics does the notion of Big Data have?"),
             &["bigdata"],
         ),
         (
             t!(
-                "Batch және stream processing айырмашылығы қандай?",
+                "Batch және Stream өңдеу айырмашылығы қандай?",
                 "What is the difference between batch and stream processing?"
             ),
             &["batch-vs-stream"],
         ),
         (
-            t!(
-                "Kafka архитектурасының негізгі элементтері қандай?",
-                "What are the main elements of the Kafka architecture?"
-            ),
+            t!("Kafka архитектурасының негізгі элементтері?", "What are the main elements of the Kafka architecture?"),
             &["kafka"],
         ),
         (t!("Spark Streaming қалай жұмыс істейді?", "How does Spark Streaming work?"), &["spark"]),
@@ -33,7 +30,7 @@ pub fn questions() -> Vec<(Text, &'static [&'static str])> {
             &["flink-vs-spark", "flink"],
         ),
         (
-            t!("Ағындық деректер қай салаларда қолданылады?", "In which domains is streaming data used?"),
+            t!("Ағындық деректер қандай салаларда қолданылады?", "In which domains is streaming data used?"),
             &["applications"],
         ),
     ]
