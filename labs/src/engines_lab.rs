@@ -108,6 +108,23 @@ pub fn spark(
         p50.push((trigger as f64, r.latency_ms.p50_ms));
         p99.push((trigger as f64, r.latency_ms.p99_ms));
     }
+    progress("the micro-batch timeline");
+    let mut timeline = Vec::new();
+    for (cost_ms, name) in [(0.1, t!("жеңіл жүктеме", "light load")), (1.2, t!("шамадан тыс жүктеме", "overload"))]
+    {
+        let mut s = s0.clone();
+        s.run.duration_ms = 15_000;
+        pipe(&mut s).window = WindowSpec::None;
+        pipe(&mut s).map_cost = streamlab_sim::dist::DistSpec::Constant { ms: cost_ms };
+        let w = run_world(&s)?;
+        let pts: Vec<(f64, f64)> = w.engines[0]
+            .batches()
+            .iter()
+            .filter(|(start, _, _)| start.as_secs_f64() <= 20.0)
+            .map(|(start, end, _)| (start.as_secs_f64(), (*end - *start).as_millis_f64()))
+            .collect();
+        timeline.push(Series { name, points: pts });
+    }
     progress("stability: processing time vs trigger interval");
     let mut backlog = Vec::new();
     for cost_ms in [0.1, 0.4, 0.8, 1.2, 1.6] {
@@ -177,6 +194,15 @@ pub fn spark(
                     Series { name: t!("p50", "p50"), points: p50 },
                     Series { name: t!("p99", "p99"), points: p99 },
                 ],
+            },
+            Chart {
+                id: "timeline".into(),
+                title: t!("Микроблоктар уақыт сызығы (триггер 1 с)", "Micro-batch timeline (trigger 1 s)"),
+                x: Axis { label: t!("микроблоктың басталуы, с", "batch start, s"), log: false },
+                y: Axis {
+                    label: t!("микроблоктың ұзақтығы, мс", "batch duration, ms"), log: false
+                },
+                series: timeline,
             },
             Chart {
                 id: "ids-time-to-flag".into(),

@@ -119,6 +119,8 @@ pub struct SparkEngine {
     busy: SimTime,
     epoch_log: Vec<(SimTime, EngineRecord)>,
     next_epoch: SimTime,
+    /// (trigger, end, records) of every completed batch: one entry per batch, not per record.
+    timeline: Vec<(SimTime, SimTime, u64)>,
     metrics: EngineMetrics,
 }
 
@@ -141,6 +143,7 @@ impl SparkEngine {
             busy: SimTime::ZERO,
             epoch_log: Vec::new(),
             next_epoch: SimTime::from_millis(cfg.continuous_checkpoint_ms),
+            timeline: Vec::new(),
             metrics: EngineMetrics::new(collect),
             cfg,
             pipe,
@@ -176,6 +179,7 @@ impl SparkEngine {
     fn complete_batch(&mut self) {
         let batch = self.running.take().expect("a batch is running");
         let e = batch.end;
+        self.timeline.push((batch.trigger, e, batch.records.len() as u64));
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
         for (arrival, r) in &batch.records {
@@ -369,5 +373,9 @@ impl Engine for SparkEngine {
 
     fn metrics_mut(&mut self) -> &mut EngineMetrics {
         &mut self.metrics
+    }
+
+    fn batches(&self) -> &[(SimTime, SimTime, u64)] {
+        &self.timeline
     }
 }
