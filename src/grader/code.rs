@@ -186,20 +186,24 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
     },
 ];
 
+/// `const NAME: TYPE = &[row, row, ...];` as Rust source, for the checks to include.
+fn rust_const(decl: &str, rows: impl Iterator<Item = String>) -> String {
+    let body: String = rows.map(|r| format!("    {r},\n")).collect();
+    format!("const {decl} = &[\n{body}];\n")
+}
+
 fn partitioner_cases(r: &mut SimRng) -> String {
-    let mut s = String::from("const CASES: &[(&str, u32, u32)] = &[\n");
-    for _ in 0..200 {
+    let rows = (0..200).map(|_| {
         let len = r.random_range(1..24);
         let key: String = (0..len).map(|_| char::from(r.random_range(b'a'..=b'z'))).collect();
         let n = r.random_range(1..100);
-        s += &format!("    ({key:?}, {n}, {}),\n", partition_for_key(key.as_bytes(), n));
-    }
-    s + "];\n"
+        format!("({key:?}, {n}, {})", partition_for_key(key.as_bytes(), n))
+    });
+    rust_const("CASES: &[(&str, u32, u32)]", rows)
 }
 
 fn range_cases(r: &mut SimRng) -> String {
-    let mut s = String::from("const CASES: &[(&[&str], u32, &str)] = &[\n");
-    for _ in 0..50 {
+    let rows = (0..50).map(|_| {
         let count = r.random_range(1..8);
         let members: Vec<String> = (0..count)
             .map(|_| format!("m{}", r.random_range(0..100)))
@@ -212,47 +216,44 @@ fn range_cases(r: &mut SimRng) -> String {
         let want: Vec<String> =
             a.iter().map(|(m, ps)| format!("{m}:{:?}", ps.iter().map(|p| p.partition).collect::<Vec<_>>())).collect();
         let list: Vec<String> = members.iter().rev().map(|m| format!("{m:?}")).collect();
-        s += &format!("    (&[{}], {parts}, {:?}),\n", list.join(", "), want.join(" "));
-    }
-    s + "];\n"
+        format!("(&[{}], {parts}, {:?})", list.join(", "), want.join(" "))
+    });
+    rust_const("CASES: &[(&[&str], u32, &str)]", rows)
 }
 
 fn window_cases(r: &mut SimRng) -> String {
     use streamlab_sim::engine::window::WindowSpec;
     const MS: i64 = 1_000_000;
-    let mut s = String::from("const CASES: &[(i64, i64, i64, &[(i64, i64)])] = &[\n");
-    for _ in 0..40 {
+    let rows = (0..40).map(|_| {
         let slide = r.random_range(1..20) * 100;
         let size = slide * r.random_range(1..6);
         let ts = r.random_range(-50_000..500_000);
         let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(ts * MS);
         let list: Vec<String> = w.iter().map(|w| format!("({}, {})", w.start / MS, w.end / MS)).collect();
-        s += &format!("    ({ts}, {size}, {slide}, &[{}]),\n", list.join(", "));
-    }
-    s + "];\n"
+        format!("({ts}, {size}, {slide}, &[{}])", list.join(", "))
+    });
+    rust_const("CASES: &[(i64, i64, i64, &[(i64, i64)])]", rows)
 }
 
 fn watermark_cases(r: &mut SimRng) -> String {
-    let mut s = String::from("const CASES: &[(i64, &[i64], i64)] = &[\n");
-    for _ in 0..40 {
+    let rows = (0..40).map(|_| {
         let delay = r.random_range(0..5000);
         let events: Vec<i64> = (0..r.random_range(1..10)).map(|_| r.random_range(0..100_000)).collect();
         // BoundedOutOfOrdernessWatermarks: maxTimestamp - outOfOrdernessMillis - 1.
         let want = events.iter().max().expect("non-empty") - delay - 1;
-        s += &format!("    ({delay}, &{events:?}, {want}),\n");
-    }
-    s + "];\n"
+        format!("({delay}, &{events:?}, {want})")
+    });
+    rust_const("CASES: &[(i64, &[i64], i64)]", rows)
 }
 
 fn fraud_cases(_: &mut SimRng) -> String {
     let sets = streamlab_labs::datasets::generate();
     let bank = &sets.iter().find(|(n, _, _)| *n == "bank_transactions.csv").expect("generated").2;
-    let mut s = String::from("const PAYMENTS: &[(u64, u32, f64, bool)] = &[\n");
-    for line in bank.lines().skip(1) {
+    let rows = bank.lines().skip(1).map(|line| {
         let f: Vec<&str> = line.split(',').collect();
-        s += &format!("    ({}, {}, {:?}, {}),\n", f[0], f[1], f[2].parse::<f64>().unwrap_or(0.0), f[4] == "1");
-    }
-    s + "];\n"
+        format!("({}, {}, {:?}, {})", f[0], f[1], f[2].parse::<f64>().unwrap_or(0.0), f[4] == "1")
+    });
+    rust_const("PAYMENTS: &[(u64, u32, f64, bool)]", rows)
 }
 
 /// A fresh, empty work folder for one grading run.
