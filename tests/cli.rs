@@ -89,7 +89,7 @@ fn a_bad_scenario_names_the_key_and_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("does not exist"));
     let o = streamlab(&["run", "nonesuch"]);
-    assert!(stderr(&o).contains("built-in scenarios: bench"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("built-in scenarios: applications, batch-vs-stream, bench"), "{}", stderr(&o));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::text::Text;
 use serde_json::json;
 use streamlab_sim::Scenario;
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::scenario::{EngineKind, Keys};
+use streamlab_sim::scenario::Keys;
 
 struct Domain {
     name: Text,
@@ -57,7 +57,7 @@ fn domains() -> Vec<Domain> {
         },
         Domain {
             name: t!("Телеком: трафик", "Telecom: traffic"),
-            metric: t!("минуттық трафик есебінің кідірісі", "delay of the per-minute traffic report"),
+            metric: t!("10 секундтық трафик есебінің кідірісі", "delay of the 10-second traffic report"),
             window: WindowSpec::Tumbling { size_ms: 10_000 },
             keys: 50,
             filter_max_value: 100,
@@ -70,7 +70,7 @@ pub fn run_lab(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = engine_base(seed, scenario)?;
+    let s0 = engine_base("applications", seed, scenario)?;
     let mut flink = Vec::new();
     let mut spark = Vec::new();
     let mut rows = Vec::new();
@@ -78,8 +78,6 @@ pub fn run_lab(
     for (i, d) in domains().into_iter().enumerate() {
         progress(&d.name.en);
         let mut s = s0.clone();
-        s.engines = vec![EngineKind::Flink, EngineKind::Spark];
-        s.run.duration_ms = 20_000;
         for p in &mut s.producers {
             p.keys = Keys::Uniform { count: d.keys };
         }
@@ -99,7 +97,7 @@ pub fn run_lab(
     Ok(LabReport {
         id: "applications",
         title: t!("7-зертхана. Қолдану салалары", "Lab 7. Application areas"),
-        scenario: "flink-vs-spark",
+        scenario: "applications",
         results: json!({ "domains": rows }),
         charts: vec![Chart {
             id: "domains".into(),

@@ -3,7 +3,7 @@
 //! whose rate follows a (compressed) day with bursts.
 
 use crate::chart::{Axis, Chart, Series};
-use crate::lab::{LabReport, base, run};
+use crate::lab::{LabReport, lab_base, run};
 use crate::t;
 use serde_json::json;
 use streamlab_sim::dist::DistSpec;
@@ -11,7 +11,6 @@ use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
 use streamlab_sim::rng::stream;
-use streamlab_sim::scenario::Arrival;
 use streamlab_sim::{Scenario, SimTime};
 
 /// One batch job over `records` records on `nodes` nodes: how long until the result is there.
@@ -57,15 +56,8 @@ pub fn run_lab(
         volume.push((nodes, pts));
     }
     progress("velocity: a day of traffic with bursts");
-    let mut s = scenario.cloned().unwrap_or_else(|| base("quickstart", seed));
-    s.run.duration_ms = 24_000; // one simulated second stands for one hour
-    s.producers[0].arrival = Arrival::Diurnal { period_ms: 24_000, amplitude: 0.8 };
-    s.producers[0].count = 1;
-    let mut burst = s.producers[0].clone();
-    burst.arrival = Arrival::Onoff { on_ms: 500, off_ms: 5500 };
-    burst.rate_per_s = 6000.0;
-    s.producers.push(burst);
-    let r = run(&s)?;
+    // One simulated second of the scenario stands for one hour.
+    let r = run(&lab_base("bigdata", seed, scenario))?;
     let rate: Vec<(f64, f64)> = r
         .series
         .produced
@@ -90,7 +82,7 @@ pub fn run_lab(
     Ok(LabReport {
         id: "bigdata",
         title: t!("1–2-зертхана. Big Data және 5V", "Lab 1-2. Big Data and the 5V"),
-        scenario: "quickstart",
+        scenario: "bigdata",
         results: json!({
             "job_seconds_vs_records": volume.iter().map(|(n, p)| json!({"nodes": n, "points": p})).collect::<Vec<_>>(),
             "records_per_s_by_hour": rate, "peak_per_s": peak, "low_per_s": low,

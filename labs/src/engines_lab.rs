@@ -64,7 +64,10 @@ pub fn batch_vs_stream(
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
     progress("stream and batch on the same clicks");
-    let s = only(&engine_base(seed, scenario)?, &[EngineKind::Flink, EngineKind::Spark, EngineKind::Batch]);
+    let s = only(
+        &engine_base("batch-vs-stream", seed, scenario)?,
+        &[EngineKind::Flink, EngineKind::Spark, EngineKind::Batch],
+    );
     let runs = engines(&s)?;
     let p50 = |i: usize| runs[i].0.latency_ms.p50_ms;
     let summary = vec![
@@ -84,7 +87,7 @@ pub fn batch_vs_stream(
     Ok(LabReport {
         id: "batch-vs-stream",
         title: t!("3-зертхана. Stream Processing vs Batch Processing", "Lab 3. Stream processing vs batch processing"),
-        scenario: "flink-vs-spark",
+        scenario: "batch-vs-stream",
         results: json!({ "engines": runs.iter().map(|r| &r.0).collect::<Vec<_>>() }),
         charts: vec![cdf_chart("latency-cdf", t!("Кідіріс үлестірімі", "Latency distribution"), &runs)],
         summary,
@@ -96,14 +99,13 @@ pub fn spark(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Spark]);
+    let s0 = only(&engine_base("spark", seed, scenario)?, &[EngineKind::Spark]);
     progress("latency vs trigger interval");
     let mut p50 = Vec::new();
     let mut p99 = Vec::new();
     for trigger in [250u64, 500, 1000, 2000, 5000] {
         let mut s = s0.clone();
         s.spark.trigger_ms = trigger;
-        pipe(&mut s).window = WindowSpec::None;
         let r = &engines(&s)?[0].0;
         p50.push((trigger as f64, r.latency_ms.p50_ms));
         p99.push((trigger as f64, r.latency_ms.p99_ms));
@@ -114,7 +116,6 @@ pub fn spark(
     {
         let mut s = s0.clone();
         s.run.duration_ms = 15_000;
-        pipe(&mut s).window = WindowSpec::None;
         pipe(&mut s).map_cost = streamlab_sim::dist::DistSpec::Constant { ms: cost_ms };
         let w = run_world(&s)?;
         let pts: Vec<(f64, f64)> = w.engines[0]
@@ -129,7 +130,6 @@ pub fn spark(
     let mut backlog = Vec::new();
     for cost_ms in [0.1, 0.4, 0.8, 1.2, 1.6] {
         let mut s = s0.clone();
-        pipe(&mut s).window = WindowSpec::None;
         pipe(&mut s).map_cost = streamlab_sim::dist::DistSpec::Constant { ms: cost_ms };
         let r = &engines(&s)?[0].0;
         // Each task gets 1000 records/s: the work per second of data is cost x 1000 ms.
@@ -178,7 +178,7 @@ pub fn spark(
     Ok(LabReport {
         id: "spark",
         title: t!("5-зертхана. Spark Streaming: микроблоктар", "Lab 5. Spark Streaming: micro-batches"),
-        scenario: "flink-vs-spark",
+        scenario: "spark",
         results: json!({
             "latency_p50_ms_vs_trigger_ms": p50, "latency_p99_ms_vs_trigger_ms": p99,
             "max_latency_ms_vs_load": backlog, "failure": failed, "no_failure": clean,
@@ -236,10 +236,7 @@ pub fn flink(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let mut s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Flink]);
-    for p in &mut s0.producers {
-        p.event_time_lag = streamlab_sim::dist::DistSpec::Exponential { mean_ms: 300.0 };
-    }
+    let s0 = only(&engine_base("flink", seed, scenario)?, &[EngineKind::Flink]);
     progress("watermark delay vs late records");
     let mut late = Vec::new();
     let mut lat = Vec::new();
@@ -304,7 +301,7 @@ pub fn flink(
             "6-зертхана. Apache Flink: оқиға уақыты, күй, exactly-once",
             "Lab 6. Apache Flink: event time, state, exactly-once"
         ),
-        scenario: "flink-vs-spark",
+        scenario: "flink",
         results: json!({
             "late_records_vs_watermark_delay_ms": late, "latency_p50_ms_vs_watermark_delay_ms": lat,
             "processing_time_windows": proc_run, "duplicates_vs_checkpoint_ms_at_least_once": dups,
@@ -355,7 +352,7 @@ pub fn flink_vs_spark(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let s0 = only(&engine_base(seed, scenario)?, &[EngineKind::Flink, EngineKind::Spark]);
+    let s0 = only(&engine_base("flink-vs-spark", seed, scenario)?, &[EngineKind::Flink, EngineKind::Spark]);
     progress("per-record latency");
     let mut per_record = s0.clone();
     pipe(&mut per_record).window = WindowSpec::None;

@@ -4,7 +4,7 @@
 //! not; a consumer crash pauses its partitions until the session timeout and the lag shows it.
 
 use crate::chart::{Axis, Chart, Series};
-use crate::lab::{LabReport, base, run};
+use crate::lab::{LabReport, base, lab_base, run};
 use crate::t;
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -16,7 +16,7 @@ pub fn run_lab(
     scenario: Option<&Scenario>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<LabReport, String> {
-    let quick = scenario.cloned().unwrap_or_else(|| base("quickstart", seed));
+    let quick = lab_base("kafka", seed, scenario);
 
     // Throughput vs partitions and producers: one record per request, 1 ms per append, each producer
     // offering 10 000 records/s.
@@ -148,7 +148,7 @@ pub fn run_lab(
     Ok(LabReport {
         id: "kafka",
         title: t!("4-зертхана. Apache Kafka", "Lab 4. Apache Kafka"),
-        scenario: "quickstart",
+        scenario: "kafka",
         results: json!({
             "throughput_vs_partitions": tput,
             "throughput_vs_partitions_by_producers": by_producers.iter().map(|(n, p)| json!({"producers": n, "points": p})).collect::<Vec<_>>(),

@@ -62,9 +62,14 @@ pub fn run(s: &Scenario) -> Result<Results, String> {
     run_world(s).map(|w| Results::of(&w))
 }
 
-/// The engine labs' base: the given scenario, or the built-in `flink-vs-spark`. It must have a pipeline.
-pub fn engine_base(seed: Option<u64>, scenario: Option<&Scenario>) -> Result<Scenario, String> {
-    let s = scenario.cloned().unwrap_or_else(|| base("flink-vs-spark", seed));
+/// A lab's base scenario: the one given with --scenario, or the built-in of the lab's name.
+pub fn lab_base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>) -> Scenario {
+    scenario.cloned().unwrap_or_else(|| base(lab, seed))
+}
+
+/// An engine lab's base scenario, which must have a pipeline.
+pub fn engine_base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>) -> Result<Scenario, String> {
+    let s = lab_base(lab, seed, scenario);
     if s.pipeline.is_none() {
         return Err(format!(
             "scenario `{}` has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`",

@@ -2,11 +2,17 @@
 
 /// (name, TOML text) of every built-in scenario, sorted by name.
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("applications", include_str!("../scenarios/applications.toml")),
+    ("batch-vs-stream", include_str!("../scenarios/batch-vs-stream.toml")),
     ("bench", include_str!("../scenarios/bench.toml")),
+    ("bigdata", include_str!("../scenarios/bigdata.toml")),
     ("broker-crash-acks-1", include_str!("../scenarios/broker-crash-acks-1.toml")),
     ("broker-crash-acks-all", include_str!("../scenarios/broker-crash-acks-all.toml")),
+    ("flink", include_str!("../scenarios/flink.toml")),
     ("flink-vs-spark", include_str!("../scenarios/flink-vs-spark.toml")),
+    ("kafka", include_str!("../scenarios/kafka.toml")),
     ("quickstart", include_str!("../scenarios/quickstart.toml")),
+    ("spark", include_str!("../scenarios/spark.toml")),
 ];
 
 pub fn find(name: &str) -> Option<&'static str> {
