@@ -184,7 +184,90 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
         wrong: &[],
         cases: fraud_cases,
     },
+    CodeExercise {
+        id: "consumer_lag",
+        folder: "06_consumer_lag",
+        checks: &[
+            Check {
+                name: "lag_is_log_end_minus_committed_summed_over_partitions",
+                points: 2,
+                hint: "sum over partitions of log end offset minus committed offset",
+            },
+            Check {
+                name: "a_partition_without_a_committed_offset_counts_whole",
+                points: 1,
+                hint: "no commit: the group will read the partition from offset 0",
+            },
+            Check {
+                name: "a_commit_past_the_log_end_is_not_negative_lag",
+                points: 1,
+                hint: "use saturating subtraction",
+            },
+        ],
+        checks_src: include_str!("checks/consumer_lag.rs"),
+        solution: include_str!("solutions/consumer_lag.rs"),
+        wrong: &[Wrong {
+            name: "ignores_uncommitted",
+            source: || include_str!("solutions/consumer_lag.rs").replace("c.unwrap_or(0)", "c.unwrap_or(end)"),
+            must_fail: &["a_partition_without_a_committed_offset_counts_whole"],
+        }],
+        cases: lag_cases,
+    },
+    CodeExercise {
+        id: "microbatch_planner",
+        folder: "07_microbatch_planner",
+        checks: &[
+            Check {
+                name: "batches_start_on_interval_ticks",
+                points: 2,
+                hint: "the next multiple of the interval after the last trigger",
+            },
+            Check {
+                name: "a_batch_that_overruns_makes_the_next_start_at_once",
+                points: 2,
+                hint: "never before the last batch ended",
+            },
+            Check {
+                name: "the_default_trigger_runs_back_to_back",
+                points: 1,
+                hint: "trigger 0: start when the last one ended",
+            },
+        ],
+        checks_src: include_str!("checks/microbatch_planner.rs"),
+        solution: include_str!("solutions/microbatch_planner.rs"),
+        wrong: &[Wrong {
+            name: "sleeps_an_interval",
+            source: || include_str!("wrong/microbatch_planner_sleep.rs").to_string(),
+            must_fail: &["batches_start_on_interval_ticks", "a_batch_that_overruns_makes_the_next_start_at_once"],
+        }],
+        cases: planner_cases,
+    },
 ];
+
+fn lag_cases(r: &mut SimRng) -> String {
+    let rows = (0..40).map(|_| {
+        let n = r.random_range(1..8);
+        let ends: Vec<u64> = (0..n).map(|_| r.random_range(0..10_000)).collect();
+        let committed: Vec<Option<u64>> =
+            ends.iter().map(|&e| (r.random_range(0..10) > 0).then(|| r.random_range(0..=e + 50))).collect();
+        // kafka-consumer-groups: LAG = LOG-END-OFFSET - CURRENT-OFFSET, never negative.
+        let want: u64 = ends.iter().zip(&committed).map(|(&e, c)| e.saturating_sub(c.unwrap_or(0))).sum();
+        format!("(&{ends:?}, &{committed:?}, {want})")
+    });
+    rust_const("CASES: &[(&[u64], &[Option<u64>], u64)]", rows)
+}
+
+fn planner_cases(r: &mut SimRng) -> String {
+    let rows = (0..40).map(|_| {
+        let trigger = [250u64, 500, 1000, 2000][r.random_range(0..4)];
+        let last_trigger = trigger * r.random_range(0..100);
+        let last_end = last_trigger + r.random_range(0..3 * trigger);
+        // ProcessingTimeExecutor: wait for nextBatchTime(last trigger) unless the batch ran past it.
+        let want = ((last_trigger / trigger + 1) * trigger).max(last_end);
+        format!("({trigger}, {last_trigger}, {last_end}, {want})")
+    });
+    rust_const("CASES: &[(u64, u64, u64, u64)]", rows)
+}
 
 /// `const NAME: TYPE = &[row, row, ...];` as Rust source, for the checks to include.
 fn rust_const(decl: &str, rows: impl Iterator<Item = String>) -> String {

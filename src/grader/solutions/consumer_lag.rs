@@ -1,0 +1,5 @@
+//! Reference solution: consumer lag as kafka-consumer-groups.sh reports it.
+
+pub fn lag(log_end_offsets: &[u64], committed: &[Option<u64>]) -> u64 {
+    log_end_offsets.iter().zip(committed).map(|(&end, c)| end.saturating_sub(c.unwrap_or(0))).sum()
+}
