@@ -84,7 +84,7 @@ fn broken_solutions_cost_only_their_own_points() {
 fn every_format_follows_its_schema() {
     let o = streamlab(&["grade", "--student", "s1", "--format", "gradescope"]);
     let g: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(g["score"].is_u64() && g["max_score"].as_u64() == Some(45));
+    assert!(g["score"].is_u64() && g["max_score"].as_u64() == Some(55));
     for t in g["tests"].as_array().unwrap() {
         for key in ["name", "score", "max_score", "output", "visibility"] {
             assert!(t.get(key).is_some(), "gradescope test lacks {key}: {t}");
@@ -94,18 +94,18 @@ fn every_format_follows_its_schema() {
     let o = streamlab(&["grade", "--student", "s1", "--format", "json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["student"], "s1");
-    assert_eq!(j["exercises"].as_array().unwrap().len(), 9);
+    assert_eq!(j["exercises"].as_array().unwrap().len(), 11);
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("junit.xml");
     let o = streamlab(&["grade", "--student", "s1", "--format", "junit", "--out", out.to_str().unwrap()]);
     assert!(o.status.success());
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(
-        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"streamlab\" tests=\"30\""),
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"streamlab\" tests=\"36\""),
         "{xml}"
     );
-    assert_eq!(xml.matches("<testsuite ").count(), 9);
-    assert_eq!(xml.matches("<testcase ").count(), 30);
-    assert_eq!(xml.matches("<failure ").count(), 30, "an untouched folder fails every check");
+    assert_eq!(xml.matches("<testsuite ").count(), 11);
+    assert_eq!(xml.matches("<testcase ").count(), 36);
+    assert_eq!(xml.matches("<failure ").count(), 36, "an untouched folder fails every check");
     let o = streamlab(&["grade", "--format", "pdf"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -146,7 +146,7 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     assert!(!check(&other, "measurements", "m2"), "another student's variant gives another number");
     std::fs::write(dir.join("answers.toml"), "[measure\nm1 = ").unwrap();
     let bad = grade("dana");
-    let msg = bad["exercises"][7]["checks"][0]["message"].as_str().unwrap().to_string();
+    let msg = bad["exercises"][9]["checks"][0]["message"].as_str().unwrap().to_string();
     assert!(msg.contains("not valid TOML"), "{msg}");
     let o = streamlab(&["grade", "--exercises", "/no/such/folder"]);
     assert_eq!(o.status.code(), Some(2));

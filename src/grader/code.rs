@@ -242,7 +242,92 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
         }],
         cases: planner_cases,
     },
+    CodeExercise {
+        id: "idempotent_dedup",
+        folder: "08_idempotent_dedup",
+        checks: &[
+            Check {
+                name: "the_next_sequence_is_appended",
+                points: 1,
+                hint: "the next number is the last batch's last sequence + 1",
+            },
+            Check {
+                name: "a_retried_batch_is_a_duplicate",
+                points: 2,
+                hint: "a duplicate starts where one of the recent batches starts",
+            },
+            Check { name: "a_gap_is_out_of_order", points: 2, hint: "anything else is out of order" },
+        ],
+        checks_src: include_str!("checks/idempotent_dedup.rs"),
+        solution: include_str!("solutions/idempotent_dedup.rs"),
+        wrong: &[Wrong {
+            name: "accepts_everything_new",
+            // Treats every non-duplicate as appendable: gaps go unnoticed.
+            source: || {
+                include_str!("solutions/idempotent_dedup.rs")
+                    .replace("Some(_) => Decision::OutOfOrder", "Some(_) => Decision::Append")
+            },
+            must_fail: &["a_gap_is_out_of_order"],
+        }],
+        cases: dedup_cases,
+    },
+    CodeExercise {
+        id: "attack_rule",
+        folder: "09_attack_rule",
+        checks: &[
+            Check { name: "floods_are_flagged", points: 2, hint: "one flow of at least 50 000 bytes is a flood" },
+            Check {
+                name: "port_scans_are_flagged_by_their_fifth_port",
+                points: 2,
+                hint: "count distinct ports per source in the last second",
+            },
+            Check { name: "normal_traffic_raises_no_alarm", points: 1, hint: "forget ports older than 1 s" },
+        ],
+        checks_src: include_str!("checks/attack_rule.rs"),
+        solution: include_str!("solutions/attack_rule.rs"),
+        wrong: &[],
+        cases: flow_cases,
+    },
 ];
+
+fn dedup_cases(r: &mut SimRng) -> String {
+    use streamlab_sim::kafka::broker::{ProducerState, SeqCheck};
+    let rows = (0..40).map(|_| {
+        let mut state = ProducerState::default();
+        let mut recent = Vec::new();
+        let mut seq = r.random_range(0..1000u32);
+        for _ in 0..r.random_range(0..7) {
+            let n = r.random_range(1..20);
+            state.appended(seq, n, 0);
+            recent.push((seq, seq + n - 1));
+            seq += n;
+        }
+        let recent: Vec<(u32, u32)> = recent.iter().rev().take(5).rev().copied().collect();
+        let base = match r.random_range(0..3) {
+            0 => seq,
+            1 => recent.first().map_or(seq, |b| b.0),
+            _ => seq + r.random_range(1..10),
+        };
+        // The simulator's broker decides, as Kafka's ProducerStateManager does.
+        let want = match state.check(base) {
+            SeqCheck::Append => "Append",
+            SeqCheck::Duplicate => "Duplicate",
+            SeqCheck::OutOfOrder => "OutOfOrder",
+        };
+        format!("(&{recent:?}, {base}, {want:?})")
+    });
+    rust_const("CASES: &[(&[(u32, u32)], u32, &str)]", rows)
+}
+
+fn flow_cases(_: &mut SimRng) -> String {
+    let sets = streamlab_labs::datasets::generate();
+    let flows = &sets.iter().find(|(n, _, _)| *n == "network_flows.csv").expect("generated").2;
+    let rows = flows.lines().skip(1).map(|line| {
+        let f: Vec<&str> = line.split(',').collect();
+        format!("({}, {:?}, {}, {}, {:?})", f[0], f[1], f[2], f[3], f[5])
+    });
+    rust_const("FLOWS: &[(u64, &str, u32, u64, &str)]", rows)
+}
 
 fn lag_cases(r: &mut SimRng) -> String {
     let rows = (0..40).map(|_| {
