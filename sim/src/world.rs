@@ -212,6 +212,8 @@ pub struct World {
     finished: bool,
     /// The engines fed by the consumer group, which acts as their Kafka source.
     pub engines: Vec<Box<dyn Engine>>,
+    /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
+    led_by: Vec<Vec<u32>>,
 }
 
 impl World {
@@ -276,6 +278,7 @@ impl World {
             deadline: produce_until + SimTime::from_millis(s.run.drain_ms),
             finished: false,
             engines: Vec::new(),
+            led_by: Vec::new(),
             now: SimTime::ZERO,
             queue: EventQueue::new(),
             events: 0,
@@ -292,8 +295,15 @@ impl World {
                 w.engines.push(engine);
             }
         }
+        w.update_leadership();
         w.start();
         w
+    }
+
+    fn update_leadership(&mut self) {
+        self.led_by = (0..self.brokers.len() as u32)
+            .map(|b| self.partitions.iter().filter(|p| p.leader == Some(b)).map(|p| p.id).collect())
+            .collect();
     }
 
     fn start(&mut self) {
@@ -486,12 +496,12 @@ impl World {
         let expired = self.producers[producer as usize].expire(self.now);
         self.ledger.failed(expired);
         for broker in 0..self.brokers.len() as u32 {
-            let led: Vec<u32> = self.partitions.iter().filter(|p| p.leader == Some(broker)).map(|p| p.id).collect();
+            let led = &self.led_by[broker as usize];
             if led.is_empty() {
                 continue;
             }
             let now = self.now;
-            let batches = self.producers[producer as usize].drain(broker, &led, now);
+            let batches = self.producers[producer as usize].drain(broker, led, now);
             if batches.is_empty() {
                 continue;
             }
@@ -1005,6 +1015,7 @@ impl World {
             if let Some(ol) = old_leader {
                 part.isr.retain(|&x| x != ol);
             }
+            self.update_leadership();
             return;
         };
         self.counters.leader_elections += 1;
@@ -1012,6 +1023,9 @@ impl World {
             self.counters.unclean_leader_elections += 1;
         }
         part.leader = Some(part.replicas[i]);
+        let p_id = part.id;
+        self.update_leadership();
+        let part = &mut self.partitions[p_id as usize];
         part.leader_epoch += 1;
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let new_end = part.leo[i];
