@@ -496,15 +496,15 @@ fn exercise(action: &str, id: Option<&str>, student: &str) -> Result<()> {
     match (action, id) {
         ("list", _) => {
             for ex in CODE_EXERCISES {
-                println!("{:<16} code: exercises/{}/{}.rs", ex.id, ex.folder, ex.id);
+                println!("{:<20} code: exercises/{}/{}.rs", ex.id, ex.folder, ex.id);
             }
             for m in MEASURES {
                 println!(
-                    "{:<16} measurement ({} points): streamlab exercise show {} --student ID",
+                    "{:<20} measurement ({} points): streamlab exercise show {} --student ID",
                     m.id, m.points, m.id
                 );
             }
-            println!("c1 .. c6          concept questions: streamlab exercise show c1");
+            println!("{:<20} concept questions: streamlab exercise show c1", "c1 .. c6");
             Ok(())
         }
         ("show", Some(id)) => {
@@ -516,7 +516,10 @@ fn exercise(action: &str, id: Option<&str>, student: &str) -> Result<()> {
                 return Ok(());
             }
             if let Some(c) = crate::grader::concept_text(id) {
-                println!("{id}\n\n{}\n\n{}\n\nanswer in exercises/answers.toml: [concept] {id} = \"a\"", c.kk, c.en);
+                println!(
+                    "{id}\n\n{}\n\n{}\n\nanswer in exercises/answers.toml: [concept] {id} = \"LETTER\"",
+                    c.kk, c.en
+                );
                 return Ok(());
             }
             if let Some(ex) = CODE_EXERCISES.iter().find(|e| e.id == id) {

@@ -117,7 +117,9 @@ pub fn grade(answers: &Answers) -> ExerciseResult {
             let got = answers.values.get(c.id).and_then(|v| v.as_str()).map(|s| s.trim().to_lowercase());
             let (passed, message) = match (&answers.problem, got) {
                 (Some(p), _) => (false, p.clone()),
-                (None, None) => (false, format!("no answer for {}: write a letter, e.g. {} = \"a\"", c.id, c.id)),
+                (None, None) => {
+                    (false, format!("no answer for {}: write one letter, a to d, as {} = \"LETTER\"", c.id, c.id))
+                }
                 (None, Some(g)) if g == c.correct.to_string() => (true, String::new()),
                 (None, Some(g)) => (
                     false,
