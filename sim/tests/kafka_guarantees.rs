@@ -62,11 +62,9 @@ broker = 0
     assert_eq!(r.ledger.duplicated, 0, "idempotence (on by default) absorbs the retries");
 }
 
-#[test]
-fn acks_1_loses_acknowledged_records_even_with_clean_election_and_the_ledger_counts_them() {
-    let r = run(&scenario(
-        "unclean_leader_election = false",
-        "",
+/// Two acks=1 producers (with `producer_extra` keys); replication slowed for 3 s; broker 0, a leader, dies.
+fn acks_1_leader_crash(producer_extra: &str) -> String {
+    format!(
         r#"
 [[producers]]
 count = 2
@@ -74,6 +72,7 @@ rate_per_s = 3000.0
 acks = "1"
 idempotence = false
 request_timeout_ms = 1500
+{producer_extra}
 [[faults]]
 kind = "network_spike"
 at_ms = 2000
@@ -84,8 +83,13 @@ scope = "replication"
 kind = "broker_crash"
 at_ms = 4500
 broker = 0
-"#,
-    ));
+"#
+    )
+}
+
+#[test]
+fn acks_1_loses_acknowledged_records_even_with_clean_election_and_the_ledger_counts_them() {
+    let r = run(&scenario("unclean_leader_election = false", "", &acks_1_leader_crash("")));
     assert!(r.kafka.leader_elections >= 1, "{:?}", r.kafka);
     assert_eq!(r.kafka.unclean_leader_elections, 0, "the followers were still in the ISR, only behind");
     assert!(r.kafka.records_truncated > 0);
@@ -97,27 +101,9 @@ broker = 0
 /// leads anyway and the partition stays available. Without it, the partition stays offline.
 #[test]
 fn unclean_election_trades_availability_for_truncation() {
-    let faults = r#"
-[[producers]]
-count = 2
-rate_per_s = 3000.0
-acks = "1"
-idempotence = false
-request_timeout_ms = 1500
-delivery_timeout_ms = 4000
-[[faults]]
-kind = "network_spike"
-at_ms = 2000
-duration_ms = 3000
-extra_ms = 2000.0
-scope = "replication"
-[[faults]]
-kind = "broker_crash"
-at_ms = 4500
-broker = 0
-"#;
-    let unclean = run(&scenario("unclean_leader_election = true\nreplica_lag_time_max_ms = 1000", "", faults));
-    let clean = run(&scenario("unclean_leader_election = false\nreplica_lag_time_max_ms = 1000", "", faults));
+    let faults = acks_1_leader_crash("delivery_timeout_ms = 4000");
+    let unclean = run(&scenario("unclean_leader_election = true\nreplica_lag_time_max_ms = 1000", "", &faults));
+    let clean = run(&scenario("unclean_leader_election = false\nreplica_lag_time_max_ms = 1000", "", &faults));
     assert!(unclean.kafka.unclean_leader_elections >= 1, "{:?}", unclean.kafka);
     assert_eq!(unclean.ledger.failed, 0, "the partition had a leader again: {:?}", unclean.ledger);
     assert_eq!(clean.kafka.unclean_leader_elections, 0);
