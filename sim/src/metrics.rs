@@ -66,26 +66,12 @@ impl Histogram {
         self.count
     }
 
-    pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
-            *a += b;
-        }
-        self.count += other.count;
-        self.sum_ns += other.sum_ns;
-        self.min_ns = self.min_ns.min(other.min_ns);
-        self.max_ns = self.max_ns.max(other.max_ns);
-    }
-
     pub fn mean(&self) -> SimTime {
         if self.count == 0 { SimTime::ZERO } else { SimTime((self.sum_ns / u128::from(self.count)) as u64) }
     }
 
     pub fn max(&self) -> SimTime {
         SimTime(if self.count == 0 { 0 } else { self.max_ns })
-    }
-
-    pub fn min(&self) -> SimTime {
-        SimTime(if self.count == 0 { 0 } else { self.min_ns })
     }
 
     /// The value at quantile `q` in [0, 1]: the middle of the bucket holding the rank-th smallest value,

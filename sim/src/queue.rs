@@ -68,11 +68,6 @@ impl<E> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
-
-    /// How many events were ever scheduled.
-    pub fn scheduled(&self) -> u64 {
-        self.next_seq
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use crate::engine::{Engine, EngineRecord};
 use crate::kafka::broker::Partition;
 use crate::kafka::broker::{Broker, PendingAck, SeqCheck};
 use crate::kafka::consumer_group::{Group, Member};
-use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::producer::{InFlight, Producer};
 use crate::kafka::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
@@ -24,7 +23,6 @@ use crate::queue::EventQueue;
 use crate::rng::{SimRng, stream};
 use crate::scenario::{Acks, CommitMode, EngineKind, Fault, Scenario, SpikeScope};
 use crate::time::SimTime;
-use crate::workload::key_bytes;
 use rand::RngExt;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -1026,7 +1024,6 @@ impl World {
         let p_id = part.id;
         self.update_leadership();
         let part = &mut self.partitions[p_id as usize];
-        part.leader_epoch += 1;
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let new_end = part.leo[i];
         self.counters.records_truncated += part.log_end - new_end;
@@ -1379,27 +1376,5 @@ impl World {
         self.group.rebalancing.is_none()
             && self.group.members.iter().all(|m| m.busy_until.is_none())
             && (0..self.partitions.len()).all(|p| self.group.position[p] >= self.partitions[p].hw)
-    }
-
-    /// Where the first partitions' leaders are and what the group was assigned, for the report.
-    pub fn layout(&self) -> Vec<String> {
-        self.partitions
-            .iter()
-            .map(|p| {
-                format!(
-                    "{}-{}: leader {} replicas {:?} isr {:?}",
-                    self.scenario.topic.name,
-                    p.id,
-                    p.leader.map_or("none".to_string(), |l| l.to_string()),
-                    p.replicas,
-                    p.isr.iter().map(|&i| p.replicas[i]).collect::<Vec<_>>()
-                )
-            })
-            .collect()
-    }
-
-    /// The partition Kafka's default partitioner picks for a key number of this workload.
-    pub fn partition_of_key(&self, key: u32) -> u32 {
-        partition_for_key(key_bytes(key).as_bytes(), self.scenario.topic.partitions)
     }
 }

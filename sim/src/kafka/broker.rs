@@ -78,7 +78,6 @@ pub struct Partition {
     /// Brokers hosting a replica, in preference order (the first is the preferred leader).
     pub replicas: Vec<u32>,
     pub leader: Option<u32>,
-    pub leader_epoch: u32,
     /// Indices into `replicas`.
     pub isr: Vec<usize>,
     /// Retained batches and their base offsets. Older batches are dropped once every consumer group has
@@ -102,7 +101,6 @@ impl Partition {
             id,
             leader: Some(replicas[0]),
             replicas,
-            leader_epoch: 0,
             isr: (0..n).collect(),
             log: VecDeque::new(),
             log_end: 0,

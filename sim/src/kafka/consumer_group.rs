@@ -3,7 +3,7 @@
 //! (ConsumerCoordinator, AbstractCoordinator).
 
 use super::Chunk;
-use super::assignor::{self, Assignment, Strategy, TopicPartition};
+use super::assignor::{self, Assignment, Strategy};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -128,19 +128,6 @@ impl Group {
     /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
     pub fn lag(&self, hw: impl Fn(u32) -> u64) -> u64 {
         (0..self.partitions).map(|p| hw(p).saturating_sub(self.committed[p as usize])).sum()
-    }
-
-    pub fn min_committed(&self) -> u64 {
-        self.committed.iter().copied().min().unwrap_or(0)
-    }
-
-    pub fn describe(a: &Assignment) -> Vec<String> {
-        a.iter()
-            .map(|(m, ps)| {
-                let list: Vec<String> = ps.iter().map(TopicPartition::to_string).collect();
-                format!("{m}: {}", list.join(" "))
-            })
-            .collect()
     }
 }
 

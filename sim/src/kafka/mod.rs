@@ -6,7 +6,6 @@ pub mod consumer_group;
 pub mod partitioner;
 pub mod producer;
 
-use crate::time::SimTime;
 use crate::workload::Record;
 use std::rc::Rc;
 
@@ -66,6 +65,3 @@ impl Chunk {
         self.offset + u64::from(self.len())
     }
 }
-
-/// When a request or response reaches the other side.
-pub type Arrival = SimTime;
