@@ -2,6 +2,7 @@
 //! groups. No I/O: scenarios come in as text, results go out as data.
 #![forbid(unsafe_code)]
 
+pub mod cluster_state;
 pub mod dist;
 pub mod engine;
 pub mod interval_set;

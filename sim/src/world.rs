@@ -1378,3 +1378,43 @@ impl World {
             && (0..self.partitions.len()).all(|p| self.group.position[p] >= self.partitions[p].hw)
     }
 }
+
+impl World {
+    /// What an observer sees now: brokers, leaders, ISR, the group's assignment (for diagrams and live views).
+    pub fn cluster_state(&self) -> crate::cluster_state::ClusterState {
+        use crate::cluster_state::*;
+        ClusterState {
+            at_ms: self.now.as_millis_f64(),
+            brokers: self
+                .brokers
+                .iter()
+                .enumerate()
+                .map(|(id, b)| BrokerState { id: id as u32, alive: b.alive })
+                .collect(),
+            controller: self.brokers.iter().position(|b| b.alive).map(|b| b as u32),
+            partitions: self
+                .partitions
+                .iter()
+                .map(|p| PartitionState {
+                    id: p.id,
+                    replicas: p.replicas.clone(),
+                    leader: p.leader,
+                    isr: p.isr.iter().map(|&i| p.replicas[i]).collect(),
+                    high_watermark: p.hw,
+                    log_end_offset: p.log_end,
+                })
+                .collect(),
+            producers: self.producers.len() as u32,
+            group: GroupState {
+                rebalancing: self.group.rebalancing.is_some(),
+                members: self
+                    .group
+                    .members
+                    .iter()
+                    .map(|m| MemberState { name: m.name.clone(), alive: m.alive, assigned: m.assigned.clone() })
+                    .collect(),
+                committed: self.group.committed.clone(),
+            },
+        }
+    }
+}
