@@ -49,10 +49,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
 /// GET /api/scenario/NAME?control=value...: the scenario the live page runs, as a TOML file.
 pub async fn scenario(Path(name): Path<String>, Query(query): Params) -> Response {
     match params::scenario(&name, &query) {
-        Ok(s) => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            params::scenario_file(&name, &query, &s),
-        )
+        Ok(s) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], params::scenario_file(&name, &query, &s))
             .into_response(),
         Err(e) => answer(StatusCode::BAD_REQUEST, format!("{e:#}")),
     }
@@ -67,7 +64,8 @@ async fn body_text(state: &AppState, body: Body, what: &str) -> Result<String, R
             format!("the {what} is larger than this server accepts ({} KiB); send a shorter one", max / 1024),
         )
     })?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| answer(StatusCode::BAD_REQUEST, format!("the {what} is not UTF-8 text")))
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| answer(StatusCode::BAD_REQUEST, format!("the {what} is not UTF-8 text")))
 }
 
 /// A place among the runs allowed at once, or 429.
@@ -172,10 +170,8 @@ pub async fn run(State(state): State<Arc<AppState>>, Query(query): Params, heade
         Err(r) => return r,
     };
     let step = progress_step(&scenario, state.limits.max_progress_events);
-    let streaming = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/event-stream"));
+    let streaming =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if !streaming {
         let done = tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -5,6 +5,8 @@ mod api;
 mod assets;
 mod pages;
 mod params;
+#[cfg(test)]
+mod tests;
 
 use anyhow::{Context, Result};
 use axum::Router;

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use streamlab_labs::scenarios;
 use streamlab_sim::Scenario;
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::scenario::{Acks, EngineKind};
+use streamlab_sim::scenario::{Acks, EngineKind, Fault};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -47,7 +47,7 @@ fn page_config(name: &str, s: &Scenario) -> serde_json::Value {
         "brokers": s.cluster.brokers,
         "flink": engines(EngineKind::Flink),
         "spark": engines(EngineKind::Spark),
-        "faults": s.faults.len(),
+        "faults": s.faults.iter().map(fault_mark).collect::<Vec<_>>(),
         "defaults": {
             "seed": s.run.seed,
             "duration_ms": s.run.duration_ms,
@@ -66,9 +66,29 @@ fn page_config(name: &str, s: &Scenario) -> serde_json::Value {
     })
 }
 
+/// A fault of the scenario as the charts mark it: its kind, time and what it hits.
+fn fault_mark(f: &Fault) -> serde_json::Value {
+    let (kind, target) = match f {
+        Fault::BrokerCrash { broker, .. } => ("broker_crash", broker.to_string()),
+        Fault::BrokerRestart { broker, .. } => ("broker_restart", broker.to_string()),
+        Fault::ConsumerCrash { member, .. } => ("consumer_crash", member.to_string()),
+        Fault::ConsumerRestart { member, .. } => ("consumer_restart", member.to_string()),
+        Fault::EngineFailure { engine, .. } => ("engine_failure", format!("{engine:?}")),
+        Fault::NetworkSpike { .. } => ("network_spike", String::new()),
+    };
+    serde_json::json!({ "kind": kind, "at_ms": f.at_ms(), "target": target })
+}
+
 pub async fn lab(Path(name): Path<String>) -> Response {
     if !live(&name) {
-        return (StatusCode::NOT_FOUND, Html(format!("<p>{}</p><p><a href=\"/lab\">/lab</a></p>", escape(&format!("{:#}", params::unknown(&name)))))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Html(format!(
+                "<p>{}</p><p><a href=\"/lab\">/lab</a></p>",
+                escape(&format!("{:#}", params::unknown(&name)))
+            )),
+        )
+            .into_response();
     }
     let s = params::scenario(&name, &Default::default()).expect("built-in scenarios are valid");
     // `</` cannot occur in the JSON of a built-in scenario's description, so it cannot end the script.

@@ -48,9 +48,7 @@ pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario
             .transpose()
     };
     let small = |key: &str| -> Result<Option<u32>> {
-        num(key)?
-            .map(|v| u32::try_from(v).map_err(|_| bad(format!("`{key}` = {v} is too large"))))
-            .transpose()
+        num(key)?.map(|v| u32::try_from(v).map_err(|_| bad(format!("`{key}` = {v} is too large")))).transpose()
     };
     if let Some(v) = num("seed")? {
         s.run.seed = v;
@@ -111,7 +109,10 @@ pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario
     if let Some(at_ms) = num("crash_broker_at_ms")? {
         let broker = small("crash_broker")?.unwrap_or(0);
         if broker >= s.cluster.brokers {
-            return Err(bad(format!("`crash_broker` = {broker}: the cluster has brokers 0 to {}", s.cluster.brokers - 1)));
+            return Err(bad(format!(
+                "`crash_broker` = {broker}: the cluster has brokers 0 to {}",
+                s.cluster.brokers - 1
+            )));
         }
         s.faults.push(Fault::BrokerCrash { at_ms, broker });
     }

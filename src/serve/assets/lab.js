@@ -47,7 +47,7 @@
     prediction: { kk: "Сіздің болжамыңыз (іске қоспас бұрын):", en: "Your prediction (before you run):" },
     ledger: { kk: "Жазбалар есебі (ledger)", en: "The ledger: what became of every record" },
     cluster: { kk: "Кластер: брокерлер, бөлімдер, көшбасшылар, ISR, тұтынушылар", en: "The cluster: brokers, partitions, leaders, ISR, consumers" },
-    lag: { kk: "Тұтынушылардың артта қалуы (жазба)", en: "Consumer lag (records)" },
+    lag: { kk: "Артта қалу, жазба: жоғарғы су белгісі − бекітілген ығысу", en: "Consumer lag, records: high watermark − committed offset" },
     rate: { kk: "Жылдамдық, жазба/с: расталды және жеткізілді", en: "Rate, records/s: acknowledged and delivered" },
     produced: { kk: "жіберілді", en: "produced" },
     acknowledged: { kk: "расталды", en: "acknowledged" },
@@ -57,7 +57,7 @@
     duplicated: { kk: "қайталанды", en: "duplicated" },
     failed: { kk: "сәтсіз (продюсер білді)", en: "failed (the producer knows)" },
     simulated: { kk: "модельдік уақыт", en: "simulated" },
-    of: { kk: "жазбалар жасалады:", en: "producers stop at" },
+    of: { kk: "өндірушілер тоқтайды:", en: "producers stop at" },
     draining: { kk: "жазбалар жасалмайды, тұтынушылар қуып жетуде", en: "producers stopped; consumers catch up" },
     done: { kk: "аяқталды", en: "finished" },
     controller: { kk: "контроллер", en: "controller" },
@@ -77,6 +77,15 @@
     results: { kk: "нәтижелер", en: "results" },
     late: { kk: "кешіккен", en: "late" },
     running: { kk: "модельдеу жүріп жатыр…", en: "simulating…" },
+    maxLag: { kk: "ең үлкен артта қалу", en: "max lag" },
+    e2e: { kk: "басынан аяғына дейінгі кідіріс p50 / p99, мс", en: "end-to-end p50 / p99 ms" },
+    elections: { kk: "көшбасшы сайлауы", en: "leader elections" },
+    shrinks: { kk: "ISR қысқаруы", en: "ISR shrinks" },
+    rebalances: { kk: "қайта бөлу", en: "rebalances" },
+    spike: { kk: "желі баяулайды", en: "network spike" },
+    restartB: { kk: "брокер {0} қайта қосылады", en: "broker {0} restarts" },
+    restartC: { kk: "тұтынушы {0} қайта қосылады", en: "consumer {0} restarts" },
+    engineFails: { kk: "{0} тапсырмасы құлайды", en: "{0} task fails" },
   };
   function fmt(label, arg) { return t(label).replace("{0}", arg); }
 
@@ -115,6 +124,7 @@
     input.name = c.key;
     var initial = SL.params.get(c.key);
     var dflt = d[c.key] === undefined || d[c.key] === null ? "" : String(d[c.key]);
+    if (c.options && c.options.indexOf(dflt) < 0) dflt = c.options[0] || "";
     input.value = initial !== null ? initial : dflt;
     input.dataset.default = dflt;
     label.appendChild(input);
@@ -189,9 +199,9 @@
     rows.forEach(function (r, i) {
       var y = 8 + i * 26;
       el("text", { x: 0, y: y + 13, class: "label" }, svg, r[0]);
-      el("rect", { x: 200, y: y, width: 200, height: 18, class: "track" }, svg);
-      var w = r[1] > 0 ? Math.max(1.5, 200 * r[1] / max) : 0;
-      el("rect", { x: 200, y: y, width: w, height: 18, fill: r[2], "data-row": i }, svg);
+      el("rect", { x: 235, y: y, width: 165, height: 18, class: "track" }, svg);
+      var w = r[1] > 0 ? Math.max(1.5, 165 * r[1] / max) : 0;
+      el("rect", { x: 235, y: y, width: w, height: 18, fill: r[2], "data-row": i }, svg);
       el("text", { x: 406, y: y + 13, class: "value" + (i === 3 && finished && r[1] > 0 ? " bad" : "") }, svg, num(r[1]));
     });
   }
@@ -338,11 +348,11 @@
     var measured = [
       [t(L.lost), num(r.ledger.lost)],
       [t(L.duplicated), num(r.ledger.duplicated)],
-      ["max lag", num(maxLag)],
-      ["end-to-end p50 / p99 ms", e2e.p50_ms.toFixed(2) + " / " + e2e.p99_ms.toFixed(2)],
-      ["leader elections", r.kafka.leader_elections],
-      ["ISR shrinks", r.kafka.isr_shrinks],
-      ["rebalances", r.kafka.rebalances],
+      [t(L.maxLag), num(maxLag)],
+      [t(L.e2e), e2e.p50_ms.toFixed(2) + " / " + e2e.p99_ms.toFixed(2)],
+      [t(L.elections), r.kafka.leader_elections],
+      [t(L.shrinks), r.kafka.isr_shrinks],
+      [t(L.rebalances), r.kafka.rebalances],
     ];
     out.innerHTML = "";
     var p = document.createElement("p");
@@ -387,7 +397,12 @@
     page.set("run", "1");
     window.history.replaceState(null, "", window.location.pathname + "?" + page.toString());
     syncLinks();
-    faults = [];
+    // The scenario's own faults, then the ones chosen here.
+    var labels = { broker_crash: L.crashB, broker_restart: L.restartB, consumer_crash: L.crashC,
+      consumer_restart: L.restartC, network_spike: L.spike, engine_failure: L.engineFails };
+    faults = cfg.faults.map(function (f) {
+      return { at_ms: f.at_ms, label: fmt(labels[f.kind] || { kk: f.kind, en: f.kind }, f.target) };
+    });
     var cb = q.get("crash_broker_at_ms"), cc = q.get("crash_consumer_at_ms");
     if (cb !== null) faults.push({ at_ms: +cb, label: fmt(L.crashB, q.get("crash_broker") || "0") });
     if (cc !== null) faults.push({ at_ms: +cc, label: fmt(L.crashC, q.get("crash_consumer") || "0") });
