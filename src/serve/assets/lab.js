@@ -174,7 +174,7 @@
   syncLinks();
 
   // ----- drawing ----------------------------------------------------------------------------------
-  var frames = [], seen = [], faults = [], finalResult = null, timer = null, onResult = null;
+  var frames = [], seen = [], faults = [], timer = null, onResult = null;
 
   function niceMax(v) {
     if (v <= 0) return 1;
@@ -333,7 +333,6 @@
   }
 
   function drawResult(r) {
-    finalResult = r;
     var last = seen[seen.length - 1];
     document.getElementById("clock").textContent =
       t(L.simulated) + " " + (r.sim_time_ms / 1000).toFixed(2) + " s · " + t(L.done);
@@ -365,7 +364,7 @@
     out.appendChild(m);
     document.documentElement.setAttribute("data-result",
       "elections=" + r.kafka.leader_elections + " max_lag=" + maxLag + " lost=" + r.ledger.lost +
-      " delivered=" + r.ledger.delivered + " frames=" + seen.length);
+      " delivered=" + r.ledger.delivered + " end_ms=" + Math.round(r.sim_time_ms) + " frames=" + seen.length);
   }
 
   // Frames are drawn at a steady pace, however fast the server simulates, so that a run can be watched.
@@ -406,7 +405,7 @@
     var cb = q.get("crash_broker_at_ms"), cc = q.get("crash_consumer_at_ms");
     if (cb !== null) faults.push({ at_ms: +cb, label: fmt(L.crashB, q.get("crash_broker") || "0") });
     if (cc !== null) faults.push({ at_ms: +cc, label: fmt(L.crashC, q.get("crash_consumer") || "0") });
-    frames = []; seen = []; finalResult = null;
+    frames = []; seen = [];
     document.getElementById("outcome").hidden = true;
     runButton.disabled = true;
     document.getElementById("clock").textContent = t(L.running);
