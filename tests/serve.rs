@@ -28,6 +28,14 @@ impl Server {
         std::fs::create_dir_all(site.join("en")).unwrap();
         std::fs::write(site.join("index.html"), "<p>the course site</p>").unwrap();
         std::fs::write(site.join("en/index.html"), "<p>English</p>").unwrap();
+        // A chapter with a lab chart and the book theme's script, as `streamlab book` builds them.
+        std::fs::copy(root().join("book/theme/lang-switch.js"), site.join("en/lang-switch.js")).unwrap();
+        std::fs::write(
+            site.join("en/kafka.html"),
+            "<html lang=\"en\"><body><main><p><img src=\"charts/kafka/a.svg\"></p></main>\
+             <script src=\"lang-switch.js\"></script></body></html>",
+        )
+        .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_streamlab"))
             .args(["serve", "--port", "0", "--max-runs", &max_runs.to_string(), "--site"])
             .arg(&site)
@@ -218,6 +226,14 @@ fn a_live_page_changes_when_a_control_does() {
     assert!(field(after, "end_ms") > field(before, "end_ms"), "records wait for the new leaders: {check}");
     assert_eq!(field(after, "delivered"), field(before, "delivered"), "acks=all loses nothing: {check}");
     assert!(field(after, "frames") >= 50, "the run was drawn as it advanced: {check}");
+
+    let o = browser(&chrome, &["--virtual-time-budget=10000", "--dump-dom"], &format!("{base}/en/kafka.html"));
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        dom.matches("class=\"live-lab\" href=\"/lab/kafka?lang=en\"").count(),
+        1,
+        "the chart links to its live lab: {dom}"
+    );
 
     let o = browser(&chrome, &[budget, "--dump-dom"], &format!("{base}/replay?lang=kk"));
     let dom = String::from_utf8_lossy(&o.stdout);

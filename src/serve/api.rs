@@ -1,7 +1,7 @@
 //! The JSON API: a run answers what `streamlab run` writes to results.json, all at once or as server-sent
 //! events while it simulates; a replay answers what `streamlab replay` prints.
 
-use super::{AppState, params};
+use super::{AppState, pages, params};
 use crate::cli::{self, ReplayArgs};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -22,9 +22,23 @@ use tokio::sync::OwnedSemaphorePermit;
 
 type Params = Query<BTreeMap<String, String>>;
 
-/// A plain-text answer with a status: every refusal says what was wrong and what to do.
-fn answer(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg.into() + "\n").into_response()
+/// A request the server does not carry out, with what was wrong and what to do, as plain text.
+pub struct Refusal(StatusCode, String);
+
+impl Refusal {
+    fn bad(e: &anyhow::Error) -> Refusal {
+        Refusal(StatusCode::BAD_REQUEST, format!("{e:#}"))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], self.1 + "\n").into_response();
+        if self.0 == StatusCode::TOO_MANY_REQUESTS {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        r
+    }
 }
 
 fn json(body: String) -> Response {
@@ -41,45 +55,42 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
             "max_body_bytes": l.max_body_bytes,
             "max_events": l.max_events,
             "site_building": state.site_building.load(Ordering::SeqCst),
+            "live_labs": pages::live_names(),
         })
         .to_string(),
     )
 }
 
 /// GET /api/scenario/NAME?control=value...: the scenario the live page runs, as a TOML file.
-pub async fn scenario(Path(name): Path<String>, Query(query): Params) -> Response {
-    match params::scenario(&name, &query) {
-        Ok(s) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], params::scenario_file(&name, &query, &s))
-            .into_response(),
-        Err(e) => answer(StatusCode::BAD_REQUEST, format!("{e:#}")),
-    }
+pub async fn scenario(Path(name): Path<String>, Query(query): Params) -> Result<Response, Refusal> {
+    let s = params::scenario(&name, &query).map_err(|e| Refusal::bad(&e))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], params::scenario_file(&name, &query, &s))
+        .into_response())
 }
 
 /// Reads a body up to the size limit (413 past it) as UTF-8 text (400 otherwise).
-async fn body_text(state: &AppState, body: Body, what: &str) -> Result<String, Response> {
+async fn body_text(state: &AppState, body: Body, what: &str) -> Result<String, Refusal> {
     let max = state.limits.max_body_bytes;
     let bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
-        answer(
+        Refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the {what} is larger than this server accepts ({} KiB); send a shorter one", max / 1024),
         )
     })?;
     String::from_utf8(bytes.to_vec())
-        .map_err(|_| answer(StatusCode::BAD_REQUEST, format!("the {what} is not UTF-8 text")))
+        .map_err(|_| Refusal(StatusCode::BAD_REQUEST, format!("the {what} is not UTF-8 text")))
 }
 
 /// A place among the runs allowed at once, or 429.
-fn permit(state: &AppState) -> Result<OwnedSemaphorePermit, Response> {
+fn permit(state: &AppState) -> Result<OwnedSemaphorePermit, Refusal> {
     state.runs.clone().try_acquire_owned().map_err(|_| {
-        let mut r = answer(
+        Refusal(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "{} runs are simulating already, the most this server runs at once (streamlab serve --max-runs); try again in a moment",
                 state.limits.max_runs
             ),
-        );
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        r
+        )
     })
 }
 
@@ -149,26 +160,21 @@ fn progress_step(s: &Scenario, max_progress_events: u64) -> SimTime {
 }
 
 /// POST /api/run?seed=N with a scenario TOML body.
-pub async fn run(State(state): State<Arc<AppState>>, Query(query): Params, headers: HeaderMap, body: Body) -> Response {
-    let text = match body_text(&state, body, "scenario").await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let mut scenario = match cli::parse_scenario(&text, "scenario") {
-        Ok(s) => s,
-        Err(e) => return answer(StatusCode::BAD_REQUEST, format!("{e:#}")),
-    };
+pub async fn run(
+    State(state): State<Arc<AppState>>,
+    Query(query): Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    let text = body_text(&state, body, "scenario").await?;
+    let mut scenario = cli::parse_scenario(&text, "scenario").map_err(|e| Refusal::bad(&e))?;
     if let Some(seed) = query.get("seed") {
-        match seed.parse() {
-            Ok(n) => scenario.run.seed = n,
-            Err(_) => return answer(StatusCode::BAD_REQUEST, format!("`seed` = `{seed}` is not a whole number >= 0")),
-        }
+        scenario.run.seed = seed
+            .parse()
+            .map_err(|_| Refusal(StatusCode::BAD_REQUEST, format!("`seed` = `{seed}` is not a whole number >= 0")))?;
     }
     scenario.run.max_events = scenario.run.max_events.min(state.limits.max_events);
-    let permit = match permit(&state) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let permit = permit(&state)?;
     let step = progress_step(&scenario, state.limits.max_progress_events);
     let streaming =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
@@ -177,11 +183,13 @@ pub async fn run(State(state): State<Arc<AppState>>, Query(query): Params, heade
             let _permit = permit;
             cli::simulate_stepped(&scenario, step, |_| Ok(()))
         })
-        .await;
+        .await
+        .map_err(|_| panicked("run", "scenario"))?;
         return match done {
-            Ok(Ok(results)) => json(results.to_json()),
-            Ok(Err(e)) => run_failed(&e),
-            Err(_) => answer(StatusCode::INTERNAL_SERVER_ERROR, "the run panicked: please report the scenario"),
+            Ok(results) => Ok(json(results.to_json())),
+            // The user's scenario (400) or a limit met while running (422).
+            Err(e) if cli::is_bad_input(&e) => Err(Refusal::bad(&e)),
+            Err(e) => Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"))),
         };
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
@@ -200,27 +208,22 @@ pub async fn run(State(state): State<Arc<AppState>>, Query(query): Params, heade
         let _ = tx.blocking_send(last);
     });
     let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
-    Sse::new(events).into_response()
+    Ok(Sse::new(events).into_response())
 }
 
-/// A run that could not finish: the user's scenario (400) or a limit met while running (422).
-fn run_failed(e: &anyhow::Error) -> Response {
-    let status = if cli::is_bad_input(e) { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-    answer(status, format!("{e:#}"))
+fn panicked(what: &str, input: &str) -> Refusal {
+    Refusal(StatusCode::INTERNAL_SERVER_ERROR, format!("the {what} panicked: please report the {input}"))
 }
 
 /// POST /api/replay?window=tumbling:10s&watermark_delay=5s... with a trace CSV body: `streamlab replay`'s
 /// output CSV. The parameters are the command's flags, with the same defaults.
-pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: Body) -> Response {
-    let text = match body_text(&state, body, "trace").await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: Body) -> Result<Response, Refusal> {
+    let text = body_text(&state, body, "trace").await?;
     let get = |k: &str, default: &'static str| q.get(k).cloned().unwrap_or_else(|| default.to_string());
     let (engine, window, delay) = (get("engine", "both"), get("window", ""), get("watermark_delay", ""));
     let (interval, trigger) = (get("watermark_interval", "200ms"), get("trigger", "1s"));
     let (lateness, mode) = (get("allowed_lateness", "0s"), get("output_mode", "append"));
-    let settings = match cli::replay_settings(&ReplayArgs {
+    let settings = cli::replay_settings(&ReplayArgs {
         engine: &engine,
         window: &window,
         watermark_delay: &delay,
@@ -228,25 +231,16 @@ pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: 
         trigger: &trigger,
         allowed_lateness: &lateness,
         output_mode: &mode,
-    }) {
-        Ok(s) => s,
-        Err(e) => return answer(StatusCode::BAD_REQUEST, format!("{e:#}")),
-    };
-    let rows = match streamlab_sim::engine::replay::parse_trace(&text) {
-        Ok(r) => r,
-        Err(e) => return answer(StatusCode::BAD_REQUEST, format!("trace: {e}")),
-    };
-    let permit = match permit(&state) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match tokio::task::spawn_blocking(move || {
+    })
+    .map_err(|e| Refusal::bad(&e))?;
+    let rows = streamlab_sim::engine::replay::parse_trace(&text)
+        .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
+    let permit = permit(&state)?;
+    let csv = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         streamlab_sim::engine::replay::replay(&rows, &settings)
     })
     .await
-    {
-        Ok(csv) => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
-        Err(_) => answer(StatusCode::INTERNAL_SERVER_ERROR, "the replay panicked: please report the trace"),
-    }
+    .map_err(|_| panicked("replay", "trace"))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
 }

@@ -21,6 +21,11 @@ fn live(name: &str) -> bool {
     name != "bench" && scenarios::find(name).is_some()
 }
 
+/// The names of the scenarios with a live page (the book links its charts to them).
+pub fn live_names() -> Vec<&'static str> {
+    scenarios::BUILTIN.iter().map(|(n, _)| *n).filter(|n| live(n)).collect()
+}
+
 pub async fn lab_index() -> Html<String> {
     let items: String = scenarios::BUILTIN
         .iter()

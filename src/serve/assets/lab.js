@@ -61,6 +61,7 @@
     draining: { kk: "жазбалар жасалмайды, тұтынушылар қуып жетуде", en: "producers stopped; consumers catch up" },
     done: { kk: "аяқталды", en: "finished" },
     controller: { kk: "контроллер", en: "controller" },
+    broker: { kk: "брокер", en: "broker" },
     crashed: { kk: "құлады", en: "crashed" },
     rebalancing: { kk: "қайта бөлу (rebalance)…", en: "rebalancing…" },
     leader: { kk: "көшбасшы", en: "leader" },
@@ -225,10 +226,10 @@
     for (var s = 0; s * 1000 <= xMaxMs; s += step) {
       el("text", { x: sx(s * 1000), y: y0 + 14, class: "tick", "text-anchor": "middle" }, svg, s + " s");
     }
-    faults.forEach(function (f) {
+    faults.forEach(function (f, i) {
       if (f.at_ms > xMaxMs) return;
       el("line", { x1: sx(f.at_ms), x2: sx(f.at_ms), y1: y1, y2: y0, class: "fault" }, svg);
-      el("text", { x: sx(f.at_ms) + 3, y: y1 + 9, class: "fault-label" }, svg, f.label);
+      el("text", { x: sx(f.at_ms) + 3, y: y1 + 9 + 12 * i, class: "fault-label" }, svg, f.label);
     });
     lines.forEach(function (l) {
       if (!l.points.length) return;
@@ -254,7 +255,7 @@
       var x = 6 + i * (w + 8);
       var g = el("g", { class: "broker" + (b.alive ? "" : " dead"), "data-broker": b.id, "data-alive": b.alive }, svg);
       el("rect", { x: x, y: 4, width: w, height: 150, rx: 6 }, g);
-      var title = "broker " + b.id + (c.controller === b.id ? " ★" : "");
+      var title = t(L.broker) + " " + b.id + (c.controller === b.id ? " ★" : "");
       el("text", { x: x + 8, y: 20, class: "name" }, g, title);
       if (!b.alive) el("text", { x: x + 8, y: 34, class: "crashed" }, g, t(L.crashed));
       var row = 0;
