@@ -1,6 +1,6 @@
-//! The course's Kazakh terms (`book/terminology.toml`): every Kazakh page and every Kazakh chart or
-//! summary string in the labs avoids the forbidden variants, the pages use every term of the table, and
-//! both glossary pages show the table row for row.
+//! The course's Kazakh terms (`book/terminology.toml`): every Kazakh page and diagram, and every Kazakh
+//! chart or summary string in the labs, avoids the forbidden variants; the pages use every term of the
+//! table; both glossary pages show the table row for row.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -175,10 +175,12 @@ fn the_matcher_follows_kazakh_word_forms() {
 }
 
 #[test]
-fn kazakh_pages_avoid_forbidden_variants() {
+fn kazakh_pages_and_diagrams_avoid_forbidden_variants() {
     let table = table();
     let mut problems = Vec::new();
-    for page in files("book/kk/src", "md") {
+    let diagrams = files("book/kk/src/diagrams", "svg");
+    assert!(!diagrams.is_empty(), "the Kazakh diagrams are checked too");
+    for page in files("book/kk/src", "md").into_iter().chain(diagrams) {
         if page.ends_with("glossary.md") {
             continue; // the glossary lists the forbidden variants on purpose
         }
