@@ -17,7 +17,6 @@ struct Term {
     kk: String,
     en: String,
     ru: String,
-    #[allow(dead_code)]
     from_lecture: bool,
     stem: Option<String>,
     forbidden: Vec<Forbidden>,
@@ -37,10 +36,11 @@ impl Term {
         self.stem.as_deref().unwrap_or_else(|| self.kk.split(" (").next().unwrap_or(&self.kk))
     }
 
-    /// The glossary's row for this term.
+    /// The glossary's row for this term: the lecture's own terms in bold.
     fn row(&self) -> String {
         let forbidden: Vec<&str> = self.forbidden.iter().map(|f| f.text.as_str()).collect();
-        format!("| {} | {} | {} | {} |", self.kk, self.en, self.ru, forbidden.join(", "))
+        let kk = if self.from_lecture { format!("**{}**", self.kk) } else { self.kk.clone() };
+        format!("| {kk} | {} | {} | {} |", self.en, self.ru, forbidden.join(", "))
     }
 }
 
