@@ -1,6 +1,7 @@
-//! The commands the course text tells students to run: every `streamlab replay`, `exercise show`, `lab`
-//! and `kafka` command in a chapter's code blocks works as written, and the step-by-step traces show
-//! what the chapters say they show.
+//! The course text as students use it: every `streamlab replay`, `exercise show`, `lab` and `kafka`
+//! command in the chapters works as written, the step-by-step traces show what the chapters say they
+//! show, and every lab chapter quotes the lecture, asks for a prediction before its charts and ends with
+//! its exercises.
 
 use std::path::Path;
 use std::process::Command;
@@ -113,4 +114,36 @@ fn watermark_interval_trace_shows_why_small_delays_give_the_same_results() {
     let every_record = run("0s", "0s");
     assert_eq!(rows(&every_record, "late"), 1, "{every_record}");
     assert_ne!(every_record, run("100ms", "0s"), "without the interval the delays differ");
+}
+
+#[test]
+fn every_lab_chapter_quotes_the_lecture_and_asks_for_a_prediction_before_its_charts() {
+    let headings = [
+        ("en", "## What the lecture says", "## Predict, then run", "## Exercises"),
+        ("kk", "## Дәріс не дейді", "## Алдымен болжаңыз, сосын іске қосыңыз", "## Жаттығулар"),
+    ];
+    for (lang, lecture, predict, exercises) in headings {
+        let dir = root().join("book").join(lang).join("src");
+        let mut chapters = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let page = entry.unwrap().path();
+            if page.extension().is_none_or(|x| x != "md") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&page).unwrap();
+            let Some(charts) = text.find("{{#include generated/") else { continue };
+            if text.contains("generated/review.md") {
+                continue; // the review cards are answers, not charts
+            }
+            chapters += 1;
+            let name = page.display();
+            let at = |h: &str| text.find(h).unwrap_or_else(|| panic!("{name}: no `{h}` section"));
+            assert!(at(lecture) < at(predict), "{name}: the lecture comes first");
+            assert!(at(predict) < charts, "{name}: the prompts come before the charts");
+            assert!(text[at(predict)..charts].contains("\n1. "), "{name}: numbered prompts");
+            assert!(charts < at(exercises), "{name}: the exercises follow the lab");
+            assert!(text[at(exercises)..].contains("streamlab exercise show "), "{name}: exercise commands");
+        }
+        assert_eq!(chapters, 7, "{lang}: the seven lab chapters");
+    }
 }
