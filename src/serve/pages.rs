@@ -16,9 +16,9 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Scenarios with a live page: every built-in one but the benchmark, which is too large to watch.
+/// Scenarios with a live page: every built-in one but the benchmark models, too large to watch.
 fn live(name: &str) -> bool {
-    name != "bench" && scenarios::find(name).is_some()
+    !["bench", "mm1"].contains(&name) && scenarios::find(name).is_some()
 }
 
 /// The names of the scenarios with a live page (the book links its charts to them).

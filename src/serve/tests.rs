@@ -174,7 +174,7 @@ fn lab_pages_carry_their_scenario_and_controls() {
     let a = call(&app, get("/lab/bench"));
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     let a = call(&app, get("/lab"));
-    assert!(a.body.contains("href=\"/lab/kafka\"") && !a.body.contains("/lab/bench"));
+    assert!(a.body.contains("href=\"/lab/kafka\"") && !a.body.contains("/lab/bench") && !a.body.contains("/lab/mm1"));
     for file in ["lab.js", "common.js", "replay.js", "style.css", "trace.csv"] {
         assert_eq!(call(&app, get(&format!("/assets/{file}"))).status, StatusCode::OK, "{file}");
     }
