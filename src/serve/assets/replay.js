@@ -66,7 +66,10 @@
     var head = lines.shift().split(",");
     return lines.map(function (l) {
       var f = l.split(","), row = {};
-      head.forEach(function (h, i) { row[h] = /_ms$|^count$|^sum$|^batch$/.test(h) ? Number(f[i]) : f[i]; });
+      head.forEach(function (h, i) {
+        var numeric = /_ms$|^count$|^sum$|^batch$/.test(h);
+        row[h] = numeric ? (f[i] === undefined || f[i] === "" ? NaN : Number(f[i])) : f[i];
+      });
       return row;
     });
   }
