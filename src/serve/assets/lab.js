@@ -175,7 +175,7 @@
   syncLinks();
 
   // ----- drawing ----------------------------------------------------------------------------------
-  var frames = [], seen = [], faults = [], timer = null, onResult = null;
+  var frames = [], seen = [], faults = [], timer = null, onResult = null, lastResult = null;
 
   function niceMax(v) {
     if (v <= 0) return 1;
@@ -312,17 +312,23 @@
 
   function drawFrame(f) {
     seen.push(f);
+    show(seen.length - 1);
+  }
+
+  // The run as it was at frame i: the ledger and cluster then, the charts up to then.
+  function show(i) {
+    var f = seen[i], upTo = seen.slice(0, i + 1);
     var clock = document.getElementById("clock");
     var phase = f.sim_time_ms <= f.duration_ms ? t(L.of) + " " + (f.duration_ms / 1000) + " s" : t(L.draining);
     clock.textContent = t(L.simulated) + " " + (f.sim_time_ms / 1000).toFixed(2) + " s · " + phase;
     document.getElementById("progress-bar").style.width = Math.min(100, 100 * f.sim_time_ms / f.duration_ms) + "%";
     drawLedger(f.ledger, false);
     drawCluster(f.cluster);
-    var xm = xMax(f);
-    drawChart("lag", [{ points: seen.map(function (h) { return [h.sim_time_ms, h.consumer_lag]; }), color: "#c0392b" }], xm);
+    var xm = xMax(seen[seen.length - 1]);
+    drawChart("lag", [{ points: upTo.map(function (h) { return [h.sim_time_ms, h.consumer_lag]; }), color: "#c0392b" }], xm);
     var rate = function (field) {
-      return seen.slice(1).map(function (h, i) {
-        var prev = seen[i], dt = (h.sim_time_ms - prev.sim_time_ms) / 1000;
+      return upTo.slice(1).map(function (h, k) {
+        var prev = upTo[k], dt = (h.sim_time_ms - prev.sim_time_ms) / 1000;
         return [h.sim_time_ms, dt > 0 ? (h.ledger[field] - prev.ledger[field]) / dt : 0];
       });
     };
@@ -333,13 +339,26 @@
     drawEngines(f.engines);
   }
 
+  // After a run, the slider steps through its frames; its last position is the final result.
+  var stepper = document.getElementById("step");
+  stepper.title = t({ kk: "Модельдеуді қадамдап қарау", en: "Step through the run" });
+  stepper.addEventListener("input", function () {
+    var i = +stepper.value;
+    if (i < seen.length) show(i);
+    else if (lastResult) drawResult(lastResult);
+  });
+
   function drawResult(r) {
+    lastResult = r;
+    stepper.hidden = false;
+    stepper.max = seen.length;
+    stepper.value = seen.length;
     var last = seen[seen.length - 1];
+    if (last) show(seen.length - 1);
     document.getElementById("clock").textContent =
       t(L.simulated) + " " + (r.sim_time_ms / 1000).toFixed(2) + " s · " + t(L.done);
     document.getElementById("progress-bar").style.width = "100%";
     drawLedger(r.ledger, true);
-    if (last) drawCluster(last.cluster);
     drawEngines(r.engines);
     var maxLag = Math.max.apply(null, [0].concat(seen.map(function (h) { return h.consumer_lag; })));
     var out = document.getElementById("outcome");
@@ -406,7 +425,8 @@
     var cb = q.get("crash_broker_at_ms"), cc = q.get("crash_consumer_at_ms");
     if (cb !== null) faults.push({ at_ms: +cb, label: fmt(L.crashB, q.get("crash_broker") || "0") });
     if (cc !== null) faults.push({ at_ms: +cc, label: fmt(L.crashC, q.get("crash_consumer") || "0") });
-    frames = []; seen = [];
+    frames = []; seen = []; lastResult = null;
+    stepper.hidden = true;
     document.getElementById("outcome").hidden = true;
     runButton.disabled = true;
     document.getElementById("clock").textContent = t(L.running);
