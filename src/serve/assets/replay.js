@@ -8,9 +8,9 @@
   var t = SL.t, el = SL.el;
   var CONTROLS = [
     { key: "window", value: "tumbling:10s", kk: "Терезе (window)", en: "Window" },
-    { key: "watermark_delay", value: "5s", kk: "Су белгісінің кешігуі", en: "Watermark delay" },
+    { key: "watermark_delay", value: "5s", kk: "Рұқсат етілген ретсіздік", en: "Watermark delay" },
     { key: "watermark_interval", value: "200ms", kk: "Су белгісінің аралығы (Flink)", en: "Watermark interval (Flink)" },
-    { key: "allowed_lateness", value: "0s", kk: "Рұқсат етілген кешігу (Flink)", en: "Allowed lateness (Flink)" },
+    { key: "allowed_lateness", value: "0s", kk: "Кешіккен жазбаларды күту мерзімі (Flink)", en: "Allowed lateness (Flink)" },
     { key: "trigger", value: "5s", kk: "Триггер (Spark)", en: "Trigger (Spark)" },
     { key: "output_mode", value: "append", options: ["append", "update", "complete"], kk: "Шығару режимі (Spark)", en: "Output mode (Spark)" },
   ];
@@ -20,7 +20,7 @@
       en: "A hand-made trace (arrival_ms,event_ms,key,value) goes through Flink's and Spark's rules. A dot is a record (x: when it arrived, y: its event time); a band is a window, green once it fires; red marks a late record; the orange line is the watermark; violet lines are Spark's micro-batches.",
     },
     trace: { kk: "Із (CSV):", en: "Trace (CSV):" },
-    run: { kk: "Қайта ойнату", en: "Replay" },
+    run: { kk: "Іске қосу", en: "Replay" },
     processing: { kk: "өңдеу уақыты", en: "processing time" },
     event: { kk: "оқиға уақыты", en: "event time" },
   };
