@@ -154,6 +154,22 @@ enum Command {
         #[arg(long)]
         against_simpy: bool,
     },
+    /// The live lab in a browser: the course site, and per lab a page whose runs unfold as they simulate.
+    Serve {
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the address in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// The built course site to serve; built with `streamlab book` first when it has no index.html.
+        #[arg(long, default_value = "out/site")]
+        site: PathBuf,
+        /// Runs simulated at once; more answer 429 (default: the number of cores).
+        #[arg(long)]
+        max_runs: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,7 +217,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if e.downcast_ref::<BadInput>().is_some() { 2 } else { 1 })
+            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
 }
@@ -219,6 +235,11 @@ impl std::error::Error for BadInput {}
 
 pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
+}
+
+/// Whether an error is the user's input (exit code 2, HTTP 400) rather than a failure while running.
+pub fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<BadInput>().is_some()
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -262,6 +283,10 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records, engines, model, against_simpy } => {
             crate::bench::run(records, engines, model, against_simpy)
+        }
+        Command::Serve { port, bind, open, site, max_runs } => {
+            let limits = crate::serve::Limits::with_max_runs(max_runs);
+            crate::serve::serve(std::net::SocketAddr::new(bind, port), &site, open, limits)
         }
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
@@ -310,27 +335,15 @@ fn run(cli: Cli) -> Result<()> {
             output_mode,
             events,
         } => {
-            let (flink, spark) = match engine.as_str() {
-                "flink" => (true, false),
-                "spark" => (false, true),
-                "both" => (true, true),
-                _ => return Err(bad(format!("--engine `{engine}`: use flink, spark or both"))),
-            };
-            let settings = ReplaySettings {
-                flink,
-                spark,
-                window: parse_window(&window)?,
-                watermark_delay_ms: parse_ms("--watermark-delay", &watermark_delay)?,
-                watermark_interval_ms: parse_ms("--watermark-interval", &watermark_interval)?,
-                trigger_ms: parse_ms("--trigger", &trigger)?,
-                allowed_lateness_ms: parse_ms("--allowed-lateness", &allowed_lateness)?,
-                output_mode: match output_mode.as_str() {
-                    "append" => OutputMode::Append,
-                    "update" => OutputMode::Update,
-                    "complete" => OutputMode::Complete,
-                    _ => return Err(bad(format!("--output-mode `{output_mode}`: use append, update or complete"))),
-                },
-            };
+            let settings = replay_settings(&ReplayArgs {
+                engine: &engine,
+                window: &window,
+                watermark_delay: &watermark_delay,
+                watermark_interval: &watermark_interval,
+                trigger: &trigger,
+                allowed_lateness: &allowed_lateness,
+                output_mode: &output_mode,
+            })?;
             let text = std::fs::read_to_string(&events)
                 .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
             let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
@@ -356,7 +369,7 @@ fn main_job(out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
+pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
     let generated_dir = out.join(".labs");
     let reports = run_labs("all", seed, &generated_dir, &Lang::ALL, None)?;
     crate::book::build(src, out, &reports)?;
@@ -408,6 +421,42 @@ fn run_labs(
         println!("review: {} cards written to {}", cards.len(), dir.display());
     }
     Ok(reports)
+}
+
+/// The `replay` flags as written (durations like 10s), shared by the command and the live lab.
+pub struct ReplayArgs<'a> {
+    pub engine: &'a str,
+    pub window: &'a str,
+    pub watermark_delay: &'a str,
+    pub watermark_interval: &'a str,
+    pub trigger: &'a str,
+    pub allowed_lateness: &'a str,
+    pub output_mode: &'a str,
+}
+
+/// Reads the `replay` flags; errors name the flag.
+pub fn replay_settings(a: &ReplayArgs) -> Result<ReplaySettings> {
+    let (flink, spark) = match a.engine {
+        "flink" => (true, false),
+        "spark" => (false, true),
+        "both" => (true, true),
+        _ => return Err(bad(format!("--engine `{}`: use flink, spark or both", a.engine))),
+    };
+    Ok(ReplaySettings {
+        flink,
+        spark,
+        window: parse_window(a.window)?,
+        watermark_delay_ms: parse_ms("--watermark-delay", a.watermark_delay)?,
+        watermark_interval_ms: parse_ms("--watermark-interval", a.watermark_interval)?,
+        trigger_ms: parse_ms("--trigger", a.trigger)?,
+        allowed_lateness_ms: parse_ms("--allowed-lateness", a.allowed_lateness)?,
+        output_mode: match a.output_mode {
+            "append" => OutputMode::Append,
+            "update" => OutputMode::Update,
+            "complete" => OutputMode::Complete,
+            _ => return Err(bad(format!("--output-mode `{}`: use append, update or complete", a.output_mode))),
+        },
+    })
 }
 
 /// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.
@@ -589,7 +638,12 @@ pub fn load_scenario(arg: &str) -> Result<Scenario> {
     } else {
         return Err(unknown_scenario(arg));
     };
-    Scenario::from_toml(&text).map_err(|e| bad(format!("{origin}: {e}")))
+    parse_scenario(&text, &origin)
+}
+
+/// Parses scenario text; a bad one is bad input whose message names `origin` and the key.
+pub fn parse_scenario(text: &str, origin: &str) -> Result<Scenario> {
+    Scenario::from_toml(text).map_err(|e| bad(format!("{origin}: {e}")))
 }
 
 fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
@@ -615,21 +669,35 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
 /// Runs a scenario to the end, showing progress on stderr when the run is long and stderr is a terminal.
 fn simulate(scenario: &Scenario) -> Result<Results> {
     use std::io::IsTerminal;
-    let mut world = World::new(scenario);
     let end = SimTime::from_millis(scenario.run.duration_ms + scenario.run.drain_ms);
-    let step = SimTime::from_millis((scenario.run.duration_ms / 20).max(1));
     let show = std::io::stderr().is_terminal();
+    let step = SimTime::from_millis((scenario.run.duration_ms / 20).max(1));
+    let results = simulate_stepped(scenario, step, |world| {
+        if show {
+            let pct = (world.now().as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
+            eprint!("\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)", world.now().as_secs_f64());
+        }
+        Ok(())
+    })?;
+    if show {
+        eprintln!();
+    }
+    Ok(results)
+}
+
+/// The one way a scenario is run (`run`, `compare`, `serve`): in steps of `step` simulated time, calling
+/// `observe` after each (an error from it stops the run). The results do not depend on the step.
+pub fn simulate_stepped(
+    scenario: &Scenario,
+    step: SimTime,
+    mut observe: impl FnMut(&World) -> Result<()>,
+) -> Result<Results> {
+    let mut world = World::new(scenario);
     let mut t = SimTime::ZERO;
     while !world.is_finished() {
         t += step;
         world.run_until(t)?;
-        if show {
-            let pct = (t.as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
-            eprint!("\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)", world.now().as_secs_f64());
-        }
-    }
-    if show {
-        eprintln!();
+        observe(&world)?;
     }
     Ok(Results::of(&world))
 }

@@ -5,6 +5,7 @@ mod bench;
 mod book;
 mod cli;
 mod grader;
+mod serve;
 
 use std::process::ExitCode;
 
