@@ -1,0 +1,197 @@
+//! Running students' code: inside bubblewrap, with only a scratch copy of the exercise and the
+//! toolchain visible, no network, its own PID namespace (every process dies with the check) and
+//! limits on CPU time, memory, file size and process count, for the compile step too.
+
+use anyhow::{Result, bail};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// What one step may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub cpu_s: u64,
+    /// Address space, which bounds memory.
+    pub memory_mib: u64,
+    /// The largest file a process may write.
+    pub file_mib: u64,
+    /// Processes and threads.
+    pub processes: u64,
+    /// Wall-clock deadline: CPU time does not count sleeping or blocking.
+    pub wall: Duration,
+    /// Whether the step may write into its scratch folder (the compiler must; the checks never do).
+    pub writable: bool,
+}
+
+/// Compiling a student's file: rustc and the linker need room and threads.
+pub const COMPILE: Limits =
+    Limits { cpu_s: 60, memory_mib: 3072, file_mib: 64, processes: 64, wall: Duration::from_secs(120), writable: true };
+
+/// Running one check: a single-threaded harness.
+pub const CHECK: Limits =
+    Limits { cpu_s: 10, memory_mib: 1024, file_mib: 16, processes: 8, wall: Duration::from_secs(20), writable: false };
+
+pub enum Sandbox {
+    Bubblewrap { bwrap: PathBuf, sysroot: PathBuf },
+    /// The student's code runs with the grader's rights.
+    Unsandboxed { sysroot: PathBuf },
+}
+
+/// Where the scratch folder appears inside the sandbox.
+const SCRATCH: &str = "/work";
+/// Where the Rust toolchain appears inside the sandbox.
+const TOOLCHAIN: &str = "/toolchain";
+
+pub const UNSANDBOXED_RISK: &str = "student code then runs with your rights: it can read, change and delete your files, use the network, and leave processes running after grading";
+
+/// How one step ended.
+pub struct Outcome {
+    pub in_time: bool,
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Sandbox {
+    /// Bubblewrap when it is installed and works; without it, only with `unsandboxed`.
+    pub fn detect(unsandboxed: bool) -> Result<Sandbox> {
+        let sysroot = sysroot()?;
+        if unsandboxed {
+            return Ok(Sandbox::Unsandboxed { sysroot });
+        }
+        let probe = Command::new("bwrap").arg("--version").output();
+        match probe {
+            Ok(o) if o.status.success() => Ok(Sandbox::Bubblewrap { bwrap: "bwrap".into(), sysroot }),
+            _ => bail!(
+                "bubblewrap (`bwrap`) is not installed, and grading runs student code inside it: install it \
+                 (`apt-get install bubblewrap`), or pass --unsandboxed to grade without it ({UNSANDBOXED_RISK})"
+            ),
+        }
+    }
+
+    /// The compiler, as the step sees it.
+    pub fn rustc(&self) -> PathBuf {
+        match self {
+            Sandbox::Bubblewrap { .. } => Path::new(TOOLCHAIN).join("bin/rustc"),
+            Sandbox::Unsandboxed { sysroot } => sysroot.join("bin/rustc"),
+        }
+    }
+
+    /// Runs `program` in `scratch` with `stdin` as its input, under `limits`.
+    pub fn run(&self, scratch: &Path, program: &[&str], stdin: &str, limits: &Limits) -> std::io::Result<Outcome> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let io = std::env::temp_dir().join(format!("streamlab-io-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&io)?;
+        std::fs::write(io.join("stdin"), stdin)?;
+        let mut cmd = match self {
+            Sandbox::Bubblewrap { bwrap, sysroot } => bubblewrap(bwrap, sysroot, scratch, program, limits, n)?,
+            Sandbox::Unsandboxed { sysroot } => {
+                let mut c = Command::new("sh");
+                c.current_dir(scratch).env("PATH", path_with(sysroot)).args([
+                    "-c",
+                    &format!(
+                        "ulimit -t {}; ulimit -v {}; ulimit -f {}; exec \"$@\"",
+                        limits.cpu_s,
+                        limits.memory_mib * 1024,
+                        limits.file_mib * 2048
+                    ),
+                    "sh",
+                ]);
+                c.args(program);
+                c
+            }
+        };
+        cmd.stdin(File::open(io.join("stdin"))?)
+            .stdout(File::create(io.join("stdout"))?)
+            .stderr(File::create(io.join("stderr"))?);
+        let mut child = cmd.spawn()?;
+        let start = Instant::now();
+        let (in_time, success) = loop {
+            if let Some(status) = child.try_wait()? {
+                break (true, status.success());
+            }
+            if start.elapsed() > limits.wall {
+                // Killing bwrap kills the sandbox's PID 1 (--die-with-parent) and with it every process inside.
+                let _ = child.kill();
+                let _ = child.wait();
+                break (false, false);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let read = |name: &str| {
+            let bytes = std::fs::read(io.join(name)).unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        let outcome = Outcome { in_time, success, stdout: read("stdout"), stderr: read("stderr") };
+        let _ = std::fs::remove_dir_all(&io);
+        Ok(outcome)
+    }
+}
+
+/// The bubblewrap command line. As root, the step runs as an unprivileged uid of its own (so the process
+/// limit holds: the kernel does not apply it to root); otherwise in a user namespace.
+fn bubblewrap(
+    bwrap: &Path,
+    sysroot: &Path,
+    scratch: &Path,
+    program: &[&str],
+    limits: &Limits,
+    n: u64,
+) -> std::io::Result<Command> {
+    let mut c = Command::new(bwrap);
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    c.args(["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"])
+        .args(["--die-with-parent", "--new-session"])
+        .args(["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
+        .args(["--symlink", "usr/bin", "/bin", "--perms", "0755", "--dir", "/etc"])
+        // cc is /usr/bin/cc -> /etc/alternatives/cc on Debian and Ubuntu.
+        .args(["--ro-bind-try", "/etc/alternatives", "/etc/alternatives"])
+        .args(["--ro-bind", &s(sysroot), TOOLCHAIN])
+        // /dev holds only /dev/null: no /dev/zero or /dev/urandom for include_bytes! to swallow.
+        .args(["--perms", "0755", "--dir", "/dev", "--dev-bind", "/dev/null", "/dev/null", "--proc", "/proc"])
+        .args([if limits.writable { "--bind" } else { "--ro-bind" }, &s(scratch), SCRATCH])
+        .args(["--chdir", SCRATCH, "--clearenv"])
+        .args(["--setenv", "PATH", &format!("{TOOLCHAIN}/bin:/usr/bin"), "--setenv", "TMPDIR", SCRATCH]);
+    let root = is_root();
+    if root {
+        let uid = 61_000 + n % 1000;
+        std::os::unix::fs::chown(scratch, Some(uid as u32), Some(uid as u32))?;
+        c.args(["--", "setpriv", &format!("--reuid={uid}"), &format!("--regid={uid}"), "--clear-groups"])
+            .args(["--bounding-set=-all", "--no-new-privs"]);
+    } else {
+        c.args(["--unshare-user", "--cap-drop", "ALL", "--"]);
+    }
+    c.args([
+        "prlimit",
+        &format!("--cpu={}", limits.cpu_s),
+        &format!("--as={}", limits.memory_mib << 20),
+        &format!("--fsize={}", limits.file_mib << 20),
+        &format!("--nproc={}", limits.processes),
+        "--core=0",
+    ])
+    .args(program);
+    Ok(c)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// The active Rust toolchain's folder (`rustc --print sysroot`), which the sandbox shows at /toolchain.
+fn sysroot() -> Result<PathBuf> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    match Command::new(&rustc).args(["--print", "sysroot"]).output() {
+        Ok(o) if o.status.success() => Ok(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
+        _ => bail!("`{rustc} --print sysroot` failed: grading compiles Rust, install the toolchain (https://rustup.rs)"),
+    }
+}
+
+fn path_with(sysroot: &Path) -> String {
+    let bin = sysroot.join("bin");
+    match std::env::var("PATH") {
+        Ok(p) => format!("{}:{p}", bin.display()),
+        Err(_) => bin.display().to_string(),
+    }
+}
