@@ -41,7 +41,7 @@ fn the_report_of_an_untouched_exercise_folder() {
 #[test]
 fn broken_solutions_cost_only_their_own_points() {
     let dir = exercises_copy("isolation");
-    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/grader/solutions");
+    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("instructor/solutions");
     std::fs::copy(solutions.join("partitioner.rs"), dir.join("01_partitioner/partitioner.rs")).unwrap();
     std::fs::write(
         dir.join("02_range_assignor/range_assignor.rs"),
