@@ -314,7 +314,12 @@ fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sa
     let args = [&*rustc, "--edition", "2024", "-C", "opt-level=0", "--cap-lints", "allow", "-o", "harness", "main.rs"];
     match sandbox.run(dir, &args, "", &sandbox::COMPILE) {
         Err(e) => fail_all(&format!("the grader could not start the compiler: {e}")),
-        Ok(o) if !o.in_time => fail_all(&format!("compiling took longer than {} s", sandbox::COMPILE.wall.as_secs())),
+        Ok(o) if !o.in_time || o.limit.is_some() => fail_all(&format!(
+            "compiling went past the limits ({} s, {} s of CPU, files of {} MiB)",
+            sandbox::COMPILE.wall.as_secs(),
+            sandbox::COMPILE.cpu_s,
+            sandbox::COMPILE.file_mib
+        )),
         Ok(o) if !o.success => {
             let first: Vec<&str> = o
                 .stderr
@@ -372,7 +377,10 @@ fn judge(cases: &[Case], o: &Outcome) -> Result<(), String> {
 
 /// Why the program gave no answer for `call`.
 fn stopped(call: &str, o: &Outcome) -> String {
-    if !o.in_time {
+    if o.limit == Some("file size") {
+        return format!("{call}: wrote a file larger than {} MiB", sandbox::CHECK.file_mib);
+    }
+    if !o.in_time || o.limit.is_some() {
         return format!(
             "{call}: did not finish within {} s (CPU {} s): an endless loop?",
             sandbox::CHECK.wall.as_secs(),

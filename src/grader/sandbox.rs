@@ -49,6 +49,8 @@ pub const UNSANDBOXED_RISK: &str = "student code then runs with your rights: it 
 pub struct Outcome {
     pub in_time: bool,
     pub success: bool,
+    /// Stopped by a limit: CPU time (SIGXCPU) or file size (SIGXFSZ).
+    pub limit: Option<&'static str>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -108,15 +110,15 @@ impl Sandbox {
             .stderr(File::create(io.join("stderr"))?);
         let mut child = cmd.spawn()?;
         let start = Instant::now();
-        let (in_time, success) = loop {
+        let (in_time, success, limit) = loop {
             if let Some(status) = child.try_wait()? {
-                break (true, status.success());
+                break (true, status.success(), limit_hit(status));
             }
             if start.elapsed() > limits.wall {
                 // Killing bwrap kills the sandbox's PID 1 (--die-with-parent) and with it every process inside.
                 let _ = child.kill();
                 let _ = child.wait();
-                break (false, false);
+                break (false, false, None);
             }
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -124,9 +126,21 @@ impl Sandbox {
             let bytes = std::fs::read(io.join(name)).unwrap_or_default();
             String::from_utf8_lossy(&bytes).into_owned()
         };
-        let outcome = Outcome { in_time, success, stdout: read("stdout"), stderr: read("stderr") };
+        let outcome = Outcome { in_time, success, limit, stdout: read("stdout"), stderr: read("stderr") };
         let _ = std::fs::remove_dir_all(&io);
         Ok(outcome)
+    }
+}
+
+/// The limit whose signal ended the step: the signal itself, or bwrap's exit code 128 + signal.
+fn limit_hit(status: std::process::ExitStatus) -> Option<&'static str> {
+    use std::os::unix::process::ExitStatusExt;
+    const SIGXCPU: i32 = 24;
+    const SIGXFSZ: i32 = 25;
+    match status.signal().or(status.code().map(|c| c - 128)) {
+        Some(SIGXCPU) => Some("CPU time"),
+        Some(SIGXFSZ) => Some("file size"),
+        _ => None,
     }
 }
 
