@@ -304,10 +304,14 @@ fn run(cli: Cli) -> Result<()> {
             gradescope_metadata,
             check_course,
         } => {
-            let inputs = crate::grader::secret::Inputs::from_args(secret_file.as_deref()).map_err(|e| bad(format!("{e:#}")))?;
+            let inputs =
+                crate::grader::secret::Inputs::from_args(secret_file.as_deref()).map_err(|e| bad(format!("{e:#}")))?;
             if let Some(zip) = package_gradescope {
-                let secret = secret_file.ok_or_else(|| bad("--package-gradescope needs --secret-file FILE: the package carries the secret"))?;
-                return crate::grader::gradescope::package(&zip, &secret, &instructor).map_err(|e| bad(format!("{e:#}")));
+                let secret = secret_file.ok_or_else(|| {
+                    bad("--package-gradescope needs --secret-file FILE: the package carries the secret")
+                })?;
+                return crate::grader::gradescope::package(&zip, &secret, &instructor)
+                    .map_err(|e| bad(format!("{e:#}")));
             }
             let sandbox = crate::grader::sandbox::Sandbox::detect(unsandboxed).map_err(|e| bad(format!("{e:#}")))?;
             if unsandboxed {
@@ -547,7 +551,13 @@ fn grade_check_course(exercises: &Path, opts: &crate::grader::Options) -> Result
     bail!("course check failed:\n  {}", problems.join("\n  "));
 }
 
-fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, opts: &crate::grader::Options) -> Result<()> {
+fn grade(
+    student: &str,
+    exercises: &Path,
+    format: &str,
+    out: Option<&Path>,
+    opts: &crate::grader::Options,
+) -> Result<()> {
     let render: fn(&crate::grader::report::Grade) -> String = match format {
         "text" => |g| g.text(),
         "json" => |g| g.json(),

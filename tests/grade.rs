@@ -203,7 +203,8 @@ fn a_class_is_graded_into_csv_and_json() {
          \"aigerim\",4,4,,,,,,4,,,,,,\n\
          \"bolat\",0,4,,,,,,0,,,,,,\n"
     );
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("scores.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("scores.json")).unwrap()).unwrap();
     assert!(json["mode"].as_str().unwrap().starts_with("graded"));
     assert_eq!(json["students"][0]["student"], "aigerim");
     assert_eq!(json["students"][1]["exercises"][0]["checks"].as_array().unwrap().len(), 3);
@@ -217,7 +218,8 @@ fn the_gradescope_package_holds_the_autograder() {
     let o = streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "the package needs the secret");
     let secret = secret_file();
-    let o = streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap(), "--secret-file", secret.to_str().unwrap()]);
+    let o =
+        streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap(), "--secret-file", secret.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let bytes = std::fs::read(&zip).unwrap();
     // The end-of-central-directory record: 5 entries.
@@ -233,7 +235,15 @@ fn the_gradescope_package_holds_the_autograder() {
     // run_autograder's student id comes from Gradescope's metadata.
     let meta = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("submission_metadata.json");
     std::fs::write(&meta, r#"{"users": [{"email": "a@kaznu.kz", "sid": "210103042"}]}"#).unwrap();
-    let o = streamlab(&["grade", "--gradescope-metadata", meta.to_str().unwrap(), "--exercise", "concepts", "--format", "json"]);
+    let o = streamlab(&[
+        "grade",
+        "--gradescope-metadata",
+        meta.to_str().unwrap(),
+        "--exercise",
+        "concepts",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["student"], "210103042");
 }

@@ -50,7 +50,11 @@ fn graded(name: &str, folder: &str, file: &str, src: &str) -> (u64, u64, String)
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["mode"].as_str().unwrap().starts_with("graded"), "{}", v["mode"]);
     let ex = &v["exercises"][0];
-    (ex["score"].as_u64().unwrap(), ex["max_score"].as_u64().unwrap(), ex["checks"][0]["message"].as_str().unwrap().into())
+    (
+        ex["score"].as_u64().unwrap(),
+        ex["max_score"].as_u64().unwrap(),
+        ex["checks"][0]["message"].as_str().unwrap().into(),
+    )
 }
 
 fn solution(id: &str) -> String {
@@ -102,7 +106,9 @@ fn attack_3_including_the_reference_solution_scores_0() {
     let binary = binary_text();
     for entry in std::fs::read_dir(Path::new(ROOT).join("instructor/solutions")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for line in text.lines().map(str::trim).filter(|l| l.len() > 30 && !l.starts_with("//") && !l.starts_with("pub fn")) {
+        for line in
+            text.lines().map(str::trim).filter(|l| l.len() > 30 && !l.starts_with("//") && !l.starts_with("pub fn"))
+        {
             assert!(!binary.contains(line), "the binary holds the solution line `{line}`");
         }
     }
@@ -136,7 +142,8 @@ fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
     let answers = out.join("exercises/answers.toml");
     std::fs::write(&answers, "[concept]\nc1 = \"b\"\nc2 = \"b\"\nc3 = \"c\"\n").unwrap();
     let ex = out.join("exercises");
-    let o = streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor", "/no/key"]);
+    let o =
+        streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor", "/no/key"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("concepts             0/6"), "{text}");
     assert!(text.contains("graded with the instructor's key"), "{text}");

@@ -16,11 +16,13 @@ pub struct Case {
     pub want: Want,
 }
 
+/// A rule about an answer: `Err` says what is wrong with it.
+pub type Rule = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
 pub enum Want {
     /// The answer, as the harness prints it.
     Exact(String),
-    /// A rule about the answer: `Err` says what is wrong with it.
-    Rule(Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>),
+    Rule(Rule),
 }
 
 impl Case {
@@ -83,12 +85,17 @@ fn assign_case(members: &[String], partitions: u32) -> Case {
         a.iter().map(|(m, ps)| format!("{m}:{:?}", ps.iter().map(|p| p.partition).collect::<Vec<_>>())).collect();
     // Given in reverse order: the assignor must sort the members itself.
     let given: Vec<&str> = members.iter().rev().map(String::as_str).collect();
-    Case::exact(format!("assign(&{given:?}, {partitions})"), format!("{} {partitions}", given.join(",")), want.join(" "))
+    Case::exact(
+        format!("assign(&{given:?}, {partitions})"),
+        format!("{} {partitions}", given.join(",")),
+        want.join(" "),
+    )
 }
 
 pub fn range_assignor(check: &str, r: &mut SimRng) -> Vec<Case> {
     let group = |r: &mut SimRng, count| -> Vec<String> {
-        let set: std::collections::BTreeSet<String> = (0..count).map(|_| format!("m{}", r.random_range(0..100))).collect();
+        let set: std::collections::BTreeSet<String> =
+            (0..count).map(|_| format!("m{}", r.random_range(0..100))).collect();
         set.into_iter().collect()
     };
     let names = |ns: &[&str]| ns.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -125,17 +132,22 @@ fn sliding_case(ts: i64, size: i64, slide: i64) -> Case {
     const MS: i64 = 1_000_000;
     let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(ts * MS);
     let want: Vec<(i64, i64)> = w.iter().map(|w| (w.start / MS, w.end / MS)).collect();
-    Case::exact(format!("sliding_windows({ts}, {size}, {slide})"), format!("sliding {ts} {size} {slide}"), format!("{want:?}"))
+    Case::exact(
+        format!("sliding_windows({ts}, {size}, {slide})"),
+        format!("sliding {ts} {size} {slide}"),
+        format!("{want:?}"),
+    )
 }
 
 pub fn window_assigner(check: &str, r: &mut SimRng) -> Vec<Case> {
     match check {
         // Flink's TumblingEventTimeWindowsTest, then random ones.
         "tumbling_windows_like_flink" => {
-            let mut cases: Vec<Case> = [(0, 5000, 0), (4999, 5000, 0), (5000, 5000, 0), (100, 5000, 100), (5099, 5000, 100)]
-                .iter()
-                .map(|&(t, s, o)| tumbling_case(t, s, o))
-                .collect();
+            let mut cases: Vec<Case> =
+                [(0, 5000, 0), (4999, 5000, 0), (5000, 5000, 0), (100, 5000, 100), (5099, 5000, 100)]
+                    .iter()
+                    .map(|&(t, s, o)| tumbling_case(t, s, o))
+                    .collect();
             for _ in 0..30 {
                 let size = r.random_range(1..20) * 500;
                 let offset = r.random_range(0..size);
@@ -266,7 +278,9 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Vec<Case> {
                             let n = seen.entry(*b).or_insert(0);
                             *n += 1;
                             if *n == 3 && !flag(got, i) {
-                                return Err(format!("the third large payment of account {a} at {t} ms ({m}) must be flagged; your code did not flag it"));
+                                return Err(format!(
+                                    "the third large payment of account {a} at {t} ms ({m}) must be flagged; your code did not flag it"
+                                ));
                             }
                         }
                     }
@@ -291,7 +305,11 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Vec<Case> {
         _ => {
             let seq = [(0, 1, 1000.0), (100, 1, 1000.0), (200, 2, 1000.0), (6000, 1, 1000.0)];
             let call = format!("on_payment for each of (ts, account, amount) {seq:?}");
-            vec![Case::exact(call, seq.iter().map(|(t, a, m)| format!("{t},{a},{m}")).collect::<Vec<_>>().join(";"), "0000")]
+            vec![Case::exact(
+                call,
+                seq.iter().map(|(t, a, m)| format!("{t},{a},{m}")).collect::<Vec<_>>().join(";"),
+                "0000",
+            )]
         }
     }
 }
@@ -327,7 +345,10 @@ pub fn consumer_lag(check: &str, r: &mut SimRng) -> Vec<Case> {
 fn planner_case(trigger: u64, last_trigger: u64, last_end: u64) -> Case {
     // ProcessingTimeExecutor: wait for nextBatchTime(last trigger) unless the batch ran past it; the
     // default trigger (0) starts the next batch as soon as the last one ends.
-    let want = if trigger == 0 { last_end } else { ((last_trigger / trigger + 1) * trigger).max(last_end) };
+    let want = match last_trigger.checked_div(trigger) {
+        None => last_end,
+        Some(ticks) => ((ticks + 1) * trigger).max(last_end),
+    };
     let call = format!("next_batch_start({trigger}, {last_trigger}, {last_end})");
     Case::exact(call, format!("{trigger} {last_trigger} {last_end}"), want)
 }
@@ -374,7 +395,9 @@ fn dedup_case(recent: &[(u32, u32)], base: u32) -> Case {
 pub fn idempotent_dedup(check: &str, r: &mut SimRng) -> Vec<Case> {
     let fixed: Vec<Case> = match check {
         "the_next_sequence_is_appended" => vec![dedup_case(&[], 0), dedup_case(&[(0, 9), (10, 19)], 20)],
-        "a_retried_batch_is_a_duplicate" => vec![dedup_case(&[(0, 9), (10, 19)], 10), dedup_case(&[(0, 9), (10, 19)], 0)],
+        "a_retried_batch_is_a_duplicate" => {
+            vec![dedup_case(&[(0, 9), (10, 19)], 10), dedup_case(&[(0, 9), (10, 19)], 0)]
+        }
         _ => vec![dedup_case(&[(0, 9)], 15), dedup_case(&[(0, 9)], 5)],
     };
     let random = (0..30).map(|_| {
@@ -434,7 +457,8 @@ pub fn attack_rule(check: &str, r: &mut SimRng) -> Vec<Case> {
                 None => Ok(()),
             },
             "port_scans_are_flagged_by_their_fifth_port" => {
-                let (scans, flagged) = (labelled("scan").count(), labelled("scan").filter(|(i, _)| flag(got, *i)).count());
+                let (scans, flagged) =
+                    (labelled("scan").count(), labelled("scan").filter(|(i, _)| flag(got, *i)).count());
                 if flagged * 5 >= scans {
                     Ok(())
                 } else {
@@ -442,7 +466,9 @@ pub fn attack_rule(check: &str, r: &mut SimRng) -> Vec<Case> {
                 }
             }
             _ => match labelled("normal").find(|(i, _)| flag(got, *i)) {
-                Some((_, (t, s, p, _, _))) => Err(format!("the normal flow from {s} to port {p} at {t} ms was flagged")),
+                Some((_, (t, s, p, _, _))) => {
+                    Err(format!("the normal flow from {s} to port {p} at {t} ms was flagged"))
+                }
                 None => Ok(()),
             },
         }

@@ -12,8 +12,9 @@ use std::time::Instant;
 /// The student folders of `class`, sorted by id: each holds the numbered exercise folders and
 /// answers.toml, directly or in an `exercises/` folder.
 fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let entries = std::fs::read_dir(class)
-        .with_context(|| format!("--class {} cannot be read: pass the folder with one folder per student", class.display()))?;
+    let entries = std::fs::read_dir(class).with_context(|| {
+        format!("--class {} cannot be read: pass the folder with one folder per student", class.display())
+    })?;
     let mut out = Vec::new();
     for entry in entries {
         let path = entry?.path();
@@ -26,7 +27,10 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
     }
     out.sort();
     if out.is_empty() {
-        bail!("--class {}: no student folders in it (one folder per student, named by the student id)", class.display());
+        bail!(
+            "--class {}: no student folders in it (one folder per student, named by the student id)",
+            class.display()
+        );
     }
     Ok(out)
 }
@@ -67,9 +71,15 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Res
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let (csv, json) = (out.join("scores.csv"), out.join("scores.json"));
     std::fs::write(&csv, scores_csv(&students, &grades)).with_context(|| format!("writing {}", csv.display()))?;
-    std::fs::write(&json, scores_json(&students, &grades, &opts.inputs.describe()))
+    std::fs::write(&json, scores_json(&students, &grades, opts.inputs.describe()))
         .with_context(|| format!("writing {}", json.display()))?;
-    eprintln!("{} students in {:.0} s: {} and {}", students.len(), start.elapsed().as_secs_f64(), csv.display(), json.display());
+    eprintln!(
+        "{} students in {:.0} s: {} and {}",
+        students.len(),
+        start.elapsed().as_secs_f64(),
+        csv.display(),
+        json.display()
+    );
     Ok(())
 }
 
@@ -148,8 +158,10 @@ fn list_tree(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 
 fn copy_tree(from: &Path, to: &Path, copied: &mut Vec<PathBuf>) -> Result<()> {
     std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))?.map(|e| Ok(e?.path())).collect::<Result<_>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(from)
+        .with_context(|| format!("reading {}", from.display()))?
+        .map(|e| Ok(e?.path()))
+        .collect::<Result<_>>()?;
     entries.sort();
     for path in entries {
         let target = to.join(path.file_name().expect("an entry has a name"));

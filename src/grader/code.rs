@@ -63,11 +63,7 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 file: "partitioner_crc32.rs",
                 must_fail: &["kafka_test_vectors", "keys_go_where_kafka_sends_them"],
             },
-            Wrong {
-                name: "abs",
-                file: "partitioner_abs.rs",
-                must_fail: &["negative_hashes_use_to_positive_not_abs"],
-            },
+            Wrong { name: "abs", file: "partitioner_abs.rs", must_fail: &["negative_hashes_use_to_positive_not_abs"] },
         ],
     },
     CodeExercise {

@@ -3,10 +3,10 @@
 //! part of the handout. A wrong letter is answered with why it is wrong, in Kazakh and English.
 
 use super::Answers;
+use super::report::{CheckResult, ExerciseResult};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
-use super::report::{CheckResult, ExerciseResult};
 use streamlab_labs::text::Text;
 
 pub struct Concept {
@@ -151,8 +151,12 @@ impl Key {
             };
             for l in ["a", "b", "c", "d"] {
                 match (l == e.answer, e.why_not.contains_key(l)) {
-                    (true, true) => out.push(format!("{}: the right answer `{l}` has an explanation of why it is wrong", c.id)),
-                    (false, false) => out.push(format!("{}: `{l}` lacks an explanation (kk, en) of why it is wrong", c.id)),
+                    (true, true) => {
+                        out.push(format!("{}: the right answer `{l}` has an explanation of why it is wrong", c.id))
+                    }
+                    (false, false) => {
+                        out.push(format!("{}: `{l}` lacks an explanation (kk, en) of why it is wrong", c.id))
+                    }
                     _ => {}
                 }
             }

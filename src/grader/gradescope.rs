@@ -31,11 +31,12 @@ if [ -d "$submission/exercises" ]; then submission="$submission/exercises"; fi
 
 /// Writes the autograder zip: setup.sh, run_autograder, this command, the secret and the concept key.
 pub fn package(zip: &Path, secret_file: &Path, instructor: &Path) -> Result<()> {
-    let secret =
-        std::fs::read(secret_file).with_context(|| format!("--secret-file {} cannot be read", secret_file.display()))?;
+    let secret = std::fs::read(secret_file)
+        .with_context(|| format!("--secret-file {} cannot be read", secret_file.display()))?;
     let key_path = instructor.join("concepts.toml");
-    let key = std::fs::read(&key_path)
-        .with_context(|| format!("{} cannot be read: pass --instructor DIR, the instructor folder", key_path.display()))?;
+    let key = std::fs::read(&key_path).with_context(|| {
+        format!("{} cannot be read: pass --instructor DIR, the instructor folder", key_path.display())
+    })?;
     let exe = std::env::current_exe().context("finding this command's own binary")?;
     let binary = std::fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?;
     let entries: [(&str, &[u8], u32); 5] = [
@@ -59,7 +60,8 @@ pub fn package(zip: &Path, secret_file: &Path, instructor: &Path) -> Result<()> 
 /// else their email.
 pub fn student_id(metadata: &Path) -> Result<String> {
     let text = std::fs::read_to_string(metadata).with_context(|| format!("{} cannot be read", metadata.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", metadata.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", metadata.display()))?;
     let user = &v["users"][0];
     for field in ["sid", "email"] {
         if let Some(id) = user[field].as_str().filter(|s| !s.trim().is_empty()) {

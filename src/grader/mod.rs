@@ -95,7 +95,9 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         && !CODE_EXERCISES.iter().any(|e| wanted(e.id, e.folder))
         && !["measurements", "concepts"].contains(&o.as_str())
     {
-        bail!("--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts");
+        bail!(
+            "--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts"
+        );
     }
     let mut results = Vec::new();
     for ex in CODE_EXERCISES.iter().filter(|e| wanted(e.id, e.folder)) {

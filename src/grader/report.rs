@@ -59,10 +59,7 @@ impl Grade {
     }
 
     pub fn text(&self) -> String {
-        let mut s = format!(
-            "student: {}\n{}\n\n{:<18} {:>7}  checks\n",
-            self.student, self.mode, "exercise", "score"
-        );
+        let mut s = format!("student: {}\n{}\n\n{:<18} {:>7}  checks\n", self.student, self.mode, "exercise", "score");
         for e in &self.exercises {
             let passed = e.checks.iter().filter(|c| c.passed).count();
             s += &format!("{:<18} {:>3}/{:<3}  {passed}/{} passed\n", e.id, e.score(), e.max(), e.checks.len());

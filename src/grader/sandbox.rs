@@ -33,9 +33,14 @@ pub const CHECK: Limits =
     Limits { cpu_s: 10, memory_mib: 1024, file_mib: 16, processes: 8, wall: Duration::from_secs(20), writable: false };
 
 pub enum Sandbox {
-    Bubblewrap { bwrap: PathBuf, sysroot: PathBuf },
+    Bubblewrap {
+        bwrap: PathBuf,
+        sysroot: PathBuf,
+    },
     /// The student's code runs with the grader's rights.
-    Unsandboxed { sysroot: PathBuf },
+    Unsandboxed {
+        sysroot: PathBuf,
+    },
 }
 
 /// Where the scratch folder appears inside the sandbox.
@@ -62,13 +67,26 @@ impl Sandbox {
         if unsandboxed {
             return Ok(Sandbox::Unsandboxed { sysroot });
         }
-        let probe = Command::new("bwrap").arg("--version").output();
-        match probe {
-            Ok(o) if o.status.success() => Ok(Sandbox::Bubblewrap { bwrap: "bwrap".into(), sysroot }),
-            _ => bail!(
+        if Command::new("bwrap").arg("--version").output().is_err() {
+            bail!(
                 "bubblewrap (`bwrap`) is not installed, and grading runs student code inside it: install it \
                  (`apt-get install bubblewrap`), or pass --unsandboxed to grade without it ({UNSANDBOXED_RISK})"
+            );
+        }
+        // A sandbox that cannot start (no user namespaces, say) would fail every exercise: try one now.
+        let sandbox = Sandbox::Bubblewrap { bwrap: "bwrap".into(), sysroot };
+        let dir = std::env::temp_dir().join(format!("streamlab-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let probe = sandbox.run(&dir, &["true"], "", &CHECK);
+        let _ = std::fs::remove_dir_all(&dir);
+        match probe {
+            Ok(o) if o.success => Ok(sandbox),
+            Ok(o) => bail!(
+                "bubblewrap cannot start a sandbox here ({}): allow unprivileged user namespaces or run as root, \
+                 or pass --unsandboxed ({UNSANDBOXED_RISK})",
+                o.stderr.trim()
             ),
+            Err(e) => bail!("bubblewrap cannot be started: {e}"),
         }
     }
 
@@ -91,7 +109,8 @@ impl Sandbox {
             Sandbox::Bubblewrap { bwrap, sysroot } => bubblewrap(bwrap, sysroot, scratch, program, limits, n)?,
             Sandbox::Unsandboxed { sysroot } => {
                 let mut c = Command::new("sh");
-                c.current_dir(scratch).env("PATH", path_with(sysroot)).args([
+                // A clean environment: the secret may be in the grader's ($STREAMLAB_SECRET).
+                c.current_dir(scratch).env_clear().env("PATH", path_with(sysroot)).args([
                     "-c",
                     &format!(
                         "ulimit -t {}; ulimit -v {}; ulimit -f {}; exec \"$@\"",
@@ -200,7 +219,9 @@ fn sysroot() -> Result<PathBuf> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     match Command::new(&rustc).args(["--print", "sysroot"]).output() {
         Ok(o) if o.status.success() => Ok(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())),
-        _ => bail!("`{rustc} --print sysroot` failed: grading compiles Rust, install the toolchain (https://rustup.rs)"),
+        _ => {
+            bail!("`{rustc} --print sysroot` failed: grading compiles Rust, install the toolchain (https://rustup.rs)")
+        }
     }
 }
 

@@ -25,8 +25,9 @@ impl Inputs {
     /// `--secret-file` wins over the environment; neither means a self-check.
     pub fn from_args(secret_file: Option<&Path>) -> Result<Inputs> {
         let text = match secret_file {
-            Some(p) => std::fs::read_to_string(p)
-                .with_context(|| format!("--secret-file {} cannot be read", p.display()))?,
+            Some(p) => {
+                std::fs::read_to_string(p).with_context(|| format!("--secret-file {} cannot be read", p.display()))?
+            }
             None => match std::env::var(SECRET_ENV) {
                 Ok(s) => s,
                 Err(_) => return Ok(Inputs::SelfCheck),
