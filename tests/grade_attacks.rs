@@ -175,7 +175,7 @@ fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
     let escaped = Path::new("/tmp/streamlab-attack5-escaped");
     let _ = std::fs::remove_file(escaped);
     // Deletes a file outside its folder, writes to /tmp, leaves 12 background processes, tries the
-    // network; any success makes its answer wrong, so full marks mean every attempt failed.
+    // network and 100 threads; any success makes its answer wrong, so full marks mean every attempt failed.
     let src = format!(
         r#"pub fn lag(e: &[u64], c: &[Option<u64>]) -> u64 {{
     let mut harm = 0;
@@ -187,6 +187,10 @@ fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
         let _ = std::process::Command::new("sleep").arg("31.4159").spawn();
     }}
     if std::net::TcpStream::connect("1.1.1.1:80").is_ok() {{ harm += 1; }}
+    let threads = (0..100)
+        .filter(|_| std::thread::Builder::new().spawn(|| std::thread::sleep(std::time::Duration::from_secs(30))).is_ok())
+        .count();
+    if threads >= 8 {{ harm += 1; }}
     e.iter().zip(c).map(|(&e, c)| e.saturating_sub(c.unwrap_or(0))).sum::<u64>() + harm
 }}
 "#

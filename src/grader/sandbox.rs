@@ -106,7 +106,9 @@ impl Sandbox {
         std::fs::create_dir_all(&io)?;
         std::fs::write(io.join("stdin"), stdin)?;
         let mut cmd = match self {
-            Sandbox::Bubblewrap { bwrap, sysroot } => bubblewrap(bwrap, sysroot, scratch, program, limits, n)?,
+            Sandbox::Bubblewrap { bwrap, sysroot } => {
+                bubblewrap(bwrap, sysroot, scratch, program, limits, n, &io.join("status"))?
+            }
             Sandbox::Unsandboxed { sysroot } => {
                 let mut c = Command::new("sh");
                 // A clean environment: the secret may be in the grader's ($STREAMLAB_SECRET).
@@ -145,9 +147,33 @@ impl Sandbox {
             let bytes = std::fs::read(io.join(name)).unwrap_or_default();
             String::from_utf8_lossy(&bytes).into_owned()
         };
+        if let Some(init) = sandbox_init(&read("status")) {
+            wait_until_gone(init);
+        }
         let outcome = Outcome { in_time, success, limit, stdout: read("stdout"), stderr: read("stderr") };
         let _ = std::fs::remove_dir_all(&io);
         Ok(outcome)
+    }
+}
+
+/// The sandbox's PID 1, as bwrap's --json-status-fd reports it: `{ "child-pid": 12133, ... }`.
+fn sandbox_init(status: &str) -> Option<u32> {
+    let rest = status.split("\"child-pid\":").nth(1)?;
+    rest.trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// bwrap may exit as soon as the student's process does; the sandbox's PID 1 then exits and the kernel
+/// kills everything left in the namespace. Waits (at most 5 s) until that is done: when PID 1 is gone
+/// or a zombie, no process of the step remains.
+fn wait_until_gone(pid: u32) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) if !stat.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')) => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
+            _ => return,
+        }
     }
 }
 
@@ -172,9 +198,12 @@ fn bubblewrap(
     program: &[&str],
     limits: &Limits,
     n: u64,
+    status: &Path,
 ) -> std::io::Result<Command> {
-    let mut c = Command::new(bwrap);
     let s = |p: &Path| p.to_string_lossy().into_owned();
+    // sh opens fd 3 on the status file for bwrap's --json-status-fd, then becomes bwrap.
+    let mut c = Command::new("sh");
+    c.args(["-c", "f=$1; shift; exec \"$@\" 3>\"$f\"", "sh", &s(status), &s(bwrap), "--json-status-fd", "3"]);
     c.args(["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"])
         .args(["--die-with-parent", "--new-session"])
         .args(["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"])
