@@ -95,22 +95,56 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Grade the exercises (each in isolation) and report.
+    /// Grade the exercises (each in isolation, in a sandbox) and report.
     Grade {
-        /// Student id: selects the personal variant of the measurement questions and checks.
+        /// Student id: selects the personal variant of the measurement questions and, with a secret, the inputs.
         #[arg(long, default_value = "anonymous")]
         student: String,
         #[arg(long, default_value = "exercises")]
         exercises: PathBuf,
+        /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements or concepts.
+        #[arg(long)]
+        exercise: Option<String>,
         /// text, json, gradescope or junit.
         #[arg(long, default_value = "text")]
         format: String,
-        /// Write the report here instead of standard output.
+        /// Write the report here instead of standard output (with --class: the folder for scores.csv and scores.json).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The instructor's secret: graded inputs derive from it and the student id (else $STREAMLAB_SECRET;
+        /// without either, a self-check on public inputs).
+        #[arg(long)]
+        secret_file: Option<PathBuf>,
+        /// The instructor folder: reference solutions, wrong solutions, the concept key.
+        #[arg(long, default_value = "instructor")]
+        instructor: PathBuf,
+        /// Run student code without bubblewrap (it can then touch your files, the network and processes).
+        #[arg(long)]
+        unsandboxed: bool,
+        /// Grade every student folder (named by student id) in this folder.
+        #[arg(long)]
+        class: Option<PathBuf>,
+        /// Students graded at once with --class (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write the Gradescope autograder zip (needs --secret-file).
+        #[arg(long)]
+        package_gradescope: Option<PathBuf>,
+        /// Take the student id from Gradescope's submission_metadata.json.
+        #[arg(long)]
+        gradescope_metadata: Option<PathBuf>,
         /// Instructors and CI: stubs score 0, reference solutions full marks, wrong solutions lose points.
         #[arg(long)]
         check_course: bool,
+    },
+    /// Write what students receive (exercises, their READMEs, answers.toml), without solutions or keys.
+    Handout {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "exercises")]
+        exercises: PathBuf,
+        #[arg(long, default_value = "instructor")]
+        instructor: PathBuf,
     },
     /// The exercises: `exercise list`, `exercise show ID --student S`, `exercise scenario ID --student S`.
     Exercise {
@@ -290,8 +324,51 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
-        Command::Grade { student, exercises, format, out, check_course } => {
-            grade(&student, &exercises, &format, out.as_deref(), check_course)
+        Command::Grade {
+            student,
+            exercises,
+            exercise,
+            format,
+            out,
+            secret_file,
+            instructor,
+            unsandboxed,
+            class,
+            jobs,
+            package_gradescope,
+            gradescope_metadata,
+            check_course,
+        } => {
+            let inputs =
+                crate::grader::secret::Inputs::from_args(secret_file.as_deref()).map_err(|e| bad(format!("{e:#}")))?;
+            if let Some(zip) = package_gradescope {
+                let secret = secret_file.ok_or_else(|| {
+                    bad("--package-gradescope needs --secret-file FILE: the package carries the secret")
+                })?;
+                return crate::grader::gradescope::package(&zip, &secret, &instructor)
+                    .map_err(|e| bad(format!("{e:#}")));
+            }
+            let sandbox = crate::grader::sandbox::Sandbox::detect(unsandboxed).map_err(|e| bad(format!("{e:#}")))?;
+            if unsandboxed {
+                eprintln!("warning: grading without a sandbox: {}", crate::grader::sandbox::UNSANDBOXED_RISK);
+            }
+            let opts = crate::grader::Options { inputs, sandbox, instructor, only: exercise };
+            if check_course {
+                return grade_check_course(&exercises, &opts);
+            }
+            if let Some(class) = class {
+                let out = out.unwrap_or_else(|| PathBuf::from("grades"));
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                return crate::grader::class::grade_class(&class, &out, jobs, &opts).map_err(|e| bad(format!("{e:#}")));
+            }
+            let student = match gradescope_metadata {
+                Some(m) => crate::grader::gradescope::student_id(&m).map_err(|e| bad(format!("{e:#}")))?,
+                None => student,
+            };
+            grade(&student, &exercises, &format, out.as_deref(), &opts)
+        }
+        Command::Handout { out, exercises, instructor } => {
+            crate::grader::class::handout(&exercises, &instructor, &out).map_err(|e| bad(format!("{e:#}")))
         }
         Command::Exercise { action, id, student } => exercise(&action, id.as_deref(), &student),
         Command::Dataset { action, out } => match action.as_str() {
@@ -524,15 +601,22 @@ fn write_results(results: &Results, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, check_course: bool) -> Result<()> {
-    if check_course {
-        let problems = crate::grader::check_course(exercises)?;
-        if problems.is_empty() {
-            println!("course check passed: stubs score 0, reference solutions full marks, wrong solutions lose points");
-            return Ok(());
-        }
-        bail!("course check failed:\n  {}", problems.join("\n  "));
+fn grade_check_course(exercises: &Path, opts: &crate::grader::Options) -> Result<()> {
+    let problems = crate::grader::check_course(exercises, opts)?;
+    if problems.is_empty() {
+        println!("course check passed: stubs score 0, reference solutions full marks, wrong solutions lose points");
+        return Ok(());
     }
+    bail!("course check failed:\n  {}", problems.join("\n  "));
+}
+
+fn grade(
+    student: &str,
+    exercises: &Path,
+    format: &str,
+    out: Option<&Path>,
+    opts: &crate::grader::Options,
+) -> Result<()> {
     let render: fn(&crate::grader::report::Grade) -> String = match format {
         "text" => |g| g.text(),
         "json" => |g| g.json(),
@@ -540,7 +624,7 @@ fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, chec
         "junit" => |g| g.junit(),
         _ => return Err(bad(format!("--format `{format}`: use text, json, gradescope or junit"))),
     };
-    let g = crate::grader::grade(exercises, student).map_err(|e| bad(format!("{e:#}")))?;
+    let g = crate::grader::grade(exercises, student, opts).map_err(|e| bad(format!("{e:#}")))?;
     let text = render(&g);
     match out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
@@ -581,7 +665,7 @@ fn exercise(action: &str, id: Option<&str>, student: &str) -> Result<()> {
                 );
                 return Ok(());
             }
-            if let Some(ex) = CODE_EXERCISES.iter().find(|e| e.id == id) {
+            if let Some(ex) = crate::grader::find_code(id) {
                 println!("exercises/{}/README.md describes it; edit exercises/{}/{}.rs", ex.folder, ex.folder, ex.id);
                 return Ok(());
             }
