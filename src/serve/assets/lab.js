@@ -67,6 +67,7 @@
     leader: { kk: "лидер", en: "leader" },
     follower: { kk: "ISR ішінде", en: "in the ISR" },
     outOfSync: { kk: "ISR сыртында", en: "out of the ISR" },
+    offline: { kk: "лидері жоқ", en: "no leader" },
     group: { kk: "тұтынушылар тобы", en: "consumer group" },
     crashB: { kk: "брокер {0} істен шығады", en: "broker {0} crashes" },
     crashC: { kk: "тұтынушы {0} істен шығады", en: "consumer {0} crashes" },
@@ -261,7 +262,7 @@
       var row = 0;
       c.partitions.forEach(function (p) {
         if (p.replicas.indexOf(b.id) < 0) return;
-        var cls = p.leader === b.id ? "leader" : p.isr.indexOf(b.id) >= 0 ? "insync" : "outsync";
+        var cls = p.leader === null ? "offline" : p.leader === b.id ? "leader" : p.isr.indexOf(b.id) >= 0 ? "insync" : "outsync";
         if (!b.alive) cls = "gone";
         var col = row % 2, line = Math.floor(row / 2);
         var px = x + 8 + col * (w / 2 - 4), py = 42 + line * 22;
@@ -286,11 +287,12 @@
     });
     // The key.
     var ky = 242, kx = 6;
-    [["leader", t(L.leader)], ["insync", t(L.follower)], ["outsync", t(L.outOfSync)]].forEach(function (k) {
-      el("rect", { x: kx, y: ky - 9, width: 14, height: 10, rx: 2, class: "replica " + k[0] }, svg);
-      el("text", { x: kx + 18, y: ky, class: "tick" }, svg, k[1]);
-      kx += 110;
-    });
+    [["leader", t(L.leader)], ["insync", t(L.follower)], ["outsync", t(L.outOfSync)], ["offline", t(L.offline)]]
+      .forEach(function (k) {
+        el("rect", { x: kx, y: ky - 9, width: 14, height: 10, rx: 2, class: "replica " + k[0] }, svg);
+        el("text", { x: kx + 18, y: ky, class: "tick" }, svg, k[1]);
+        kx += 30 + 5.6 * k[1].length;
+      });
     el("text", { x: kx, y: ky, class: "tick" }, svg, "★ " + t(L.controller));
   }
 
@@ -344,8 +346,10 @@
   stepper.title = t({ kk: "Модельдеуді қадамдап қарау", en: "Step through the run" });
   stepper.addEventListener("input", function () {
     var i = +stepper.value;
-    if (i < seen.length) show(i);
-    else if (lastResult) drawResult(lastResult);
+    var url = new URLSearchParams(window.location.search);
+    if (i < seen.length) { show(i); url.set("at_ms", Math.round(seen[i].sim_time_ms)); }
+    else { if (lastResult) drawResult(lastResult); url.delete("at_ms"); }
+    window.history.replaceState(null, "", window.location.pathname + "?" + url.toString());
   });
 
   function drawResult(r) {
@@ -462,6 +466,15 @@
         document.documentElement.setAttribute("data-selftest", before + " -> " + now);
         onResult = null;
       }
+    };
+  }
+  // ?at_ms=T: once the run is in, show it as it was at simulated time T (a URL for a moment of a run).
+  var atMs = SL.params.get("at_ms");
+  if (atMs !== null && !selftest) {
+    onResult = function () {
+      var i = seen.findIndex(function (f) { return f.sim_time_ms >= +atMs; });
+      if (i >= 0) { stepper.value = i; show(i); }
+      onResult = null;
     };
   }
   if (SL.params.get("run") === "1" || selftest) run();
