@@ -3,6 +3,7 @@
 
 mod book;
 mod cli;
+mod export;
 mod grader;
 
 use std::process::ExitCode;

@@ -10,7 +10,7 @@ import csv
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F

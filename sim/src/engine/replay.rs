@@ -146,7 +146,9 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             };
             rows.push(CsvRow::of(engine, kind, o, Some((o.start, o.end, name(o), o.sum))));
         }
-        rows.extend(dropped.iter().map(|(o, groups)| CsvRow::of(engine, "dropped", &Output { count: *groups, ..*o }, None)));
+        rows.extend(
+            dropped.iter().map(|(o, groups)| CsvRow::of(engine, "dropped", &Output { count: *groups, ..*o }, None)),
+        );
     }
     rows.sort();
     let mut csv = String::from(COLUMNS);
