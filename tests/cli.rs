@@ -217,6 +217,21 @@ fn replay_reads_a_trace_and_prints_csv() {
     assert!(stderr(&o).contains("header"));
 }
 
+/// What students see: both engines on one trace, every column.
+#[test]
+fn replay_snapshot_late_drop() {
+    let o = streamlab(&[
+        "replay",
+        "--window",
+        "tumbling:10s",
+        "--watermark-delay",
+        "2s",
+        "tests/oracle/traces/late-drop.csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("replay_late_drop", stdout(&o));
+}
+
 #[test]
 fn replay_notes_flags_the_engine_ignores_and_refuses_what_spark_refuses() {
     let dir = temp_dir("replay-notes");

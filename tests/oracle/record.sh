@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the oracle cases (cases.txt) on the real engines: each case is exported with `streamlab export`
 # and run by PySpark 4 and PyFlink 2 in a venv under target/ (Java 17 needed).
-#   tests/oracle/record.sh [CASE...]          record: writes recorded/CASE.spark.csv and CASE.flink.csv
+#   tests/oracle/record.sh [CASE...]          record the cases without a recording (FORCE=1: all of them)
+#                                             into recorded/CASE.spark.csv and CASE.flink.csv
 #   tests/oracle/record.sh --check [CASE...]  compare the real engines with `streamlab replay`
 # ENGINES=spark (or flink) runs one engine only.
 set -euo pipefail
@@ -17,21 +18,37 @@ cargo build --quiet --locked --bin streamlab
 streamlab=target/debug/streamlab
 work=target/oracle
 mkdir -p "$work"
-failed=0
+engines=${ENGINES:-spark flink}
+selected=()
+for engine in $engines; do : > "$work/$engine.jobs"; done
 while IFS='|' read -r name trace flags; do
   name=$(echo "$name" | xargs); trace=$(echo "$trace" | xargs)
   case "$name" in ''|'#'*) continue ;; esac
   if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
-  events=tests/oracle/traces/$trace.csv
-  for engine in ${ENGINES:-spark flink}; do
+  if ! $check && [ -z "${FORCE:-}" ] && [ -f "tests/oracle/recorded/$name.spark.csv" ] \
+    && [ -f "tests/oracle/recorded/$name.flink.csv" ]; then continue; fi
+  selected+=("$name|$trace|$flags")
+  for engine in $engines; do
     extra=""; [ "$engine" = flink ] && extra="--watermark-interval 0ms"
     # shellcheck disable=SC2086
     "$streamlab" export --engine "$engine" $flags $extra --out "$work/$name/$engine" 2>/dev/null
-    "$venv/bin/python" "$work/$name/$engine/job.py" "$events" > "$work/$name/$engine.csv" 2> "$work/$name/$engine.log"
+    echo "$work/$name/$engine/job.py tests/oracle/traces/$trace.csv $work/$name/$engine.csv" >> "$work/$engine.jobs"
+  done
+done < tests/oracle/cases.txt
+# One interpreter (and JVM) per engine, both engines at once.
+for engine in $engines; do
+  "$venv/bin/python" tests/oracle/run_jobs.py "$work/$engine.jobs" 2> "$work/$engine.log" &
+done
+wait
+failed=0
+for case in "${selected[@]}"; do
+  IFS='|' read -r name trace flags <<< "$case"
+  for engine in $engines; do
+    extra=""; [ "$engine" = flink ] && extra="--watermark-interval 0ms"
     if $check; then
       # shellcheck disable=SC2086
-      "$streamlab" replay --engine "$engine" $flags $extra "$events" 2>/dev/null | grep -v ',dropped-row,' \
-        > "$work/$name/$engine.replay.csv"
+      "$streamlab" replay --engine "$engine" $flags $extra "tests/oracle/traces/$trace.csv" 2>/dev/null \
+        | grep -v ',dropped-row,' > "$work/$name/$engine.replay.csv"
       if diff -u "$work/$name/$engine.replay.csv" "$work/$name/$engine.csv"; then
         echo "oracle $name $engine: equal"
       else
@@ -42,5 +59,5 @@ while IFS='|' read -r name trace flags; do
       echo "recorded $name $engine"
     fi
   done
-done < tests/oracle/cases.txt
+done
 [ "$failed" -eq 0 ]
