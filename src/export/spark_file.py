@@ -37,6 +37,11 @@ def window_column():
     return F.window("ts", f"{ms[0]} milliseconds")
 
 
+def ran(progress):
+    """A batch that ran; an idle query also reports progress now and then, repeating a batch id."""
+    return "addBatch" in progress["durationMs"]
+
+
 def iso_ms(text):
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
@@ -102,12 +107,13 @@ def main(trace):
                 f.writelines(f"{e},{k},{v}\n" for (_, e, k, v) in ticks[t])
             files += 1
             os.utime(path, (1_700_000_000 + files, 1_700_000_000 + files))  # the oldest file is read first
-        first = len(query.recentProgress)
         os.rename(staging, os.path.join(incoming, f"run{n:05d}"))  # the whole run appears at once
         query.processAllAvailable()
-        for i, p in enumerate(query.recentProgress[first:]):
-            emit_ms[p["batchId"]] = run[i] if i < len(run) else run[-1] + TRIGGER_MS
-    progress = {p["batchId"]: p for p in query.recentProgress}
+        # The run's files are its first batches; a batch after them is a no-data batch, at the next trigger.
+        new = sorted({p["batchId"] for p in query.recentProgress if ran(p)} - set(emit_ms))
+        for i, batch in enumerate(new):
+            emit_ms[batch] = run[i] if i < len(run) else run[-1] + TRIGGER_MS
+    progress = {p["batchId"]: p for p in query.recentProgress if ran(p)}
     query.stop()
     spark.stop()
 
