@@ -1,3 +1,4 @@
+use crate::export::{self, Target};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
@@ -5,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
-use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
+use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
@@ -45,30 +46,31 @@ enum Command {
         out: PathBuf,
     },
     /// Replay a hand-made trace (CSV arrival_ms,event_ms,key,value) through the engines' rules.
+    ///
+    /// Prints engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms.
     Replay {
         /// flink, spark or both.
         #[arg(long, default_value = "both")]
         engine: String,
-        /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none; durations like 10s, 500ms, 2m.
-        #[arg(long)]
-        window: String,
-        /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark).
-        #[arg(long)]
-        watermark_delay: String,
-        /// Flink's periodic watermark interval; 0 emits after every record.
-        #[arg(long, default_value = "200ms")]
-        watermark_interval: String,
-        /// Spark's processing-time trigger; 0 is the default trigger.
-        #[arg(long, default_value = "1s")]
-        trigger: String,
-        /// Flink's allowed lateness.
-        #[arg(long, default_value = "0s")]
-        allowed_lateness: String,
-        /// Spark's output mode: append, update or complete.
-        #[arg(long, default_value = "append")]
-        output_mode: String,
+        #[command(flatten)]
+        flags: ReplayFlags,
         /// The trace.
         events: PathBuf,
+    },
+    /// Write the replay settings (or a scenario's pipeline) as a PySpark or PyFlink job: DIR/job.py.
+    ///
+    /// With the replay flags: `python DIR/job.py EVENTS.csv` runs the trace on the real engine and prints
+    /// replay's CSV. With SCENARIO: a job reading the scenario's Kafka topic, with DIR/README.txt.
+    Export {
+        /// spark or flink.
+        #[arg(long)]
+        engine: String,
+        /// A scenario file or built-in name: export its pipeline reading Kafka instead.
+        scenario: Option<String>,
+        #[command(flatten)]
+        flags: ReplayFlags,
+        #[arg(long, default_value = "out/export")]
+        out: PathBuf,
     },
     /// The labs, one per lecture section: `lab list`, or `lab ID|all|review`.
     Lab {
@@ -204,6 +206,97 @@ enum Command {
         #[arg(long)]
         max_runs: Option<usize>,
     },
+}
+
+/// The engines' settings shared by `replay` and `export`. Durations like 10s, 500ms, 2m.
+#[derive(clap::Args, Default)]
+pub(crate) struct ReplayFlags {
+    /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none.
+    #[arg(long)]
+    pub(crate) window: Option<String>,
+    /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark). Flink's DataStream watermark is
+    /// `max event time - delay - 1 ms` (BoundedOutOfOrdernessWatermarks); Flink SQL's `WATERMARK FOR ts AS
+    /// ts - INTERVAL` is `max - delay`; Spark's is `max - delay`, taken at the end of each batch.
+    #[arg(long)]
+    pub(crate) watermark_delay: Option<String>,
+    /// Flink only: pipeline.auto-watermark-interval, how often the source emits its watermark (Flink's
+    /// default 200ms); 0ms = a watermark after every record, as the exported Flink job does.
+    #[arg(long)]
+    pub(crate) watermark_interval: Option<String>,
+    /// Spark only: the processing-time trigger (default 1s); 0 = the default trigger, the next batch as soon
+    /// as the last one ends.
+    #[arg(long)]
+    pub(crate) trigger: Option<String>,
+    /// Flink only: allowed lateness (default 0s); Spark has none, its watermark alone decides.
+    #[arg(long)]
+    pub(crate) allowed_lateness: Option<String>,
+    /// Spark only: append (default), update or complete.
+    #[arg(long)]
+    pub(crate) output_mode: Option<String>,
+}
+
+impl ReplayFlags {
+    pub(crate) fn settings(&self, flink: bool, spark: bool) -> Result<ReplaySettings> {
+        let need = |v: &Option<String>, flag: &str, example: &str| {
+            v.clone().ok_or_else(|| bad(format!("{flag} is needed, e.g. {flag} {example}")))
+        };
+        let ms = |v: &Option<String>, flag: &str, default: &str| parse_ms(flag, v.as_deref().unwrap_or(default));
+        let output_mode = self.output_mode.as_deref().unwrap_or("append");
+        let s = ReplaySettings {
+            flink,
+            spark,
+            window: parse_window(&need(&self.window, "--window", "tumbling:10s")?)?,
+            watermark_delay_ms: parse_ms(
+                "--watermark-delay",
+                &need(&self.watermark_delay, "--watermark-delay", "2s")?,
+            )?,
+            watermark_interval_ms: ms(&self.watermark_interval, "--watermark-interval", "200ms")?,
+            trigger_ms: ms(&self.trigger, "--trigger", "1s")?,
+            allowed_lateness_ms: ms(&self.allowed_lateness, "--allowed-lateness", "0s")?,
+            output_mode: match output_mode {
+                "append" => OutputMode::Append,
+                "update" => OutputMode::Update,
+                "complete" => OutputMode::Complete,
+                _ => return Err(bad(format!("--output-mode `{output_mode}`: use append, update or complete"))),
+            },
+        };
+        check(&s).map_err(|reason| bad(format!("{reason} Use another --output-mode or window, or --engine flink.")))?;
+        Ok(s)
+    }
+
+    /// Notes on stderr for the flags the running engines ignore.
+    fn note_unused(&self, flink: bool, spark: bool) {
+        let given = |v: &Option<String>| v.is_some();
+        if !spark {
+            for (flag, v) in [("--trigger", &self.trigger), ("--output-mode", &self.output_mode)] {
+                if given(v) {
+                    eprintln!("note: {flag} applies to Spark only; Flink fires windows on the watermark");
+                }
+            }
+        }
+        if !flink {
+            for (flag, v) in
+                [("--allowed-lateness", &self.allowed_lateness), ("--watermark-interval", &self.watermark_interval)]
+            {
+                if given(v) {
+                    eprintln!("note: {flag} applies to Flink only; Spark's watermark moves once per batch");
+                }
+            }
+        }
+    }
+
+    /// The flags as given, for the exported job's header.
+    fn describe(&self) -> String {
+        let all = [
+            ("window", &self.window),
+            ("watermark-delay", &self.watermark_delay),
+            ("watermark-interval", &self.watermark_interval),
+            ("trigger", &self.trigger),
+            ("allowed-lateness", &self.allowed_lateness),
+            ("output-mode", &self.output_mode),
+        ];
+        all.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}"))).collect::<Vec<_>>().join(" ")
+    }
 }
 
 #[derive(Subcommand)]
@@ -402,32 +495,44 @@ fn run(cli: Cli) -> Result<()> {
             };
             run_labs(&id, seed, &out, &langs, scenario.as_ref()).map(|_| ())
         }
-        Command::Replay {
-            engine,
-            window,
-            watermark_delay,
-            watermark_interval,
-            trigger,
-            allowed_lateness,
-            output_mode,
-            events,
-        } => {
-            let settings = replay_settings(&ReplayArgs {
-                engine: &engine,
-                window: &window,
-                watermark_delay: &watermark_delay,
-                watermark_interval: &watermark_interval,
-                trigger: &trigger,
-                allowed_lateness: &allowed_lateness,
-                output_mode: &output_mode,
-            })?;
+        Command::Replay { engine, flags, events } => {
+            let (flink, spark) = engine_choice(&engine)?;
+            let settings = flags.settings(flink, spark)?;
+            flags.note_unused(flink, spark);
             let text = std::fs::read_to_string(&events)
                 .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
             let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
             print!("{}", replay(&rows, &settings));
             Ok(())
         }
+        Command::Export { engine, scenario, flags, out } => export(&engine, scenario.as_deref(), &flags, &out),
     }
+}
+
+fn export(engine: &str, scenario: Option<&str>, flags: &ReplayFlags, out: &Path) -> Result<()> {
+    let target = Target::parse(engine).ok_or_else(|| bad(format!("--engine `{engine}`: use spark or flink")))?;
+    let (flink, spark) = (target == Target::Flink, target == Target::Spark);
+    let (job, readme) = match scenario {
+        Some(name) => {
+            let sc = load_scenario(name)?;
+            let (job, readme) = export::kafka_job(target, &sc).map_err(|e| bad(format!("{name}: {e}")))?;
+            (job, Some(readme))
+        }
+        None => {
+            let settings = flags.settings(flink, spark)?;
+            flags.note_unused(flink, spark);
+            if flink && settings.watermark_interval_ms != 0 {
+                eprintln!(
+                    "note: the Flink job emits a watermark after every record; compare it with \
+                     `replay --watermark-interval 0ms`"
+                );
+            }
+            (export::file_job(target, &settings, &flags.describe()).map_err(bad)?, None)
+        }
+    };
+    export::write(out, &job, readme.as_deref()).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.join("job.py").display());
+    Ok(())
 }
 
 /// Everything at once: every built-in scenario except the benchmark models into out/runs/NAME, then every lab
@@ -500,40 +605,14 @@ fn run_labs(
     Ok(reports)
 }
 
-/// The `replay` flags as written (durations like 10s), shared by the command and the live lab.
-pub struct ReplayArgs<'a> {
-    pub engine: &'a str,
-    pub window: &'a str,
-    pub watermark_delay: &'a str,
-    pub watermark_interval: &'a str,
-    pub trigger: &'a str,
-    pub allowed_lateness: &'a str,
-    pub output_mode: &'a str,
-}
-
-/// Reads the `replay` flags; errors name the flag.
-pub fn replay_settings(a: &ReplayArgs) -> Result<ReplaySettings> {
-    let (flink, spark) = match a.engine {
-        "flink" => (true, false),
-        "spark" => (false, true),
-        "both" => (true, true),
-        _ => return Err(bad(format!("--engine `{}`: use flink, spark or both", a.engine))),
-    };
-    Ok(ReplaySettings {
-        flink,
-        spark,
-        window: parse_window(a.window)?,
-        watermark_delay_ms: parse_ms("--watermark-delay", a.watermark_delay)?,
-        watermark_interval_ms: parse_ms("--watermark-interval", a.watermark_interval)?,
-        trigger_ms: parse_ms("--trigger", a.trigger)?,
-        allowed_lateness_ms: parse_ms("--allowed-lateness", a.allowed_lateness)?,
-        output_mode: match a.output_mode {
-            "append" => OutputMode::Append,
-            "update" => OutputMode::Update,
-            "complete" => OutputMode::Complete,
-            _ => return Err(bad(format!("--output-mode `{}`: use append, update or complete", a.output_mode))),
-        },
-    })
+/// `--engine flink|spark|both` as (flink, spark).
+pub(crate) fn engine_choice(engine: &str) -> Result<(bool, bool)> {
+    match engine {
+        "flink" => Ok((true, false)),
+        "spark" => Ok((false, true)),
+        "both" => Ok((true, true)),
+        _ => Err(bad(format!("--engine `{engine}`: use flink, spark or both"))),
+    }
 }
 
 /// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.

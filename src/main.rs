@@ -4,6 +4,7 @@
 mod bench;
 mod book;
 mod cli;
+mod export;
 mod grader;
 mod serve;
 
