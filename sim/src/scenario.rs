@@ -378,7 +378,10 @@ impl Scenario {
         if r.duration_ms + r.drain_ms > MAX_MS {
             return Err(invalid(
                 "run.duration_ms",
-                format!("plus run.drain_ms must be at most {MAX_MS} ms, about 31 years (got {})", r.duration_ms + r.drain_ms),
+                format!(
+                    "plus run.drain_ms must be at most {MAX_MS} ms, about 31 years (got {})",
+                    r.duration_ms + r.drain_ms
+                ),
             ));
         }
         if r.bucket_ms == 0 {
@@ -651,9 +654,9 @@ pub const MAX_WINDOWS_PER_RECORD: f64 = 1000.0;
 fn check_numbers(path: &str, v: &toml::Value) -> Result<(), ScenarioError> {
     let is_ms = path.ends_with("_ms") || path.ends_with(".ms");
     match v {
-        toml::Value::Table(t) => t.iter().try_for_each(|(k, v)| {
-            check_numbers(&if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v)
-        }),
+        toml::Value::Table(t) => t
+            .iter()
+            .try_for_each(|(k, v)| check_numbers(&if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v)),
         toml::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, v)| check_numbers(&format!("{path}[{i}]"), v)),
         toml::Value::Float(f) if !f.is_finite() => Err(invalid(path, format!("must be a finite number (got {f})"))),
         toml::Value::Float(f) if is_ms && *f > MAX_MS as f64 => {
