@@ -5,7 +5,9 @@
 
 use crate::engine::replay::{ReplaySettings, TraceRow};
 use crate::engine::spark::SparkMode;
+use crate::engine::window::WindowSpec;
 use crate::scenario::{EngineKind, Fault, Keys, Scenario};
+use crate::time::MAX_MS;
 
 /// Memory a run may plan to hold, in bytes.
 pub const MEMORY_BUDGET_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
@@ -29,25 +31,44 @@ pub struct Estimate {
     pub records: f64,
     pub events: f64,
     pub memory_bytes: f64,
+    /// When the slowest engine would be done with its backlog, in simulated milliseconds.
+    pub engine_busy_until_ms: f64,
 }
 
 impl Estimate {
-    /// Refuses a run above `max_events` or the memory budget, saying what to change.
-    pub fn check(&self, max_events: u64) -> Result<(), String> {
+    /// Refuses a run above `max_events`, the memory budget or the time range, naming the key to change.
+    pub fn check(&self, max_events: u64) -> Result<(), (&'static str, String)> {
+        if self.engine_busy_until_ms > MAX_MS as f64 {
+            return Err((
+                "pipeline",
+                format!(
+                    "the per-record costs would keep an engine busy until about {:.3e} ms, beyond the {MAX_MS} ms \
+                     a run may span: lower pipeline.map_cost, pipeline.aggregate_cost, spark.batch_overhead or \
+                     batch.startup, or raise pipeline.parallelism",
+                    self.engine_busy_until_ms
+                ),
+            ));
+        }
         let fix = "shorten run.duration_ms, lower the producers' rate_per_s or count, or simplify the pipeline";
         if self.events > max_events as f64 {
-            return Err(format!(
-                "this run would take about {:.3e} events ({:.3e} records), above run.max_events = {max_events}: \
+            return Err((
+                "run.max_events",
+                format!(
+                    "this run would take about {:.3e} events ({:.3e} records), above run.max_events = {max_events}: \
                  {fix}, or raise run.max_events",
-                self.events, self.records
+                    self.events, self.records
+                ),
             ));
         }
         if self.memory_bytes > MEMORY_BUDGET_BYTES {
-            return Err(format!(
-                "this run would hold about {:.1} GiB ({:.3e} records), above the {:.0} GiB memory budget: {fix}",
-                self.memory_bytes / 1024f64.powi(3),
-                self.records,
-                MEMORY_BUDGET_BYTES / 1024f64.powi(3)
+            return Err((
+                "run.max_events",
+                format!(
+                    "this run would hold about {:.1} GiB ({:.3e} records), above the {:.0} GiB memory budget: {fix}",
+                    self.memory_bytes / 1024f64.powi(3),
+                    self.records,
+                    MEMORY_BUDGET_BYTES / 1024f64.powi(3)
+                ),
             ));
         }
         Ok(())
@@ -67,13 +88,13 @@ pub fn estimate(s: &Scenario) -> Estimate {
         s.producers.iter().map(|p| f64::from(p.count) * p.rate_per_s * s.run.duration_ms as f64 / 1000.0).sum();
     let (brokers, partitions) = (f64::from(s.cluster.brokers), f64::from(s.topic.partitions));
     let (members, g) = (f64::from(s.consumer_group.members), &s.consumer_group);
-    let rf = f64::from(s.topic.replication_factor);
     let kafka_timers = ticks(horizon_ms, s.run.bucket_ms)
         + members
             * (ticks(horizon_ms, g.heartbeat_interval_ms)
                 + ticks(horizon_ms, g.auto_commit_interval_ms)
                 + brokers.min(partitions) * ticks(horizon_ms, g.fetch_max_wait_ms))
-        + brokers * (rf - 1.0).max(0.0) * ticks(horizon_ms, s.cluster.replica_fetch_wait_max_ms)
+        // Every broker's replica fetcher polls every other broker, leading something or not.
+        + brokers * (brokers - 1.0) * ticks(horizon_ms, s.cluster.replica_fetch_wait_max_ms)
         + brokers * ticks(horizon_ms, s.cluster.replica_lag_time_max_ms / 2);
     let processing_ms = records * g.processing_time.work_ms() / members;
     let mut events = records * EVENTS_PER_RECORD + kafka_timers + ticks(processing_ms, g.fetch_max_wait_ms);
@@ -85,7 +106,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
             Keys::Uniform { count } | Keys::Zipf { count, .. } => f64::from(count),
         })
         .sum();
-    let mut memory_bytes = 0.0;
+    let (mut memory_bytes, mut engine_busy_until_ms) = (0.0, 0.0f64);
     if let Some(pipe) = &s.pipeline {
         let windows = pipe.window.windows_per_element();
         let parallelism = f64::from(pipe.parallelism);
@@ -93,7 +114,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
         let cost_ms = pipe.map_cost.work_ms() + pipe.aggregate_cost.work_ms() * windows;
         for kind in &s.engines {
             let backlog_ms = records * cost_ms / parallelism;
-            let timers = match kind {
+            let (span_ms, timers) = match kind {
                 EngineKind::Flink => {
                     let f = &s.flink;
                     let span = horizon_ms
@@ -103,7 +124,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     let per_subtask = ticks(span, f.watermark_interval_ms)
                         + ticks(span, f.buffer_timeout_ms)
                         + ticks(span, f.checkpoint_interval_ms);
-                    per_subtask * parallelism
+                    (span, per_subtask * parallelism)
                 }
                 EngineKind::Spark => {
                     let sp = &s.spark;
@@ -120,21 +141,22 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     };
                     // Batches run back to back when each takes longer than the trigger; the end of the run
                     // then steps in trigger + 1 s strides (`SparkEngine::finish`).
-                    span / period_ms.max(overhead_ms).max(1.0) + span / (period_ms + 1000.0)
+                    (span, span / period_ms.max(overhead_ms).max(1.0) + span / (period_ms + 1000.0))
                 }
                 EngineKind::Batch => {
                     let b = &s.batch;
                     let jobs = ticks(horizon_ms, b.interval_ms) + 1.0;
                     let span = horizon_ms + jobs * b.startup.work_ms() + records * b.shuffle_cost.work_ms();
-                    ticks(span, b.interval_ms)
+                    (span, ticks(span, b.interval_ms))
                 }
             };
+            engine_busy_until_ms = engine_busy_until_ms.max(span_ms);
             events += records * windows * ENGINE_STEPS_PER_WINDOW + timers;
             // Open window state: a (key, window) entry for every key in each window a record can still enter.
             memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE + records * ENGINE_BYTES_PER_RECORD;
         }
     }
-    Estimate { records, events, memory_bytes }
+    Estimate { records, events, memory_bytes, engine_busy_until_ms }
 }
 
 /// The work of replaying a trace: each row in each of its windows, and the timers of each engine over the
@@ -148,8 +170,18 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
     flink + spark
 }
 
-/// Refuses a replay above `REPLAY_MAX_WORK`, with the estimate.
+/// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
 pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String> {
+    s.window.validate()?;
+    let window_ms = match s.window {
+        WindowSpec::None => 0,
+        WindowSpec::Tumbling { size_ms } | WindowSpec::Session { gap_ms: size_ms } => size_ms,
+        WindowSpec::Sliding { size_ms, slide_ms } => size_ms.max(slide_ms),
+    };
+    let longest = [window_ms, s.watermark_delay_ms, s.watermark_interval_ms, s.trigger_ms, s.allowed_lateness_ms];
+    if longest.iter().any(|ms| *ms > MAX_MS) {
+        return Err(format!("durations must be at most {MAX_MS} ms (about 31 years)"));
+    }
     let work = replay_work(rows, s);
     if work > REPLAY_MAX_WORK {
         return Err(format!(

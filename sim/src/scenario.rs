@@ -606,7 +606,7 @@ impl Scenario {
         }
         self.check_fault_order()?;
         let estimate = crate::budget::estimate(self);
-        estimate.check(r.max_events).map_err(|p| invalid("run.max_events", p))
+        estimate.check(r.max_events).map_err(|(key, p)| invalid(key, p))
     }
 
     /// A restart needs an earlier crash of the same broker or member, and a crash a running one; faults at
