@@ -218,6 +218,7 @@ fn bad(msg: impl Into<String>) -> anyhow::Error {
 /// Limits of `kafka assign`: far above a lesson's group, far below what exhausts memory.
 const MAX_ASSIGN_MEMBERS: usize = 10_000;
 const MAX_ASSIGN_PARTITIONS: u64 = 1_000_000;
+const MAX_ASSIGN_PAIRS: u64 = 10_000_000;
 /// `bench --records` at most: about 10^9 events, a few minutes.
 const MAX_BENCH_RECORDS: u64 = 100_000_000;
 
@@ -275,6 +276,11 @@ fn run(cli: Cli) -> Result<()> {
             let total: u64 = topics.values().map(|n| u64::from(*n)).sum();
             if total > MAX_ASSIGN_PARTITIONS {
                 return Err(bad(format!("--topics: at most {MAX_ASSIGN_PARTITIONS} partitions in all (got {total})")));
+            }
+            // The range assignor walks the members once per topic.
+            let pairs = members.len() as u64 * topics.len() as u64;
+            if pairs > MAX_ASSIGN_PAIRS {
+                return Err(bad(format!("--topics x --members: at most {MAX_ASSIGN_PAIRS} pairs (got {pairs})")));
             }
             let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
             for (m, parts) in &a {

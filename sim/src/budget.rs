@@ -17,6 +17,10 @@ pub const REPLAY_MAX_WORK: f64 = 50_000_000.0;
 /// Kafka events per record when every batch holds one record (low rates): its arrival, linger, drain,
 /// request, an append per replica, response and fetches. Larger batches share them: fewer per record.
 const EVENTS_PER_RECORD: f64 = 8.0;
+/// Events of one long poll: the request arriving, its wait expiring or being answered, the response.
+const EVENTS_PER_POLL: f64 = 3.0;
+/// The shortest poll cycle counted, for a network without delay: 1 us.
+const MIN_POLL_MS: f64 = 0.001;
 /// Engine steps per record and window: on arrival, in the window's state, on firing.
 const ENGINE_STEPS_PER_WINDOW: f64 = 2.0;
 /// Memory per record an engine keeps (its latency samples, queued records); measured about 40 bytes.
@@ -88,16 +92,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
         s.producers.iter().map(|p| f64::from(p.count) * p.rate_per_s * s.run.duration_ms as f64 / 1000.0).sum();
     let (brokers, partitions) = (f64::from(s.cluster.brokers), f64::from(s.topic.partitions));
     let (members, g) = (f64::from(s.consumer_group.members), &s.consumer_group);
+    // A long poll (a request, its wait, its response) takes at least a round trip, even at a 0 ms wait.
+    let round_trip_ms = (2.0 * s.cluster.network_delay.work_ms()).max(MIN_POLL_MS);
+    let polls = |wait_ms: u64| EVENTS_PER_POLL * horizon_ms / (wait_ms as f64).max(round_trip_ms);
     let kafka_timers = ticks(horizon_ms, s.run.bucket_ms)
         + members
             * (ticks(horizon_ms, g.heartbeat_interval_ms)
                 + ticks(horizon_ms, g.auto_commit_interval_ms)
-                + brokers.min(partitions) * ticks(horizon_ms, g.fetch_max_wait_ms))
+                + brokers.min(partitions) * polls(g.fetch_max_wait_ms))
         // Every broker's replica fetcher polls every other broker, leading something or not.
-        + brokers * (brokers - 1.0) * ticks(horizon_ms, s.cluster.replica_fetch_wait_max_ms)
+        + brokers * (brokers - 1.0) * polls(s.cluster.replica_fetch_wait_max_ms)
         + brokers * ticks(horizon_ms, s.cluster.replica_lag_time_max_ms / 2);
-    let processing_ms = records * g.processing_time.work_ms() / members;
-    let mut events = records * EVENTS_PER_RECORD + kafka_timers + ticks(processing_ms, g.fetch_max_wait_ms);
+    let mut events = records * EVENTS_PER_RECORD + kafka_timers;
     let keys: f64 = s
         .producers
         .iter()
