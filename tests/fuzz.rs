@@ -277,12 +277,25 @@ fn field() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A trace: mostly well-formed rows in arrival order (gaps of up to 3 s, events up to 10 s late or early,
+/// and now and then a leap far into the future), with a broken row now and then.
 fn trace() -> impl Strategy<Value = String> {
-    let row = prop::collection::vec(field(), 1..6).prop_map(|f| f.join(","));
-    (any::<bool>(), prop::collection::vec(row, 0..40)).prop_map(|(header, rows)| {
+    let gap = prop_oneof![80 => 0u64..3_000, 1 => Just(1_000_000_000), 1 => Just(999_999_999_999)];
+    let good = (gap, -10_000i64..10_000, 0..5u8, -100i64..100);
+    let broken = prop::collection::vec(field(), 1..6).prop_map(|f| f.join(","));
+    let row = prop_oneof![80 => good.prop_map(Ok), 1 => broken.prop_map(Err)];
+    (prop::bool::weighted(0.95), prop::collection::vec(row, 0..30)).prop_map(|(header, rows)| {
         let mut text = if header { String::from("arrival_ms,event_ms,key,value\n") } else { String::new() };
+        let mut arrival = 0u64;
         for r in rows {
-            text.push_str(&r);
+            let line = match r {
+                Ok((gap, skew, key, value)) => {
+                    arrival += gap;
+                    format!("{arrival},{},k{key},{value}", arrival as i64 + skew)
+                }
+                Err(line) => line,
+            };
+            text.push_str(&line);
             text.push('\n');
         }
         text
@@ -290,7 +303,7 @@ fn trace() -> impl Strategy<Value = String> {
 }
 
 fn window() -> impl Strategy<Value = WindowSpec> {
-    let ms = prop_oneof![Just(0u64), 1u64..20_000, Just(1_000_000_000_000)];
+    let ms = prop_oneof![1 => Just(0u64), 8 => 1u64..20_000, 1 => Just(1_000_000_000_000)];
     prop_oneof![
         Just(WindowSpec::None),
         ms.clone().prop_map(|size_ms| WindowSpec::Tumbling { size_ms }),
