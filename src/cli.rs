@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
+use streamlab_sim::budget;
 use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
+use streamlab_sim::time::MAX_MS;
 use streamlab_sim::{Scenario, SimTime, World};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
@@ -369,8 +371,26 @@ pub fn is_bad_input(e: &anyhow::Error) -> bool {
     e.downcast_ref::<BadInput>().is_some()
 }
 
+/// Limits of `kafka assign`: far above a lesson's group, far below what exhausts memory.
+const MAX_ASSIGN_MEMBERS: usize = 10_000;
+const MAX_ASSIGN_PARTITIONS: u64 = 1_000_000;
+const MAX_ASSIGN_PAIRS: u64 = 10_000_000;
+
+/// An output folder named by `flag` must not be an existing file.
+fn out_dir(flag: &str, dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(bad(format!("{flag} {} is a file: give a folder (it is created if missing)", dir.display())));
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { return main_job(Path::new("out")) };
+    match &command {
+        Command::Run { out, .. } | Command::Compare { out, .. } | Command::Lab { out, .. } => out_dir("--out", out)?,
+        Command::Book { out, .. } | Command::Dataset { out, .. } => out_dir("--out", out)?,
+        _ => {}
+    }
     match command {
         Command::Run { scenario, seed, out } => run_scenario(&scenario, seed, &out),
         Command::Scenario { command: ScenarioCommand::List } => {
@@ -400,7 +420,22 @@ fn run(cli: Cli) -> Result<()> {
             if members.is_empty() {
                 return Err(bad("--members needs at least one member id, e.g. --members c1,c2"));
             }
+            if members.len() > MAX_ASSIGN_MEMBERS {
+                return Err(bad(format!("--members: at most {MAX_ASSIGN_MEMBERS} members (got {})", members.len())));
+            }
+            if let Some(dup) = members.iter().enumerate().find_map(|(i, m)| members[..i].contains(m).then_some(m)) {
+                return Err(bad(format!("--members: `{dup}` appears twice; member ids in a group are unique")));
+            }
             let topics = parse_topics(&topics)?;
+            let total: u64 = topics.values().map(|n| u64::from(*n)).sum();
+            if total > MAX_ASSIGN_PARTITIONS {
+                return Err(bad(format!("--topics: at most {MAX_ASSIGN_PARTITIONS} partitions in all (got {total})")));
+            }
+            // The range assignor walks the members once per topic.
+            let pairs = members.len() as u64 * topics.len() as u64;
+            if pairs > MAX_ASSIGN_PAIRS {
+                return Err(bad(format!("--topics x --members: at most {MAX_ASSIGN_PAIRS} pairs (got {pairs})")));
+            }
             let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
             for (m, parts) in &a {
                 let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
@@ -502,6 +537,7 @@ fn run(cli: Cli) -> Result<()> {
             let text = std::fs::read_to_string(&events)
                 .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
             let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+            budget::check_replay(&rows, &settings).map_err(|e| bad(format!("{}: {e}", events.display())))?;
             print!("{}", replay(&rows, &settings));
             Ok(())
         }
@@ -630,7 +666,9 @@ fn parse_ms(flag: &str, s: &str) -> Result<u64> {
         _ => return Err(bad(format!("{flag}: `{s}` has an unknown unit; use ms, s, m or h, e.g. 500ms or 10s"))),
     };
     let n: u64 = num.parse().map_err(|_| bad(format!("{flag}: `{s}` is not a duration like 500ms or 10s")))?;
-    Ok(n * factor)
+    n.checked_mul(factor)
+        .filter(|ms| *ms <= MAX_MS)
+        .ok_or_else(|| bad(format!("{flag}: `{s}` is above {MAX_MS} ms (about 31 years)")))
 }
 
 fn parse_window(s: &str) -> Result<WindowSpec> {
@@ -790,9 +828,11 @@ fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
 /// Reads a scenario from a file path, or a built-in scenario by name.
 pub fn load_scenario(arg: &str) -> Result<Scenario> {
     let path = Path::new(arg);
-    let (text, origin) = if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading scenario file {}", path.display()))?;
+    let (text, origin) = if path.is_dir() {
+        return Err(bad(format!("{arg} is a folder: give a scenario file (.toml) or a built-in name")));
+    } else if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad(format!("cannot read the scenario file {}: {e}", path.display())))?;
         (text, path.display().to_string())
     } else if let Some(text) = scenarios::find(arg) {
         (text.to_string(), format!("built-in scenario {arg}"))
