@@ -168,8 +168,8 @@ pub fn run_lab(
         ),
         (
             tl!(
-                "Құндылық: орташа температура {} → тазартқаннан кейін {}",
-                "Value: mean temperature {} → {} after cleaning",
+                "Құндылық: орташа температура {}, тазартқаннан кейін {}",
+                "Value: mean temperature {}, {} after cleaning",
                 Unit::Celsius.text(v.mean_raw_c),
                 Unit::Celsius.text(v.mean_clean_c)
             ),

@@ -64,9 +64,17 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
     let records: Vec<(f64, f64)> = rows.iter().map(|r| (r.arrival_ms as f64, r.event_ms as f64)).collect();
     let late: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "late").map(|o| (o.3, o.2)).collect();
     // A window [start, end) fires once the watermark passes its end: each firing is a point the
-    // watermark has reached, and the line through them is the watermark as the operator saw it.
-    let mut fired: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "window").map(|o| (o.3, o.1)).collect();
-    fired.retain(|p| p.0 <= 12_500.0);
+    // watermark has reached, and it stays there until the next firing (a step). Firings after the last
+    // arrival are the end-of-input flush, not the watermark's progress.
+    let last = rows.last().map_or(0.0, |r| r.arrival_ms as f64);
+    let fired: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "window" && o.3 <= last).map(|o| (o.3, o.1)).collect();
+    let mut watermark = Vec::new();
+    for (i, p) in fired.iter().enumerate() {
+        if i > 0 {
+            watermark.push((p.0, fired[i - 1].1));
+        }
+        watermark.push(*p);
+    }
     let n_late = late.len();
     let figure = Figure {
         id: "watermark-timeline".into(),
@@ -86,8 +94,8 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
             y: Axis::new(t!("оқиға уақыты", "event time"), Unit::Ms),
             series: vec![
                 Series::dots(t!("жазбалар", "records"), records),
-                Series::line(t!("су белгісі: терезе жабылды", "watermark: a window fired"), fired),
                 Series::dots(t!("кешіккен жазбалар (тасталды)", "late records (dropped)"), late),
+                Series::line(t!("су белгісі (терезе жабылған сәттер)", "watermark (as windows fire)"), watermark),
             ],
             marks: vec![],
         }),

@@ -100,8 +100,10 @@ fn consumers_beyond_the_partition_count_sit_idle() {
 fn the_lag_rises_after_the_crash_and_the_rebalance_follows_the_session_timeout() {
     let c = &results("kafka")["consumer_crash"];
     assert!(num(&c["max_lag"]) > 100.0, "{c}");
-    let timeout = num(&c["session_timeout_at_ms"]);
-    assert!(c["rebalances_ms"].as_array().unwrap().iter().any(|r| num(&r[0]) >= timeout), "{c}");
+    // The consumer fails at 8 s; the coordinator's 10 s session timer restarted at its last heartbeat
+    // (every 3 s), so the rebalance starts between 15 s and 18 s.
+    let start = num(&c["session_timeout_at_ms"]);
+    assert!((15_000.0..=18_000.0).contains(&start), "{c}");
 }
 
 #[test]

@@ -178,8 +178,12 @@ impl Scale {
         self.p0 + ((self.p1 - self.p0) as f64 * t).round() as i32
     }
 
-    fn ticks(&self, unit: Unit, n: usize) -> Vec<f64> {
-        if self.log { ticks::log(self.lo, self.hi) } else { ticks::linear(self.lo, self.hi, n, unit) }
+    fn ticks(&self, unit: Unit, n: usize, decades_only: bool) -> Vec<f64> {
+        if self.log {
+            ticks::log(self.lo, self.hi, decades_only, unit)
+        } else {
+            ticks::linear(self.lo, self.hi, n, unit)
+        }
     }
 }
 
@@ -222,8 +226,11 @@ fn frame<DB: DrawingBackend>(
     let (ys, ylabels, left) = match y {
         Some((ya, yr)) => {
             let s = Scale { lo: yr.0, hi: yr.1, log: ya.log, p0: r.y1 - 2 * px - 14, p1: r.y0 };
-            let labels: Vec<(f64, String)> =
-                s.ticks(ya.unit, 5).into_iter().map(|v| (v, ya.unit.format(v, c.lang))).collect();
+            let labels: Vec<(f64, String)> = s
+                .ticks(ya.unit, 5, (s.p0 - s.p1) < 12 * px)
+                .into_iter()
+                .map(|v| (v, ya.unit.format(v, c.lang)))
+                .collect();
             let w = labels.iter().map(|(_, l)| c.width(l, px)).max().unwrap_or(0);
             (Some(s), labels, w + px + 18)
         }
@@ -243,15 +250,31 @@ fn frame<DB: DrawingBackend>(
         }
         c.vtext(ya.label.get(c.lang), (r.x0 + px / 2 + 2, (inner.y0 + inner.y1) / 2), px)?;
     }
+    // Log axes fall back to decades when the 1-2-5 labels would not all fit.
+    let labels = |decades: bool| -> Vec<(i32, String, i32)> {
+        xs.ticks(x.unit, n, decades)
+            .into_iter()
+            .map(|v| {
+                let l = x.unit.format(v, c.lang);
+                let w = c.width(&l, px);
+                (xs.map(v), l, w)
+            })
+            .collect()
+    };
+    let mut ticks = labels(false);
+    let total: i32 = ticks.iter().map(|t| t.2 + 12).sum();
+    if x.log && total > inner.w() * 3 / 4 {
+        ticks = labels(true);
+    }
     let mut right = i32::MIN;
-    for v in xs.ticks(x.unit, n) {
-        let l = x.unit.format(v, c.lang);
-        let (pxv, w) = (xs.map(v), c.width(&l, px));
+    for (pxv, l, w) in ticks {
         c.line(vec![(pxv, inner.y0), (pxv, inner.y1)], GRID, 1)?;
         c.line(vec![(pxv, inner.y1), (pxv, inner.y1 + 4)], INK, 1)?;
-        if pxv - w / 2 > right + 10 && pxv + w / 2 <= r.x1 + 4 {
-            c.text(&l, (pxv, inner.y1 + 6), px, INK, HPos::Center, VPos::Top)?;
-            right = pxv + w / 2;
+        // A label that would leave the plot on the right ends at its tick instead.
+        let (anchor, h) = if pxv + w / 2 > r.x1 { (pxv - w, HPos::Left) } else { (pxv - w / 2, HPos::Left) };
+        if anchor > right + 10 {
+            c.text(&l, (anchor, inner.y1 + 6), px, INK, h, VPos::Top)?;
+            right = anchor + w;
         }
     }
     c.line(vec![(inner.x0, inner.y1), (inner.x1, inner.y1)], INK, 1)?;
@@ -272,7 +295,7 @@ fn lines<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, l: &Lines) -> R {
             (if s.style == Style::Dots { Swatch::Dot(col) } else { Swatch::Line(col) }, s.name.get(c.lang).to_string())
         })
         .collect();
-    let top = legend(c, r, &items)?;
+    let top = if items.len() > 1 { legend(c, r, &items)? } else { 0 };
     let pts = || l.series.iter().flat_map(|s| s.points.iter());
     let xm = l.marks.iter().filter_map(|m| if let Mark::X { at, .. } = m { Some(*at) } else { None });
     let ym = l.marks.iter().filter_map(|m| if let Mark::Y { at, .. } = m { Some(*at) } else { None });
@@ -306,13 +329,16 @@ fn lines<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, l: &Lines) -> R {
             }
         }
     }
+    let n = l.series.len() as u32;
     for (i, s) in l.series.iter().enumerate() {
         let col = COLORS[i % COLORS.len()];
+        // Earlier lines are drawn wider, so a line that lies on another still shows as its outline.
+        let width = 3 + 3 * (n - 1 - i as u32).min(2);
         let pts: Vec<(i32, i32)> =
             s.points.iter().copied().filter(|p| inside(*p)).map(|(x, y)| (xs.map(x), ys.map(y))).collect();
         match s.style {
             Style::Line => {
-                c.line(pts.clone(), col, 3)?;
+                c.line(pts.clone(), col, width)?;
                 if pts.len() <= 24 {
                     for p in pts {
                         c.dot(p, 4, col)?;
@@ -368,6 +394,10 @@ fn bars<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, b: &Bars) -> R {
         if let Some(n) = g.needed {
             let x = xs.map(n);
             c.line(vec![(x, y_start - 4), (x, y + 1)], INK, 3)?;
+            let s = b.axis.unit.format(n, c.lang);
+            let w = c.width(&s, c.px - 1);
+            let tx = if x + 6 + w <= inner.x1 { x + 6 } else { x - 6 - w };
+            c.text(&s, (tx, y_start - label_h), c.px - 1, INK, HPos::Left, VPos::Top)?;
         }
         y += 8;
     }
@@ -423,22 +453,30 @@ pub fn plot<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, p: &Plot, variant: Variant
         Plot::Cluster(cl) => super::cluster::draw(c, r, cl, variant),
         Plot::Panels(panels) => {
             let cols = if variant == Variant::Narrow { 1 } else { panel_cols(panels.len()) };
-            let rows = panels.len().div_ceil(cols) as i32;
-            let (cw, ch) = (r.w() / cols as i32, (r.y1 - r.y0) / rows.max(1));
-            for (i, (title, p)) in panels.iter().enumerate() {
-                let (col, row) = ((i % cols) as i32, (i / cols) as i32);
-                let cell = Rect {
-                    x0: r.x0 + col * cw,
-                    y0: r.y0 + row * ch,
-                    x1: r.x0 + (col + 1) * cw - 16,
-                    y1: r.y0 + (row + 1) * ch - 14,
-                };
-                let h = c.para(title.get(c.lang), (cell.x0, cell.y0), c.px, cell.w(), INK)?;
-                plot(c, Rect { y0: cell.y0 + h + 6, ..cell }, p, variant)?;
+            let cw = r.w() / cols as i32;
+            let mut y0 = r.y0;
+            for row in panels.chunks(cols) {
+                let h = row.iter().map(|(_, p)| panel_height(p, c.px)).max().unwrap_or(0);
+                for (col, (title, p)) in row.iter().enumerate() {
+                    let x0 = r.x0 + col as i32 * cw;
+                    let cell = Rect { x0, y0, x1: x0 + cw - 16, y1: y0 + h - 14 };
+                    let th = c.para(title.get(c.lang), (cell.x0, cell.y0), c.px, cell.w(), INK)?;
+                    plot(c, Rect { y0: cell.y0 + th + 6, ..cell }, p, variant)?;
+                }
+                y0 += h;
             }
             Ok(())
         }
     }
+}
+
+/// The height a panel takes: room for a two-line title and its plot.
+fn panel_height(p: &Plot, px: i32) -> i32 {
+    let body = match p {
+        Plot::Bars(b) => bars_height(px, b),
+        _ => 14 * px,
+    };
+    body + 3 * px + 20
 }
 
 fn panel_cols(n: usize) -> usize {
@@ -448,16 +486,18 @@ fn panel_cols(n: usize) -> usize {
 /// Pixel size and base font size of a figure's drawing.
 fn size(p: &Plot, variant: Variant) -> (u32, u32, i32) {
     let (w, px) = match variant {
-        Variant::Wide => (900, 16),
-        Variant::Narrow => (440, 15),
+        Variant::Wide => (900, 18),
+        Variant::Narrow => (440, 22),
     };
     let body = match (p, variant) {
         (Plot::Bars(b), _) => bars_height(px, b),
         (Plot::Gantt(g), _) => 90 + g.lanes.len() as i32 * (3 * px + 50),
-        (Plot::Cluster(cl), Variant::Narrow) => cl.states.len() as i32 * 470,
-        (Plot::Cluster(_), Variant::Wide) => 470,
-        (Plot::Panels(ps), Variant::Narrow) => ps.len() as i32 * 330,
-        (Plot::Panels(ps), Variant::Wide) => ps.len().div_ceil(panel_cols(ps.len())) as i32 * 330,
+        (Plot::Cluster(cl), Variant::Narrow) => cl.states.len() as i32 * 250 + 40,
+        (Plot::Cluster(_), Variant::Wide) => 250,
+        (Plot::Panels(ps), variant) => {
+            let cols = if variant == Variant::Narrow { 1 } else { panel_cols(ps.len()) };
+            ps.chunks(cols).map(|row| row.iter().map(|(_, p)| panel_height(p, px - 2)).max().unwrap_or(0)).sum()
+        }
         (_, Variant::Wide) => 460,
         (_, Variant::Narrow) => 420,
     };

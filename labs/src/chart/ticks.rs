@@ -55,6 +55,9 @@ impl Unit {
 
     /// `v` written for a reader: `250 мс`, `2,5 с`, `1,5 мин`, `12 мың`, `0,99`.
     pub fn format(self, v: f64, lang: Lang) -> String {
+        if v == 0.0 {
+            return "0".into();
+        }
         let kk = lang == Lang::Kk;
         let scaled = |v: f64, unit_kk: &str, unit_en: &str| {
             let unit = if kk { unit_kk } else { unit_en };
@@ -93,9 +96,14 @@ pub fn linear(lo: f64, hi: f64, n: usize, unit: Unit) -> Vec<f64> {
 
 /// Tick positions for a log axis over `lo..hi` (both > 0): powers of ten, with 2 and 5 between them
 /// when the range spans fewer than three decades.
-pub fn log(lo: f64, hi: f64) -> Vec<f64> {
+pub fn log(lo: f64, hi: f64, decades_only: bool, unit: Unit) -> Vec<f64> {
+    if unit == Unit::Ms && hi > 60_000.0 {
+        // Durations past a minute step by minutes and hours, not by powers of ten of milliseconds.
+        let human = [1.0, 10.0, 100.0, 1000.0, 10_000.0, 60_000.0, 600_000.0, 3_600_000.0, 36_000_000.0];
+        return human.into_iter().filter(|v| *v >= lo * 0.999 && *v <= hi * 1.001).collect();
+    }
     let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let mults: &[f64] = if b - a <= 2 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mults: &[f64] = if b - a <= 2 && !decades_only { &[1.0, 2.0, 5.0] } else { &[1.0] };
     let mut ticks = Vec::new();
     for e in a..=b {
         for m in mults {
@@ -128,7 +136,9 @@ mod tests {
     fn ticks_step_by_one_two_five_and_log_ticks_thin_out_over_many_decades() {
         assert_eq!(linear(0.0, 10.0, 5, Unit::Plain), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(linear(0.0, 150_000.0, 4, Unit::Ms), vec![0.0, 60_000.0, 120_000.0]);
-        assert_eq!(log(1.0, 100.0), vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
-        assert_eq!(log(0.5, 20_000.0), vec![1.0, 10.0, 100.0, 1000.0, 10_000.0]);
+        assert_eq!(log(1.0, 100.0, false, Unit::Plain), vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
+        assert_eq!(log(1.0, 100.0, true, Unit::Plain), vec![1.0, 10.0, 100.0]);
+        assert_eq!(log(0.5, 20_000.0, false, Unit::Count), vec![1.0, 10.0, 100.0, 1000.0, 10_000.0]);
+        assert_eq!(log(50.0, 100_000.0, false, Unit::Ms), vec![100.0, 1000.0, 10_000.0, 60_000.0]);
     }
 }
