@@ -137,14 +137,22 @@ enum Command {
         #[command(subcommand)]
         command: KafkaCommand,
     },
-    /// Measure simulated records per second on the fixed benchmark scenario.
+    /// Measure simulated records per second on a fixed benchmark model.
     Bench {
         /// Records to produce.
         #[arg(long, default_value_t = 1_000_000)]
         records: u64,
-        /// Also run the flink-vs-spark pipeline on the Flink and Spark engines (the engine stage).
+        /// Also run the bench pipeline on the Flink and Spark engines (the engine stage; model kafka only).
         #[arg(long)]
         engines: bool,
+        /// kafka: the replicated cluster of labs/scenarios/bench.toml; mm1: twelve M/M/1 queues
+        /// (labs/scenarios/mm1.toml), the classic discrete-event benchmark model.
+        #[arg(long, value_enum, default_value_t = crate::bench::Model::Kafka)]
+        model: crate::bench::Model,
+        /// Also run the same model in SimPy (installed in a venv under target/ when missing) and print
+        /// the ratio.
+        #[arg(long)]
+        against_simpy: bool,
     },
 }
 
@@ -209,7 +217,7 @@ impl std::fmt::Display for BadInput {
 }
 impl std::error::Error for BadInput {}
 
-fn bad(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
 }
 
@@ -252,7 +260,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { records, engines } => bench(records, engines),
+        Command::Bench { records, engines, model, against_simpy } => {
+            crate::bench::run(records, engines, model, against_simpy)
+        }
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
         Command::Grade { student, exercises, format, out, check_course } => {
@@ -330,11 +340,11 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Everything at once: every built-in scenario except the benchmark into out/runs/NAME, then every lab
+/// Everything at once: every built-in scenario except the benchmark models into out/runs/NAME, then every lab
 /// and the review cards into out/labs.
 fn main_job(out: &Path) -> Result<()> {
     let start = std::time::Instant::now();
-    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| *n != "bench") {
+    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| !scenarios::BENCH_MODELS.contains(n)) {
         println!("== run {name}");
         run_scenario(name, None, &out.join("runs").join(name))?;
     }
@@ -622,42 +632,4 @@ fn simulate(scenario: &Scenario) -> Result<Results> {
         eprintln!();
     }
     Ok(Results::of(&world))
-}
-
-fn bench(records: u64, engines: bool) -> Result<()> {
-    if records == 0 {
-        return Err(bad("--records must be at least 1"));
-    }
-    let mut scenario = Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
-    if !engines {
-        scenario.pipeline = None;
-    }
-    let rate: f64 = scenario.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
-    scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
-    let start = std::time::Instant::now();
-    let mut world = World::new(&scenario);
-    world.run()?;
-    let wall_s = start.elapsed().as_secs_f64();
-    let results = Results::of(&world);
-    let produced = results.ledger.produced;
-    if results.ledger.delivered < results.ledger.acknowledged {
-        bail!("benchmark run did not deliver every acknowledged record: {:?}", results.ledger);
-    }
-    let line = serde_json::json!({
-        "records": produced,
-        "engines": engines,
-        "events": world.events_processed(),
-        "wall_s": (wall_s * 1000.0).round() / 1000.0,
-        "records_per_s": (produced as f64 / wall_s).round(),
-        "peak_rss_mb": peak_rss_mb(),
-    });
-    println!("{line}");
-    Ok(())
-}
-
-/// Peak resident memory of this process (VmHWM), in MB; null where /proc is not available.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kb / 1024.0 * 10.0).round() / 10.0)
 }

@@ -1,6 +1,7 @@
 //! The `streamlab` command: parses arguments, calls the libraries, prints.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod book;
 mod cli;
 mod grader;

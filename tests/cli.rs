@@ -130,15 +130,32 @@ fn scenario_list_and_show() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// The mm1 model is twelve M/M/1 queues at utilisation 0.8: queueing theory says 0.4 ms in the system.
 #[test]
-fn bench_prints_one_json_line() {
-    let o = streamlab(&["bench", "--records", "20000"]);
+fn bench_mm1_reproduces_the_mm1_mean_time_in_system() {
+    let o = streamlab(&["bench", "--model", "mm1", "--records", "200000"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON line");
-    for key in ["records", "events", "wall_s", "records_per_s", "peak_rss_mb"] {
-        assert!(v.get(key).is_some(), "{key} in {v}");
+    let records = v["records"].as_u64().unwrap();
+    assert!((195_000..=205_000).contains(&records), "a Poisson count near 200k: {v}");
+    let mean_ms = v["mean_time_in_system_ms"].as_f64().unwrap();
+    assert!((mean_ms - 0.4).abs() < 0.02, "1 / (12.5k/s - 10k/s) = 0.4 ms, measured {mean_ms} ms");
+    let per_record = v["events_per_record"].as_f64().unwrap();
+    assert_eq!(per_record, (v["events"].as_f64().unwrap() / records as f64 * 100.0).round() / 100.0);
+    assert!(v["records_per_s"].as_f64().unwrap() > 0.0 && v["peak_rss_mb"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bench_refuses_flags_that_do_not_fit_the_model() {
+    for args in [
+        &["bench", "--model", "mm1", "--engines"][..],
+        &["bench", "--model", "kafka", "--against-simpy"][..],
+        &["bench", "--records", "0"][..],
+    ] {
+        let o = streamlab(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--"), "{args:?} names the flag: {}", stderr(&o));
     }
-    assert!(v["records"].as_u64().unwrap() >= 19_000);
 }
 
 #[test]
