@@ -8,7 +8,7 @@ use streamlab_labs::text::Lang;
 use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
+use streamlab_sim::kafka::assignor::{self, Assignment, Strategy, TopicPartition};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
 use streamlab_sim::{Scenario, SimTime, World};
@@ -165,7 +165,7 @@ enum KafkaCommand {
         #[arg(required = true)]
         keys: Vec<String>,
     },
-    /// The assignment a fresh consumer group gets.
+    /// The assignment a consumer group gets (fresh, or after `--previous` for the sticky assignor).
     Assign {
         /// range, roundrobin or sticky.
         #[arg(long)]
@@ -176,6 +176,9 @@ enum KafkaCommand {
         /// Topics with their partition counts: t0:3,t1:3.
         #[arg(long)]
         topics: String,
+        /// The previous assignment, for the sticky assignor: 'c1=t0-0,t0-2;c2=t0-1'.
+        #[arg(long, default_value = "")]
+        previous: String,
     },
 }
 
@@ -237,7 +240,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Kafka { command: KafkaCommand::Assign { strategy, members, topics } } => {
+        Command::Kafka { command: KafkaCommand::Assign { strategy, members, topics, previous } } => {
             let strategy: Strategy = strategy.parse().map_err(bad)?;
             let members: Vec<String> =
                 members.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
@@ -245,7 +248,8 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(bad("--members needs at least one member id, e.g. --members c1,c2"));
             }
             let topics = parse_topics(&topics)?;
-            let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
+            let previous = parse_previous(&previous, &topics)?;
+            let a = assignor::assign(strategy, &members, &topics, &previous);
             for (m, parts) in &a {
                 let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
                 println!("{m}: {}", list.join(" "));
@@ -563,6 +567,29 @@ fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
         return Err(bad("--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3"));
     }
     Ok(topics)
+}
+
+/// `c1=t0-0,t0-2;c2=t0-1`: each member's partitions, which must exist in `topics`.
+fn parse_previous(spec: &str, topics: &BTreeMap<String, u32>) -> Result<Assignment> {
+    let mut previous = Assignment::new();
+    for entry in spec.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (member, parts) = entry.split_once('=').ok_or_else(|| {
+            bad(format!("--previous: `{entry}` should be MEMBER=TOPIC-PARTITION,..., e.g. c1=t0-0,t0-2"))
+        })?;
+        let mut owned = Vec::new();
+        for item in parts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let tp = item
+                .rsplit_once('-')
+                .and_then(|(t, p)| Some(TopicPartition { topic: t.to_string(), partition: p.parse().ok()? }))
+                .filter(|tp| topics.get(&tp.topic).is_some_and(|&n| tp.partition < n))
+                .ok_or_else(|| {
+                    bad(format!("--previous: `{item}` is not a partition of --topics (TOPIC-PARTITION, e.g. t0-2)"))
+                })?;
+            owned.push(tp);
+        }
+        previous.insert(member.trim().to_string(), owned);
+    }
+    Ok(previous)
 }
 
 /// Reads a scenario from a file path, or a built-in scenario by name.

@@ -57,7 +57,7 @@ pub fn run_lab(
             s.run.duration_ms = 5000;
             for p in &mut s.producers {
                 p.acks = acks;
-                p.idempotence = acks == Acks::All;
+                p.idempotence = Some(acks == Acks::All);
                 p.linger_ms = linger;
             }
             pts.push((linger as f64, run(&s)?.produce_latency_ms.p50_ms));

@@ -298,7 +298,7 @@ fn dedup_cases(r: &mut SimRng) -> String {
         let mut seq = r.random_range(0..1000u32);
         for _ in 0..r.random_range(0..7) {
             let n = r.random_range(1..20);
-            state.appended(seq, n, 0);
+            state.appended(0, seq, n, 0);
             recent.push((seq, seq + n - 1));
             seq += n;
         }
@@ -309,10 +309,11 @@ fn dedup_cases(r: &mut SimRng) -> String {
             _ => seq + r.random_range(1..10),
         };
         // The simulator's broker decides, as Kafka's ProducerStateManager does.
-        let want = match state.check(base) {
+        let len = recent.iter().find(|b| b.0 == base).map_or(1, |b| b.1 - b.0 + 1);
+        let want = match state.check(0, base, len) {
             SeqCheck::Append => "Append",
-            SeqCheck::Duplicate => "Duplicate",
-            SeqCheck::OutOfOrder => "OutOfOrder",
+            SeqCheck::Duplicate { .. } => "Duplicate",
+            SeqCheck::OutOfOrder | SeqCheck::StaleEpoch => "OutOfOrder",
         };
         format!("(&{recent:?}, {base}, {want:?})")
     });
