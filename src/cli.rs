@@ -35,6 +35,18 @@ enum Command {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
+    /// Randomized fault checker: per seed, a random cluster and fault schedule, held to what it promises.
+    Torture {
+        /// How many seeds to check.
+        #[arg(long, default_value_t = 100)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Check this scenario (file or built-in name) instead of drawn ones.
+        #[arg(long)]
+        scenario: Option<String>,
+    },
     /// Run the scenario's pipeline on every engine at once and print them side by side.
     Compare {
         /// A scenario file with a [pipeline] table, or a built-in name.
@@ -258,6 +270,9 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { records, engines } => bench(records, engines),
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Torture { seeds, from, scenario } => {
+            crate::torture::torture(seeds, from, scenario.as_deref().map(load_scenario).transpose()?)
+        }
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
         Command::Grade { student, exercises, format, out, check_course } => {
             grade(&student, &exercises, &format, out.as_deref(), check_course)

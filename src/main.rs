@@ -4,6 +4,7 @@
 mod book;
 mod cli;
 mod grader;
+mod torture;
 
 use std::process::ExitCode;
 

@@ -20,9 +20,31 @@ use thiserror::Error;
 struct Stream {
     acked: IntervalSet,
     delivered: IntervalSet,
-    /// Records dropped from the simulator's memory below every consumer's committed offset: still in the
-    /// log as far as Kafka is concerned.
-    trimmed: IntervalSet,
+    /// The stream's records as the log holds them, in offset order: those dropped from the simulator's
+    /// memory below every consumer's committed offset (still in Kafka's log), then at the end the rest.
+    logged: LogAudit,
+}
+
+/// A stream's records in log order: the set written, and copies or reorderings met on the way.
+#[derive(Clone, Default)]
+struct LogAudit {
+    records: IntervalSet,
+    /// The record after the highest one seen.
+    next: u32,
+    duplicates: u64,
+    out_of_order: u64,
+}
+
+impl LogAudit {
+    /// The next batch in offset order holds records [first, first + n).
+    fn batch(&mut self, first: u32, n: u32) {
+        let copies = self.records.insert_range(first, first + n);
+        self.duplicates += copies;
+        if copies == 0 && first < self.next {
+            self.out_of_order += 1;
+        }
+        self.next = self.next.max(first + n);
+    }
 }
 
 pub struct Ledger {
@@ -52,6 +74,10 @@ pub struct LedgerSummary {
     pub unconsumed: u64,
     /// Acknowledged but gone from every replica's log: the application was told the write succeeded.
     pub lost: u64,
+    /// Records the log holds more than once (retries without idempotence).
+    pub log_duplicates: u64,
+    /// Batches the log holds after a later batch of the same producer (a producer's order broken).
+    pub log_out_of_order: u64,
 }
 
 /// The ledger does not balance: a record was counted twice or not at all. A defect of the simulator.
@@ -111,17 +137,17 @@ impl Ledger {
         dup
     }
 
-    /// Records leave the simulator's memory while staying in Kafka's log.
+    /// Records leave the simulator's memory while staying in Kafka's log; called in offset order.
     pub fn trimmed(&mut self, producer: u32, partition: u32, first: u32, n: u32) {
-        self.stream(producer, partition).trimmed.insert_range(first, first + n);
+        self.stream(producer, partition).logged.batch(first, n);
     }
 
-    /// The accounts now. `in_log` lists the records the partitions' logs hold in memory; `in_flight` counts
-    /// records the producers still hold.
+    /// The accounts now. `in_log` lists, in offset order per partition, the records the partitions' logs
+    /// hold in memory; `in_flight` counts records the producers still hold.
     pub fn summary(&self, in_log: impl IntoIterator<Item = RecordRange>, in_flight: u64) -> LedgerSummary {
-        let mut held: Vec<IntervalSet> = self.streams.iter().map(|s| s.trimmed.clone()).collect();
+        let mut held: Vec<LogAudit> = self.streams.iter().map(|s| s.logged.clone()).collect();
         for (producer, partition, first, n) in in_log {
-            held[(producer * self.partitions + partition) as usize].insert_range(first, first + n);
+            held[(producer * self.partitions + partition) as usize].batch(first, n);
         }
         let mut s = LedgerSummary {
             produced: self.produced,
@@ -133,11 +159,13 @@ impl Ledger {
             duplicated: self.duplicated,
             unconsumed: 0,
             lost: 0,
+            log_duplicates: held.iter().map(|h| h.duplicates).sum(),
+            log_out_of_order: held.iter().map(|h| h.out_of_order).sum(),
         };
         for (stream, held) in self.streams.iter().zip(&held) {
             let acked = stream.acked.len();
             let undelivered = stream.acked.difference(&stream.delivered);
-            let lost = undelivered.count_not_in(held);
+            let lost = undelivered.count_not_in(&held.records);
             s.acknowledged += acked;
             s.delivered += acked - undelivered.len();
             s.delivered_unacknowledged += stream.delivered.count_not_in(&stream.acked);
@@ -153,7 +181,8 @@ mod tests {
     use super::*;
 
     /// Stream (0, 1): 10 acknowledged, delivered, 5 of them twice. Stream (1, 2): 10 acknowledged, 4
-    /// delivered, 3 more still in the log, 3 gone. Stream (0, 0): 5 delivered although their send failed.
+    /// delivered, 3 more still in the log (record 1 written twice, record 2 after 4..7), 3 gone. Stream
+    /// (0, 0): 5 delivered although their send failed.
     #[test]
     fn splits_acknowledged_records_into_delivered_unconsumed_and_lost() {
         let mut l = Ledger::new(2, 3);
@@ -165,9 +194,11 @@ mod tests {
         assert_eq!(l.delivered(0, 1, 5, 5), 5);
         l.delivered(1, 2, 0, 4);
         l.delivered(0, 0, 0, 5);
-        let s = l.summary([(1, 2, 4, 3)], 7);
+        l.trimmed(1, 2, 0, 2);
+        let s = l.summary([(1, 2, 4, 3), (1, 2, 2, 1), (1, 2, 1, 1)], 7);
         assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.unconsumed, s.lost), (20, 14, 5, 3, 3));
         assert_eq!((s.in_flight, s.delivered_unacknowledged), (7, 5));
+        assert_eq!((s.log_duplicates, s.log_out_of_order), (1, 1), "record 1 twice, record 2 after 4..7");
         assert_eq!(s.check(), Ok(()));
         let unbalanced = l.summary([], 6);
         assert!(unbalanced.check().unwrap_err().to_string().contains("produced != acknowledged + failed + in_flight"));

@@ -937,6 +937,12 @@ impl World {
                     }
                 }
                 self.start_fetchers(broker);
+                // Consumers' fetches to the dead process went unanswered; their connections broke and they
+                // fetch again from the broker now that it is back (NetworkClient reconnects).
+                for m in 0..self.group.members.len() {
+                    self.group.members[m].fetch_in_flight[broker as usize] = false;
+                    self.maybe_fetch(m as u32);
+                }
             }
             Fault::ConsumerCrash { member, .. } => {
                 let hb = SimTime::from_millis(self.scenario.consumer_group.heartbeat_interval_ms);
@@ -1376,7 +1382,7 @@ impl World {
         for e in &mut self.engines {
             e.advance_to(now);
         }
-        if self.now >= self.produce_until && self.quiescent() {
+        if self.now >= self.produce_until && self.drained() {
             self.finish();
             return;
         }
@@ -1413,8 +1419,8 @@ impl World {
         self.ledger.summary(in_log, self.producers.iter().map(|p| p.records_in_flight()).sum())
     }
 
-    /// Producers done and idle, and every live consumer caught up with the log.
-    fn quiescent(&self) -> bool {
+    /// Producers done and idle, and every live consumer caught up with the log of every online partition.
+    pub fn drained(&self) -> bool {
         if !self.producers.iter().all(|p| p.idle()) {
             return false;
         }
@@ -1423,7 +1429,11 @@ impl World {
         }
         self.group.rebalancing.is_none()
             && self.group.members.iter().all(|m| m.busy_until.is_none())
-            && (0..self.partitions.len()).all(|p| self.group.position[p] >= self.partitions[p].hw)
+            && self.partitions.iter().all(|part| {
+                // Records above the HW become readable once the followers have them: wait for them too,
+                // unless the partition is offline.
+                part.leader.is_none() || self.group.position[part.id as usize] >= part.log_end
+            })
     }
 }
 
