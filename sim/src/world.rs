@@ -956,6 +956,11 @@ impl World {
                 m.busy_until = None;
                 m.buffer.clear();
                 m.processing.clear();
+                // The process's positions die with it: a restarted member must not commit them.
+                for &p in &m.assigned {
+                    self.group.position[p as usize] = self.group.committed[p as usize];
+                }
+                let m = &self.group.members[member as usize];
                 let epoch = m.epoch;
                 // The coordinator expires the member session.timeout.ms after its last heartbeat.
                 let expire = m.last_heartbeat(self.now, hb) + session;
