@@ -10,7 +10,7 @@ use streamlab_sim::budget;
 use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
+use streamlab_sim::kafka::assignor::{self, Assignment, Strategy, TopicPartition};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
 use streamlab_sim::time::MAX_MS;
@@ -37,6 +37,18 @@ enum Command {
         /// Where results.json goes.
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
+    },
+    /// Randomized fault checker: per seed, a random cluster and fault schedule, held to what it promises.
+    Torture {
+        /// How many seeds to check.
+        #[arg(long, default_value_t = 100)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Check this scenario (file or built-in name) instead of drawn ones.
+        #[arg(long)]
+        scenario: Option<String>,
     },
     /// Run the scenario's pipeline on every engine at once and print them side by side.
     Compare {
@@ -318,7 +330,7 @@ enum KafkaCommand {
         #[arg(required = true)]
         keys: Vec<String>,
     },
-    /// The assignment a fresh consumer group gets.
+    /// The assignment a consumer group gets (fresh, or after `--previous` for the sticky assignor).
     Assign {
         /// range, roundrobin or sticky.
         #[arg(long)]
@@ -329,6 +341,9 @@ enum KafkaCommand {
         /// Topics with their partition counts: t0:3,t1:3.
         #[arg(long)]
         topics: String,
+        /// The previous assignment, for the sticky assignor: 'c1=t0-0,t0-2;c2=t0-1'.
+        #[arg(long, default_value = "")]
+        previous: String,
     },
 }
 
@@ -413,7 +428,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Kafka { command: KafkaCommand::Assign { strategy, members, topics } } => {
+        Command::Kafka { command: KafkaCommand::Assign { strategy, members, topics, previous } } => {
             let strategy: Strategy = strategy.parse().map_err(bad)?;
             let members: Vec<String> =
                 members.split(',').map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect();
@@ -436,7 +451,8 @@ fn run(cli: Cli) -> Result<()> {
             if pairs > MAX_ASSIGN_PAIRS {
                 return Err(bad(format!("--topics x --members: at most {MAX_ASSIGN_PAIRS} pairs (got {pairs})")));
             }
-            let a = assignor::assign(strategy, &members, &topics, &Assignment::new());
+            let previous = parse_previous(&previous, &topics)?;
+            let a = assignor::assign(strategy, &members, &topics, &previous);
             for (m, parts) in &a {
                 let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
                 println!("{m}: {}", list.join(" "));
@@ -451,6 +467,9 @@ fn run(cli: Cli) -> Result<()> {
             crate::serve::serve(std::net::SocketAddr::new(bind, port), &site, open, limits)
         }
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
+        Command::Torture { seeds, from, scenario } => {
+            crate::torture::torture(seeds, from, scenario.as_deref().map(load_scenario).transpose()?)
+        }
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
         Command::Grade {
             student,
@@ -823,6 +842,29 @@ fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
         return Err(bad("--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3"));
     }
     Ok(topics)
+}
+
+/// `c1=t0-0,t0-2;c2=t0-1`: each member's partitions, which must exist in `topics`.
+fn parse_previous(spec: &str, topics: &BTreeMap<String, u32>) -> Result<Assignment> {
+    let mut previous = Assignment::new();
+    for entry in spec.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (member, parts) = entry.split_once('=').ok_or_else(|| {
+            bad(format!("--previous: `{entry}` should be MEMBER=TOPIC-PARTITION,..., e.g. c1=t0-0,t0-2"))
+        })?;
+        let mut owned = Vec::new();
+        for item in parts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let tp = item
+                .rsplit_once('-')
+                .and_then(|(t, p)| Some(TopicPartition { topic: t.to_string(), partition: p.parse().ok()? }))
+                .filter(|tp| topics.get(&tp.topic).is_some_and(|&n| tp.partition < n))
+                .ok_or_else(|| {
+                    bad(format!("--previous: `{item}` is not a partition of --topics (TOPIC-PARTITION, e.g. t0-2)"))
+                })?;
+            owned.push(tp);
+        }
+        previous.insert(member.trim().to_string(), owned);
+    }
+    Ok(previous)
 }
 
 /// Reads a scenario from a file path, or a built-in scenario by name.

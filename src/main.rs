@@ -7,6 +7,7 @@ mod cli;
 mod export;
 mod grader;
 mod serve;
+mod torture;
 
 use std::process::ExitCode;
 
