@@ -2,7 +2,7 @@
 //! events while it simulates; a replay answers what `streamlab replay` prints.
 
 use super::{AppState, pages, params};
-use crate::cli::{self, ReplayArgs};
+use crate::cli;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -219,20 +219,18 @@ fn panicked(what: &str, input: &str) -> Refusal {
 /// output CSV. The parameters are the command's flags, with the same defaults.
 pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: Body) -> Result<Response, Refusal> {
     let text = body_text(&state, body, "trace").await?;
-    let get = |k: &str, default: &'static str| q.get(k).cloned().unwrap_or_else(|| default.to_string());
-    let (engine, window, delay) = (get("engine", "both"), get("window", ""), get("watermark_delay", ""));
-    let (interval, trigger) = (get("watermark_interval", "200ms"), get("trigger", "1s"));
-    let (lateness, mode) = (get("allowed_lateness", "0s"), get("output_mode", "append"));
-    let settings = cli::replay_settings(&ReplayArgs {
-        engine: &engine,
-        window: &window,
-        watermark_delay: &delay,
-        watermark_interval: &interval,
-        trigger: &trigger,
-        allowed_lateness: &lateness,
-        output_mode: &mode,
-    })
-    .map_err(|e| Refusal::bad(&e))?;
+    let flag = |k: &str| q.get(k).cloned();
+    let flags = cli::ReplayFlags {
+        window: flag("window"),
+        watermark_delay: flag("watermark_delay"),
+        watermark_interval: flag("watermark_interval"),
+        trigger: flag("trigger"),
+        allowed_lateness: flag("allowed_lateness"),
+        output_mode: flag("output_mode"),
+    };
+    let settings = cli::engine_choice(q.get("engine").map_or("both", String::as_str))
+        .and_then(|(flink, spark)| flags.settings(flink, spark))
+        .map_err(|e| Refusal::bad(&e))?;
     let rows = streamlab_sim::engine::replay::parse_trace(&text)
         .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
     let permit = permit(&state)?;

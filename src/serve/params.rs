@@ -82,8 +82,8 @@ pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario
         }
         if let Some(a) = acks {
             p.acks = a;
-            // KafkaProducer refuses idempotence without acks=all.
-            p.idempotence = a == Acks::All;
+            // Left unset, idempotence follows acks as in Kafka 3.2+ (on only with acks=all).
+            p.idempotence = None;
         }
     }
     if let Some(v) = num("trigger_ms")? {
@@ -159,7 +159,7 @@ mod tests {
         let query = q(&[("acks", "1"), ("partitions", "3"), ("crash_broker", "1"), ("crash_broker_at_ms", "4000")]);
         let s = scenario("kafka", &query).unwrap();
         assert_eq!(s.topic.partitions, 3);
-        assert!(s.producers.iter().all(|p| p.acks == Acks::Leader && !p.idempotence));
+        assert!(s.producers.iter().all(|p| p.acks == Acks::Leader && !p.idempotent()));
         assert_eq!(s.faults.last(), Some(&Fault::BrokerCrash { at_ms: 4000, broker: 1 }));
         let file = scenario_file("kafka", &query, &s);
         assert!(file.starts_with("# The built-in scenario kafka with acks=1, crash_broker=1"), "{file}");

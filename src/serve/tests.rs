@@ -186,16 +186,13 @@ fn a_replay_answers_the_command_output_and_names_a_bad_flag() {
     let trace = super::assets::TRACE_CSV;
     let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=5s&trigger=5s", trace, false));
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let settings = crate::cli::replay_settings(&crate::cli::ReplayArgs {
-        engine: "both",
-        window: "tumbling:10s",
-        watermark_delay: "5s",
-        watermark_interval: "200ms",
-        trigger: "5s",
-        allowed_lateness: "0s",
-        output_mode: "append",
-    })
-    .unwrap();
+    let flags = crate::cli::ReplayFlags {
+        window: Some("tumbling:10s".into()),
+        watermark_delay: Some("5s".into()),
+        trigger: Some("5s".into()),
+        ..Default::default()
+    };
+    let settings = flags.settings(true, true).unwrap();
     let rows = streamlab_sim::engine::replay::parse_trace(trace).unwrap();
     assert_eq!(a.body, streamlab_sim::engine::replay::replay(&rows, &settings));
     // The teaching trace: Flink drops a record as late that Spark, whose watermark moves per batch, counts.
