@@ -16,8 +16,8 @@
   ];
   var L = {
     about: {
-      kk: "Қолдан жасалған із (arrival_ms,event_ms,key,value) Flink пен Spark ережелері арқылы өтеді. Нүкте — жазба (x: келген уақыты, y: оқиға уақыты); жолақ — терезе, ол іске қосылғанда жасылға боялады; қызыл — кешіккен жазба; сарғылт сызық — су белгісі; күлгін — Spark микроблоктары.",
-      en: "A hand-made trace (arrival_ms,event_ms,key,value) goes through Flink's and Spark's rules. A dot is a record (x: when it arrived, y: its event time); a band is a window, green once it fires; red marks a late record; the orange line is the watermark; violet lines are Spark's micro-batches.",
+      kk: "Қолдан жасалған із (arrival_ms,event_ms,key,value) Flink пен Spark ережелері арқылы өтеді. Нүкте — жазба (x: келген уақыты, y: оқиға уақыты); жолақ — терезе, ол іске қосылғанда жасылға боялады; қызыл — кешіккен жазба; сарғылт сызық — әр нәтиже көрген су белгісі; күлгін — Spark микроблоктары, «−N» — микроблок тастаған жолдар.",
+      en: "A hand-made trace (arrival_ms,event_ms,key,value) goes through Flink's and Spark's rules. A dot is a record (x: when it arrived, y: its event time); a band is a window, green once it fires; red marks a late record; the orange line is the watermark each output saw; violet lines are Spark's micro-batches, «−N» the rows a batch dropped.",
     },
     trace: { kk: "Із (CSV):", en: "Trace (CSV):" },
     run: { kk: "Іске қосу", en: "Replay" },
