@@ -307,7 +307,7 @@ fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sa
     }
     let rustc = sandbox.rustc();
     let rustc = rustc.to_string_lossy();
-    let args = [&*rustc, "--edition", "2024", "-C", "opt-level=0", "--cap-lints", "allow", "-o", "harness", "main.rs"];
+    let args = [&*rustc, "--edition", "2024", "-C", "opt-level=0", "-o", "harness", "main.rs"];
     match sandbox.run(dir, &args, "", &sandbox::COMPILE) {
         Err(e) => fail_all(&format!("the grader could not start the compiler: {e}")),
         Ok(o) if !o.in_time || o.limit.is_some() => fail_all(&format!(
