@@ -380,12 +380,14 @@ fn dedup_case(recent: &[(u32, u32)], base: u32) -> Case {
     // The simulator's broker decides, as Kafka's ProducerStateManager does.
     let mut state = ProducerState::default();
     for &(first, last) in recent {
-        state.appended(first, last - first + 1, 0);
+        state.appended(0, first, last - first + 1, 0);
     }
-    let want = match state.check(base) {
+    // A retry resends the same batch: the same length as the recent batch it repeats.
+    let len = recent.iter().find(|b| b.0 == base).map_or(1, |b| b.1 - b.0 + 1);
+    let want = match state.check(0, base, len) {
         SeqCheck::Append => "Append",
-        SeqCheck::Duplicate => "Duplicate",
-        SeqCheck::OutOfOrder => "OutOfOrder",
+        SeqCheck::Duplicate { .. } => "Duplicate",
+        SeqCheck::OutOfOrder | SeqCheck::StaleEpoch => "OutOfOrder",
     };
     let list: Vec<String> = recent.iter().map(|(f, l)| format!("{f}-{l}")).collect();
     let list = if list.is_empty() { "-".to_string() } else { list.join(",") };
