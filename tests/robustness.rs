@@ -156,6 +156,12 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             &["line 2"],
         ),
         ("bench records u64::MAX", Input::Args(&["bench", "--records", "18446744073709551615"]), 2, &["--records"]),
+        (
+            "record of 4 GB",
+            scenario("[[producers]]\nrecord_bytes = 4000000000"),
+            2,
+            &["producers[0].record_bytes", "max.request.size"],
+        ),
         ("members 0", scenario("[consumer_group]\nmembers = 0"), 2, &["consumer_group.members", "lost"]),
         (
             "network delay 1e300",

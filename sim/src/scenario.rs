@@ -470,8 +470,15 @@ impl Scenario {
                     format!("must be a positive number of records per second (got {})", p.rate_per_s),
                 ));
             }
-            if p.record_bytes == 0 {
-                return Err(invalid(key("record_bytes"), "must be at least 1"));
+            // KafkaProducer.ensureValidRecordSize: a record above max.request.size (default 1048576) is refused.
+            if p.record_bytes == 0 || p.record_bytes > MAX_REQUEST_SIZE {
+                return Err(invalid(
+                    key("record_bytes"),
+                    format!(
+                        "must be between 1 and {MAX_REQUEST_SIZE}, the producer's max.request.size (got {})",
+                        p.record_bytes
+                    ),
+                ));
             }
             if p.batch_size == 0 {
                 return Err(invalid(key("batch_size"), "must be at least 1"));
@@ -642,6 +649,8 @@ impl Scenario {
     }
 }
 
+/// max.request.size, the producer's default largest request (Kafka 4.0: 1048576).
+pub const MAX_REQUEST_SIZE: u32 = 1_048_576;
 /// Limits that keep a run's memory bounded; each is far above what a lesson needs.
 pub const MAX_PRODUCERS: u64 = 1000;
 pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
