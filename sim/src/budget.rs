@@ -102,7 +102,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 + brokers.min(partitions) * polls(g.fetch_max_wait_ms))
         // Every broker's replica fetcher polls every other broker, leading something or not.
         + brokers * (brokers - 1.0) * polls(s.cluster.replica_fetch_wait_max_ms)
-        + brokers * ticks(horizon_ms, s.cluster.replica_lag_time_max_ms / 2);
+        // ReplicaManager's isr-expiration task, every replica.lag.time.max.ms / 2 (at least 1 ms here).
+        + brokers * ticks(horizon_ms, (s.cluster.replica_lag_time_max_ms / 2).max(1));
     let mut events = records * EVENTS_PER_RECORD + kafka_timers;
     let keys: f64 = s
         .producers
