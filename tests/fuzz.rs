@@ -229,6 +229,7 @@ fn check_scenario(text: &str) -> Result<(), TestCaseError> {
     match world.run() {
         Ok(()) => {}
         Err(SimError::EventLimit(max, _)) => prop_assert_eq!(max, s.run.max_events),
+        Err(e @ SimError::Unbalanced(_)) => prop_assert!(false, "the ledger does not balance: {e}"),
     }
     // Bounded time: the run stays within the order of magnitude of its estimate.
     let events = world.events_processed() as f64;

@@ -15,6 +15,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod time;
+pub mod torture;
 pub mod workload;
 pub mod world;
 

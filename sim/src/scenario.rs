@@ -198,8 +198,10 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     /// batch.size in bytes (Kafka default 16384).
     pub batch_size: u32,
-    /// enable.idempotence (Kafka default true).
-    pub idempotence: bool,
+    /// enable.idempotence (Kafka default true). Left unset with acks 0 or 1, or with max_in_flight above 5,
+    /// it is off (ProducerConfig.postProcessAndValidateIdempotenceConfigs, Kafka 3.2+); see `idempotent()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotence: Option<bool>,
     /// retries (Kafka default 2147483647).
     pub retries: u32,
     /// max.in.flight.requests.per.connection (Kafka default 5).
@@ -210,6 +212,15 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     /// retry.backoff.ms (Kafka default 100).
     pub retry_backoff_ms: u64,
+    /// retry.backoff.max.ms (Kafka default 1000): retries back off exponentially up to it (KIP-580).
+    pub retry_backoff_max_ms: u64,
+}
+
+impl ProducerConfig {
+    /// Whether the producer is idempotent: an explicit setting, else on only where Kafka keeps its default.
+    pub fn idempotent(&self) -> bool {
+        self.idempotence.unwrap_or(self.acks == Acks::All && self.max_in_flight <= 5 && self.retries > 0)
+    }
 }
 
 impl Default for ProducerConfig {
@@ -224,12 +235,13 @@ impl Default for ProducerConfig {
             acks: Acks::All,
             linger_ms: 5,
             batch_size: 16_384,
-            idempotence: true,
+            idempotence: None,
             retries: i32::MAX as u32,
             max_in_flight: 5,
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
         }
     }
 }
@@ -487,17 +499,20 @@ impl Scenario {
                 return Err(invalid(key("max_in_flight"), "must be at least 1"));
             }
             // KafkaProducer: idempotence requires max.in.flight.requests.per.connection <= 5, retries > 0, acks=all.
-            if p.idempotence && p.max_in_flight > 5 {
+            if p.idempotence == Some(true) && p.max_in_flight > 5 {
                 return Err(invalid(key("max_in_flight"), "must be at most 5 when idempotence is on (Kafka's rule)"));
             }
-            if p.idempotence && p.acks != Acks::All {
+            if p.idempotence == Some(true) && p.acks != Acks::All {
                 return Err(invalid(
                     key("acks"),
-                    "must be \"all\" when idempotence is on (Kafka's rule); set idempotence = false to use acks 0 or 1",
+                    "must be \"all\" when idempotence = true (Kafka's rule); remove the idempotence line or set it to false to use acks 0 or 1",
                 ));
             }
-            if p.idempotence && p.retries == 0 {
+            if p.idempotence == Some(true) && p.retries == 0 {
                 return Err(invalid(key("retries"), "must be above 0 when idempotence is on (Kafka's rule)"));
+            }
+            if p.retry_backoff_max_ms == 0 {
+                return Err(invalid(key("retry_backoff_max_ms"), "must be at least 1"));
             }
             if p.request_timeout_ms == 0 {
                 return Err(invalid(key("request_timeout_ms"), "must be at least 1"));
@@ -717,7 +732,7 @@ mod tests {
         assert!(err("[topic]\nshards = 3").contains("shards"), "unknown keys are rejected");
         assert!(err("[topic]\npartitions = \"six\"").contains("partitions"));
         assert!(err("[[producers]]\nrate_per_s = -5.0").contains("producers[0].rate_per_s"));
-        assert!(err("[[producers]]\nacks = \"1\"").contains("idempotence"));
+        assert!(err("[[producers]]\nacks = \"1\"\nidempotence = true").contains("idempotence"));
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean_ms = 0 }");
         assert!(e.contains("cluster.network_delay") && e.contains("mean_ms"), "{e}");
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean = 1 }");
