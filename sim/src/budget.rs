@@ -177,9 +177,22 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
     flink + spark
 }
 
+/// Spark's `window()` requires a slide no longer than the window ("The slide duration must be less than or
+/// equal to the windowDuration"); a longer slide would leave records in no window at all.
+pub fn sliding_fits(w: &WindowSpec) -> Result<(), String> {
+    match *w {
+        WindowSpec::Sliding { size_ms, slide_ms } if slide_ms > size_ms => Err(format!(
+            "`slide_ms` ({slide_ms}) must not exceed `size_ms` ({size_ms}): Spark's rule, so that every record \
+             falls into a window"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
 pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String> {
     s.window.validate()?;
+    sliding_fits(&s.window)?;
     let window_ms = match s.window {
         WindowSpec::None => 0,
         WindowSpec::Tumbling { size_ms } | WindowSpec::Session { gap_ms: size_ms } => size_ms,
