@@ -6,6 +6,8 @@ mod book;
 mod cli;
 mod export;
 mod grader;
+mod serve;
+mod torture;
 
 use std::process::ExitCode;
 

@@ -1,7 +1,7 @@
 //! The course text as students use it: every `streamlab replay`, `exercise show`, `lab` and `kafka`
 //! command in the chapters works as written, the step-by-step traces show what the chapters say they
-//! show, and every lab chapter quotes the lecture, asks for a prediction before its charts and ends with
-//! its exercises.
+//! show, and every lab chapter quotes the lecture, shows a mechanism step by step, asks for a prediction
+//! before its charts and ends with its exercises.
 
 use std::path::Path;
 use std::process::Command;
@@ -123,12 +123,12 @@ fn watermark_interval_trace_shows_why_small_delays_give_the_same_results() {
 }
 
 #[test]
-fn every_lab_chapter_quotes_the_lecture_and_asks_for_a_prediction_before_its_charts() {
+fn every_lab_chapter_quotes_the_lecture_shows_a_mechanism_and_asks_for_predictions_before_its_charts() {
     let headings = [
-        ("en", "## What the lecture says", "## Predict, then run", "## Exercises"),
-        ("kk", "## Дәріс не дейді", "## Алдымен болжаңыз, сосын іске қосыңыз", "## Жаттығулар"),
+        ("en", "## What the lecture says", "## Step by step", "## Predict, then run", "## Exercises"),
+        ("kk", "## Дәріс не дейді", "## Қадам-қадаммен", "## Алдымен болжаңыз, сосын іске қосыңыз", "## Жаттығулар"),
     ];
-    for (lang, lecture, predict, exercises) in headings {
+    for (lang, lecture, steps, predict, exercises) in headings {
         let dir = root().join("book").join(lang).join("src");
         let mut chapters = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -144,7 +144,9 @@ fn every_lab_chapter_quotes_the_lecture_and_asks_for_a_prediction_before_its_cha
             chapters += 1;
             let name = page.display();
             let at = |h: &str| text.find(h).unwrap_or_else(|| panic!("{name}: no `{h}` section"));
-            assert!(at(lecture) < at(predict), "{name}: the lecture comes first");
+            assert!(at(lecture) < at(steps), "{name}: the lecture comes first");
+            assert!(text[at(steps)..at(predict)].contains("streamlab "), "{name}: a command to follow step by step");
+            assert!(at(steps) < at(predict), "{name}: the mechanism, then the prompts");
             assert!(at(predict) < charts, "{name}: the prompts come before the charts");
             assert!(text[at(predict)..charts].contains("\n1. "), "{name}: numbered prompts");
             assert!(charts < at(exercises), "{name}: the exercises follow the lab");
@@ -152,4 +154,18 @@ fn every_lab_chapter_quotes_the_lecture_and_asks_for_a_prediction_before_its_cha
         }
         assert_eq!(chapters, 7, "{lang}: the seven lab chapters");
     }
+}
+
+#[test]
+fn trips_trace_makes_sessions_that_merge_as_the_gap_grows() {
+    let run = |gap: &str| {
+        let window = format!("session:{gap}");
+        let args = ["replay", "--engine", "flink", "--window", &window, "--watermark-delay", "500ms"];
+        streamlab(&[&args[..], &["book/traces/trips.csv"]].concat())
+    };
+    let short = run("2s");
+    assert!(short.contains("flink,window,1000,4600,car1,3,3,"), "car1's first three positions are one trip: {short}");
+    assert_eq!(rows(&short, "window"), 6, "{short}");
+    let long = run("5s");
+    assert_eq!(rows(&long, "window"), 3, "a longer gap merges trips: {long}");
 }

@@ -56,6 +56,19 @@ fn assign_prints_kafkas_assignment_for_a_fresh_group() {
     assert_eq!(stdout(&o), "C0: t0-0 t1-1 t3-0\nC1: t0-1 t2-0 t3-1\nC2: t1-0 t2-1\n");
 }
 
+/// AbstractStickyAssignorTest.testAddRemoveTwoConsumersTwoTopics through the command line.
+#[test]
+fn assign_sticky_keeps_owned_partitions_when_members_join() {
+    let previous = "c1=topic1-0,topic1-2,topic2-1,topic2-3;c2=topic1-1,topic2-0,topic2-2";
+    let args = ["kafka", "assign", "--strategy", "sticky", "--members", "c1,c2,c3,c4", "--topics", "topic1:3,topic2:4"];
+    let o = streamlab(&[&args[..], &["--previous", previous]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "c1: topic1-0 topic2-1\nc2: topic1-1 topic2-0\nc3: topic1-2 topic2-3\nc4: topic2-2\n");
+    let o = streamlab(&[&args[..], &["--previous", "c1=topic9-0"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`topic9-0` is not a partition"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_arguments_exit_2_with_a_message() {
     let o = streamlab(&["kafka", "assign", "--strategy", "random", "--members", "a", "--topics", "t:1"]);

@@ -12,7 +12,7 @@ use super::window::WindowSpec;
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
 use crate::rng::stream;
-use crate::time::SimTime;
+use crate::time::{MAX_MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +60,9 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
         let value: i64 = f[3].parse().map_err(|_| format!("line {n}: value `{}` is not a whole number", f[3]))?;
         if f[2].is_empty() {
             return Err(format!("line {n}: the key is empty"));
+        }
+        if arrival_ms > MAX_MS || event_ms.unsigned_abs() > MAX_MS {
+            return Err(format!("line {n}: times must lie within +-{MAX_MS} ms (about 31 years)"));
         }
         if arrival_ms < last_arrival {
             return Err(format!(
