@@ -19,10 +19,12 @@ pub enum Model {
 /// The SimPy twin of the mm1 model, fed to `python -` on stdin.
 const MM1_SIMPY: &str = include_str!("../sim/benches/mm1_simpy.py");
 const SIMPY: &str = "simpy==4.1.2";
+/// `--records` at most: about 10^9 events, a few minutes.
+const MAX_RECORDS: u64 = 100_000_000;
 
 pub fn run(records: u64, engines: bool, model: Model, against_simpy: bool) -> Result<()> {
-    if records == 0 {
-        return Err(bad("--records must be at least 1"));
+    if records == 0 || records > MAX_RECORDS {
+        return Err(bad(format!("--records must be between 1 and {MAX_RECORDS} (got {records})")));
     }
     if engines && !matches!(model, Model::Kafka) {
         return Err(bad("--engines applies to --model kafka only: the mm1 model has no pipeline"));

@@ -4,7 +4,10 @@
 mod bench;
 mod book;
 mod cli;
+mod export;
 mod grader;
+mod serve;
+mod torture;
 
 use std::process::ExitCode;
 

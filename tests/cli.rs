@@ -56,6 +56,19 @@ fn assign_prints_kafkas_assignment_for_a_fresh_group() {
     assert_eq!(stdout(&o), "C0: t0-0 t1-1 t3-0\nC1: t0-1 t2-0 t3-1\nC2: t1-0 t2-1\n");
 }
 
+/// AbstractStickyAssignorTest.testAddRemoveTwoConsumersTwoTopics through the command line.
+#[test]
+fn assign_sticky_keeps_owned_partitions_when_members_join() {
+    let previous = "c1=topic1-0,topic1-2,topic2-1,topic2-3;c2=topic1-1,topic2-0,topic2-2";
+    let args = ["kafka", "assign", "--strategy", "sticky", "--members", "c1,c2,c3,c4", "--topics", "topic1:3,topic2:4"];
+    let o = streamlab(&[&args[..], &["--previous", previous]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "c1: topic1-0 topic2-1\nc2: topic1-1 topic2-0\nc3: topic1-2 topic2-3\nc4: topic2-2\n");
+    let o = streamlab(&[&args[..], &["--previous", "c1=topic9-0"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`topic9-0` is not a partition"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_arguments_exit_2_with_a_message() {
     let o = streamlab(&["kafka", "assign", "--strategy", "random", "--members", "a", "--topics", "t:1"]);
@@ -192,11 +205,12 @@ fn replay_reads_a_trace_and_prints_csv() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms\n"), "{out}");
-    // The input ends at 4000: the bounded source's final watermark fires every window then.
-    assert!(out.contains("flink,window,0,10000,a,1,1,4000\n"), "{out}");
-    assert!(out.contains("flink,window,0,10000,b,1,2,4000\n"), "{out}");
-    assert!(out.contains("flink,window,10000,20000,a,1,3,4000\n"), "{out}");
+    let header = "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms\n";
+    assert!(out.starts_with(header), "{out}");
+    // The input ends at 4000: the bounded source's final watermark (Long.MAX_VALUE) fires every window then.
+    assert!(out.contains("flink,window,0,10000,a,1,1,4000,,9223372036854775807\n"), "{out}");
+    assert!(out.contains("flink,window,0,10000,b,1,2,4000,,9223372036854775807\n"), "{out}");
+    assert!(out.contains("flink,window,10000,20000,a,1,3,4000,,9223372036854775807\n"), "{out}");
     assert!(!out.contains("spark,window,10000"), "Spark's watermark never passes 20000: {out}");
     for (args, needle) in [
         (vec!["--window", "hopping:1s"], "--window"),
@@ -214,6 +228,127 @@ fn replay_reads_a_trace_and_prints_csv() {
     let o = streamlab(&["replay", "--window", "none", "--watermark-delay", "0s", trace.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("header"));
+}
+
+/// What students see: both engines on one trace, every column.
+#[test]
+fn replay_snapshot_late_drop() {
+    let o = streamlab(&[
+        "replay",
+        "--window",
+        "tumbling:10s",
+        "--watermark-delay",
+        "2s",
+        "tests/oracle/traces/late-drop.csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("replay_late_drop", stdout(&o));
+}
+
+#[test]
+fn replay_notes_flags_the_engine_ignores_and_refuses_what_spark_refuses() {
+    let dir = temp_dir("replay-notes");
+    let trace = dir.join("events.csv");
+    std::fs::write(&trace, "arrival_ms,event_ms,key,value\n1000,1000,a,1\n").unwrap();
+    let t = trace.to_str().unwrap();
+    let o = streamlab(&[
+        "replay",
+        "--engine",
+        "spark",
+        "--window",
+        "tumbling:1s",
+        "--watermark-delay",
+        "0s",
+        "--allowed-lateness",
+        "5s",
+        t,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--allowed-lateness applies to Flink only"), "{}", stderr(&o));
+    let o = streamlab(&[
+        "replay",
+        "--engine",
+        "flink",
+        "--window",
+        "tumbling:1s",
+        "--watermark-delay",
+        "0s",
+        "--trigger",
+        "5s",
+        t,
+    ]);
+    assert!(stderr(&o).contains("--trigger applies to Spark only"), "{}", stderr(&o));
+    // Spark 4: AnalysisException [STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] for both.
+    for (window, mode, what) in [("session:1s", "update", "session window"), ("none", "complete", "no streaming")] {
+        let o = streamlab(&["replay", "--window", window, "--watermark-delay", "0s", "--output-mode", mode, t]);
+        assert_eq!(o.status.code(), Some(2), "{window} {mode}");
+        assert!(stderr(&o).contains("STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION") && stderr(&o).contains(what));
+        let o = streamlab(&["replay", "--engine", "flink", "--window", window, "--watermark-delay", "0s", t]);
+        assert!(o.status.success(), "Flink runs it: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn export_writes_jobs_for_the_real_engines() {
+    let dir = temp_dir("export");
+    let out = dir.join("spark");
+    let o = streamlab(&[
+        "export",
+        "--engine",
+        "spark",
+        "--window",
+        "sliding:10s:5s",
+        "--watermark-delay",
+        "2s",
+        "--trigger",
+        "0ms",
+        "--output-mode",
+        "update",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    for needle in [
+        "WINDOW = \"sliding:10000:5000\"",
+        "WATERMARK_DELAY_MS = 2000",
+        "TRIGGER_MS = 0",
+        "OUTPUT_MODE = \"update\"",
+        "maxFilesPerTrigger",
+        "numRowsDroppedByWatermark",
+    ] {
+        assert!(job.contains(needle), "{needle} in\n{job}");
+    }
+    assert!(!job.contains("{{"), "every placeholder filled");
+    let out = dir.join("flink");
+    let o = streamlab(&[
+        "export",
+        "--engine",
+        "flink",
+        "--window",
+        "session:3s",
+        "--watermark-delay",
+        "1s",
+        "--allowed-lateness",
+        "4s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--watermark-interval 0ms"), "a watermark per record: {}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    assert!(job.contains("WINDOW = \"session:3000\"") && job.contains("ALLOWED_LATENESS_MS = 4000"), "{job}");
+    let out = dir.join("kafka");
+    let o = streamlab(&["export", "--engine", "flink", "flink-vs-spark", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    assert!(job.contains("'connector' = 'kafka'") && !job.contains("{{"), "{job}");
+    assert!(std::fs::read_to_string(out.join("README.txt")).unwrap().contains("pip install apache-flink==2.3.0"));
+    let o = streamlab(&["export", "--engine", "storm", "--window", "tumbling:1s", "--watermark-delay", "0s"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = streamlab(&["export", "--engine", "spark", "--window", "none", "--watermark-delay", "0s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("export needs a window"), "{}", stderr(&o));
 }
 
 #[test]

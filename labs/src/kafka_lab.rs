@@ -85,7 +85,7 @@ fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>, String> {
             for p in &mut s.producers {
                 p.acks = acks;
                 // The idempotent producer requires acks=all (KafkaProducer's config check).
-                p.idempotence = acks == Acks::All;
+                p.idempotence = Some(acks == Acks::All);
             }
             out.push((acks, min_isr, run(&s)?.ledger.lost));
         }
@@ -205,7 +205,7 @@ pub fn run_lab(
         s.run.duration_ms = 5000;
         for p in &mut s.producers {
             p.acks = acks;
-            p.idempotence = acks == Acks::All;
+            p.idempotence = Some(acks == Acks::All);
         }
         let mut req = Vec::new();
         let mut lat = Vec::new();

@@ -76,6 +76,31 @@ impl IntervalSet {
         missing
     }
 
+    /// The values of `self` that are not in `other`.
+    pub fn difference(&self, other: &IntervalSet) -> IntervalSet {
+        let mut out = IntervalSet::default();
+        for (&s, &e) in &self.ranges {
+            let mut at = s;
+            let first = other.ranges.range(..=s).next_back().map_or(s, |(&os, _)| os);
+            for (&os, &oe) in other.ranges.range(first..e) {
+                if oe <= at {
+                    continue;
+                }
+                if os > at {
+                    out.insert_range(at, os);
+                }
+                at = oe;
+                if at >= e {
+                    break;
+                }
+            }
+            if at < e {
+                out.insert_range(at, e);
+            }
+        }
+        out
+    }
+
     pub fn range_count(&self) -> usize {
         self.ranges.len()
     }
@@ -107,6 +132,9 @@ mod tests {
         b.insert_range(50, 60);
         b.insert_range(95, 200);
         assert_eq!(a.count_not_in(&b), 100 - 10 - 10 - 5);
+        let d = a.difference(&b);
+        assert_eq!((d.len(), d.range_count()), (75, 2));
+        assert!(d.contains(10) && d.contains(94) && !d.contains(5) && !d.contains(55) && !d.contains(95));
         assert_eq!(b.count_not_in(&a), 100);
     }
 }

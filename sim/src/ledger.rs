@@ -1,13 +1,50 @@
-//! The correctness ledger: which records were produced, acknowledged, delivered (more than once?) and
-//! lost. Sequence numbers are kept per (producer, partition) stream as interval sets.
+//! The correctness ledger: what became of every record. Records are numbered per (producer, partition)
+//! stream when created, and each stream keeps interval sets of the numbers acknowledged, delivered and
+//! still held by the log.
+//!
+//! At the end of a run every record is in exactly one place, and the ledger checks that it balances:
+//!
+//! ```text
+//! produced     = acknowledged + failed + in_flight
+//! acknowledged = delivered + unconsumed + lost
+//! ```
+//!
+//! `lost` means gone from every replica's log although the producer was told it was written;
+//! `unconsumed` means still in the log, not processed when the run ended (lag, not loss).
 
 use crate::interval_set::IntervalSet;
 use serde::Serialize;
+use thiserror::Error;
 
 #[derive(Default)]
 struct Stream {
     acked: IntervalSet,
     delivered: IntervalSet,
+    /// The stream's records as the log holds them, in offset order: those dropped from the simulator's
+    /// memory below every consumer's committed offset (still in Kafka's log), then at the end the rest.
+    logged: LogAudit,
+}
+
+/// A stream's records in log order: the set written, and copies or reorderings met on the way.
+#[derive(Clone, Default)]
+struct LogAudit {
+    records: IntervalSet,
+    /// The record after the highest one seen.
+    next: u32,
+    duplicates: u64,
+    out_of_order: u64,
+}
+
+impl LogAudit {
+    /// The next batch in offset order holds records [first, first + n).
+    fn batch(&mut self, first: u32, n: u32) {
+        let copies = self.records.insert_range(first, first + n);
+        self.duplicates += copies;
+        if copies == 0 && first < self.next {
+            self.out_of_order += 1;
+        }
+        self.next = self.next.max(first + n);
+    }
 }
 
 pub struct Ledger {
@@ -25,13 +62,44 @@ pub struct LedgerSummary {
     pub acknowledged: u64,
     /// Sends that the producer gave up on (delivery.timeout.ms or retries exhausted): the application knows.
     pub failed: u64,
-    /// Distinct records processed by the consumer group.
+    /// Neither acknowledged nor failed when the run ended: in the accumulator or in a request.
+    pub in_flight: u64,
+    /// Acknowledged records processed by the consumer group at least once.
     pub delivered: u64,
+    /// Records processed although their send failed or was unanswered (the write happened after all).
+    pub delivered_unacknowledged: u64,
     /// Deliveries of a record that had been delivered before.
     pub duplicated: u64,
-    /// Acknowledged but never delivered: the application was told the write succeeded.
+    /// Acknowledged, still in the log, not processed when the run ended: consumer lag, not loss.
+    pub unconsumed: u64,
+    /// Acknowledged but gone from every replica's log: the application was told the write succeeded.
     pub lost: u64,
+    /// Records the log holds more than once (retries without idempotence).
+    pub log_duplicates: u64,
+    /// Batches the log holds after a later batch of the same producer (a producer's order broken).
+    pub log_out_of_order: u64,
 }
+
+/// The ledger does not balance: a record was counted twice or not at all. A defect of the simulator.
+#[derive(Debug, Error, PartialEq)]
+#[error("the ledger does not balance ({0}): {1:?}")]
+pub struct Unbalanced(pub &'static str, pub LedgerSummary);
+
+impl LedgerSummary {
+    /// The two identities every run must satisfy.
+    pub fn check(&self) -> Result<(), Unbalanced> {
+        if self.produced != self.acknowledged + self.failed + self.in_flight {
+            return Err(Unbalanced("produced != acknowledged + failed + in_flight", self.clone()));
+        }
+        if self.acknowledged != self.delivered + self.unconsumed + self.lost {
+            return Err(Unbalanced("acknowledged != delivered + unconsumed + lost", self.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// A run of consecutive records of one stream: (producer, partition, first record number, count).
+pub type RecordRange = (u32, u32, u32, u32);
 
 impl Ledger {
     pub fn new(producers: u32, partitions: u32) -> Self {
@@ -57,27 +125,54 @@ impl Ledger {
         self.failed += n;
     }
 
-    pub fn acked(&mut self, producer: u32, partition: u32, first_seq: u32, n: u32) {
-        self.stream(producer, partition).acked.insert_range(first_seq, first_seq + n);
+    pub fn acked(&mut self, producer: u32, partition: u32, first: u32, n: u32) {
+        self.stream(producer, partition).acked.insert_range(first, first + n);
     }
 
-    /// Records a delivery of sequence numbers [first_seq, first_seq + n); returns how many were duplicates.
-    pub fn delivered(&mut self, producer: u32, partition: u32, first_seq: u32, n: u32) -> u64 {
-        let dup = self.stream(producer, partition).delivered.insert_range(first_seq, first_seq + n);
+    /// Records a delivery of records [first, first + n); returns how many were duplicates.
+    pub fn delivered(&mut self, producer: u32, partition: u32, first: u32, n: u32) -> u64 {
+        let dup = self.stream(producer, partition).delivered.insert_range(first, first + n);
         self.deliveries += u64::from(n);
         self.duplicated += dup;
         dup
     }
 
-    pub fn summary(&self) -> LedgerSummary {
-        LedgerSummary {
-            produced: self.produced,
-            acknowledged: self.streams.iter().map(|s| s.acked.len()).sum(),
-            failed: self.failed,
-            delivered: self.deliveries - self.duplicated,
-            duplicated: self.duplicated,
-            lost: self.streams.iter().map(|s| s.acked.count_not_in(&s.delivered)).sum(),
+    /// Records leave the simulator's memory while staying in Kafka's log; called in offset order.
+    pub fn trimmed(&mut self, producer: u32, partition: u32, first: u32, n: u32) {
+        self.stream(producer, partition).logged.batch(first, n);
+    }
+
+    /// The accounts now. `in_log` lists, in offset order per partition, the records the partitions' logs
+    /// hold in memory; `in_flight` counts records the producers still hold.
+    pub fn summary(&self, in_log: impl IntoIterator<Item = RecordRange>, in_flight: u64) -> LedgerSummary {
+        let mut held: Vec<LogAudit> = self.streams.iter().map(|s| s.logged.clone()).collect();
+        for (producer, partition, first, n) in in_log {
+            held[(producer * self.partitions + partition) as usize].batch(first, n);
         }
+        let mut s = LedgerSummary {
+            produced: self.produced,
+            acknowledged: 0,
+            failed: self.failed,
+            in_flight,
+            delivered: 0,
+            delivered_unacknowledged: 0,
+            duplicated: self.duplicated,
+            unconsumed: 0,
+            lost: 0,
+            log_duplicates: held.iter().map(|h| h.duplicates).sum(),
+            log_out_of_order: held.iter().map(|h| h.out_of_order).sum(),
+        };
+        for (stream, held) in self.streams.iter().zip(&held) {
+            let acked = stream.acked.len();
+            let undelivered = stream.acked.difference(&stream.delivered);
+            let lost = undelivered.count_not_in(&held.records);
+            s.acknowledged += acked;
+            s.delivered += acked - undelivered.len();
+            s.delivered_unacknowledged += stream.delivered.count_not_in(&stream.acked);
+            s.unconsumed += undelivered.len() - lost;
+            s.lost += lost;
+        }
+        s
     }
 }
 
@@ -85,16 +180,27 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    /// Stream (0, 1): 10 acknowledged, delivered, 5 of them twice. Stream (1, 2): 10 acknowledged, 4
+    /// delivered, 3 more still in the log (record 1 written twice, record 2 after 4..7), 3 gone. Stream
+    /// (0, 0): 5 delivered although their send failed.
     #[test]
-    fn counts_loss_and_duplicates() {
+    fn splits_acknowledged_records_into_delivered_unconsumed_and_lost() {
         let mut l = Ledger::new(2, 3);
-        l.produced(30);
+        l.produced(32);
         l.acked(0, 1, 0, 10);
         l.acked(1, 2, 0, 10);
+        l.failed(5);
         l.delivered(0, 1, 0, 10);
         assert_eq!(l.delivered(0, 1, 5, 5), 5);
         l.delivered(1, 2, 0, 4);
-        let s = l.summary();
-        assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.lost), (20, 14, 5, 6));
+        l.delivered(0, 0, 0, 5);
+        l.trimmed(1, 2, 0, 2);
+        let s = l.summary([(1, 2, 4, 3), (1, 2, 2, 1), (1, 2, 1, 1)], 7);
+        assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.unconsumed, s.lost), (20, 14, 5, 3, 3));
+        assert_eq!((s.in_flight, s.delivered_unacknowledged), (7, 5));
+        assert_eq!((s.log_duplicates, s.log_out_of_order), (1, 1), "record 1 twice, record 2 after 4..7");
+        assert_eq!(s.check(), Ok(()));
+        let unbalanced = l.summary([], 6);
+        assert!(unbalanced.check().unwrap_err().to_string().contains("produced != acknowledged + failed + in_flight"));
     }
 }

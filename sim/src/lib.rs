@@ -2,6 +2,7 @@
 //! groups. No I/O: scenarios come in as text, results go out as data.
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod cluster_state;
 pub mod dist;
 pub mod engine;
@@ -14,6 +15,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod time;
+pub mod torture;
 pub mod workload;
 pub mod world;
 

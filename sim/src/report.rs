@@ -122,10 +122,13 @@ impl Results {
             scenario: s.name.clone(),
             seed: s.run.seed,
             derived: Derived::of(s),
-            ledger: w.ledger.summary(),
+            ledger: w.ledger_summary(),
             produce_latency_ms: m.produce_latency.summary(),
             end_to_end_latency_ms: m.end_to_end_latency.summary(),
-            kafka: w.counters.clone(),
+            kafka: KafkaCounters {
+                producer_epoch_bumps: w.producers.iter().map(|p| p.epoch_bumps).sum(),
+                ..w.counters.clone()
+            },
             final_consumer_lag: w.group.lag(|p| w.partitions[p as usize].hw),
             sim_time_ms: crate::metrics::ms3(w.now()),
             events: w.events_processed(),
@@ -190,8 +193,8 @@ impl Results {
         let k = &self.kafka;
         vec![
             format!(
-                "records: produced {}, acknowledged {}, failed {}, delivered {}, duplicated {}, lost {}",
-                l.produced, l.acknowledged, l.failed, l.delivered, l.duplicated, l.lost
+                "records: produced {}, acknowledged {}, failed {}, in flight {}; of the acknowledged: delivered {}, unconsumed {}, lost {}; duplicated {}",
+                l.produced, l.acknowledged, l.failed, l.in_flight, l.delivered, l.unconsumed, l.lost, l.duplicated
             ),
             lat("produce (send -> ack)", &self.produce_latency_ms),
             lat("end to end", &self.end_to_end_latency_ms),

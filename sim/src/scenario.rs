@@ -7,6 +7,7 @@ use crate::engine::batch::BatchConfig;
 use crate::engine::flink::FlinkConfig;
 use crate::engine::spark::SparkConfig;
 use crate::kafka::assignor::Strategy;
+use crate::time::{MAX_MS, show_f64};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -197,8 +198,10 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     /// batch.size in bytes (Kafka default 16384).
     pub batch_size: u32,
-    /// enable.idempotence (Kafka default true).
-    pub idempotence: bool,
+    /// enable.idempotence (Kafka default true). Left unset with acks 0 or 1, or with max_in_flight above 5,
+    /// it is off (ProducerConfig.postProcessAndValidateIdempotenceConfigs, Kafka 3.2+); see `idempotent()`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotence: Option<bool>,
     /// retries (Kafka default 2147483647).
     pub retries: u32,
     /// max.in.flight.requests.per.connection (Kafka default 5).
@@ -209,6 +212,15 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     /// retry.backoff.ms (Kafka default 100).
     pub retry_backoff_ms: u64,
+    /// retry.backoff.max.ms (Kafka default 1000): retries back off exponentially up to it (KIP-580).
+    pub retry_backoff_max_ms: u64,
+}
+
+impl ProducerConfig {
+    /// Whether the producer is idempotent: an explicit setting, else on only where Kafka keeps its default.
+    pub fn idempotent(&self) -> bool {
+        self.idempotence.unwrap_or(self.acks == Acks::All && self.max_in_flight <= 5 && self.retries > 0)
+    }
 }
 
 impl Default for ProducerConfig {
@@ -223,12 +235,13 @@ impl Default for ProducerConfig {
             acks: Acks::All,
             linger_ms: 5,
             batch_size: 16_384,
-            idempotence: true,
+            idempotence: None,
             retries: i32::MAX as u32,
             max_in_flight: 5,
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
         }
     }
 }
@@ -345,8 +358,18 @@ impl Fault {
 }
 
 impl Scenario {
-    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line.
+    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line. A document
+    /// without a single key is refused: it is almost always the wrong file, and an explicit `name = "..."`
+    /// is enough to run on every default.
     pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        if table.is_empty() {
+            return Err(ScenarioError::Parse(
+                "the scenario has no keys (an empty or comment-only file): start from `streamlab scenario show \
+                 quickstart`, or write `name = \"defaults\"` to run on every default"
+                    .into(),
+            ));
+        }
         let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         s.validate()?;
         Ok(s)
@@ -358,12 +381,33 @@ impl Scenario {
 
     /// Checks every value that TOML's types cannot: ranges and relations between keys.
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        let doc = toml::Value::try_from(self).map_err(|e| invalid("scenario", e.to_string()))?;
+        check_numbers("", &doc)?;
         let r = &self.run;
         if r.duration_ms == 0 {
             return Err(invalid("run.duration_ms", "must be at least 1"));
         }
+        if r.duration_ms + r.drain_ms > MAX_MS {
+            return Err(invalid(
+                "run.duration_ms",
+                format!(
+                    "plus run.drain_ms must be at most {MAX_MS} ms, about 31 years (got {})",
+                    r.duration_ms + r.drain_ms
+                ),
+            ));
+        }
         if r.bucket_ms == 0 {
             return Err(invalid("run.bucket_ms", "must be at least 1"));
+        }
+        let buckets = (r.duration_ms + r.drain_ms) / r.bucket_ms;
+        if buckets > MAX_BUCKETS {
+            return Err(invalid(
+                "run.bucket_ms",
+                format!(
+                    "gives {buckets} time-series buckets over run.duration_ms + run.drain_ms; at most {MAX_BUCKETS} \
+                     are kept: raise run.bucket_ms"
+                ),
+            ));
         }
         let c = &self.cluster;
         if c.brokers == 0 {
@@ -379,6 +423,7 @@ impl Scenario {
             return Err(invalid("cluster.replica_fetch_wait_max_ms", "must be at least 1"));
         }
         let t = &self.topic;
+        check_topic_name(&t.name)?;
         if t.partitions == 0 {
             return Err(invalid("topic.partitions", "must be at least 1"));
         }
@@ -409,6 +454,23 @@ impl Scenario {
         if self.producers.is_empty() {
             return Err(invalid("producers", "list at least one [[producers]] entry"));
         }
+        let producers: u64 = self.producers.iter().map(|p| u64::from(p.count)).sum();
+        if producers > MAX_PRODUCERS {
+            return Err(invalid(
+                "producers",
+                format!("the counts add up to {producers} producers; at most {MAX_PRODUCERS} are supported"),
+            ));
+        }
+        if producers * u64::from(t.partitions) > MAX_PRODUCER_PARTITIONS {
+            return Err(invalid(
+                "topic.partitions",
+                format!(
+                    "{} partitions x {producers} producers is more than {MAX_PRODUCER_PARTITIONS} accumulators \
+                     (one per producer and partition): lower one of them",
+                    t.partitions
+                ),
+            ));
+        }
         for (i, p) in self.producers.iter().enumerate() {
             let key = |k: &str| format!("producers[{i}].{k}");
             if p.count == 0 {
@@ -430,17 +492,20 @@ impl Scenario {
                 return Err(invalid(key("max_in_flight"), "must be at least 1"));
             }
             // KafkaProducer: idempotence requires max.in.flight.requests.per.connection <= 5, retries > 0, acks=all.
-            if p.idempotence && p.max_in_flight > 5 {
+            if p.idempotence == Some(true) && p.max_in_flight > 5 {
                 return Err(invalid(key("max_in_flight"), "must be at most 5 when idempotence is on (Kafka's rule)"));
             }
-            if p.idempotence && p.acks != Acks::All {
+            if p.idempotence == Some(true) && p.acks != Acks::All {
                 return Err(invalid(
                     key("acks"),
-                    "must be \"all\" when idempotence is on (Kafka's rule); set idempotence = false to use acks 0 or 1",
+                    "must be \"all\" when idempotence = true (Kafka's rule); remove the idempotence line or set it to false to use acks 0 or 1",
                 ));
             }
-            if p.idempotence && p.retries == 0 {
+            if p.idempotence == Some(true) && p.retries == 0 {
                 return Err(invalid(key("retries"), "must be above 0 when idempotence is on (Kafka's rule)"));
+            }
+            if p.retry_backoff_max_ms == 0 {
+                return Err(invalid(key("retry_backoff_max_ms"), "must be at least 1"));
             }
             if p.request_timeout_ms == 0 {
                 return Err(invalid(key("request_timeout_ms"), "must be at least 1"));
@@ -469,8 +534,8 @@ impl Scenario {
                 _ => {}
             }
             match &p.keys {
-                Keys::Uniform { count } | Keys::Zipf { count, .. } if *count == 0 => {
-                    return Err(invalid(key("keys.count"), "must be at least 1"));
+                Keys::Uniform { count } | Keys::Zipf { count, .. } if *count == 0 || *count > MAX_KEYS => {
+                    return Err(invalid(key("keys.count"), format!("must be between 1 and {MAX_KEYS} (got {count})")));
                 }
                 Keys::Zipf { exponent, .. } if !(exponent.is_finite() && *exponent > 0.0) => {
                     return Err(invalid(key("keys.exponent"), format!("must be > 0 (got {exponent})")));
@@ -479,6 +544,13 @@ impl Scenario {
             }
         }
         let g = &self.consumer_group;
+        if g.members == 0 {
+            return Err(invalid(
+                "consumer_group.members",
+                "must be at least 1: with no consumer nothing is delivered, and every acknowledged record would \
+                 count as lost",
+            ));
+        }
         if g.members > 1000 {
             return Err(invalid("consumer_group.members", format!("at most 1000 are supported (got {})", g.members)));
         }
@@ -495,17 +567,35 @@ impl Scenario {
             return Err(invalid("consumer_group.auto_commit_interval_ms", "must be at least 1"));
         }
         g.processing_time.validate().map_err(|e| invalid("consumer_group.processing_time", e))?;
+        // The engines' settings are checked even without a [pipeline]: every number is, wherever it appears.
+        for (key, d) in [
+            ("spark.batch_overhead", &self.spark.batch_overhead),
+            ("batch.startup", &self.batch.startup),
+            ("batch.shuffle_cost", &self.batch.shuffle_cost),
+        ] {
+            d.validate().map_err(|p| invalid(key, p))?;
+        }
+        if self.batch.interval_ms == 0 {
+            return Err(invalid("batch.interval_ms", "must be at least 1"));
+        }
+        if self.flink.buffer_records == 0 {
+            return Err(invalid("flink.buffer_records", "must be at least 1"));
+        }
         if let Some(pipe) = &self.pipeline {
             pipe.validate().map_err(|(k, p)| invalid(k, p))?;
             self.spark.validate(pipe).map_err(|(k, p)| invalid(k, p))?;
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }
-            if self.batch.interval_ms == 0 {
-                return Err(invalid("batch.interval_ms", "must be at least 1"));
-            }
-            if self.flink.buffer_records == 0 {
-                return Err(invalid("flink.buffer_records", "must be at least 1"));
+            let windows = pipe.window.windows_per_element();
+            if windows > MAX_WINDOWS_PER_RECORD {
+                return Err(invalid(
+                    "pipeline.window",
+                    format!(
+                        "puts every record into {windows} sliding windows; at most {MAX_WINDOWS_PER_RECORD} are \
+                         supported: raise slide_ms or lower size_ms"
+                    ),
+                ));
             }
         }
         for (i, f) in self.faults.iter().enumerate() {
@@ -529,8 +619,82 @@ impl Scenario {
                 _ => {}
             }
         }
+        self.check_fault_order()?;
+        let estimate = crate::budget::estimate(self);
+        estimate.check(r.max_events).map_err(|(key, p)| invalid(key, p))
+    }
+
+    /// A restart needs an earlier crash of the same broker or member, and a crash a running one; faults at
+    /// the same time happen in the order listed.
+    fn check_fault_order(&self) -> Result<(), ScenarioError> {
+        let mut order: Vec<(usize, &Fault)> = self.faults.iter().enumerate().collect();
+        order.sort_by_key(|(i, f)| (f.at_ms(), *i));
+        let (mut brokers_down, mut members_down) = (Vec::new(), Vec::new());
+        for (i, f) in order {
+            let (what, id, down, crash) = match f {
+                Fault::BrokerCrash { broker, .. } => ("broker", *broker, &mut brokers_down, true),
+                Fault::BrokerRestart { broker, .. } => ("broker", *broker, &mut brokers_down, false),
+                Fault::ConsumerCrash { member, .. } => ("member", *member, &mut members_down, true),
+                Fault::ConsumerRestart { member, .. } => ("member", *member, &mut members_down, false),
+                _ => continue,
+            };
+            let was_down = down.contains(&id);
+            if crash == was_down {
+                let problem = if crash {
+                    format!("{what} {id} is already down at {} ms: restart it before crashing it again", f.at_ms())
+                } else {
+                    format!("{what} {id} is not down at {} ms: a restart needs an earlier crash of it", f.at_ms())
+                };
+                return Err(invalid(format!("faults[{i}].{what}"), problem));
+            }
+            if crash {
+                down.push(id);
+            } else {
+                down.retain(|d| *d != id);
+            }
+        }
         Ok(())
     }
+}
+
+/// Limits that keep a run's memory bounded; each is far above what a lesson needs.
+pub const MAX_PRODUCERS: u64 = 1000;
+pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
+pub const MAX_KEYS: u32 = 1_000_000;
+pub const MAX_BUCKETS: u64 = 1_000_000;
+pub const MAX_WINDOWS_PER_RECORD: f64 = 1000.0;
+
+/// Every number of the scenario, wherever it appears: floats must be finite, and every time or duration (a
+/// key ending in `_ms`) at most `MAX_MS`.
+fn check_numbers(path: &str, v: &toml::Value) -> Result<(), ScenarioError> {
+    let is_ms = path.ends_with("_ms") || path.ends_with(".ms");
+    match v {
+        toml::Value::Table(t) => t
+            .iter()
+            .try_for_each(|(k, v)| check_numbers(&if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v)),
+        toml::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, v)| check_numbers(&format!("{path}[{i}]"), v)),
+        toml::Value::Float(f) if !f.is_finite() => Err(invalid(path, format!("must be a finite number (got {f})"))),
+        toml::Value::Float(f) if is_ms && *f > MAX_MS as f64 => {
+            Err(invalid(path, format!("must be at most {MAX_MS} ms, about 31 years (got {})", show_f64(*f))))
+        }
+        toml::Value::Integer(n) if is_ms && *n > MAX_MS as i64 => {
+            Err(invalid(path, format!("must be at most {MAX_MS} ms, about 31 years (got {n})")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Kafka's topic name rule (`Topic.validate`): 1 to 249 characters of a-z, A-Z, 0-9, `.`, `_` and `-`, and
+/// neither `.` nor `..`.
+fn check_topic_name(name: &str) -> Result<(), ScenarioError> {
+    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > 249 || name == "." || name == ".." || !name.chars().all(legal) {
+        return Err(invalid(
+            "topic.name",
+            format!("`{name}` is not a legal Kafka topic name: use 1 to 249 of a-z, A-Z, 0-9, `.`, `_`, `-`"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -542,8 +706,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_scenario_takes_kafka_defaults() {
-        let s = Scenario::from_toml("").unwrap();
+    fn a_named_scenario_takes_kafka_defaults() {
+        let s = Scenario::from_toml("name = \"defaults\"").unwrap();
         assert_eq!(s.producers[0].linger_ms, 5);
         assert_eq!(s.producers[0].batch_size, 16_384);
         assert_eq!(s.producers[0].acks, Acks::All);
@@ -559,7 +723,7 @@ mod tests {
         assert!(err("[topic]\nshards = 3").contains("shards"), "unknown keys are rejected");
         assert!(err("[topic]\npartitions = \"six\"").contains("partitions"));
         assert!(err("[[producers]]\nrate_per_s = -5.0").contains("producers[0].rate_per_s"));
-        assert!(err("[[producers]]\nacks = \"1\"").contains("idempotence"));
+        assert!(err("[[producers]]\nacks = \"1\"\nidempotence = true").contains("idempotence"));
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean_ms = 0 }");
         assert!(e.contains("cluster.network_delay") && e.contains("mean_ms"), "{e}");
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean = 1 }");

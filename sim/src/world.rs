@@ -13,11 +13,11 @@ use crate::engine::flink::FlinkEngine;
 use crate::engine::spark::SparkEngine;
 use crate::engine::{Engine, EngineRecord};
 use crate::kafka::broker::Partition;
-use crate::kafka::broker::{Broker, PendingAck, SeqCheck};
+use crate::kafka::broker::{Broker, PendingAck};
 use crate::kafka::consumer_group::{Group, Member};
-use crate::kafka::producer::{InFlight, Producer};
+use crate::kafka::producer::{InFlight, Producer, Retry, Sent};
 use crate::kafka::{BatchRef, Chunk, ProduceError};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::metrics::{Histogram, TimeSeries};
 use crate::queue::EventQueue;
 use crate::rng::{SimRng, stream};
@@ -25,7 +25,6 @@ use crate::scenario::{Acks, CommitMode, EngineKind, Fault, Scenario, SpikeScope}
 use crate::time::SimTime;
 use rand::RngExt;
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
@@ -34,6 +33,8 @@ pub enum SimError {
         "the run exceeded run.max_events = {0} events at simulated time {1}; raise run.max_events or shorten run.duration_ms"
     )]
     EventLimit(u64, SimTime),
+    #[error("internal error: {0}")]
+    Unbalanced(#[from] crate::ledger::Unbalanced),
 }
 
 type ProduceResult = Result<(), ProduceError>;
@@ -158,7 +159,11 @@ pub struct KafkaCounters {
     pub retries: u64,
     pub request_timeouts: u64,
     pub not_enough_replicas_errors: u64,
+    pub not_enough_replicas_after_append_errors: u64,
+    pub out_of_order_sequence_errors: u64,
     pub duplicate_batches_rejected: u64,
+    /// Idempotent producers that started a new epoch after a failed batch (KIP-360).
+    pub producer_epoch_bumps: u64,
     pub leader_elections: u64,
     pub unclean_leader_elections: u64,
     pub offline_partition_events: u64,
@@ -208,6 +213,8 @@ pub struct World {
     produce_until: SimTime,
     deadline: SimTime,
     finished: bool,
+    /// Set when the ledger did not balance at the end of the run.
+    unbalanced: Option<Unbalanced>,
     /// The engines fed by the consumer group, which acts as their Kafka source.
     pub engines: Vec<Box<dyn Engine>>,
     /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
@@ -226,7 +233,9 @@ impl World {
         for cfg in &s.producers {
             for _ in 0..cfg.count {
                 let id = producers.len() as u32;
-                producers.push(Producer::new(id, cfg.clone(), np, b, stream(seed, &format!("producer-{id}"))));
+                let rng = stream(seed, &format!("producer-{id}"));
+                let backoff_rng = stream(seed, &format!("producer-{id}-retry-backoff"));
+                producers.push(Producer::new(id, cfg.clone(), np, b, rng, backoff_rng));
             }
         }
         // Replica placement as Kafka's AdminUtils without racks: partition p's replicas start at
@@ -275,6 +284,7 @@ impl World {
             produce_until,
             deadline: produce_until + SimTime::from_millis(s.run.drain_ms),
             finished: false,
+            unbalanced: None,
             engines: Vec::new(),
             led_by: Vec::new(),
             now: SimTime::ZERO,
@@ -365,7 +375,10 @@ impl World {
                 None => self.finish(),
             }
         }
-        Ok(())
+        match self.unbalanced.take() {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     }
 
     /// Runs to the end: producers stop at run.duration_ms, then consumers drain (at most run.drain_ms).
@@ -513,7 +526,7 @@ impl World {
         }
     }
 
-    fn send_produce(&mut self, producer: u32, broker: u32, batches: Vec<(crate::kafka::Batch, u32, SimTime)>) {
+    fn send_produce(&mut self, producer: u32, broker: u32, batches: Vec<Sent>) {
         let request = self.next_request;
         self.next_request += 1;
         let pr = &mut self.producers[producer as usize];
@@ -521,15 +534,15 @@ impl World {
         let timeout = SimTime::from_millis(pr.cfg.request_timeout_ms);
         self.counters.produce_requests += 1;
         self.counters.batches_sent += batches.len() as u64;
-        let refs: Vec<(BatchRef, u32, SimTime)> = batches.into_iter().map(|(b, a, f)| (Rc::new(b), a, f)).collect();
-        let server_batches: Vec<BatchRef> = refs.iter().map(|(b, _, _)| b.clone()).collect();
+        let server_batches: Vec<BatchRef> = batches.iter().map(|s| s.batch.clone()).collect();
         if acks == Acks::None {
             // acks=0: the producer counts the send as done the moment it leaves.
-            for (b, _, _) in &refs {
-                self.ack_batch(producer, b);
+            for sent in &batches {
+                self.producers[producer as usize].answered(sent);
+                self.ack_batch(producer, &sent.batch);
             }
         } else {
-            pr.in_flight.insert(request, InFlight { broker, batches: refs, deadline: self.now + timeout });
+            pr.in_flight.insert(request, InFlight { broker, batches, deadline: self.now + timeout });
             pr.in_flight_per_broker[broker as usize] += 1;
             // One timer per producer, at its oldest request's deadline: the queue does not grow with requests.
             if !pr.timeout_armed {
@@ -555,7 +568,8 @@ impl World {
     }
 
     fn ack_batch(&mut self, producer: u32, b: &BatchRef) {
-        self.ledger.acked(producer, b.partition, b.base_seq, b.len());
+        self.producers[producer as usize].acknowledged(b);
+        self.ledger.acked(producer, b.partition, b.first_record, b.len());
         for r in &b.records {
             self.metrics.produce_latency.record(self.now - r.created);
         }
@@ -567,14 +581,20 @@ impl World {
             return; // timed out already: Kafka closed the connection, this answer never arrives
         };
         self.producers[producer as usize].in_flight_per_broker[inflight.broker as usize] -= 1;
-        for ((batch, attempts, first), result) in inflight.batches.into_iter().zip(results) {
+        for (sent, result) in inflight.batches.into_iter().zip(results) {
+            self.producers[producer as usize].answered(&sent);
             match result {
-                Ok(()) => self.ack_batch(producer, &batch),
+                Ok(()) => self.ack_batch(producer, &sent.batch),
                 Err(e) => {
-                    if e == ProduceError::NotEnoughReplicas {
-                        self.counters.not_enough_replicas_errors += 1;
+                    match e {
+                        ProduceError::NotEnoughReplicas => self.counters.not_enough_replicas_errors += 1,
+                        ProduceError::NotEnoughReplicasAfterAppend => {
+                            self.counters.not_enough_replicas_after_append_errors += 1
+                        }
+                        ProduceError::OutOfOrderSequence => self.counters.out_of_order_sequence_errors += 1,
+                        ProduceError::NotLeader | ProduceError::InvalidProducerEpoch => {}
                     }
-                    self.retry_or_fail(producer, batch, attempts, first);
+                    self.retry_or_fail(producer, sent, Some(e));
                 }
             }
         }
@@ -585,13 +605,18 @@ impl World {
     fn on_request_timeouts(&mut self, producer: u32) {
         let now = self.now;
         let pr = &mut self.producers[producer as usize];
-        let expired: Vec<u64> = pr.in_flight.iter().take_while(|(_, f)| f.deadline <= now).map(|(id, _)| *id).collect();
-        for request in expired {
+        let timed_out: Vec<u32> = pr.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
+        self.counters.request_timeouts += timed_out.len() as u64;
+        // A timeout closes the connection, which fails every request in flight on it (NetworkClient
+        // handleTimedOutRequests -> disconnect); their batches are retried in sequence order.
+        let cancelled: Vec<u64> =
+            pr.in_flight.iter().filter(|(_, f)| timed_out.contains(&f.broker)).map(|(id, _)| *id).collect();
+        for request in cancelled {
             let inflight = self.producers[producer as usize].in_flight.remove(&request).expect("listed");
-            self.counters.request_timeouts += 1;
             self.producers[producer as usize].in_flight_per_broker[inflight.broker as usize] -= 1;
-            for (batch, attempts, first) in inflight.batches {
-                self.retry_or_fail(producer, batch, attempts, first);
+            for sent in inflight.batches {
+                self.producers[producer as usize].answered(&sent);
+                self.retry_or_fail(producer, sent, None);
             }
         }
         let pr = &mut self.producers[producer as usize];
@@ -602,18 +627,14 @@ impl World {
         self.drain_producer(producer);
     }
 
-    /// Sender.completeBatch / canRetry: retry while attempts < retries and delivery.timeout.ms has not passed.
-    fn retry_or_fail(&mut self, producer: u32, batch: BatchRef, attempts: u32, first: SimTime) {
-        let pr = &mut self.producers[producer as usize];
-        let expired = self.now >= first + SimTime::from_millis(pr.cfg.delivery_timeout_ms);
-        if attempts >= pr.cfg.retries || expired {
-            self.ledger.failed(u64::from(batch.len()));
-            return;
+    fn retry_or_fail(&mut self, producer: u32, sent: Sent, error: Option<ProduceError>) {
+        match self.producers[producer as usize].retry_or_fail(sent, error, self.now) {
+            Retry::Failed(n) => self.ledger.failed(u64::from(n)),
+            Retry::At(t) => {
+                self.counters.retries += 1;
+                self.queue.push(t, Event::Drain { producer });
+            }
         }
-        self.counters.retries += 1;
-        let backoff = SimTime::from_millis(pr.cfg.retry_backoff_ms);
-        pr.requeue(batch, attempts + 1, first, self.now + backoff);
-        self.queue.push(self.now + backoff, Event::Drain { producer });
     }
 
     // ----- brokers: produce --------------------------------------------------------------------------
@@ -659,39 +680,34 @@ impl World {
         let b = req.batches[slot as usize].clone();
         let acks = req.acks;
         let producer = req.producer;
-        let idempotent = self.producers[producer as usize].cfg.idempotence;
+        let idempotent = self.producers[producer as usize].cfg.idempotent();
         let part = &mut self.partitions[b.partition as usize];
         if part.leader != Some(broker) {
             self.finish_slot(request, slot, Err(ProduceError::NotLeader));
             return;
         }
-        if idempotent {
-            match part.producer_state[producer as usize].check(b.base_seq) {
-                SeqCheck::Append => {}
-                SeqCheck::Duplicate => {
-                    self.counters.duplicate_batches_rejected += 1;
-                    self.finish_slot(request, slot, Ok(()));
-                    return;
-                }
-                SeqCheck::OutOfOrder => {
-                    self.finish_slot(request, slot, Err(ProduceError::OutOfOrderSequence));
-                    return;
-                }
-            }
-        }
-        let base = part.append(b.clone());
-        if idempotent {
-            part.producer_state[producer as usize].appended(b.base_seq, b.len(), base);
-        }
-        let end = part.log_end;
         let p = part.id;
+        let appended = match part.append_as_leader(b, idempotent) {
+            Ok(a) => a,
+            Err(e) => {
+                self.finish_slot(request, slot, Err(e));
+                return;
+            }
+        };
+        if appended.duplicate {
+            self.counters.duplicate_batches_rejected += 1;
+        }
         if acks == Acks::All {
-            part.pending_acks.push_back(PendingAck { end_offset: end, request, slot });
+            // ReplicaManager: a duplicate waits for the original batch's offsets like a new append.
+            part.await_hw(PendingAck { end_offset: appended.end_offset, request, slot });
+            self.complete_produces(p);
         } else {
             self.finish_slot(request, slot, Ok(()));
         }
-        self.after_leader_progress(p);
-        self.wake_replica_fetchers(broker, p);
+        if !appended.duplicate {
+            self.after_leader_progress(p);
+            self.wake_replica_fetchers(broker, p);
+        }
     }
 
     /// Records one batch's result; answers the producer when the whole request is decided.
@@ -718,20 +734,20 @@ impl World {
 
     /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers.
     fn after_leader_progress(&mut self, p: u32) {
-        let part = &mut self.partitions[p as usize];
-        if !part.update_hw() {
+        if !self.partitions[p as usize].update_hw() {
             return;
         }
-        let hw = part.hw;
-        let mut done = Vec::new();
-        while part.pending_acks.front().is_some_and(|a| a.end_offset <= hw) {
-            done.push(part.pending_acks.pop_front().expect("front"));
-        }
-        for a in done {
-            self.finish_slot(a.request, a.slot, Ok(()));
-        }
+        self.complete_produces(p);
         if let Some(leader) = self.partitions[p as usize].leader {
             self.wake_consumer_fetchers(leader, p);
+        }
+    }
+
+    /// Answers the acks=all produces the HW has reached.
+    fn complete_produces(&mut self, p: u32) {
+        let min_insync = self.scenario.cluster.min_insync_replicas;
+        for (a, result) in self.partitions[p as usize].complete_acks(min_insync) {
+            self.finish_slot(a.request, a.slot, result);
         }
     }
 
@@ -921,6 +937,12 @@ impl World {
                     }
                 }
                 self.start_fetchers(broker);
+                // Consumers' fetches to the dead process went unanswered; their connections broke and they
+                // fetch again from the broker now that it is back (NetworkClient reconnects).
+                for m in 0..self.group.members.len() {
+                    self.group.members[m].fetch_in_flight[broker as usize] = false;
+                    self.maybe_fetch(m as u32);
+                }
             }
             Fault::ConsumerCrash { member, .. } => {
                 let hb = SimTime::from_millis(self.scenario.consumer_group.heartbeat_interval_ms);
@@ -933,6 +955,12 @@ impl World {
                 m.epoch += 1;
                 m.busy_until = None;
                 m.buffer.clear();
+                m.processing.clear();
+                // The process's positions die with it: a restarted member must not commit them.
+                for &p in &m.assigned {
+                    self.group.position[p as usize] = self.group.committed[p as usize];
+                }
+                let m = &self.group.members[member as usize];
                 let epoch = m.epoch;
                 // The coordinator expires the member session.timeout.ms after its last heartbeat.
                 let expire = m.last_heartbeat(self.now, hb) + session;
@@ -978,7 +1006,8 @@ impl World {
             };
             if part.leader == Some(broker) {
                 self.elect(p as u32);
-            } else if part.isr.contains(&i) {
+            } else if part.isr.contains(&i) && part.isr.len() > 1 {
+                // The ISR never becomes empty: its last member stays, to lead again when it returns.
                 part.isr.retain(|&x| x != i);
                 self.counters.isr_shrinks += 1;
                 self.after_leader_progress(p as u32);
@@ -1010,7 +1039,12 @@ impl World {
                 self.counters.offline_partition_events += 1;
             }
             part.leader = None;
-            if let Some(ol) = old_leader {
+            // PartitionChangeBuilder (KRaft): a fenced leader leaves the ISR unless it is its last member,
+            // which leads again when it returns. (Kafka 4.x's eligible leader replicas, KIP-966, are not
+            // modelled.)
+            if let Some(ol) = old_leader
+                && part.isr.len() > 1
+            {
                 part.isr.retain(|&x| x != ol);
             }
             self.update_leadership();
@@ -1195,8 +1229,11 @@ impl World {
             return;
         }
         m.fetch_in_flight[broker as usize] = false;
-        // poll() returns, even empty, every fetch.max.wait.ms: that is when auto-commit runs.
-        self.maybe_auto_commit(member);
+        // A member waiting inside poll() for data auto-commits (ConsumerCoordinator.poll runs on every
+        // pass of KafkaConsumer.poll); one busy processing is not in poll() and commits nothing.
+        if m.busy_until.is_none() {
+            self.maybe_auto_commit(member);
+        }
         let m = &mut self.group.members[member as usize];
         for c in chunks {
             // Only records at the current position: anything else is stale (a rebalance moved it).
@@ -1272,11 +1309,10 @@ impl World {
                     e.on_record(self.now, rec);
                 }
             }
-            let first_seq = c.batch.base_seq.wrapping_add(c.from);
-            self.ledger.delivered(c.batch.producer, c.partition, first_seq, c.len());
             self.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
         }
         let m = &mut self.group.members[member as usize];
+        m.processing = polled;
         m.busy_until = Some(t);
         let epoch = m.epoch;
         self.queue.push(t, Event::PollDone { member, epoch });
@@ -1288,6 +1324,11 @@ impl World {
             return;
         }
         m.busy_until = None;
+        // The poll's records are delivered once processed: a crash before then delivers none of them.
+        for c in std::mem::take(&mut m.processing) {
+            self.ledger.delivered(c.batch.producer, c.partition, c.batch.first_record + c.from, c.len());
+        }
+        let m = &mut self.group.members[member as usize];
         let commit = match self.scenario.consumer_group.commit {
             CommitMode::AfterProcessing => true,
             CommitMode::Auto if self.now >= m.next_auto_commit => {
@@ -1316,12 +1357,16 @@ impl World {
         self.trim_logs();
     }
 
-    /// Drops log batches below every group's committed offset: memory stays bounded by the lag.
+    /// Drops log batches below every group's committed offset from memory: it stays bounded by the lag.
+    /// Nothing any replica may still be truncated to is dropped, so the ledger can tell lost from kept.
     fn trim_logs(&mut self) {
         let no_group = self.group.members.is_empty();
+        let ledger = &mut self.ledger;
         for part in &mut self.partitions {
             let keep_from = if no_group { part.hw } else { self.group.committed[part.id as usize] };
-            part.trim_before(keep_from);
+            let lowest_leo = part.leo.iter().copied().min().unwrap_or(0);
+            let p = part.id;
+            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.producer, p, b.first_record, b.len()));
         }
     }
 
@@ -1342,7 +1387,7 @@ impl World {
         for e in &mut self.engines {
             e.advance_to(now);
         }
-        if self.now >= self.produce_until && self.quiescent() {
+        if self.now >= self.produce_until && self.drained() {
             self.finish();
             return;
         }
@@ -1363,10 +1408,24 @@ impl World {
                 }
             }
         }
+        if let Err(e) = self.ledger_summary().check() {
+            self.unbalanced = Some(e);
+        }
     }
 
-    /// Producers done and idle, and every live consumer caught up with the log.
-    fn quiescent(&self) -> bool {
+    /// The ledger's accounts now (at the end of the run: where every record ended up).
+    pub fn ledger_summary(&self) -> LedgerSummary {
+        let in_log = self.partitions.iter().flat_map(|part| {
+            part.log
+                .iter()
+                .filter(|(base, _)| *base < part.log_end)
+                .map(move |(_, b)| (b.producer, part.id, b.first_record, b.len()))
+        });
+        self.ledger.summary(in_log, self.producers.iter().map(|p| p.records_in_flight()).sum())
+    }
+
+    /// Producers done and idle, and every live consumer caught up with the log of every online partition.
+    pub fn drained(&self) -> bool {
         if !self.producers.iter().all(|p| p.idle()) {
             return false;
         }
@@ -1375,7 +1434,11 @@ impl World {
         }
         self.group.rebalancing.is_none()
             && self.group.members.iter().all(|m| m.busy_until.is_none())
-            && (0..self.partitions.len()).all(|p| self.group.position[p] >= self.partitions[p].hw)
+            && self.partitions.iter().all(|part| {
+                // Records above the HW become readable once the followers have them: wait for them too,
+                // unless the partition is offline.
+                part.leader.is_none() || self.group.position[part.id as usize] >= part.log_end
+            })
     }
 }
 

@@ -57,7 +57,11 @@ broker = 0
     assert!(r.kafka.leader_elections >= 2, "broker 0 led partitions 0 and 3: {:?}", r.kafka);
     assert_eq!(r.kafka.unclean_leader_elections, 0);
     assert!(r.kafka.request_timeouts > 0, "requests to the dead leader timed out and were retried");
-    assert_eq!(r.ledger.acknowledged, r.ledger.produced, "every record was eventually acknowledged");
+    assert_eq!(
+        r.ledger.acknowledged, r.ledger.produced,
+        "every record was eventually acknowledged: {:?} {:?}",
+        r.ledger, r.kafka
+    );
     assert_eq!(r.ledger.lost, 0, "{:?}", r.ledger);
     assert_eq!(r.ledger.duplicated, 0, "idempotence (on by default) absorbs the retries");
 }
@@ -189,7 +193,7 @@ acks = "1"
 idempotence = false
 max_in_flight = 100000
 [consumer_group]
-members = 0
+members = 1
 "#);
     let lambda = 600.0;
     let mu = 1000.0;
@@ -214,4 +218,213 @@ fn same_seed_same_results_and_another_seed_differs() {
     };
     assert_eq!(once(5), once(5));
     assert_ne!(once(5), once(6));
+}
+
+/// The shared scenario with another per-record processing time.
+fn with_processing_ms(toml: String, ms: f64) -> String {
+    toml.replace(
+        "processing_time = { dist = \"constant\", ms = 0.02 }",
+        &format!("processing_time = {{ dist = \"constant\", ms = {ms:?} }}"),
+    )
+}
+
+/// A results field by its JSON path (the names labs and tests read).
+fn field(r: &Results, path: &[&str]) -> u64 {
+    let mut v = serde_json::to_value(r).expect("results serialize");
+    for k in path {
+        v = v[*k].take();
+    }
+    v.as_u64().unwrap_or_else(|| panic!("results has no number at {path:?}"))
+}
+
+/// The safe configuration under the failure that makes acks=1 lose: replication slowed past
+/// request.timeout.ms (the producer retries batches the leader already has), then the leader dies.
+fn acks_all_slow_replication_then_crash(seed: u64, lag_max_ms: u64) -> String {
+    scenario(
+        &format!("min_insync_replicas = 2\nreplica_lag_time_max_ms = {lag_max_ms}"),
+        "",
+        r#"
+[[producers]]
+count = 2
+rate_per_s = 3000.0
+acks = "all"
+idempotence = true
+request_timeout_ms = 1500
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 3000
+extra_ms = 2000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 4500
+broker = 0
+[[faults]]
+kind = "broker_restart"
+at_ms = 9000
+broker = 0
+"#,
+    )
+    .replace("seed = 11", &format!("seed = {seed}"))
+}
+
+/// Defect: a retried batch the leader already had was acknowledged at once, before the followers had it
+/// (DelayedProduce waits for the original batch's last offset, as ReplicaManager does).
+#[test]
+fn a_duplicate_retry_is_acknowledged_only_once_the_original_is_replicated() {
+    for seed in 1..=4 {
+        let r = run(&acks_all_slow_replication_then_crash(seed, 30_000));
+        assert!(r.kafka.duplicate_batches_rejected > 0, "seed {seed}: retries reached the leader: {:?}", r.kafka);
+        assert_eq!(r.kafka.unclean_leader_elections, 0);
+        assert_eq!(r.ledger.lost, 0, "seed {seed}: {:?}", r.ledger);
+    }
+}
+
+/// Defect: records appended while the ISR was large enough, whose ISR then shrank below
+/// min.insync.replicas, must fail with NOT_ENOUGH_REPLICAS_AFTER_APPEND (Partition.checkEnoughReplicasReachOffset).
+#[test]
+fn an_isr_that_shrinks_after_the_append_fails_the_produce() {
+    for seed in 1..=4 {
+        let r = run(&acks_all_slow_replication_then_crash(seed, 1_000));
+        assert!(
+            field(&r, &["kafka", "not_enough_replicas_after_append_errors"]) > 0,
+            "seed {seed}: the ISR shrank to the leader while produces waited: {:?}",
+            r.kafka
+        );
+        assert_eq!(r.ledger.lost, 0, "seed {seed}: {:?}", r.ledger);
+    }
+}
+
+/// Defect: the last in-sync replica stays in the ISR when it dies, and leads again when it returns.
+#[test]
+fn the_last_in_sync_replica_leads_again_when_it_returns() {
+    let s = Scenario::from_toml(&scenario(
+        "replica_lag_time_max_ms = 1000",
+        "",
+        r#"
+[[producers]]
+count = 2
+rate_per_s = 2000.0
+acks = "1"
+idempotence = false
+request_timeout_ms = 1500
+delivery_timeout_ms = 30000
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 4000
+extra_ms = 3000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 5000
+broker = 0
+[[faults]]
+kind = "broker_restart"
+at_ms = 9000
+broker = 0
+"#,
+    ))
+    .unwrap();
+    let mut w = World::new(&s);
+    w.run_until(streamlab_sim::SimTime::from_millis(8_000)).unwrap();
+    let offline: Vec<u32> = w.cluster_state().partitions.iter().filter(|p| p.leader.is_none()).map(|p| p.id).collect();
+    assert!(!offline.is_empty(), "broker 0 was the only in-sync replica of the partitions it led");
+    for p in &offline {
+        assert_eq!(w.cluster_state().partitions[*p as usize].isr, vec![0], "the ISR keeps its last member");
+    }
+    w.run().unwrap();
+    assert!(w.cluster_state().partitions.iter().all(|p| p.leader.is_some()), "{:?}", w.cluster_state());
+    let r = Results::of(&w);
+    assert_eq!(r.kafka.unclean_leader_elections, 0);
+    assert_eq!(r.ledger.failed, 0, "sends waited for the partition to return: {:?}", r.ledger);
+    assert_eq!(r.ledger.lost, 0, "{:?}", r.ledger);
+}
+
+/// Defect: batches that expired while their partition had no leader left a hole in the sequence numbers,
+/// and the stream stalled in OUT_OF_ORDER_SEQUENCE retries; the Java producer resets the partition's
+/// sequences under a new epoch (KIP-360) and goes on.
+#[test]
+fn an_idempotent_producer_recovers_from_failed_batches() {
+    let r = run(&scenario(
+        "replica_lag_time_max_ms = 1000\nmin_insync_replicas = 1",
+        "",
+        r#"
+[[producers]]
+count = 1
+rate_per_s = 2000.0
+acks = "all"
+request_timeout_ms = 1000
+delivery_timeout_ms = 2000
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 4000
+extra_ms = 3000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 5000
+broker = 0
+[[faults]]
+kind = "broker_restart"
+at_ms = 9000
+broker = 0
+"#,
+    ));
+    assert!(r.ledger.failed > 0, "sends to the offline partitions expired: {:?}", r.ledger);
+    // Records created after broker 0 returned (at 9 s, 3 s before the end) are all acknowledged: at most
+    // 7 s of one partition's share can fail.
+    let outage_share = 2000 * 7 / 6;
+    assert!(r.ledger.failed <= outage_share, "failed {} > {outage_share}: {:?}", r.ledger.failed, r.kafka);
+    assert_eq!(r.ledger.duplicated, 0);
+}
+
+/// Defect: a run that ends while the group is behind reported the unconsumed records as lost.
+#[test]
+fn records_left_in_the_log_are_unconsumed_not_lost() {
+    let r = run(&with_processing_ms(scenario("", "", "[[producers]]\nrate_per_s = 3000.0\n"), 1.0)
+        .replace("drain_ms = 60000", "drain_ms = 1000"));
+    assert_eq!(r.ledger.lost, 0, "{:?}", r.ledger);
+    let unconsumed = field(&r, &["ledger", "unconsumed"]);
+    assert!(unconsumed > 0 && r.ledger.delivered + unconsumed == r.ledger.acknowledged, "{:?}", r.ledger);
+}
+
+/// Defect: auto-commit ran when a fetch response arrived, committing records still being processed; the
+/// classic consumer commits inside poll() what earlier polls returned, so a crash redelivers, never skips.
+#[test]
+fn auto_commit_never_skips_records_a_crashed_consumer_was_processing() {
+    let group = "session_timeout_ms = 6000\nheartbeat_interval_ms = 1000\nauto_commit_interval_ms = 1";
+    for (seed, crash_ms) in [(1, 4000), (2, 4001), (3, 4002), (4, 4003), (5, 4004), (6, 4005)] {
+        let faults = format!(
+            "[[producers]]\nrate_per_s = 3000.0\n[[faults]]\nkind = \"consumer_crash\"\nat_ms = {crash_ms}\nmember = 1\n"
+        );
+        let r =
+            run(&with_processing_ms(scenario("", group, &faults), 0.9).replace("seed = 11", &format!("seed = {seed}")));
+        assert_eq!(r.ledger.delivered, r.ledger.acknowledged, "seed {seed}: all processed: {:?}", r.ledger);
+    }
+}
+
+/// Kafka 3.2+: acks 0 or 1 with enable.idempotence unset turns idempotence off (only an explicit true is
+/// refused), so retries may duplicate.
+#[test]
+fn acks_1_without_an_idempotence_setting_runs_without_idempotence() {
+    let r = run(&scenario(
+        "",
+        "",
+        r#"
+[[faults]]
+kind = "network_spike"
+at_ms = 3000
+duration_ms = 500
+extra_ms = 400.0
+[[producers]]
+rate_per_s = 2000.0
+acks = "1"
+request_timeout_ms = 300
+"#,
+    ));
+    assert!(r.ledger.duplicated > 0, "{:?}", r.ledger);
+    assert_eq!(r.kafka.duplicate_batches_rejected, 0);
 }

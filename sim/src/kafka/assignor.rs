@@ -109,10 +109,12 @@ fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignme
     // Members with more than minQuota may keep maxQuota only while the total allows it.
     let mut may_exceed_min = total - min_quota * c;
     for m in sorted {
-        let owned: Vec<TopicPartition> = previous
+        let mut owned: Vec<TopicPartition> = previous
             .get(m)
             .map(|ps| ps.iter().filter(|tp| unassigned.contains(*tp)).cloned().collect())
             .unwrap_or_default();
+        // assignOwnedPartitions keeps the first ones by partition number, then topic.
+        owned.sort_by(|a, b| (a.partition, &a.topic).cmp(&(b.partition, &b.topic)));
         let keep = if owned.len() > min_quota && may_exceed_min > 0 {
             may_exceed_min -= 1;
             max_quota.min(owned.len())
@@ -205,6 +207,26 @@ mod tests {
             &Assignment::new(),
         );
         assert_eq!(show(&a), ["consumer1: t1-0 t1-2 t2-1", "consumer2: t1-1 t2-0 t2-2"]);
+    }
+
+    /// AbstractStickyAssignorTest.testAddRemoveTwoConsumersTwoTopics: two members join a group of two.
+    #[test]
+    fn sticky_two_members_join_as_kafkas_test() {
+        let t = topics(&[("topic1", 3), ("topic2", 4)]);
+        let tp = |s: &str| {
+            let (topic, p) = s.rsplit_once('-').expect("topic-partition");
+            TopicPartition { topic: topic.into(), partition: p.parse().expect("number") }
+        };
+        let previous: Assignment = [
+            ("c1".to_string(), ["topic1-0", "topic1-2", "topic2-1", "topic2-3"].map(tp).to_vec()),
+            ("c2".to_string(), ["topic1-1", "topic2-0", "topic2-2"].map(tp).to_vec()),
+        ]
+        .into();
+        let a = assign(Strategy::Sticky, &members(&["c1", "c2", "c3", "c4"]), &t, &previous);
+        assert_eq!(
+            show(&a),
+            ["c1: topic1-0 topic2-1", "c2: topic1-1 topic2-0", "c3: topic1-2 topic2-3", "c4: topic2-2"]
+        );
     }
 
     /// The StickyAssignor javadoc example: C0, C1, C2 subscribe to t0..t3 with two partitions each.

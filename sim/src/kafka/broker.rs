@@ -4,7 +4,7 @@
 //! All replicas of a partition share one log: after Kafka's leader-epoch truncation every replica's log
 //! is a prefix of the leader's (KIP-101), so a replica is fully described by its LEO.
 
-use super::{BatchRef, Chunk};
+use super::{BatchRef, Chunk, ProduceError};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
@@ -24,44 +24,79 @@ pub struct FollowerState {
     pub last_fetch_time: SimTime,
 }
 
+/// One retained batch of a producer (ProducerStateEntry's BatchMetadata).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchMeta {
+    pub epoch: u32,
+    pub base_seq: u32,
+    pub last_seq: u32,
+    pub base_offset: u64,
+    /// The offset after the batch's last record.
+    pub end_offset: u64,
+}
+
 /// Idempotent producer state per partition (ProducerStateManager): the last batches' sequence ranges.
 #[derive(Clone, Debug, Default)]
 pub struct ProducerState {
-    /// (base_seq, last_seq, base_offset) of the last 5 batches, oldest first.
-    pub recent: VecDeque<(u32, u32, u64)>,
+    /// The last 5 batches of the producer's current epoch, oldest first.
+    pub recent: VecDeque<BatchMeta>,
 }
 
 /// Kafka retains the metadata of the last 5 batches per producer (ProducerStateEntry.NUM_BATCHES_TO_RETAIN).
 pub const BATCHES_TO_RETAIN: usize = 5;
 
+#[derive(Debug, PartialEq, Eq)]
 pub enum SeqCheck {
     Append,
-    /// A retry of a batch already in the log, at this base offset.
-    Duplicate,
+    /// A retry of a batch already in the log, which ends at this offset.
+    Duplicate {
+        end_offset: u64,
+    },
     OutOfOrder,
+    /// From an epoch older than the producer's current one (INVALID_PRODUCER_EPOCH).
+    StaleEpoch,
 }
 
 impl ProducerState {
-    pub fn check(&self, base_seq: u32) -> SeqCheck {
+    /// ProducerAppendInfo.checkProducerEpoch / checkSequence, and findDuplicateBatch.
+    pub fn check(&self, epoch: u32, base_seq: u32, len: u32) -> SeqCheck {
+        let last_seq = base_seq.wrapping_add(len - 1);
         match self.recent.back() {
-            None if base_seq == 0 => SeqCheck::Append,
-            // State lost (e.g. truncated away): accept, as a broker that sees a new epoch would.
+            // No state (a new producer, or its batches truncated away): accept, as the broker does for a
+            // producer it does not know.
             None => SeqCheck::Append,
-            Some(&(_, last, _)) if base_seq == last.wrapping_add(1) => SeqCheck::Append,
-            Some(_) if self.recent.iter().any(|&(b, _, _)| b == base_seq) => SeqCheck::Duplicate,
-            Some(_) => SeqCheck::OutOfOrder,
+            Some(last) if epoch < last.epoch => SeqCheck::StaleEpoch,
+            // A new epoch starts at sequence 0.
+            Some(last) if epoch > last.epoch => {
+                if base_seq == 0 {
+                    SeqCheck::Append
+                } else {
+                    SeqCheck::OutOfOrder
+                }
+            }
+            Some(last) if base_seq == last.last_seq.wrapping_add(1) => SeqCheck::Append,
+            Some(_) => match self.recent.iter().find(|m| m.base_seq == base_seq && m.last_seq == last_seq) {
+                Some(m) => SeqCheck::Duplicate { end_offset: m.end_offset },
+                None => SeqCheck::OutOfOrder,
+            },
         }
     }
 
-    pub fn appended(&mut self, base_seq: u32, n: u32, base_offset: u64) {
+    pub fn appended(&mut self, epoch: u32, base_seq: u32, n: u32, base_offset: u64) {
+        if self.recent.back().is_some_and(|m| m.epoch != epoch) {
+            self.recent.clear();
+        }
         if self.recent.len() == BATCHES_TO_RETAIN {
             self.recent.pop_front();
         }
-        self.recent.push_back((base_seq, base_seq + n - 1, base_offset));
-    }
-
-    pub fn truncate(&mut self, log_end: u64) {
-        self.recent.retain(|&(_, _, off)| off < log_end);
+        let end_offset = base_offset + u64::from(n);
+        self.recent.push_back(BatchMeta {
+            epoch,
+            base_seq,
+            last_seq: base_seq.wrapping_add(n - 1),
+            base_offset,
+            end_offset,
+        });
     }
 }
 
@@ -71,6 +106,14 @@ pub struct PendingAck {
     pub end_offset: u64,
     pub request: u64,
     pub slot: u32,
+}
+
+/// Where a leader's append put a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub end_offset: u64,
+    /// A retry of a batch the log already held: nothing was written.
+    pub duplicate: bool,
 }
 
 pub struct Partition {
@@ -132,6 +175,45 @@ impl Partition {
         base
     }
 
+    /// The leader's append of a producer's batch (Partition.appendRecordsToLeader with the
+    /// ProducerStateManager's checks). Returns the offset the batch ends at: for a retry of a batch
+    /// already in the log, the original's, which an acks=all produce waits for like any other.
+    pub fn append_as_leader(&mut self, batch: BatchRef, idempotent: bool) -> Result<Appended, ProduceError> {
+        let producer = batch.producer as usize;
+        if idempotent {
+            match self.producer_state[producer].check(batch.epoch, batch.base_seq, batch.len()) {
+                SeqCheck::Append => {}
+                SeqCheck::Duplicate { end_offset } => return Ok(Appended { end_offset, duplicate: true }),
+                SeqCheck::OutOfOrder => return Err(ProduceError::OutOfOrderSequence),
+                SeqCheck::StaleEpoch => return Err(ProduceError::InvalidProducerEpoch),
+            }
+        }
+        let (epoch, base_seq, n) = (batch.epoch, batch.base_seq, batch.len());
+        let base = self.append(batch);
+        if idempotent {
+            self.producer_state[producer].appended(epoch, base_seq, n, base);
+        }
+        Ok(Appended { end_offset: self.log_end, duplicate: false })
+    }
+
+    /// Parks an acks=all produce until the HW reaches `end_offset` (DelayedProduce), in offset order.
+    pub fn await_hw(&mut self, ack: PendingAck) {
+        let at = self.pending_acks.partition_point(|a| a.end_offset <= ack.end_offset);
+        self.pending_acks.insert(at, ack);
+    }
+
+    /// The parked produces the HW has reached, with their answer (Partition.checkEnoughReplicasReachOffset):
+    /// an ISR that shrank below min.insync.replicas since the append fails them, and the producer retries.
+    pub fn complete_acks(&mut self, min_insync: u32) -> Vec<(PendingAck, Result<(), ProduceError>)> {
+        let enough = self.isr.len() >= min_insync as usize;
+        let mut done = Vec::new();
+        while self.pending_acks.front().is_some_and(|a| a.end_offset <= self.hw) {
+            let a = self.pending_acks.pop_front().expect("front");
+            done.push((a, if enough { Ok(()) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) }));
+        }
+        done
+    }
+
     /// HW = the smallest LEO in the ISR, as the leader knows them (Partition.maybeIncrementLeaderHW).
     /// Returns true when it moved.
     pub fn update_hw(&mut self) -> bool {
@@ -191,10 +273,12 @@ impl Partition {
         taken
     }
 
-    /// Drops batches that end at or before `offset`: nobody will read them again.
-    pub fn trim_before(&mut self, offset: u64) {
+    /// Drops batches that end at or before `offset` from memory, handing each to `dropped`: nobody will
+    /// read them again.
+    pub fn trim_before(&mut self, offset: u64, mut dropped: impl FnMut(&BatchRef)) {
         while let Some((base, b)) = self.log.front() {
             if base + u64::from(b.len()) <= offset {
+                dropped(b);
                 self.log.pop_front();
             } else {
                 break;
@@ -216,8 +300,24 @@ impl Partition {
             f.fetched_leo = f.fetched_leo.min(end);
         }
         self.hw = self.hw.min(end);
-        for ps in &mut self.producer_state {
-            ps.truncate(end);
+        // Each producer's state is rebuilt from the log that remains (UnifiedLog.truncateTo reloads it).
+        for (producer, ps) in self.producer_state.iter_mut().enumerate() {
+            if ps.recent.back().is_none_or(|m| m.end_offset <= end) {
+                continue;
+            }
+            ps.recent.retain(|m| m.end_offset <= end);
+            if ps.recent.is_empty() {
+                let mine =
+                    self.log.iter().rev().filter(|(_, b)| b.producer as usize == producer).take(BATCHES_TO_RETAIN);
+                let mut rebuilt: Vec<(u64, &BatchRef)> = mine.map(|(o, b)| (*o, b)).collect();
+                rebuilt.reverse();
+                if let Some(&(_, last)) = rebuilt.last() {
+                    rebuilt.retain(|(_, b)| b.epoch == last.epoch);
+                }
+                for (base, b) in rebuilt {
+                    ps.appended(b.epoch, b.base_seq, b.len(), base);
+                }
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Member {
     pub fetch_in_flight: Vec<bool>,
     /// The running poll's end, if the member is processing.
     pub busy_until: Option<SimTime>,
+    /// The records of the running poll.
+    pub processing: Vec<Chunk>,
     /// Heartbeats happen at `heartbeat_phase + k * heartbeat.interval.ms`.
     pub heartbeat_phase: SimTime,
     pub next_auto_commit: SimTime,
@@ -33,6 +35,7 @@ impl Member {
             buffer: VecDeque::new(),
             fetch_in_flight: vec![false; brokers as usize],
             busy_until: None,
+            processing: Vec::new(),
             heartbeat_phase,
             next_auto_commit: SimTime::ZERO,
         }

@@ -15,6 +15,11 @@ use std::rc::Rc;
 pub struct Batch {
     pub producer: u32,
     pub partition: u32,
+    /// The ledger's number of the first record, per (producer, partition): fixed when the record is created,
+    /// unlike `base_seq`, which the sender assigns and an epoch bump rewrites (KIP-360).
+    pub first_record: u32,
+    /// The producer epoch and first sequence number the batch was sent with.
+    pub epoch: u32,
     pub base_seq: u32,
     pub records: Vec<Record>,
     pub bytes: u32,
@@ -32,15 +37,20 @@ impl Batch {
 /// Shared between the producer (until acknowledged) and every log that holds it.
 pub type BatchRef = Rc<Batch>;
 
-/// Why a broker refused a batch. All are retriable in the Java client.
+/// Why a broker refused a batch. All but InvalidProducerEpoch are retried by the Java client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProduceError {
     /// NOT_LEADER_OR_FOLLOWER: the producer's metadata is stale.
     NotLeader,
     /// NOT_ENOUGH_REPLICAS: acks=all and the ISR is smaller than min.insync.replicas.
     NotEnoughReplicas,
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND: appended, but the ISR shrank below min.insync.replicas before the
+    /// high watermark reached the batch.
+    NotEnoughReplicasAfterAppend,
     /// OUT_OF_ORDER_SEQUENCE_NUMBER: an earlier batch of this producer is missing.
     OutOfOrderSequence,
+    /// INVALID_PRODUCER_EPOCH: a batch from before the producer bumped its epoch (not retried).
+    InvalidProducerEpoch,
 }
 
 /// A range of a partition's log handed to a consumer.
