@@ -21,7 +21,10 @@ pub fn torture(seeds: u64, from: u64, scenario: Option<Scenario>) -> Result<()> 
         if let Some(broken) = verdict.broken {
             println!("violation at seed {}: {broken}", s.run.seed);
             println!("ledger: {:?}", verdict.ledger);
-            println!("# reproduce: save what follows as torture-{}.toml, then `streamlab run torture-{}.toml`", s.run.seed, s.run.seed);
+            println!(
+                "# reproduce: save what follows as torture-{}.toml, then `streamlab run torture-{}.toml`",
+                s.run.seed, s.run.seed
+            );
             println!("{}", s.to_toml().trim_end());
             bail!("invariant broken at seed {} after {} seeds", s.run.seed, tally.seeds);
         }
