@@ -93,14 +93,14 @@ pub fn build(src: &Path, out: &Path, reports: &[LabReport]) -> Result<()> {
         for r in reports {
             let charts = staging.join("src/charts").join(r.id);
             std::fs::create_dir_all(&charts)?;
-            for c in &r.charts {
-                c.render(&charts, lang).map_err(anyhow::Error::msg)?;
+            for f in r.all_figures() {
+                f.render_svg(&charts, lang).map_err(anyhow::Error::msg)?;
             }
             std::fs::write(gen_dir.join(format!("{}.md", r.id)), lab_section(r, lang))?;
         }
         let mut cards = String::new();
         for q in 1..=review::questions().len() {
-            cards += &review::card(reports, q, lang, Some("charts/"), "##").map_err(anyhow::Error::msg)?;
+            cards += &review::card(reports, q, lang, "##", review::Drawings::Book).map_err(anyhow::Error::msg)?;
         }
         std::fs::write(gen_dir.join("review.md"), cards)?;
         let mut book =
@@ -118,19 +118,20 @@ pub fn build(src: &Path, out: &Path, reports: &[LabReport]) -> Result<()> {
     Ok(())
 }
 
-/// A lab's part of its chapter: the measured summary, the charts, and how to reproduce them.
+/// A lab's part of its chapter: the answer, the measured summary, the figures with their captions, and
+/// how to reproduce them.
 fn lab_section(r: &LabReport, lang: Lang) -> String {
     let (cmd, scen) = match lang {
         Lang::Kk => ("Қайталау командасы", "Сценарий"),
         Lang::En => ("Reproduce with", "Scenario"),
     };
-    let mut s = format!("## {}\n\n", r.title.get(lang));
+    let mut s = format!("## {}\n\n{}\n\n", r.title.get(lang), r.answer.get(lang));
     for line in &r.summary {
         s += &format!("- {}\n", line.get(lang));
     }
     s += "\n";
-    for c in &r.charts {
-        s += &format!("![{}](charts/{}/{}.{}.svg)\n\n", c.title.get(lang), r.id, c.id, lang.code());
+    for f in r.all_figures() {
+        s += &f.markdown(lang, &format!("charts/{}/", r.id));
     }
     s += &format!(
         "{cmd}: `streamlab lab {} --lang {}`\n\n{scen}: `labs/scenarios/{}.toml` (`streamlab scenario show {}`)\n",
@@ -197,7 +198,7 @@ pub fn check_site(out: &Path) -> Result<Vec<String>> {
         pages.sort();
         for page in &pages {
             let html = std::fs::read_to_string(page)?;
-            for attr in ["src=\"", "href=\""] {
+            for attr in ["src=\"", "srcset=\"", "href=\""] {
                 for rest in html.split(attr).skip(1) {
                     let Some((target, _)) = rest.split_once('"') else { continue };
                     let t = target.split(['#', '?']).next().unwrap_or("");

@@ -1,3 +1,4 @@
+use crate::export::{self, Target};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
@@ -5,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
-use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
+use streamlab_sim::budget;
+use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy, TopicPartition};
 use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::report::{Derived, Results};
+use streamlab_sim::time::MAX_MS;
 use streamlab_sim::{Scenario, SimTime, World};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
@@ -57,30 +60,31 @@ enum Command {
         out: PathBuf,
     },
     /// Replay a hand-made trace (CSV arrival_ms,event_ms,key,value) through the engines' rules.
+    ///
+    /// Prints engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms.
     Replay {
         /// flink, spark or both.
         #[arg(long, default_value = "both")]
         engine: String,
-        /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none; durations like 10s, 500ms, 2m.
-        #[arg(long)]
-        window: String,
-        /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark).
-        #[arg(long)]
-        watermark_delay: String,
-        /// Flink's periodic watermark interval; 0 emits after every record.
-        #[arg(long, default_value = "200ms")]
-        watermark_interval: String,
-        /// Spark's processing-time trigger; 0 is the default trigger.
-        #[arg(long, default_value = "1s")]
-        trigger: String,
-        /// Flink's allowed lateness.
-        #[arg(long, default_value = "0s")]
-        allowed_lateness: String,
-        /// Spark's output mode: append, update or complete.
-        #[arg(long, default_value = "append")]
-        output_mode: String,
+        #[command(flatten)]
+        flags: ReplayFlags,
         /// The trace.
         events: PathBuf,
+    },
+    /// Write the replay settings (or a scenario's pipeline) as a PySpark or PyFlink job: DIR/job.py.
+    ///
+    /// With the replay flags: `python DIR/job.py EVENTS.csv` runs the trace on the real engine and prints
+    /// replay's CSV. With SCENARIO: a job reading the scenario's Kafka topic, with DIR/README.txt.
+    Export {
+        /// spark or flink.
+        #[arg(long)]
+        engine: String,
+        /// A scenario file or built-in name: export its pipeline reading Kafka instead.
+        scenario: Option<String>,
+        #[command(flatten)]
+        flags: ReplayFlags,
+        #[arg(long, default_value = "out/export")]
+        out: PathBuf,
     },
     /// The labs, one per lecture section: `lab list`, or `lab ID|all|review`.
     Lab {
@@ -107,22 +111,56 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Grade the exercises (each in isolation) and report.
+    /// Grade the exercises (each in isolation, in a sandbox) and report.
     Grade {
-        /// Student id: selects the personal variant of the measurement questions and checks.
+        /// Student id: selects the personal variant of the measurement questions and, with a secret, the inputs.
         #[arg(long, default_value = "anonymous")]
         student: String,
         #[arg(long, default_value = "exercises")]
         exercises: PathBuf,
+        /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements or concepts.
+        #[arg(long)]
+        exercise: Option<String>,
         /// text, json, gradescope or junit.
         #[arg(long, default_value = "text")]
         format: String,
-        /// Write the report here instead of standard output.
+        /// Write the report here instead of standard output (with --class: the folder for scores.csv and scores.json).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The instructor's secret: graded inputs derive from it and the student id (else $STREAMLAB_SECRET;
+        /// without either, a self-check on public inputs).
+        #[arg(long)]
+        secret_file: Option<PathBuf>,
+        /// The instructor folder: reference solutions, wrong solutions, the concept key.
+        #[arg(long, default_value = "instructor")]
+        instructor: PathBuf,
+        /// Run student code without bubblewrap (it can then touch your files, the network and processes).
+        #[arg(long)]
+        unsandboxed: bool,
+        /// Grade every student folder (named by student id) in this folder.
+        #[arg(long)]
+        class: Option<PathBuf>,
+        /// Students graded at once with --class (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write the Gradescope autograder zip (needs --secret-file).
+        #[arg(long)]
+        package_gradescope: Option<PathBuf>,
+        /// Take the student id from Gradescope's submission_metadata.json.
+        #[arg(long)]
+        gradescope_metadata: Option<PathBuf>,
         /// Instructors and CI: stubs score 0, reference solutions full marks, wrong solutions lose points.
         #[arg(long)]
         check_course: bool,
+    },
+    /// Write what students receive (exercises, their READMEs, answers.toml), without solutions or keys.
+    Handout {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "exercises")]
+        exercises: PathBuf,
+        #[arg(long, default_value = "instructor")]
+        instructor: PathBuf,
     },
     /// The exercises: `exercise list`, `exercise show ID --student S`, `exercise scenario ID --student S`.
     Exercise {
@@ -149,15 +187,130 @@ enum Command {
         #[command(subcommand)]
         command: KafkaCommand,
     },
-    /// Measure simulated records per second on the fixed benchmark scenario.
+    /// Measure simulated records per second on a fixed benchmark model.
     Bench {
         /// Records to produce.
         #[arg(long, default_value_t = 1_000_000)]
         records: u64,
-        /// Also run the flink-vs-spark pipeline on the Flink and Spark engines (the engine stage).
+        /// Also run the bench pipeline on the Flink and Spark engines (the engine stage; model kafka only).
         #[arg(long)]
         engines: bool,
+        /// kafka: the replicated cluster of labs/scenarios/bench.toml; mm1: twelve M/M/1 queues
+        /// (labs/scenarios/mm1.toml), the classic discrete-event benchmark model.
+        #[arg(long, value_enum, default_value_t = crate::bench::Model::Kafka)]
+        model: crate::bench::Model,
+        /// Also run the same model in SimPy (installed in a venv under target/ when missing) and print
+        /// the ratio.
+        #[arg(long)]
+        against_simpy: bool,
     },
+    /// The live lab in a browser: the course site, and per lab a page whose runs unfold as they simulate.
+    Serve {
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the address in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// The built course site to serve; built with `streamlab book` first when it has no index.html.
+        #[arg(long, default_value = "out/site")]
+        site: PathBuf,
+        /// Runs simulated at once; more answer 429 (default: the number of cores).
+        #[arg(long)]
+        max_runs: Option<usize>,
+    },
+}
+
+/// The engines' settings shared by `replay` and `export`. Durations like 10s, 500ms, 2m.
+#[derive(clap::Args, Default)]
+pub(crate) struct ReplayFlags {
+    /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none.
+    #[arg(long)]
+    pub(crate) window: Option<String>,
+    /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark). Flink's DataStream watermark is
+    /// `max event time - delay - 1 ms` (BoundedOutOfOrdernessWatermarks); Flink SQL's `WATERMARK FOR ts AS
+    /// ts - INTERVAL` is `max - delay`; Spark's is `max - delay`, taken at the end of each batch.
+    #[arg(long)]
+    pub(crate) watermark_delay: Option<String>,
+    /// Flink only: pipeline.auto-watermark-interval, how often the source emits its watermark (Flink's
+    /// default 200ms); 0ms = a watermark after every record, as the exported Flink job does.
+    #[arg(long)]
+    pub(crate) watermark_interval: Option<String>,
+    /// Spark only: the processing-time trigger (default 1s); 0 = the default trigger, the next batch as soon
+    /// as the last one ends.
+    #[arg(long)]
+    pub(crate) trigger: Option<String>,
+    /// Flink only: allowed lateness (default 0s); Spark has none, its watermark alone decides.
+    #[arg(long)]
+    pub(crate) allowed_lateness: Option<String>,
+    /// Spark only: append (default), update or complete.
+    #[arg(long)]
+    pub(crate) output_mode: Option<String>,
+}
+
+impl ReplayFlags {
+    pub(crate) fn settings(&self, flink: bool, spark: bool) -> Result<ReplaySettings> {
+        let need = |v: &Option<String>, flag: &str, example: &str| {
+            v.clone().ok_or_else(|| bad(format!("{flag} is needed, e.g. {flag} {example}")))
+        };
+        let ms = |v: &Option<String>, flag: &str, default: &str| parse_ms(flag, v.as_deref().unwrap_or(default));
+        let output_mode = self.output_mode.as_deref().unwrap_or("append");
+        let s = ReplaySettings {
+            flink,
+            spark,
+            window: parse_window(&need(&self.window, "--window", "tumbling:10s")?)?,
+            watermark_delay_ms: parse_ms(
+                "--watermark-delay",
+                &need(&self.watermark_delay, "--watermark-delay", "2s")?,
+            )?,
+            watermark_interval_ms: ms(&self.watermark_interval, "--watermark-interval", "200ms")?,
+            trigger_ms: ms(&self.trigger, "--trigger", "1s")?,
+            allowed_lateness_ms: ms(&self.allowed_lateness, "--allowed-lateness", "0s")?,
+            output_mode: match output_mode {
+                "append" => OutputMode::Append,
+                "update" => OutputMode::Update,
+                "complete" => OutputMode::Complete,
+                _ => return Err(bad(format!("--output-mode `{output_mode}`: use append, update or complete"))),
+            },
+        };
+        check(&s).map_err(|reason| bad(format!("{reason} Use another --output-mode or window, or --engine flink.")))?;
+        Ok(s)
+    }
+
+    /// Notes on stderr for the flags the running engines ignore.
+    fn note_unused(&self, flink: bool, spark: bool) {
+        let given = |v: &Option<String>| v.is_some();
+        if !spark {
+            for (flag, v) in [("--trigger", &self.trigger), ("--output-mode", &self.output_mode)] {
+                if given(v) {
+                    eprintln!("note: {flag} applies to Spark only; Flink fires windows on the watermark");
+                }
+            }
+        }
+        if !flink {
+            for (flag, v) in
+                [("--allowed-lateness", &self.allowed_lateness), ("--watermark-interval", &self.watermark_interval)]
+            {
+                if given(v) {
+                    eprintln!("note: {flag} applies to Flink only; Spark's watermark moves once per batch");
+                }
+            }
+        }
+    }
+
+    /// The flags as given, for the exported job's header.
+    fn describe(&self) -> String {
+        let all = [
+            ("window", &self.window),
+            ("watermark-delay", &self.watermark_delay),
+            ("watermark-interval", &self.watermark_interval),
+            ("trigger", &self.trigger),
+            ("allowed-lateness", &self.allowed_lateness),
+            ("output-mode", &self.output_mode),
+        ];
+        all.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}"))).collect::<Vec<_>>().join(" ")
+    }
 }
 
 #[derive(Subcommand)]
@@ -208,7 +361,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if e.downcast_ref::<BadInput>().is_some() { 2 } else { 1 })
+            ExitCode::from(if is_bad_input(&e) { 2 } else { 1 })
         }
     }
 }
@@ -224,12 +377,35 @@ impl std::fmt::Display for BadInput {
 }
 impl std::error::Error for BadInput {}
 
-fn bad(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
     BadInput(msg.into()).into()
+}
+
+/// Whether an error is the user's input (exit code 2, HTTP 400) rather than a failure while running.
+pub fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<BadInput>().is_some()
+}
+
+/// Limits of `kafka assign`: far above a lesson's group, far below what exhausts memory.
+const MAX_ASSIGN_MEMBERS: usize = 10_000;
+const MAX_ASSIGN_PARTITIONS: u64 = 1_000_000;
+const MAX_ASSIGN_PAIRS: u64 = 10_000_000;
+
+/// An output folder named by `flag` must not be an existing file.
+fn out_dir(flag: &str, dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(bad(format!("{flag} {} is a file: give a folder (it is created if missing)", dir.display())));
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { return main_job(Path::new("out")) };
+    match &command {
+        Command::Run { out, .. } | Command::Compare { out, .. } | Command::Lab { out, .. } => out_dir("--out", out)?,
+        Command::Book { out, .. } | Command::Dataset { out, .. } => out_dir("--out", out)?,
+        _ => {}
+    }
     match command {
         Command::Run { scenario, seed, out } => run_scenario(&scenario, seed, &out),
         Command::Scenario { command: ScenarioCommand::List } => {
@@ -259,7 +435,22 @@ fn run(cli: Cli) -> Result<()> {
             if members.is_empty() {
                 return Err(bad("--members needs at least one member id, e.g. --members c1,c2"));
             }
+            if members.len() > MAX_ASSIGN_MEMBERS {
+                return Err(bad(format!("--members: at most {MAX_ASSIGN_MEMBERS} members (got {})", members.len())));
+            }
+            if let Some(dup) = members.iter().enumerate().find_map(|(i, m)| members[..i].contains(m).then_some(m)) {
+                return Err(bad(format!("--members: `{dup}` appears twice; member ids in a group are unique")));
+            }
             let topics = parse_topics(&topics)?;
+            let total: u64 = topics.values().map(|n| u64::from(*n)).sum();
+            if total > MAX_ASSIGN_PARTITIONS {
+                return Err(bad(format!("--topics: at most {MAX_ASSIGN_PARTITIONS} partitions in all (got {total})")));
+            }
+            // The range assignor walks the members once per topic.
+            let pairs = members.len() as u64 * topics.len() as u64;
+            if pairs > MAX_ASSIGN_PAIRS {
+                return Err(bad(format!("--topics x --members: at most {MAX_ASSIGN_PAIRS} pairs (got {pairs})")));
+            }
             let previous = parse_previous(&previous, &topics)?;
             let a = assignor::assign(strategy, &members, &topics, &previous);
             for (m, parts) in &a {
@@ -268,14 +459,63 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Bench { records, engines } => bench(records, engines),
+        Command::Bench { records, engines, model, against_simpy } => {
+            crate::bench::run(records, engines, model, against_simpy)
+        }
+        Command::Serve { port, bind, open, site, max_runs } => {
+            let limits = crate::serve::Limits::with_max_runs(max_runs);
+            crate::serve::serve(std::net::SocketAddr::new(bind, port), &site, open, limits)
+        }
         Command::Compare { scenario, seed, out } => compare(&scenario, seed, &out),
         Command::Torture { seeds, from, scenario } => {
             crate::torture::torture(seeds, from, scenario.as_deref().map(load_scenario).transpose()?)
         }
         Command::Book { out, src, seed } => build_book(&src, &out, seed),
-        Command::Grade { student, exercises, format, out, check_course } => {
-            grade(&student, &exercises, &format, out.as_deref(), check_course)
+        Command::Grade {
+            student,
+            exercises,
+            exercise,
+            format,
+            out,
+            secret_file,
+            instructor,
+            unsandboxed,
+            class,
+            jobs,
+            package_gradescope,
+            gradescope_metadata,
+            check_course,
+        } => {
+            let inputs =
+                crate::grader::secret::Inputs::from_args(secret_file.as_deref()).map_err(|e| bad(format!("{e:#}")))?;
+            if let Some(zip) = package_gradescope {
+                let secret = secret_file.ok_or_else(|| {
+                    bad("--package-gradescope needs --secret-file FILE: the package carries the secret")
+                })?;
+                return crate::grader::gradescope::package(&zip, &secret, &instructor)
+                    .map_err(|e| bad(format!("{e:#}")));
+            }
+            let sandbox = crate::grader::sandbox::Sandbox::detect(unsandboxed).map_err(|e| bad(format!("{e:#}")))?;
+            if unsandboxed {
+                eprintln!("warning: grading without a sandbox: {}", crate::grader::sandbox::UNSANDBOXED_RISK);
+            }
+            let opts = crate::grader::Options { inputs, sandbox, instructor, only: exercise };
+            if check_course {
+                return grade_check_course(&exercises, &opts);
+            }
+            if let Some(class) = class {
+                let out = out.unwrap_or_else(|| PathBuf::from("grades"));
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                return crate::grader::class::grade_class(&class, &out, jobs, &opts).map_err(|e| bad(format!("{e:#}")));
+            }
+            let student = match gradescope_metadata {
+                Some(m) => crate::grader::gradescope::student_id(&m).map_err(|e| bad(format!("{e:#}")))?,
+                None => student,
+            };
+            grade(&student, &exercises, &format, out.as_deref(), &opts)
+        }
+        Command::Handout { out, exercises, instructor } => {
+            crate::grader::class::handout(&exercises, &instructor, &out).map_err(|e| bad(format!("{e:#}")))
         }
         Command::Exercise { action, id, student } => exercise(&action, id.as_deref(), &student),
         Command::Dataset { action, out } => match action.as_str() {
@@ -309,51 +549,52 @@ fn run(cli: Cli) -> Result<()> {
             };
             run_labs(&id, seed, &out, &langs, scenario.as_ref()).map(|_| ())
         }
-        Command::Replay {
-            engine,
-            window,
-            watermark_delay,
-            watermark_interval,
-            trigger,
-            allowed_lateness,
-            output_mode,
-            events,
-        } => {
-            let (flink, spark) = match engine.as_str() {
-                "flink" => (true, false),
-                "spark" => (false, true),
-                "both" => (true, true),
-                _ => return Err(bad(format!("--engine `{engine}`: use flink, spark or both"))),
-            };
-            let settings = ReplaySettings {
-                flink,
-                spark,
-                window: parse_window(&window)?,
-                watermark_delay_ms: parse_ms("--watermark-delay", &watermark_delay)?,
-                watermark_interval_ms: parse_ms("--watermark-interval", &watermark_interval)?,
-                trigger_ms: parse_ms("--trigger", &trigger)?,
-                allowed_lateness_ms: parse_ms("--allowed-lateness", &allowed_lateness)?,
-                output_mode: match output_mode.as_str() {
-                    "append" => OutputMode::Append,
-                    "update" => OutputMode::Update,
-                    "complete" => OutputMode::Complete,
-                    _ => return Err(bad(format!("--output-mode `{output_mode}`: use append, update or complete"))),
-                },
-            };
+        Command::Replay { engine, flags, events } => {
+            let (flink, spark) = engine_choice(&engine)?;
+            let settings = flags.settings(flink, spark)?;
+            flags.note_unused(flink, spark);
             let text = std::fs::read_to_string(&events)
                 .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
             let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+            budget::check_replay(&rows, &settings).map_err(|e| bad(format!("{}: {e}", events.display())))?;
             print!("{}", replay(&rows, &settings));
             Ok(())
         }
+        Command::Export { engine, scenario, flags, out } => export(&engine, scenario.as_deref(), &flags, &out),
     }
 }
 
-/// Everything at once: every built-in scenario except the benchmark into out/runs/NAME, then every lab
+fn export(engine: &str, scenario: Option<&str>, flags: &ReplayFlags, out: &Path) -> Result<()> {
+    let target = Target::parse(engine).ok_or_else(|| bad(format!("--engine `{engine}`: use spark or flink")))?;
+    let (flink, spark) = (target == Target::Flink, target == Target::Spark);
+    let (job, readme) = match scenario {
+        Some(name) => {
+            let sc = load_scenario(name)?;
+            let (job, readme) = export::kafka_job(target, &sc).map_err(|e| bad(format!("{name}: {e}")))?;
+            (job, Some(readme))
+        }
+        None => {
+            let settings = flags.settings(flink, spark)?;
+            flags.note_unused(flink, spark);
+            if flink && settings.watermark_interval_ms != 0 {
+                eprintln!(
+                    "note: the Flink job emits a watermark after every record; compare it with \
+                     `replay --watermark-interval 0ms`"
+                );
+            }
+            (export::file_job(target, &settings, &flags.describe()).map_err(bad)?, None)
+        }
+    };
+    export::write(out, &job, readme.as_deref()).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}", out.join("job.py").display());
+    Ok(())
+}
+
+/// Everything at once: every built-in scenario except the benchmark models into out/runs/NAME, then every lab
 /// and the review cards into out/labs.
 fn main_job(out: &Path) -> Result<()> {
     let start = std::time::Instant::now();
-    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| *n != "bench") {
+    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| !scenarios::BENCH_MODELS.contains(n)) {
         println!("== run {name}");
         run_scenario(name, None, &out.join("runs").join(name))?;
     }
@@ -365,7 +606,7 @@ fn main_job(out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
+pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
     let generated_dir = out.join(".labs");
     let reports = run_labs("all", seed, &generated_dir, &Lang::ALL, None)?;
     crate::book::build(src, out, &reports)?;
@@ -419,6 +660,16 @@ fn run_labs(
     Ok(reports)
 }
 
+/// `--engine flink|spark|both` as (flink, spark).
+pub(crate) fn engine_choice(engine: &str) -> Result<(bool, bool)> {
+    match engine {
+        "flink" => Ok((true, false)),
+        "spark" => Ok((false, true)),
+        "both" => Ok((true, true)),
+        _ => Err(bad(format!("--engine `{engine}`: use flink, spark or both"))),
+    }
+}
+
 /// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.
 fn parse_ms(flag: &str, s: &str) -> Result<u64> {
     let s = s.trim();
@@ -434,7 +685,9 @@ fn parse_ms(flag: &str, s: &str) -> Result<u64> {
         _ => return Err(bad(format!("{flag}: `{s}` has an unknown unit; use ms, s, m or h, e.g. 500ms or 10s"))),
     };
     let n: u64 = num.parse().map_err(|_| bad(format!("{flag}: `{s}` is not a duration like 500ms or 10s")))?;
-    Ok(n * factor)
+    n.checked_mul(factor)
+        .filter(|ms| *ms <= MAX_MS)
+        .ok_or_else(|| bad(format!("{flag}: `{s}` is above {MAX_MS} ms (about 31 years)")))
 }
 
 fn parse_window(s: &str) -> Result<WindowSpec> {
@@ -484,15 +737,22 @@ fn write_results(results: &Results, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, check_course: bool) -> Result<()> {
-    if check_course {
-        let problems = crate::grader::check_course(exercises)?;
-        if problems.is_empty() {
-            println!("course check passed: stubs score 0, reference solutions full marks, wrong solutions lose points");
-            return Ok(());
-        }
-        bail!("course check failed:\n  {}", problems.join("\n  "));
+fn grade_check_course(exercises: &Path, opts: &crate::grader::Options) -> Result<()> {
+    let problems = crate::grader::check_course(exercises, opts)?;
+    if problems.is_empty() {
+        println!("course check passed: stubs score 0, reference solutions full marks, wrong solutions lose points");
+        return Ok(());
     }
+    bail!("course check failed:\n  {}", problems.join("\n  "));
+}
+
+fn grade(
+    student: &str,
+    exercises: &Path,
+    format: &str,
+    out: Option<&Path>,
+    opts: &crate::grader::Options,
+) -> Result<()> {
     let render: fn(&crate::grader::report::Grade) -> String = match format {
         "text" => |g| g.text(),
         "json" => |g| g.json(),
@@ -500,7 +760,7 @@ fn grade(student: &str, exercises: &Path, format: &str, out: Option<&Path>, chec
         "junit" => |g| g.junit(),
         _ => return Err(bad(format!("--format `{format}`: use text, json, gradescope or junit"))),
     };
-    let g = crate::grader::grade(exercises, student).map_err(|e| bad(format!("{e:#}")))?;
+    let g = crate::grader::grade(exercises, student, opts).map_err(|e| bad(format!("{e:#}")))?;
     let text = render(&g);
     match out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
@@ -541,7 +801,7 @@ fn exercise(action: &str, id: Option<&str>, student: &str) -> Result<()> {
                 );
                 return Ok(());
             }
-            if let Some(ex) = CODE_EXERCISES.iter().find(|e| e.id == id) {
+            if let Some(ex) = crate::grader::find_code(id) {
                 println!("exercises/{}/README.md describes it; edit exercises/{}/{}.rs", ex.folder, ex.folder, ex.id);
                 return Ok(());
             }
@@ -610,9 +870,11 @@ fn parse_previous(spec: &str, topics: &BTreeMap<String, u32>) -> Result<Assignme
 /// Reads a scenario from a file path, or a built-in scenario by name.
 pub fn load_scenario(arg: &str) -> Result<Scenario> {
     let path = Path::new(arg);
-    let (text, origin) = if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading scenario file {}", path.display()))?;
+    let (text, origin) = if path.is_dir() {
+        return Err(bad(format!("{arg} is a folder: give a scenario file (.toml) or a built-in name")));
+    } else if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad(format!("cannot read the scenario file {}: {e}", path.display())))?;
         (text, path.display().to_string())
     } else if let Some(text) = scenarios::find(arg) {
         (text.to_string(), format!("built-in scenario {arg}"))
@@ -621,7 +883,12 @@ pub fn load_scenario(arg: &str) -> Result<Scenario> {
     } else {
         return Err(unknown_scenario(arg));
     };
-    Scenario::from_toml(&text).map_err(|e| bad(format!("{origin}: {e}")))
+    parse_scenario(&text, &origin)
+}
+
+/// Parses scenario text; a bad one is bad input whose message names `origin` and the key.
+pub fn parse_scenario(text: &str, origin: &str) -> Result<Scenario> {
+    Scenario::from_toml(text).map_err(|e| bad(format!("{origin}: {e}")))
 }
 
 fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
@@ -647,59 +914,35 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
 /// Runs a scenario to the end, showing progress on stderr when the run is long and stderr is a terminal.
 fn simulate(scenario: &Scenario) -> Result<Results> {
     use std::io::IsTerminal;
-    let mut world = World::new(scenario);
     let end = SimTime::from_millis(scenario.run.duration_ms + scenario.run.drain_ms);
-    let step = SimTime::from_millis((scenario.run.duration_ms / 20).max(1));
     let show = std::io::stderr().is_terminal();
+    let step = SimTime::from_millis((scenario.run.duration_ms / 20).max(1));
+    let results = simulate_stepped(scenario, step, |world| {
+        if show {
+            let pct = (world.now().as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
+            eprint!("\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)", world.now().as_secs_f64());
+        }
+        Ok(())
+    })?;
+    if show {
+        eprintln!();
+    }
+    Ok(results)
+}
+
+/// The one way a scenario is run (`run`, `compare`, `serve`): in steps of `step` simulated time, calling
+/// `observe` after each (an error from it stops the run). The results do not depend on the step.
+pub fn simulate_stepped(
+    scenario: &Scenario,
+    step: SimTime,
+    mut observe: impl FnMut(&World) -> Result<()>,
+) -> Result<Results> {
+    let mut world = World::new(scenario);
     let mut t = SimTime::ZERO;
     while !world.is_finished() {
         t += step;
         world.run_until(t)?;
-        if show {
-            let pct = (t.as_nanos() as f64 / end.as_nanos() as f64 * 100.0).min(100.0);
-            eprint!("\r  simulated {:>8.1} s ({pct:>3.0} % of the longest possible run)", world.now().as_secs_f64());
-        }
-    }
-    if show {
-        eprintln!();
+        observe(&world)?;
     }
     Ok(Results::of(&world))
-}
-
-fn bench(records: u64, engines: bool) -> Result<()> {
-    if records == 0 {
-        return Err(bad("--records must be at least 1"));
-    }
-    let mut scenario = Scenario::from_toml(scenarios::find("bench").expect("bench scenario is built in"))?;
-    if !engines {
-        scenario.pipeline = None;
-    }
-    let rate: f64 = scenario.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum();
-    scenario.run.duration_ms = ((records as f64 / rate) * 1000.0).ceil().max(1.0) as u64;
-    let start = std::time::Instant::now();
-    let mut world = World::new(&scenario);
-    world.run()?;
-    let wall_s = start.elapsed().as_secs_f64();
-    let results = Results::of(&world);
-    let produced = results.ledger.produced;
-    if results.ledger.delivered < results.ledger.acknowledged {
-        bail!("benchmark run did not deliver every acknowledged record: {:?}", results.ledger);
-    }
-    let line = serde_json::json!({
-        "records": produced,
-        "engines": engines,
-        "events": world.events_processed(),
-        "wall_s": (wall_s * 1000.0).round() / 1000.0,
-        "records_per_s": (produced as f64 / wall_s).round(),
-        "peak_rss_mb": peak_rss_mb(),
-    });
-    println!("{line}");
-    Ok(())
-}
-
-/// Peak resident memory of this process (VmHWM), in MB; null where /proc is not available.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kb / 1024.0 * 10.0).round() / 10.0)
 }

@@ -1,9 +1,12 @@
 //! The `streamlab` command: parses arguments, calls the libraries, prints.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod book;
 mod cli;
+mod export;
 mod grader;
+mod serve;
 mod torture;
 
 use std::process::ExitCode;

@@ -143,15 +143,32 @@ fn scenario_list_and_show() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// The mm1 model is twelve M/M/1 queues at utilisation 0.8: queueing theory says 0.4 ms in the system.
 #[test]
-fn bench_prints_one_json_line() {
-    let o = streamlab(&["bench", "--records", "20000"]);
+fn bench_mm1_reproduces_the_mm1_mean_time_in_system() {
+    let o = streamlab(&["bench", "--model", "mm1", "--records", "200000"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON line");
-    for key in ["records", "events", "wall_s", "records_per_s", "peak_rss_mb"] {
-        assert!(v.get(key).is_some(), "{key} in {v}");
+    let records = v["records"].as_u64().unwrap();
+    assert!((195_000..=205_000).contains(&records), "a Poisson count near 200k: {v}");
+    let mean_ms = v["mean_time_in_system_ms"].as_f64().unwrap();
+    assert!((mean_ms - 0.4).abs() < 0.02, "1 / (12.5k/s - 10k/s) = 0.4 ms, measured {mean_ms} ms");
+    let per_record = v["events_per_record"].as_f64().unwrap();
+    assert_eq!(per_record, (v["events"].as_f64().unwrap() / records as f64 * 100.0).round() / 100.0);
+    assert!(v["records_per_s"].as_f64().unwrap() > 0.0 && v["peak_rss_mb"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bench_refuses_flags_that_do_not_fit_the_model() {
+    for args in [
+        &["bench", "--model", "mm1", "--engines"][..],
+        &["bench", "--model", "kafka", "--against-simpy"][..],
+        &["bench", "--records", "0"][..],
+    ] {
+        let o = streamlab(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--"), "{args:?} names the flag: {}", stderr(&o));
     }
-    assert!(v["records"].as_u64().unwrap() >= 19_000);
 }
 
 #[test]
@@ -188,11 +205,12 @@ fn replay_reads_a_trace_and_prints_csv() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms\n"), "{out}");
-    // The input ends at 4000: the bounded source's final watermark fires every window then.
-    assert!(out.contains("flink,window,0,10000,a,1,1,4000\n"), "{out}");
-    assert!(out.contains("flink,window,0,10000,b,1,2,4000\n"), "{out}");
-    assert!(out.contains("flink,window,10000,20000,a,1,3,4000\n"), "{out}");
+    let header = "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms\n";
+    assert!(out.starts_with(header), "{out}");
+    // The input ends at 4000: the bounded source's final watermark (Long.MAX_VALUE) fires every window then.
+    assert!(out.contains("flink,window,0,10000,a,1,1,4000,,9223372036854775807\n"), "{out}");
+    assert!(out.contains("flink,window,0,10000,b,1,2,4000,,9223372036854775807\n"), "{out}");
+    assert!(out.contains("flink,window,10000,20000,a,1,3,4000,,9223372036854775807\n"), "{out}");
     assert!(!out.contains("spark,window,10000"), "Spark's watermark never passes 20000: {out}");
     for (args, needle) in [
         (vec!["--window", "hopping:1s"], "--window"),
@@ -210,6 +228,127 @@ fn replay_reads_a_trace_and_prints_csv() {
     let o = streamlab(&["replay", "--window", "none", "--watermark-delay", "0s", trace.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("header"));
+}
+
+/// What students see: both engines on one trace, every column.
+#[test]
+fn replay_snapshot_late_drop() {
+    let o = streamlab(&[
+        "replay",
+        "--window",
+        "tumbling:10s",
+        "--watermark-delay",
+        "2s",
+        "tests/oracle/traces/late-drop.csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("replay_late_drop", stdout(&o));
+}
+
+#[test]
+fn replay_notes_flags_the_engine_ignores_and_refuses_what_spark_refuses() {
+    let dir = temp_dir("replay-notes");
+    let trace = dir.join("events.csv");
+    std::fs::write(&trace, "arrival_ms,event_ms,key,value\n1000,1000,a,1\n").unwrap();
+    let t = trace.to_str().unwrap();
+    let o = streamlab(&[
+        "replay",
+        "--engine",
+        "spark",
+        "--window",
+        "tumbling:1s",
+        "--watermark-delay",
+        "0s",
+        "--allowed-lateness",
+        "5s",
+        t,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--allowed-lateness applies to Flink only"), "{}", stderr(&o));
+    let o = streamlab(&[
+        "replay",
+        "--engine",
+        "flink",
+        "--window",
+        "tumbling:1s",
+        "--watermark-delay",
+        "0s",
+        "--trigger",
+        "5s",
+        t,
+    ]);
+    assert!(stderr(&o).contains("--trigger applies to Spark only"), "{}", stderr(&o));
+    // Spark 4: AnalysisException [STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] for both.
+    for (window, mode, what) in [("session:1s", "update", "session window"), ("none", "complete", "no streaming")] {
+        let o = streamlab(&["replay", "--window", window, "--watermark-delay", "0s", "--output-mode", mode, t]);
+        assert_eq!(o.status.code(), Some(2), "{window} {mode}");
+        assert!(stderr(&o).contains("STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION") && stderr(&o).contains(what));
+        let o = streamlab(&["replay", "--engine", "flink", "--window", window, "--watermark-delay", "0s", t]);
+        assert!(o.status.success(), "Flink runs it: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn export_writes_jobs_for_the_real_engines() {
+    let dir = temp_dir("export");
+    let out = dir.join("spark");
+    let o = streamlab(&[
+        "export",
+        "--engine",
+        "spark",
+        "--window",
+        "sliding:10s:5s",
+        "--watermark-delay",
+        "2s",
+        "--trigger",
+        "0ms",
+        "--output-mode",
+        "update",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    for needle in [
+        "WINDOW = \"sliding:10000:5000\"",
+        "WATERMARK_DELAY_MS = 2000",
+        "TRIGGER_MS = 0",
+        "OUTPUT_MODE = \"update\"",
+        "maxFilesPerTrigger",
+        "numRowsDroppedByWatermark",
+    ] {
+        assert!(job.contains(needle), "{needle} in\n{job}");
+    }
+    assert!(!job.contains("{{"), "every placeholder filled");
+    let out = dir.join("flink");
+    let o = streamlab(&[
+        "export",
+        "--engine",
+        "flink",
+        "--window",
+        "session:3s",
+        "--watermark-delay",
+        "1s",
+        "--allowed-lateness",
+        "4s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--watermark-interval 0ms"), "a watermark per record: {}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    assert!(job.contains("WINDOW = \"session:3000\"") && job.contains("ALLOWED_LATENESS_MS = 4000"), "{job}");
+    let out = dir.join("kafka");
+    let o = streamlab(&["export", "--engine", "flink", "flink-vs-spark", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+    assert!(job.contains("'connector' = 'kafka'") && !job.contains("{{"), "{job}");
+    assert!(std::fs::read_to_string(out.join("README.txt")).unwrap().contains("pip install apache-flink==2.3.0"));
+    let o = streamlab(&["export", "--engine", "storm", "--window", "tumbling:1s", "--watermark-delay", "0s"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = streamlab(&["export", "--engine", "spark", "--window", "none", "--watermark-delay", "0s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("export needs a window"), "{}", stderr(&o));
 }
 
 #[test]

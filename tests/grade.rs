@@ -41,7 +41,7 @@ fn the_report_of_an_untouched_exercise_folder() {
 #[test]
 fn broken_solutions_cost_only_their_own_points() {
     let dir = exercises_copy("isolation");
-    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/grader/solutions");
+    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("instructor/solutions");
     std::fs::copy(solutions.join("partitioner.rs"), dir.join("01_partitioner/partitioner.rs")).unwrap();
     std::fs::write(
         dir.join("02_range_assignor/range_assignor.rs"),
@@ -151,4 +151,99 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     let o = streamlab(&["grade", "--exercises", "/no/such/folder"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("does not exist"));
+}
+
+#[test]
+fn exercises_are_found_by_id_or_folder() {
+    for id in ["partitioner", "01_partitioner", "01_partitioner/"] {
+        let o = streamlab(&["exercise", "show", id]);
+        assert!(o.status.success(), "{id}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("exercises/01_partitioner/README.md"), "{id}");
+    }
+    let o = streamlab(&["exercise", "show", "01_partitioneer"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn secret_file() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-secret.txt");
+    std::fs::write(&path, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978\n").unwrap();
+    path
+}
+
+#[test]
+fn a_class_is_graded_into_csv_and_json() {
+    let class = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class");
+    let _ = std::fs::remove_dir_all(&class);
+    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("instructor/solutions");
+    // aigerim solved consumer_lag, in an exercises/ folder; bolat handed in the stub.
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("aigerim/exercises"));
+    std::fs::copy(solutions.join("consumer_lag.rs"), class.join("aigerim/exercises/06_consumer_lag/consumer_lag.rs"))
+        .unwrap();
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("bolat"));
+    std::fs::write(class.join("notes.txt"), "not a student").unwrap();
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-grades");
+    let secret = secret_file();
+    let o = streamlab(&[
+        "grade",
+        "--class",
+        class.to_str().unwrap(),
+        "--exercise",
+        "consumer_lag",
+        "--secret-file",
+        secret.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("[2/2]"), "progress on stderr: {}", text(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "student,score,max_score,partitioner,range_assignor,window_assigner,watermark,fraud_rule,consumer_lag,microbatch_planner,idempotent_dedup,attack_rule,measurements,concepts,error\n\
+         \"aigerim\",4,4,,,,,,4,,,,,,\n\
+         \"bolat\",0,4,,,,,,0,,,,,,\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("scores.json")).unwrap()).unwrap();
+    assert!(json["mode"].as_str().unwrap().starts_with("graded"));
+    assert_eq!(json["students"][0]["student"], "aigerim");
+    assert_eq!(json["students"][1]["exercises"][0]["checks"].as_array().unwrap().len(), 3);
+    let o = streamlab(&["grade", "--class", "/no/such/class"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn the_gradescope_package_holds_the_autograder() {
+    let zip = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("autograder.zip");
+    let o = streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "the package needs the secret");
+    let secret = secret_file();
+    let o =
+        streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap(), "--secret-file", secret.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let bytes = std::fs::read(&zip).unwrap();
+    // The end-of-central-directory record: 5 entries.
+    let end = &bytes[bytes.len() - 22..];
+    assert_eq!(&end[..4], b"PK\x05\x06");
+    assert_eq!(u16::from_le_bytes([end[10], end[11]]), 5);
+    let text = String::from_utf8_lossy(&bytes);
+    for name in ["setup.sh", "run_autograder", "streamlab", "secret", "instructor/concepts.toml"] {
+        assert!(text.contains(name), "{name}");
+    }
+    assert!(text.contains("apt-get install -y -qq bubblewrap") && text.contains("rustup"));
+    assert!(text.contains("--gradescope-metadata /autograder/submission_metadata.json"));
+    // run_autograder's student id comes from Gradescope's metadata.
+    let meta = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("submission_metadata.json");
+    std::fs::write(&meta, r#"{"users": [{"email": "a@kaznu.kz", "sid": "210103042"}]}"#).unwrap();
+    let o = streamlab(&[
+        "grade",
+        "--gradescope-metadata",
+        meta.to_str().unwrap(),
+        "--exercise",
+        "concepts",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["student"], "210103042");
 }

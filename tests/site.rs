@@ -50,7 +50,7 @@ fn every_chapter_is_built_in_both_languages_with_its_charts() {
         }
         let kafka = std::fs::read_to_string(site.join(lang).join("kafka.html")).unwrap();
         assert!(kafka.matches("<img src=\"charts/kafka/").count() >= 3, "the kafka chapter shows its lab charts");
-        assert!(kafka.contains(&format!("throughput-vs-partitions.{lang}.svg")), "charts in the book's language");
+        assert!(kafka.contains(&format!("cluster.{lang}.svg")), "charts in the book's language");
         assert!(kafka.contains("streamlab lab kafka"), "the chapter shows the command that reproduces it");
         let review = std::fs::read_to_string(site.join(lang).join("review.html")).unwrap();
         assert_eq!(review.matches("<h2 id=").count(), 6, "six answer cards");

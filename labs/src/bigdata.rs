@@ -1,10 +1,11 @@
 //! Lab `bigdata` (sections 1-2): why one machine is not enough (Volume) and how fast data arrives
 //! (Velocity), measured by running the batch job over growing data on 1 to 16 nodes and a producer
-//! whose rate follows a (compressed) day with bursts.
+//! whose rate follows a (compressed) day; Variety, Veracity and Value from the sample data sets.
 
-use crate::chart::{Axis, Chart, Series};
+use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
 use crate::lab::{LabReport, lab_base, run};
-use crate::t;
+use crate::text::Text;
+use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
@@ -42,6 +43,18 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
     e.metrics().latency.max().as_secs_f64()
 }
 
+/// The hour of day at which the scenario's simulated day starts (see bigdata.toml).
+const START_HOUR: f64 = 12.0;
+
+fn bars(axis: Axis, groups: Vec<(Text, f64)>) -> Plot {
+    Plot::Bars(Bars {
+        axis,
+        series: vec![],
+        needed: None,
+        groups: groups.into_iter().map(|(label, v)| BarGroup { label, values: vec![v], needed: None }).collect(),
+    })
+}
+
 pub fn run_lab(
     seed: Option<u64>,
     scenario: Option<&Scenario>,
@@ -52,96 +65,162 @@ pub fn run_lab(
     let volumes = [10_000u64, 100_000, 1_000_000];
     let mut volume = Vec::new();
     for nodes in [1u32, 4, 16] {
-        let pts: Vec<(f64, f64)> = volumes.iter().map(|&v| (v as f64, job_seconds(v, nodes, seed_v))).collect();
+        let pts: Vec<(f64, f64)> =
+            volumes.iter().map(|&v| (v as f64, job_seconds(v, nodes, seed_v) * 1000.0)).collect();
         volume.push((nodes, pts));
     }
-    progress("velocity: a day of traffic with bursts");
-    // One simulated second of the scenario stands for one hour.
+    let job_ms = |nodes: u32| {
+        volume.iter().find(|(n, _)| *n == nodes).and_then(|(_, p)| p.last()).map(|p| p.1).expect("measured")
+    };
+    let (t1, t16) = (job_ms(1), job_ms(16));
+
+    progress("velocity: a day of traffic");
     let r = run(&lab_base("bigdata", seed, scenario))?;
-    let rate: Vec<(f64, f64)> = r
-        .series
-        .produced
+    let produced = &r.series.produced;
+    let hours_per_bucket = produced.bucket_ms / 1000.0;
+    let mut rate: Vec<(f64, f64)> = produced
         .count
         .iter()
-        .take(24)
         .enumerate()
-        .map(|(h, c)| (h as f64, *c as f64 * 1000.0 / r.series.produced.bucket_ms))
+        .map(|(i, c)| ((START_HOUR + i as f64 * hours_per_bucket) % 24.0, *c as f64 * 1000.0 / produced.bucket_ms))
         .collect();
-    let peak = rate.iter().map(|p| p.1).fold(0.0, f64::max);
-    let low = rate.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    rate.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let peak = rate.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
+    let low = rate.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
+
     progress("variety, veracity, value: the sample data sets");
     let sets = crate::datasets::generate();
-    let mut formats: Vec<String> =
-        sets.iter().map(|(n, _, _)| n.rsplit('.').next().unwrap_or("").to_string()).collect();
-    formats.sort();
-    formats.dedup();
+    let mut formats: Vec<(String, f64)> = Vec::new();
+    for (name, _, _) in &sets {
+        let ext = name.rsplit('.').next().unwrap_or("").to_uppercase();
+        match formats.iter_mut().find(|(f, _)| *f == ext) {
+            Some((_, n)) => *n += 1.0,
+            None => formats.push((ext, 1.0)),
+        }
+    }
+    formats.sort_by(|a, b| a.0.cmp(&b.0));
     let sensors = sets.iter().find(|(n, _, _)| *n == "iot_sensors.csv").expect("generated");
-    let veracity = crate::datasets::sensor_veracity(&sensors.2);
-    let t1 = volume[0].1[2].1;
-    let t16 = volume[2].1[2].1;
+    let v = crate::datasets::sensor_veracity(&sensors.2);
+
+    let count = |x: f64| Unit::Count.text(x);
+    let ms = |x: f64| Unit::Ms.text(x);
+    let hour = |h: f64| Text::new(format!("{h:02.0}:00"), format!("{h:02.0}:00"));
+    let issues = v.duplicates + v.missing + v.corrupt + v.out_of_order;
+    let panels = vec![
+        (
+            tl!(
+                "Көлем: 1 млн жазба — 1 түйінде {}, 16 түйінде {}",
+                "Volume: 1M records take {} on 1 node, {} on 16",
+                ms(t1),
+                ms(t16)
+            ),
+            Plot::Lines(Lines {
+                x: Axis::log(t!("жазбалар", "records"), Unit::Count),
+                y: Axis::log(t!("жұмыс уақыты", "job time"), Unit::Ms),
+                series: volume.iter().map(|(n, p)| Series::line(t!("{} түйін", "{} nodes", n), p.clone())).collect(),
+                marks: vec![],
+            }),
+        ),
+        (
+            tl!(
+                "Жылдамдық: {} жазба/с ({}) мен {} жазба/с ({}) арасында",
+                "Velocity: from {} records/s ({}) to {} records/s ({})",
+                count(low.1.round()),
+                hour(low.0),
+                count(peak.1.round()),
+                hour(peak.0)
+            ),
+            Plot::Lines(Lines {
+                x: Axis::new(t!("тәулік сағаты", "hour of day"), Unit::Plain),
+                y: Axis::new(t!("жазбалар/с", "records/s"), Unit::Count),
+                series: vec![Series::line(t!("жазбалар/с", "records/s"), rate.clone())],
+                marks: vec![],
+            }),
+        ),
+        (
+            tl!(
+                "Әртүрлілік: {} дерек жиыны, {} формат",
+                "Variety: {} data sets in {} formats",
+                count(sets.len() as f64),
+                count(formats.len() as f64)
+            ),
+            bars(
+                Axis::new(t!("дерек жиындары", "data sets"), Unit::Count),
+                formats.iter().map(|(f, n)| (Text::new(f.clone(), f.clone()), *n)).collect(),
+            ),
+        ),
+        (
+            tl!(
+                "Сенімділік: {} сенсор жолының {}-і ақаулы",
+                "Veracity: {1} of {0} sensor rows are flawed",
+                count(v.rows as f64),
+                count(issues as f64)
+            ),
+            bars(
+                Axis::new(t!("жолдар", "rows"), Unit::Count),
+                vec![
+                    (t!("қайталама", "duplicate"), v.duplicates as f64),
+                    (t!("бос мән", "missing value"), v.missing as f64),
+                    (t!("бүлінген", "corrupt"), v.corrupt as f64),
+                    (t!("ретсіз", "out of order"), v.out_of_order as f64),
+                ],
+            ),
+        ),
+        (
+            tl!(
+                "Құндылық: орташа температура {}, тазартқаннан кейін {}",
+                "Value: mean temperature {}, {} after cleaning",
+                Unit::Celsius.text(v.mean_raw_c),
+                Unit::Celsius.text(v.mean_clean_c)
+            ),
+            bars(
+                Axis::new(t!("орташа температура", "mean temperature"), Unit::Celsius),
+                vec![(t!("шикі деректер", "raw data"), v.mean_raw_c), (t!("тазартылған", "cleaned"), v.mean_clean_c)],
+            ),
+        ),
+    ];
+    let answer = tl!(
+        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: ағын тәулік ішінде {}-ден {} жазба/с-қа дейін өзгереді. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
+        "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: the rate swings from {} to {} records/s over the day. Variety: {} formats; veracity: {6} of {5} sensor rows are flawed; value: the mean temperature is {7} before cleaning and {8} after.",
+        ms(t1),
+        ms(t16),
+        count(low.1.round()),
+        count(peak.1.round()),
+        count(formats.len() as f64),
+        count(v.rows as f64),
+        count(issues as f64),
+        Unit::Celsius.text(v.mean_raw_c),
+        Unit::Celsius.text(v.mean_clean_c)
+    );
+    let headline = Figure {
+        id: "five-v".into(),
+        title: t!("Big Data: бес V, әрқайсысы өлшенген", "Big Data: the five Vs, each measured"),
+        caption: tl!(
+            "Көлем {} → {} (1 → 16 түйін); жылдамдық {}–{} жазба/с; {} формат; {} ақаулы жол; орташа {} → {}.",
+            "Volume {} → {} (1 → 16 nodes); velocity {}-{} records/s; {} formats; {} flawed rows; mean {} → {}.",
+            ms(t1),
+            ms(t16),
+            count(low.1.round()),
+            count(peak.1.round()),
+            count(formats.len() as f64),
+            count(issues as f64),
+            Unit::Celsius.text(v.mean_raw_c),
+            Unit::Celsius.text(v.mean_clean_c)
+        ),
+        plot: Plot::Panels(panels),
+    };
     Ok(LabReport {
         id: "bigdata",
         title: t!("1–2-зертхана. Big Data және 5V", "Lab 1-2. Big Data and the 5V"),
         scenario: "bigdata",
         results: json!({
-            "job_seconds_vs_records": volume.iter().map(|(n, p)| json!({"nodes": n, "points": p})).collect::<Vec<_>>(),
-            "records_per_s_by_hour": rate, "peak_per_s": peak, "low_per_s": low,
-            "formats": formats, "sensor_veracity": veracity,
+            "job_ms_vs_records": volume.iter().map(|(n, p)| json!({"nodes": n, "points": p})).collect::<Vec<_>>(),
+            "records_per_s_by_hour": rate, "peak_per_s": peak.1, "low_per_s": low.1,
+            "formats": formats, "sensor_veracity": v,
         }),
-        charts: vec![
-            Chart {
-                id: "volume".into(),
-                title: t!("Көлем: бір машина және кластер", "Volume: one machine vs a cluster"),
-                x: Axis { label: t!("жазбалар (лог.)", "records (log)"), log: true },
-                y: Axis { label: t!("жұмыс уақыты, с (лог.)", "job time, s (log)"), log: true },
-                series: volume
-                    .iter()
-                    .map(|(n, p)| Series { name: t!("{} түйін", "{} nodes", n), points: p.clone() })
-                    .collect(),
-            },
-            Chart {
-                id: "velocity".into(),
-                title: t!("Жылдамдық: тәулік бойғы ағын", "Velocity: the rate over a day"),
-                x: Axis { label: t!("сағат", "hour"), log: false },
-                y: Axis { label: t!("жазбалар/с", "records/s"), log: false },
-                series: vec![Series { name: t!("жазбалар/с", "records/s"), points: rate }],
-            },
-        ],
-        summary: vec![
-            t!(
-                "1 млн жазба: 1 түйінде {:.1} с, 16 түйінде {:.1} с — көлем өскенде бір машина жетпейді.",
-                "1 million records: {:.1} s on 1 node, {:.1} s on 16 nodes. As volume grows one machine is not enough.",
-                t1,
-                t16
-            ),
-            t!(
-                "Тәулік ішінде ағын {:.0}-ден {:.0} жазба/с-қа дейін өзгереді (жарылыстармен).",
-                "Over the day the rate swings from {:.0} to {:.0} records/s, with bursts.",
-                low,
-                peak
-            ),
-            t!(
-                "Әртүрлілік: {} дерек жиынында {} формат ({}).",
-                "Variety: {} data sets in {} formats ({}).",
-                sets.len(),
-                formats.len(),
-                formats.join(", ")
-            ),
-            t!(
-                "Сенімділік: {} сенсор жолында {} қайталама, {} бос мән, {} бүлінген, {} ретсіз жол.",
-                "Veracity: of {} sensor rows, {} duplicates, {} missing values, {} corrupt, {} out of order.",
-                veracity.rows,
-                veracity.duplicates,
-                veracity.missing,
-                veracity.corrupt,
-                veracity.out_of_order
-            ),
-            t!(
-                "Құндылық: тазартусыз орташа температура {:.2} °C (мағынасыз), тазартқаннан кейін {:.2} °C.",
-                "Value: the mean temperature is {:.2} °C before cleaning (meaningless) and {:.2} °C after.",
-                veracity.mean_raw_c,
-                veracity.mean_clean_c
-            ),
-        ],
+        answer,
+        headline,
+        figures: vec![],
+        summary: vec![],
     })
 }

@@ -1,15 +1,153 @@
 //! Lab `kafka` (lecture section 4): producers, brokers, topics, partitions and a consumer group at work.
-//! Throughput grows with partitions (each partition's log is its own queue); acks and linger.ms trade
-//! latency for safety and batching; acks=1 loses acknowledged records when a leader dies, acks=all does
-//! not; a consumer crash pauses its partitions until the session timeout and the lag shows it.
+//! The cluster is drawn from the simulator's state before and after a leader dies; one failure is run
+//! under every acks and min.insync.replicas setting; a consumer crash is followed through the session
+//! timeout and the rebalance; partitions bound how many consumers can work; linger.ms batches records.
 
-use crate::chart::{Axis, Chart, Series};
-use crate::lab::{LabReport, base, lab_base, run};
-use crate::t;
+use crate::chart::{Axis, BarGroup, Bars, Cluster, Figure, Lines, Mark, Plot, Series, Unit};
+use crate::lab::{LabReport, at, base, lab_base, run, sweep};
+use crate::text::Text;
+use crate::{t, tl};
 use serde_json::json;
-use streamlab_sim::Scenario;
+use streamlab_sim::cluster_state::ClusterState;
 use streamlab_sim::dist::DistSpec;
+use streamlab_sim::report::Results;
 use streamlab_sim::scenario::{Acks, Fault};
+use streamlab_sim::{Scenario, SimTime, World};
+
+/// The failure every loss run shares: broker-crash-acks-1's network spike and leader crash.
+const FAILURE: &str = "broker-crash-acks-1";
+/// How often the lag run looks at the group to find when a rebalance starts and ends.
+const WATCH_MS: u64 = 50;
+
+fn world(s: &Scenario) -> World {
+    World::new(s)
+}
+
+fn step(w: &mut World, ms: u64) -> Result<(), String> {
+    w.run_until(SimTime::from_millis(ms)).map_err(|e| e.to_string())
+}
+
+/// The cluster just before the broker crash and once the controller has moved its leaderships.
+fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState), String> {
+    let (crash_ms, broker) = s
+        .faults
+        .iter()
+        .find_map(|f| if let Fault::BrokerCrash { at_ms, broker } = f { Some((*at_ms, *broker)) } else { None })
+        .ok_or_else(|| format!("scenario {} has no broker_crash fault to draw", s.name))?;
+    let mut w = world(s);
+    step(&mut w, crash_ms - 1)?;
+    let before = w.cluster_state();
+    // The controller notices after broker.session.timeout.ms and elects new leaders from the ISR.
+    let after_ms = crash_ms + s.cluster.broker_session_timeout_ms + 1000;
+    step(&mut w, after_ms)?;
+    let after = w.cluster_state();
+    let led = |c: &ClusterState, b: u32| c.partitions.iter().filter(|p| p.leader == Some(b)).count();
+    let moved = led(&before, broker);
+    let seconds = |ms: u64| Unit::Ms.text(ms as f64);
+    let figure = Figure {
+        id: "cluster".into(),
+        title: t!(
+            "Kafka кластері: брокер істен шыққанға дейін және кейін",
+            "The Kafka cluster before and after a broker fails"
+        ),
+        caption: tl!(
+            "Брокер {} істен шыққанда оның {} партициясының лидерлігін KRaft контроллері ISR-дегі ізбасарларға берді; тұтынушылар тобы сол партицияларды оқуды жалғастырады.",
+            "When broker {} failed, the KRaft controller moved the leadership of its {} partitions to followers in the ISR; the consumer group keeps reading the same partitions.",
+            Unit::Count.text(f64::from(broker)),
+            Unit::Count.text(moved as f64)
+        ),
+        plot: Plot::Cluster(Cluster {
+            states: vec![
+                (tl!("Дейін ({})", "Before ({})", seconds(crash_ms - 1)), before.clone()),
+                (
+                    tl!(
+                        "Брокер {} істен шыққаннан кейін ({})",
+                        "After broker {} fails ({})",
+                        Unit::Count.text(f64::from(broker)),
+                        seconds(after_ms)
+                    ),
+                    after.clone(),
+                ),
+            ],
+        }),
+    };
+    Ok((figure, before, after))
+}
+
+/// Acknowledged records lost under the same failure, per acks and min.insync.replicas.
+fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>, String> {
+    let failure = base(FAILURE, seed);
+    let mut out = Vec::new();
+    for acks in [Acks::None, Acks::Leader, Acks::All] {
+        for min_isr in [1u32, 2] {
+            let mut s = failure.clone();
+            s.cluster.min_insync_replicas = min_isr;
+            for p in &mut s.producers {
+                p.acks = acks;
+                // The idempotent producer requires acks=all (KafkaProducer's config check).
+                p.idempotence = Some(acks == Acks::All);
+            }
+            out.push((acks, min_isr, run(&s)?.ledger.lost));
+        }
+    }
+    Ok(out)
+}
+
+fn acks_name(a: Acks) -> &'static str {
+    match a {
+        Acks::None => "acks=0",
+        Acks::Leader => "acks=1",
+        Acks::All => "acks=all",
+    }
+}
+
+/// A consumer crash, watched: the lag series and when the group's rebalances began and ended.
+struct CrashRun {
+    results: Results,
+    crash_ms: u64,
+    session_timeout_ms: u64,
+    rebalances: Vec<(f64, f64)>,
+}
+
+fn consumer_crash(quick: &Scenario) -> Result<CrashRun, String> {
+    let mut s = quick.clone();
+    s.run.duration_ms = 30_000;
+    s.consumer_group.session_timeout_ms = 10_000;
+    // Lag is measured at committed offsets (as kafka-consumer-groups reports it): committing every
+    // second keeps the auto-commit sawtooth small next to what the crash does.
+    s.consumer_group.auto_commit_interval_ms = 1000;
+    let crash_ms = 8000;
+    s.faults = vec![Fault::ConsumerCrash { at_ms: crash_ms, member: 1 }];
+    let mut w = world(&s);
+    let (mut rebalances, mut since) = (Vec::new(), None);
+    let mut t = 0;
+    while !w.is_finished() {
+        t += WATCH_MS;
+        step(&mut w, t)?;
+        match (w.cluster_state().group.rebalancing, since) {
+            (true, None) => since = Some(t),
+            (false, Some(start)) => {
+                rebalances.push((start as f64, t as f64));
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    Ok(CrashRun {
+        results: Results::of(&w),
+        crash_ms,
+        session_timeout_ms: s.consumer_group.session_timeout_ms,
+        rebalances,
+    })
+}
+
+/// Records per second the group delivered while the producers were sending.
+fn delivered_per_s(s: &Scenario) -> Result<f64, String> {
+    let r = run(s)?;
+    let buckets = (s.run.duration_ms as f64 / r.series.delivered.bucket_ms) as usize;
+    let delivered: u64 = r.series.delivered.count.iter().take(buckets).sum();
+    Ok((delivered as f64 * 1000.0 / s.run.duration_ms as f64).round())
+}
 
 pub fn run_lab(
     seed: Option<u64>,
@@ -18,145 +156,228 @@ pub fn run_lab(
 ) -> Result<LabReport, String> {
     let quick = lab_base("kafka", seed, scenario);
 
-    // Throughput vs partitions and producers: one record per request, 1 ms per append, each producer
-    // offering 10 000 records/s.
-    progress("throughput vs partitions and producers");
-    let mut by_producers = Vec::new();
-    for producers in [1u32, 2, 4] {
-        let mut pts = Vec::new();
-        for parts in [1u32, 2, 4, 8, 12] {
-            let mut s = quick.clone();
-            s.topic.partitions = parts;
-            s.run.duration_ms = 5000;
-            s.cluster.append_time = DistSpec::Constant { ms: 1.0 };
-            s.producers.truncate(1);
-            for p in &mut s.producers {
-                p.count = producers;
-                p.rate_per_s = 10_000.0;
-                p.linger_ms = 0;
-                p.batch_size = p.record_bytes;
-                p.delivery_timeout_ms = 600_000;
-            }
-            let r = run(&s)?;
-            // Acknowledged per second while the producers were sending (the backlog drains later).
-            let seconds = (s.run.duration_ms / s.run.bucket_ms) as usize;
-            let acked: u64 = r.series.acknowledged.count.iter().take(seconds).sum();
-            pts.push((f64::from(parts), (acked as f64 * 1000.0 / s.run.duration_ms as f64).round()));
-        }
-        by_producers.push((producers, pts));
-    }
-    let tput = by_producers[1].1.clone();
+    progress("the cluster before and after a broker failure");
+    let (cluster, _, after) = cluster_figure(&base(FAILURE, seed))?;
+    let elected = after.partitions.iter().filter(|p| p.leader.is_some()).count();
 
-    // Produce latency vs linger.ms, per acks setting.
-    progress("latency vs acks and linger.ms");
-    let mut lat = Vec::new();
-    for (acks, name) in [(Acks::Leader, "acks=1"), (Acks::All, "acks=all")] {
-        let mut pts = Vec::new();
-        for linger in [0u64, 5, 20, 50] {
-            let mut s = quick.clone();
-            s.run.duration_ms = 5000;
-            for p in &mut s.producers {
-                p.acks = acks;
-                p.idempotence = Some(acks == Acks::All);
-                p.linger_ms = linger;
-            }
-            pts.push((linger as f64, run(&s)?.produce_latency_ms.p50_ms));
-        }
-        lat.push((name, pts));
-    }
+    progress("loss under one failure: acks x min.insync.replicas");
+    let losses = loss(seed)?;
+    let lost = |acks: Acks, min_isr: u32| {
+        losses.iter().find(|(a, m, _)| *a == acks && *m == min_isr).map(|l| l.2 as f64).expect("measured")
+    };
 
-    // A leader dies: acknowledged records lost per configuration.
-    progress("broker failure");
-    let safe = run(&base("broker-crash-acks-all", seed))?;
-    let fast = run(&base("broker-crash-acks-1", seed))?;
-
-    // A consumer crashes: lag while its partitions wait for the session timeout.
     progress("consumer crash and rebalance");
-    let mut s = quick.clone();
-    s.run.duration_ms = 30_000;
-    s.consumer_group.session_timeout_ms = 10_000;
-    s.faults = vec![Fault::ConsumerCrash { at_ms: 8000, member: 1 }];
-    let crash = run(&s)?;
-    let lag: Vec<(f64, f64)> = crash
-        .series
-        .consumer_lag
-        .mean
-        .iter()
-        .enumerate()
-        .map(|(i, v)| ((i + 1) as f64 * crash.series.consumer_lag.bucket_ms / 1000.0, *v))
-        .collect();
+    let crash = consumer_crash(&quick)?;
+    let lag_series = &crash.results.series.consumer_lag;
+    let lag: Vec<(f64, f64)> =
+        lag_series.mean.iter().enumerate().map(|(i, v)| ((i + 1) as f64 * lag_series.bucket_ms, *v)).collect();
     let max_lag = lag.iter().map(|p| p.1).fold(0.0, f64::max);
+    // The rebalance the crash caused: the first to begin after the crash, when the coordinator's session
+    // timer (restarted by the last heartbeat before the crash) ran out.
+    let rebalance = crash.rebalances.iter().copied().find(|r| r.0 >= crash.crash_ms as f64);
+    let timeout_at = rebalance.map_or(f64::NAN, |r| r.0);
 
-    let charts = vec![
-        Chart {
-            id: "throughput-vs-partitions".into(),
-            title: t!("Бөлімдер саны және өткізу қабілеті", "Throughput vs partitions"),
-            x: Axis { label: t!("бөлімдер (partitions)", "partitions"), log: false },
-            y: Axis { label: t!("расталған жазбалар/с", "acknowledged records/s"), log: false },
-            series: by_producers
+    progress("partitions bound the consumers that work");
+    let mut busy = quick.clone();
+    busy.run.duration_ms = 5000;
+    for p in &mut busy.producers {
+        p.rate_per_s = 10_000.0;
+        p.linger_ms = 5;
+    }
+    // Each consumer does 0.5 ms of work per record: at most 2 000 records/s each.
+    busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.5 };
+    let consumers = [1u32, 2, 3, 4, 6, 8];
+    let mut parallel = Vec::new();
+    for partitions in [2u32, 4, 8] {
+        let mut s = busy.clone();
+        s.topic.partitions = partitions;
+        let pts = sweep(&s, &consumers, |s, c| s.consumer_group.members = c, delivered_per_s)?;
+        parallel.push((partitions, pts));
+    }
+    let rate_at = |partitions: u32, c: u32| at(&parallel.iter().find(|(p, _)| *p == partitions).expect("swept").1, c);
+
+    progress("batching: linger.ms");
+    let lingers = [0u64, 2, 5, 10, 20, 50];
+    let mut per_request = Vec::new();
+    let mut latency = Vec::new();
+    for acks in [Acks::Leader, Acks::All] {
+        let mut s = quick.clone();
+        s.run.duration_ms = 5000;
+        for p in &mut s.producers {
+            p.acks = acks;
+            p.idempotence = Some(acks == Acks::All);
+        }
+        let mut req = Vec::new();
+        let mut lat = Vec::new();
+        for &linger in &lingers {
+            let mut s = s.clone();
+            s.producers.iter_mut().for_each(|p| p.linger_ms = linger);
+            let r = run(&s)?;
+            req.push((linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64));
+            lat.push((linger as f64, r.produce_latency_ms.p50_ms));
+        }
+        per_request.push((acks, req));
+        latency.push((acks, lat));
+    }
+    let value = |v: &[(Acks, Vec<(f64, f64)>)], acks: Acks, x: f64| {
+        v.iter().find(|(a, _)| *a == acks).and_then(|(_, p)| p.iter().find(|p| p.0 == x)).map(|p| p.1).expect("swept")
+    };
+
+    let n = |v: f64| Unit::Count.text(v.round());
+    let ms = |v: f64| Unit::Ms.text(v);
+    let plain = |v: f64| Unit::Plain.text((v * 10.0).round() / 10.0);
+    let answer = tl!(
+        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті.",
+        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records.",
+        n(elected as f64),
+        n(lost(Acks::Leader, 1)),
+        n(lost(Acks::All, 2)),
+        ms(crash.session_timeout_ms as f64),
+        n(max_lag)
+    );
+    let mut marks = vec![
+        Mark::X { at: crash.crash_ms as f64, label: t!("тұтынушы істен шықты", "consumer fails") },
+        Mark::X { at: timeout_at, label: t!("сессия уақыты өтті", "session timeout") },
+    ];
+    if let Some((start, end)) = rebalance {
+        marks.push(Mark::X {
+            at: end, label: tl!("қайта теңгерім ({})", "rebalance ({})", ms(end - start))
+        });
+    }
+    let loss_fig = Figure {
+        id: "loss".into(),
+        title: t!(
+            "Бір ақау, әр баптау: жоғалған расталған жазбалар",
+            "One failure, every setting: acknowledged records lost"
+        ),
+        caption: tl!(
+            "Желі баяулап, лидер істен шыққанда: acks=0 {} жазба, acks=1 {}, acks=all {} жоғалтты (min.insync.replicas = 2).",
+            "A network spike, then the leader fails: acks=0 lost {} records, acks=1 {}, acks=all {} (min.insync.replicas = 2).",
+            n(lost(Acks::None, 2)),
+            n(lost(Acks::Leader, 2)),
+            n(lost(Acks::All, 2))
+        ),
+        plot: Plot::Bars(Bars {
+            axis: Axis::new(t!("жоғалған расталған жазбалар", "acknowledged records lost"), Unit::Count),
+            series: vec![
+                t!("min.insync.replicas = 1", "min.insync.replicas = 1"),
+                t!("min.insync.replicas = 2", "min.insync.replicas = 2"),
+            ],
+            needed: None,
+            groups: [Acks::None, Acks::Leader, Acks::All]
                 .iter()
-                .map(|(n, p)| Series { name: t!("{} producer", "{} producer(s)", n), points: p.clone() })
+                .map(|&a| BarGroup {
+                    label: Text::new(acks_name(a), acks_name(a)),
+                    values: vec![lost(a, 1), lost(a, 2)],
+                    needed: None,
+                })
                 .collect(),
-        },
-        Chart {
-            id: "latency-vs-linger".into(),
-            title: t!("Жіберу кідірісі: acks және linger.ms", "Produce latency: acks and linger.ms"),
-            x: Axis { label: t!("linger.ms", "linger.ms"), log: false },
-            y: Axis { label: t!("кідіріс p50, мс", "latency p50, ms"), log: false },
-            series: lat.iter().map(|(n, p)| Series { name: t!("{}", "{}", n), points: p.clone() }).collect(),
-        },
-        Chart {
-            id: "consumer-lag".into(),
-            title: t!("Тұтынушы тобы: құлау және қайта теңгерім", "Consumer group: crash and rebalance"),
-            x: Axis { label: t!("уақыт, с", "time, s"), log: false },
-            y: Axis { label: t!("артта қалу (lag), жазба", "consumer lag, records"), log: false },
-            series: vec![Series { name: t!("lag", "lag"), points: lag }],
-        },
-    ];
-    let summary = vec![
-        t!(
-            "1 бөлім {:.0} жазба/с, 12 бөлім {:.0} жазба/с расталды: бөлімдер — параллелизм бірлігі.",
-            "1 partition acknowledged {:.0} records/s, 12 partitions {:.0} records/s: partitions are the unit of parallelism.",
-            tput[0].1,
-            tput[4].1
+        }),
+    };
+    let lag_fig = Figure {
+        id: "consumer-lag".into(),
+        title: t!("Тұтынушылар тобы: істен шығу және қайта теңгерім", "Consumer group: a failure and the rebalance"),
+        caption: tl!(
+            "Тұтынушы {}-та істен шықты; топ мұны сессия уақыты өткенде ({}) байқады, артта қалу {} жазбаға жетті, қайта теңгерімнен кейін азайды.",
+            "A consumer failed at {}; the group noticed when its session timed out ({}), the lag reached {} records and fell after the rebalance.",
+            ms(crash.crash_ms as f64),
+            ms(timeout_at),
+            n(max_lag)
         ),
-        t!(
-            "12 бөлімде: 1 producer {:.0} жазба/с, 4 producer {:.0} жазба/с — бөлімдер жеткілікті болса, producer қосу өткізу қабілетін арттырады.",
-            "With 12 partitions: 1 producer {:.0} records/s, 4 producers {:.0} records/s: with enough partitions, more producers raise throughput.",
-            by_producers[0].1[4].1,
-            by_producers[2].1[4].1
+        plot: Plot::Lines(Lines {
+            x: Axis::new(t!("уақыт", "time"), Unit::Ms),
+            y: Axis::new(t!("артта қалу, жазбалар", "consumer lag, records"), Unit::Count),
+            series: vec![Series::line(t!("артта қалу", "lag"), lag.clone())],
+            marks,
+        }),
+    };
+    let parallel_fig = Figure {
+        id: "consumers-vs-partitions".into(),
+        title: t!("Партиция — тұтынушылар параллелизмінің бірлігі", "Partitions are the unit of consumer parallelism"),
+        caption: tl!(
+            "2 партицияда 8 тұтынушы {} жазба/с береді, 2 тұтынушыдай ({}): қалған 6-ы бос тұрады. 8 партицияда 8 тұтынушы — {} жазба/с.",
+            "On 2 partitions 8 consumers deliver {} records/s, as many as 2 ({}): the other 6 sit idle. On 8 partitions 8 consumers deliver {} records/s.",
+            n(rate_at(2, 8)),
+            n(rate_at(2, 2)),
+            n(rate_at(8, 8))
         ),
-        t!(
-            "linger.ms = 0 кезінде acks=1 p50 {:.3} мс, acks=all p50 {:.3} мс.",
-            "At linger.ms = 0, acks=1 p50 is {:.3} ms and acks=all p50 is {:.3} ms.",
-            lat[0].1[0].1,
-            lat[1].1[0].1
+        plot: Plot::Lines(Lines {
+            x: Axis::new(t!("топтағы тұтынушылар", "consumers in the group"), Unit::Count),
+            y: Axis::new(t!("өңделген жазбалар/с", "records delivered per second"), Unit::Count),
+            series: parallel
+                .iter()
+                .map(|(p, pts)| {
+                    Series::line(
+                        t!("{} партиция", "{} partitions", p),
+                        pts.iter().map(|(c, v)| (f64::from(*c), *v)).collect(),
+                    )
+                })
+                .collect(),
+            marks: vec![],
+        }),
+    };
+    let batching_fig = Figure {
+        id: "linger".into(),
+        title: t!("linger.ms: жазбаларды топтау және оның бағасы", "linger.ms: batching and its price"),
+        caption: tl!(
+            "linger.ms 0 → 20 мс: бір сұрауда {} → {} жазба (acks=1), ал p50 жіберу кешігуі {} → {}.",
+            "linger.ms 0 → 20 ms: {} → {} records per request (acks=1), while p50 produce latency goes {} → {}.",
+            plain(value(&per_request, Acks::Leader, 0.0)),
+            plain(value(&per_request, Acks::Leader, 20.0)),
+            ms(value(&latency, Acks::Leader, 0.0)),
+            ms(value(&latency, Acks::Leader, 20.0))
         ),
-        t!(
-            "Лидер брокер құлағанда: acks=all {} жазба жоғалтты, acks=1 {} расталған жазба жоғалтты.",
-            "When a leader broker dies: acks=all lost {} records, acks=1 lost {} acknowledged records.",
-            safe.ledger.lost,
-            fast.ledger.lost
-        ),
-        t!(
-            "Тұтынушы құлағанда артта қалу {:.0} жазбаға жетті; {} қайталама жазба өңделді.",
-            "When a consumer died the lag reached {:.0} records; {} records were processed twice.",
-            max_lag,
-            crash.ledger.duplicated
-        ),
-    ];
+        plot: Plot::Panels(vec![
+            (
+                t!("Бір сұраудағы жазбалар", "Records per produce request"),
+                Plot::Lines(Lines {
+                    x: Axis::new(t!("linger.ms", "linger.ms"), Unit::Ms),
+                    y: Axis::new(t!("жазбалар", "records"), Unit::Plain),
+                    series: per_request
+                        .iter()
+                        .map(|(a, p)| Series::line(Text::new(acks_name(*a), acks_name(*a)), p.clone()))
+                        .collect(),
+                    marks: vec![],
+                }),
+            ),
+            (
+                t!("Жіберу кешігуі (p50)", "Produce latency (p50)"),
+                Plot::Lines(Lines {
+                    x: Axis::new(t!("linger.ms", "linger.ms"), Unit::Ms),
+                    y: Axis::new(t!("кешігу", "latency"), Unit::Ms),
+                    series: latency
+                        .iter()
+                        .map(|(a, p)| Series::line(Text::new(acks_name(*a), acks_name(*a)), p.clone()))
+                        .collect(),
+                    marks: vec![],
+                }),
+            ),
+        ]),
+    };
+    let summary = vec![tl!(
+        "Тұтынушы істен шыққанда {} жазба екі рет өңделді (соңғы бекітілген ығысудан бастап қайта оқылды).",
+        "When the consumer failed, {} records were processed twice (re-read from the last committed offset).",
+        n(crash.results.ledger.duplicated as f64)
+    )];
     Ok(LabReport {
         id: "kafka",
         title: t!("4-зертхана. Apache Kafka", "Lab 4. Apache Kafka"),
         scenario: "kafka",
         results: json!({
-            "throughput_vs_partitions": tput,
-            "throughput_vs_partitions_by_producers": by_producers.iter().map(|(n, p)| json!({"producers": n, "points": p})).collect::<Vec<_>>(),
-            "produce_latency_p50_ms_vs_linger": lat.iter().map(|(n, p)| json!({"acks": n, "points": p})).collect::<Vec<_>>(),
-            "broker_failure": { "acks_all": safe.ledger, "acks_1": fast.ledger },
-            "consumer_crash": { "max_lag": max_lag, "duplicated": crash.ledger.duplicated, "rebalances": crash.kafka.rebalances },
+            "cluster_after_failure": after,
+            "lost_by_acks_and_min_insync": losses.iter().map(|(a, m, l)| json!({"acks": acks_name(*a), "min_insync_replicas": m, "lost": l})).collect::<Vec<_>>(),
+            "consumer_crash": {
+                "max_lag": max_lag, "duplicated": crash.results.ledger.duplicated,
+                "rebalances_ms": crash.rebalances, "session_timeout_at_ms": timeout_at,
+                "session_timeout_ms": crash.session_timeout_ms,
+            },
+            "delivered_per_s_vs_consumers": parallel.iter().map(|(p, pts)| json!({"partitions": p, "points": pts})).collect::<Vec<_>>(),
+            "records_per_request_vs_linger": per_request.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
+            "produce_latency_p50_ms_vs_linger": latency.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
         }),
-        charts,
+        answer,
+        headline: cluster,
+        figures: vec![loss_fig, lag_fig, parallel_fig, batching_fig],
         summary,
     })
 }

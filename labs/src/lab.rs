@@ -1,46 +1,65 @@
 //! What every lab produces, and how it is written to disk.
 
-use crate::chart::Chart;
+use crate::chart::Figure;
 use crate::text::{Lang, Text};
 use serde_json::Value;
 use std::path::Path;
 use streamlab_sim::report::Results;
 use streamlab_sim::{Scenario, World};
 
-/// A lab's output: its measured numbers, its charts and a short summary quoting the numbers.
+/// A lab's output: its measured numbers, the answer they give, a headline figure, the supporting
+/// figures, and a short summary quoting the numbers.
 pub struct LabReport {
     pub id: &'static str,
     pub title: Text,
     /// Which built-in scenario the lab varies.
     pub scenario: &'static str,
     pub results: Value,
-    pub charts: Vec<Chart>,
+    /// Two to four sentences answering the lab's question with the measured numbers.
+    pub answer: Text,
+    pub headline: Figure,
+    pub figures: Vec<Figure>,
     pub summary: Vec<Text>,
 }
 
 impl LabReport {
+    /// The headline first, then the supporting figures.
+    pub fn all_figures(&self) -> impl Iterator<Item = &Figure> {
+        std::iter::once(&self.headline).chain(&self.figures)
+    }
+
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.all_figures().find(|f| f.id == id)
+    }
+
     pub fn summary_text(&self, lang: Lang) -> String {
-        let mut s = format!("{}\n", self.title.get(lang));
+        let mut s = format!("{}\n\n{}\n\n", self.title.get(lang), self.answer.get(lang));
         for line in &self.summary {
             s += &format!("- {}\n", line.get(lang));
         }
         s
     }
 
-    /// Every chart's data as text, for snapshots.
-    pub fn charts_text(&self, lang: Lang) -> String {
-        self.charts.iter().map(|c| c.to_text(lang)).collect::<Vec<_>>().join("\n")
+    /// Every figure's data, the same in both languages: for snapshots.
+    pub fn data_text(&self) -> String {
+        self.all_figures().map(Figure::data_text).collect::<Vec<_>>().join("\n")
     }
 
-    /// Writes `dir/results.json`, `dir/summary.LANG.md` and every chart as SVG and PNG per language.
+    /// The summary and every figure's words in one language: for snapshots.
+    pub fn words_text(&self, lang: Lang) -> String {
+        let figs: Vec<String> = self.all_figures().map(|f| f.words_text(lang)).collect();
+        format!("{}\n{}", self.summary_text(lang), figs.join("\n"))
+    }
+
+    /// Writes `dir/results.json`, `dir/summary.LANG.md` and every figure per language.
     pub fn write(&self, dir: &Path, langs: &[Lang]) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let json = serde_json::to_string_pretty(&self.results).expect("serializable") + "\n";
         write(&dir.join("results.json"), &json)?;
         for &lang in langs {
             write(&dir.join(format!("summary.{}.md", lang.code())), &self.summary_text(lang))?;
-            for c in &self.charts {
-                c.render(dir, lang)?;
+            for f in self.all_figures() {
+                f.render(dir, lang)?;
             }
         }
         Ok(())
@@ -62,21 +81,26 @@ pub fn run(s: &Scenario) -> Result<Results, String> {
     run_world(s).map(|w| Results::of(&w))
 }
 
+/// Runs the scenario once per value, each time changed by `set`: the measurements of a sweep.
+pub fn sweep<T: Copy>(
+    base: &Scenario,
+    values: &[T],
+    set: impl Fn(&mut Scenario, T),
+    measure: impl Fn(&Scenario) -> Result<f64, String>,
+) -> Result<Vec<(T, f64)>, String> {
+    values
+        .iter()
+        .map(|&v| {
+            let mut s = base.clone();
+            set(&mut s, v);
+            Ok((v, measure(&s)?))
+        })
+        .collect()
+}
+
 /// A lab's base scenario: the one given with --scenario, or the built-in of the lab's name.
 pub fn lab_base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>) -> Scenario {
     scenario.cloned().unwrap_or_else(|| base(lab, seed))
-}
-
-/// An engine lab's base scenario, which must have a pipeline.
-pub fn engine_base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>) -> Result<Scenario, String> {
-    let s = lab_base(lab, seed, scenario);
-    if s.pipeline.is_none() {
-        return Err(format!(
-            "scenario `{}` has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`",
-            s.name
-        ));
-    }
-    Ok(s)
 }
 
 /// A built-in scenario by name, with the seed replaced when asked.
@@ -87,4 +111,9 @@ pub fn base(name: &str, seed: Option<u64>) -> Scenario {
         s.run.seed = seed;
     }
     s
+}
+
+/// The measurement of a sweep at `x`.
+pub fn at<T: PartialEq + std::fmt::Debug>(points: &[(T, f64)], x: T) -> f64 {
+    points.iter().find(|(v, _)| *v == x).map(|p| p.1).unwrap_or_else(|| panic!("the sweep measured {x:?}"))
 }

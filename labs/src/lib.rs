@@ -2,15 +2,19 @@
 #![forbid(unsafe_code)]
 
 pub mod applications;
+pub mod batch_vs_stream;
 pub mod bigdata;
 pub mod chart;
 pub mod datasets;
-pub mod engines_lab;
+pub mod engines;
+pub mod flink;
+pub mod flink_vs_spark;
 pub mod kafka_lab;
 pub mod kmeans;
 pub mod lab;
 pub mod review;
 pub mod scenarios;
+pub mod spark;
 pub mod text;
 
 use lab::LabReport;
@@ -21,11 +25,11 @@ type LabFn = fn(Option<u64>, Option<&Scenario>, &mut dyn FnMut(&str)) -> Result<
 /// Every lab: id (the command-line name), lecture section, and the function that runs it.
 pub const LABS: &[(&str, &str, LabFn)] = &[
     ("bigdata", "1-2. Big Data, 3V/5V", bigdata::run_lab),
-    ("batch-vs-stream", "3. Stream vs batch processing", engines_lab::batch_vs_stream),
+    ("batch-vs-stream", "3. Stream vs batch processing", batch_vs_stream::run_lab),
     ("kafka", "4. Apache Kafka", kafka_lab::run_lab),
-    ("spark", "5. Spark Streaming", engines_lab::spark),
-    ("flink", "6. Apache Flink", engines_lab::flink),
-    ("flink-vs-spark", "6. Flink vs Spark (table)", engines_lab::flink_vs_spark),
+    ("spark", "5. Spark Streaming", spark::run_lab),
+    ("flink", "6. Apache Flink", flink::run_lab),
+    ("flink-vs-spark", "6. Flink vs Spark (table)", flink_vs_spark::run_lab),
     ("applications", "7. Application areas", applications::run_lab),
 ];
 

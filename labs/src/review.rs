@@ -1,92 +1,134 @@
 //! Lab `review` (section 9): an answer card for each review question, built from the other labs' runs.
-//! Every number on a card is quoted from a run, never typed in.
+//! A card opens with the answer (quoting the measured numbers, never typed in), then its headline
+//! figure with a caption stating the measured answer, then a few supporting figures.
 
+use crate::chart::Figure;
 use crate::lab::{LabReport, write};
 use crate::t;
 use crate::text::{Lang, Text};
 use std::path::Path;
 
-/// The six review questions and the labs whose measurements answer them.
-pub fn questions() -> Vec<(Text, &'static [&'static str])> {
+/// A review question: the lab whose answer and headline figure answer it, and supporting figures
+/// named by (lab, figure id).
+pub struct Question {
+    pub text: Text,
+    pub lab: &'static str,
+    pub supporting: &'static [(&'static str, &'static str)],
+}
+
+/// The six review questions, in the lecture's order.
+pub fn questions() -> Vec<Question> {
     vec![
-        (
-            t!("Big Data ұғымы қандай ерекшеліктерге ие?", "What characteristics does the notion of Big Data have?"),
-            &["bigdata"],
-        ),
-        (
-            t!(
+        Question {
+            text: t!(
+                "Big Data ұғымы қандай ерекшеліктерге ие?",
+                "What characteristics does the notion of Big Data have?"
+            ),
+            lab: "bigdata",
+            supporting: &[],
+        },
+        Question {
+            text: t!(
                 "Batch және Stream өңдеу айырмашылығы қандай?",
                 "What is the difference between batch and stream processing?"
             ),
-            &["batch-vs-stream"],
-        ),
-        (
-            t!("Kafka архитектурасының негізгі элементтері?", "What are the main elements of the Kafka architecture?"),
-            &["kafka"],
-        ),
-        (t!("Spark Streaming қалай жұмыс істейді?", "How does Spark Streaming work?"), &["spark"]),
-        (
-            t!("Flink-тің Spark-тан артықшылығы неде?", "What is Flink's advantage over Spark?"),
-            &["flink-vs-spark", "flink"],
-        ),
-        (
-            t!("Ағындық деректер қандай салаларда қолданылады?", "In which domains is streaming data used?"),
-            &["applications"],
-        ),
+            lab: "batch-vs-stream",
+            supporting: &[],
+        },
+        Question {
+            text: t!(
+                "Kafka архитектурасының негізгі элементтері?",
+                "What are the main elements of the Kafka architecture?"
+            ),
+            lab: "kafka",
+            supporting: &[
+                ("kafka", "loss"),
+                ("kafka", "consumer-lag"),
+                ("kafka", "consumers-vs-partitions"),
+                ("kafka", "linger"),
+            ],
+        },
+        Question {
+            text: t!("Spark Streaming қалай жұмыс істейді?", "How does Spark Streaming work?"),
+            lab: "spark",
+            supporting: &[("spark", "stability"), ("spark", "latency-vs-trigger")],
+        },
+        Question {
+            text: t!("Flink-тің Spark-тан артықшылығы неде?", "What is Flink's advantage over Spark?"),
+            lab: "flink-vs-spark",
+            supporting: &[
+                ("flink", "watermark-timeline"),
+                ("flink", "exactly-once-vs-at-least-once"),
+                ("flink-vs-spark", "latency-vs-window"),
+            ],
+        },
+        Question {
+            text: t!("Ағындық деректер қандай салаларда қолданылады?", "In which domains is streaming data used?"),
+            lab: "applications",
+            supporting: &[],
+        },
     ]
 }
 
-/// Card `q` (1-based) in markdown. Charts are linked as `{chart_dir}{lab}/{id}.{lang}.svg`, or beside the
-/// card when `chart_dir` is None.
-pub fn card(
-    reports: &[LabReport],
-    q: usize,
-    lang: Lang,
-    chart_dir: Option<&str>,
-    heading: &str,
-) -> Result<String, String> {
-    let (question, labs) = &questions()[q - 1];
-    let mut card = format!("{heading} {q}. {}\n\n", question.get(lang));
-    for id in *labs {
-        let Some(r) = reports.iter().find(|r| r.id == *id) else {
-            return Err(format!("the review needs lab `{id}`, which did not run"));
-        };
-        card += &format!("{heading}# {}\n\n", r.title.get(lang));
-        for line in &r.summary {
-            card += &format!("- {}\n", line.get(lang));
-        }
-        card += "\n";
-        for c in &r.charts {
-            let path = match chart_dir {
-                Some(dir) => format!("{dir}{id}/{}.{}.svg", c.id, lang.code()),
-                None => format!("{}.{}.svg", c.id, lang.code()),
-            };
-            card += &format!("![{}]({path})\n\n", c.title.get(lang));
-        }
-        let cmd = match lang {
-            Lang::Kk => "Қайталау",
-            Lang::En => "Reproduce",
-        };
-        card += &format!("{cmd}: `streamlab lab {id}`\n\n");
+fn report<'a>(reports: &'a [LabReport], id: &str) -> Result<&'a LabReport, String> {
+    reports.iter().find(|r| r.id == id).ok_or_else(|| format!("the review needs lab `{id}`, which did not run"))
+}
+
+/// The figures of card `q` (1-based): the headline, then the supporting ones, each with its lab.
+pub fn figures<'a>(reports: &'a [LabReport], q: usize) -> Result<Vec<(&'static str, &'a Figure)>, String> {
+    let question = &questions()[q - 1];
+    let mut out = vec![(question.lab, &report(reports, question.lab)?.headline)];
+    for (lab, id) in question.supporting {
+        let f = report(reports, lab)?.figure(id).ok_or_else(|| format!("lab {lab} has no figure `{id}`"))?;
+        out.push((lab, f));
     }
+    Ok(out)
+}
+
+/// Where a card finds its drawings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drawings {
+    /// Beside the card, the headline as `headline.LANG.svg` (`lab review`).
+    Beside,
+    /// In the book, under `charts/LAB/`.
+    Book,
+}
+
+/// Card `q` (1-based) in markdown, with `heading` as its heading marks.
+pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings: Drawings) -> Result<String, String> {
+    let question = &questions()[q - 1];
+    let lab = report(reports, question.lab)?;
+    let mut card = format!("{heading} {q}. {}\n\n{}\n\n", question.text.get(lang), lab.answer.get(lang));
+    for (i, (lab, f)) in figures(reports, q)?.into_iter().enumerate() {
+        card += &match drawings {
+            Drawings::Beside if i == 0 => f.renamed("headline").markdown(lang, ""),
+            Drawings::Beside => f.markdown(lang, ""),
+            Drawings::Book => f.markdown(lang, &format!("charts/{lab}/")),
+        };
+    }
+    let cmd = match lang {
+        Lang::Kk => "Қайталау",
+        Lang::En => "Reproduce",
+    };
+    let mut labs: Vec<&str> =
+        std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)).collect();
+    labs.dedup();
+    let cmds: Vec<String> = labs.iter().map(|l| format!("`streamlab lab {l}`")).collect();
+    card += &format!("{cmd}: {}\n\n", cmds.join(", "));
     Ok(card)
 }
 
-/// Writes `dir/qN/card.LANG.md` with the question, the measured answers and the charts that show them.
+/// Writes `dir/qN/card.LANG.md`, `dir/qN/headline.LANG.{svg,png}` and the supporting figures beside it.
 pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
     for q in 1..=questions().len() {
         let qdir = dir.join(format!("q{q}"));
         std::fs::create_dir_all(&qdir).map_err(|e| format!("creating {}: {e}", qdir.display()))?;
         for &lang in langs {
-            let text = card(reports, q, lang, None, "#")?;
-            for id in questions()[q - 1].1 {
-                if let Some(r) = reports.iter().find(|r| r.id == *id) {
-                    for c in &r.charts {
-                        c.render(&qdir, lang)?;
-                    }
-                }
+            for (i, (_, f)) in figures(reports, q)?.into_iter().enumerate() {
+                if i == 0 { f.renamed("headline") } else { f.clone() }.render(&qdir, lang)?;
             }
+            let text = card(reports, q, lang, "#", Drawings::Beside)?;
             write(&qdir.join(format!("card.{}.md", lang.code())), &text)?;
             written.push(format!("q{q}/card.{}.md", lang.code()));
         }

@@ -11,9 +11,13 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("flink", include_str!("../scenarios/flink.toml")),
     ("flink-vs-spark", include_str!("../scenarios/flink-vs-spark.toml")),
     ("kafka", include_str!("../scenarios/kafka.toml")),
+    ("mm1", include_str!("../scenarios/mm1.toml")),
     ("quickstart", include_str!("../scenarios/quickstart.toml")),
     ("spark", include_str!("../scenarios/spark.toml")),
 ];
+
+/// Benchmark models, sized by `streamlab bench` rather than run as they are by the main job.
+pub const BENCH_MODELS: &[&str] = &["bench", "mm1"];
 
 pub fn find(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)

@@ -47,3 +47,12 @@ macro_rules! t {
         $crate::text::Text::new(format!($kk $(, $arg)*), format!($en $(, $arg)*))
     };
 }
+
+/// `Text::new` whose arguments are themselves `Text`s, each language taking its own: for numbers already
+/// written with their units (`Unit::Ms.text(v)`), which differ between the languages.
+#[macro_export]
+macro_rules! tl {
+    ($kk:literal, $en:literal $(, $arg:expr)* $(,)?) => {
+        $crate::text::Text::new(format!($kk $(, $arg.kk)*), format!($en $(, $arg.en)*))
+    };
+}

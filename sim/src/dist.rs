@@ -1,7 +1,7 @@
 //! Distributions for delays and service times, as written in scenario files (milliseconds).
 
 use crate::rng::SimRng;
-use crate::time::SimTime;
+use crate::time::{MAX_MS, SimTime};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
 use serde::{Deserialize, Serialize};
@@ -31,22 +31,21 @@ impl DistSpec {
         DistSpec::Constant { ms }
     }
 
-    /// Checks the parameters; the message names the bad field and what it must be.
+    /// Checks the parameters; the message names the bad field and what it must be. Milliseconds must lie in
+    /// [0, `time::MAX_MS`]; the shape parameters (`sigma`, `shape`) must be finite.
     pub fn validate(&self) -> Result<(), String> {
-        fn non_negative(name: &str, v: f64) -> Result<(), String> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!("`{name}` must be a finite number >= 0 (got {v})"))
+        fn check(name: &str, v: f64, positive: bool, max: f64) -> Result<(), String> {
+            let low = if positive { v > 0.0 } else { v >= 0.0 };
+            if v.is_finite() && low && v <= max {
+                return Ok(());
             }
+            let (op, v) = (if positive { ">" } else { ">=" }, crate::time::show_f64(v));
+            let max = if max < f64::MAX { format!(" and at most {max}") } else { String::new() };
+            Err(format!("`{name}` must be a finite number {op} 0{max} (got {v})"))
         }
-        fn positive(name: &str, v: f64) -> Result<(), String> {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(format!("`{name}` must be a finite number > 0 (got {v})"))
-            }
-        }
+        let ms = MAX_MS as f64;
+        let non_negative = |name: &str, v: f64| check(name, v, false, ms);
+        let positive = |name: &str, v: f64| check(name, v, true, ms);
         match self {
             DistSpec::Constant { ms } => non_negative("ms", *ms),
             DistSpec::Uniform { min_ms, max_ms } => {
@@ -64,11 +63,11 @@ impl DistSpec {
             }
             DistSpec::Lognormal { median_ms, sigma } => {
                 positive("median_ms", *median_ms)?;
-                non_negative("sigma", *sigma)
+                check("sigma", *sigma, false, f64::MAX)
             }
             DistSpec::Pareto { scale_ms, shape } => {
                 positive("scale_ms", *scale_ms)?;
-                positive("shape", *shape)
+                check("shape", *shape, true, f64::MAX)
             }
             DistSpec::Empirical { values_ms } => {
                 if values_ms.is_empty() {
@@ -90,6 +89,15 @@ impl DistSpec {
             DistSpec::Pareto { scale_ms, shape } if *shape > 1.0 => scale_ms * shape / (shape - 1.0),
             DistSpec::Pareto { .. } => f64::INFINITY,
             DistSpec::Empirical { values_ms } => values_ms.iter().sum::<f64>() / values_ms.len() as f64,
+        }
+    }
+
+    /// What one draw costs in a work estimate: the mean, or the 99.9th percentile of a Pareto tail whose
+    /// mean is infinite (tail index <= 1).
+    pub fn work_ms(&self) -> f64 {
+        match self {
+            DistSpec::Pareto { scale_ms, shape } if *shape <= 1.0 => scale_ms * 1000f64.powf(1.0 / shape),
+            _ => self.mean_ms(),
         }
     }
 
@@ -193,5 +201,19 @@ mod tests {
         let err = DistSpec::Uniform { min_ms: 5.0, max_ms: 1.0 }.validate().unwrap_err();
         assert!(err.contains("max_ms"), "{err}");
         assert!(DistSpec::Empirical { values_ms: vec![] }.validate().is_err());
+        let err = DistSpec::Pareto { scale_ms: 1.0, shape: 0.0 }.validate().unwrap_err();
+        assert!(err.contains("shape"), "{err}");
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 1e300] {
+            let err = DistSpec::Constant { ms: bad }.validate().unwrap_err();
+            assert!(err.contains("`ms`") && err.contains(&MAX_MS.to_string()), "{bad}: {err}");
+        }
+        assert!(DistSpec::Constant { ms: MAX_MS as f64 }.validate().is_ok());
+    }
+
+    #[test]
+    fn work_of_an_infinite_mean_tail_is_its_99_9th_percentile() {
+        assert_eq!(DistSpec::Pareto { scale_ms: 2.0, shape: 1.0 }.work_ms(), 2000.0);
+        assert_eq!(DistSpec::Pareto { scale_ms: 1.0, shape: 2.0 }.work_ms(), 2.0);
+        assert_eq!(DistSpec::Constant { ms: 3.0 }.work_ms(), 3.0);
     }
 }

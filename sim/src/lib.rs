@@ -2,6 +2,7 @@
 //! groups. No I/O: scenarios come in as text, results go out as data.
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod cluster_state;
 pub mod dist;
 pub mod engine;

@@ -7,6 +7,7 @@ use crate::engine::batch::BatchConfig;
 use crate::engine::flink::FlinkConfig;
 use crate::engine::spark::SparkConfig;
 use crate::kafka::assignor::Strategy;
+use crate::time::{MAX_MS, show_f64};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -357,8 +358,18 @@ impl Fault {
 }
 
 impl Scenario {
-    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line.
+    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line. A document
+    /// without a single key is refused: it is almost always the wrong file, and an explicit `name = "..."`
+    /// is enough to run on every default.
     pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        if table.is_empty() {
+            return Err(ScenarioError::Parse(
+                "the scenario has no keys (an empty or comment-only file): start from `streamlab scenario show \
+                 quickstart`, or write `name = \"defaults\"` to run on every default"
+                    .into(),
+            ));
+        }
         let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         s.validate()?;
         Ok(s)
@@ -370,12 +381,33 @@ impl Scenario {
 
     /// Checks every value that TOML's types cannot: ranges and relations between keys.
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        let doc = toml::Value::try_from(self).map_err(|e| invalid("scenario", e.to_string()))?;
+        check_numbers("", &doc)?;
         let r = &self.run;
         if r.duration_ms == 0 {
             return Err(invalid("run.duration_ms", "must be at least 1"));
         }
+        if r.duration_ms + r.drain_ms > MAX_MS {
+            return Err(invalid(
+                "run.duration_ms",
+                format!(
+                    "plus run.drain_ms must be at most {MAX_MS} ms, about 31 years (got {})",
+                    r.duration_ms + r.drain_ms
+                ),
+            ));
+        }
         if r.bucket_ms == 0 {
             return Err(invalid("run.bucket_ms", "must be at least 1"));
+        }
+        let buckets = (r.duration_ms + r.drain_ms) / r.bucket_ms;
+        if buckets > MAX_BUCKETS {
+            return Err(invalid(
+                "run.bucket_ms",
+                format!(
+                    "gives {buckets} time-series buckets over run.duration_ms + run.drain_ms; at most {MAX_BUCKETS} \
+                     are kept: raise run.bucket_ms"
+                ),
+            ));
         }
         let c = &self.cluster;
         if c.brokers == 0 {
@@ -391,6 +423,7 @@ impl Scenario {
             return Err(invalid("cluster.replica_fetch_wait_max_ms", "must be at least 1"));
         }
         let t = &self.topic;
+        check_topic_name(&t.name)?;
         if t.partitions == 0 {
             return Err(invalid("topic.partitions", "must be at least 1"));
         }
@@ -420,6 +453,23 @@ impl Scenario {
         }
         if self.producers.is_empty() {
             return Err(invalid("producers", "list at least one [[producers]] entry"));
+        }
+        let producers: u64 = self.producers.iter().map(|p| u64::from(p.count)).sum();
+        if producers > MAX_PRODUCERS {
+            return Err(invalid(
+                "producers",
+                format!("the counts add up to {producers} producers; at most {MAX_PRODUCERS} are supported"),
+            ));
+        }
+        if producers * u64::from(t.partitions) > MAX_PRODUCER_PARTITIONS {
+            return Err(invalid(
+                "topic.partitions",
+                format!(
+                    "{} partitions x {producers} producers is more than {MAX_PRODUCER_PARTITIONS} accumulators \
+                     (one per producer and partition): lower one of them",
+                    t.partitions
+                ),
+            ));
         }
         for (i, p) in self.producers.iter().enumerate() {
             let key = |k: &str| format!("producers[{i}].{k}");
@@ -484,8 +534,8 @@ impl Scenario {
                 _ => {}
             }
             match &p.keys {
-                Keys::Uniform { count } | Keys::Zipf { count, .. } if *count == 0 => {
-                    return Err(invalid(key("keys.count"), "must be at least 1"));
+                Keys::Uniform { count } | Keys::Zipf { count, .. } if *count == 0 || *count > MAX_KEYS => {
+                    return Err(invalid(key("keys.count"), format!("must be between 1 and {MAX_KEYS} (got {count})")));
                 }
                 Keys::Zipf { exponent, .. } if !(exponent.is_finite() && *exponent > 0.0) => {
                     return Err(invalid(key("keys.exponent"), format!("must be > 0 (got {exponent})")));
@@ -494,6 +544,13 @@ impl Scenario {
             }
         }
         let g = &self.consumer_group;
+        if g.members == 0 {
+            return Err(invalid(
+                "consumer_group.members",
+                "must be at least 1: with no consumer nothing is delivered, and every acknowledged record would \
+                 count as lost",
+            ));
+        }
         if g.members > 1000 {
             return Err(invalid("consumer_group.members", format!("at most 1000 are supported (got {})", g.members)));
         }
@@ -510,17 +567,35 @@ impl Scenario {
             return Err(invalid("consumer_group.auto_commit_interval_ms", "must be at least 1"));
         }
         g.processing_time.validate().map_err(|e| invalid("consumer_group.processing_time", e))?;
+        // The engines' settings are checked even without a [pipeline]: every number is, wherever it appears.
+        for (key, d) in [
+            ("spark.batch_overhead", &self.spark.batch_overhead),
+            ("batch.startup", &self.batch.startup),
+            ("batch.shuffle_cost", &self.batch.shuffle_cost),
+        ] {
+            d.validate().map_err(|p| invalid(key, p))?;
+        }
+        if self.batch.interval_ms == 0 {
+            return Err(invalid("batch.interval_ms", "must be at least 1"));
+        }
+        if self.flink.buffer_records == 0 {
+            return Err(invalid("flink.buffer_records", "must be at least 1"));
+        }
         if let Some(pipe) = &self.pipeline {
             pipe.validate().map_err(|(k, p)| invalid(k, p))?;
             self.spark.validate(pipe).map_err(|(k, p)| invalid(k, p))?;
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }
-            if self.batch.interval_ms == 0 {
-                return Err(invalid("batch.interval_ms", "must be at least 1"));
-            }
-            if self.flink.buffer_records == 0 {
-                return Err(invalid("flink.buffer_records", "must be at least 1"));
+            let windows = pipe.window.windows_per_element();
+            if windows > MAX_WINDOWS_PER_RECORD {
+                return Err(invalid(
+                    "pipeline.window",
+                    format!(
+                        "puts every record into {windows} sliding windows; at most {MAX_WINDOWS_PER_RECORD} are \
+                         supported: raise slide_ms or lower size_ms"
+                    ),
+                ));
             }
         }
         for (i, f) in self.faults.iter().enumerate() {
@@ -544,8 +619,82 @@ impl Scenario {
                 _ => {}
             }
         }
+        self.check_fault_order()?;
+        let estimate = crate::budget::estimate(self);
+        estimate.check(r.max_events).map_err(|(key, p)| invalid(key, p))
+    }
+
+    /// A restart needs an earlier crash of the same broker or member, and a crash a running one; faults at
+    /// the same time happen in the order listed.
+    fn check_fault_order(&self) -> Result<(), ScenarioError> {
+        let mut order: Vec<(usize, &Fault)> = self.faults.iter().enumerate().collect();
+        order.sort_by_key(|(i, f)| (f.at_ms(), *i));
+        let (mut brokers_down, mut members_down) = (Vec::new(), Vec::new());
+        for (i, f) in order {
+            let (what, id, down, crash) = match f {
+                Fault::BrokerCrash { broker, .. } => ("broker", *broker, &mut brokers_down, true),
+                Fault::BrokerRestart { broker, .. } => ("broker", *broker, &mut brokers_down, false),
+                Fault::ConsumerCrash { member, .. } => ("member", *member, &mut members_down, true),
+                Fault::ConsumerRestart { member, .. } => ("member", *member, &mut members_down, false),
+                _ => continue,
+            };
+            let was_down = down.contains(&id);
+            if crash == was_down {
+                let problem = if crash {
+                    format!("{what} {id} is already down at {} ms: restart it before crashing it again", f.at_ms())
+                } else {
+                    format!("{what} {id} is not down at {} ms: a restart needs an earlier crash of it", f.at_ms())
+                };
+                return Err(invalid(format!("faults[{i}].{what}"), problem));
+            }
+            if crash {
+                down.push(id);
+            } else {
+                down.retain(|d| *d != id);
+            }
+        }
         Ok(())
     }
+}
+
+/// Limits that keep a run's memory bounded; each is far above what a lesson needs.
+pub const MAX_PRODUCERS: u64 = 1000;
+pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
+pub const MAX_KEYS: u32 = 1_000_000;
+pub const MAX_BUCKETS: u64 = 1_000_000;
+pub const MAX_WINDOWS_PER_RECORD: f64 = 1000.0;
+
+/// Every number of the scenario, wherever it appears: floats must be finite, and every time or duration (a
+/// key ending in `_ms`) at most `MAX_MS`.
+fn check_numbers(path: &str, v: &toml::Value) -> Result<(), ScenarioError> {
+    let is_ms = path.ends_with("_ms") || path.ends_with(".ms");
+    match v {
+        toml::Value::Table(t) => t
+            .iter()
+            .try_for_each(|(k, v)| check_numbers(&if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v)),
+        toml::Value::Array(a) => a.iter().enumerate().try_for_each(|(i, v)| check_numbers(&format!("{path}[{i}]"), v)),
+        toml::Value::Float(f) if !f.is_finite() => Err(invalid(path, format!("must be a finite number (got {f})"))),
+        toml::Value::Float(f) if is_ms && *f > MAX_MS as f64 => {
+            Err(invalid(path, format!("must be at most {MAX_MS} ms, about 31 years (got {})", show_f64(*f))))
+        }
+        toml::Value::Integer(n) if is_ms && *n > MAX_MS as i64 => {
+            Err(invalid(path, format!("must be at most {MAX_MS} ms, about 31 years (got {n})")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Kafka's topic name rule (`Topic.validate`): 1 to 249 characters of a-z, A-Z, 0-9, `.`, `_` and `-`, and
+/// neither `.` nor `..`.
+fn check_topic_name(name: &str) -> Result<(), ScenarioError> {
+    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > 249 || name == "." || name == ".." || !name.chars().all(legal) {
+        return Err(invalid(
+            "topic.name",
+            format!("`{name}` is not a legal Kafka topic name: use 1 to 249 of a-z, A-Z, 0-9, `.`, `_`, `-`"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -557,8 +706,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_scenario_takes_kafka_defaults() {
-        let s = Scenario::from_toml("").unwrap();
+    fn a_named_scenario_takes_kafka_defaults() {
+        let s = Scenario::from_toml("name = \"defaults\"").unwrap();
         assert_eq!(s.producers[0].linger_ms, 5);
         assert_eq!(s.producers[0].batch_size, 16_384);
         assert_eq!(s.producers[0].acks, Acks::All);

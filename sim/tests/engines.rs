@@ -38,10 +38,10 @@ fn flink_fires_on_the_watermark_and_sends_late_records_to_the_side_output() {
     let out = replay(&parse_trace(TRACE).unwrap(), &settings(true, false));
     assert_eq!(
         out,
-        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
-flink,window,0,10000,a,2,3,4200
-flink,late,0,10000,a,1,4,5000
-flink,window,10000,20000,a,1,3,5000
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms
+flink,window,0,10000,a,2,3,4200,,9999
+flink,late,0,10000,a,1,4,5000,,9999
+flink,window,10000,20000,a,1,3,5000,,9223372036854775807
 "
     );
 }
@@ -51,8 +51,8 @@ fn flink_allowed_lateness_refires_the_window_with_the_late_record() {
     let mut s = settings(true, false);
     s.allowed_lateness_ms = 5000;
     let out = replay(&parse_trace(TRACE).unwrap(), &s);
-    assert!(out.contains("flink,window,0,10000,a,2,3,4200\n"), "{out}");
-    assert!(out.contains("flink,window,0,10000,a,3,7,5000\n"), "a late firing with the update: {out}");
+    assert!(out.contains("flink,window,0,10000,a,2,3,4200,,9999\n"), "{out}");
+    assert!(out.contains("flink,window,0,10000,a,3,7,5000,,9999\n"), "a late firing with the update: {out}");
     assert!(!out.contains("late"), "{out}");
 }
 
@@ -65,8 +65,8 @@ fn spark_uses_the_previous_batch_watermark_and_emits_in_append_mode_on_eviction(
     let out = replay(&parse_trace(TRACE).unwrap(), &settings(false, true));
     assert_eq!(
         out,
-        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
-spark,window,0,10000,a,3,7,5000
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms
+spark,window,0,10000,a,3,7,5000,3,10000
 "
     );
 }
@@ -78,11 +78,11 @@ fn spark_update_mode_emits_every_changed_window_each_batch() {
     let out = replay(&parse_trace(TRACE).unwrap(), &s);
     assert_eq!(
         out,
-        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms
-spark,window,0,10000,a,1,1,1000
-spark,window,0,10000,a,2,3,3000
-spark,window,10000,20000,a,1,3,4000
-spark,window,0,10000,a,3,7,5000
+        "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms
+spark,window,0,10000,a,1,1,1000,0,0
+spark,window,0,10000,a,2,3,3000,1,0
+spark,window,10000,20000,a,1,3,4000,2,7000
+spark,window,0,10000,a,3,7,5000,3,10000
 "
     );
 }
@@ -92,7 +92,8 @@ spark,window,0,10000,a,3,7,5000
 fn spark_drops_rows_behind_the_previous_watermark() {
     let trace = format!("{TRACE}6000,30000,a,5\n7000,31000,a,6\n8000,3000,a,9\n");
     let out = replay(&parse_trace(&trace).unwrap(), &settings(false, true));
-    assert!(out.contains("spark,late,0,10000,a,1,9,8000\n"), "{out}");
+    assert!(out.contains("spark,dropped-row,0,10000,a,1,9,8000,6,28000\n"), "{out}");
+    assert!(out.contains("spark,dropped,,,,1,,8000,6,28000\n"), "Spark's own count for the batch: {out}");
 }
 
 #[test]
@@ -141,7 +142,7 @@ fn in_order_input_gives_both_engines_the_same_window_results() {
             let mut v: Vec<String> = out
                 .lines()
                 .filter(|l| l.starts_with(&format!("{engine},window")) && !l.contains(",end,"))
-                .map(|l| l.rsplit_once(',').unwrap().0.split_once(',').unwrap().1.to_string())
+                .map(|l| l.split(',').skip(1).take(6).collect::<Vec<_>>().join(","))
                 .collect();
             v.sort();
             v
@@ -345,4 +346,84 @@ fn spark_guide_watermark_example_first_triggers() {
         assert!(rows.contains(&r.to_string()), "{r} in {rows:?}");
     }
     assert!(!out.contains("late"), "nothing is behind the watermark yet: {out}");
+}
+
+/// The four rules where streamlab once differed from the real engines. Each expected row below is the
+/// real engine's, recorded by running the exported job (tests/oracle/recorded, the case named).
+fn replay_with(trace: &str, window: WindowSpec, delay_ms: u64, spark: bool) -> String {
+    let mut s = settings(!spark, spark);
+    s.window = window;
+    s.watermark_delay_ms = delay_ms;
+    s.watermark_interval_ms = 0;
+    replay(&parse_trace(trace).unwrap(), &s)
+}
+
+/// Flink, case sliding-partial-late: the record with ts 9500 misses [0, 10000) but [5000, 15000) takes it,
+/// so it is not late; ts 4000 and 13000 miss both their windows and are late once each.
+#[test]
+fn flink_sends_a_sliding_record_to_the_side_output_only_when_no_window_took_it() {
+    let trace = std::fs::read_to_string("../tests/oracle/traces/sliding-partial-late.csv").unwrap();
+    let out = replay_with(&trace, WindowSpec::Sliding { size_ms: 10_000, slide_ms: 5000 }, 1000, false);
+    let late: Vec<&str> = out.lines().filter(|l| l.contains(",late,")).collect();
+    assert_eq!(late, ["flink,late,0,10000,a,1,4,4000,,12999", "flink,late,10000,20000,a,1,7,7000,,20999"]);
+    assert!(out.contains("flink,window,5000,15000,a,2,5,6000,,20999\n"), "{out}");
+}
+
+/// Flink, case session-merge-late: ts 7500 arrives under watermark 13999; its own session [7500, 12500)
+/// is late, but it touches the open session [12000, 20000) and merges into it.
+#[test]
+fn flink_decides_session_lateness_on_the_merged_window() {
+    let trace = std::fs::read_to_string("../tests/oracle/traces/session-merge-late.csv").unwrap();
+    let out = replay_with(&trace, WindowSpec::Session { gap_ms: 5000 }, 1000, false);
+    assert!(out.contains("flink,window,7500,20000,a,3,12,8000,,28999\n"), "{out}");
+    assert!(!out.contains(",late,7500,"), "{out}");
+    assert_eq!(out.matches(",late,").count(), 2, "b's two records touch no open session: {out}");
+}
+
+/// Spark, case session-merge-spark-drops: Spark filters on the row's own session before merging, so the
+/// same kind of record is dropped there.
+#[test]
+fn spark_drops_a_session_row_before_merging() {
+    let trace = std::fs::read_to_string("../tests/oracle/traces/session-merge-spark.csv").unwrap();
+    let out = replay_with(&trace, WindowSpec::Session { gap_ms: 5000 }, 1000, true);
+    assert!(out.contains("spark,dropped,,,,1,,6000,4,14000\n"), "{out}");
+    assert!(out.contains("spark,window,12000,20000,a,2,7,9000,6,29000\n"), "{out}");
+}
+
+/// Spark 4 refuses these at start with AnalysisException [STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION]
+/// (checked by starting each combination on PySpark 4.3); everything else it runs.
+#[test]
+fn spark_refuses_what_its_unsupported_operation_checker_refuses() {
+    use streamlab_sim::engine::spark::refusal;
+    let windows = [
+        WindowSpec::None,
+        WindowSpec::Tumbling { size_ms: 10 },
+        WindowSpec::Sliding { size_ms: 10, slide_ms: 5 },
+        WindowSpec::Session { gap_ms: 10 },
+    ];
+    for w in windows {
+        for mode in [OutputMode::Append, OutputMode::Update, OutputMode::Complete] {
+            let refused = refusal(&w, mode);
+            let expected = matches!(
+                (w, mode),
+                (WindowSpec::Session { .. }, OutputMode::Update) | (WindowSpec::None, OutputMode::Complete)
+            );
+            assert_eq!(refused.is_some(), expected, "{w:?} {mode:?}");
+            if let Some(reason) = refused {
+                assert!(reason.contains("STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION"), "{reason}");
+            }
+        }
+    }
+}
+
+/// Spark, case tumbling-watermark-advance: after batch 0 the watermark moves to 4500 without evicting
+/// anything; Spark still runs a no-data batch (batch 1), so batch 2 filters late rows with 4500 and
+/// drops ts 3000, which the previous batch's watermark alone (0) would have kept.
+#[test]
+fn spark_runs_a_no_data_batch_whenever_the_watermark_advances() {
+    let trace = std::fs::read_to_string("../tests/oracle/traces/rule4-advance.csv").unwrap();
+    let out = replay_with(&trace, WindowSpec::Tumbling { size_ms: 2000 }, 0, true);
+    assert!(out.contains("spark,dropped,,,,1,,3000,2,4500\n"), "{out}");
+    assert!(out.contains("spark,window,4000,6000,a,1,1,6000,4,9000\n"), "{out}");
+    assert!(!out.contains("spark,window,2000,4000"), "{out}");
 }

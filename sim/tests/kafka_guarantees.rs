@@ -193,7 +193,7 @@ acks = "1"
 idempotence = false
 max_in_flight = 100000
 [consumer_group]
-members = 0
+members = 1
 "#);
     let lambda = 600.0;
     let mu = 1000.0;

@@ -1,13 +1,12 @@
-//! Code exercises: the student's file, compiled with the grader's checks, each check run in its own
-//! process with a time limit and a memory limit.
+//! Code exercises: the student's file, built with a harness that reads inputs on stdin and prints the
+//! answers; the grader compares them with its own, in its own process. Building and each check run in
+//! the sandbox, each check in its own process, so a compile error, a panic, an endless loop or runaway
+//! memory costs only that exercise's points.
 
+use super::cases::{self, Case, Want};
 use super::report::{CheckResult, ExerciseResult};
-use rand::RngExt;
+use super::sandbox::{self, Outcome, Sandbox};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
-use streamlab_sim::kafka::partitioner::partition_for_key;
 use streamlab_sim::rng::{SimRng, stream};
 
 pub struct Check {
@@ -18,8 +17,8 @@ pub struct Check {
 
 pub struct Wrong {
     pub name: &'static str,
-    /// The wrong solution's source (some are the reference with one rule broken).
-    pub source: fn() -> String,
+    /// Its file in `instructor/wrong/`.
+    pub file: &'static str,
     /// Checks this wrong solution must fail.
     pub must_fail: &'static [&'static str],
 }
@@ -28,20 +27,18 @@ pub struct CodeExercise {
     pub id: &'static str,
     pub folder: &'static str,
     pub checks: &'static [Check],
-    checks_src: &'static str,
-    pub solution: &'static str,
+    /// Reads a check's inputs, calls the student's functions, prints the answers (harness/ID.rs).
+    harness: &'static str,
+    /// A check's inputs and expected answers, from the check's name.
+    cases: fn(&str, &mut SimRng) -> Vec<Case>,
     pub wrong: &'static [Wrong],
-    /// Rust source of the constants the checks use, generated for a student's seed.
-    cases: fn(&mut SimRng) -> String,
 }
-
-const TIME_LIMIT: Duration = Duration::from_secs(10);
-const COMPILE_LIMIT: Duration = Duration::from_secs(120);
-const MEMORY_LIMIT_KB: u64 = 1 << 20;
 
 pub const CODE_EXERCISES: &[CodeExercise] = &[
     CodeExercise {
         id: "partitioner",
+        harness: include_str!("harness/partitioner.rs"),
+        cases: cases::partitioner,
         folder: "01_partitioner",
         checks: &[
             Check {
@@ -60,28 +57,19 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "toPositive clears the sign bit (n & 0x7fffffff); it is not abs()",
             },
         ],
-        checks_src: include_str!("checks/partitioner.rs"),
-        solution: include_str!("solutions/partitioner.rs"),
         wrong: &[
             Wrong {
                 name: "crc32",
-                source: || include_str!("wrong/partitioner_crc32.rs").to_string(),
+                file: "partitioner_crc32.rs",
                 must_fail: &["kafka_test_vectors", "keys_go_where_kafka_sends_them"],
             },
-            Wrong {
-                name: "abs",
-                // abs() instead of toPositive: differs exactly for negative hashes.
-                source: || {
-                    include_str!("solutions/partitioner.rs")
-                        .replace("(murmur2(key) & 0x7fff_ffff) as u32", "murmur2(key).unsigned_abs()")
-                },
-                must_fail: &["negative_hashes_use_to_positive_not_abs"],
-            },
+            Wrong { name: "abs", file: "partitioner_abs.rs", must_fail: &["negative_hashes_use_to_positive_not_abs"] },
         ],
-        cases: partitioner_cases,
     },
     CodeExercise {
         id: "range_assignor",
+        harness: include_str!("harness/range_assignor.rs"),
+        cases: cases::range_assignor,
         folder: "02_range_assignor",
         checks: &[
             Check {
@@ -100,17 +88,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "the first partitions % members members get one extra partition",
             },
         ],
-        checks_src: include_str!("checks/range_assignor.rs"),
-        solution: include_str!("solutions/range_assignor.rs"),
         wrong: &[Wrong {
             name: "roundrobin",
-            source: || include_str!("wrong/range_assignor_roundrobin.rs").to_string(),
+            file: "range_assignor_roundrobin.rs",
             must_fail: &["kafka_examples", "random_groups_match_kafka"],
         }],
-        cases: range_cases,
     },
     CodeExercise {
         id: "window_assigner",
+        harness: include_str!("harness/window_assigner.rs"),
+        cases: cases::window_assigner,
         folder: "03_window_assigner",
         checks: &[
             Check { name: "tumbling_windows_like_flink", points: 2, hint: "start = ts - (ts - offset + size) % size" },
@@ -125,13 +112,12 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "start from the last slide boundary at or before ts and step back while start > ts - size",
             },
         ],
-        checks_src: include_str!("checks/window_assigner.rs"),
-        solution: include_str!("solutions/window_assigner.rs"),
         wrong: &[],
-        cases: window_cases,
     },
     CodeExercise {
         id: "watermark",
+        harness: include_str!("harness/watermark.rs"),
+        cases: cases::watermark,
         folder: "04_watermark",
         checks: &[
             Check {
@@ -150,17 +136,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "start the maximum at i64::MIN + delay + 1",
             },
         ],
-        checks_src: include_str!("checks/watermark.rs"),
-        solution: include_str!("solutions/watermark.rs"),
         wrong: &[Wrong {
             name: "unbounded",
-            source: || include_str!("wrong/watermark_unbounded.rs").to_string(),
+            file: "watermark_unbounded.rs",
             must_fail: &["watermark_is_max_timestamp_minus_delay_minus_one"],
         }],
-        cases: watermark_cases,
     },
     CodeExercise {
         id: "fraud_rule",
+        harness: include_str!("harness/fraud_rule.rs"),
+        cases: cases::fraud_rule,
         folder: "05_fraud_rule",
         checks: &[
             Check {
@@ -179,13 +164,12 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "state is per account, and payments older than 5 s drop out",
             },
         ],
-        checks_src: include_str!("checks/fraud_rule.rs"),
-        solution: include_str!("solutions/fraud_rule.rs"),
         wrong: &[],
-        cases: fraud_cases,
     },
     CodeExercise {
         id: "consumer_lag",
+        harness: include_str!("harness/consumer_lag.rs"),
+        cases: cases::consumer_lag,
         folder: "06_consumer_lag",
         checks: &[
             Check {
@@ -204,17 +188,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "use saturating subtraction",
             },
         ],
-        checks_src: include_str!("checks/consumer_lag.rs"),
-        solution: include_str!("solutions/consumer_lag.rs"),
         wrong: &[Wrong {
             name: "ignores_uncommitted",
-            source: || include_str!("solutions/consumer_lag.rs").replace("c.unwrap_or(0)", "c.unwrap_or(end)"),
+            file: "consumer_lag_ignores_uncommitted.rs",
             must_fail: &["a_partition_without_a_committed_offset_counts_whole"],
         }],
-        cases: lag_cases,
     },
     CodeExercise {
         id: "microbatch_planner",
+        harness: include_str!("harness/microbatch_planner.rs"),
+        cases: cases::microbatch_planner,
         folder: "07_microbatch_planner",
         checks: &[
             Check {
@@ -233,17 +216,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
                 hint: "trigger 0: start when the last one ended",
             },
         ],
-        checks_src: include_str!("checks/microbatch_planner.rs"),
-        solution: include_str!("solutions/microbatch_planner.rs"),
         wrong: &[Wrong {
             name: "sleeps_an_interval",
-            source: || include_str!("wrong/microbatch_planner_sleep.rs").to_string(),
+            file: "microbatch_planner_sleep.rs",
             must_fail: &["batches_start_on_interval_ticks", "a_batch_that_overruns_makes_the_next_start_at_once"],
         }],
-        cases: planner_cases,
     },
     CodeExercise {
         id: "idempotent_dedup",
+        harness: include_str!("harness/idempotent_dedup.rs"),
+        cases: cases::idempotent_dedup,
         folder: "08_idempotent_dedup",
         checks: &[
             Check {
@@ -258,21 +240,16 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
             },
             Check { name: "a_gap_is_out_of_order", points: 2, hint: "anything else is out of order" },
         ],
-        checks_src: include_str!("checks/idempotent_dedup.rs"),
-        solution: include_str!("solutions/idempotent_dedup.rs"),
         wrong: &[Wrong {
             name: "accepts_everything_new",
-            // Treats every non-duplicate as appendable: gaps go unnoticed.
-            source: || {
-                include_str!("solutions/idempotent_dedup.rs")
-                    .replace("Some(_) => Decision::OutOfOrder", "Some(_) => Decision::Append")
-            },
+            file: "idempotent_dedup_accepts_everything_new.rs",
             must_fail: &["a_gap_is_out_of_order"],
         }],
-        cases: dedup_cases,
     },
     CodeExercise {
         id: "attack_rule",
+        harness: include_str!("harness/attack_rule.rs"),
+        cases: cases::attack_rule,
         folder: "09_attack_rule",
         checks: &[
             Check { name: "floods_are_flagged", points: 2, hint: "one flow of at least 50 000 bytes is a flood" },
@@ -283,150 +260,27 @@ pub const CODE_EXERCISES: &[CodeExercise] = &[
             },
             Check { name: "normal_traffic_raises_no_alarm", points: 1, hint: "forget ports older than 1 s" },
         ],
-        checks_src: include_str!("checks/attack_rule.rs"),
-        solution: include_str!("solutions/attack_rule.rs"),
         wrong: &[],
-        cases: flow_cases,
     },
 ];
 
-fn dedup_cases(r: &mut SimRng) -> String {
-    use streamlab_sim::kafka::broker::{ProducerState, SeqCheck};
-    let rows = (0..40).map(|_| {
-        let mut state = ProducerState::default();
-        let mut recent = Vec::new();
-        let mut seq = r.random_range(0..1000u32);
-        for _ in 0..r.random_range(0..7) {
-            let n = r.random_range(1..20);
-            state.appended(0, seq, n, 0);
-            recent.push((seq, seq + n - 1));
-            seq += n;
-        }
-        let recent: Vec<(u32, u32)> = recent.iter().rev().take(5).rev().copied().collect();
-        let base = match r.random_range(0..3) {
-            0 => seq,
-            1 => recent.first().map_or(seq, |b| b.0),
-            _ => seq + r.random_range(1..10),
-        };
-        // The simulator's broker decides, as Kafka's ProducerStateManager does.
-        let len = recent.iter().find(|b| b.0 == base).map_or(1, |b| b.1 - b.0 + 1);
-        let want = match state.check(0, base, len) {
-            SeqCheck::Append => "Append",
-            SeqCheck::Duplicate { .. } => "Duplicate",
-            SeqCheck::OutOfOrder | SeqCheck::StaleEpoch => "OutOfOrder",
-        };
-        format!("(&{recent:?}, {base}, {want:?})")
-    });
-    rust_const("CASES: &[(&[(u32, u32)], u32, &str)]", rows)
+/// A code exercise, or its README, by id (`partitioner`) or folder (`01_partitioner`).
+pub fn find(id: &str) -> Option<&'static CodeExercise> {
+    CODE_EXERCISES.iter().find(|e| e.id == id || e.folder == id.trim_end_matches('/'))
 }
 
-fn flow_cases(_: &mut SimRng) -> String {
-    let sets = streamlab_labs::datasets::generate();
-    let flows = &sets.iter().find(|(n, _, _)| *n == "network_flows.csv").expect("generated").2;
-    let rows = flows.lines().skip(1).map(|line| {
-        let f: Vec<&str> = line.split(',').collect();
-        format!("({}, {:?}, {}, {}, {:?})", f[0], f[1], f[2], f[3], f[5])
-    });
-    rust_const("FLOWS: &[(u64, &str, u32, u64, &str)]", rows)
+impl CodeExercise {
+    pub fn solution_path(&self, instructor: &Path) -> PathBuf {
+        instructor.join("solutions").join(format!("{}.rs", self.id))
+    }
+
+    pub fn wrong_path(&self, w: &Wrong, instructor: &Path) -> PathBuf {
+        instructor.join("wrong").join(w.file)
+    }
 }
 
-fn lag_cases(r: &mut SimRng) -> String {
-    let rows = (0..40).map(|_| {
-        let n = r.random_range(1..8);
-        let ends: Vec<u64> = (0..n).map(|_| r.random_range(0..10_000)).collect();
-        let committed: Vec<Option<u64>> =
-            ends.iter().map(|&e| (r.random_range(0..10) > 0).then(|| r.random_range(0..=e + 50))).collect();
-        // kafka-consumer-groups: LAG = LOG-END-OFFSET - CURRENT-OFFSET, never negative.
-        let want: u64 = ends.iter().zip(&committed).map(|(&e, c)| e.saturating_sub(c.unwrap_or(0))).sum();
-        format!("(&{ends:?}, &{committed:?}, {want})")
-    });
-    rust_const("CASES: &[(&[u64], &[Option<u64>], u64)]", rows)
-}
-
-fn planner_cases(r: &mut SimRng) -> String {
-    let rows = (0..40).map(|_| {
-        let trigger = [250u64, 500, 1000, 2000][r.random_range(0..4)];
-        let last_trigger = trigger * r.random_range(0..100);
-        let last_end = last_trigger + r.random_range(0..3 * trigger);
-        // ProcessingTimeExecutor: wait for nextBatchTime(last trigger) unless the batch ran past it.
-        let want = ((last_trigger / trigger + 1) * trigger).max(last_end);
-        format!("({trigger}, {last_trigger}, {last_end}, {want})")
-    });
-    rust_const("CASES: &[(u64, u64, u64, u64)]", rows)
-}
-
-/// `const NAME: TYPE = &[row, row, ...];` as Rust source, for the checks to include.
-fn rust_const(decl: &str, rows: impl Iterator<Item = String>) -> String {
-    let body: String = rows.map(|r| format!("    {r},\n")).collect();
-    format!("const {decl} = &[\n{body}];\n")
-}
-
-fn partitioner_cases(r: &mut SimRng) -> String {
-    let rows = (0..200).map(|_| {
-        let len = r.random_range(1..24);
-        let key: String = (0..len).map(|_| char::from(r.random_range(b'a'..=b'z'))).collect();
-        let n = r.random_range(1..100);
-        format!("({key:?}, {n}, {})", partition_for_key(key.as_bytes(), n))
-    });
-    rust_const("CASES: &[(&str, u32, u32)]", rows)
-}
-
-fn range_cases(r: &mut SimRng) -> String {
-    let rows = (0..50).map(|_| {
-        let count = r.random_range(1..8);
-        let members: Vec<String> = (0..count)
-            .map(|_| format!("m{}", r.random_range(0..100)))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let parts = r.random_range(0..30);
-        let topics = [("t".to_string(), parts)].into();
-        let a = assignor::assign(Strategy::Range, &members, &topics, &Assignment::new());
-        let want: Vec<String> =
-            a.iter().map(|(m, ps)| format!("{m}:{:?}", ps.iter().map(|p| p.partition).collect::<Vec<_>>())).collect();
-        let list: Vec<String> = members.iter().rev().map(|m| format!("{m:?}")).collect();
-        format!("(&[{}], {parts}, {:?})", list.join(", "), want.join(" "))
-    });
-    rust_const("CASES: &[(&[&str], u32, &str)]", rows)
-}
-
-fn window_cases(r: &mut SimRng) -> String {
-    use streamlab_sim::engine::window::WindowSpec;
-    const MS: i64 = 1_000_000;
-    let rows = (0..40).map(|_| {
-        let slide = r.random_range(1..20) * 100;
-        let size = slide * r.random_range(1..6);
-        let ts = r.random_range(-50_000..500_000);
-        let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(ts * MS);
-        let list: Vec<String> = w.iter().map(|w| format!("({}, {})", w.start / MS, w.end / MS)).collect();
-        format!("({ts}, {size}, {slide}, &[{}])", list.join(", "))
-    });
-    rust_const("CASES: &[(i64, i64, i64, &[(i64, i64)])]", rows)
-}
-
-fn watermark_cases(r: &mut SimRng) -> String {
-    let rows = (0..40).map(|_| {
-        let delay = r.random_range(0..5000);
-        let events: Vec<i64> = (0..r.random_range(1..10)).map(|_| r.random_range(0..100_000)).collect();
-        // BoundedOutOfOrdernessWatermarks: maxTimestamp - outOfOrdernessMillis - 1.
-        let want = events.iter().max().expect("non-empty") - delay - 1;
-        format!("({delay}, &{events:?}, {want})")
-    });
-    rust_const("CASES: &[(i64, &[i64], i64)]", rows)
-}
-
-fn fraud_cases(_: &mut SimRng) -> String {
-    let sets = streamlab_labs::datasets::generate();
-    let bank = &sets.iter().find(|(n, _, _)| *n == "bank_transactions.csv").expect("generated").2;
-    let rows = bank.lines().skip(1).map(|line| {
-        let f: Vec<&str> = line.split(',').collect();
-        format!("({}, {}, {:?}, {})", f[0], f[1], f[2].parse::<f64>().unwrap_or(0.0), f[4] == "1")
-    });
-    rust_const("PAYMENTS: &[(u64, u32, f64, bool)]", rows)
-}
-
-/// A fresh, empty work folder for one grading run.
-fn work_dir(id: &str) -> PathBuf {
+/// A fresh, empty scratch folder for one student's exercise.
+fn scratch(id: &str) -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let d = std::env::temp_dir().join(format!("streamlab-grade-{}-{id}-{n}", std::process::id()));
@@ -434,103 +288,121 @@ fn work_dir(id: &str) -> PathBuf {
     d
 }
 
-/// Runs a command with a deadline; returns (finished in time, exit success, combined output).
-fn run_limited(mut cmd: Command, limit: Duration) -> std::io::Result<(bool, bool, String)> {
-    let dir = std::env::temp_dir();
-    let out_path = dir.join(format!("streamlab-grade-out-{}-{}", std::process::id(), rand_suffix()));
-    let out = std::fs::File::create(&out_path)?;
-    let err = out.try_clone()?;
-    let mut child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn()?;
-    let start = Instant::now();
-    let (in_time, ok) = loop {
-        if let Some(status) = child.try_wait()? {
-            break (true, status.success());
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break (false, false);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = std::fs::read_to_string(&out_path).unwrap_or_default();
-    let _ = std::fs::remove_file(&out_path);
-    Ok((in_time, ok, text))
-}
-
-fn rand_suffix() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// The panic message of a failed test, from libtest's output.
-fn panic_message(output: &str) -> String {
-    let msg: Vec<&str> = output
-        .lines()
-        .skip_while(|l| !l.contains("panicked at"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("note:") && !l.trim().is_empty() && !l.starts_with("stack backtrace"))
-        .collect();
-    if msg.is_empty() {
-        output.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string()
-    } else {
-        msg.join(" ")
-    }
-}
-
-pub fn grade(ex: &CodeExercise, student_src: &str, seed: u64) -> ExerciseResult {
-    let dir = work_dir(ex.id);
-    let fail_all = |msg: &str| ExerciseResult::all_failed(ex.id, ex.checks.iter().map(|c| (c.name, c.points)), msg);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        return fail_all(&format!("the grader could not create {}: {e}", dir.display()));
-    }
-    let mut rng = stream(seed, ex.id);
-    let main = format!(
-        "#![allow(dead_code, unused_imports, clippy::all)]\n#[path = \"student.rs\"]\nmod student;\nuse student::*;\n{}\n{}",
-        (ex.cases)(&mut rng),
-        ex.checks_src
-    );
-    let written =
-        std::fs::write(dir.join("student.rs"), student_src).and_then(|_| std::fs::write(dir.join("main.rs"), main));
-    if let Err(e) = written {
-        return fail_all(&format!("the grader could not write to {}: {e}", dir.display()));
-    }
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let mut cmd = Command::new(&rustc);
-    cmd.current_dir(&dir).args(["--edition", "2024", "--test", "-C", "opt-level=1", "-o", "checks", "main.rs"]);
-    let result = match run_limited(cmd, COMPILE_LIMIT) {
-        Err(e) => fail_all(&format!("could not run {rustc}: {e}; install the Rust toolchain")),
-        Ok((false, _, _)) => fail_all("compiling took longer than 120 s"),
-        Ok((true, false, out)) => {
-            let first: Vec<&str> =
-                out.lines().filter(|l| l.starts_with("error") || l.trim_start().starts_with("-->")).take(4).collect();
-            fail_all(&format!("does not compile: {}", first.join(" ")))
-        }
-        Ok((true, true, _)) => {
-            ExerciseResult { id: ex.id.to_string(), checks: ex.checks.iter().map(|c| run_check(&dir, c)).collect() }
-        }
-    };
+/// Grades one student's source of one exercise; `seed` picks the inputs.
+pub fn grade(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sandbox) -> ExerciseResult {
+    let dir = scratch(ex.id);
+    let result = build_and_check(ex, student_src, seed, sandbox, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-/// One check in its own process: `ulimit -v` caps memory, the deadline caps time.
-fn run_check(dir: &Path, check: &Check) -> CheckResult {
-    let mut cmd = Command::new("sh");
-    cmd.current_dir(dir)
-        .env("RUST_BACKTRACE", "0")
-        .args(["-c", &format!("ulimit -v {MEMORY_LIMIT_KB}; exec ./checks --exact {} --test-threads 1", check.name)]);
-    let (passed, message) = match run_limited(cmd, TIME_LIMIT) {
+fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sandbox, dir: &Path) -> ExerciseResult {
+    let fail_all = |msg: &str| ExerciseResult::all_failed(ex.id, ex.checks.iter().map(|c| (c.name, c.points)), msg);
+    let main = format!("{}\n{}", include_str!("harness/prelude.rs"), ex.harness);
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(dir.join("student.rs"), student_src))
+        .and_then(|_| std::fs::write(dir.join("main.rs"), main));
+    if let Err(e) = written {
+        return fail_all(&format!("the grader could not write to {}: {e}", dir.display()));
+    }
+    let rustc = sandbox.rustc();
+    let rustc = rustc.to_string_lossy();
+    let args = [&*rustc, "--edition", "2024", "-C", "opt-level=0", "--cap-lints", "allow", "-o", "harness", "main.rs"];
+    match sandbox.run(dir, &args, "", &sandbox::COMPILE) {
+        Err(e) => fail_all(&format!("the grader could not start the compiler: {e}")),
+        Ok(o) if !o.in_time || o.limit.is_some() => fail_all(&format!(
+            "compiling went past the limits ({} s, {} s of CPU, files of {} MiB)",
+            sandbox::COMPILE.wall.as_secs(),
+            sandbox::COMPILE.cpu_s,
+            sandbox::COMPILE.file_mib
+        )),
+        Ok(o) if !o.success => {
+            let first: Vec<&str> = o
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("error") || l.trim_start().starts_with("-->"))
+                .take(4)
+                .collect();
+            let why = if first.is_empty() { o.stderr.lines().last().unwrap_or("the compiler was stopped") } else { "" };
+            fail_all(&format!("does not compile: {}{why}", first.join(" ")))
+        }
+        Ok(_) => {
+            let checks = ex
+                .checks
+                .iter()
+                .map(|c| {
+                    let mut r = stream(seed, &format!("{}/{}", ex.id, c.name));
+                    run_check(dir, c, &(ex.cases)(c.name, &mut r), sandbox)
+                })
+                .collect();
+            ExerciseResult { id: ex.id.to_string(), checks }
+        }
+    }
+}
+
+/// One check: its inputs on the harness's stdin, every answer compared here.
+fn run_check(dir: &Path, check: &Check, cases: &[Case], sandbox: &Sandbox) -> CheckResult {
+    let input: String = cases.iter().map(|c| format!("{}\n", c.input)).collect();
+    let (passed, message) = match sandbox.run(dir, &["./harness"], &input, &sandbox::CHECK) {
         Err(e) => (false, format!("could not run the checks: {e}")),
-        Ok((false, _, _)) => {
-            (false, format!("did not finish within {} s: an endless loop? Hint: {}", TIME_LIMIT.as_secs(), check.hint))
-        }
-        Ok((true, true, out)) if out.contains("1 passed") => (true, String::new()),
-        Ok((true, true, _)) => (false, "the check did not run: keep the function names of the stub".into()),
-        Ok((true, false, out)) if out.contains("memory allocation") => {
-            (false, format!("ran out of memory (limit {} MiB). Hint: {}", MEMORY_LIMIT_KB / 1024, check.hint))
-        }
-        Ok((true, false, out)) => (false, format!("{}. Hint: {}", panic_message(&out), check.hint)),
+        Ok(o) => match judge(cases, &o) {
+            Ok(()) => (true, String::new()),
+            Err(why) => (false, format!("{why}. Hint: {}", check.hint)),
+        },
     };
     CheckResult { name: check.name.to_string(), points: check.points, passed, message }
+}
+
+/// Compares each answer with the case's expectation; the first difference is the message.
+fn judge(cases: &[Case], o: &Outcome) -> Result<(), String> {
+    let answers: Vec<&str> = o.stdout.lines().collect();
+    for (i, case) in cases.iter().enumerate() {
+        let Some(got) = answers.get(i) else {
+            return Err(stopped(&case.call, o));
+        };
+        match &case.want {
+            Want::Exact(want) if got != want => {
+                return Err(format!("{}: expected {want}, your code gave {got}", case.call));
+            }
+            Want::Rule(rule) => rule(got).map_err(|e| format!("{}: {e}", case.call))?,
+            Want::Exact(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Why the program gave no answer for `call`.
+fn stopped(call: &str, o: &Outcome) -> String {
+    if o.limit == Some("file size") {
+        return format!("{call}: wrote a file larger than {} MiB", sandbox::CHECK.file_mib);
+    }
+    if !o.in_time || o.limit.is_some() {
+        return format!(
+            "{call}: did not finish within {} s (CPU {} s): an endless loop?",
+            sandbox::CHECK.wall.as_secs(),
+            sandbox::CHECK.cpu_s
+        );
+    }
+    if o.stderr.contains("memory allocation") {
+        return format!("{call}: ran out of memory (limit {} MiB)", sandbox::CHECK.memory_mib);
+    }
+    if o.success {
+        return format!("{call}: your code ended the program instead of returning an answer");
+    }
+    format!("{call}: {}", panic_message(&o.stderr))
+}
+
+/// The panic message, from the standard panic hook's output.
+fn panic_message(stderr: &str) -> String {
+    let msg: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.contains("panicked at"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("note:") && !l.trim().is_empty())
+        .collect();
+    match (msg.is_empty(), stderr.lines().rev().find(|l| !l.trim().is_empty())) {
+        (false, _) => format!("your code panicked: {}", msg.join(" ")),
+        (true, Some(last)) => format!("your code stopped: {last}"),
+        (true, None) => "your code was stopped (killed by a limit or a signal)".into(),
+    }
 }

@@ -40,7 +40,7 @@ pub const MEASURES: &[Measure] = &[
             s.pipeline.as_mut().expect("pipeline").window = WindowSpec::None;
             let q = Text::new(
                 format!(
-                    "Spark триггер аралығы {trigger} мс болғанда жеке жазба кідірісінің p99 мәні (мс) қандай? `streamlab compare m1.toml` кестесіндегі spark жолының «p99 ms» бағаны."
+                    "Spark триггер аралығы {trigger} мс болғанда жеке жазба кешігуінің p99 мәні (мс) қандай? `streamlab compare m1.toml` кестесіндегі spark жолының «p99 ms» бағаны."
                 ),
                 format!(
                     "With a Spark trigger interval of {trigger} ms, what is the p99 per-record latency (ms)? Read the spark row, column \"p99 ms\", of `streamlab compare m1.toml`."
@@ -63,7 +63,7 @@ pub const MEASURES: &[Measure] = &[
             }
             let q = Text::new(
                 format!(
-                    "Әр producer {rate:.0} жазба/с жібергенде, acks=1 кезінде лидер құлағаннан кейін қанша расталған жазба жоғалды? `streamlab run m2.toml` нәтижесіндегі «lost»."
+                    "Әр producer {rate:.0} жазба/с жібергенде, acks=1 кезінде лидер істен шыққаннан кейін қанша расталған жазба жоғалды? `streamlab run m2.toml` нәтижесіндегі «lost»."
                 ),
                 format!(
                     "With each producer sending {rate:.0} records/s and acks=1, how many acknowledged records are lost when the leader dies? The \"lost\" count of `streamlab run m2.toml`."
@@ -88,7 +88,7 @@ pub const MEASURES: &[Measure] = &[
             }
             let q = Text::new(
                 format!(
-                    "Оқиғалар орташа 300 мс кешігіп келеді, ал Flink су белгісінің кідірісі {delay} мс. Қанша жазба кешіккен деп саналды? `streamlab compare m3.toml` кестесіндегі «late»."
+                    "Оқиғалар орташа 300 мс кешігіп келеді, ал Flink-тің рұқсат етілген ретсіздігі {delay} мс. Қанша жазба кешіккен деп саналды? `streamlab compare m3.toml` кестесіндегі «late»."
                 ),
                 format!(
                     "Events arrive 300 ms late on average and Flink's watermark delay is {delay} ms. How many records were late? The \"late\" column of `streamlab compare m3.toml`."

@@ -1,21 +1,30 @@
-//! The grader: checks students' exercises in isolation and reports in the formats that teachers and
-//! grading systems read. Code exercises are compiled with `rustc --test` together with the grader's
-//! checks (kept here, outside `exercises/`) and each check runs in its own process under a time and a
-//! memory limit, so a compile error, a panic, an endless loop or runaway memory costs only that
-//! exercise's points. Measurement answers are compared with numbers the grader computes by running the
-//! simulation for the student's own variant.
+//! The grader: checks students' exercises and reports in the formats that teachers and grading systems
+//! read. A code exercise is built with a harness that reads inputs on stdin and prints the student's
+//! answers; the grader compares them with its own, so nothing the student's process prints or returns is
+//! trusted, and the expected values never enter it. Building and every check run in a sandbox
+//! (`sandbox.rs`). Graded runs derive their inputs from the instructor's secret (`secret.rs`).
+//! Measurement answers are compared with numbers the grader computes by running the simulation for the
+//! student's own variant. Reference solutions and keys live in the instructor folder, outside the
+//! command and the handout.
 
+mod cases;
+pub mod class;
 mod code;
 mod concept;
+pub mod gradescope;
 mod measure;
 pub mod report;
+pub mod sandbox;
+pub mod secret;
 
-pub use code::CODE_EXERCISES;
+pub use code::{CODE_EXERCISES, find as find_code};
 pub use measure::MEASURES;
 
 use anyhow::{Context, Result, bail};
 use report::{CheckResult, ExerciseResult, Grade};
-use std::path::Path;
+use sandbox::Sandbox;
+use secret::Inputs;
+use std::path::{Path, PathBuf};
 
 /// A concept question's text, by id.
 pub fn concept_text(id: &str) -> Option<streamlab_labs::text::Text> {
@@ -63,47 +72,72 @@ pub fn read_answers(path: &Path) -> Answers {
     }
 }
 
-/// Grades everything under `exercises`.
-pub fn grade(exercises: &Path, student: &str) -> Result<Grade> {
+/// How to grade: whose inputs, where the keys are, how student code runs.
+pub struct Options {
+    pub inputs: Inputs,
+    pub sandbox: Sandbox,
+    /// The instructor folder: reference solutions, wrong solutions, the concept key.
+    pub instructor: PathBuf,
+    /// Grade only this exercise (an id or a folder name).
+    pub only: Option<String>,
+}
+
+/// Grades everything under `exercises` (or only `opts.only`).
+pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
     if !exercises.is_dir() {
         bail!(
             "exercise folder {} does not exist: pass --exercises DIR (the folder with the numbered exercises and answers.toml)",
             exercises.display()
         );
     }
-    let seed = student_seed(student);
+    let wanted = |id: &str, folder: &str| opts.only.as_deref().is_none_or(|o| o == id || o == folder);
+    if let Some(o) = &opts.only
+        && !CODE_EXERCISES.iter().any(|e| wanted(e.id, e.folder))
+        && !["measurements", "concepts"].contains(&o.as_str())
+    {
+        bail!(
+            "--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts"
+        );
+    }
     let mut results = Vec::new();
-    for ex in CODE_EXERCISES {
+    for ex in CODE_EXERCISES.iter().filter(|e| wanted(e.id, e.folder)) {
         let file = exercises.join(ex.folder).join(format!("{}.rs", ex.id));
         let result = match std::fs::read_to_string(&file) {
-            Ok(src) => code::grade(ex, &src, seed),
+            Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, ex.id), &opts.sandbox),
             Err(e) => ExerciseResult::all_failed(
                 ex.id,
                 ex.checks.iter().map(|c| (c.name, c.points)),
-                &format!("{} cannot be read ({e}); restore it from the course repository", file.display()),
+                &format!("{} cannot be read ({e}); restore it from the handout", file.display()),
             ),
         };
         results.push(result);
     }
     let answers = read_answers(&exercises.join("answers.toml"));
-    results.push(measure::grade(&answers, student)?);
-    results.push(concept::grade(&answers));
-    Ok(Grade { student: student.to_string(), exercises: results })
+    if wanted("measurements", "measurements") {
+        results.push(measure::grade(&answers, student)?);
+    }
+    if wanted("concepts", "concepts") {
+        results.push(concept::grade(&answers, concept::Key::load(&opts.instructor)?.as_ref()));
+    }
+    Ok(Grade { student: student.to_string(), mode: opts.inputs.describe().to_string(), exercises: results })
 }
 
-/// Instructors and CI: every stub scores 0, every reference solution full marks, and every deliberately
-/// wrong solution loses the checks it should. Returns the problems found.
-pub fn check_course(exercises: &Path) -> Result<Vec<String>> {
+/// Instructors and CI: every stub scores 0, every reference solution full marks, every deliberately
+/// wrong solution loses the checks it should, and the concept key is complete. Returns the problems found.
+pub fn check_course(exercises: &Path, opts: &Options) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let seed = student_seed("check-course");
+    let seed = opts.inputs.seed("check-course", "all");
     for ex in CODE_EXERCISES {
         let stub_path = exercises.join(ex.folder).join(format!("{}.rs", ex.id));
         let stub = std::fs::read_to_string(&stub_path).with_context(|| format!("reading {}", stub_path.display()))?;
-        let r = code::grade(ex, &stub, seed);
+        let r = code::grade(ex, &stub, seed, &opts.sandbox);
         if r.score() > 0 {
             problems.push(format!("{}: the stub scores {} (it must score 0)", ex.id, r.score()));
         }
-        let r = code::grade(ex, ex.solution, seed);
+        let solution_path = ex.solution_path(&opts.instructor);
+        let solution = std::fs::read_to_string(&solution_path)
+            .with_context(|| format!("reading {} (pass --instructor DIR)", solution_path.display()))?;
+        let r = code::grade(ex, &solution, seed, &opts.sandbox);
         if r.score() != r.max() {
             problems.push(format!(
                 "{}: the reference solution scores {}/{}: {}",
@@ -114,7 +148,9 @@ pub fn check_course(exercises: &Path) -> Result<Vec<String>> {
             ));
         }
         for wrong in ex.wrong {
-            let r = code::grade(ex, &(wrong.source)(), seed);
+            let path = ex.wrong_path(wrong, &opts.instructor);
+            let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let r = code::grade(ex, &source, seed, &opts.sandbox);
             for must in wrong.must_fail {
                 if r.checks.iter().any(|c| c.name == *must && c.passed) {
                     problems.push(format!("{}: wrong solution `{}` passes check `{must}`", ex.id, wrong.name));
@@ -126,7 +162,9 @@ pub fn check_course(exercises: &Path) -> Result<Vec<String>> {
         }
     }
     problems.extend(measure::check_course()?);
-    problems.extend(concept::check_course());
+    if concept::Key::load(&opts.instructor)?.is_none() {
+        problems.push(format!("{}: no concepts.toml, the concept key", opts.instructor.display()));
+    }
     Ok(problems)
 }
 

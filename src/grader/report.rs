@@ -44,6 +44,8 @@ impl ExerciseResult {
 #[derive(Clone, Debug, Serialize)]
 pub struct Grade {
     pub student: String,
+    /// Self-check or graded, and where the inputs came from.
+    pub mode: String,
     pub exercises: Vec<ExerciseResult>,
 }
 
@@ -57,7 +59,7 @@ impl Grade {
     }
 
     pub fn text(&self) -> String {
-        let mut s = format!("student: {}\n\n{:<18} {:>7}  checks\n", self.student, "exercise", "score");
+        let mut s = format!("student: {}\n{}\n\n{:<18} {:>7}  checks\n", self.student, self.mode, "exercise", "score");
         for e in &self.exercises {
             let passed = e.checks.iter().filter(|c| c.passed).count();
             s += &format!("{:<18} {:>3}/{:<3}  {passed}/{} passed\n", e.id, e.score(), e.max(), e.checks.len());
@@ -76,32 +78,24 @@ impl Grade {
         s
     }
 
+    /// The grade as a JSON value: the student, the mode, the scores, every check.
+    pub fn value(&self) -> serde_json::Value {
+        let exercises: Vec<serde_json::Value> = self
+            .exercises
+            .iter()
+            .map(|e| serde_json::json!({ "id": e.id, "score": e.score(), "max_score": e.max(), "checks": e.checks }))
+            .collect();
+        serde_json::json!({
+            "student": self.student,
+            "mode": self.mode,
+            "score": self.score(),
+            "max_score": self.max(),
+            "exercises": exercises,
+        })
+    }
+
     pub fn json(&self) -> String {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            student: &'a str,
-            score: u32,
-            max_score: u32,
-            exercises: Vec<Ex<'a>>,
-        }
-        #[derive(Serialize)]
-        struct Ex<'a> {
-            id: &'a str,
-            score: u32,
-            max_score: u32,
-            checks: &'a [CheckResult],
-        }
-        let out = Out {
-            student: &self.student,
-            score: self.score(),
-            max_score: self.max(),
-            exercises: self
-                .exercises
-                .iter()
-                .map(|e| Ex { id: &e.id, score: e.score(), max_score: e.max(), checks: &e.checks })
-                .collect(),
-        };
-        serde_json::to_string_pretty(&out).expect("serializable") + "\n"
+        serde_json::to_string_pretty(&self.value()).expect("serializable") + "\n"
     }
 
     /// Gradescope's autograder results.json: one test per check.
@@ -121,7 +115,12 @@ impl Grade {
                 })
             })
             .collect();
-        let out = serde_json::json!({ "score": self.score(), "max_score": self.max(), "tests": tests });
+        let out = serde_json::json!({
+            "score": self.score(),
+            "max_score": self.max(),
+            "output": self.mode,
+            "tests": tests,
+        });
         serde_json::to_string_pretty(&out).expect("serializable") + "\n"
     }
 

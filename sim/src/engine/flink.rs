@@ -8,7 +8,8 @@
 //! Rules, from the Flink documentation: bounded out-of-orderness watermarks are
 //! `max timestamp - delay - 1`, emitted every `pipeline.auto-watermark-interval`; an operator's watermark is the minimum over
 //! its non-idle inputs; an event-time window fires when the watermark reaches its max timestamp; a window
-//! is late (side output) when `maxTimestamp + allowedLateness <= watermark`; network buffers are flushed
+//! is late when `maxTimestamp + allowedLateness <= watermark` (a session after merging), and a record
+//! goes to the late side output only when every one of its windows was late; network buffers are flushed
 //! when full or every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from
 //! every input have arrived; on failure the job restarts from the last completed checkpoint and the
 //! Kafka source rewinds to its offsets; a two-phase-commit sink makes output visible when the checkpoint
@@ -322,22 +323,36 @@ impl FlinkEngine {
         }
         let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
         let session = self.pipe.window.is_session();
-        for w in self.pipe.window.assign(ts) {
+        let event_time = self.pipe.time == TimeDomain::Event;
+        let windows = self.pipe.window.assign(ts);
+        let mut skipped = true;
+        for &w in &windows {
             let task = &mut self.tasks[k];
+            let wm = task.wm;
+            // WindowOperator.processElement: a session is judged after merging (mergingWindows.addWindow,
+            // then isWindowLate(actualWindow)): touching an open session saves a record whose own is late.
+            let actual = if session { task.state.merged(w, r.key) } else { w };
             // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
-            if self.pipe.time == TimeDomain::Event && w.max_timestamp() + lateness <= task.wm {
-                let late = Output::single(OutputKind::Late, w.start, w.end, &r, arrival);
-                self.metrics.emit(late);
+            if event_time && actual.max_timestamp() + lateness <= wm {
                 continue;
             }
+            skipped = false;
             let landed = task.state.add(w, r.key, r.value, r.created, session);
             if self.pipe.time == TimeDomain::Processing {
                 self.queue.push(SimTime(landed.end.max(0) as u64), Ev::ProcTimer { epoch: self.epoch });
             }
             // EventTimeTrigger.onElement: a window already past the watermark fires at once (a late firing).
-            if self.pipe.time == TimeDomain::Event && landed.max_timestamp() <= task.wm {
+            if event_time && landed.max_timestamp() <= wm {
                 self.fire(k, landed, r.key, t);
             }
+        }
+        // WindowOperator.processElement: the side output gets the record only when no window took it
+        // (isSkippedElement && isElementLate), once, however many windows it had.
+        let wm = self.tasks[k].wm;
+        if skipped && event_time && ts + lateness <= wm {
+            let last = windows[windows.len() - 1];
+            let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
+            self.metrics.emit(late);
         }
     }
 
@@ -363,11 +378,12 @@ impl FlinkEngine {
     }
 
     fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
+        let wm = self.tasks[k].wm;
         let Some(agg) = self.tasks[k].state.get_mut(w, key) else { return };
         agg.fired += 1;
         agg.dirty = false;
         let first = agg.fired == 1;
-        let out = agg.output(w, key, t);
+        let out = agg.output(w, key, t).decided(None, wm);
         let created = agg.created.clone();
         self.sink(k, (out, created, first), t);
     }

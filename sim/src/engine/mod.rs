@@ -106,12 +106,22 @@ pub struct Output {
     pub max: i64,
     /// When the row became visible downstream.
     pub emit: SimTime,
+    /// The micro-batch that produced it (Spark; no-data batches count).
+    pub batch: Option<u64>,
+    /// The watermark it was decided under (ns; i64::MAX is the final watermark of a bounded input).
+    pub watermark: i64,
 }
 
 impl Output {
     /// A row about one record: its own result (window `None`) or its late drop from window [start, end).
     pub fn single(kind: OutputKind, start: i64, end: i64, r: &EngineRecord, emit: SimTime) -> Output {
-        Output { kind, start, end, key: r.key, count: 1, sum: r.value, min: r.value, max: r.value, emit }
+        let (key, v) = (r.key, r.value);
+        Output { kind, start, end, key, count: 1, sum: v, min: v, max: v, emit, batch: None, watermark: i64::MIN }
+    }
+
+    /// The same row, marked with the batch and watermark that decided it.
+    pub fn decided(self, batch: Option<u64>, watermark: i64) -> Output {
+        Output { batch, watermark, ..self }
     }
 }
 

@@ -1,18 +1,19 @@
 //! Replay of a hand-made trace through the engines, with zero processing costs: only the engines'
 //! rules (windows, watermarks, triggers, lateness, output modes) decide what comes out and when.
 //!
-//! Input: CSV `arrival_ms,event_ms,key,value`, rows in arrival order. Output: CSV
-//! `engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms`, sorted by engine, emit_ms,
-//! window_start_ms, key.
+//! Input: CSV `arrival_ms,event_ms,key,value`, rows in arrival order. Output: CSV [`COLUMNS`], sorted by
+//! engine, emit_ms, batch, kind, window and key. Kinds: `window` (a result), `late` (Flink's late side
+//! output: a record no window took), `dropped` (Spark's numRowsDroppedByWatermark of a batch) and
+//! `dropped-row` (streamlab's reconstruction of one (record, window) Spark dropped; Spark reports none).
 
 use super::flink::{FlinkConfig, FlinkEngine, SinkMode};
-use super::spark::{OutputMode, SparkConfig, SparkEngine};
+use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
 use super::window::WindowSpec;
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
 use crate::rng::stream;
-use crate::time::SimTime;
-use std::collections::BTreeMap;
+use crate::time::{MAX_MS, SimTime};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplaySettings {
@@ -59,6 +60,9 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
         let value: i64 = f[3].parse().map_err(|_| format!("line {n}: value `{}` is not a whole number", f[3]))?;
         if f[2].is_empty() {
             return Err(format!("line {n}: the key is empty"));
+        }
+        if arrival_ms > MAX_MS || event_ms.unsigned_abs() > MAX_MS {
+            return Err(format!("line {n}: times must lie within +-{MAX_MS} ms (about 31 years)"));
         }
         if arrival_ms < last_arrival {
             return Err(format!(
@@ -130,37 +134,84 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             e.on_record(arrival, rec);
         }
     }
-    let mut out: Vec<(String, Output)> = Vec::new();
+    let mut rows: Vec<CsvRow> = Vec::new();
     for e in &mut engines {
         e.finish(end);
-        let name = e.name().to_string();
-        for o in e.metrics_mut().outputs.take().unwrap_or_default() {
-            out.push((name.clone(), o));
+        let engine = e.name();
+        let outputs = e.metrics_mut().outputs.take().unwrap_or_default();
+        let name = |o: &Output| names[o.key as usize].to_string();
+        let dropped = if engine == "spark" { dropped_per_batch(&outputs) } else { Vec::new() };
+        for o in &outputs {
+            let kind = match o.kind {
+                OutputKind::Window => "window",
+                OutputKind::Late if engine == "spark" => "dropped-row",
+                OutputKind::Late => "late",
+            };
+            rows.push(CsvRow::of(engine, kind, o, Some((o.start, o.end, name(o), o.sum))));
         }
+        rows.extend(
+            dropped.iter().map(|(o, groups)| CsvRow::of(engine, "dropped", &Output { count: *groups, ..*o }, None)),
+        );
     }
-    out.sort_by(|(ea, a), (eb, b)| {
-        (ea, a.emit, a.start, names[a.key as usize], a.kind, a.end, a.count).cmp(&(
-            eb,
-            b.emit,
-            b.start,
-            names[b.key as usize],
-            b.kind,
-            b.end,
-            b.count,
-        ))
-    });
-    let mut csv = String::from("engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms\n");
-    for (engine, o) in out {
-        let kind = if o.kind == OutputKind::Late { "late" } else { "window" };
-        csv.push_str(&format!(
-            "{engine},{kind},{},{},{},{},{},{}\n",
-            o.start.div_euclid(MS),
-            o.end.div_euclid(MS),
-            names[o.key as usize],
-            o.count,
-            o.sum,
-            o.emit.as_millis()
-        ));
+    rows.sort();
+    let mut csv = String::from(COLUMNS);
+    csv.push('\n');
+    for r in rows {
+        csv.push_str(&r.line());
     }
     csv
+}
+
+pub const COLUMNS: &str = "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms";
+
+/// The refusals of the engines that would run, in their words.
+pub fn check(s: &ReplaySettings) -> Result<(), String> {
+    match refusal(&s.window, s.output_mode) {
+        Some(reason) if s.spark => Err(reason),
+        _ => Ok(()),
+    }
+}
+
+/// Spark reports no late rows, only numRowsDroppedByWatermark per batch, counted by the stateful operator
+/// (StateStoreRestoreExec) after the partial aggregation: one per dropped (window, key) group.
+fn dropped_per_batch(outputs: &[Output]) -> Vec<(Output, u64)> {
+    let mut groups: BTreeMap<u64, (Output, BTreeSet<(i64, i64, u32)>)> = BTreeMap::new();
+    for o in outputs.iter().filter(|o| o.kind == OutputKind::Late) {
+        let entry = groups.entry(o.batch.unwrap_or(0)).or_insert_with(|| (*o, BTreeSet::new()));
+        entry.1.insert((o.start, o.end, o.key));
+    }
+    groups.into_values().map(|(o, g)| (o, g.len() as u64)).collect()
+}
+
+/// One output line; fields in sort order: emit time first, then batch, kind, window, key.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct CsvRow {
+    engine: &'static str,
+    emit_ms: u64,
+    batch: Option<u64>,
+    kind: &'static str,
+    window: Option<(i64, i64, String, i64)>,
+    count: u64,
+    watermark_ms: i64,
+}
+
+impl CsvRow {
+    fn of(engine: &'static str, kind: &'static str, o: &Output, window: Option<(i64, i64, String, i64)>) -> CsvRow {
+        const MS: i64 = 1_000_000;
+        let window = window.map(|(start, end, key, sum)| (start.div_euclid(MS), end.div_euclid(MS), key, sum));
+        let watermark_ms = if o.watermark == i64::MAX { i64::MAX } else { o.watermark.div_euclid(MS) };
+        CsvRow { engine, emit_ms: o.emit.as_millis(), batch: o.batch, kind, window, count: o.count, watermark_ms }
+    }
+
+    fn line(&self) -> String {
+        let (start, end, key, sum) = match &self.window {
+            Some((start, end, key, sum)) => (start.to_string(), end.to_string(), key.as_str(), sum.to_string()),
+            None => (String::new(), String::new(), "", String::new()),
+        };
+        let batch = self.batch.map(|b| b.to_string()).unwrap_or_default();
+        format!(
+            "{},{},{start},{end},{key},{},{sum},{},{batch},{}\n",
+            self.engine, self.kind, self.count, self.emit_ms, self.watermark_ms
+        )
+    }
 }

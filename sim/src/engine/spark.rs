@@ -9,7 +9,7 @@
 //! the next one start as soon as it ends; the default trigger runs the next batch as soon as the previous
 //! ends (polling every 10 ms when idle). The watermark is computed at the end of a batch and used by the
 //! next; Spark 3.4+ (SPARK-40925) drops late rows with the previous batch's watermark and evicts state
-//! with the current one. A no-data batch runs when the new watermark would evict state. Output modes
+//! with the current one. A no-data batch runs whenever the watermark advanced (evicting or not). Output modes
 //! append (a window once, when evicted), update (windows changed in the batch) and complete (every
 //! window, every batch). A failed batch re-runs from the offsets write-ahead log, so a batch's output is
 //! committed once. Continuous processing runs map-like queries record by record with at-least-once output.
@@ -80,6 +80,9 @@ impl SparkConfig {
                     .into(),
             ));
         }
+        if let Some(reason) = refusal(&pipe.window, self.output_mode) {
+            return Err(("spark.output_mode".into(), reason));
+        }
         if self.mode == SparkMode::Continuous && self.continuous_checkpoint_ms == 0 {
             return Err(("spark.continuous_checkpoint_ms".into(), "must be at least 1".into()));
         }
@@ -87,11 +90,26 @@ impl SparkConfig {
     }
 }
 
+/// UnsupportedOperationChecker.checkForStreaming: the output modes Spark 4 refuses for a query, in its
+/// words (an AnalysisException when the query starts).
+pub fn refusal(window: &WindowSpec, mode: OutputMode) -> Option<String> {
+    let (name, what) = match (window, mode) {
+        (WindowSpec::Session { .. }, OutputMode::Update) => ("update", "session window streaming aggregations"),
+        (WindowSpec::None, OutputMode::Complete) => ("complete", "no streaming aggregations"),
+        _ => return None,
+    };
+    Some(format!(
+        "Spark refuses this query: [STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION] Invalid streaming output mode: \
+         {name}. This output mode is not supported for {what} on streaming DataFrames/DataSets."
+    ))
+}
+
 /// spark.sql.streaming.pollingDelay: how long the default trigger waits when there is no new data.
 const POLLING_DELAY: SimTime = SimTime::from_millis(10);
 const MS: i64 = 1_000_000;
 
 struct Batch {
+    id: u64,
     trigger: SimTime,
     end: SimTime,
     records: Vec<(SimTime, EngineRecord)>,
@@ -136,8 +154,9 @@ impl SparkEngine {
             running: None,
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
             state: WindowState::default(),
-            wm_evict: i64::MIN,
-            wm_late: i64::MIN,
+            // WatermarkTracker: the global watermark starts at 0 and never goes back.
+            wm_evict: 0,
+            wm_late: 0,
             max_event: None,
             down_until: None,
             busy: SimTime::ZERO,
@@ -173,7 +192,7 @@ impl SparkEngine {
         }
         let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
         let end = at + self.overhead.sample(&mut self.rng) + work;
-        self.running = Some(Batch { trigger: at, end, records });
+        self.running = Some(Batch { id: self.timeline.len() as u64, trigger: at, end, records });
     }
 
     fn complete_batch(&mut self) {
@@ -182,7 +201,7 @@ impl SparkEngine {
         self.timeline.push((batch.trigger, e, batch.records.len() as u64));
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
-        for (arrival, r) in &batch.records {
+        for (_, r) in &batch.records {
             if r.value > self.pipe.filter_max_value {
                 self.metrics.filtered += 1;
                 continue;
@@ -191,7 +210,7 @@ impl SparkEngine {
             // Processing-time windows use current_timestamp(): the batch's trigger time.
             let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { batch.trigger.0 as i64 };
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e);
+                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(batch.id), wm_evict);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -199,7 +218,7 @@ impl SparkEngine {
             }
             for w in self.pipe.window.assign(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
-                    let late = Output::single(OutputKind::Late, w.start, w.end, r, *arrival);
+                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(batch.id), wm_late);
                     self.metrics.emit(late);
                     continue;
                 }
@@ -221,7 +240,7 @@ impl SparkEngine {
             }
             self.metrics.records_in_results += (agg.created.len() - agg.reported) as u64;
             agg.reported = agg.created.len();
-            let out = agg.output(w, key, e);
+            let out = agg.output(w, key, e).decided(Some(batch.id), wm_evict);
             self.metrics.emit(out);
         }
         if self.cfg.output_mode != OutputMode::Complete {
@@ -234,11 +253,13 @@ impl SparkEngine {
         self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(batch.trigger).max(e) } else { e };
     }
 
-    /// Spark runs a batch without new data when the advanced watermark would evict state.
+    /// StateStoreSaveExec.shouldRunAnotherBatch: in append and update mode a batch without new data runs
+    /// whenever the watermark advanced past the one the last batch evicted with, evicting or not.
     fn needs_no_data_batch(&self) -> bool {
         self.pipe.time == TimeDomain::Event
+            && self.pipe.window != WindowSpec::None
             && self.cfg.output_mode != OutputMode::Complete
-            && !self.state.select(|w, _| w.end <= self.wm_evict && w.end > self.wm_late).is_empty()
+            && self.wm_evict > self.wm_late
     }
 
     fn continuous_record(&mut self, arrival: SimTime, r: EngineRecord) {
@@ -285,7 +306,7 @@ impl Engine for SparkEngine {
                 if let Some(b) = self.running.take() {
                     let duration = b.end - b.trigger;
                     let records = b.records;
-                    self.running = Some(Batch { trigger: until, end: until + duration, records });
+                    self.running = Some(Batch { id: b.id, trigger: until, end: until + duration, records });
                 } else {
                     self.next_check = self.next_check.max(until);
                 }

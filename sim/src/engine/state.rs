@@ -56,6 +56,8 @@ impl Agg {
             min: self.min,
             max: self.max,
             emit,
+            batch: None,
+            watermark: i64::MIN,
         }
     }
 }
@@ -91,6 +93,11 @@ impl WindowState {
         entry.merge(agg);
         entry.add(value, created);
         w
+    }
+
+    /// The window `w` lands in once merged with the key's intersecting sessions (MergingWindowSet.addWindow).
+    pub fn merged(&self, w: Window, key: u32) -> Window {
+        self.windows.keys().filter(|(x, k)| *k == key && x.intersects(&w)).fold(w, |acc, (x, _)| acc.cover(x))
     }
 
     pub fn get_mut(&mut self, w: Window, key: u32) -> Option<&mut Agg> {

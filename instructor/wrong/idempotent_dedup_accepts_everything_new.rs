@@ -1,0 +1,17 @@
+//! A deliberately wrong solution: every batch that is not a duplicate is appended, so gaps go unnoticed.
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decision {
+    Append,
+    Duplicate,
+    OutOfOrder,
+}
+
+pub fn check(recent: &[(u32, u32)], base_seq: u32) -> Decision {
+    match recent.last() {
+        None => Decision::Append,
+        Some(&(_, last)) if base_seq == last.wrapping_add(1) => Decision::Append,
+        Some(_) if recent.iter().any(|&(b, _)| b == base_seq) => Decision::Duplicate,
+        Some(_) => Decision::Append,
+    }
+}

@@ -1,0 +1,268 @@
+//! Lab `flink` (section 6): event time and watermarks, state and checkpoints, exactly-once. A replayed
+//! trace shows the watermark closing windows and dropping late records; sweeps show what the watermark's
+//! bound costs in latency and what exactly-once costs against at-least-once after a failure.
+
+use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
+use crate::engines::{self, pipe};
+use crate::lab::{LabReport, at, sweep};
+use crate::t;
+use crate::tl;
+use rand::RngExt;
+use serde_json::json;
+use streamlab_sim::Scenario;
+use streamlab_sim::engine::TimeDomain;
+use streamlab_sim::engine::flink::SinkMode;
+use streamlab_sim::engine::replay::{ReplaySettings, TraceRow, replay};
+use streamlab_sim::engine::spark::OutputMode;
+use streamlab_sim::engine::window::WindowSpec;
+use streamlab_sim::rng::stream;
+use streamlab_sim::scenario::{EngineKind, Fault};
+
+/// The replayed trace: clicks every 100 ms for 12 s, most a little out of order, one in 15 a straggler
+/// that arrives seconds after it happened. Its value is its event time, so a late row names it.
+fn trace(seed: u64) -> Vec<TraceRow> {
+    let mut rng = stream(seed, "flink-lab-trace");
+    (1..=120u64)
+        .map(|i| {
+            let arrival_ms = i * 100;
+            let disorder = -(1.0 - rng.random::<f64>()).ln() * 150.0;
+            let straggle = if i % 15 == 0 { 1500.0 + rng.random::<f64>() * 1500.0 } else { 0.0 };
+            let event_ms = arrival_ms as i64 - (disorder + straggle).round() as i64;
+            TraceRow { arrival_ms, event_ms, key: "clicks".into(), value: event_ms }
+        })
+        .collect()
+}
+
+/// The replay's rows as (kind, window end, sum, emit), columns found by name.
+fn parse(csv: &str) -> Vec<(String, f64, f64, f64)> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("replay column");
+    let (kind, end, sum, emit) = (col("kind"), col("window_end_ms"), col("sum"), col("emit_ms"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| f[i].parse::<f64>().unwrap_or(0.0);
+            (f[kind].to_string(), n(end), n(sum), n(emit))
+        })
+        .collect()
+}
+
+fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
+    let rows = trace(seed);
+    let settings = ReplaySettings {
+        flink: true,
+        spark: false,
+        window: WindowSpec::Tumbling { size_ms: 2000 },
+        watermark_delay_ms: delay_ms,
+        watermark_interval_ms: 200,
+        trigger_ms: 1000,
+        allowed_lateness_ms: 0,
+        output_mode: OutputMode::Append,
+    };
+    let out = parse(&replay(&rows, &settings));
+    let records: Vec<(f64, f64)> = rows.iter().map(|r| (r.arrival_ms as f64, r.event_ms as f64)).collect();
+    let late: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "late").map(|o| (o.3, o.2)).collect();
+    // A window [start, end) fires once the watermark passes its end: each firing is a point the
+    // watermark has reached, and it stays there until the next firing (a step). Firings after the last
+    // arrival are the end-of-input flush, not the watermark's progress.
+    let last = rows.last().map_or(0.0, |r| r.arrival_ms as f64);
+    let fired: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "window" && o.3 <= last).map(|o| (o.3, o.1)).collect();
+    let mut watermark = Vec::new();
+    for (i, p) in fired.iter().enumerate() {
+        if i > 0 {
+            watermark.push((p.0, fired[i - 1].1));
+        }
+        watermark.push(*p);
+    }
+    let n_late = late.len();
+    let figure = Figure {
+        id: "watermark-timeline".into(),
+        title: t!(
+            "Су белгісі терезелерді жабады (қайта оқу, 2 с терезе)",
+            "The watermark closes windows (replay, 2 s windows)"
+        ),
+        caption: tl!(
+            "Рұқсат етілген ретсіздік {} болғанда {} жазбаның {}-і су белгісінен кейін келіп, кешіккен жазба ретінде тасталды.",
+            "With {} of bounded out-of-orderness, {2} of {1} records arrived behind the watermark and were dropped as late.",
+            Unit::Ms.text(delay_ms as f64),
+            Unit::Count.text(rows.len() as f64),
+            Unit::Count.text(n_late as f64)
+        ),
+        plot: Plot::Lines(Lines {
+            x: Axis::new(t!("өңдеу уақыты (келу)", "processing time (arrival)"), Unit::Ms),
+            y: Axis::new(t!("оқиға уақыты", "event time"), Unit::Ms),
+            series: vec![
+                Series::dots(t!("жазбалар", "records"), records),
+                Series::dots(t!("кешіккен жазбалар (тасталды)", "late records (dropped)"), late),
+                Series::line(t!("су белгісі (терезе жабылған сәттер)", "watermark (as windows fire)"), watermark),
+            ],
+            marks: vec![],
+        }),
+    };
+    (figure, n_late)
+}
+
+pub fn run_lab(
+    seed: Option<u64>,
+    scenario: Option<&Scenario>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<LabReport, String> {
+    let s0 = engines::base("flink", seed, scenario, &[EngineKind::Flink])?;
+    progress("the watermark over a replayed trace");
+    let (timeline, trace_late) = watermark_figure(s0.run.seed, 500);
+
+    progress("bounded out-of-orderness vs late records");
+    let delays = [0u64, 100, 250, 500, 1000, 2000];
+    let set_delay = |s: &mut Scenario, d: u64| s.flink.watermark_delay_ms = d;
+    let late = sweep(&s0, &delays, set_delay, |s| Ok(engines::one(s)?.late_records as f64))?;
+    let lat = sweep(&s0, &delays, set_delay, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
+
+    progress("event time vs processing time");
+    let mut proc = s0.clone();
+    pipe(&mut proc).time = TimeDomain::Processing;
+    let proc_run = engines::one(&proc)?;
+
+    progress("checkpoint interval vs recovery");
+    let intervals = [1000u64, 2000, 5000, 10_000];
+    let failing = |sink: SinkMode| {
+        let mut s = s0.clone();
+        s.flink.sink = sink;
+        s.faults.push(Fault::EngineFailure { at_ms: 17_500, engine: EngineKind::Flink });
+        s
+    };
+    let set_interval = |s: &mut Scenario, i: u64| s.flink.checkpoint_interval_ms = i;
+    let (alo, eo) = (failing(SinkMode::AtLeastOnce), failing(SinkMode::ExactlyOnce));
+    let dups = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.duplicate_results as f64))?;
+    let eo_dups = sweep(&eo, &intervals, set_interval, |s| Ok(engines::one(s)?.duplicate_results as f64))?;
+    let eo_p50 = sweep(&eo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
+    let alo_p50 = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
+    // The slowest record waited through the restart and the replay since the checkpoint.
+    let recovery = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.max_ms))?;
+
+    let ms = |v: f64| Unit::Ms.text(v);
+    let n = |v: f64| Unit::Count.text(v);
+    let answer = tl!(
+        "Flink оқиға уақытымен және су белгілерімен жұмыс істейді: қайта оқылған іздегі {} кешіккен жазба су белгісінен кейін келіп, тасталды. Рұқсат етілген ретсіздік 0-ден 2 с-қа өскенде кешіккен жазбалар {}-ден {}-ге азаяды, бірақ p50 кешігу {}-тан {}-қа өседі. Істен шығудан кейін кемінде бір рет режимі {} қайталама нәтиже береді (бақылау нүктесі 10 с), дәл бір рет — {}.",
+        "Flink works in event time with watermarks: in the replayed trace {} late records arrived behind the watermark and were dropped. Raising the bounded out-of-orderness from 0 to 2 s cuts late records from {} to {} but raises p50 latency from {} to {}. After a failure, at-least-once gives {} duplicate results (checkpoints every 10 s), exactly-once {}.",
+        n(trace_late as f64),
+        n(at(&late, 0)),
+        n(at(&late, 2000)),
+        ms(at(&lat, 0)),
+        ms(at(&lat, 2000)),
+        n(at(&dups, 10_000)),
+        n(at(&eo_dups, 10_000))
+    );
+    let summary = vec![t!(
+        "Өңдеу уақыты бойынша терезелерде кешіккен жазба жоқ ({}), бірақ нәтижелер оқиғалардың қашан болғанын көрсетпейді.",
+        "Processing-time windows have no late records ({}), but their counts no longer describe when events happened.",
+        proc_run.late_records
+    )];
+    let groups = intervals
+        .iter()
+        .map(|&i| BarGroup {
+            label: tl!("бақылау нүктесі әр {}", "checkpoint every {}", ms(i as f64)),
+            values: vec![at(&dups, i), at(&eo_dups, i)],
+            needed: None,
+        })
+        .collect();
+    let guarantees = Figure {
+        id: "exactly-once-vs-at-least-once".into(),
+        title: t!(
+            "Істен шығудан кейінгі қайталамалар: кемінде бір рет және дәл бір рет",
+            "Duplicates after a failure: at-least-once vs exactly-once"
+        ),
+        caption: tl!(
+            "Кемінде бір рет: {}–{} қайталама нәтиже; дәл бір рет: {}, бірақ нәтиже бақылау нүктесінде ғана көрінеді (p50 {} орнына {}, 10 с аралықта).",
+            "At-least-once: {}-{} duplicate results; exactly-once: {}, but results appear only at checkpoints (p50 {} instead of {} at 10 s).",
+            n(at(&dups, 1000)),
+            n(at(&dups, 10_000)),
+            n(at(&eo_dups, 10_000)),
+            ms(at(&eo_p50, 10_000)),
+            ms(at(&alo_p50, 10_000))
+        ),
+        plot: Plot::Bars(Bars {
+            axis: Axis::new(t!("қайталама нәтижелер", "duplicate results"), Unit::Count),
+            series: vec![t!("кемінде бір рет", "at-least-once"), t!("дәл бір рет", "exactly-once")],
+            needed: None,
+            groups,
+        }),
+    };
+    let tradeoff = Figure {
+        id: "out-of-orderness".into(),
+        title: t!(
+            "Рұқсат етілген ретсіздік: кешіккен жазбалар мен кешігу",
+            "Bounded out-of-orderness: late records and latency"
+        ),
+        caption: tl!(
+            "0 → 2 с: кешіккен жазбалар {} → {}, p50 кешігу {} → {}.",
+            "0 → 2 s: late records {} → {}, p50 latency {} → {}.",
+            n(at(&late, 0)),
+            n(at(&late, 2000)),
+            ms(at(&lat, 0)),
+            ms(at(&lat, 2000))
+        ),
+        plot: Plot::Panels(vec![
+            (
+                t!("Кешіккен жазбалар", "Late records"),
+                Plot::Lines(Lines {
+                    x: Axis::new(t!("рұқсат етілген ретсіздік", "bounded out-of-orderness"), Unit::Ms),
+                    y: Axis::new(t!("жазбалар", "records"), Unit::Count),
+                    series: vec![Series::line(
+                        t!("кешіккен", "late"),
+                        late.iter().map(|(d, v)| (*d as f64, *v)).collect(),
+                    )],
+                    marks: vec![],
+                }),
+            ),
+            (
+                t!("Нәтиженің кешігуі (p50)", "Result latency (p50)"),
+                Plot::Lines(Lines {
+                    x: Axis::new(t!("рұқсат етілген ретсіздік", "bounded out-of-orderness"), Unit::Ms),
+                    y: Axis::new(t!("кешігу", "latency"), Unit::Ms),
+                    series: vec![Series::line(t!("p50", "p50"), lat.iter().map(|(d, v)| (*d as f64, *v)).collect())],
+                    marks: vec![],
+                }),
+            ),
+        ]),
+    };
+    let recovery_fig = Figure {
+        id: "recovery-vs-checkpoint".into(),
+        title: t!("Бақылау нүктесі аралығы және қалпына келу", "Checkpoint interval vs recovery"),
+        caption: tl!(
+            "Бақылау нүктесі сирек болған сайын қайта оқу ұзарады: ең үлкен кешігу {} (1 с) → {} (10 с).",
+            "The rarer the checkpoints, the longer the replay: maximum latency {} (1 s) → {} (10 s).",
+            ms(at(&recovery, 1000)),
+            ms(at(&recovery, 10_000))
+        ),
+        plot: Plot::Lines(Lines {
+            x: Axis::new(t!("бақылау нүктесі аралығы", "checkpoint interval"), Unit::Ms),
+            y: Axis::new(t!("ең үлкен кешігу", "maximum latency"), Unit::Ms),
+            series: vec![Series::line(
+                t!("істен шығудан кейін", "after a failure"),
+                recovery.iter().map(|(i, v)| (*i as f64, *v)).collect(),
+            )],
+            marks: vec![],
+        }),
+    };
+    let pts = |v: &[(u64, f64)]| v.iter().map(|(x, y)| (*x as f64, *y)).collect::<Vec<_>>();
+    Ok(LabReport {
+        id: "flink",
+        title: t!(
+            "6-зертхана. Apache Flink: оқиға уақыты, жай-күй, дәл бір рет",
+            "Lab 6. Apache Flink: event time, state, exactly-once"
+        ),
+        scenario: "flink",
+        results: json!({
+            "late_records_in_replayed_trace": trace_late,
+            "late_records_vs_watermark_delay_ms": pts(&late), "latency_p50_ms_vs_watermark_delay_ms": pts(&lat),
+            "processing_time_windows": proc_run, "duplicates_vs_checkpoint_ms_at_least_once": pts(&dups),
+            "duplicates_vs_checkpoint_ms_exactly_once": pts(&eo_dups), "latency_p50_ms_vs_checkpoint_ms_exactly_once": pts(&eo_p50),
+            "max_latency_ms_vs_checkpoint_ms": pts(&recovery),
+        }),
+        answer,
+        headline: timeline,
+        figures: vec![guarantees, tradeoff, recovery_fig],
+        summary,
+    })
+}

@@ -1,0 +1,203 @@
+//! How much work a run or a replay will be, estimated before it starts, so that a scenario asking for
+//! years of records or a window sliding by a millisecond is refused with the numbers instead of running
+//! for hours or exhausting memory. The estimates are deliberately coarse (factors of a few either way);
+//! the event limit during the run stays the exact backstop.
+
+use crate::engine::replay::{ReplaySettings, TraceRow};
+use crate::engine::spark::SparkMode;
+use crate::engine::window::WindowSpec;
+use crate::scenario::{EngineKind, Fault, Keys, Scenario};
+use crate::time::MAX_MS;
+
+/// Memory a run may plan to hold, in bytes.
+pub const MEMORY_BUDGET_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
+/// Work a replay may do: engine steps (records x windows, timers) summed over the engines.
+pub const REPLAY_MAX_WORK: f64 = 50_000_000.0;
+
+/// Kafka events per record when every batch holds one record (low rates): its arrival, linger, drain,
+/// request, an append per replica, response and fetches. Larger batches share them: fewer per record.
+const EVENTS_PER_RECORD: f64 = 8.0;
+/// Events of one long poll: the request arriving, its wait expiring or being answered, the response.
+const EVENTS_PER_POLL: f64 = 3.0;
+/// The shortest poll cycle counted, for a network without delay: 1 us.
+const MIN_POLL_MS: f64 = 0.001;
+/// Engine steps per record and window: on arrival, in the window's state, on firing.
+const ENGINE_STEPS_PER_WINDOW: f64 = 2.0;
+/// Memory per record an engine keeps (its latency samples, queued records); measured about 40 bytes.
+const ENGINE_BYTES_PER_RECORD: f64 = 64.0;
+/// Memory of one (key, window) entry of window state.
+const BYTES_PER_WINDOW_STATE: f64 = 128.0;
+/// spark.sql.streaming.pollingDelay: the default trigger checks for data this often when idle.
+const SPARK_POLLING_MS: f64 = 10.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub records: f64,
+    pub events: f64,
+    pub memory_bytes: f64,
+    /// When the slowest engine would be done with its backlog, in simulated milliseconds.
+    pub engine_busy_until_ms: f64,
+}
+
+impl Estimate {
+    /// Refuses a run above `max_events`, the memory budget or the time range, naming the key to change.
+    pub fn check(&self, max_events: u64) -> Result<(), (&'static str, String)> {
+        if self.engine_busy_until_ms > MAX_MS as f64 {
+            return Err((
+                "pipeline",
+                format!(
+                    "the per-record costs would keep an engine busy until about {:.3e} ms, beyond the {MAX_MS} ms \
+                     a run may span: lower pipeline.map_cost, pipeline.aggregate_cost, spark.batch_overhead or \
+                     batch.startup, or raise pipeline.parallelism",
+                    self.engine_busy_until_ms
+                ),
+            ));
+        }
+        let fix = "shorten run.duration_ms, lower the producers' rate_per_s or count, or simplify the pipeline";
+        if self.events > max_events as f64 {
+            return Err((
+                "run.max_events",
+                format!(
+                    "this run would take about {:.3e} events ({:.3e} records), above run.max_events = {max_events}: \
+                 {fix}, or raise run.max_events",
+                    self.events, self.records
+                ),
+            ));
+        }
+        if self.memory_bytes > MEMORY_BUDGET_BYTES {
+            return Err((
+                "run.max_events",
+                format!(
+                    "this run would hold about {:.1} GiB ({:.3e} records), above the {:.0} GiB memory budget: {fix}",
+                    self.memory_bytes / 1024f64.powi(3),
+                    self.records,
+                    MEMORY_BUDGET_BYTES / 1024f64.powi(3)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `span / period` timer firings, or none when the timer is off (period 0).
+fn ticks(span_ms: f64, period_ms: u64) -> f64 {
+    if period_ms == 0 { 0.0 } else { span_ms / period_ms as f64 }
+}
+
+/// The work of a validated-so-far scenario: Kafka's records and periodic events, and each engine's steps
+/// and timers over the run plus the time its backlog takes to drain.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let horizon_ms = (s.run.duration_ms + s.run.drain_ms) as f64;
+    let records: f64 =
+        s.producers.iter().map(|p| f64::from(p.count) * p.rate_per_s * s.run.duration_ms as f64 / 1000.0).sum();
+    let (brokers, partitions) = (f64::from(s.cluster.brokers), f64::from(s.topic.partitions));
+    let (members, g) = (f64::from(s.consumer_group.members), &s.consumer_group);
+    // A long poll (a request, its wait, its response) takes at least a round trip, even at a 0 ms wait.
+    let round_trip_ms = (2.0 * s.cluster.network_delay.work_ms()).max(MIN_POLL_MS);
+    let polls = |wait_ms: u64| EVENTS_PER_POLL * horizon_ms / (wait_ms as f64).max(round_trip_ms);
+    let kafka_timers = ticks(horizon_ms, s.run.bucket_ms)
+        + members
+            * (ticks(horizon_ms, g.heartbeat_interval_ms)
+                + ticks(horizon_ms, g.auto_commit_interval_ms)
+                + brokers.min(partitions) * polls(g.fetch_max_wait_ms))
+        // Every broker's replica fetcher polls every other broker, leading something or not.
+        + brokers * (brokers - 1.0) * polls(s.cluster.replica_fetch_wait_max_ms)
+        + brokers * ticks(horizon_ms, s.cluster.replica_lag_time_max_ms / 2);
+    let mut events = records * EVENTS_PER_RECORD + kafka_timers;
+    let keys: f64 = s
+        .producers
+        .iter()
+        .map(|p| match p.keys {
+            Keys::None => 1.0,
+            Keys::Uniform { count } | Keys::Zipf { count, .. } => f64::from(count),
+        })
+        .sum();
+    let (mut memory_bytes, mut engine_busy_until_ms) = (0.0, 0.0f64);
+    if let Some(pipe) = &s.pipeline {
+        let windows = pipe.window.windows_per_element();
+        let parallelism = f64::from(pipe.parallelism);
+        let failures = s.faults.iter().filter(|f| matches!(f, Fault::EngineFailure { .. })).count() as f64;
+        let cost_ms = pipe.map_cost.work_ms() + pipe.aggregate_cost.work_ms() * windows;
+        for kind in &s.engines {
+            let backlog_ms = records * cost_ms / parallelism;
+            let (span_ms, timers) = match kind {
+                EngineKind::Flink => {
+                    let f = &s.flink;
+                    let span = horizon_ms
+                        + backlog_ms
+                        + (f.buffer_timeout_ms + f.allowed_lateness_ms + f.idle_timeout_ms) as f64
+                        + failures * f.restart_delay_ms as f64;
+                    let per_subtask = ticks(span, f.watermark_interval_ms)
+                        + ticks(span, f.buffer_timeout_ms)
+                        + ticks(span, f.checkpoint_interval_ms);
+                    (span, per_subtask * parallelism)
+                }
+                EngineKind::Spark => {
+                    let sp = &s.spark;
+                    let overhead_ms = sp.batch_overhead.work_ms();
+                    let span = horizon_ms
+                        + backlog_ms
+                        + overhead_ms
+                        + sp.trigger_ms as f64
+                        + (sp.watermark_delay_ms + sp.continuous_checkpoint_ms) as f64
+                        + failures * sp.restart_delay_ms as f64;
+                    let period_ms = match sp.mode {
+                        SparkMode::Continuous => sp.continuous_checkpoint_ms as f64,
+                        SparkMode::MicroBatch => (sp.trigger_ms as f64).max(SPARK_POLLING_MS),
+                    };
+                    // Batches run back to back when each takes longer than the trigger; the end of the run
+                    // then steps in trigger + 1 s strides (`SparkEngine::finish`).
+                    (span, span / period_ms.max(overhead_ms).max(1.0) + span / (period_ms + 1000.0))
+                }
+                EngineKind::Batch => {
+                    let b = &s.batch;
+                    let jobs = ticks(horizon_ms, b.interval_ms) + 1.0;
+                    let span = horizon_ms + jobs * b.startup.work_ms() + records * b.shuffle_cost.work_ms();
+                    (span, ticks(span, b.interval_ms))
+                }
+            };
+            engine_busy_until_ms = engine_busy_until_ms.max(span_ms);
+            events += records * windows * ENGINE_STEPS_PER_WINDOW + timers;
+            // Open window state: a (key, window) entry for every key in each window a record can still enter.
+            memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE + records * ENGINE_BYTES_PER_RECORD;
+        }
+    }
+    Estimate { records, events, memory_bytes, engine_busy_until_ms }
+}
+
+/// The work of replaying a trace: each row in each of its windows, and the timers of each engine over the
+/// trace's span (Flink's periodic watermarks, Spark's triggers or its default trigger's polling).
+pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
+    let span_ms = rows.last().map_or(0, |r| r.arrival_ms) as f64
+        + (s.watermark_delay_ms + s.allowed_lateness_ms + s.trigger_ms) as f64;
+    let steps = rows.len() as f64 * s.window.windows_per_element() * ENGINE_STEPS_PER_WINDOW;
+    let flink = if s.flink { steps + ticks(span_ms, s.watermark_interval_ms) } else { 0.0 };
+    let spark = if s.spark { steps + span_ms / (s.trigger_ms as f64).max(SPARK_POLLING_MS) } else { 0.0 };
+    flink + spark
+}
+
+/// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
+pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String> {
+    s.window.validate()?;
+    let window_ms = match s.window {
+        WindowSpec::None => 0,
+        WindowSpec::Tumbling { size_ms } | WindowSpec::Session { gap_ms: size_ms } => size_ms,
+        WindowSpec::Sliding { size_ms, slide_ms } => size_ms.max(slide_ms),
+    };
+    let longest = [window_ms, s.watermark_delay_ms, s.watermark_interval_ms, s.trigger_ms, s.allowed_lateness_ms];
+    if longest.iter().any(|ms| *ms > MAX_MS) {
+        return Err(format!("durations must be at most {MAX_MS} ms (about 31 years)"));
+    }
+    let work = replay_work(rows, s);
+    if work > REPLAY_MAX_WORK {
+        return Err(format!(
+            "this replay would take about {work:.3e} engine steps ({} rows, {} windows per row, a trace spanning \
+             {} ms), above the limit of {REPLAY_MAX_WORK:.0e}: use fewer rows, a larger slide, or a coarser \
+             --watermark-interval / --trigger",
+            rows.len(),
+            s.window.windows_per_element(),
+            rows.last().map_or(0, |r| r.arrival_ms)
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! A class at once: every student folder graded, scores written as CSV and JSON; and the handout, what
+//! students receive.
+
+use super::report::Grade;
+use super::{CODE_EXERCISES, Options};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// The student folders of `class`, sorted by id: each holds the numbered exercise folders and
+/// answers.toml, directly or in an `exercises/` folder.
+fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let entries = std::fs::read_dir(class).with_context(|| {
+        format!("--class {} cannot be read: pass the folder with one folder per student", class.display())
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let id = path.file_name().expect("a folder has a name").to_string_lossy().into_owned();
+        let nested = path.join("exercises");
+        out.push((id, if nested.is_dir() { nested } else { path }));
+    }
+    out.sort();
+    if out.is_empty() {
+        bail!(
+            "--class {}: no student folders in it (one folder per student, named by the student id)",
+            class.display()
+        );
+    }
+    Ok(out)
+}
+
+/// Grades every student of `class` with `jobs` students at a time; writes OUT/scores.csv and OUT/scores.json.
+pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Result<()> {
+    let students = students(class)?;
+    eprintln!("{}; {} students, {jobs} at a time", opts.inputs.describe(), students.len());
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let grades: Mutex<Vec<Option<Result<Grade, String>>>> = Mutex::new((0..students.len()).map(|_| None).collect());
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((id, dir)) = students.get(i) else { break };
+                    let g = super::grade(dir, id, opts).map_err(|e| format!("{e:#}"));
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    match &g {
+                        Ok(g) => eprintln!(
+                            "[{n}/{}] {id}: {}/{} ({:.0} s elapsed)",
+                            students.len(),
+                            g.score(),
+                            g.max(),
+                            start.elapsed().as_secs_f64()
+                        ),
+                        Err(e) => eprintln!("[{n}/{}] {id}: not graded: {e}", students.len()),
+                    }
+                    grades.lock().expect("no panics while holding it")[i] = Some(g);
+                }
+            });
+        }
+    });
+    let grades: Vec<Result<Grade, String>> =
+        grades.into_inner().expect("threads joined").into_iter().map(|g| g.expect("every student graded")).collect();
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (csv, json) = (out.join("scores.csv"), out.join("scores.json"));
+    std::fs::write(&csv, scores_csv(&students, &grades)).with_context(|| format!("writing {}", csv.display()))?;
+    std::fs::write(&json, scores_json(&students, &grades, opts.inputs.describe()))
+        .with_context(|| format!("writing {}", json.display()))?;
+    eprintln!(
+        "{} students in {:.0} s: {} and {}",
+        students.len(),
+        start.elapsed().as_secs_f64(),
+        csv.display(),
+        json.display()
+    );
+    Ok(())
+}
+
+/// One row per student: the total, then each exercise's score; an error leaves the scores empty.
+fn scores_csv(students: &[(String, PathBuf)], grades: &[Result<Grade, String>]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut ids: Vec<&str> = CODE_EXERCISES.iter().map(|e| e.id).collect();
+    ids.extend(["measurements", "concepts"]);
+    let mut s = format!("student,score,max_score,{},error\n", ids.join(","));
+    for ((id, _), g) in students.iter().zip(grades) {
+        match g {
+            Ok(g) => {
+                let per: Vec<String> = ids
+                    .iter()
+                    .map(|e| g.exercises.iter().find(|x| x.id == *e).map_or(String::new(), |x| x.score().to_string()))
+                    .collect();
+                s += &format!("{},{},{},{},\n", quote(id), g.score(), g.max(), per.join(","));
+            }
+            Err(e) => s += &format!("{},,,{},{}\n", quote(id), ",".repeat(ids.len() - 1), quote(e)),
+        }
+    }
+    s
+}
+
+fn scores_json(students: &[(String, PathBuf)], grades: &[Result<Grade, String>], mode: &str) -> String {
+    let rows: Vec<serde_json::Value> = students
+        .iter()
+        .zip(grades)
+        .map(|((id, _), g)| match g {
+            Ok(g) => g.value(),
+            Err(e) => serde_json::json!({ "student": id, "error": e }),
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "mode": mode, "students": rows })).expect("serializable") + "\n"
+}
+
+/// Copies the exercises (stubs, READMEs, answers.toml) to OUT/exercises, refusing if any file there is
+/// a reference or wrong solution of the instructor folder.
+pub fn handout(exercises: &Path, instructor: &Path, out: &Path) -> Result<()> {
+    if !exercises.join("answers.toml").is_file() {
+        bail!("{} has no answers.toml: pass --exercises DIR, the course's exercise folder", exercises.display());
+    }
+    let keys = instructor_texts(instructor)?;
+    let dest = out.join("exercises");
+    let mut files = Vec::new();
+    copy_tree(exercises, &dest, &mut files)?;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        if let Some((name, _)) = keys.iter().find(|(_, k)| !k.trim().is_empty() && text.contains(k.trim())) {
+            bail!("{} contains the instructor's {}: remove it from {}", f.display(), name, exercises.display());
+        }
+    }
+    println!("handout: {} files in {} (no solutions, no keys)", files.len(), dest.display());
+    Ok(())
+}
+
+/// The text of every file in the instructor folder, by path.
+fn instructor_texts(instructor: &Path) -> Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    if instructor.is_dir() {
+        list_tree(instructor, &mut files)?;
+    }
+    Ok(files
+        .into_iter()
+        .filter_map(|p| std::fs::read_to_string(&p).ok().map(|t| (p.display().to_string(), t)))
+        .collect())
+}
+
+fn list_tree(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() { list_tree(&path, files)? } else { files.push(path) }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path, copied: &mut Vec<PathBuf>) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(from)
+        .with_context(|| format!("reading {}", from.display()))?
+        .map(|e| Ok(e?.path()))
+        .collect::<Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        let target = to.join(path.file_name().expect("an entry has a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target, copied)?;
+        } else {
+            std::fs::copy(&path, &target).with_context(|| format!("copying {}", path.display()))?;
+            copied.push(target);
+        }
+    }
+    Ok(())
+}

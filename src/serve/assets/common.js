@@ -1,0 +1,89 @@
+// Shared by the live pages: the language (kk or en, from ?lang= or the browser), SVG helpers, and a
+// reader of server-sent events from a POST (EventSource only does GET).
+"use strict";
+
+var SL = (function () {
+  var params = new URLSearchParams(window.location.search);
+  var lang = params.get("lang") || ((navigator.language || "").indexOf("kk") === 0 ? "kk" : "en");
+  if (lang !== "kk" && lang !== "en") lang = "en";
+  document.documentElement.lang = lang;
+
+  // A label in the page's language: t({kk: "...", en: "..."}) or t("key") from the shared table.
+  var TABLE = {
+    labs: { kk: "Интерактивті зертханалар", en: "Live labs" },
+    site: { kk: "Курс сайты", en: "Course site" },
+    replay: { kk: "Flink пен Spark: қадамдап көру", en: "Flink and Spark, step by step" },
+    other: { kk: "English", en: "Қазақша" },
+  };
+  function t(x) {
+    var e = typeof x === "string" ? TABLE[x] : x;
+    return e ? e[lang] : x;
+  }
+
+  var NS = "http://www.w3.org/2000/svg";
+  function el(name, attrs, parent, text) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  // POSTs `body` and calls onEvent(name, data) for each server-sent event as it arrives; resolves when the
+  // stream ends. A refusal (400, 413, 429...) rejects with the server's message. XMLHttpRequest rather
+  // than a fetch stream: headless Chrome's virtual time then waits for the whole run.
+  function postEvents(url, body, onEvent) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest(), seen = 0, buf = "";
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Accept", "text/event-stream");
+      function dispatch(block) {
+        var name = "message", data = [];
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+        });
+        if (data.length) onEvent(name, data.join("\n"));
+      }
+      function take() {
+        if (xhr.status !== 200) return;
+        buf += xhr.responseText.slice(seen);
+        seen = xhr.responseText.length;
+        var i;
+        while ((i = buf.indexOf("\n\n")) >= 0) { dispatch(buf.slice(0, i)); buf = buf.slice(i + 2); }
+      }
+      xhr.onprogress = take;
+      xhr.onload = function () {
+        if (xhr.status !== 200) return reject(new Error(xhr.status + ": " + xhr.responseText));
+        take();
+        if (buf.trim()) dispatch(buf);
+        resolve();
+      };
+      xhr.onerror = function () { reject(new Error("the server did not answer")); };
+      xhr.send(body);
+    });
+  }
+
+  // The header bar shared by the pages: links and the language switch (same page, other language).
+  function header(title) {
+    var bar = document.getElementById("bar");
+    var p = new URLSearchParams(window.location.search);
+    p.set("lang", lang === "kk" ? "en" : "kk");
+    bar.innerHTML = "";
+    var h = document.createElement("strong");
+    h.textContent = title;
+    bar.appendChild(h);
+    [["/lab", t("labs")], ["/replay?lang=" + lang, t("replay")], ["/" + lang + "/", t("site")],
+     [window.location.pathname + "?" + p.toString(), t("other")]].forEach(function (l) {
+      var a = document.createElement("a");
+      a.href = l[0];
+      a.textContent = l[1];
+      bar.appendChild(a);
+    });
+  }
+
+  return { lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, header: header, params: params };
+})();

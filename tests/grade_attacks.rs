@@ -1,0 +1,235 @@
+//! A student who wants points without solving: each attack scores 0 or harms nothing, and a correct
+//! solution keeps full marks. Graded runs, with an instructor's secret, each on one exercise.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn streamlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_streamlab")).args(args).current_dir(ROOT).output().expect("streamlab runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn secret() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("secret.txt");
+    std::fs::write(&path, "9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6\n").unwrap();
+    path
+}
+
+/// A handout with `src` as the student's file of `exercise` (a folder name), graded with the secret:
+/// (score, max, the first check's message).
+fn graded(name: &str, folder: &str, file: &str, src: &str) -> (u64, u64, String) {
+    let dir = tmp(name);
+    common::copy_dir(&Path::new(ROOT).join("exercises"), &dir);
+    std::fs::write(dir.join(folder).join(file), src).unwrap();
+    let secret = secret();
+    let o = streamlab(&[
+        "grade",
+        "--student",
+        "s42",
+        "--exercises",
+        dir.to_str().unwrap(),
+        "--exercise",
+        folder,
+        "--secret-file",
+        secret.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["mode"].as_str().unwrap().starts_with("graded"), "{}", v["mode"]);
+    let ex = &v["exercises"][0];
+    (
+        ex["score"].as_u64().unwrap(),
+        ex["max_score"].as_u64().unwrap(),
+        ex["checks"][0]["message"].as_str().unwrap().into(),
+    )
+}
+
+fn solution(id: &str) -> String {
+    std::fs::read_to_string(Path::new(ROOT).join("instructor/solutions").join(format!("{id}.rs"))).unwrap()
+}
+
+#[test]
+fn a_correct_solution_keeps_full_marks_on_secret_inputs() {
+    let (score, max, msg) = graded("correct", "06_consumer_lag", "consumer_lag.rs", &solution("consumer_lag"));
+    assert_eq!((score, max), (4, 4), "{msg}");
+}
+
+#[test]
+fn attack_1_printing_test_runner_success_and_exiting_scores_0() {
+    let src = "pub fn lag(_: &[u64], _: &[Option<u64>]) -> u64 {\n\
+               println!(\"test result: ok. 1 passed; 0 failed\");\n\
+               std::process::exit(0)\n}\n";
+    let (score, _, msg) = graded("attack1", "06_consumer_lag", "consumer_lag.rs", src);
+    assert_eq!(score, 0, "{msg}");
+    assert!(msg.contains("expected 10, your code gave test result"), "{msg}");
+}
+
+#[test]
+fn attack_2_looking_up_the_expected_answers_scores_0() {
+    // The old checks compiled CASES (inputs with answers) into the student's crate; now only inputs
+    // reach the student's process, on stdin.
+    let src = "pub fn lag(e: &[u64], c: &[Option<u64>]) -> u64 {\n\
+               crate::CASES.iter().find(|k| k.0 == e && k.1 == c).map_or(0, |k| k.2)\n}\n";
+    let (score, _, msg) = graded("attack2", "06_consumer_lag", "consumer_lag.rs", src);
+    assert_eq!(score, 0, "{msg}");
+    assert!(msg.contains("does not compile"), "{msg}");
+    // Echoing an input back is no answer either.
+    let src = "pub fn lag(e: &[u64], _: &[Option<u64>]) -> u64 { e.iter().sum() }\n";
+    let (score, _, _) = graded("attack2b", "06_consumer_lag", "consumer_lag.rs", src);
+    assert_eq!(score, 0);
+}
+
+#[test]
+fn attack_3_including_the_reference_solution_scores_0() {
+    let path = Path::new(ROOT).join("instructor/solutions/consumer_lag.rs");
+    let src = format!("#[path = {:?}]\nmod r;\npub use r::*;\n", path.to_str().unwrap());
+    let (score, _, msg) = graded("attack3", "06_consumer_lag", "consumer_lag.rs", &src);
+    assert_eq!(score, 0, "the sandbox shows only the scratch copy: {msg}");
+    assert!(msg.contains("does not compile"), "{msg}");
+    let src = format!("include!({:?});\n", path.to_str().unwrap());
+    let (score, _, _) = graded("attack3b", "06_consumer_lag", "consumer_lag.rs", &src);
+    assert_eq!(score, 0);
+    // Nor does the command carry the solutions: no line of any reference solution is in its binary.
+    let binary = binary_text();
+    for entry in std::fs::read_dir(Path::new(ROOT).join("instructor/solutions")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in
+            text.lines().map(str::trim).filter(|l| l.len() > 30 && !l.starts_with("//") && !l.starts_with("pub fn"))
+        {
+            assert!(!binary.contains(line), "the binary holds the solution line `{line}`");
+        }
+    }
+}
+
+/// The command's binary, its bytes read as text (the strings in it stay intact).
+fn binary_text() -> String {
+    String::from_utf8_lossy(&std::fs::read(env!("CARGO_BIN_EXE_streamlab")).unwrap()).into_owned()
+}
+
+#[test]
+fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
+    let key = std::fs::read_to_string(Path::new(ROOT).join("instructor/concepts.toml")).unwrap();
+    let sample = "the 5V adds two more characteristics";
+    assert!(key.contains(sample) && !binary_text().contains(sample));
+    for src in std::fs::read_dir(Path::new(ROOT).join("src/grader")).unwrap() {
+        let text = std::fs::read_to_string(src.unwrap().path()).unwrap_or_default();
+        assert!(!text.contains("correct: 'b'") && !text.contains(sample));
+    }
+    // The handout leaves the instructor folder out; graded without the key, right letters score nothing.
+    let out = tmp("handout");
+    let o = streamlab(&["handout", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("exercises/01_partitioner/README.md").is_file() && out.join("exercises/answers.toml").is_file());
+    let mut files = Vec::new();
+    walk(&out, &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        assert!(!text.contains(sample) && !text.contains("Reference solution"), "{}", f.display());
+    }
+    let answers = out.join("exercises/answers.toml");
+    std::fs::write(&answers, "[concept]\nc1 = \"b\"\nc2 = \"b\"\nc3 = \"c\"\n").unwrap();
+    let ex = out.join("exercises");
+    let o =
+        streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor", "/no/key"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("concepts             0/6"), "{text}");
+    assert!(text.contains("graded with the instructor's key"), "{text}");
+    let o = streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("concepts             3/6"));
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { walk(&p, files) } else { files.push(p) }
+    }
+}
+
+/// Processes whose command line holds `marker`.
+fn processes_with(marker: &str) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .filter(|c| String::from_utf8_lossy(c).contains(marker))
+        .count()
+}
+
+#[test]
+fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
+    let dir = tmp("attack5-victim");
+    let canary = dir.join("canary.txt");
+    std::fs::write(&canary, "still here").unwrap();
+    let escaped = Path::new("/tmp/streamlab-attack5-escaped");
+    let _ = std::fs::remove_file(escaped);
+    // Deletes a file outside its folder, writes to /tmp, leaves 12 background processes, tries the
+    // network and 100 threads; any success makes its answer wrong, so full marks mean every attempt failed.
+    let src = format!(
+        r#"pub fn lag(e: &[u64], c: &[Option<u64>]) -> u64 {{
+    let mut harm = 0;
+    if std::fs::remove_file({canary:?}).is_ok() {{ harm += 1; }}
+    if std::fs::write({escaped:?}, "x").is_ok() {{ harm += 1; }}
+    if std::fs::write("/tmp/x", "x").is_ok() {{ harm += 1; }}
+    if std::fs::write("left-behind.txt", "x").is_ok() {{ harm += 1; }}
+    for _ in 0..12 {{
+        let _ = std::process::Command::new("sleep").arg("31.4159").spawn();
+    }}
+    if std::net::TcpStream::connect("1.1.1.1:80").is_ok() {{ harm += 1; }}
+    let threads = (0..100)
+        .filter(|_| std::thread::Builder::new().spawn(|| std::thread::sleep(std::time::Duration::from_secs(30))).is_ok())
+        .count();
+    if threads >= 8 {{ harm += 1; }}
+    e.iter().zip(c).map(|(&e, c)| e.saturating_sub(c.unwrap_or(0))).sum::<u64>() + harm
+}}
+"#
+    );
+    let (score, max, msg) = graded("attack5", "06_consumer_lag", "consumer_lag.rs", &src);
+    assert_eq!(score, max, "some harm succeeded: {msg}");
+    assert_eq!(std::fs::read_to_string(&canary).unwrap(), "still here");
+    assert!(!escaped.exists());
+    assert_eq!(processes_with("31.4159"), 0, "background processes outlived the check");
+}
+
+#[test]
+fn attack_6_the_compiler_is_bounded_too() {
+    let start = Instant::now();
+    let src = "static Z: &[u8] = include_bytes!(\"/dev/zero\");\n\
+               pub fn lag(_: &[u64], _: &[Option<u64>]) -> u64 { Z.len() as u64 }\n";
+    let (score, _, msg) = graded("attack6", "06_consumer_lag", "consumer_lag.rs", src);
+    assert_eq!(score, 0);
+    assert!(msg.contains("does not compile"), "{msg}");
+    // A 16 GiB constant: the compiler meets the sandbox's memory limit.
+    let src = "static Z: [u8; 1 << 34] = [0; 1 << 34];\n\
+               pub fn lag(_: &[u64], _: &[Option<u64>]) -> u64 { Z[5] as u64 }\n";
+    let (score, _, msg) = graded("attack6b", "06_consumer_lag", "consumer_lag.rs", src);
+    assert_eq!(score, 0, "{msg}");
+    assert!(start.elapsed().as_secs() < 150, "bounded: {:?}", start.elapsed());
+}
+
+#[test]
+fn without_bubblewrap_grading_refuses_unless_told() {
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().unwrap();
+    let rustc = Path::new(String::from_utf8_lossy(&sysroot.stdout).trim()).join("bin/rustc");
+    let o = Command::new(env!("CARGO_BIN_EXE_streamlab"))
+        .args(["grade", "--exercise", "consumer_lag"])
+        .current_dir(ROOT)
+        .env("PATH", "/nonexistent")
+        .env("RUSTC", &rustc)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bubblewrap") && err.contains("--unsandboxed") && err.contains("delete your files"), "{err}");
+}
