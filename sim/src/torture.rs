@@ -34,7 +34,7 @@ pub struct Verdict {
 /// every spike ends before the producers stop, so the run can drain.
 pub fn draw(seed: u64) -> Scenario {
     let mut r = stream(seed, "torture");
-    let mut s = Scenario::from_toml("").expect("the defaults are valid");
+    let mut s = Scenario::from_toml("name = \"torture\"").expect("the defaults are valid");
     s.name = format!("torture-{seed}");
     s.run.seed = seed;
     s.run.duration_ms = r.random_range(4_000..10_000);
@@ -87,6 +87,15 @@ pub fn draw(seed: u64) -> Scenario {
     g.auto_commit_interval_ms = pick(&mut r, &[100, 1_000, 5_000]);
     g.processing_time = DistSpec::Exponential { mean_ms: r.random_range(0.01..0.2) };
     let (brokers, members, end) = (c.brokers, g.members, s.run.duration_ms);
+    // (is a broker, id, crash, restart): a broker or member is crashed again only after its restart.
+    let mut down: Vec<(bool, u32, u64, u64)> = Vec::new();
+    let mut free = |broker: bool, id: u32, from: u64, to: u64| {
+        let overlaps = down.iter().any(|&(b, i, f, t)| b == broker && i == id && from <= t && f <= to);
+        if !overlaps {
+            down.push((broker, id, from, to));
+        }
+        !overlaps
+    };
     for _ in 0..r.random_range(1..=5) {
         let at_ms = r.random_range(500..end - 400);
         let lasts_ms = r.random_range(200..(end - at_ms).clamp(201, 8_000));
@@ -94,6 +103,9 @@ pub fn draw(seed: u64) -> Scenario {
         match r.random_range(0..4) {
             0 | 1 => {
                 let broker = r.random_range(0..brokers);
+                if !free(true, broker, at_ms, heal_ms) {
+                    continue;
+                }
                 // Often the nastiest order: replication slows first, so followers are behind at the crash.
                 if r.random_bool(0.5) {
                     let lead_ms = r.random_range(100..=at_ms.min(2_000));
@@ -109,6 +121,9 @@ pub fn draw(seed: u64) -> Scenario {
             }
             2 => {
                 let member = r.random_range(0..members);
+                if !free(false, member, at_ms, heal_ms) {
+                    continue;
+                }
                 s.faults.push(Fault::ConsumerCrash { at_ms, member });
                 s.faults.push(Fault::ConsumerRestart { at_ms: heal_ms, member });
             }
@@ -205,7 +220,7 @@ impl Tally {
     /// One line for the end of a run (and for progress).
     pub fn line(&self) -> String {
         format!(
-            "{} seeds, {} violations; no-loss configurations: {} seeds, {} records lost; acks=1, min.insync.replicas=1 or unclean election: {} seeds, {} lost records ({} in total); {} records produced",
+            "{} seeds, {} violations; no-loss configurations: {} seeds, {} records lost; acks=1, min.insync.replicas=1 or unclean election: {} seeds, {} of them lost records ({} in total); {} records produced",
             self.seeds,
             self.violations,
             self.safe_seeds,

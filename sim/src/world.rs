@@ -91,7 +91,8 @@ enum Event {
         follower: u32,
         incarnation: u32,
         leader: u32,
-        ends: Vec<(u32, u64)>,
+        /// (partition, leader epoch, leader's log end offset).
+        ends: Vec<(u32, u32, u64)>,
     },
     ConsumerFetchArrive {
         member: u32,
@@ -851,27 +852,33 @@ impl World {
     }
 
     fn answer_replica_fetch(&mut self, follower: u32, leader: u32, offsets: &[(u32, u64)]) {
-        let ends: Vec<(u32, u64)> = offsets
+        let ends: Vec<(u32, u32, u64)> = offsets
             .iter()
-            .filter(|(p, _)| self.partitions[*p as usize].leader == Some(leader))
-            .map(|&(p, _)| (p, self.partitions[p as usize].log_end))
+            .map(|&(p, _)| &self.partitions[p as usize])
+            .filter(|part| part.leader == Some(leader))
+            .map(|part| (part.id, part.leader_epoch, part.log_end))
             .collect();
         let at = self.deliver(self.node_broker(leader), self.node_broker(follower));
         let incarnation = self.brokers[follower as usize].incarnation;
         self.queue.push(at, Event::ReplicaFetchResponse { follower, incarnation, leader, ends });
     }
 
-    fn on_replica_fetch_response(&mut self, follower: u32, incarnation: u32, leader: u32, ends: Vec<(u32, u64)>) {
+    fn on_replica_fetch_response(&mut self, follower: u32, incarnation: u32, leader: u32, ends: Vec<(u32, u32, u64)>) {
         if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
             return;
         }
         // The follower appends what it got on each replica's FIFO log server; it fetches again when done.
         let mut next = self.now;
-        for (p, end) in ends {
+        for (p, epoch, end) in ends {
             let part = &mut self.partitions[p as usize];
             let Some(i) = part.replica_index(follower) else {
                 continue;
             };
+            // Data from an earlier leader epoch is fenced: the log it described may have been truncated
+            // since (KIP-101, KIP-320).
+            if part.leader_epoch != epoch {
+                continue;
+            }
             let end = end.min(part.log_end);
             if end > part.leo[i] {
                 let done = self.now.max(part.busy_until[i]) + self.append_time.sample(&mut self.disk_rng);
@@ -1045,6 +1052,7 @@ impl World {
             None => None,
         };
         part.pending_acks.clear();
+        part.leader_epoch += 1;
         let Some((i, unclean)) = choice else {
             if part.leader.is_some() {
                 self.counters.offline_partition_events += 1;

@@ -428,3 +428,27 @@ request_timeout_ms = 300
     assert!(r.ledger.duplicated > 0, "{:?}", r.ledger);
     assert_eq!(r.kafka.duplicate_batches_rejected, 0);
 }
+
+/// The course's two scenarios: the same cluster, spike and crash; only the producers' acks and
+/// min.insync.replicas differ. acks=all loses nothing; acks=1 loses what only the dead leader had.
+#[test]
+fn the_lab_scenarios_show_acks_all_losing_nothing_where_acks_1_loses() {
+    let safe = Scenario::from_toml(include_str!("../../labs/scenarios/broker-crash-acks-all.toml")).unwrap();
+    let fast = Scenario::from_toml(include_str!("../../labs/scenarios/broker-crash-acks-1.toml")).unwrap();
+    assert_eq!(safe.faults, fast.faults, "the same failure");
+    assert_eq!((&safe.topic, safe.run.seed, safe.cluster.brokers), (&fast.topic, fast.run.seed, fast.cluster.brokers));
+    for seed in [7, 8, 9] {
+        let result = |s: &Scenario| {
+            let mut s = s.clone();
+            s.run.seed = seed;
+            let mut w = World::new(&s);
+            w.run().unwrap();
+            Results::of(&w)
+        };
+        let (safe, fast) = (result(&safe), result(&fast));
+        assert!(safe.kafka.leader_elections > 0 && fast.kafka.leader_elections > 0);
+        assert_eq!(safe.ledger.lost, 0, "seed {seed}: {:?}", safe.ledger);
+        assert!(fast.ledger.lost > 0, "seed {seed}: {:?}", fast.ledger);
+        assert_eq!((safe.ledger.unconsumed, fast.ledger.unconsumed), (0, 0));
+    }
+}

@@ -20,3 +20,11 @@ fn the_guarantees_hold_on_the_ci_budget_and_unsafe_configurations_lose() {
     assert!(tally.safe_seeds >= 50 && tally.unsafe_seeds >= 50, "{}", tally.line());
     assert!(tally.unsafe_seeds_losing > 0, "acks=1 or unclean election lost nothing: {}", tally.line());
 }
+
+/// Found by a long run: a follower applied a fetch answer from the leader of an earlier epoch to a log
+/// truncated since, so an idempotent producer's retry was written twice. Leader epochs fence it.
+#[test]
+fn seed_4964_a_stale_replica_fetch_answer_is_fenced() {
+    let v = check(&draw(4964));
+    assert_eq!(v.broken, None, "{:?}", v.ledger);
+}

@@ -123,6 +123,8 @@ pub struct Partition {
     /// Brokers hosting a replica, in preference order (the first is the preferred leader).
     pub replicas: Vec<u32>,
     pub leader: Option<u32>,
+    /// Bumped at every leader change: what a follower fetched under an older epoch is discarded.
+    pub leader_epoch: u32,
     /// Indices into `replicas`.
     pub isr: Vec<usize>,
     /// Retained batches and their base offsets. Older batches are dropped once every consumer group has
@@ -145,6 +147,7 @@ impl Partition {
         Partition {
             id,
             leader: Some(replicas[0]),
+            leader_epoch: 0,
             replicas,
             isr: (0..n).collect(),
             log: VecDeque::new(),
