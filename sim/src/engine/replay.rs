@@ -175,12 +175,16 @@ pub fn check(s: &ReplaySettings) -> Result<(), String> {
 /// Spark reports no late rows, only numRowsDroppedByWatermark per batch, counted by the stateful operator
 /// (StateStoreRestoreExec) after the partial aggregation: one per dropped (window, key) group.
 fn dropped_per_batch(outputs: &[Output]) -> Vec<(Output, u64)> {
-    let mut groups: BTreeMap<u64, (Output, BTreeSet<(i64, i64, u32)>)> = BTreeMap::new();
-    for o in outputs.iter().filter(|o| o.kind == OutputKind::Late) {
-        let entry = groups.entry(o.batch.unwrap_or(0)).or_insert_with(|| (*o, BTreeSet::new()));
-        entry.1.insert((o.start, o.end, o.key));
-    }
-    groups.into_values().map(|(o, g)| (o, g.len() as u64)).collect()
+    let late: Vec<&Output> = outputs.iter().filter(|o| o.kind == OutputKind::Late).collect();
+    let batches: BTreeSet<u64> = late.iter().filter_map(|o| o.batch).collect();
+    batches
+        .into_iter()
+        .map(|b| {
+            let rows: Vec<&&Output> = late.iter().filter(|o| o.batch == Some(b)).collect();
+            let groups: BTreeSet<(i64, i64, u32)> = rows.iter().map(|o| (o.start, o.end, o.key)).collect();
+            (**rows[0], groups.len() as u64)
+        })
+        .collect()
 }
 
 /// One output line; fields in sort order: emit time first, then batch, kind, window, key.
