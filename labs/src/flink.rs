@@ -33,17 +33,25 @@ fn trace(seed: u64) -> Vec<TraceRow> {
         .collect()
 }
 
-/// The replay's rows as (kind, window end, sum, emit), columns found by name.
-fn parse(csv: &str) -> Vec<(String, f64, f64, f64)> {
+/// One row of replay's output, columns found by name.
+struct Row {
+    kind: String,
+    sum: f64,
+    emit_ms: f64,
+    /// The operator's watermark when the row was emitted.
+    watermark_ms: f64,
+}
+
+fn parse(csv: &str) -> Vec<Row> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect("replay column");
-    let (kind, end, sum, emit) = (col("kind"), col("window_end_ms"), col("sum"), col("emit_ms"));
+    let (kind, sum, emit, wm) = (col("kind"), col("sum"), col("emit_ms"), col("watermark_ms"));
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            let n = |i: usize| f[i].parse::<f64>().unwrap_or(0.0);
-            (f[kind].to_string(), n(end), n(sum), n(emit))
+            let n = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+            Row { kind: f[kind].to_string(), sum: n(sum), emit_ms: n(emit), watermark_ms: n(wm) }
         })
         .collect()
 }
@@ -62,18 +70,21 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
     };
     let out = parse(&replay(&rows, &settings));
     let records: Vec<(f64, f64)> = rows.iter().map(|r| (r.arrival_ms as f64, r.event_ms as f64)).collect();
-    let late: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "late").map(|o| (o.3, o.2)).collect();
-    // A window [start, end) fires once the watermark passes its end: each firing is a point the
-    // watermark has reached, and it stays there until the next firing (a step). Firings after the last
-    // arrival are the end-of-input flush, not the watermark's progress.
+    let late: Vec<(f64, f64)> = out.iter().filter(|o| o.kind == "late").map(|o| (o.emit_ms, o.sum)).collect();
+    // The watermark as the window operator had it each time it emitted, held until the next emission (a
+    // step). Rows after the last arrival are the end-of-input flush, not the watermark's progress.
     let last = rows.last().map_or(0.0, |r| r.arrival_ms as f64);
-    let fired: Vec<(f64, f64)> = out.iter().filter(|o| o.0 == "window" && o.3 <= last).map(|o| (o.3, o.1)).collect();
-    let mut watermark = Vec::new();
-    for (i, p) in fired.iter().enumerate() {
-        if i > 0 {
-            watermark.push((p.0, fired[i - 1].1));
+    let seen: Vec<(f64, f64)> = out
+        .iter()
+        .filter(|o| o.emit_ms <= last && o.watermark_ms.is_finite() && o.watermark_ms < 1e15)
+        .map(|o| (o.emit_ms, o.watermark_ms))
+        .collect();
+    let mut watermark: Vec<(f64, f64)> = Vec::new();
+    for p in seen {
+        if let Some(&(_, prev)) = watermark.last() {
+            watermark.push((p.0, prev));
         }
-        watermark.push(*p);
+        watermark.push(p);
     }
     let n_late = late.len();
     let figure = Figure {
@@ -95,7 +106,7 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
             series: vec![
                 Series::dots(t!("жазбалар", "records"), records),
                 Series::dots(t!("кешіккен жазбалар (тасталды)", "late records (dropped)"), late),
-                Series::line(t!("су белгісі (терезе жабылған сәттер)", "watermark (as windows fire)"), watermark),
+                Series::line(t!("су белгісі", "watermark"), watermark),
             ],
             marks: vec![],
         }),

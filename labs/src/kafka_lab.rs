@@ -250,13 +250,25 @@ pub fn run_lab(
             "Бір ақау, әр баптау: жоғалған расталған жазбалар",
             "One failure, every setting: acknowledged records lost"
         ),
-        caption: tl!(
-            "Желі баяулап, лидер істен шыққанда: acks=0 {} жазба, acks=1 {}, acks=all {} жоғалтты (min.insync.replicas = 2).",
-            "A network spike, then the leader fails: acks=0 lost {} records, acks=1 {}, acks=all {} (min.insync.replicas = 2).",
-            n(lost(Acks::None, 2)),
-            n(lost(Acks::Leader, 2)),
-            n(lost(Acks::All, 2))
-        ),
+        caption: {
+            let same = [Acks::None, Acks::Leader, Acks::All].iter().all(|&a| lost(a, 1) == lost(a, 2));
+            let lost = tl!(
+                "Желі баяулап, лидер істен шыққанда: acks=0 {} расталған жазба жоғалтты, acks=1 {}, acks=all {}.",
+                "A network spike, then the leader fails: acks=0 lost {} acknowledged records, acks=1 {}, acks=all {}.",
+                n(lost(Acks::None, 2)),
+                n(lost(Acks::Leader, 2)),
+                n(lost(Acks::All, 2))
+            );
+            let note = if same {
+                t!(
+                    " min.insync.replicas 1 мен 2 бірдей нәтиже берді: ол тек acks=all жазуларына қолданылады, ал ISR кішіреймеді.",
+                    " min.insync.replicas 1 and 2 gave the same: it applies to acks=all writes only, and the ISR did not shrink."
+                )
+            } else {
+                t!("", "")
+            };
+            Text::new(lost.kk + &note.kk, lost.en + &note.en)
+        },
         plot: Plot::Bars(Bars {
             axis: Axis::new(t!("жоғалған расталған жазбалар", "acknowledged records lost"), Unit::Count),
             series: vec![

@@ -50,7 +50,7 @@ pub fn draw<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, cl: &Cluster, variant: Var
             }
         };
         let h = c.para(label.get(c.lang), (cell.x0, cell.y0), c.px, cell.x1 - cell.x0, INK)?;
-        state_at(c, Rect { y0: cell.y0 + h + 8, ..cell }, state, &get)?;
+        state_at(c, Rect { y0: cell.y0 + h + 8, ..cell }, state, &get, variant == Variant::Narrow)?;
     }
     Ok(())
 }
@@ -62,12 +62,19 @@ fn arrow<DB: DrawingBackend>(c: &Ctx<DB>, from: (i32, i32), to: (i32, i32)) -> R
     c.line(vec![(to.0 - 7, to.1 - 5), to, (to.0 - 7, to.1 + 5)], INK, 2)
 }
 
-fn state_at<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, s: &ClusterState, word: &dyn Fn(usize) -> String) -> R {
+/// One state: producers, brokers and, on the right (or below them when `stacked`), the consumer group.
+fn state_at<DB: DrawingBackend>(
+    c: &Ctx<DB>,
+    r: Rect,
+    s: &ClusterState,
+    word: &dyn Fn(usize) -> String,
+    stacked: bool,
+) -> R {
     let px = c.px - 2;
     let width = r.x1 - r.x0;
     let producer = |i: u32| format!("producer {}", i + 1);
     let pw = (0..s.producers).map(|i| c.width(&producer(i), px - 1)).max().unwrap_or(0) + 10;
-    let gw = width * 24 / 100;
+    let gw = if stacked { 0 } else { width * 24 / 100 };
     let bx0 = r.x0 + pw + 18;
     let bw = (r.x1 - gw - 18 - bx0) / s.brokers.len().max(1) as i32;
     let head = |alive: bool, id: u32| {
@@ -117,19 +124,44 @@ fn state_at<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, s: &ClusterState, word: &d
             y += px + 10;
         }
     }
+    let member = |i: usize, m: &streamlab_sim::cluster_state::MemberState| {
+        let name = format!("{} {i}", word(7));
+        let head = if m.alive { name } else { format!("{name}: {}", word(5)) };
+        let parts: Vec<String> = m.assigned.iter().map(|p| format!("P{p}")).collect();
+        (head, parts.join(" "), if m.alive { INK } else { GREY })
+    };
+    if stacked {
+        // The consumer group below the brokers, its members side by side.
+        let top = r.y0 + box_h + 22;
+        arrow90(c, (bx0 + s.brokers.len() as i32 * bw / 2, r.y0 + box_h + 2), top - 2)?;
+        let h = c.para(&word(6), (r.x0, top), px, width, INK)?;
+        let n = s.group.members.len().max(1) as i32;
+        let mw = (r.x1 - r.x0) / n;
+        for (i, m) in s.group.members.iter().enumerate() {
+            let (head, parts, color) = member(i, m);
+            let (x0, y) = (r.x0 + i as i32 * mw, top + h + 4);
+            let h1 = c.para(&head, (x0 + 4, y + 3), px - 1, mw - 14, color)?;
+            let h2 = c.para(&parts, (x0 + 4, y + 3 + h1), px - 1, mw - 14, COLORS[0])?;
+            c.rect(Rect { x0, y0: y, x1: x0 + mw - 8, y1: y + h1 + h2 + 6 }, color, false)?;
+        }
+        return Ok(());
+    }
     // The consumer group, on the right.
     let gx0 = r.x1 - gw;
     arrow(c, (bx0 + s.brokers.len() as i32 * bw - 6, mid), (gx0 - 3, mid))?;
     let mut y = r.y0 + c.para(&word(6), (gx0, r.y0), px, gw, INK)? + 4;
     for (i, m) in s.group.members.iter().enumerate() {
-        let name = format!("{} {i}", word(7));
-        let parts: Vec<String> = m.assigned.iter().map(|p| format!("P{p}")).collect();
-        let color = if m.alive { INK } else { GREY };
-        let head = if m.alive { name } else { format!("{name}: {}", word(5)) };
+        let (head, parts, color) = member(i, m);
         let h1 = c.para(&head, (gx0 + 4, y + 3), px - 1, gw - 8, color)?;
-        let h2 = c.para(&parts.join(" "), (gx0 + 4, y + 3 + h1), px - 1, gw - 8, COLORS[0])?;
+        let h2 = c.para(&parts, (gx0 + 4, y + 3 + h1), px - 1, gw - 8, COLORS[0])?;
         c.rect(Rect { x0: gx0, y0: y, x1: r.x1, y1: y + h1 + h2 + 6 }, color, false)?;
         y += h1 + h2 + 12;
     }
     Ok(())
+}
+
+/// A downward arrow from `from` to the height `to_y`.
+fn arrow90<DB: DrawingBackend>(c: &Ctx<DB>, from: (i32, i32), to_y: i32) -> R {
+    c.line(vec![from, (from.0, to_y)], INK, 2)?;
+    c.line(vec![(from.0 - 5, to_y - 7), (from.0, to_y), (from.0 + 5, to_y - 7)], INK, 2)
 }

@@ -414,13 +414,18 @@ fn bars<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, b: &Bars) -> R {
     Ok(())
 }
 
+/// Bars in the largest group.
+fn bars_per_group(b: &Bars) -> i32 {
+    b.groups.iter().map(|g| g.values.len()).max().unwrap_or(0) as i32
+}
+
 fn bar_height(px: i32, b: &Bars) -> i32 {
-    if b.series.len() > 1 { px + 8 } else { px + 12 }
+    if bars_per_group(b) > 1 { px + 8 } else { px + 12 }
 }
 
 /// The height bars need: a legend, per group a label and its bars, the axis.
 fn bars_height(px: i32, b: &Bars) -> i32 {
-    let per_group = px + 6 + b.series.len() as i32 * bar_height(px, b) + 8;
+    let per_group = px + 6 + bars_per_group(b) * bar_height(px, b) + 8;
     b.groups.len() as i32 * per_group + 4 * px + 40
 }
 
@@ -502,7 +507,18 @@ fn size(p: &Plot, variant: Variant) -> (u32, u32, i32) {
     let body = match (p, variant) {
         (Plot::Bars(b), _) => bars_height(px, b),
         (Plot::Gantt(g), _) => 90 + g.lanes.len() as i32 * (3 * px + 50),
-        (Plot::Cluster(cl), Variant::Narrow) => cl.states.len() as i32 * 250 + 40,
+        // Per state: its label, the brokers (three header lines, a chip per replica), the group below.
+        (Plot::Cluster(cl), Variant::Narrow) => {
+            let chips = cl
+                .states
+                .iter()
+                .flat_map(|(_, s)| {
+                    s.brokers.iter().map(|b| s.partitions.iter().filter(|p| p.replicas.contains(&b.id)).count())
+                })
+                .max()
+                .unwrap_or(0) as i32;
+            cl.states.len() as i32 * (2 * px + 8 + 8 + 4 * px + 6 + chips * (px + 8) + 30 + 3 * px + 10) + 4 * px
+        }
         (Plot::Cluster(_), Variant::Wide) => 250,
         (Plot::Panels(ps), variant) => {
             let cols = if variant == Variant::Narrow { 1 } else { panel_cols(ps.len()) };
