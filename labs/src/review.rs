@@ -75,7 +75,7 @@ fn report<'a>(reports: &'a [LabReport], id: &str) -> Result<&'a LabReport, Strin
 }
 
 /// The figures of card `q` (1-based): the headline, then the supporting ones, each with its lab.
-pub fn figures<'a>(reports: &'a [LabReport], q: usize) -> Result<Vec<(&'static str, &'a Figure)>, String> {
+pub fn figures(reports: &[LabReport], q: usize) -> Result<Vec<(&'static str, &Figure)>, String> {
     let question = &questions()[q - 1];
     let mut out = vec![(question.lab, &report(reports, question.lab)?.headline)];
     for (lab, id) in question.supporting {
