@@ -403,7 +403,9 @@ fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else { return main_job(Path::new("out")) };
     match &command {
         Command::Run { out, .. } | Command::Compare { out, .. } | Command::Lab { out, .. } => out_dir("--out", out)?,
-        Command::Book { out, .. } | Command::Dataset { out, .. } => out_dir("--out", out)?,
+        Command::Book { out, .. } | Command::Dataset { out, .. } | Command::Export { out, .. } => {
+            out_dir("--out", out)?
+        }
         _ => {}
     }
     match command {
@@ -705,7 +707,7 @@ fn parse_window(s: &str) -> Result<WindowSpec> {
             )));
         }
     };
-    w.validate().map_err(|e| bad(format!("--window `{s}`: {e}")))?;
+    w.validate().and_then(|()| budget::sliding_fits(&w)).map_err(|e| bad(format!("--window `{s}`: {e}")))?;
     Ok(w)
 }
 
@@ -888,6 +890,13 @@ pub fn load_scenario(arg: &str) -> Result<Scenario> {
 
 /// Parses scenario text; a bad one is bad input whose message names `origin` and the key.
 pub fn parse_scenario(text: &str, origin: &str) -> Result<Scenario> {
+    // A text without a single key is almost always the wrong file; `name = "..."` runs on every default.
+    if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty()) {
+        return Err(bad(format!(
+            "{origin} has no keys (an empty or comment-only file): start from `streamlab scenario show quickstart`, \
+             or write `name = \"defaults\"` to run on every default"
+        )));
+    }
     Scenario::from_toml(text).map_err(|e| bad(format!("{origin}: {e}")))
 }
 

@@ -243,7 +243,7 @@ fn check_scenario(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(160))]
+    #![proptest_config(config(2000))]
 
     /// A built-in scenario, shortened, with one to three keys deleted or replaced by hostile values.
     #[test]
@@ -314,7 +314,7 @@ fn window() -> impl Strategy<Value = WindowSpec> {
 }
 
 proptest! {
-    #![proptest_config(config(400))]
+    #![proptest_config(config(4000))]
 
     /// Traces with broken rows and far-off times, replayed with any window and delays the flags accept.
     #[test]
@@ -400,7 +400,7 @@ fn flag_value() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(150))]
 
     /// `kafka`, `bench` and `replay` with wild flag values: exit 0 or 2, a message for 2, never a crash.
     #[test]

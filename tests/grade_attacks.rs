@@ -232,4 +232,11 @@ fn without_bubblewrap_grading_refuses_unless_told() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bubblewrap") && err.contains("--unsandboxed") && err.contains("delete your files"), "{err}");
+    // Told, it grades, and warns.
+    let dir = tmp("unsandboxed");
+    common::copy_dir(&Path::new(ROOT).join("exercises"), &dir);
+    std::fs::write(dir.join("06_consumer_lag/consumer_lag.rs"), solution("consumer_lag")).unwrap();
+    let o = streamlab(&["grade", "--unsandboxed", "--exercises", dir.to_str().unwrap(), "--exercise", "consumer_lag"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("consumer_lag         4/4"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: grading without a sandbox"));
 }

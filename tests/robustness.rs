@@ -156,6 +156,18 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             &["line 2"],
         ),
         ("bench records u64::MAX", Input::Args(&["bench", "--records", "18446744073709551615"]), 2, &["--records"]),
+        (
+            "record of 4 GB",
+            scenario("[[producers]]\nrecord_bytes = 4000000000"),
+            2,
+            &["producers[0].record_bytes", "max.request.size"],
+        ),
+        (
+            "sliding with gaps",
+            Input::Trace(format!("{trace_header}172,172,k0,0\n2517,5590,k0,0\n"), &["--window", "sliding:1ms:3ms"]),
+            2,
+            &["slide_ms", "size_ms"],
+        ),
         ("members 0", scenario("[consumer_group]\nmembers = 0"), 2, &["consumer_group.members", "lost"]),
         (
             "network delay 1e300",
@@ -171,15 +183,15 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             "restart of a running broker",
             scenario("[[faults]]\nkind = \"broker_restart\"\nat_ms = 100\nbroker = 0"),
             2,
-            &["faults[0].broker", "not down"],
+            &["faults[0].broker", "never crashed"],
         ),
         (
-            "crash of a crashed member",
+            "restart of a member that crashes only later",
             scenario(
-                "[[faults]]\nkind = \"consumer_crash\"\nat_ms = 100\nmember = 0\n[[faults]]\nkind = \"consumer_crash\"\nat_ms = 200\nmember = 0",
+                "[[faults]]\nkind = \"consumer_restart\"\nat_ms = 100\nmember = 0\n[[faults]]\nkind = \"consumer_crash\"\nat_ms = 200\nmember = 0",
             ),
             2,
-            &["faults[1].member", "already down"],
+            &["faults[0].member", "never crashed"],
         ),
         (
             "duplicate members",

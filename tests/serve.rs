@@ -245,6 +245,7 @@ fn a_live_page_changes_when_a_control_does() {
     std::fs::create_dir_all(&shots).unwrap();
     for (name, path) in [
         ("serve-kafka-crash.en.png", "/lab/kafka?lang=en&crash_broker_at_ms=3000&prediction=no+loss&run=1"),
+        ("serve-kafka-crash-at-8s.en.png", "/lab/kafka?lang=en&crash_broker_at_ms=3000&run=1&at_ms=8000"),
         ("serve-broker-crash-acks-1.kk.png", "/lab/broker-crash-acks-1?lang=kk&run=1"),
         ("serve-replay.en.png", "/replay?lang=en"),
     ] {

@@ -102,7 +102,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 + brokers.min(partitions) * polls(g.fetch_max_wait_ms))
         // Every broker's replica fetcher polls every other broker, leading something or not.
         + brokers * (brokers - 1.0) * polls(s.cluster.replica_fetch_wait_max_ms)
-        + brokers * ticks(horizon_ms, s.cluster.replica_lag_time_max_ms / 2);
+        // ReplicaManager's isr-expiration task, every replica.lag.time.max.ms / 2 (at least 1 ms here).
+        + brokers * ticks(horizon_ms, (s.cluster.replica_lag_time_max_ms / 2).max(1));
     let mut events = records * EVENTS_PER_RECORD + kafka_timers;
     let keys: f64 = s
         .producers
@@ -176,9 +177,22 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
     flink + spark
 }
 
+/// Spark's `window()` requires a slide no longer than the window ("The slide duration must be less than or
+/// equal to the windowDuration"); a longer slide would leave records in no window at all.
+pub fn sliding_fits(w: &WindowSpec) -> Result<(), String> {
+    match *w {
+        WindowSpec::Sliding { size_ms, slide_ms } if slide_ms > size_ms => Err(format!(
+            "`slide_ms` ({slide_ms}) must not exceed `size_ms` ({size_ms}): Spark's rule, so that every record \
+             falls into a window"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
 pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String> {
     s.window.validate()?;
+    sliding_fits(&s.window)?;
     let window_ms = match s.window {
         WindowSpec::None => 0,
         WindowSpec::Tumbling { size_ms } | WindowSpec::Session { gap_ms: size_ms } => size_ms,
@@ -200,4 +214,57 @@ pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String>
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::spark::OutputMode;
+
+    fn settings(window: WindowSpec) -> ReplaySettings {
+        ReplaySettings {
+            flink: true,
+            spark: false,
+            window,
+            watermark_delay_ms: 0,
+            watermark_interval_ms: 0,
+            trigger_ms: 0,
+            allowed_lateness_ms: 0,
+            output_mode: OutputMode::Append,
+        }
+    }
+
+    fn rows(n: u64) -> Vec<TraceRow> {
+        (0..n).map(|i| TraceRow { arrival_ms: i, event_ms: i as i64, key: "k".into(), value: 1 }).collect()
+    }
+
+    #[test]
+    fn replay_work_is_rows_times_windows() {
+        let sliding = settings(WindowSpec::Sliding { size_ms: 10_000, slide_ms: 10 });
+        assert_eq!(replay_work(&rows(100), &sliding), 100.0 * 1000.0 * ENGINE_STEPS_PER_WINDOW);
+        assert!(check_replay(&rows(100), &sliding).is_ok());
+        let err = check_replay(&rows(100_000), &sliding).unwrap_err();
+        assert!(err.contains("100000 rows") && err.contains("1000 windows"), "{err}");
+    }
+
+    #[test]
+    fn replay_settings_out_of_range_are_refused() {
+        let mut s = settings(WindowSpec::Tumbling { size_ms: 1000 });
+        s.allowed_lateness_ms = MAX_MS + 1;
+        assert!(check_replay(&rows(1), &s).unwrap_err().contains("at most"));
+        assert!(check_replay(&rows(1), &settings(WindowSpec::Tumbling { size_ms: 0 })).is_err());
+    }
+
+    #[test]
+    fn a_run_scales_with_rate_and_duration() {
+        let mut s = Scenario::from_toml("name = \"x\"").unwrap();
+        let small = estimate(&s);
+        s.producers[0].rate_per_s *= 10.0;
+        s.run.duration_ms *= 10;
+        let big = estimate(&s);
+        assert_eq!(big.records, 100.0 * small.records);
+        assert!(big.check(s.run.max_events).is_ok());
+        let (key, problem) = big.check(1000).unwrap_err();
+        assert!(key == "run.max_events" && problem.contains("records"), "{problem}");
+    }
 }

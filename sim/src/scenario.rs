@@ -358,18 +358,8 @@ impl Fault {
 }
 
 impl Scenario {
-    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line. A document
-    /// without a single key is refused: it is almost always the wrong file, and an explicit `name = "..."`
-    /// is enough to run on every default.
+    /// Parses and validates a scenario. Unknown keys and wrong types are errors, with the line.
     pub fn from_toml(text: &str) -> Result<Scenario, ScenarioError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
-        if table.is_empty() {
-            return Err(ScenarioError::Parse(
-                "the scenario has no keys (an empty or comment-only file): start from `streamlab scenario show \
-                 quickstart`, or write `name = \"defaults\"` to run on every default"
-                    .into(),
-            ));
-        }
         let s: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
         s.validate()?;
         Ok(s)
@@ -482,8 +472,15 @@ impl Scenario {
                     format!("must be a positive number of records per second (got {})", p.rate_per_s),
                 ));
             }
-            if p.record_bytes == 0 {
-                return Err(invalid(key("record_bytes"), "must be at least 1"));
+            // KafkaProducer.ensureValidRecordSize: a record above max.request.size (default 1048576) is refused.
+            if p.record_bytes == 0 || p.record_bytes > MAX_REQUEST_SIZE {
+                return Err(invalid(
+                    key("record_bytes"),
+                    format!(
+                        "must be between 1 and {MAX_REQUEST_SIZE}, the producer's max.request.size (got {})",
+                        p.record_bytes
+                    ),
+                ));
             }
             if p.batch_size == 0 {
                 return Err(invalid(key("batch_size"), "must be at least 1"));
@@ -587,6 +584,7 @@ impl Scenario {
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }
+            crate::budget::sliding_fits(&pipe.window).map_err(|p| invalid("pipeline.window", p))?;
             let windows = pipe.window.windows_per_element();
             if windows > MAX_WINDOWS_PER_RECORD {
                 return Err(invalid(
@@ -624,39 +622,43 @@ impl Scenario {
         estimate.check(r.max_events).map_err(|(key, p)| invalid(key, p))
     }
 
-    /// A restart needs an earlier crash of the same broker or member, and a crash a running one; faults at
-    /// the same time happen in the order listed.
+    /// A restart needs an earlier crash of the same broker or member: one that never crashed is almost
+    /// always a wrong number. Overlapping faults are allowed: a crash of one already down, or a restart of one
+    /// already up again, does nothing.
     fn check_fault_order(&self) -> Result<(), ScenarioError> {
-        let mut order: Vec<(usize, &Fault)> = self.faults.iter().enumerate().collect();
-        order.sort_by_key(|(i, f)| (f.at_ms(), *i));
-        let (mut brokers_down, mut members_down) = (Vec::new(), Vec::new());
-        for (i, f) in order {
-            let (what, id, down, crash) = match f {
-                Fault::BrokerCrash { broker, .. } => ("broker", *broker, &mut brokers_down, true),
-                Fault::BrokerRestart { broker, .. } => ("broker", *broker, &mut brokers_down, false),
-                Fault::ConsumerCrash { member, .. } => ("member", *member, &mut members_down, true),
-                Fault::ConsumerRestart { member, .. } => ("member", *member, &mut members_down, false),
+        for (i, f) in self.faults.iter().enumerate() {
+            let crashed_before = |crash: &dyn Fn(&Fault) -> bool| {
+                self.faults.iter().enumerate().any(|(j, g)| crash(g) && (g.at_ms(), j) < (f.at_ms(), i))
+            };
+            let (what, id, ok) = match *f {
+                Fault::BrokerRestart { broker, .. } => (
+                    "broker",
+                    broker,
+                    crashed_before(&|g| matches!(g, Fault::BrokerCrash { broker: b, .. } if *b == broker)),
+                ),
+                Fault::ConsumerRestart { member, .. } => (
+                    "member",
+                    member,
+                    crashed_before(&|g| matches!(g, Fault::ConsumerCrash { member: m, .. } if *m == member)),
+                ),
                 _ => continue,
             };
-            let was_down = down.contains(&id);
-            if crash == was_down {
-                let problem = if crash {
-                    format!("{what} {id} is already down at {} ms: restart it before crashing it again", f.at_ms())
-                } else {
-                    format!("{what} {id} is not down at {} ms: a restart needs an earlier crash of it", f.at_ms())
-                };
-                return Err(invalid(format!("faults[{i}].{what}"), problem));
-            }
-            if crash {
-                down.push(id);
-            } else {
-                down.retain(|d| *d != id);
+            if !ok {
+                return Err(invalid(
+                    format!("faults[{i}].{what}"),
+                    format!(
+                        "{what} {id} never crashed before {} ms: a restart needs an earlier crash of it",
+                        f.at_ms()
+                    ),
+                ));
             }
         }
         Ok(())
     }
 }
 
+/// max.request.size, the producer's default largest request (Kafka 4.0: 1048576).
+pub const MAX_REQUEST_SIZE: u32 = 1_048_576;
 /// Limits that keep a run's memory bounded; each is far above what a lesson needs.
 pub const MAX_PRODUCERS: u64 = 1000;
 pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
@@ -706,8 +708,8 @@ mod tests {
     }
 
     #[test]
-    fn a_named_scenario_takes_kafka_defaults() {
-        let s = Scenario::from_toml("name = \"defaults\"").unwrap();
+    fn empty_scenario_takes_kafka_defaults() {
+        let s = Scenario::from_toml("").unwrap();
         assert_eq!(s.producers[0].linger_ms, 5);
         assert_eq!(s.producers[0].batch_size, 16_384);
         assert_eq!(s.producers[0].acks, Acks::All);

@@ -46,11 +46,18 @@ pub fn draw(seed: u64) -> Scenario {
     c.append_time = DistSpec::Exponential { mean_ms: r.random_range(0.02..0.2) };
     c.replica_lag_time_max_ms = pick(&mut r, &[1_000, 3_000, 10_000, 30_000]);
     c.broker_session_timeout_ms = r.random_range(1_000..6_000);
-    c.unclean_leader_election = r.random_bool(0.25);
     s.topic.partitions = r.random_range(1..=6);
-    s.topic.replication_factor = r.random_range(2..=c.brokers.min(3));
-    c.min_insync_replicas = r.random_range(1..=s.topic.replication_factor);
-    let acks = if r.random_bool(0.6) { Acks::All } else { Acks::Leader };
+    let rf = r.random_range(2..=c.brokers.min(3));
+    s.topic.replication_factor = rf;
+    // Half the seeds promise no loss; the others take one of the shortcuts the lesson warns about.
+    let (acks, min_insync, unclean) = match r.random_range(0..6) {
+        0..=2 => (Acks::All, r.random_range(2..=rf), false),
+        3 => (Acks::Leader, r.random_range(1..=rf), r.random_bool(0.3)),
+        4 => (Acks::All, 1, r.random_bool(0.3)),
+        _ => (pick(&mut r, &[Acks::All, Acks::Leader]), r.random_range(1..=rf), true),
+    };
+    c.min_insync_replicas = min_insync;
+    c.unclean_leader_election = unclean;
     let linger_ms = r.random_range(0..10);
     let request_timeout_ms = r.random_range(300..3_000);
     s.producers = vec![ProducerConfig {
@@ -80,13 +87,23 @@ pub fn draw(seed: u64) -> Scenario {
     g.auto_commit_interval_ms = pick(&mut r, &[100, 1_000, 5_000]);
     g.processing_time = DistSpec::Exponential { mean_ms: r.random_range(0.01..0.2) };
     let (brokers, members, end) = (c.brokers, g.members, s.run.duration_ms);
-    for _ in 0..r.random_range(1..=4) {
+    for _ in 0..r.random_range(1..=5) {
         let at_ms = r.random_range(500..end - 400);
         let lasts_ms = r.random_range(200..(end - at_ms).clamp(201, 8_000));
         let heal_ms = at_ms + lasts_ms;
         match r.random_range(0..4) {
             0 | 1 => {
                 let broker = r.random_range(0..brokers);
+                // Often the nastiest order: replication slows first, so followers are behind at the crash.
+                if r.random_bool(0.5) {
+                    let lead_ms = r.random_range(100..=at_ms.min(2_000));
+                    s.faults.push(Fault::NetworkSpike {
+                        at_ms: at_ms - lead_ms,
+                        duration_ms: lead_ms + r.random_range(0..=heal_ms - at_ms),
+                        extra_ms: r.random_range(500.0..3_000.0_f64).round(),
+                        scope: SpikeScope::Replication,
+                    });
+                }
                 s.faults.push(Fault::BrokerCrash { at_ms, broker });
                 s.faults.push(Fault::BrokerRestart { at_ms: heal_ms, broker });
             }

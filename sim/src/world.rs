@@ -605,19 +605,13 @@ impl World {
     fn on_request_timeouts(&mut self, producer: u32) {
         let now = self.now;
         let pr = &mut self.producers[producer as usize];
-        let timed_out: Vec<u32> = pr.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
+        let mut timed_out: Vec<u32> =
+            pr.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
         self.counters.request_timeouts += timed_out.len() as u64;
-        // A timeout closes the connection, which fails every request in flight on it (NetworkClient
-        // handleTimedOutRequests -> disconnect); their batches are retried in sequence order.
-        let cancelled: Vec<u64> =
-            pr.in_flight.iter().filter(|(_, f)| timed_out.contains(&f.broker)).map(|(id, _)| *id).collect();
-        for request in cancelled {
-            let inflight = self.producers[producer as usize].in_flight.remove(&request).expect("listed");
-            self.producers[producer as usize].in_flight_per_broker[inflight.broker as usize] -= 1;
-            for sent in inflight.batches {
-                self.producers[producer as usize].answered(&sent);
-                self.retry_or_fail(producer, sent, None);
-            }
+        // A timeout closes the connection (NetworkClient.handleTimedOutRequests).
+        timed_out.dedup();
+        for broker in timed_out {
+            self.disconnect(producer, broker);
         }
         let pr = &mut self.producers[producer as usize];
         match pr.in_flight.values().next().map(|f| f.deadline) {
@@ -625,6 +619,20 @@ impl World {
             None => pr.timeout_armed = false,
         }
         self.drain_producer(producer);
+    }
+
+    /// A closed connection fails every request in flight on it; their batches are retried in sequence order.
+    fn disconnect(&mut self, producer: u32, broker: u32) {
+        let pr = &mut self.producers[producer as usize];
+        let cancelled: Vec<u64> = pr.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(id, _)| *id).collect();
+        for request in cancelled {
+            let inflight = self.producers[producer as usize].in_flight.remove(&request).expect("listed");
+            self.producers[producer as usize].in_flight_per_broker[broker as usize] -= 1;
+            for sent in inflight.batches {
+                self.producers[producer as usize].answered(&sent);
+                self.retry_or_fail(producer, sent, None);
+            }
+        }
     }
 
     fn retry_or_fail(&mut self, producer: u32, sent: Sent, error: Option<ProduceError>) {
@@ -937,8 +945,11 @@ impl World {
                     }
                 }
                 self.start_fetchers(broker);
-                // Consumers' fetches to the dead process went unanswered; their connections broke and they
-                // fetch again from the broker now that it is back (NetworkClient reconnects).
+                // Requests to the dead process went unanswered; the clients' connections to it broke, so
+                // they fail them and send again to the new process (NetworkClient reconnects).
+                for p in 0..self.producers.len() as u32 {
+                    self.disconnect(p, broker);
+                }
                 for m in 0..self.group.members.len() {
                     self.group.members[m].fetch_in_flight[broker as usize] = false;
                     self.maybe_fetch(m as u32);

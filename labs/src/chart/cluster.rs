@@ -13,7 +13,7 @@ type R = Result<(), String>;
 const LIGHT: RGBColor = RGBColor(198, 219, 239);
 const DEAD: RGBColor = RGBColor(235, 235, 235);
 
-fn words() -> [Text; 7] {
+fn words() -> [Text; 8] {
     [
         t!("лидер", "leader"),
         t!("ізбасар, ISR-де", "follower in the ISR"),
@@ -22,6 +22,7 @@ fn words() -> [Text; 7] {
         t!("KRaft контроллері", "KRaft controller"),
         t!("істен шықты", "down"),
         t!("тұтынушылар тобы", "consumer group"),
+        t!("тұтынушы", "consumer"),
     ]
 }
 
@@ -120,10 +121,11 @@ fn state_at<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, s: &ClusterState, word: &d
     let gx0 = r.x1 - gw;
     arrow(c, (bx0 + s.brokers.len() as i32 * bw - 6, mid), (gx0 - 3, mid))?;
     let mut y = r.y0 + c.para(&word(6), (gx0, r.y0), px, gw, INK)? + 4;
-    for m in &s.group.members {
+    for (i, m) in s.group.members.iter().enumerate() {
+        let name = format!("{} {i}", word(7));
         let parts: Vec<String> = m.assigned.iter().map(|p| format!("P{p}")).collect();
         let color = if m.alive { INK } else { GREY };
-        let head = if m.alive { m.name.clone() } else { format!("{}: {}", m.name, word(5)) };
+        let head = if m.alive { name } else { format!("{name}: {}", word(5)) };
         let h1 = c.para(&head, (gx0 + 4, y + 3), px - 1, gw - 8, color)?;
         let h2 = c.para(&parts.join(" "), (gx0 + 4, y + 3 + h1), px - 1, gw - 8, COLORS[0])?;
         c.rect(Rect { x0: gx0, y0: y, x1: r.x1, y1: y + h1 + h2 + 6 }, color, false)?;

@@ -205,7 +205,9 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
             let m = 10f64.powf(v.log10().floor());
             [1.0, 2.0, 5.0, 10.0].iter().map(|k| k * m).find(|s| *s >= v * 0.9999).unwrap_or(10.0 * m)
         };
-        (down(lo), up(hi).max(down(lo) * 10.0))
+        // A little room beyond the data, so that no point sits on the frame.
+        let (lo, hi) = (down(lo / 1.25), up(hi * 1.1));
+        (lo, hi.max(lo * 10.0))
     } else {
         let lo = lo.min(0.0);
         let hi = if hi > lo { hi } else { lo + 1.0 };
@@ -226,11 +228,10 @@ fn frame<DB: DrawingBackend>(
     let (ys, ylabels, left) = match y {
         Some((ya, yr)) => {
             let s = Scale { lo: yr.0, hi: yr.1, log: ya.log, p0: r.y1 - 2 * px - 14, p1: r.y0 };
-            let labels: Vec<(f64, String)> = s
-                .ticks(ya.unit, 5, (s.p0 - s.p1) < 12 * px)
-                .into_iter()
-                .map(|v| (v, ya.unit.format(v, c.lang)))
-                .collect();
+            let ticks = s.ticks(ya.unit, 5, (s.p0 - s.p1) < 12 * px);
+            let max = ticks.iter().copied().fold(0.0, f64::max);
+            let labels: Vec<(f64, String)> =
+                ticks.into_iter().map(|v| (v, ticks::label(ya.unit, v, max, c.lang))).collect();
             let w = labels.iter().map(|(_, l)| c.width(l, px)).max().unwrap_or(0);
             (Some(s), labels, w + px + 18)
         }
@@ -252,10 +253,12 @@ fn frame<DB: DrawingBackend>(
     }
     // Log axes fall back to decades when the 1-2-5 labels would not all fit.
     let labels = |decades: bool| -> Vec<(i32, String, i32)> {
-        xs.ticks(x.unit, n, decades)
+        let ticks = xs.ticks(x.unit, n, decades);
+        let max = ticks.iter().copied().fold(0.0, f64::max);
+        ticks
             .into_iter()
             .map(|v| {
-                let l = x.unit.format(v, c.lang);
+                let l = ticks::label(x.unit, v, max, c.lang);
                 let w = c.width(&l, px);
                 (xs.map(v), l, w)
             })
@@ -329,13 +332,20 @@ fn lines<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, l: &Lines) -> R {
             }
         }
     }
-    let n = l.series.len() as u32;
+    let pixels: Vec<Vec<(i32, i32)>> = l
+        .series
+        .iter()
+        .map(|s| s.points.iter().copied().filter(|p| inside(*p)).map(|(x, y)| (xs.map(x), ys.map(y))).collect())
+        .collect();
+    let close = |a: &[(i32, i32)], b: &[(i32, i32)]| {
+        a.iter().filter(|p| b.iter().any(|q| (p.0 - q.0).abs() <= 2 && (p.1 - q.1).abs() <= 2)).count() >= 2
+    };
     for (i, s) in l.series.iter().enumerate() {
         let col = COLORS[i % COLORS.len()];
-        // Earlier lines are drawn wider, so a line that lies on another still shows as its outline.
-        let width = 3 + 3 * (n - 1 - i as u32).min(2);
-        let pts: Vec<(i32, i32)> =
-            s.points.iter().copied().filter(|p| inside(*p)).map(|(x, y)| (xs.map(x), ys.map(y))).collect();
+        let pts = pixels[i].clone();
+        // A line that lies under a later one is drawn wider, so that it shows as the later one's outline.
+        let under = pixels[i + 1..].iter().filter(|later| close(&pts, later)).count() as u32;
+        let width = 3 + 3 * under.min(2);
         match s.style {
             Style::Line => {
                 c.line(pts.clone(), col, width)?;

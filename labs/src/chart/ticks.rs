@@ -76,6 +76,19 @@ impl Unit {
     }
 }
 
+/// A tick's label: like `Unit::format`, but counts on an axis that reaches ten thousand are all written
+/// in thousands, so that `5 мың` stands next to `10 мың` rather than `5000`.
+pub fn label(unit: Unit, v: f64, max: f64, lang: Lang) -> String {
+    if unit == Unit::Count && max.abs() >= 1e4 && max.abs() < 1e6 && v.abs() >= 1000.0 && v.abs() < 1e4 {
+        let thousands = match lang {
+            Lang::Kk => "мың",
+            Lang::En => "k",
+        };
+        return format!("{} {thousands}", number(v / 1000.0, 1, lang));
+    }
+    unit.format(v, lang)
+}
+
 /// Tick positions for a linear axis over `lo..hi`: a 1-2-5 step giving about `n` ticks. For durations
 /// the step snaps to whole seconds and minutes once it reaches them.
 pub fn linear(lo: f64, hi: f64, n: usize, unit: Unit) -> Vec<f64> {
@@ -130,6 +143,8 @@ mod tests {
         assert_eq!(Unit::Count.format(12_000.0, Lang::Kk), "12 мың");
         assert_eq!(Unit::Count.format(2_500_000.0, Lang::En), "2.5 M");
         assert_eq!(Unit::Count.format(417.0, Lang::En), "417");
+        assert_eq!(label(Unit::Count, 5000.0, 15_000.0, Lang::Kk), "5 мың");
+        assert_eq!(label(Unit::Count, 5000.0, 6000.0, Lang::Kk), "5000");
     }
 
     #[test]

@@ -62,9 +62,11 @@ impl ProducerState {
     pub fn check(&self, epoch: u32, base_seq: u32, len: u32) -> SeqCheck {
         let last_seq = base_seq.wrapping_add(len - 1);
         match self.recent.back() {
-            // No state (a new producer, or its batches truncated away): accept, as the broker does for a
-            // producer it does not know.
-            None => SeqCheck::Append,
+            // No state: a producer's first batch on the partition, or all its batches truncated away. Kafka
+            // accepts any sequence here because retention may have deleted the state; the model never
+            // deletes it, so only sequence 0 (the stream's start, or a new epoch's) fits.
+            None if base_seq == 0 => SeqCheck::Append,
+            None => SeqCheck::OutOfOrder,
             Some(last) if epoch < last.epoch => SeqCheck::StaleEpoch,
             // A new epoch starts at sequence 0.
             Some(last) if epoch > last.epoch => {

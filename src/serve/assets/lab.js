@@ -11,27 +11,27 @@
 
   // Every control: its query parameter (see src/serve/params.rs), its group and its labels.
   var CONTROLS = [
-    { g: "kafka", key: "partitions", min: 1, kk: "Бөлімдер (partitions)", en: "Partitions" },
-    { g: "kafka", key: "producers", min: 1, kk: "Өндірушілер (producers)", en: "Producers" },
+    { g: "kafka", key: "partitions", min: 1, kk: "Партициялар (partitions)", en: "Partitions" },
+    { g: "kafka", key: "producers", min: 1, kk: "Producer саны", en: "Producers" },
     { g: "kafka", key: "acks", options: ["0", "1", "all"], kk: "acks (растау)", en: "acks" },
     { g: "kafka", key: "min_insync", min: 1, kk: "min.insync.replicas", en: "min.insync.replicas" },
     { g: "kafka", key: "linger_ms", min: 0, kk: "linger.ms", en: "linger.ms" },
     { g: "kafka", key: "consumers", min: 0, kk: "Тұтынушылар (consumers)", en: "Consumers" },
     { g: "engines", key: "window_ms", min: 1, show: hasWindow, kk: "Терезе, мс (window)", en: "Window, ms" },
     { g: "engines", key: "watermark_delay_ms", min: 0, show: cfg.flink || cfg.spark,
-      kk: "Су белгісінің кешігуі, мс (watermark)", en: "Watermark delay, ms" },
+      kk: "Рұқсат етілген ретсіздік, мс (watermark)", en: "Watermark delay, ms" },
     { g: "engines", key: "allowed_lateness_ms", min: 0, show: cfg.flink,
-      kk: "Рұқсат етілген кешігу, мс (Flink)", en: "Allowed lateness, ms (Flink)" },
+      kk: "Кешіккен жазбаларды күту мерзімі, мс (Flink)", en: "Allowed lateness, ms (Flink)" },
     { g: "engines", key: "checkpoint_ms", min: 0, show: cfg.flink,
       kk: "Бақылау нүктесінің аралығы, мс (Flink)", en: "Checkpoint interval, ms (Flink)" },
     { g: "engines", key: "trigger_ms", min: 0, show: cfg.spark,
       kk: "Триггер аралығы, мс (Spark)", en: "Trigger interval, ms (Spark)" },
-    { g: "faults", key: "crash_broker", options: brokers, kk: "Құлайтын брокер", en: "Broker to crash" },
+    { g: "faults", key: "crash_broker", options: brokers, kk: "Істен шығатын брокер", en: "Broker to crash" },
     { g: "faults", key: "crash_broker_at_ms", min: 0, blank: true,
-      kk: "…уақыты, мс (бос = құламайды)", en: "…at, ms (empty = no crash)" },
-    { g: "faults", key: "crash_consumer", options: members, kk: "Құлайтын тұтынушы", en: "Consumer to crash" },
+      kk: "…уақыты, мс (бос = істен шықпайды)", en: "…at, ms (empty = no crash)" },
+    { g: "faults", key: "crash_consumer", options: members, kk: "Істен шығатын тұтынушы", en: "Consumer to crash" },
     { g: "faults", key: "crash_consumer_at_ms", min: 0, blank: true,
-      kk: "…уақыты, мс (бос = құламайды)", en: "…at, ms (empty = no crash)" },
+      kk: "…уақыты, мс (бос = істен шықпайды)", en: "…at, ms (empty = no crash)" },
     { g: "run", key: "seed", min: 0, kk: "seed", en: "Seed" },
     { g: "run", key: "duration_ms", min: 1, kk: "Ұзақтығы, мс", en: "Duration, ms" },
   ];
@@ -46,8 +46,8 @@
     download: { kk: "Сценарийді жүктеу (TOML)", en: "Download the scenario (TOML)" },
     prediction: { kk: "Сіздің болжамыңыз (іске қоспас бұрын):", en: "Your prediction (before you run):" },
     ledger: { kk: "Жазбалар есебі (ledger)", en: "The ledger: what became of every record" },
-    cluster: { kk: "Кластер: брокерлер, бөлімдер, көшбасшылар, ISR, тұтынушылар", en: "The cluster: brokers, partitions, leaders, ISR, consumers" },
-    lag: { kk: "Артта қалу, жазба: жоғарғы су белгісі − бекітілген ығысу", en: "Consumer lag, records: high watermark − committed offset" },
+    cluster: { kk: "Кластер: брокерлер, партициялар, лидерлер, ISR, тұтынушылар", en: "The cluster: brokers, partitions, leaders, ISR, consumers" },
+    lag: { kk: "Артта қалу, жазба: жоғары су белгісі − бекітілген ығысу (offset)", en: "Consumer lag, records: high watermark − committed offset" },
     rate: { kk: "Жылдамдық, жазба/с: расталды және жеткізілді", en: "Rate, records/s: acknowledged and delivered" },
     produced: { kk: "жіберілді", en: "produced" },
     acknowledged: { kk: "расталды", en: "acknowledged" },
@@ -55,21 +55,22 @@
     pending: { kk: "расталды, әлі жеткізілмеді", en: "acknowledged, not yet delivered" },
     lost: { kk: "жоғалды (расталды, жеткізілмеді)", en: "lost (acknowledged, never delivered)" },
     duplicated: { kk: "қайталанды", en: "duplicated" },
-    failed: { kk: "сәтсіз (продюсер білді)", en: "failed (the producer knows)" },
+    failed: { kk: "сәтсіз (producer біледі)", en: "failed (the producer knows)" },
     simulated: { kk: "модельдік уақыт", en: "simulated" },
-    of: { kk: "өндірушілер тоқтайды:", en: "producers stop at" },
+    of: { kk: "producer-лер тоқтайды:", en: "producers stop at" },
     draining: { kk: "жазбалар жасалмайды, тұтынушылар қуып жетуде", en: "producers stopped; consumers catch up" },
     done: { kk: "аяқталды", en: "finished" },
     controller: { kk: "контроллер", en: "controller" },
     broker: { kk: "брокер", en: "broker" },
-    crashed: { kk: "құлады", en: "crashed" },
-    rebalancing: { kk: "қайта бөлу (rebalance)…", en: "rebalancing…" },
-    leader: { kk: "көшбасшы", en: "leader" },
+    crashed: { kk: "істен шықты", en: "crashed" },
+    rebalancing: { kk: "қайта теңгерім (rebalance)…", en: "rebalancing…" },
+    leader: { kk: "лидер", en: "leader" },
     follower: { kk: "ISR ішінде", en: "in the ISR" },
     outOfSync: { kk: "ISR сыртында", en: "out of the ISR" },
+    offline: { kk: "лидері жоқ", en: "no leader" },
     group: { kk: "тұтынушылар тобы", en: "consumer group" },
-    crashB: { kk: "брокер {0} құлайды", en: "broker {0} crashes" },
-    crashC: { kk: "тұтынушы {0} құлайды", en: "consumer {0} crashes" },
+    crashB: { kk: "брокер {0} істен шығады", en: "broker {0} crashes" },
+    crashC: { kk: "тұтынушы {0} істен шығады", en: "consumer {0} crashes" },
     yourPrediction: { kk: "Сіздің болжамыңыз", en: "Your prediction" },
     measured: { kk: "Өлшенгені", en: "Measured" },
     noPrediction: { kk: "(жазылмаған)", en: "(none written)" },
@@ -79,14 +80,14 @@
     late: { kk: "кешіккен", en: "late" },
     running: { kk: "модельдеу жүріп жатыр…", en: "simulating…" },
     maxLag: { kk: "ең үлкен артта қалу", en: "max lag" },
-    e2e: { kk: "басынан аяғына дейінгі кідіріс p50 / p99, мс", en: "end-to-end p50 / p99 ms" },
-    elections: { kk: "көшбасшы сайлауы", en: "leader elections" },
+    e2e: { kk: "ұштан-ұшқа кешігу p50 / p99, мс", en: "end-to-end p50 / p99 ms" },
+    elections: { kk: "лидер сайлауы", en: "leader elections" },
     shrinks: { kk: "ISR қысқаруы", en: "ISR shrinks" },
-    rebalances: { kk: "қайта бөлу", en: "rebalances" },
+    rebalances: { kk: "қайта теңгерім", en: "rebalances" },
     spike: { kk: "желі баяулайды", en: "network spike" },
     restartB: { kk: "брокер {0} қайта қосылады", en: "broker {0} restarts" },
     restartC: { kk: "тұтынушы {0} қайта қосылады", en: "consumer {0} restarts" },
-    engineFails: { kk: "{0} тапсырмасы құлайды", en: "{0} task fails" },
+    engineFails: { kk: "{0} тапсырмасы істен шығады", en: "{0} task fails" },
   };
   function fmt(label, arg) { return t(label).replace("{0}", arg); }
 
@@ -175,7 +176,7 @@
   syncLinks();
 
   // ----- drawing ----------------------------------------------------------------------------------
-  var frames = [], seen = [], faults = [], timer = null, onResult = null;
+  var frames = [], seen = [], faults = [], timer = null, onResult = null, lastResult = null;
 
   function niceMax(v) {
     if (v <= 0) return 1;
@@ -261,7 +262,7 @@
       var row = 0;
       c.partitions.forEach(function (p) {
         if (p.replicas.indexOf(b.id) < 0) return;
-        var cls = p.leader === b.id ? "leader" : p.isr.indexOf(b.id) >= 0 ? "insync" : "outsync";
+        var cls = p.leader === null ? "offline" : p.leader === b.id ? "leader" : p.isr.indexOf(b.id) >= 0 ? "insync" : "outsync";
         if (!b.alive) cls = "gone";
         var col = row % 2, line = Math.floor(row / 2);
         var px = x + 8 + col * (w / 2 - 4), py = 42 + line * 22;
@@ -286,11 +287,12 @@
     });
     // The key.
     var ky = 242, kx = 6;
-    [["leader", t(L.leader)], ["insync", t(L.follower)], ["outsync", t(L.outOfSync)]].forEach(function (k) {
-      el("rect", { x: kx, y: ky - 9, width: 14, height: 10, rx: 2, class: "replica " + k[0] }, svg);
-      el("text", { x: kx + 18, y: ky, class: "tick" }, svg, k[1]);
-      kx += 110;
-    });
+    [["leader", t(L.leader)], ["insync", t(L.follower)], ["outsync", t(L.outOfSync)], ["offline", t(L.offline)]]
+      .forEach(function (k) {
+        el("rect", { x: kx, y: ky - 9, width: 14, height: 10, rx: 2, class: "replica " + k[0] }, svg);
+        el("text", { x: kx + 18, y: ky, class: "tick" }, svg, k[1]);
+        kx += 30 + 5.6 * k[1].length;
+      });
     el("text", { x: kx, y: ky, class: "tick" }, svg, "★ " + t(L.controller));
   }
 
@@ -312,17 +314,23 @@
 
   function drawFrame(f) {
     seen.push(f);
+    show(seen.length - 1);
+  }
+
+  // The run as it was at frame i: the ledger and cluster then, the charts up to then.
+  function show(i) {
+    var f = seen[i], upTo = seen.slice(0, i + 1);
     var clock = document.getElementById("clock");
     var phase = f.sim_time_ms <= f.duration_ms ? t(L.of) + " " + (f.duration_ms / 1000) + " s" : t(L.draining);
     clock.textContent = t(L.simulated) + " " + (f.sim_time_ms / 1000).toFixed(2) + " s · " + phase;
     document.getElementById("progress-bar").style.width = Math.min(100, 100 * f.sim_time_ms / f.duration_ms) + "%";
     drawLedger(f.ledger, false);
     drawCluster(f.cluster);
-    var xm = xMax(f);
-    drawChart("lag", [{ points: seen.map(function (h) { return [h.sim_time_ms, h.consumer_lag]; }), color: "#c0392b" }], xm);
+    var xm = xMax(seen[seen.length - 1]);
+    drawChart("lag", [{ points: upTo.map(function (h) { return [h.sim_time_ms, h.consumer_lag]; }), color: "#c0392b" }], xm);
     var rate = function (field) {
-      return seen.slice(1).map(function (h, i) {
-        var prev = seen[i], dt = (h.sim_time_ms - prev.sim_time_ms) / 1000;
+      return upTo.slice(1).map(function (h, k) {
+        var prev = upTo[k], dt = (h.sim_time_ms - prev.sim_time_ms) / 1000;
         return [h.sim_time_ms, dt > 0 ? (h.ledger[field] - prev.ledger[field]) / dt : 0];
       });
     };
@@ -333,13 +341,28 @@
     drawEngines(f.engines);
   }
 
+  // After a run, the slider steps through its frames; its last position is the final result.
+  var stepper = document.getElementById("step");
+  stepper.title = t({ kk: "Модельдеуді қадамдап қарау", en: "Step through the run" });
+  stepper.addEventListener("input", function () {
+    var i = +stepper.value;
+    var url = new URLSearchParams(window.location.search);
+    if (i < seen.length) { show(i); url.set("at_ms", Math.round(seen[i].sim_time_ms)); }
+    else { if (lastResult) drawResult(lastResult); url.delete("at_ms"); }
+    window.history.replaceState(null, "", window.location.pathname + "?" + url.toString());
+  });
+
   function drawResult(r) {
+    lastResult = r;
+    stepper.hidden = false;
+    stepper.max = seen.length;
+    stepper.value = seen.length;
     var last = seen[seen.length - 1];
+    if (last) show(seen.length - 1);
     document.getElementById("clock").textContent =
       t(L.simulated) + " " + (r.sim_time_ms / 1000).toFixed(2) + " s · " + t(L.done);
     document.getElementById("progress-bar").style.width = "100%";
     drawLedger(r.ledger, true);
-    if (last) drawCluster(last.cluster);
     drawEngines(r.engines);
     var maxLag = Math.max.apply(null, [0].concat(seen.map(function (h) { return h.consumer_lag; })));
     var out = document.getElementById("outcome");
@@ -406,7 +429,8 @@
     var cb = q.get("crash_broker_at_ms"), cc = q.get("crash_consumer_at_ms");
     if (cb !== null) faults.push({ at_ms: +cb, label: fmt(L.crashB, q.get("crash_broker") || "0") });
     if (cc !== null) faults.push({ at_ms: +cc, label: fmt(L.crashC, q.get("crash_consumer") || "0") });
-    frames = []; seen = [];
+    frames = []; seen = []; lastResult = null;
+    stepper.hidden = true;
     document.getElementById("outcome").hidden = true;
     runButton.disabled = true;
     document.getElementById("clock").textContent = t(L.running);
@@ -442,6 +466,15 @@
         document.documentElement.setAttribute("data-selftest", before + " -> " + now);
         onResult = null;
       }
+    };
+  }
+  // ?at_ms=T: once the run is in, show it as it was at simulated time T (a URL for a moment of a run).
+  var atMs = SL.params.get("at_ms");
+  if (atMs !== null && !selftest) {
+    onResult = function () {
+      var i = seen.findIndex(function (f) { return f.sim_time_ms >= +atMs; });
+      if (i >= 0) { stepper.value = i; show(i); }
+      onResult = null;
     };
   }
   if (SL.params.get("run") === "1" || selftest) run();

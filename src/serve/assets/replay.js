@@ -8,9 +8,9 @@
   var t = SL.t, el = SL.el;
   var CONTROLS = [
     { key: "window", value: "tumbling:10s", kk: "Терезе (window)", en: "Window" },
-    { key: "watermark_delay", value: "5s", kk: "Су белгісінің кешігуі", en: "Watermark delay" },
+    { key: "watermark_delay", value: "5s", kk: "Рұқсат етілген ретсіздік", en: "Watermark delay" },
     { key: "watermark_interval", value: "200ms", kk: "Су белгісінің аралығы (Flink)", en: "Watermark interval (Flink)" },
-    { key: "allowed_lateness", value: "0s", kk: "Рұқсат етілген кешігу (Flink)", en: "Allowed lateness (Flink)" },
+    { key: "allowed_lateness", value: "0s", kk: "Кешіккен жазбаларды күту мерзімі (Flink)", en: "Allowed lateness (Flink)" },
     { key: "trigger", value: "5s", kk: "Триггер (Spark)", en: "Trigger (Spark)" },
     { key: "output_mode", value: "append", options: ["append", "update", "complete"], kk: "Шығару режимі (Spark)", en: "Output mode (Spark)" },
   ];
@@ -20,7 +20,7 @@
       en: "A hand-made trace (arrival_ms,event_ms,key,value) goes through Flink's and Spark's rules. A dot is a record (x: when it arrived, y: its event time); a band is a window, green once it fires; red marks a late record; the orange line is the watermark; violet lines are Spark's micro-batches.",
     },
     trace: { kk: "Із (CSV):", en: "Trace (CSV):" },
-    run: { kk: "Қайта ойнату", en: "Replay" },
+    run: { kk: "Іске қосу", en: "Replay" },
     processing: { kk: "өңдеу уақыты", en: "processing time" },
     event: { kk: "оқиға уақыты", en: "event time" },
   };
@@ -119,6 +119,9 @@
     var rows = data.out.filter(function (o) { return o.engine === engine; });
     var windows = rows.filter(function (o) { return o.kind === "window"; });
     var late = rows.filter(function (o) { return o.kind === "late"; });
+    // Spark reports a count of dropped rows per batch; `dropped-row` names each (record, window).
+    var dropped = rows.filter(function (o) { return o.kind === "dropped"; });
+    var droppedRows = rows.filter(function (o) { return o.kind === "dropped-row"; });
     var evs = data.records.map(function (r) { return r.event_ms; });
     windows.forEach(function (w) { evs.push(w.window_start_ms, w.window_end_ms); });
     var yMin = Math.min.apply(null, evs), yMax = Math.max.apply(null, evs);
@@ -151,27 +154,44 @@
     if (engine === "spark") {
       var batchTimes = {};
       rows.forEach(function (o) { if (o.emit_ms <= playhead) batchTimes[o.emit_ms] = o.batch; });
-      Object.keys(batchTimes).forEach(function (ms) {
-        el("line", { x1: sx(+ms), x2: sx(+ms), y1: y0, y2: y1, class: "batch" }, svg);
-        if (batchTimes[ms] !== undefined && !isNaN(batchTimes[ms])) {
-          el("text", { x: sx(+ms) + 2, y: y0 - 4, class: "tick" }, svg, "#" + batchTimes[ms]);
+      var lastLabelX = -Infinity;
+      Object.keys(batchTimes).map(Number).sort(function (a, b) { return a - b; }).forEach(function (ms) {
+        el("line", { x1: sx(ms), x2: sx(ms), y1: y0, y2: y1, class: "batch" }, svg);
+        if (!isNaN(batchTimes[ms]) && sx(ms) - lastLabelX > 24) {
+          el("text", { x: sx(ms) + 2, y: y0 - 4, class: "tick" }, svg, "#" + batchTimes[ms]);
+          lastLabelX = sx(ms);
         }
       });
     }
-    // The watermark, when the output carries it (a column `watermark_ms`).
-    var wm = rows.filter(function (o) { return o.watermark_ms !== undefined && !isNaN(o.watermark_ms) && o.emit_ms <= playhead; });
+    // The watermark as each output saw it (column `watermark_ms`; the end of input sends it to +inf).
+    var wm = rows.filter(function (o) { return !isNaN(o.watermark_ms) && o.emit_ms <= playhead; });
     if (wm.length) {
       var dAttr = "M" + sx(0) + " " + sy(yMin);
       wm.forEach(function (o) {
-        var y = sy(Math.max(yMin, o.watermark_ms));
+        var y = sy(Math.min(yMax, Math.max(yMin, o.watermark_ms)));
         dAttr += " H" + sx(o.emit_ms).toFixed(1) + " V" + y.toFixed(1);
       });
       el("path", { d: dAttr + " H" + sx(playhead).toFixed(1), class: "watermark" }, svg);
     }
+    dropped.forEach(function (o) {
+      if (o.emit_ms > playhead) return;
+      el("text", { x: sx(o.emit_ms) + 2, y: y1 + 10, class: "fault-label" }, svg, "−" + o.count);
+    });
+    // Which record each dropped row was: the latest of that key and window to arrive before the batch.
+    var droppedAt = {};
+    droppedRows.forEach(function (o) {
+      if (o.emit_ms > playhead) return;
+      var match = null;
+      data.records.forEach(function (r, i) {
+        if (r.key === o.key && r.event_ms >= o.window_start_ms && r.event_ms < o.window_end_ms &&
+            r.arrival_ms <= o.emit_ms && !droppedAt[i]) match = i;
+      });
+      if (match !== null) droppedAt[match] = true;
+    });
     // Records, red when this engine dropped them as late.
-    data.records.forEach(function (r) {
+    data.records.forEach(function (r, i) {
       if (r.arrival_ms > playhead) return;
-      var isLate = late.some(function (o) {
+      var isLate = droppedAt[i] || late.some(function (o) {
         return o.emit_ms === r.arrival_ms && o.key === r.key && r.event_ms >= o.window_start_ms && r.event_ms < o.window_end_ms;
       });
       el("circle", { cx: sx(r.arrival_ms), cy: sy(r.event_ms), r: isLate ? 5 : 3.5, class: "record" + (isLate ? " late" : "") }, svg);
@@ -187,7 +207,8 @@
     });
     el("line", { x1: sx(playhead), x2: sx(playhead), y1: y0, y2: y1, class: "playhead" }, svg);
     svg.setAttribute("data-fired", windows.filter(function (w) { return w.emit_ms <= playhead; }).length);
-    svg.setAttribute("data-late", late.filter(function (o) { return o.emit_ms <= playhead; }).length);
+    svg.setAttribute("data-late", late.filter(function (o) { return o.emit_ms <= playhead; }).length +
+      Object.keys(droppedAt).length);
   }
 
   function draw() {
