@@ -333,7 +333,7 @@ impl FlinkEngine {
             // then isWindowLate(actualWindow)): touching an open session saves a record whose own is late.
             let actual = if session { task.state.merged(w, r.key) } else { w };
             // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
-            if event_time && actual.max_timestamp() + lateness <= wm {
+            if event_time && actual.max_timestamp().saturating_add(lateness) <= wm {
                 continue;
             }
             skipped = false;
@@ -349,8 +349,7 @@ impl FlinkEngine {
         // WindowOperator.processElement: the side output gets the record only when no window took it
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
-        if skipped && event_time && ts + lateness <= wm {
-            let last = windows[windows.len() - 1];
+        if let Some(last) = windows.last().filter(|_| skipped && event_time && ts.saturating_add(lateness) <= wm) {
             let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
             self.metrics.emit(late);
         }
