@@ -235,7 +235,9 @@ pub fn run_lab(
         ms(crash.session_timeout_ms as f64),
         n(max_lag)
     );
-    let mut marks = vec![Mark::X { at: crash.crash_ms as f64, label: t!("тұтынушы істен шықты", "a consumer fails") }];
+    let mut marks = vec![Mark::X {
+        at: crash.crash_ms as f64, label: t!("тұтынушы істен шықты", "a consumer fails")
+    }];
     if let Some((start, end)) = rebalance {
         marks.push(Mark::X {
             at: start,
