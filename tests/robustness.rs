@@ -281,7 +281,8 @@ fn estimates_bound_the_builtin_runs() {
         let mut w = World::new(&s);
         w.run().unwrap();
         let produced = Results::of(&w).ledger.produced as f64;
-        assert!((0.9..4.0).contains(&(e.records / produced)), "{name}: {produced} records, estimated {}", e.records);
+        // Diurnal and on-off arrivals are estimated at their peak rate: a few times high, never low.
+        assert!((0.9..8.0).contains(&(e.records / produced)), "{name}: {produced} records, estimated {}", e.records);
         let events = w.events_processed() as f64;
         assert!((1.0..6.0).contains(&(e.events / events)), "{name}: {events} events, estimated {}", e.events);
     }

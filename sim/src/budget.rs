@@ -6,7 +6,7 @@
 use crate::engine::replay::{ReplaySettings, TraceRow};
 use crate::engine::spark::SparkMode;
 use crate::engine::window::WindowSpec;
-use crate::scenario::{EngineKind, Fault, Keys, Scenario};
+use crate::scenario::{Arrival, EngineKind, Fault, Keys, ProducerConfig, Scenario};
 use crate::time::MAX_MS;
 
 /// Memory a run may plan to hold, in bytes.
@@ -88,8 +88,16 @@ fn ticks(span_ms: f64, period_ms: u64) -> f64 {
 /// and timers over the run plus the time its backlog takes to drain.
 pub fn estimate(s: &Scenario) -> Estimate {
     let horizon_ms = (s.run.duration_ms + s.run.drain_ms) as f64;
-    let records: f64 =
-        s.producers.iter().map(|p| f64::from(p.count) * p.rate_per_s * s.run.duration_ms as f64 / 1000.0).sum();
+    // A diurnal rate peaks at rate * (1 + amplitude): a run shorter than its period may stay near the peak.
+    let peak = |p: &ProducerConfig| match p.arrival {
+        Arrival::Diurnal { amplitude, .. } => 1.0 + amplitude,
+        _ => 1.0,
+    };
+    let records: f64 = s
+        .producers
+        .iter()
+        .map(|p| f64::from(p.count) * p.rate_per_s * peak(p) * s.run.duration_ms as f64 / 1000.0)
+        .sum();
     let (brokers, partitions) = (f64::from(s.cluster.brokers), f64::from(s.topic.partitions));
     let (members, g) = (f64::from(s.consumer_group.members), &s.consumer_group);
     // A long poll (a request, its wait, its response) takes at least a round trip, even at a 0 ms wait.
