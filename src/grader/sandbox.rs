@@ -115,7 +115,8 @@ impl Sandbox {
                 c.current_dir(scratch).env_clear().env("PATH", path_with(sysroot)).args([
                     "-c",
                     &format!(
-                        "ulimit -t {}; ulimit -v {}; ulimit -f {}; exec \"$@\"",
+                        "ulimit -H -t {}; ulimit -S -t {}; ulimit -v {}; ulimit -f {}; exec \"$@\"",
+                        limits.cpu_s + 1,
                         limits.cpu_s,
                         limits.memory_mib * 1024,
                         limits.file_mib * 2048
@@ -227,7 +228,8 @@ fn bubblewrap(
     }
     c.args([
         "prlimit",
-        &format!("--cpu={}", limits.cpu_s),
+        // The soft limit sends SIGXCPU, which names the cause; a hard limit equal to it would SIGKILL first.
+        &format!("--cpu={}:{}", limits.cpu_s, limits.cpu_s + 1),
         &format!("--as={}", limits.memory_mib << 20),
         &format!("--fsize={}", limits.file_mib << 20),
         &format!("--nproc={}", limits.processes),
