@@ -61,8 +61,12 @@ pub fn run_lab(
             t!("триггер", "trigger"),
         ],
         lanes: vec![
-            lane(&s0, light_cost, t!("жеңіл жүктеме ({})", "light load ({})", load(light_cost)))?,
-            lane(&s0, heavy_cost, t!("шамадан тыс жүктеме ({})", "overload ({})", load(heavy_cost)))?,
+            lane(&s0, light_cost, tl!("жеңіл жүктеме ({})", "light load ({})", Unit::Plain.text(load(light_cost))))?,
+            lane(
+                &s0,
+                heavy_cost,
+                tl!("шамадан тыс жүктеме ({})", "overload ({})", Unit::Plain.text(load(heavy_cost))),
+            )?,
         ],
     };
     let overruns = |l: &Lane| l.spans.iter().filter(|s| s.late).count();
@@ -95,7 +99,7 @@ pub fn run_lab(
             "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде (мұнда 1 с) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың {}-і асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
             ms(t_lo).kk,
             ms(t_hi).kk,
-            load(heavy_cost),
+            Unit::Plain.text(load(heavy_cost)).kk,
             gantt.lanes[1].spans.len(),
             heavy_late,
             ms(m_lo).kk,
@@ -105,7 +109,7 @@ pub fn run_lab(
             "Spark Streaming cuts the stream into micro-batches: at each trigger (here every 1 s) the records that arrived are processed as one small batch job. Latency therefore grows with the trigger interval: p50 {} at 250 ms, {} at 5 s. When a batch takes longer than the interval (load {} > 1), {} of {} batches overrun and the maximum latency grows from {} to {}.",
             ms(t_lo).en,
             ms(t_hi).en,
-            load(heavy_cost),
+            Unit::Plain.text(load(heavy_cost)).en,
             heavy_late,
             gantt.lanes[1].spans.len(),
             ms(m_lo).en,
