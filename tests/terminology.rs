@@ -218,15 +218,29 @@ fn kazakh_pages_use_every_term() {
 }
 
 #[test]
-fn kazakh_chart_and_summary_strings_avoid_forbidden_variants() {
+fn kazakh_chart_summary_and_grader_strings_avoid_forbidden_variants() {
     let table = table();
     let mut problems = Vec::new();
-    for file in files("labs/src", "rs") {
+    for file in files("labs/src", "rs").into_iter().chain(files("src/grader", "rs")) {
         let source = std::fs::read_to_string(&file).unwrap();
         for literal in kazakh_literals(&source) {
             for v in violations(&table, &literal) {
                 problems.push(format!("{}: {v}", file.strip_prefix(root()).unwrap().display()));
             }
+        }
+    }
+    assert!(problems.is_empty(), "use the terms of book/terminology.toml:\n{}", problems.join("\n"));
+}
+
+/// What students read beside the book: the exercises' statements and the instructor's concept key feedback.
+#[test]
+fn exercise_statements_and_concept_feedback_avoid_forbidden_variants() {
+    let table = table();
+    let mut problems = Vec::new();
+    for file in files("exercises", "md").into_iter().chain(files("instructor", "toml")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for v in violations(&table, &text) {
+            problems.push(format!("{}: {v}", file.strip_prefix(root()).unwrap().display()));
         }
     }
     assert!(problems.is_empty(), "use the terms of book/terminology.toml:\n{}", problems.join("\n"));

@@ -77,7 +77,7 @@ pub const CONCEPTS: &[Concept] = &[
         options: [
             ("JVM жылдамдығы", "the JVM's speed"),
             ("терезе өлшемі және рұқсат етілген ретсіздік", "the window size and the allowed out-of-orderness"),
-            ("Kafka бөлімдерінің саны", "the number of Kafka partitions"),
+            ("Kafka партицияларының саны", "the number of Kafka partitions"),
             ("желідегі кешігу", "the network delay"),
         ],
     },
