@@ -85,5 +85,15 @@ var SL = (function () {
     });
   }
 
-  return { lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, header: header, params: params };
+  // The page's error line (#error): shown with a message, hidden without one.
+  function showError(msg) {
+    var e = document.getElementById("error");
+    e.hidden = !msg;
+    e.textContent = msg || "";
+  }
+
+  return {
+    lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, header: header, params: params,
+    showError: showError,
+  };
 })();

@@ -405,11 +405,7 @@
     if (!timer) timer = setTimeout(tick, 0);
   }
 
-  function showError(msg) {
-    var e = document.getElementById("error");
-    e.hidden = !msg;
-    e.textContent = msg || "";
-  }
+  var showError = SL.showError;
 
   function run() {
     showError("");

@@ -81,11 +81,7 @@
     return q;
   }
 
-  function showError(msg) {
-    var e = document.getElementById("error");
-    e.hidden = !msg;
-    e.textContent = msg || "";
-  }
+  var showError = SL.showError;
 
   function run() {
     showError("");
