@@ -32,6 +32,24 @@ initial_rebalance_delay_ms = 0
 processing_time = { dist = "constant", ms = 0.02 }
 "#;
 
+/// Replication slows for 4 s, then broker 0 (a leader) dies at 5 s and returns at 9 s.
+const SLOW_REPLICATION_THEN_LEADER_CRASH: &str = r#"
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 4000
+extra_ms = 3000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 5000
+broker = 0
+[[faults]]
+kind = "broker_restart"
+at_ms = 9000
+broker = 0
+"#;
+
 /// The shared cluster with extra `[cluster]` and `[consumer_group]` lines, then `rest`.
 fn scenario(cluster: &str, group: &str, rest: &str) -> String {
     CLUSTER.replace("{cluster}", cluster).replace("{group}", group) + rest
@@ -299,10 +317,11 @@ fn an_isr_that_shrinks_after_the_append_fails_the_produce() {
 /// Defect: the last in-sync replica stays in the ISR when it dies, and leads again when it returns.
 #[test]
 fn the_last_in_sync_replica_leads_again_when_it_returns() {
-    let s = Scenario::from_toml(&scenario(
-        "replica_lag_time_max_ms = 1000",
-        "",
-        r#"
+    let s = Scenario::from_toml(
+        &(scenario(
+            "replica_lag_time_max_ms = 1000",
+            "",
+            r#"
 [[producers]]
 count = 2
 rate_per_s = 2000.0
@@ -310,22 +329,9 @@ acks = "1"
 idempotence = false
 request_timeout_ms = 1500
 delivery_timeout_ms = 30000
-[[faults]]
-kind = "network_spike"
-at_ms = 2000
-duration_ms = 4000
-extra_ms = 3000.0
-scope = "replication"
-[[faults]]
-kind = "broker_crash"
-at_ms = 5000
-broker = 0
-[[faults]]
-kind = "broker_restart"
-at_ms = 9000
-broker = 0
 "#,
-    ))
+        ) + SLOW_REPLICATION_THEN_LEADER_CRASH),
+    )
     .unwrap();
     let mut w = World::new(&s);
     w.run_until(streamlab_sim::SimTime::from_millis(8_000)).unwrap();
@@ -347,7 +353,7 @@ broker = 0
 /// sequences under a new epoch (KIP-360) and goes on.
 #[test]
 fn an_idempotent_producer_recovers_from_failed_batches() {
-    let r = run(&scenario(
+    let r = run(&(scenario(
         "replica_lag_time_max_ms = 1000\nmin_insync_replicas = 1",
         "",
         r#"
@@ -357,22 +363,8 @@ rate_per_s = 2000.0
 acks = "all"
 request_timeout_ms = 1000
 delivery_timeout_ms = 2000
-[[faults]]
-kind = "network_spike"
-at_ms = 2000
-duration_ms = 4000
-extra_ms = 3000.0
-scope = "replication"
-[[faults]]
-kind = "broker_crash"
-at_ms = 5000
-broker = 0
-[[faults]]
-kind = "broker_restart"
-at_ms = 9000
-broker = 0
 "#,
-    ));
+    ) + SLOW_REPLICATION_THEN_LEADER_CRASH));
     assert!(r.ledger.failed > 0, "sends to the offline partitions expired: {:?}", r.ledger);
     // Records created after broker 0 returned (at 9 s, 3 s before the end) are all acknowledged: at most
     // 7 s of one partition's share can fail.
