@@ -92,8 +92,32 @@ var SL = (function () {
     e.textContent = msg || "";
   }
 
+  // A labelled control for c = {key, kk, en, options?}: a select when it has options, else an input.
+  // Returns [label, input]; the caller sets the input's type and value.
+  function control(c) {
+    var label = document.createElement("label");
+    var span = document.createElement("span");
+    span.textContent = t(c);
+    label.appendChild(span);
+    var input;
+    if (c.options) {
+      input = document.createElement("select");
+      c.options.forEach(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o;
+        opt.textContent = o;
+        input.appendChild(opt);
+      });
+    } else {
+      input = document.createElement("input");
+    }
+    input.name = c.key;
+    label.appendChild(input);
+    return [label, input];
+  }
+
   return {
     lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, header: header, params: params,
-    showError: showError,
+    showError: showError, control: control,
   };
 })();

@@ -105,31 +105,16 @@
       form.appendChild(fs);
       groups[c.g] = fs;
     }
-    var label = document.createElement("label");
-    var span = document.createElement("span");
-    span.textContent = t(c);
-    label.appendChild(span);
-    var input;
-    if (c.options) {
-      input = document.createElement("select");
-      c.options.forEach(function (o) {
-        var opt = document.createElement("option");
-        opt.value = o;
-        opt.textContent = o;
-        input.appendChild(opt);
-      });
-    } else {
-      input = document.createElement("input");
+    var made = SL.control(c), label = made[0], input = made[1];
+    if (!c.options) {
       input.type = "number";
       input.min = c.min;
     }
-    input.name = c.key;
     var initial = SL.params.get(c.key);
     var dflt = d[c.key] === undefined || d[c.key] === null ? "" : String(d[c.key]);
     if (c.options && c.options.indexOf(dflt) < 0) dflt = c.options[0] || "";
     input.value = initial !== null ? initial : dflt;
     input.dataset.default = dflt;
-    label.appendChild(input);
     groups[c.g].appendChild(label);
     inputs[c.key] = input;
   });

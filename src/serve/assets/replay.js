@@ -34,24 +34,8 @@
   form.appendChild(fs);
   var inputs = {};
   CONTROLS.forEach(function (c) {
-    var label = document.createElement("label");
-    var span = document.createElement("span");
-    span.textContent = t(c);
-    label.appendChild(span);
-    var input;
-    if (c.options) {
-      input = document.createElement("select");
-      c.options.forEach(function (o) {
-        var opt = document.createElement("option");
-        opt.value = opt.textContent = o;
-        input.appendChild(opt);
-      });
-    } else {
-      input = document.createElement("input");
-    }
-    input.name = c.key;
+    var made = SL.control(c), label = made[0], input = made[1];
     input.value = SL.params.get(c.key) || c.value;
-    label.appendChild(input);
     fs.appendChild(label);
     inputs[c.key] = input;
   });
