@@ -84,6 +84,20 @@ broker = 0
     assert_eq!(r.ledger.duplicated, 0, "idempotence (on by default) absorbs the retries");
 }
 
+/// Replication slows for 3 s from 2 s on, then broker 0 (a leader) dies at 4.5 s.
+const SPIKE_THEN_LEADER_CRASH: &str = r#"
+[[faults]]
+kind = "network_spike"
+at_ms = 2000
+duration_ms = 3000
+extra_ms = 2000.0
+scope = "replication"
+[[faults]]
+kind = "broker_crash"
+at_ms = 4500
+broker = 0
+"#;
+
 /// Two acks=1 producers (with `producer_extra` keys); replication slowed for 3 s; broker 0, a leader, dies.
 fn acks_1_leader_crash(producer_extra: &str) -> String {
     format!(
@@ -95,18 +109,8 @@ acks = "1"
 idempotence = false
 request_timeout_ms = 1500
 {producer_extra}
-[[faults]]
-kind = "network_spike"
-at_ms = 2000
-duration_ms = 3000
-extra_ms = 2000.0
-scope = "replication"
-[[faults]]
-kind = "broker_crash"
-at_ms = 4500
-broker = 0
 "#
-    )
+    ) + SPIKE_THEN_LEADER_CRASH
 }
 
 #[test]
@@ -258,7 +262,7 @@ fn field(r: &Results, path: &[&str]) -> u64 {
 /// The safe configuration under the failure that makes acks=1 lose: replication slowed past
 /// request.timeout.ms (the producer retries batches the leader already has), then the leader dies.
 fn acks_all_slow_replication_then_crash(seed: u64, lag_max_ms: u64) -> String {
-    scenario(
+    (scenario(
         &format!("min_insync_replicas = 2\nreplica_lag_time_max_ms = {lag_max_ms}"),
         "",
         r#"
@@ -268,23 +272,10 @@ rate_per_s = 3000.0
 acks = "all"
 idempotence = true
 request_timeout_ms = 1500
-[[faults]]
-kind = "network_spike"
-at_ms = 2000
-duration_ms = 3000
-extra_ms = 2000.0
-scope = "replication"
-[[faults]]
-kind = "broker_crash"
-at_ms = 4500
-broker = 0
-[[faults]]
-kind = "broker_restart"
-at_ms = 9000
-broker = 0
 "#,
-    )
-    .replace("seed = 11", &format!("seed = {seed}"))
+    ) + SPIKE_THEN_LEADER_CRASH
+        + "[[faults]]\nkind = \"broker_restart\"\nat_ms = 9000\nbroker = 0\n")
+        .replace("seed = 11", &format!("seed = {seed}"))
 }
 
 /// Defect: a retried batch the leader already had was acknowledged at once, before the followers had it
