@@ -22,7 +22,6 @@ use crate::kafka::env::{Env, Event};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
-use crate::queue::EventQueue;
 use crate::rng::stream;
 use crate::scenario::{EngineKind, Fault, Scenario};
 use crate::time::SimTime;
@@ -95,15 +94,8 @@ impl World {
         let group = Group::new(s.topic.name.clone(), np, s.consumer_group.assignor, members);
         let consumers = Consumers::new(s.consumer_group.clone(), group, stream(seed, "consumer-processing"));
         let produce_until = SimTime::from_millis(s.run.duration_ms);
-        let env = Env {
-            now: SimTime::ZERO,
-            queue: EventQueue::new(),
-            net: Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b),
-            ledger: Ledger::new(producers.len() as u32, np),
-            metrics: Metrics::new(SimTime::from_millis(s.run.bucket_ms)),
-            counters: KafkaCounters::default(),
-            next_request: 0,
-        };
+        let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b);
+        let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
             for &kind in &s.engines {

@@ -131,3 +131,77 @@ impl Cluster {
         Some(Elected { partition: p, log_end: new_end })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{batch, cluster, env, ms, take};
+
+    #[test]
+    fn a_crashed_broker_is_fenced_after_broker_session_timeout_ms() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.crash(&mut env, 0);
+        assert!(
+            matches!(take(&mut env)[..], [(t, Event::ControllerFence { broker: 0, incarnation: 1 })] if t == ms(9_000))
+        );
+        assert!(c.session_expired(0, 1));
+        assert!(c.restart(0));
+        assert!(!c.session_expired(0, 1));
+    }
+
+    #[test]
+    fn a_clean_election_takes_the_first_live_isr_replica_and_truncates_every_log_to_its_end() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 6));
+        c.partitions[0].append(batch(0, 0, 6, 4));
+        c.partitions[0].leo = vec![10, 6, 10];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, 0, 0), Some(Elected { partition: 0, log_end: 6 }));
+        let p = &c.partitions[0];
+        assert_eq!((p.leader, p.leader_epoch, p.isr.clone()), (Some(1), 1, vec![1, 2]));
+        assert_eq!((p.log_end, p.leo.clone(), p.hw), (6, vec![6, 6, 6], 6));
+        assert_eq!((env.counters.leader_elections, env.counters.records_truncated), (1, 4));
+        assert_eq!(c.led_by(1), &[0]);
+        assert!(c.led_by(0).is_empty());
+    }
+
+    #[test]
+    fn the_last_isr_member_stays_in_the_isr_and_leads_again_when_it_returns() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, 0, 0), None);
+        let p = &c.partitions[0];
+        assert_eq!((p.leader, p.isr.clone()), (None, vec![0]));
+        assert_eq!((env.counters.offline_partition_events, env.counters.leader_elections), (1, 0));
+        assert!(c.restart(0));
+        assert_eq!(c.elect(&mut env, 0), Some(Elected { partition: 0, log_end: 0 }));
+        assert_eq!(c.partitions[0].leader, Some(0));
+    }
+
+    #[test]
+    fn an_unclean_election_takes_a_live_replica_outside_the_isr_and_loses_what_it_lacks() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.cfg.unclean_leader_election = true;
+        c.partitions[0].append(batch(0, 0, 0, 4));
+        c.partitions[0].append(batch(0, 0, 4, 6));
+        c.partitions[0].isr = vec![0];
+        c.partitions[0].leo = vec![10, 4, 0];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, 0, 0), Some(Elected { partition: 0, log_end: 4 }));
+        assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(1), vec![1]));
+        assert_eq!((env.counters.unclean_leader_elections, env.counters.records_truncated), (1, 6));
+    }
+
+    #[test]
+    fn fencing_a_follower_removes_it_from_the_isr_unless_it_is_the_last_member() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.brokers[2].alive = false;
+        assert_eq!(c.fence(&mut env, 2, 0), None);
+        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_shrinks), (vec![0, 1], 1));
+        c.partitions[0].isr = vec![1];
+        c.brokers[1].alive = false;
+        assert_eq!(c.fence(&mut env, 1, 0), None);
+        assert_eq!(c.partitions[0].isr, vec![1]);
+    }
+}

@@ -12,6 +12,7 @@ use crate::time::SimTime;
 pub type ProduceResult = Result<(), ProduceError>;
 
 /// A produce request as it travels to the broker, which holds it until it can answer.
+#[derive(Debug)]
 pub struct ProduceRequest {
     pub id: u64,
     pub producer: u32,
@@ -21,6 +22,7 @@ pub struct ProduceRequest {
     pub batches: Vec<BatchRef>,
 }
 
+#[derive(Debug)]
 pub enum Event {
     Arrival {
         producer: u32,
@@ -180,6 +182,18 @@ pub struct Env {
 }
 
 impl Env {
+    pub fn new(net: Network, ledger: Ledger, bucket: SimTime) -> Self {
+        Env {
+            now: SimTime::ZERO,
+            queue: EventQueue::new(),
+            net,
+            ledger,
+            metrics: Metrics::new(bucket),
+            counters: KafkaCounters::default(),
+            next_request: 0,
+        }
+    }
+
     /// Schedules a timer (or an actor's own later step) at `at`.
     pub fn at(&mut self, at: SimTime, event: Event) {
         self.queue.push(at, event);

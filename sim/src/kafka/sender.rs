@@ -172,3 +172,109 @@ impl Producer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{MS, at, cluster, env, ms, take};
+    use crate::rng::stream;
+    use crate::scenario::ProducerConfig;
+    use crate::workload::Record;
+
+    fn producer(acks: Acks) -> Producer {
+        let cfg = ProducerConfig { acks, linger_ms: 0, ..ProducerConfig::default() };
+        let mut p = Producer::new(0, cfg, 1, 3, stream(1, "producer"), stream(1, "backoff"));
+        let r = Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: 0, value: 1 };
+        p.append(0, r, SimTime::ZERO);
+        p
+    }
+
+    fn acknowledged(env: &Env) -> u64 {
+        env.ledger.summary([], 0).acknowledged
+    }
+
+    /// A produce request's arrival, broker, and its batches' (epoch, base sequence).
+    type SentRequest = (SimTime, u32, Vec<(u32, u32)>);
+
+    fn sent(events: &[(SimTime, Event)]) -> Vec<SentRequest> {
+        events
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Event::ProduceArrive { broker, request, .. } => {
+                    Some((*t, *broker, request.batches.iter().map(|b| (b.epoch, b.base_seq)).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn acks_0_counts_a_batch_acknowledged_the_moment_it_leaves() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::None);
+        p.send_ready(&mut env, &c);
+        let events = take(&mut env);
+        assert_eq!(events.len(), 1, "no request timeout is armed: {events:?}");
+        assert_eq!(sent(&events), vec![(MS, 0, vec![(0, 0)])]);
+        assert_eq!((acknowledged(&env), env.metrics.produce_latency.count()), (1, 1));
+        assert!(p.in_flight.is_empty());
+    }
+
+    #[test]
+    fn acks_all_waits_for_the_answer_and_an_ok_acknowledges_the_batch() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        let events = take(&mut env);
+        assert_eq!(sent(&events), vec![(MS, 0, vec![(0, 0)])]);
+        assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: 0 }) if t == ms(30_000)));
+        assert_eq!((acknowledged(&env), p.in_flight.len()), (0, 1));
+        at(&mut env, ms(5));
+        p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
+        assert_eq!((acknowledged(&env), p.in_flight.len()), (1, 0));
+        assert_eq!(env.metrics.produce_latency.max(), ms(5));
+    }
+
+    #[test]
+    fn a_request_unanswered_for_request_timeout_ms_is_retried_with_the_same_sequence_after_the_backoff() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        at(&mut env, ms(30_000));
+        p.on_request_timeouts(&mut env, &c);
+        assert_eq!((env.counters.request_timeouts, env.counters.retries), (1, 1));
+        assert!(p.in_flight.is_empty() && !p.timeout_armed);
+        let events = take(&mut env);
+        assert!(sent(&events).is_empty(), "held for retry.backoff.ms: {events:?}");
+        let drain = events.iter().find_map(|(t, e)| matches!(e, Event::Drain { .. }).then_some(*t)).expect("drain");
+        // KIP-580: retry.backoff.ms = 100 with +-20 % jitter.
+        assert!(ms(30_080) <= drain && drain <= ms(30_120), "{drain:?}");
+        at(&mut env, drain);
+        p.send_ready(&mut env, &c);
+        assert_eq!(sent(&take(&mut env)), vec![(drain + MS, 0, vec![(0, 0)])]);
+        assert_eq!(env.counters.produce_requests, 2);
+    }
+
+    #[test]
+    fn not_enough_replicas_after_append_is_counted_and_retried() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
+        assert_eq!((env.counters.not_enough_replicas_after_append_errors, env.counters.retries), (1, 1));
+        assert_eq!((acknowledged(&env), p.records_in_flight()), (0, 1));
+    }
+
+    #[test]
+    fn invalid_producer_epoch_fails_the_batch_without_retry() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::InvalidProducerEpoch)]);
+        assert_eq!(env.counters.retries, 0);
+        assert_eq!((env.ledger.summary([], 0).failed, p.records_in_flight()), (1, 0));
+    }
+}
