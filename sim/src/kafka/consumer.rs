@@ -148,8 +148,7 @@ impl Consumers {
         for c in &polled {
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 t += self.processing.sample(&mut self.rng);
-                env.metrics.end_to_end_latency.record(t - r.created);
-                env.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
+                env.stats.processed(t, r.created);
             }
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 let rec = EngineRecord {
@@ -163,7 +162,7 @@ impl Consumers {
                     e.on_record(env.now, rec);
                 }
             }
-            env.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
+            env.stats.delivered(t, c.len());
         }
         let m = &mut self.group.members[member as usize];
         m.processing = polled;

@@ -64,7 +64,7 @@ impl Cluster {
         if part.isr.contains(&i) && part.isr.len() > 1 {
             // The ISR never becomes empty: its last member stays, to lead again when it returns.
             part.isr.retain(|&x| x != i);
-            env.counters.isr_shrinks += 1;
+            env.stats.counters.isr_shrinks += 1;
             self.after_leader_progress(env, p);
         }
         None
@@ -92,7 +92,7 @@ impl Cluster {
         part.leader_epoch += 1;
         let Some((i, unclean)) = choice else {
             if part.leader.is_some() {
-                env.counters.offline_partition_events += 1;
+                env.stats.counters.offline_partition_events += 1;
             }
             part.leader = None;
             // PartitionChangeBuilder (KRaft): a fenced leader leaves the ISR unless it is its last member,
@@ -106,16 +106,16 @@ impl Cluster {
             self.update_leadership();
             return None;
         };
-        env.counters.leader_elections += 1;
+        env.stats.counters.leader_elections += 1;
         if unclean {
-            env.counters.unclean_leader_elections += 1;
+            env.stats.counters.unclean_leader_elections += 1;
         }
         part.leader = Some(part.replicas[i]);
         self.update_leadership();
         let part = &mut self.partitions[p as usize];
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let new_end = part.leo[i];
-        env.counters.records_truncated += part.log_end - new_end;
+        env.stats.counters.records_truncated += part.log_end - new_end;
         part.truncate(new_end);
         part.isr = if unclean { vec![i] } else { isr_live };
         let now = env.now;
@@ -160,7 +160,7 @@ mod tests {
         let p = &c.partitions[0];
         assert_eq!((p.leader, p.leader_epoch, p.isr.clone()), (Some(1), 1, vec![1, 2]));
         assert_eq!((p.log_end, p.leo.clone(), p.hw), (6, vec![6, 6, 6], 6));
-        assert_eq!((env.counters.leader_elections, env.counters.records_truncated), (1, 4));
+        assert_eq!((env.stats.counters.leader_elections, env.stats.counters.records_truncated), (1, 4));
         assert_eq!(c.led_by(1), &[0]);
         assert!(c.led_by(0).is_empty());
     }
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(c.fence(&mut env, 0, 0), None);
         let p = &c.partitions[0];
         assert_eq!((p.leader, p.isr.clone()), (None, vec![0]));
-        assert_eq!((env.counters.offline_partition_events, env.counters.leader_elections), (1, 0));
+        assert_eq!((env.stats.counters.offline_partition_events, env.stats.counters.leader_elections), (1, 0));
         assert!(c.restart(0));
         assert_eq!(c.elect(&mut env, 0), Some(Elected { partition: 0, log_end: 0 }));
         assert_eq!(c.partitions[0].leader, Some(0));
@@ -190,7 +190,7 @@ mod tests {
         c.brokers[0].alive = false;
         assert_eq!(c.fence(&mut env, 0, 0), Some(Elected { partition: 0, log_end: 4 }));
         assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(1), vec![1]));
-        assert_eq!((env.counters.unclean_leader_elections, env.counters.records_truncated), (1, 6));
+        assert_eq!((env.stats.counters.unclean_leader_elections, env.stats.counters.records_truncated), (1, 6));
     }
 
     #[test]
@@ -198,7 +198,7 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.brokers[2].alive = false;
         assert_eq!(c.fence(&mut env, 2, 0), None);
-        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_shrinks), (vec![0, 1], 1));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
         c.partitions[0].isr = vec![1];
         c.brokers[1].alive = false;
         assert_eq!(c.fence(&mut env, 1, 0), None);

@@ -67,8 +67,8 @@ impl Consumers {
         // onPartitionsRevoked: members commit what they processed before giving partitions up.
         self.commit_live();
         self.group.rebalancing = None;
-        env.counters.rebalances += 1;
-        env.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
+        env.stats.counters.rebalances += 1;
+        env.stats.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
         self.group.install_assignment();
         let commit_every = SimTime::from_millis(self.cfg.auto_commit_interval_ms);
         for m in 0..self.group.members.len() {
@@ -160,7 +160,7 @@ mod tests {
         assert_eq!(c.group.members[0].assigned, vec![0]);
         assert!(c.group.members[1].assigned.is_empty());
         assert_eq!(c.group.generation, 2);
-        assert_eq!((env.counters.rebalances, env.counters.rebalance_pause_ms_total), (1, 4.0));
+        assert_eq!((env.stats.counters.rebalances, env.stats.counters.rebalance_pause_ms_total), (1, 4.0));
         assert_eq!(c.group.members[0].next_auto_commit, ms(59_004));
     }
 
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(c.restart(&mut env, 1), RebalanceBegun(true));
         c.on_rebalance_done(&mut env, &cl, 0);
         assert_eq!(c.group.rebalancing, Some(1));
-        assert_eq!(env.counters.rebalances, 0);
+        assert_eq!(env.stats.counters.rebalances, 0);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Cluster {
             }
         };
         if appended.duplicate {
-            env.counters.duplicate_batches_rejected += 1;
+            env.stats.counters.duplicate_batches_rejected += 1;
         }
         if acks == Acks::All {
             // ReplicaManager: a duplicate waits for the original batch's offsets like a new append.
@@ -271,7 +271,7 @@ mod tests {
         c.on_isr_check(&mut env, 0);
         assert_eq!(c.partitions[0].isr, vec![0]);
         assert_eq!(c.partitions[0].hw, 10);
-        assert_eq!(env.counters.isr_shrinks, 2);
+        assert_eq!(env.stats.counters.isr_shrinks, 2);
         let answered = responses(take(&mut env));
         assert_eq!(answered, vec![(ms(30_002), 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)])]);
     }
@@ -284,7 +284,7 @@ mod tests {
         // The retry of sequences 0-9 (request 2) is not appended again: it waits for offset 10, not 15.
         let events = append(&mut env, &mut c, ms(2), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert!(responses(events).is_empty());
-        assert_eq!(env.counters.duplicate_batches_rejected, 1);
+        assert_eq!(env.stats.counters.duplicate_batches_rejected, 1);
         assert_eq!(c.partitions[0].log_end, 15);
         let waits: Vec<(u64, u64)> = c.partitions[0].pending_acks.iter().map(|a| (a.request, a.end_offset)).collect();
         assert_eq!(waits, vec![(0, 10), (2, 10), (1, 15)]);

@@ -83,7 +83,7 @@ impl Cluster {
             {
                 part.isr.push(i);
                 part.isr.sort_unstable();
-                env.counters.isr_expands += 1;
+                env.stats.counters.isr_expands += 1;
             }
             has_data |= part.log_end > offset;
             self.after_leader_progress(env, p);
@@ -179,7 +179,7 @@ impl Cluster {
             // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
             part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
             if part.isr.len() < before {
-                env.counters.isr_shrinks += (before - part.isr.len()) as u64;
+                env.stats.counters.isr_shrinks += (before - part.isr.len()) as u64;
                 self.after_leader_progress(env, p as u32);
             }
         }
@@ -200,9 +200,9 @@ mod tests {
         assert_eq!(c.partitions[0].hw, 10);
         // Fetching from offset 5 < HW 10: still out of sync.
         c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 5)]);
-        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_expands), (vec![0, 1], 0));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1], 0));
         c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 10)]);
-        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_expands), (vec![0, 1, 2], 1));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1, 2], 1));
     }
 
     #[test]
@@ -214,10 +214,10 @@ mod tests {
         at(&mut env, ms(50_000));
         c.on_isr_check(&mut env, 0);
         // Follower 1 caught up 30 s ago (= replica.lag.time.max.ms): it stays; follower 2 never did.
-        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_shrinks), (vec![0, 1], 1));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
         at(&mut env, ms(50_001));
         c.on_isr_check(&mut env, 0);
-        assert_eq!((c.partitions[0].isr.clone(), env.counters.isr_shrinks), (vec![0], 2));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0], 2));
         // The next check is replica.lag.time.max.ms / 2 later.
         let next: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
         assert!(next.contains(&ms(65_001)), "{next:?}");
