@@ -60,11 +60,12 @@ done
 
 # The scratch copies build into one kept target folder, so only streamlab-sim is rebuilt on the next run.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/mutants}"
-common=(--package streamlab-sim --jobs 1 "${files[@]}" "$@")
+# One mutant at a time (cargo-mutants' default): the tests share the machine.
+common=(--package streamlab-sim "${files[@]}" "$@")
 # cargo-mutants exits 2 when mutants were missed and 3 on timeouts; anything else is a failure of the run.
 mutants() { nice cargo mutants "${common[@]}" "$@" || (($? == 2 || $? == 3)); }
 # Pass 1: unit tests only. A mutant that loops forever is stopped after 20 s: a timeout counts as caught.
-mutants --timeout 20 -- --lib
+mutants --timeout 20 --cargo-arg=--lib
 # Those timeouts are final (the whole suite runs the same unit tests first): pass 2 skips them as caught.
 cp mutants.out/timeout.txt mutants.out/unit_timeout.txt
 cat mutants.out/unit_timeout.txt >>mutants.out/caught.txt

@@ -53,6 +53,8 @@ pub struct PipelineConfig {
     pub map_cost: DistSpec,
     pub window: WindowSpec,
     pub time: TimeDomain,
+    /// The function of the jobs `streamlab export` writes. The simulated engines keep count, sum, min and
+    /// max of every window (`Output`), and the function does not change when a result becomes visible.
     pub aggregate: Aggregate,
     /// Window-operator work per record.
     pub aggregate_cost: DistSpec,

@@ -19,7 +19,7 @@ use super::window::WindowSpec;
 use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
-use crate::time::SimTime;
+use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -106,7 +106,6 @@ pub fn refusal(window: &WindowSpec, mode: OutputMode) -> Option<String> {
 
 /// spark.sql.streaming.pollingDelay: how long the default trigger waits when there is no new data.
 const POLLING_DELAY: SimTime = SimTime::from_millis(10);
-const MS: i64 = 1_000_000;
 
 struct Batch {
     id: u64,

@@ -1,6 +1,7 @@
 //! Window assignment, as Flink's window assigners and Spark's `window()` / `session_window()` define it.
 //! Times are nanoseconds; a window is [start, end), its max timestamp is end - 1.
 
+use crate::time::MS;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +42,6 @@ impl Window {
         Window { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
-
-const MS: i64 = 1_000_000;
 
 /// TimeWindow.getWindowStartWithOffset: `timestamp - (timestamp - offset + size) % size`.
 pub fn window_start(timestamp: i64, offset: i64, size: i64) -> i64 {
