@@ -270,6 +270,16 @@ mod tests {
         assert_eq!(one.summary().max_ms, 1.0);
     }
 
+    /// 1 ms lies in the bucket [999 424, 1 003 520) ns (4096 ns wide): a quantile is its middle.
+    #[test]
+    fn a_quantile_is_the_middle_of_its_bucket() {
+        let mut h = Histogram::new();
+        h.record(SimTime(1_000_000));
+        h.record(SimTime(2_000_000));
+        assert_eq!(bucket_range(bucket_index(1_000_000)), (999_424, 1_003_520));
+        assert_eq!(h.quantile(0.5), SimTime(999_424 + 2047));
+    }
+
     #[test]
     fn reports_round_to_the_microsecond() {
         assert_eq!(ms3(SimTime(1_234_567)), 1.235);
