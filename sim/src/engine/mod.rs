@@ -4,6 +4,8 @@
 
 pub mod batch;
 pub mod flink;
+#[cfg(test)]
+mod oracle_tests;
 pub mod replay;
 pub mod spark;
 pub mod state;
