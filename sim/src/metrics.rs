@@ -8,6 +8,8 @@ use serde::Serialize;
 const SUB_BITS: u32 = 7;
 const SUB: u64 = 1 << SUB_BITS;
 const BUCKETS: usize = ((64 - SUB_BITS) as usize) * SUB as usize + SUB as usize;
+/// Values below this are a bucket each (from it on, a power of two is split into `SUB` buckets).
+const EXACT_BELOW: u64 = 2 * SUB;
 
 /// A histogram of durations in nanoseconds. Values below 256 ns are exact; above, each power of two is
 /// split into 128 buckets.
@@ -27,7 +29,7 @@ impl Default for Histogram {
 }
 
 fn bucket_index(v: u64) -> usize {
-    if v < 2 * SUB {
+    if v < EXACT_BELOW {
         return v as usize;
     }
     let shift = 63 - v.leading_zeros() - SUB_BITS;
@@ -36,7 +38,7 @@ fn bucket_index(v: u64) -> usize {
 
 /// The smallest and one-past-largest value of a bucket.
 fn bucket_range(idx: usize) -> (u64, u64) {
-    if idx < 2 * SUB as usize {
+    if idx < EXACT_BELOW as usize {
         return (idx as u64, idx as u64 + 1);
     }
     let shift = (idx / SUB as usize - 1) as u32;
