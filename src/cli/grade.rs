@@ -2,7 +2,7 @@
 
 use super::{as_bad, bad};
 use crate::grader::report::Grade;
-use crate::grader::{self, CODE_EXERCISES, MEASURES};
+use crate::grader::{self, MEASURES};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -142,7 +142,7 @@ impl ExerciseCommand {
     pub fn run(self) -> Result<()> {
         match self {
             ExerciseCommand::List => {
-                for ex in CODE_EXERCISES {
+                for ex in grader::code_exercises()? {
                     println!("{:<20} code: exercises/{}/{}.rs", ex.id, ex.folder, ex.id);
                 }
                 for m in MEASURES {
@@ -179,7 +179,7 @@ fn show(id: &str, student: &str) -> Result<()> {
         println!("{id}\n\n{}\n\n{}\n\nanswer in exercises/answers.toml: [concept] {id} = \"LETTER\"", c.kk, c.en);
         return Ok(());
     }
-    if let Some(ex) = grader::find_code(id) {
+    if let Some(ex) = grader::find_code(id)? {
         println!("exercises/{}/README.md describes it; edit exercises/{}/{}.rs", ex.folder, ex.folder, ex.id);
         return Ok(());
     }
