@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use streamlab_labs::lab::LabReport;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
 use streamlab_sim::budget;
@@ -596,9 +597,19 @@ fn export(engine: &str, scenario: Option<&str>, flags: &ReplayFlags, out: &Path)
 /// and the review cards into out/labs.
 fn main_job(out: &Path) -> Result<()> {
     let start = std::time::Instant::now();
-    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| !scenarios::BENCH_MODELS.contains(n)) {
+    let names: Vec<&str> =
+        scenarios::BUILTIN.iter().map(|(n, _)| *n).filter(|n| !scenarios::BENCH_MODELS.contains(n)).collect();
+    // The scenarios run side by side; each is reported in the list's order.
+    let runs = streamlab_labs::par::map(&names, |name| -> Result<(Scenario, Results)> {
+        let scenario = load_scenario(name)?;
+        let mut world = World::new(&scenario);
+        world.run()?;
+        Ok((scenario, Results::of(&world)))
+    });
+    for (name, run) in names.iter().zip(runs) {
+        let (scenario, results) = run?;
         println!("== run {name}");
-        run_scenario(name, None, &out.join("runs").join(name))?;
+        report_run(&scenario, &results, &out.join("runs").join(name))?;
     }
     let reports = run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
     let site = out.join("site");
@@ -623,7 +634,7 @@ fn run_labs(
     out: &Path,
     langs: &[Lang],
     scenario: Option<&Scenario>,
-) -> Result<Vec<streamlab_labs::lab::LabReport>> {
+) -> Result<Vec<LabReport>> {
     if id == "list" {
         for (id, section, _) in streamlab_labs::LABS {
             println!("{id:<16} lecture section {section}");
@@ -639,19 +650,24 @@ fn run_labs(
             return Err(bad(format!("no lab `{id}`; labs: {}, review, all", names.join(", "))));
         }
     };
-    let mut reports = Vec::new();
-    for (i, lab) in ids.iter().enumerate() {
+    // The labs run side by side, each writing its own folder; what they print comes in the labs' order.
+    let n = ids.len();
+    let indexed: Vec<(usize, &str)> = ids.iter().copied().enumerate().collect();
+    let runs = streamlab_labs::par::map(&indexed, |&(i, lab)| -> Result<LabReport> {
         let run = streamlab_labs::find(lab).expect("listed");
-        let n = ids.len();
         let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
         // A lab fails on what it was given: a scenario that does not fit it, or one that cannot run.
         let report = run(seed, scenario, &mut progress).map_err(|e| bad(format!("lab {lab}: {e}")))?;
-        let dir = out.join(lab);
-        report.write(&dir, langs).map_err(|e| anyhow::anyhow!(e))?;
+        report.write(&out.join(lab), langs).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(report)
+    });
+    let mut reports = Vec::new();
+    for (lab, report) in ids.iter().zip(runs) {
+        let report = report?;
         for line in &report.summary {
             println!("{lab}: {}", line.get(langs[0]));
         }
-        println!("{lab}: written to {}", dir.display());
+        println!("{lab}: written to {}", out.join(lab).display());
         reports.push(report);
     }
     if id == "all" || id == "review" {
@@ -721,9 +737,7 @@ fn compare(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
     if let Some(seed) = seed {
         scenario.run.seed = seed;
     }
-    for line in Derived::of(&scenario).lines(&scenario.name, scenario.run.seed) {
-        println!("{line}");
-    }
+    print_derived(&scenario);
     let results = simulate(&scenario)?;
     for line in results.engine_table() {
         println!("{line}");
@@ -905,10 +919,27 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
     if let Some(seed) = seed {
         scenario.run.seed = seed;
     }
-    for line in Derived::of(&scenario).lines(&scenario.name, scenario.run.seed) {
+    print_derived(&scenario);
+    let results = simulate(&scenario)?;
+    print_results(&results);
+    write_results(&results, out)
+}
+
+/// What `run` prints and writes, for a run already done.
+fn report_run(scenario: &Scenario, results: &Results, out: &Path) -> Result<()> {
+    print_derived(scenario);
+    print_results(results);
+    write_results(results, out)
+}
+
+/// The seed and every derived parameter, printed before the results.
+fn print_derived(scenario: &Scenario) {
+    for line in Derived::of(scenario).lines(&scenario.name, scenario.run.seed) {
         println!("{line}");
     }
-    let results = simulate(&scenario)?;
+}
+
+fn print_results(results: &Results) {
     for line in results.summary_lines() {
         println!("{line}");
     }
@@ -917,7 +948,6 @@ fn run_scenario(arg: &str, seed: Option<u64>, out: &Path) -> Result<()> {
             println!("{line}");
         }
     }
-    write_results(&results, out)
 }
 
 /// Runs a scenario to the end, showing progress on stderr when the run is long and stderr is a terminal.

@@ -83,8 +83,9 @@ pub fn run_lab(
     let mut groups = Vec::new();
     let mut rows = Vec::new();
     let mut summary = Vec::new();
-    for (i, d) in domains().into_iter().enumerate() {
-        progress(&d.name.en);
+    let domains = domains();
+    progress("one pipeline per domain");
+    let runs = crate::par::map(&domains, |d| {
         let mut s = s0.clone();
         for p in &mut s.producers {
             p.keys = Keys::Uniform { count: d.keys };
@@ -92,7 +93,10 @@ pub fn run_lab(
         let pipe = engines::pipe(&mut s);
         pipe.window = d.window;
         pipe.filter_max_value = d.filter_max_value;
-        let r = run(&s)?;
+        run(&s)
+    });
+    for (i, (d, r)) in domains.into_iter().zip(runs).enumerate() {
+        let r = r?;
         let p50 = |name: &str| {
             r.engines
                 .iter()
