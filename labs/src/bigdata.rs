@@ -10,7 +10,7 @@ use serde_json::json;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
+use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, PipelineConfig};
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
 
@@ -40,7 +40,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
         e.on_record(SimTime::ZERO, r);
     }
     e.finish(SimTime::ZERO);
-    e.metrics().latency.max().as_secs_f64()
+    EngineSummary::of(&e, &WindowSpec::None, SimTime::ZERO).latency_ms.max_ms / 1000.0
 }
 
 /// The hour of day at which the scenario's simulated day starts (see bigdata.toml).

@@ -4,7 +4,7 @@ use crate::chart::Figure;
 use crate::text::{Lang, Text};
 use serde_json::Value;
 use std::path::Path;
-use streamlab_sim::report::Results;
+use streamlab_sim::report::{EngineTrace, Results};
 use streamlab_sim::{Scenario, World};
 
 /// A lab's output: its measured numbers, the answer they give, a headline figure, the supporting
@@ -70,8 +70,8 @@ pub fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
-/// Runs a scenario to the end (and keeps the world, for histograms the report does not carry).
-pub fn run_world(s: &Scenario) -> Result<World, String> {
+/// Runs a scenario to the end.
+fn run_world(s: &Scenario) -> Result<World, String> {
     let mut w = World::new(s);
     w.run().map_err(|e| format!("scenario {}: {e}", s.name))?;
     Ok(w)
@@ -79,6 +79,11 @@ pub fn run_world(s: &Scenario) -> Result<World, String> {
 
 pub fn run(s: &Scenario) -> Result<Results, String> {
     run_world(s).map(|w| Results::of(&w))
+}
+
+/// Runs a scenario to the end: its results and, for charts, each engine's trace.
+pub fn run_traced(s: &Scenario) -> Result<(Results, Vec<EngineTrace>), String> {
+    run_world(s).map(|w| (Results::of(&w), EngineTrace::of(&w)))
 }
 
 /// Runs the scenario once per value, each time changed by `set`: the measurements of a sweep.

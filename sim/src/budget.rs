@@ -143,7 +143,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 }
                 EngineKind::Spark => {
                     let sp = &s.spark;
-                    let overhead_ms = sp.batch_overhead.work_ms();
+                    let overhead_ms = sp.batch_overhead.work_ms() + sp.commit_overhead.work_ms();
                     let span = horizon_ms
                         + backlog_ms
                         + overhead_ms

@@ -567,6 +567,7 @@ impl Scenario {
         // The engines' settings are checked even without a [pipeline]: every number is, wherever it appears.
         for (key, d) in [
             ("spark.batch_overhead", &self.spark.batch_overhead),
+            ("spark.commit_overhead", &self.spark.commit_overhead),
             ("batch.startup", &self.batch.startup),
             ("batch.shuffle_cost", &self.batch.shuffle_cost),
         ] {
