@@ -1,6 +1,7 @@
 //! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
 
 use crate::dist::Sampler;
+use crate::kafka::ids::{BrokerId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
 use crate::time::SimTime;
@@ -9,9 +10,9 @@ use std::collections::HashMap;
 /// An endpoint of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Node {
-    Producer(u32),
-    Broker(u32),
-    Member(u32),
+    Producer(ProducerId),
+    Broker(BrokerId),
+    Member(MemberId),
 }
 
 /// A window of extra delay (a `network_spike` fault).
@@ -40,9 +41,9 @@ impl Network {
     /// Node numbers: producers first, then brokers, then group members.
     fn number(&self, node: Node) -> u32 {
         match node {
-            Node::Producer(p) => p,
-            Node::Broker(b) => self.producers + b,
-            Node::Member(m) => self.producers + self.brokers + m,
+            Node::Producer(p) => p.0,
+            Node::Broker(b) => self.producers + b.0,
+            Node::Member(m) => self.producers + self.brokers + m.0,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::Chunk;
 use super::assignor::{self, Assignment, Strategy};
+use super::ids::PartitionId;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -13,7 +14,7 @@ pub struct Member {
     /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped. It
     /// plays the group generation's part: nothing a member started before a rebalance can commit after it.
     pub epoch: u32,
-    pub assigned: Vec<u32>,
+    pub assigned: Vec<PartitionId>,
     /// Fetched, not yet polled.
     pub buffer: VecDeque<Chunk>,
     pub fetch_in_flight: Vec<bool>,
@@ -60,7 +61,7 @@ impl Member {
         self.heartbeat_phase + SimTime(k * interval.0)
     }
 
-    pub fn buffered_from(&self, partition: u32) -> bool {
+    pub fn buffered_from(&self, partition: PartitionId) -> bool {
         self.buffer.iter().any(|c| c.partition == partition)
     }
 }
@@ -106,7 +107,8 @@ impl Group {
             m.epoch += 1;
             m.buffer.clear();
             m.fetch_in_flight.iter_mut().for_each(|f| *f = false);
-            m.assigned = a.get(&m.name).map(|ps| ps.iter().map(|tp| tp.partition).collect()).unwrap_or_default();
+            m.assigned =
+                a.get(&m.name).map(|ps| ps.iter().map(|tp| PartitionId(tp.partition)).collect()).unwrap_or_default();
         }
         self.position.clone_from(&self.committed);
         self.previous = a.clone();
@@ -116,13 +118,13 @@ impl Group {
     /// Commits the owner's position of every partition a member owns.
     pub fn commit(&mut self, member: usize) {
         for &p in &self.members[member].assigned {
-            self.committed[p as usize] = self.position[p as usize];
+            self.committed[p.index()] = self.position[p.index()];
         }
     }
 
     /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
-    pub fn lag(&self, hw: impl Fn(u32) -> u64) -> u64 {
-        (0..self.partitions).map(|p| hw(p).saturating_sub(self.committed[p as usize])).sum()
+    pub fn lag(&self, hw: impl Fn(PartitionId) -> u64) -> u64 {
+        PartitionId::all(self.partitions as usize).map(|p| hw(p).saturating_sub(self.committed[p.index()])).sum()
     }
 }
 

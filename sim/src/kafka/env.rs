@@ -1,6 +1,7 @@
 //! What every Kafka actor is lent while it handles an event: the clock, the event queue, the network,
 //! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and timers between actors are `Event`s.
 
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId, ReplicaEnd};
 use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
@@ -15,7 +16,7 @@ pub type ProduceResult = Result<(), ProduceError>;
 #[derive(Debug)]
 pub struct ProduceRequest {
     pub id: u64,
-    pub producer: u32,
+    pub producer: ProducerId,
     pub acks: Acks,
     /// The batches carry a producer id and sequence numbers (enable.idempotence).
     pub idempotent: bool,
@@ -25,93 +26,92 @@ pub struct ProduceRequest {
 #[derive(Debug)]
 pub enum Event {
     Arrival {
-        producer: u32,
+        producer: ProducerId,
     },
     Linger {
-        producer: u32,
-        partition: u32,
+        producer: ProducerId,
+        partition: PartitionId,
         created: SimTime,
     },
     Drain {
-        producer: u32,
+        producer: ProducerId,
     },
     ProduceArrive {
-        broker: u32,
+        broker: BrokerId,
         incarnation: u32,
         request: Box<ProduceRequest>,
     },
     AppendDone {
-        broker: u32,
+        broker: BrokerId,
         incarnation: u32,
         request: u64,
         slot: u32,
     },
     ProduceResponse {
-        producer: u32,
+        producer: ProducerId,
         request: u64,
         results: Vec<ProduceResult>,
     },
     /// The producer's oldest request may have passed request.timeout.ms.
     RequestTimeouts {
-        producer: u32,
+        producer: ProducerId,
     },
     ReplicaFetch {
-        follower: u32,
-        leader: u32,
+        follower: BrokerId,
+        leader: BrokerId,
         incarnation: u32,
     },
     ReplicaFetchArrive {
-        follower: u32,
-        leader: u32,
+        follower: BrokerId,
+        leader: BrokerId,
         incarnation: u32,
-        offsets: Vec<(u32, u64)>,
+        offsets: Vec<FetchPosition>,
     },
     ReplicaFetchExpire {
-        follower: u32,
-        leader: u32,
+        follower: BrokerId,
+        leader: BrokerId,
         park: u64,
     },
     ReplicaFetchResponse {
-        follower: u32,
+        follower: BrokerId,
         incarnation: u32,
-        leader: u32,
-        /// (partition, leader epoch, leader's log end offset).
-        ends: Vec<(u32, u32, u64)>,
+        leader: BrokerId,
+        ends: Vec<ReplicaEnd>,
     },
     ConsumerFetchArrive {
-        member: u32,
+        member: MemberId,
         epoch: u32,
-        broker: u32,
+        broker: BrokerId,
         incarnation: u32,
-        offsets: Vec<(u32, u64)>,
+        offsets: Vec<FetchPosition>,
     },
     ConsumerFetchExpire {
-        member: u32,
-        broker: u32,
+        member: MemberId,
+        broker: BrokerId,
         park: u64,
     },
     ConsumerFetchResponse {
-        member: u32,
+        member: MemberId,
         epoch: u32,
-        broker: u32,
+        broker: BrokerId,
         chunks: Vec<Chunk>,
     },
     PollDone {
-        member: u32,
+        member: MemberId,
         epoch: u32,
     },
     RebalanceDone {
         id: u64,
     },
     MemberExpired {
-        member: u32,
+        member: MemberId,
         epoch: u32,
     },
     IsrCheck {
-        broker: u32,
+        broker: BrokerId,
     },
     ControllerFence {
-        broker: u32,
+        broker: BrokerId,
         incarnation: u32,
     },
     Fault {

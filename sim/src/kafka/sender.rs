@@ -4,6 +4,7 @@
 
 use super::cluster::Cluster;
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
+use super::ids::{BrokerId, PartitionId};
 use super::producer::{InFlight, Producer, Retry, Sent};
 use super::{BatchRef, ProduceError};
 use crate::network::Node;
@@ -21,8 +22,8 @@ impl Producer {
         let np = self.queues.len() as u32;
         let (record, keyed) = self.workload.record(env.now, &mut self.rng);
         let partition = match keyed {
-            Some(p) => p,
-            None => self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng),
+            Some(p) => PartitionId(p),
+            None => PartitionId(self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng)),
         };
         let opened = self.append(partition, record, env.now);
         let linger = SimTime::from_millis(self.cfg.linger_ms);
@@ -38,7 +39,7 @@ impl Producer {
         self.send_ready(env, cluster);
     }
 
-    pub fn on_linger(&mut self, env: &mut Env, cluster: &Cluster, partition: u32, created: SimTime) {
+    pub fn on_linger(&mut self, env: &mut Env, cluster: &Cluster, partition: PartitionId, created: SimTime) {
         self.linger_expired(partition, created);
         self.send_ready(env, cluster);
     }
@@ -47,7 +48,7 @@ impl Producer {
     pub fn send_ready(&mut self, env: &mut Env, cluster: &Cluster) {
         let expired = self.expire(env.now);
         env.ledger.failed(expired);
-        for broker in 0..cluster.brokers.len() as u32 {
+        for broker in BrokerId::all(cluster.brokers.len()) {
             let led = cluster.led_by(broker);
             if led.is_empty() {
                 continue;
@@ -66,7 +67,7 @@ impl Producer {
         }
     }
 
-    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: u32, batches: Vec<Sent>) {
+    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: BrokerId, batches: Vec<Sent>) {
         let producer = self.id;
         let id = env.next_request;
         env.next_request += 1;
@@ -83,7 +84,7 @@ impl Producer {
             }
         } else {
             self.in_flight.insert(id, InFlight { broker, batches, deadline: env.now + timeout });
-            self.in_flight_per_broker[broker as usize] += 1;
+            self.in_flight_per_broker[broker.index()] += 1;
             // One timer per producer, at its oldest request's deadline: the queue does not grow with requests.
             if !self.timeout_armed {
                 self.timeout_armed = true;
@@ -92,13 +93,13 @@ impl Producer {
         }
         let request =
             Box::new(ProduceRequest { id, producer, acks, idempotent: self.cfg.idempotent(), batches: server_batches });
-        let incarnation = cluster.brokers[broker as usize].incarnation;
+        let incarnation = cluster.brokers[broker.index()].incarnation;
         env.send(Node::Producer(producer), Node::Broker(broker), Event::ProduceArrive { broker, incarnation, request });
     }
 
     fn ack_batch(&mut self, env: &mut Env, b: &BatchRef) {
         self.acknowledged(b);
-        env.ledger.acked(self.id, b.partition, b.first_record, b.len());
+        env.ledger.acked(b.range());
         env.stats.acknowledged(env.now, b);
     }
 
@@ -106,7 +107,7 @@ impl Producer {
         let Some(inflight) = self.in_flight.remove(&request) else {
             return; // timed out already: Kafka closed the connection, this answer never arrives
         };
-        self.in_flight_per_broker[inflight.broker as usize] -= 1;
+        self.in_flight_per_broker[inflight.broker.index()] -= 1;
         for (sent, result) in inflight.batches.into_iter().zip(results) {
             self.answered(&sent);
             match result {
@@ -130,7 +131,7 @@ impl Producer {
     /// NetworkClient.handleTimedOutRequests: requests unanswered for request.timeout.ms fail and retry.
     pub fn on_request_timeouts(&mut self, env: &mut Env, cluster: &Cluster) {
         let now = env.now;
-        let mut timed_out: Vec<u32> =
+        let mut timed_out: Vec<BrokerId> =
             self.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
         env.stats.counters.request_timeouts += timed_out.len() as u64;
         // A timeout closes the connection (NetworkClient.handleTimedOutRequests).
@@ -146,12 +147,12 @@ impl Producer {
     }
 
     /// A closed connection fails every request in flight on it; their batches are retried in sequence order.
-    pub fn disconnect(&mut self, env: &mut Env, broker: u32) {
+    pub fn disconnect(&mut self, env: &mut Env, broker: BrokerId) {
         let cancelled: Vec<u64> =
             self.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(id, _)| *id).collect();
         for request in cancelled {
             let inflight = self.in_flight.remove(&request).expect("listed");
-            self.in_flight_per_broker[broker as usize] -= 1;
+            self.in_flight_per_broker[broker.index()] -= 1;
             for sent in inflight.batches {
                 self.answered(&sent);
                 self.retry_or_fail_at(env, sent, None);
@@ -173,6 +174,7 @@ impl Producer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka::ids::ProducerId;
     use crate::kafka::testkit::{MS, at, cluster, env, ms, take};
     use crate::rng::stream;
     use crate::scenario::ProducerConfig;
@@ -180,9 +182,9 @@ mod tests {
 
     fn producer(acks: Acks) -> Producer {
         let cfg = ProducerConfig { acks, linger_ms: 0, ..ProducerConfig::default() };
-        let mut p = Producer::new(0, cfg, 1, 3, stream(1, "producer"), stream(1, "backoff"));
+        let mut p = Producer::new(ProducerId(0), cfg, 1, 3, stream(1, "producer"), stream(1, "backoff"));
         let r = Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: 0, value: 1 };
-        p.append(0, r, SimTime::ZERO);
+        p.append(PartitionId(0), r, SimTime::ZERO);
         p
     }
 
@@ -191,7 +193,7 @@ mod tests {
     }
 
     /// A produce request's arrival, broker, and its batches' (epoch, base sequence).
-    type SentRequest = (SimTime, u32, Vec<(u32, u32)>);
+    type SentRequest = (SimTime, BrokerId, Vec<(u32, u32)>);
 
     fn sent(events: &[(SimTime, Event)]) -> Vec<SentRequest> {
         events
@@ -212,7 +214,7 @@ mod tests {
         p.send_ready(&mut env, &c);
         let events = take(&mut env);
         assert_eq!(events.len(), 1, "no request timeout is armed: {events:?}");
-        assert_eq!(sent(&events), vec![(MS, 0, vec![(0, 0)])]);
+        assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
         assert_eq!((acknowledged(&env), env.stats.produce_latency().count()), (1, 1));
         assert!(p.in_flight.is_empty());
     }
@@ -223,8 +225,8 @@ mod tests {
         let mut p = producer(Acks::All);
         p.send_ready(&mut env, &c);
         let events = take(&mut env);
-        assert_eq!(sent(&events), vec![(MS, 0, vec![(0, 0)])]);
-        assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: 0 }) if t == ms(30_000)));
+        assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
+        assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: ProducerId(0) }) if t == ms(30_000)));
         assert_eq!((acknowledged(&env), p.in_flight.len()), (0, 1));
         at(&mut env, ms(5));
         p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
@@ -249,7 +251,7 @@ mod tests {
         assert!(ms(30_080) <= drain && drain <= ms(30_120), "{drain:?}");
         at(&mut env, drain);
         p.send_ready(&mut env, &c);
-        assert_eq!(sent(&take(&mut env)), vec![(drain + MS, 0, vec![(0, 0)])]);
+        assert_eq!(sent(&take(&mut env)), vec![(drain + MS, BrokerId(0), vec![(0, 0)])]);
         assert_eq!(env.stats.counters.produce_requests, 2);
     }
 

@@ -4,6 +4,7 @@
 use super::broker::Partition;
 use super::cluster::Cluster;
 use super::env::{Env, Event, ProduceRequest};
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
 use super::{Batch, BatchRef};
 use crate::dist::DistSpec;
 use crate::ledger::Ledger;
@@ -15,6 +16,12 @@ use crate::workload::Record;
 use std::rc::Rc;
 
 pub const MS: SimTime = SimTime::from_millis(1);
+pub const B0: BrokerId = BrokerId(0);
+pub const B1: BrokerId = BrokerId(1);
+pub const B2: BrokerId = BrokerId(2);
+pub const P0: PartitionId = PartitionId(0);
+pub const M0: MemberId = MemberId(0);
+pub const M1: MemberId = MemberId(1);
 
 pub fn ms(n: u64) -> SimTime {
     SimTime::from_millis(n)
@@ -33,18 +40,31 @@ pub fn cluster(min_insync_replicas: u32, producers: u32) -> Cluster {
         min_insync_replicas,
         ..ClusterConfig::default()
     };
-    Cluster::new(cfg, vec![Partition::new(0, vec![0, 1, 2], producers)], ms(500), 100, stream(1, "disk"))
+    Cluster::new(cfg, vec![Partition::new(P0, vec![B0, B1, B2], producers)], ms(500), 100, stream(1, "disk"))
 }
 
 /// `n` records of `producer` for partition 0, sent with `epoch` from sequence `base_seq`.
 pub fn batch(producer: u32, epoch: u32, base_seq: u32, n: u32) -> BatchRef {
     let records =
         (0..n).map(|i| Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: i, value: 1 }).collect();
-    Rc::new(Batch { producer, partition: 0, first_record: base_seq, epoch, base_seq, records, bytes: 100 * n })
+    Rc::new(Batch {
+        producer: ProducerId(producer),
+        partition: P0,
+        first_record: base_seq,
+        epoch,
+        base_seq,
+        records,
+        bytes: 100 * n,
+    })
 }
 
 pub fn request(id: u64, acks: Acks, batches: Vec<BatchRef>) -> ProduceRequest {
-    ProduceRequest { id, producer: 0, acks, idempotent: true, batches }
+    ProduceRequest { id, producer: ProducerId(0), acks, idempotent: true, batches }
+}
+
+/// A fetch of partition 0 from `offset`.
+pub fn from(offset: u64) -> Vec<FetchPosition> {
+    vec![FetchPosition { partition: P0, offset }]
 }
 
 /// Everything the actors scheduled, in the order it will happen; the queue is left empty.
