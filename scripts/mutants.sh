@@ -6,6 +6,7 @@
 #   scripts/mutants.sh engine/window.rs     # one or more modules (paths under sim/src/)
 #   scripts/mutants.sh -- --shard 1/8       # any further cargo-mutants option after `--`
 #   scripts/mutants.sh --table              # the table of the last run, without running anything
+#   MUTANTS_MIN_SCORE=90 scripts/mutants.sh engine/window.rs   # exit 1 below 90 % (CI)
 #
 # Two passes. The first runs only the library's unit tests on each mutant (a few seconds each); the second
 # runs the whole `cargo test -p streamlab-sim` on what the first missed (`--iterate`). A mutant the unit
@@ -21,22 +22,25 @@ RULE_MODULES=(
   ledger.rs metrics.rs
 )
 
+# One line of the table: the mutants whose names start with $2 (`path:line:column: ...`).
+row() {
+  local out=mutants.out prefix=$2
+  count() { cat "$out/$1.txt" 2>/dev/null | grep -c "^$prefix" || true; }
+  local unit_timeout caught timeout missed unviable viable score=100
+  unit_timeout=$(count unit_timeout) missed=$(count missed) unviable=$(count unviable)
+  caught=$(($(count previously_caught) + $(count caught) - unit_timeout)) timeout=$(($(count timeout) + unit_timeout))
+  viable=$((caught + timeout + missed))
+  ((viable > 0)) && score=$(((caught + timeout) * 100 / viable))
+  echo "| $1 | $caught | $timeout | $missed | $unviable | $score % |"
+  last_score=$score
+}
+
 table() {
-  local out=mutants.out
   echo "| module | caught | timeout | missed | unviable | score |"
   echo "|---|---:|---:|---:|---:|---:|"
-  # Each line of cargo-mutants' lists starts with `path:line:column:`.
-  cat "$out"/{previously_caught,caught,timeout,missed,unviable}.txt 2>/dev/null | cut -d: -f1 | sort -u |
-    while read -r file; do
-      count() { cat "$out/$1.txt" 2>/dev/null | grep -c "^$file:" || true; }
-      local unit_timeout caught timeout missed unviable
-      unit_timeout=$(count unit_timeout) missed=$(count missed) unviable=$(count unviable)
-      caught=$(($(count previously_caught) + $(count caught) - unit_timeout)) timeout=$(($(count timeout) + unit_timeout))
-      local viable=$((caught + timeout + missed))
-      local score=100
-      ((viable > 0)) && score=$(((caught + timeout) * 100 / viable))
-      echo "| ${file#sim/src/} | $caught | $timeout | $missed | $unviable | $score % |"
-    done
+  { cat mutants.out/{previously_caught,caught,timeout,missed,unviable}.txt 2>/dev/null || true; } | cut -d: -f1 | sort -u |
+    while read -r file; do row "${file#sim/src/}" "$file:"; done
+  row all ""
 }
 
 if [[ ${1:-} == --table ]]; then
@@ -58,8 +62,9 @@ for m in "${modules[@]}"; do
   files+=(--file "sim/src/$m")
 done
 
-# The scratch copies build into one kept target folder, so only streamlab-sim is rebuilt on the next run.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/mutants}"
+# A copy of the tree builds into one kept target folder, so that the next run rebuilds only streamlab-sim;
+# in place (`-- --in-place`), the tree's own target/ serves.
+[[ " $* " == *" --in-place "* ]] || export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/mutants}"
 # One mutant at a time (cargo-mutants' default): the tests share the machine.
 common=(--package streamlab-sim "${files[@]}" "$@")
 # cargo-mutants exits 2 when mutants were missed and 3 on timeouts; anything else is a failure of the run.
@@ -73,3 +78,8 @@ cat mutants.out/unit_timeout.txt >>mutants.out/caught.txt
 mutants --iterate --timeout 90
 cp mutants.out.old/unit_timeout.txt mutants.out/
 table
+# MUTANTS_MIN_SCORE (CI): fail when the score of all the mutants run is below it.
+if ((last_score < ${MUTANTS_MIN_SCORE:-0})); then
+  echo "mutation score $last_score % is below $MUTANTS_MIN_SCORE %: see mutants.out/missed.txt" >&2
+  exit 1
+fi
