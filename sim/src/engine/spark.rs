@@ -19,6 +19,7 @@ use super::window::WindowSpec;
 use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
+use crate::scenario::{ScenarioError, invalid};
 use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -70,21 +71,20 @@ impl Default for SparkConfig {
 }
 
 impl SparkConfig {
-    pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), (String, String)> {
-        self.batch_overhead.validate().map_err(|p| ("spark.batch_overhead".to_string(), p))?;
+    pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), ScenarioError> {
+        self.batch_overhead.validate().map_err(|p| invalid("spark.batch_overhead", p))?;
         if self.mode == SparkMode::Continuous && pipe.window != WindowSpec::None {
-            return Err((
-                "spark.mode".into(),
+            return Err(invalid(
+                "spark.mode",
                 "continuous processing supports only map-like queries (select, map, filter), not windowed \
-                 aggregations (Spark docs); use mode = \"micro_batch\" or pipeline.window = { kind = \"none\" }"
-                    .into(),
+                 aggregations (Spark docs); use mode = \"micro_batch\" or pipeline.window = { kind = \"none\" }",
             ));
         }
         if let Some(reason) = refusal(&pipe.window, self.output_mode) {
-            return Err(("spark.output_mode".into(), reason));
+            return Err(invalid("spark.output_mode", reason));
         }
         if self.mode == SparkMode::Continuous && self.continuous_checkpoint_ms == 0 {
-            return Err(("spark.continuous_checkpoint_ms".into(), "must be at least 1".into()));
+            return Err(invalid("spark.continuous_checkpoint_ms", "must be at least 1"));
         }
         Ok(())
     }
@@ -532,17 +532,25 @@ mod tests {
         assert_eq!((m.records_in, m.filtered, m.records_in_results, m.duplicate_results), (5, 1, 4, 1));
     }
 
+    /// The key and the problem of a refusal.
+    fn key(e: ScenarioError) -> (String, String) {
+        match e {
+            ScenarioError::Invalid { key, problem } => (key, problem),
+            ScenarioError::Parse(problem) => panic!("a refusal, not a parse error: {problem}"),
+        }
+    }
+
     #[test]
     fn spark_refuses_what_spark_refuses() {
         let pipe = |window| PipelineConfig { window, ..PipelineConfig::default() };
         let tumbling = WindowSpec::Tumbling { size_ms: 1000 };
         let continuous = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
-        assert_eq!(continuous.validate(&pipe(tumbling)).unwrap_err().0, "spark.mode");
+        assert_eq!(key(continuous.validate(&pipe(tumbling)).unwrap_err()).0, "spark.mode");
         assert_eq!(continuous.validate(&pipe(WindowSpec::None)), Ok(()));
         let no_epochs = SparkConfig { continuous_checkpoint_ms: 0, ..continuous };
-        assert_eq!(no_epochs.validate(&pipe(WindowSpec::None)).unwrap_err().0, "spark.continuous_checkpoint_ms");
+        assert_eq!(key(no_epochs.validate(&pipe(WindowSpec::None)).unwrap_err()).0, "spark.continuous_checkpoint_ms");
         let update = SparkConfig { output_mode: OutputMode::Update, ..SparkConfig::default() };
-        let e = update.validate(&pipe(WindowSpec::Session { gap_ms: 1 })).unwrap_err();
+        let e = key(update.validate(&pipe(WindowSpec::Session { gap_ms: 1 })).unwrap_err());
         assert_eq!(e.0, "spark.output_mode");
         assert!(e.1.contains("Invalid streaming output mode: update") && e.1.contains("session window"), "{}", e.1);
         assert_eq!(update.validate(&pipe(tumbling)), Ok(()));
@@ -551,6 +559,6 @@ mod tests {
         );
         assert_eq!(refusal(&tumbling, OutputMode::Complete), None);
         let bad = SparkConfig { batch_overhead: DistSpec::constant_ms(-1.0), ..SparkConfig::default() };
-        assert_eq!(bad.validate(&pipe(tumbling)).unwrap_err().0, "spark.batch_overhead");
+        assert_eq!(key(bad.validate(&pipe(tumbling)).unwrap_err()).0, "spark.batch_overhead");
     }
 }

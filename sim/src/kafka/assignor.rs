@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 /// A topic partition; orders by topic name, then partition number, as Kafka's assignors sort them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,18 +25,6 @@ pub enum Strategy {
     Range,
     RoundRobin,
     Sticky,
-}
-
-impl FromStr for Strategy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "range" => Ok(Strategy::Range),
-            "roundrobin" => Ok(Strategy::RoundRobin),
-            "sticky" => Ok(Strategy::Sticky),
-            _ => Err(format!("unknown assignor `{s}`: use range, roundrobin or sticky")),
-        }
-    }
 }
 
 /// Member id -> its partitions, ascending.

@@ -1,0 +1,148 @@
+//! What every Kafka actor is lent while it handles an event: the clock, the event queue, the network,
+//! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and timers between actors are `Event`s.
+
+use super::{BatchRef, Chunk, ProduceError};
+use crate::ledger::Ledger;
+use crate::network::{Network, Node};
+use crate::queue::EventQueue;
+use crate::scenario::Acks;
+use crate::stats::Stats;
+use crate::time::SimTime;
+
+pub type ProduceResult = Result<(), ProduceError>;
+
+/// A produce request as it travels to the broker, which holds it until it can answer.
+#[derive(Debug)]
+pub struct ProduceRequest {
+    pub id: u64,
+    pub producer: u32,
+    pub acks: Acks,
+    /// The batches carry a producer id and sequence numbers (enable.idempotence).
+    pub idempotent: bool,
+    pub batches: Vec<BatchRef>,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Arrival {
+        producer: u32,
+    },
+    Linger {
+        producer: u32,
+        partition: u32,
+        created: SimTime,
+    },
+    Drain {
+        producer: u32,
+    },
+    ProduceArrive {
+        broker: u32,
+        incarnation: u32,
+        request: Box<ProduceRequest>,
+    },
+    AppendDone {
+        broker: u32,
+        incarnation: u32,
+        request: u64,
+        slot: u32,
+    },
+    ProduceResponse {
+        producer: u32,
+        request: u64,
+        results: Vec<ProduceResult>,
+    },
+    /// The producer's oldest request may have passed request.timeout.ms.
+    RequestTimeouts {
+        producer: u32,
+    },
+    ReplicaFetch {
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+    },
+    ReplicaFetchArrive {
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    },
+    ReplicaFetchExpire {
+        follower: u32,
+        leader: u32,
+        park: u64,
+    },
+    ReplicaFetchResponse {
+        follower: u32,
+        incarnation: u32,
+        leader: u32,
+        /// (partition, leader epoch, leader's log end offset).
+        ends: Vec<(u32, u32, u64)>,
+    },
+    ConsumerFetchArrive {
+        member: u32,
+        epoch: u32,
+        broker: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    },
+    ConsumerFetchExpire {
+        member: u32,
+        broker: u32,
+        park: u64,
+    },
+    ConsumerFetchResponse {
+        member: u32,
+        epoch: u32,
+        broker: u32,
+        chunks: Vec<Chunk>,
+    },
+    PollDone {
+        member: u32,
+        epoch: u32,
+    },
+    RebalanceDone {
+        id: u64,
+    },
+    MemberExpired {
+        member: u32,
+        epoch: u32,
+    },
+    IsrCheck {
+        broker: u32,
+    },
+    ControllerFence {
+        broker: u32,
+        incarnation: u32,
+    },
+    Fault {
+        index: usize,
+    },
+    Tick,
+}
+
+pub struct Env {
+    pub now: SimTime,
+    pub queue: EventQueue<Event>,
+    pub net: Network,
+    pub ledger: Ledger,
+    pub stats: Stats,
+    /// Produce requests are numbered across producers, in the order they are sent.
+    pub next_request: u64,
+}
+
+impl Env {
+    pub fn new(net: Network, ledger: Ledger, bucket: SimTime) -> Self {
+        Env { now: SimTime::ZERO, queue: EventQueue::new(), net, ledger, stats: Stats::new(bucket), next_request: 0 }
+    }
+
+    /// Schedules a timer (or an actor's own later step) at `at`.
+    pub fn at(&mut self, at: SimTime, event: Event) {
+        self.queue.push(at, event);
+    }
+
+    /// Sends a message now from `from` to `to`: it arrives after the network's delay.
+    pub fn send(&mut self, from: Node, to: Node, event: Event) {
+        let at = self.net.deliver(self.now, from, to);
+        self.queue.push(at, event);
+    }
+}

@@ -1,0 +1,255 @@
+//! Replication: each follower runs one fetcher per leader (num.replica.fetchers = 1) that copies the
+//! leader's log; the leader tracks its followers, moves the high watermark and keeps the in-sync replica
+//! set (ISR). Source: ReplicaFetcherThread, Partition.updateFollowerFetchState / maybeExpandIsr /
+//! maybeShrinkIsr, ReplicaManager's isr-expiration task.
+
+use super::cluster::{Cluster, ParkedFetch};
+use super::env::{Env, Event};
+use crate::network::Node;
+use crate::time::SimTime;
+
+impl Cluster {
+    /// ReplicaManager schedules "isr-expiration" every replica.lag.time.max.ms / 2.
+    pub fn isr_check_period(&self) -> SimTime {
+        SimTime::from_millis((self.cfg.replica_lag_time_max_ms / 2).max(1))
+    }
+
+    fn replica_fetch_wait(&self) -> SimTime {
+        SimTime::from_millis(self.cfg.replica_fetch_wait_max_ms)
+    }
+
+    /// One replica fetcher per (follower, leader) pair, as with num.replica.fetchers = 1.
+    pub fn start_fetchers(&mut self, env: &mut Env, follower: u32) {
+        for leader in 0..self.brokers.len() as u32 {
+            if leader != follower {
+                let incarnation = self.brokers[follower as usize].incarnation;
+                env.at(env.now, Event::ReplicaFetch { follower, leader, incarnation });
+            }
+        }
+    }
+
+    pub fn send_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, incarnation: u32) {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+            return;
+        }
+        let offsets: Vec<(u32, u64)> = self
+            .partitions
+            .iter()
+            .filter(|p| p.leader == Some(leader))
+            .filter_map(|p| p.replica_index(follower).map(|i| (p.id, p.leo[i])))
+            .collect();
+        if offsets.is_empty() {
+            // Nothing to follow on this leader now; look again after a fetch wait.
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation });
+            return;
+        }
+        let linc = self.brokers[leader as usize].incarnation;
+        let fetch = Event::ReplicaFetchArrive { follower, leader, incarnation: linc, offsets };
+        env.send(Node::Broker(follower), Node::Broker(leader), fetch);
+    }
+
+    /// The leader receives a follower's fetch: it learns the follower's LEO, may take it back into the
+    /// ISR and move the HW, then answers at once if there is data, else parks the fetch.
+    pub fn on_replica_fetch(
+        &mut self,
+        env: &mut Env,
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    ) {
+        if self.brokers[leader as usize].incarnation != incarnation || !self.brokers[leader as usize].alive {
+            // The follower's request goes unanswered; it tries again after replica.fetch.wait.max.ms.
+            let finc = self.brokers[follower as usize].incarnation;
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation: finc });
+            return;
+        }
+        let now = env.now;
+        let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
+        let mut has_data = false;
+        for &(p, offset) in &offsets {
+            let part = &mut self.partitions[p as usize];
+            if part.leader != Some(leader) {
+                continue;
+            }
+            let Some(i) = part.replica_index(follower) else {
+                continue;
+            };
+            part.on_follower_fetch(i, offset, now);
+            // Partition.maybeExpandIsr: back in sync once caught up to the HW within the lag time.
+            if !part.isr.contains(&i)
+                && offset >= part.hw
+                && now.saturating_sub(part.followers[i].last_caught_up) <= lag_max
+            {
+                part.isr.push(i);
+                part.isr.sort_unstable();
+                env.stats.counters.isr_expands += 1;
+            }
+            has_data |= part.log_end > offset;
+            self.after_leader_progress(env, p);
+        }
+        if has_data {
+            self.answer_replica_fetch(env, follower, leader, &offsets);
+        } else {
+            let park = self.next_park();
+            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets });
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetchExpire { follower, leader, park });
+        }
+    }
+
+    /// Answers a parked follower fetch whose replica.fetch.wait.max.ms passed, if it still waits.
+    pub fn on_replica_fetch_expire(&mut self, env: &mut Env, follower: u32, leader: u32, park: u64) {
+        if self.replica_parked.get(&(leader, follower)).is_some_and(|p| p.park == park) {
+            let parked = self.replica_parked.remove(&(leader, follower)).expect("checked");
+            self.answer_replica_fetch(env, follower, leader, &parked.offsets);
+        }
+    }
+
+    pub(super) fn wake_replica_fetchers(&mut self, env: &mut Env, leader: u32, p: u32) {
+        let followers: Vec<u32> =
+            self.partitions[p as usize].replicas.iter().copied().filter(|&b| b != leader).collect();
+        for f in followers {
+            if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
+                self.answer_replica_fetch(env, f, leader, &parked.offsets);
+            }
+        }
+    }
+
+    fn answer_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, offsets: &[(u32, u64)]) {
+        let ends: Vec<(u32, u32, u64)> = offsets
+            .iter()
+            .map(|&(p, _)| &self.partitions[p as usize])
+            .filter(|part| part.leader == Some(leader))
+            .map(|part| (part.id, part.leader_epoch, part.log_end))
+            .collect();
+        let incarnation = self.brokers[follower as usize].incarnation;
+        let response = Event::ReplicaFetchResponse { follower, incarnation, leader, ends };
+        env.send(Node::Broker(leader), Node::Broker(follower), response);
+    }
+
+    /// The follower appends what it got on each replica's FIFO log server; it fetches again when done.
+    pub fn on_replica_fetch_response(
+        &mut self,
+        env: &mut Env,
+        follower: u32,
+        incarnation: u32,
+        leader: u32,
+        ends: Vec<(u32, u32, u64)>,
+    ) {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+            return;
+        }
+        let mut next = env.now;
+        for (p, epoch, end) in ends {
+            let part = &self.partitions[p as usize];
+            let Some(i) = part.replica_index(follower) else {
+                continue;
+            };
+            // Data from an earlier leader epoch is fenced: the log it described may have been truncated
+            // since (KIP-101, KIP-320).
+            if part.leader_epoch != epoch {
+                continue;
+            }
+            let end = end.min(part.log_end);
+            if end > part.leo[i] {
+                let done = self.schedule_append(env.now, p, i);
+                self.partitions[p as usize].leo[i] = end;
+                next = next.max(done);
+            }
+        }
+        env.at(next, Event::ReplicaFetch { follower, leader, incarnation });
+    }
+
+    /// The leader's isr-expiration task: followers not caught up for replica.lag.time.max.ms leave the ISR.
+    pub fn on_isr_check(&mut self, env: &mut Env, broker: u32) {
+        env.at(env.now + self.isr_check_period(), Event::IsrCheck { broker });
+        if !self.brokers[broker as usize].alive {
+            return;
+        }
+        let now = env.now;
+        let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
+        for p in 0..self.partitions.len() {
+            let part = &mut self.partitions[p];
+            if part.leader != Some(broker) {
+                continue;
+            }
+            let l = part.leader_index().expect("leader hosts a replica");
+            let before = part.isr.len();
+            let followers = &part.followers;
+            // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
+            part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
+            if part.isr.len() < before {
+                env.stats.counters.isr_shrinks += (before - part.isr.len()) as u64;
+                self.after_leader_progress(env, p as u32);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{MS, at, batch, cluster, env, ms, take};
+
+    #[test]
+    fn a_follower_rejoins_the_isr_once_it_fetches_from_the_high_watermark() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0, 1];
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 10)]);
+        assert_eq!(c.partitions[0].hw, 10);
+        // Fetching from offset 5 < HW 10: still out of sync.
+        c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 5)]);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1], 0));
+        c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 10)]);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1, 2], 1));
+    }
+
+    #[test]
+    fn a_follower_leaves_the_isr_when_not_caught_up_for_replica_lag_time_max_ms_but_the_leader_stays() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        at(&mut env, ms(20_000));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 10)]);
+        at(&mut env, ms(50_000));
+        c.on_isr_check(&mut env, 0);
+        // Follower 1 caught up 30 s ago (= replica.lag.time.max.ms): it stays; follower 2 never did.
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
+        at(&mut env, ms(50_001));
+        c.on_isr_check(&mut env, 0);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0], 2));
+        // The next check is replica.lag.time.max.ms / 2 later.
+        let next: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
+        assert!(next.contains(&ms(65_001)), "{next:?}");
+    }
+
+    #[test]
+    fn a_fetch_with_nothing_new_waits_and_is_answered_when_the_leader_appends() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 0)]);
+        let parked = take(&mut env);
+        assert!(matches!(parked[..], [(t, Event::ReplicaFetchExpire { follower: 1, leader: 0, .. })] if t == ms(500)));
+        at(&mut env, ms(3));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.wake_replica_fetchers(&mut env, 0, 0);
+        let answer = take(&mut env);
+        assert!(
+            matches!(&answer[..], [(t, Event::ReplicaFetchResponse { follower: 1, ends, .. })] if *t == ms(4) && ends == &vec![(0, 0, 10)]),
+            "{answer:?}"
+        );
+    }
+
+    #[test]
+    fn a_follower_copies_the_leaders_log_but_discards_an_answer_from_an_earlier_leader_epoch() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].leader_epoch = 1;
+        c.on_replica_fetch_response(&mut env, 1, 0, 0, vec![(0, 0, 10)]);
+        assert_eq!(c.partitions[0].leo[1], 0);
+        assert!(matches!(take(&mut env)[..], [(SimTime::ZERO, Event::ReplicaFetch { follower: 1, leader: 0, .. })]));
+        c.on_replica_fetch_response(&mut env, 1, 0, 0, vec![(0, 1, 10)]);
+        assert_eq!(c.partitions[0].leo[1], 10);
+        // The next fetch goes out once the follower's 1 ms append is done.
+        assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: 1, leader: 0, .. })]));
+    }
+}
