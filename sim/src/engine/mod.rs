@@ -186,8 +186,8 @@ pub trait Engine {
     fn finish(&mut self, t: SimTime);
     fn metrics(&self) -> &EngineMetrics;
     fn metrics_mut(&mut self) -> &mut EngineMetrics;
-    /// Micro-batches run so far: (trigger time, end, records). Empty for engines without batches.
-    fn batches(&self) -> &[(SimTime, SimTime, u64)] {
+    /// Micro-batches run so far, phase by phase. Empty for engines without batches.
+    fn batches(&self) -> &[spark::BatchPhases] {
         &[]
     }
 }

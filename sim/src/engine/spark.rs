@@ -48,8 +48,11 @@ pub struct SparkConfig {
     /// withWatermark(eventTime, delay).
     pub watermark_delay_ms: u64,
     pub output_mode: OutputMode,
-    /// Per batch: offsets, planning, task scheduling.
+    /// Per batch, before its tasks: offsets, the offset log write, planning, task scheduling (the
+    /// progress report's latestOffset, walCommit, getBatch and queryPlanning).
     pub batch_overhead: DistSpec,
+    /// Per batch, after its tasks: the commit log write (commitOffsets); 0 counts it in `batch_overhead`.
+    pub commit_overhead: DistSpec,
     /// Trigger.Continuous checkpoint interval.
     pub continuous_checkpoint_ms: u64,
     /// Time from a failure until the query runs again.
@@ -64,6 +67,7 @@ impl Default for SparkConfig {
             watermark_delay_ms: 200,
             output_mode: OutputMode::Append,
             batch_overhead: DistSpec::Constant { ms: 50.0 },
+            commit_overhead: DistSpec::Constant { ms: 0.0 },
             continuous_checkpoint_ms: 1000,
             restart_delay_ms: 1000,
         }
@@ -73,6 +77,7 @@ impl Default for SparkConfig {
 impl SparkConfig {
     pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), ScenarioError> {
         self.batch_overhead.validate().map_err(|p| invalid("spark.batch_overhead", p))?;
+        self.commit_overhead.validate().map_err(|p| invalid("spark.commit_overhead", p))?;
         if self.mode == SparkMode::Continuous && pipe.window != WindowSpec::None {
             return Err(invalid(
                 "spark.mode",
@@ -108,10 +113,37 @@ pub fn refusal(window: &WindowSpec, mode: OutputMode) -> Option<String> {
 const POLLING_DELAY: SimTime = SimTime::from_millis(10);
 
 struct Batch {
-    id: u64,
-    trigger: SimTime,
-    end: SimTime,
+    phases: BatchPhases,
     records: Vec<(SimTime, EngineRecord)>,
+}
+
+/// One micro-batch as Spark's StreamingQueryProgress reports it: when it started and when each phase
+/// ended. Its output is visible once processed; the next batch may start once it is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchPhases {
+    pub id: u64,
+    pub trigger: SimTime,
+    /// End of offsets and planning (durationMs: latestOffset, walCommit, getBatch, queryPlanning).
+    pub planned: SimTime,
+    /// End of the tasks and the sink write (durationMs.addBatch).
+    pub processed: SimTime,
+    /// End of the commit log write (durationMs.commitOffsets): the end of the batch.
+    pub committed: SimTime,
+    pub records: u64,
+}
+
+impl BatchPhases {
+    /// The same phases shifted to start at `trigger` (a batch re-run after a failure).
+    fn restarted_at(self, trigger: SimTime) -> BatchPhases {
+        let shift = |t: SimTime| trigger + (t - self.trigger);
+        BatchPhases {
+            trigger,
+            planned: shift(self.planned),
+            processed: shift(self.processed),
+            committed: shift(self.committed),
+            ..self
+        }
+    }
 }
 
 pub struct SparkEngine {
@@ -121,6 +153,7 @@ pub struct SparkEngine {
     map_cost: Sampler,
     agg_cost: Sampler,
     overhead: Sampler,
+    commit: Sampler,
     now: SimTime,
     /// In Kafka, not yet read by a batch.
     available: VecDeque<(SimTime, EngineRecord)>,
@@ -136,8 +169,8 @@ pub struct SparkEngine {
     busy: SimTime,
     epoch_log: Vec<(SimTime, EngineRecord)>,
     next_epoch: SimTime,
-    /// (trigger, end, records) of every completed batch: one entry per batch, not per record.
-    timeline: Vec<(SimTime, SimTime, u64)>,
+    /// Every completed batch: one entry per batch, not per record.
+    timeline: Vec<BatchPhases>,
     metrics: EngineMetrics,
 }
 
@@ -147,6 +180,7 @@ impl SparkEngine {
             map_cost: pipe.map_cost.sampler(),
             agg_cost: pipe.aggregate_cost.sampler(),
             overhead: cfg.batch_overhead.sampler(),
+            commit: cfg.commit_overhead.sampler(),
             rng,
             now: SimTime::ZERO,
             available: VecDeque::new(),
@@ -190,14 +224,26 @@ impl SparkEngine {
             *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
         }
         let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
-        let end = at + self.overhead.sample(&mut self.rng) + work;
-        self.running = Some(Batch { id: self.timeline.len() as u64, trigger: at, end, records });
+        let planned = at + self.overhead.sample(&mut self.rng);
+        let processed = planned + work;
+        let committed = processed + self.commit.sample(&mut self.rng);
+        let phases = BatchPhases {
+            id: self.timeline.len() as u64,
+            trigger: at,
+            planned,
+            processed,
+            committed,
+            records: records.len() as u64,
+        };
+        self.running = Some(Batch { phases, records });
     }
 
     fn complete_batch(&mut self) {
         let batch = self.running.take().expect("a batch is running");
-        let e = batch.end;
-        self.timeline.push((batch.trigger, e, batch.records.len() as u64));
+        let phases = batch.phases;
+        // The sink wrote the batch's output before the commit log entry.
+        let e = phases.processed;
+        self.timeline.push(phases);
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
         for (_, r) in &batch.records {
@@ -207,9 +253,9 @@ impl SparkEngine {
             }
             self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
             // Processing-time windows use current_timestamp(): the batch's trigger time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { batch.trigger.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { phases.trigger.0 as i64 };
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(batch.id), wm_evict);
+                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(phases.id), wm_evict);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -217,7 +263,7 @@ impl SparkEngine {
             }
             for w in self.pipe.window.assign(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
-                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(batch.id), wm_late);
+                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(phases.id), wm_late);
                     self.metrics.emit(late);
                     continue;
                 }
@@ -239,7 +285,7 @@ impl SparkEngine {
             }
             self.metrics.records_in_results += (agg.created.len() - agg.reported) as u64;
             agg.reported = agg.created.len();
-            let out = agg.output(w, key, e).decided(Some(batch.id), wm_evict);
+            let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
             self.metrics.emit(out);
         }
         if self.cfg.output_mode != OutputMode::Complete {
@@ -249,7 +295,8 @@ impl SparkEngine {
         let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
         self.wm_late = wm_evict;
         self.wm_evict = next_wm;
-        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(batch.trigger).max(e) } else { e };
+        let end = phases.committed;
+        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(phases.trigger).max(end) } else { end };
     }
 
     /// StateStoreSaveExec.shouldRunAnotherBatch: in append and update mode a batch without new data runs
@@ -303,18 +350,16 @@ impl Engine for SparkEngine {
                 self.now = until;
                 // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
                 if let Some(b) = self.running.take() {
-                    let duration = b.end - b.trigger;
-                    let records = b.records;
-                    self.running = Some(Batch { id: b.id, trigger: until, end: until + duration, records });
+                    self.running = Some(Batch { phases: b.phases.restarted_at(until), records: b.records });
                 } else {
                     self.next_check = self.next_check.max(until);
                 }
             }
             if let Some(b) = &self.running {
-                if b.end > t {
+                if b.phases.committed > t {
                     break;
                 }
-                self.now = b.end;
+                self.now = b.phases.committed;
                 self.complete_batch();
                 continue;
             }
@@ -391,7 +436,7 @@ impl Engine for SparkEngine {
         &mut self.metrics
     }
 
-    fn batches(&self) -> &[(SimTime, SimTime, u64)] {
+    fn batches(&self) -> &[BatchPhases] {
         &self.timeline
     }
 }
@@ -421,8 +466,9 @@ mod tests {
         e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value, partition });
     }
 
-    fn ms(t: &(SimTime, SimTime, u64)) -> (u64, u64, u64) {
-        (t.0.as_millis(), t.1.as_millis(), t.2)
+    /// A batch as (trigger, end, records), in ms.
+    fn ms(b: &BatchPhases) -> (u64, u64, u64) {
+        (b.trigger.as_millis(), b.committed.as_millis(), b.records)
     }
 
     /// ProcessingTimeExecutor: batches start on the interval's ticks; a batch lasts its planning plus its

@@ -251,7 +251,14 @@ mod tests {
     }
 
     #[test]
-    fn partitions_print_as_kafka_names_them() {
+    fn strategies_parse_and_partitions_print_as_kafka_names_them() {
+        // A scenario names the assignor as Kafka's `partition.assignment.strategy` short names do.
+        let parse =
+            |name: &str| toml::from_str::<BTreeMap<String, Strategy>>(&format!("s = \"{name}\"")).map(|m| m["s"]);
+        assert_eq!(parse("range"), Ok(Strategy::Range));
+        assert_eq!(parse("roundrobin"), Ok(Strategy::RoundRobin));
+        assert_eq!(parse("sticky"), Ok(Strategy::Sticky));
+        assert!(parse("Sticky").is_err());
         assert_eq!(tps("orders-12")[0].to_string(), "orders-12");
     }
 
