@@ -4,9 +4,11 @@ use super::{bad, out_dir, scenario};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
+use streamlab_labs::lab::LabReport;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
-use streamlab_sim::Scenario;
+use streamlab_sim::report::Results;
+use streamlab_sim::{Scenario, World};
 
 #[derive(Args)]
 pub struct LabArgs {
@@ -84,10 +86,20 @@ impl DatasetCommand {
 /// and the review cards into out/labs.
 pub fn main_job(out: &Path) -> Result<()> {
     let start = std::time::Instant::now();
-    for (name, _) in scenarios::BUILTIN.iter().filter(|(n, _)| !scenarios::BENCH_MODELS.contains(n)) {
-        println!("== run {name}");
+    let names: Vec<&str> =
+        scenarios::BUILTIN.iter().map(|(n, _)| *n).filter(|n| !scenarios::BENCH_MODELS.contains(n)).collect();
+    // The scenarios run side by side; each is reported in the list's order.
+    let runs = streamlab_labs::par::map(&names, |name| -> Result<(Scenario, Results)> {
         let s = super::load_scenario(name)?;
-        scenario::run_scenario(&s, &out.join("runs").join(name), scenario::Report::Run)?;
+        let mut world = World::new(&s);
+        world.run()?;
+        Ok((s, Results::of(&world)))
+    });
+    for (name, run) in names.iter().zip(runs) {
+        let (s, results) = run?;
+        println!("== run {name}");
+        scenario::print_derived(&s);
+        scenario::report_run(&results, &out.join("runs").join(name), scenario::Report::Run)?;
     }
     let reports = run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
     let site = out.join("site");
@@ -112,7 +124,7 @@ fn run_labs(
     out: &Path,
     langs: &[Lang],
     scenario: Option<&Scenario>,
-) -> Result<Vec<streamlab_labs::lab::LabReport>> {
+) -> Result<Vec<LabReport>> {
     if id == "list" {
         for (id, section, _) in streamlab_labs::LABS {
             println!("{id:<16} lecture section {section}");
@@ -128,18 +140,23 @@ fn run_labs(
             return Err(bad(format!("no lab `{id}`; labs: {}, review, all", names.join(", "))));
         }
     };
-    let mut reports = Vec::new();
-    for (i, lab) in ids.iter().enumerate() {
+    // The labs run side by side, each writing its own folder; what they print comes in the labs' order.
+    let n = ids.len();
+    let indexed: Vec<(usize, &str)> = ids.iter().copied().enumerate().collect();
+    let runs = streamlab_labs::par::map(&indexed, |&(i, lab)| -> Result<LabReport> {
         let run = streamlab_labs::find(lab).expect("listed");
-        let n = ids.len();
         let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
         let report = run(seed, scenario, &mut progress).with_context(|| format!("lab {lab}"))?;
-        let dir = out.join(lab);
-        report.write(&dir, langs)?;
+        report.write(&out.join(lab), langs)?;
+        Ok(report)
+    });
+    let mut reports = Vec::new();
+    for (lab, report) in ids.iter().zip(runs) {
+        let report = report?;
         for line in &report.summary {
             println!("{lab}: {}", line.get(langs[0]));
         }
-        println!("{lab}: written to {}", dir.display());
+        println!("{lab}: written to {}", out.join(lab).display());
         reports.push(report);
     }
     if id == "all" || id == "review" {

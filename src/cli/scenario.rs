@@ -56,10 +56,20 @@ pub enum Report {
 
 /// Prints what the scenario implies, runs it, prints its results and writes `out/results.json`.
 pub fn run_scenario(scenario: &Scenario, out: &Path, report: Report) -> Result<()> {
+    print_derived(scenario);
+    let results = simulate(scenario)?;
+    report_run(&results, out, report)
+}
+
+/// The seed and every derived parameter, printed before a run.
+pub fn print_derived(scenario: &Scenario) {
     for line in Derived::of(scenario).lines(&scenario.name, scenario.run.seed) {
         println!("{line}");
     }
-    let results = simulate(scenario)?;
+}
+
+/// What a run prints, and its `out/results.json`, for a run already done.
+pub fn report_run(results: &Results, out: &Path, report: Report) -> Result<()> {
     if report == Report::Run {
         for line in results.summary_lines() {
             println!("{line}");

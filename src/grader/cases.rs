@@ -7,6 +7,7 @@ use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::broker::{ProducerState, SeqCheck};
 use streamlab_sim::kafka::partitioner::{murmur2, partition_for_key};
 use streamlab_sim::rng::SimRng;
+use streamlab_sim::time::MS;
 
 /// One input line for the harness and how to judge the line it prints back.
 pub struct Case {
@@ -131,7 +132,6 @@ fn tumbling_case(ts: i64, size: i64, offset: i64) -> Case {
 }
 
 fn sliding_case(ts: i64, size: i64, slide: i64) -> Case {
-    const MS: i64 = 1_000_000;
     let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(ts * MS);
     let want: Vec<(i64, i64)> = w.iter().map(|w| (w.start / MS, w.end / MS)).collect();
     Case::exact(
