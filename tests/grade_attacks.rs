@@ -147,8 +147,30 @@ fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("concepts             0/6"), "{text}");
     assert!(text.contains("graded with the instructor's key"), "{text}");
-    let o = streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("concepts             3/6"));
+    // The sealed key scores only with the secret that sealed it.
+    let instructor = tmp("sealed-instructor");
+    let seal = ["grade", "--seal-concepts", "instructor/concepts.toml", "--instructor", instructor.to_str().unwrap()];
+    let secret = secret();
+    let o = streamlab(&[&seal[..], &["--secret-file", secret.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sealed = std::fs::read_to_string(instructor.join("concepts.sealed.toml")).unwrap();
+    assert!(!sealed.contains(sample) && !sealed.contains("answer = \"b\""), "{sealed}");
+    let concepts = |with: &[&str]| {
+        let args = ["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor"];
+        let o = streamlab(&[&args[..], &[instructor.to_str().unwrap()], with].concat());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let graded = concepts(&["--secret-file", secret.to_str().unwrap()]);
+    assert!(graded.contains("concepts             3/6"), "{graded}");
+    let unsealed = concepts(&[]);
+    assert!(
+        unsealed.contains("concepts             0/6") && unsealed.contains("the instructor's secret"),
+        "{unsealed}"
+    );
+    let other = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("other-secret.txt");
+    std::fs::write(&other, "0000000000000000000000000000000000000000000000\n").unwrap();
+    let wrong = concepts(&["--secret-file", other.to_str().unwrap()]);
+    assert!(wrong.contains("concepts             0/6") && wrong.contains("sealed with another secret"), "{wrong}");
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
