@@ -7,6 +7,7 @@ use super::env::{Env, ProduceResult};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::Ledger;
+use crate::queue::Timer;
 use crate::rng::SimRng;
 use crate::scenario::{Acks, ClusterConfig};
 use crate::time::SimTime;
@@ -28,6 +29,8 @@ pub(super) struct ParkedFetch {
     pub park: u64,
     pub epoch: u32,
     pub offsets: Vec<(u32, u64)>,
+    /// The expiry, cancelled when data answers the fetch first: most long polls end that way.
+    pub expiry: Timer,
 }
 
 pub struct Cluster {
