@@ -366,7 +366,7 @@ impl FlinkEngine {
         // Processing-time windows have processing-time triggers and cleanup timers: the watermark
         // leaves them alone (WindowOperator.registerCleanupTimer).
         if self.pipe.time == TimeDomain::Event {
-            let due = self.tasks[k].state.select(|w, a| w.max_timestamp() <= wm && (a.fired == 0 || a.dirty));
+            let due = self.tasks[k].state.select(|w| w.max_timestamp() <= wm, |a| a.fired == 0 || a.dirty);
             for (w, key) in due {
                 self.fire(k, w, key, t);
             }
@@ -572,7 +572,7 @@ impl FlinkEngine {
                 let now = self.now.0 as i64;
                 for k in 0..self.p {
                     let t = self.now.max(self.tasks[k].busy);
-                    for (w, key) in self.tasks[k].state.select(|w, _| w.max_timestamp() < now) {
+                    for (w, key) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
                         self.fire(k, w, key, t);
                         self.tasks[k].state.remove(w, key);
                     }
