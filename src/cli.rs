@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use streamlab_labs::error::LabError;
 use streamlab_labs::scenarios;
 use streamlab_labs::text::Lang;
 use streamlab_sim::budget;
@@ -383,7 +384,7 @@ pub(crate) fn bad(msg: impl Into<String>) -> anyhow::Error {
 
 /// Whether an error is the user's input (exit code 2, HTTP 400) rather than a failure while running.
 pub fn is_bad_input(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<BadInput>().is_some()
+    e.downcast_ref::<BadInput>().is_some() || e.downcast_ref::<LabError>().is_some_and(LabError::is_bad_input)
 }
 
 /// Limits of `kafka assign`: far above a lesson's group, far below what exhausts memory.
@@ -644,10 +645,9 @@ fn run_labs(
         let run = streamlab_labs::find(lab).expect("listed");
         let n = ids.len();
         let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
-        // A lab fails on what it was given: a scenario that does not fit it, or one that cannot run.
-        let report = run(seed, scenario, &mut progress).map_err(|e| bad(format!("lab {lab}: {e}")))?;
+        let report = run(seed, scenario, &mut progress).with_context(|| format!("lab {lab}"))?;
         let dir = out.join(lab);
-        report.write(&dir, langs).map_err(|e| anyhow::anyhow!(e))?;
+        report.write(&dir, langs)?;
         for line in &report.summary {
             println!("{lab}: {}", line.get(langs[0]));
         }
@@ -656,7 +656,7 @@ fn run_labs(
     }
     if id == "all" || id == "review" {
         let dir = out.join(streamlab_labs::REVIEW);
-        let cards = streamlab_labs::review::write_cards(&reports, &dir, langs).map_err(|e| anyhow::anyhow!(e))?;
+        let cards = streamlab_labs::review::write_cards(&reports, &dir, langs)?;
         println!("review: {} cards written to {}", cards.len(), dir.display());
     }
     Ok(reports)

@@ -364,6 +364,14 @@ fn a_lab_refuses_a_scenario_it_cannot_use() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no [pipeline] table"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
+    // The kafka lab crashes member 1 of the group it is given: a group of one cannot take that change.
+    let dir = temp_dir("lab-one-member");
+    let one = dir.join("one.toml");
+    let kafka = std::fs::read_to_string("labs/scenarios/kafka.toml").unwrap();
+    std::fs::write(&one, kafka.replace("members = 3 ", "members = 1 ")).unwrap();
+    let o = streamlab(&["lab", "kafka", "--scenario", one.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`faults[0].member`: no member 1"), "{}", stderr(&o));
     let o = streamlab(&["lab", "nonesuch"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("labs: bigdata"), "{}", stderr(&o));

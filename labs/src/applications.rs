@@ -3,6 +3,7 @@
 
 use crate::chart::{Axis, BarGroup, Bars, Figure, Plot, Unit};
 use crate::engines;
+use crate::error::{LabError, Result};
 use crate::lab::{LabReport, run};
 use crate::text::Text;
 use crate::{t, tl};
@@ -74,11 +75,7 @@ fn domains() -> Vec<Domain> {
     ]
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("applications", seed, scenario, &[EngineKind::Flink, EngineKind::Spark])?;
     let mut groups = Vec::new();
     let mut rows = Vec::new();
@@ -98,7 +95,7 @@ pub fn run_lab(
                 .iter()
                 .find(|e| e.engine == name)
                 .map(|e| e.latency_ms.p50_ms)
-                .ok_or(format!("{name} did not run"))
+                .ok_or_else(|| LabError::Missing(format!("the {name} engine did not run")))
         };
         let (f, sp) = (p50("flink")?, p50("spark")?);
         let ms = |v: f64| Unit::Ms.text(v);

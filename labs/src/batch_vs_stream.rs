@@ -3,6 +3,7 @@
 
 use crate::chart::Unit;
 use crate::engines::{self, cdf_figure, named};
+use crate::error::Result;
 use crate::lab::LabReport;
 use crate::t;
 use crate::text::Text;
@@ -10,11 +11,7 @@ use serde_json::json;
 use streamlab_sim::Scenario;
 use streamlab_sim::scenario::EngineKind;
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     progress("stream and batch on the same clicks");
     let s =
         engines::base("batch-vs-stream", seed, scenario, &[EngineKind::Flink, EngineKind::Spark, EngineKind::Batch])?;

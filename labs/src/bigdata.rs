@@ -4,6 +4,7 @@
 
 use crate::chart::ticks;
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
+use crate::error::Result;
 use crate::lab::{LabReport, lab_base, run};
 use crate::text::{Lang, Text};
 use crate::{t, tl};
@@ -53,11 +54,7 @@ fn bars(axis: Axis, groups: Vec<(Text, f64)>) -> Plot {
     })
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     progress("volume: one machine vs a cluster");
     let seed_v = seed.unwrap_or(1);
     let volumes = [10_000u64, 100_000, 1_000_000];

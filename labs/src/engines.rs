@@ -2,6 +2,7 @@
 //! and latency distribution, and the latency CDF figure.
 
 use crate::chart::{Axis, Figure, Lines, Mark, Plot, Series, Unit};
+use crate::error::{LabError, Result};
 use crate::lab::{lab_base, run_traced};
 use crate::t;
 use crate::text::Text;
@@ -16,18 +17,15 @@ pub struct EngineRun {
 }
 
 /// An engine lab's base scenario, which must have a pipeline, running only `kinds`.
-pub fn base(
-    lab: &str,
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    kinds: &[EngineKind],
-) -> Result<Scenario, String> {
+pub fn base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>, kinds: &[EngineKind]) -> Result<Scenario> {
     let mut s = lab_base(lab, seed, scenario);
     if s.pipeline.is_none() {
-        return Err(format!(
-            "scenario `{}` has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`",
-            s.name
-        ));
+        return Err(LabError::Unfit {
+            scenario: s.name,
+            problem:
+                "has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`"
+                    .into(),
+        });
     }
     s.engines = kinds.to_vec();
     Ok(s)
@@ -38,7 +36,7 @@ pub fn pipe(s: &mut Scenario) -> &mut PipelineConfig {
 }
 
 /// Runs the scenario; returns each engine's summary and latency CDF, in the scenario's engine order.
-pub fn run(s: &Scenario) -> Result<Vec<EngineRun>, String> {
+pub fn run(s: &Scenario) -> Result<Vec<EngineRun>> {
     let (r, traces) = run_traced(s)?;
     Ok(r.engines
         .into_iter()
@@ -48,8 +46,12 @@ pub fn run(s: &Scenario) -> Result<Vec<EngineRun>, String> {
 }
 
 /// The single engine's summary: for labs that run one engine.
-pub fn one(s: &Scenario) -> Result<EngineSummary, String> {
-    run(s)?.into_iter().next().map(|r| r.summary).ok_or_else(|| format!("scenario {} ran no engine", s.name))
+pub fn one(s: &Scenario) -> Result<EngineSummary> {
+    run(s)?
+        .into_iter()
+        .next()
+        .map(|r| r.summary)
+        .ok_or_else(|| LabError::Missing(format!("scenario {} ran no engine", s.name)))
 }
 
 /// At most ~60 points of a CDF: charts stay small and snapshots readable.
@@ -96,6 +98,9 @@ pub fn engine_name(engine: &str) -> Text {
 }
 
 /// The run of the engine named `name`.
-pub fn named<'a>(runs: &'a [EngineRun], name: &str) -> Result<&'a EngineSummary, String> {
-    runs.iter().map(|r| &r.summary).find(|s| s.engine == name).ok_or_else(|| format!("the {name} engine did not run"))
+pub fn named<'a>(runs: &'a [EngineRun], name: &str) -> Result<&'a EngineSummary> {
+    runs.iter()
+        .map(|r| &r.summary)
+        .find(|s| s.engine == name)
+        .ok_or_else(|| LabError::Missing(format!("the {name} engine did not run")))
 }

@@ -4,6 +4,7 @@
 
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, pipe};
+use crate::error::Result;
 use crate::lab::{LabReport, at, sweep};
 use crate::t;
 use crate::tl;
@@ -114,11 +115,7 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
     (figure, n_late)
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("flink", seed, scenario, &[EngineKind::Flink])?;
     progress("the watermark over a replayed trace");
     let (timeline, trace_late) = watermark_figure(s0.run.seed, 500);

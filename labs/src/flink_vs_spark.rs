@@ -3,6 +3,7 @@
 
 use crate::chart::{Axis, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, cdf_figure, named, pipe};
+use crate::error::Result;
 use crate::lab::LabReport;
 use crate::{t, tl};
 use serde_json::json;
@@ -18,7 +19,7 @@ fn by_engine<T: Copy + Into<f64>>(
     values: &[T],
     set: impl Fn(&mut Scenario, T),
     measure: impl Fn(&streamlab_sim::engine::EngineSummary) -> f64,
-) -> Result<ByEngine, String> {
+) -> Result<ByEngine> {
     let mut out: ByEngine = Vec::new();
     for &v in values {
         let mut s = base.clone();
@@ -41,11 +42,7 @@ fn value(v: &ByEngine, engine: &str, x: f64) -> f64 {
     v.iter().find(|(e, _)| e == engine).and_then(|(_, p)| p.iter().find(|p| p.0 == x)).map(|p| p.1).unwrap_or(f64::NAN)
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("flink-vs-spark", seed, scenario, &[EngineKind::Flink, EngineKind::Spark])?;
     progress("per-record latency");
     let mut per_record = s0.clone();

@@ -4,7 +4,8 @@
 //! timeout and the rebalance; partitions bound how many consumers can work; linger.ms batches records.
 
 use crate::chart::{Axis, BarGroup, Bars, Cluster, Figure, Lines, Mark, Plot, Series, Unit};
-use crate::lab::{LabReport, at, base, lab_base, run, sweep};
+use crate::error::{LabError, Result};
+use crate::lab::{LabReport, at, base, lab_base, run, sweep, world};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -19,27 +20,27 @@ const FAILURE: &str = "broker-crash-acks-1";
 /// How often the lag run looks at the group to find when a rebalance starts and ends.
 const WATCH_MS: u64 = 50;
 
-fn world(s: &Scenario) -> World {
-    World::new(s)
-}
-
-fn step(w: &mut World, ms: u64) -> Result<(), String> {
-    w.run_until(SimTime::from_millis(ms)).map_err(|e| e.to_string())
+/// Runs scenario `s`'s world `w` until `ms`.
+fn step(s: &Scenario, w: &mut World, ms: u64) -> Result<()> {
+    w.run_until(SimTime::from_millis(ms)).map_err(LabError::sim(s))
 }
 
 /// The cluster just before the broker crash and once the controller has moved its leaderships.
-fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState), String> {
+fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> {
     let (crash_ms, broker) = s
         .faults
         .iter()
         .find_map(|f| if let Fault::BrokerCrash { at_ms, broker } = f { Some((*at_ms, *broker)) } else { None })
-        .ok_or_else(|| format!("scenario {} has no broker_crash fault to draw", s.name))?;
-    let mut w = world(s);
-    step(&mut w, crash_ms - 1)?;
+        .ok_or_else(|| LabError::Unfit {
+            scenario: s.name.clone(),
+            problem: "has no broker_crash fault to draw: add one under [[faults]]".into(),
+        })?;
+    let mut w = world(s)?;
+    step(s, &mut w, crash_ms - 1)?;
     let before = w.cluster_state();
     // The controller notices after broker.session.timeout.ms and elects new leaders from the ISR.
     let after_ms = crash_ms + s.cluster.broker_session_timeout_ms + 1000;
-    step(&mut w, after_ms)?;
+    step(s, &mut w, after_ms)?;
     let after = w.cluster_state();
     let led = |c: &ClusterState, b: u32| c.partitions.iter().filter(|p| p.leader == Some(b)).count();
     let moved = led(&before, broker);
@@ -75,7 +76,7 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState), 
 }
 
 /// Acknowledged records lost under the same failure, per acks and min.insync.replicas.
-fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>, String> {
+fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>> {
     let failure = base(FAILURE, seed);
     let mut out = Vec::new();
     for acks in [Acks::None, Acks::Leader, Acks::All] {
@@ -109,7 +110,7 @@ struct CrashRun {
     rebalances: Vec<(f64, f64)>,
 }
 
-fn consumer_crash(quick: &Scenario) -> Result<CrashRun, String> {
+fn consumer_crash(quick: &Scenario) -> Result<CrashRun> {
     let mut s = quick.clone();
     s.run.duration_ms = 30_000;
     s.consumer_group.session_timeout_ms = 10_000;
@@ -118,12 +119,12 @@ fn consumer_crash(quick: &Scenario) -> Result<CrashRun, String> {
     s.consumer_group.auto_commit_interval_ms = 1000;
     let crash_ms = 8000;
     s.faults = vec![Fault::ConsumerCrash { at_ms: crash_ms, member: 1 }];
-    let mut w = world(&s);
+    let mut w = world(&s)?;
     let (mut rebalances, mut since) = (Vec::new(), None);
     let mut t = 0;
     while !w.is_finished() {
         t += WATCH_MS;
-        step(&mut w, t)?;
+        step(&s, &mut w, t)?;
         match (w.cluster_state().group.rebalancing, since) {
             (true, None) => since = Some(t),
             (false, Some(start)) => {
@@ -142,18 +143,14 @@ fn consumer_crash(quick: &Scenario) -> Result<CrashRun, String> {
 }
 
 /// Records per second the group delivered while the producers were sending.
-fn delivered_per_s(s: &Scenario) -> Result<f64, String> {
+fn delivered_per_s(s: &Scenario) -> Result<f64> {
     let r = run(s)?;
     let buckets = (s.run.duration_ms as f64 / r.series.delivered.bucket_ms) as usize;
     let delivered: u64 = r.series.delivered.count.iter().take(buckets).sum();
     Ok((delivered as f64 * 1000.0 / s.run.duration_ms as f64).round())
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let quick = lab_base("kafka", seed, scenario);
 
     progress("the cluster before and after a broker failure");

@@ -1,6 +1,7 @@
 //! What every lab produces, and how it is written to disk.
 
 use crate::chart::Figure;
+use crate::error::{LabError, Result};
 use crate::text::{Lang, Text};
 use serde_json::Value;
 use std::path::Path;
@@ -52,37 +53,49 @@ impl LabReport {
     }
 
     /// Writes `dir/results.json`, `dir/summary.LANG.md` and every figure per language.
-    pub fn write(&self, dir: &Path, langs: &[Lang]) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    pub fn write(&self, dir: &Path, langs: &[Lang]) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(LabError::io(dir))?;
         let json = serde_json::to_string_pretty(&self.results).expect("serializable") + "\n";
         write(&dir.join("results.json"), &json)?;
         for &lang in langs {
             write(&dir.join(format!("summary.{}.md", lang.code())), &self.summary_text(lang))?;
             for f in self.all_figures() {
-                f.render(dir, lang)?;
+                render(f, dir, lang)?;
             }
         }
         Ok(())
     }
 }
 
-pub fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(LabError::io(path))
+}
+
+/// Writes figure `f` into `dir` in `lang`.
+pub fn render(f: &Figure, dir: &Path, lang: Lang) -> Result<()> {
+    f.render(dir, lang).map_err(|problem| LabError::Figure { figure: f.id.clone(), problem })
+}
+
+/// A world for a scenario the lab may have changed: checked again first, since a change can break what
+/// the scenario's own validation accepted (an invalid value, a run over its event budget).
+pub fn world(s: &Scenario) -> Result<World> {
+    s.validate().map_err(|error| LabError::Scenario { scenario: s.name.clone(), error })?;
+    Ok(World::new(s))
 }
 
 /// Runs a scenario to the end.
-fn run_world(s: &Scenario) -> Result<World, String> {
-    let mut w = World::new(s);
-    w.run().map_err(|e| format!("scenario {}: {e}", s.name))?;
+fn run_world(s: &Scenario) -> Result<World> {
+    let mut w = world(s)?;
+    w.run().map_err(LabError::sim(s))?;
     Ok(w)
 }
 
-pub fn run(s: &Scenario) -> Result<Results, String> {
+pub fn run(s: &Scenario) -> Result<Results> {
     run_world(s).map(|w| Results::of(&w))
 }
 
 /// Runs a scenario to the end: its results and, for charts, each engine's trace.
-pub fn run_traced(s: &Scenario) -> Result<(Results, Vec<EngineTrace>), String> {
+pub fn run_traced(s: &Scenario) -> Result<(Results, Vec<EngineTrace>)> {
     run_world(s).map(|w| (Results::of(&w), EngineTrace::of(&w)))
 }
 
@@ -91,8 +104,8 @@ pub fn sweep<T: Copy>(
     base: &Scenario,
     values: &[T],
     set: impl Fn(&mut Scenario, T),
-    measure: impl Fn(&Scenario) -> Result<f64, String>,
-) -> Result<Vec<(T, f64)>, String> {
+    measure: impl Fn(&Scenario) -> Result<f64>,
+) -> Result<Vec<(T, f64)>> {
     values
         .iter()
         .map(|&v| {

@@ -7,6 +7,7 @@ pub mod bigdata;
 pub mod chart;
 pub mod datasets;
 pub mod engines;
+pub mod error;
 pub mod flink;
 pub mod flink_vs_spark;
 pub mod kafka_lab;
@@ -20,7 +21,7 @@ pub mod text;
 use lab::LabReport;
 use streamlab_sim::Scenario;
 
-type LabFn = fn(Option<u64>, Option<&Scenario>, &mut dyn FnMut(&str)) -> Result<LabReport, String>;
+type LabFn = fn(Option<u64>, Option<&Scenario>, &mut dyn FnMut(&str)) -> error::Result<LabReport>;
 
 /// Every lab: id (the command-line name), lecture section, and the function that runs it.
 pub const LABS: &[(&str, &str, LabFn)] = &[

@@ -3,7 +3,8 @@
 //! figure with a caption stating the measured answer, then a few supporting figures.
 
 use crate::chart::Figure;
-use crate::lab::{LabReport, write};
+use crate::error::{LabError, Result};
+use crate::lab::{LabReport, render, write};
 use crate::t;
 use crate::text::{Lang, Text};
 use std::path::Path;
@@ -70,16 +71,21 @@ pub fn questions() -> Vec<Question> {
     ]
 }
 
-fn report<'a>(reports: &'a [LabReport], id: &str) -> Result<&'a LabReport, String> {
-    reports.iter().find(|r| r.id == id).ok_or_else(|| format!("the review needs lab `{id}`, which did not run"))
+fn report<'a>(reports: &'a [LabReport], id: &str) -> Result<&'a LabReport> {
+    reports
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| LabError::Missing(format!("the review needs lab `{id}`, which did not run")))
 }
 
 /// The figures of card `q` (1-based): the headline, then the supporting ones, each with its lab.
-pub fn figures(reports: &[LabReport], q: usize) -> Result<Vec<(&'static str, &Figure)>, String> {
+pub fn figures(reports: &[LabReport], q: usize) -> Result<Vec<(&'static str, &Figure)>> {
     let question = &questions()[q - 1];
     let mut out = vec![(question.lab, &report(reports, question.lab)?.headline)];
     for (lab, id) in question.supporting {
-        let f = report(reports, lab)?.figure(id).ok_or_else(|| format!("lab {lab} has no figure `{id}`"))?;
+        let f = report(reports, lab)?
+            .figure(id)
+            .ok_or_else(|| LabError::Missing(format!("lab {lab} has no figure `{id}`")))?;
         out.push((lab, f));
     }
     Ok(out)
@@ -95,7 +101,7 @@ pub enum Drawings {
 }
 
 /// Card `q` (1-based) in markdown, with `heading` as its heading marks.
-pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings: Drawings) -> Result<String, String> {
+pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings: Drawings) -> Result<String> {
     let question = &questions()[q - 1];
     let lab = report(reports, question.lab)?;
     let mut card = format!("{heading} {q}. {}\n\n{}\n\n", question.text.get(lang), lab.answer.get(lang));
@@ -119,14 +125,14 @@ pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings
 }
 
 /// Writes `dir/qN/card.LANG.md`, `dir/qN/headline.LANG.{svg,png}` and the supporting figures beside it.
-pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<Vec<String>, String> {
+pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<Vec<String>> {
     let mut written = Vec::new();
     for q in 1..=questions().len() {
         let qdir = dir.join(format!("q{q}"));
-        std::fs::create_dir_all(&qdir).map_err(|e| format!("creating {}: {e}", qdir.display()))?;
+        std::fs::create_dir_all(&qdir).map_err(LabError::io(&qdir))?;
         for &lang in langs {
             for (i, (_, f)) in figures(reports, q)?.into_iter().enumerate() {
-                if i == 0 { f.renamed("headline") } else { f.clone() }.render(&qdir, lang)?;
+                render(&if i == 0 { f.renamed("headline") } else { f.clone() }, &qdir, lang)?;
             }
             let text = card(reports, q, lang, "#", Drawings::Beside)?;
             write(&qdir.join(format!("card.{}.md", lang.code())), &text)?;

@@ -3,6 +3,7 @@
 
 use crate::chart::{Axis, Figure, Gantt, Lane, Lines, Mark, Plot, Series, Span, Unit};
 use crate::engines::{self, pipe};
+use crate::error::Result;
 use crate::lab::{LabReport, at, run_traced, sweep};
 use crate::text::Text;
 use crate::{t, tl};
@@ -15,7 +16,7 @@ use streamlab_sim::{Scenario, SimTime};
 const GANTT_MS: f64 = 8000.0;
 
 /// One lane of the Gantt: the micro-batches of a run with `cost_ms` of work per record, phase by phase.
-fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane, String> {
+fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane> {
     let mut s = s0.clone();
     s.run.duration_ms = 15_000;
     pipe(&mut s).map_cost = DistSpec::Constant { ms: cost_ms };
@@ -38,11 +39,7 @@ fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane, String> {
     Ok(Lane { label, ticks, spans })
 }
 
-pub fn run_lab(
-    seed: Option<u64>,
-    scenario: Option<&Scenario>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<LabReport, String> {
+pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("spark", seed, scenario, &[EngineKind::Spark])?;
     let p = s0.pipeline.as_ref().expect("checked");
     // Records per second each task receives, and so the work per second of data a given cost makes.

@@ -10,6 +10,7 @@ pub mod interval_set;
 pub mod kafka;
 pub mod ledger;
 pub mod metrics;
+pub mod network;
 pub mod queue;
 pub mod report;
 pub mod rng;

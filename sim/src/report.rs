@@ -149,7 +149,7 @@ impl Derived {
 impl Results {
     pub fn of(w: &World) -> Results {
         let s = &w.scenario;
-        let m = &w.metrics;
+        let m = w.metrics();
         Results {
             scenario: s.name.clone(),
             seed: s.run.seed,
@@ -159,9 +159,9 @@ impl Results {
             end_to_end_latency_ms: m.end_to_end_latency.summary(),
             kafka: KafkaCounters {
                 producer_epoch_bumps: w.producers.iter().map(|p| p.epoch_bumps).sum(),
-                ..w.counters.clone()
+                ..w.counters().clone()
             },
-            final_consumer_lag: w.group.lag(|p| w.partitions[p as usize].hw),
+            final_consumer_lag: w.consumers.group.lag(|p| w.cluster.hw(p)),
             sim_time_ms: crate::metrics::ms3(w.now()),
             events: w.events_processed(),
             series: Series {

@@ -19,7 +19,7 @@ pub enum ScenarioError {
     Invalid { key: String, problem: String },
 }
 
-fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
+pub(crate) fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid { key: key.into(), problem: problem.into() }
 }
 
@@ -614,8 +614,8 @@ impl Scenario {
             return Err(invalid("flink.buffer_records", "must be at least 1"));
         }
         if let Some(pipe) = &self.pipeline {
-            pipe.validate().map_err(|(k, p)| invalid(k, p))?;
-            self.spark.validate(pipe).map_err(|(k, p)| invalid(k, p))?;
+            pipe.validate()?;
+            self.spark.validate(pipe)?;
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }

@@ -1,6 +1,5 @@
 //! The engines' rules on hand-made traces, and their guarantees under failure.
 
-use streamlab_sim::SimTime;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine, SinkMode};
 use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
@@ -8,6 +7,7 @@ use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMo
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
 use streamlab_sim::rng::stream;
+use streamlab_sim::{ScenarioError, SimTime};
 
 fn settings(flink: bool, spark: bool) -> ReplaySettings {
     ReplaySettings {
@@ -252,7 +252,8 @@ fn spark_continuous_mode_is_fast_and_at_least_once() {
     assert!(m.latency.quantile(0.5) < SimTime::from_millis(2), "about a millisecond: {}", m.latency.quantile(0.5));
     assert!(m.duplicate_results > 0, "records since the last epoch are processed again");
     let window = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
-    assert!(window.validate(&pipeline(WindowSpec::Tumbling { size_ms: 1000 })).is_err());
+    let refused = window.validate(&pipeline(WindowSpec::Tumbling { size_ms: 1000 }));
+    assert!(matches!(&refused, Err(ScenarioError::Invalid { key, .. }) if key == "spark.mode"), "{refused:?}");
 }
 
 /// Processing that outlasts the trigger interval: batches start back to back and the backlog (the

@@ -103,7 +103,7 @@ pub const MEASURES: &[Measure] = &[
 
 pub fn expected(m: &Measure, seed: u64) -> Result<f64> {
     let (s, _) = (m.variant)(seed);
-    let r = run(&s).map_err(anyhow::Error::msg)?;
+    let r = run(&s)?;
     Ok((m.answer)(&r))
 }
 

@@ -11,6 +11,7 @@ pub mod window;
 
 use crate::dist::DistSpec;
 use crate::metrics::{Histogram, LatencySummary};
+use crate::scenario::{ScenarioError, invalid};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use window::WindowSpec;
@@ -75,8 +76,8 @@ impl Default for PipelineConfig {
 }
 
 impl PipelineConfig {
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        let e = |k: &str, p: String| (format!("pipeline.{k}"), p);
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let e = |k: &str, p: String| invalid(format!("pipeline.{k}"), p);
         self.window.validate().map_err(|p| e("window", p))?;
         self.map_cost.validate().map_err(|p| e("map_cost", p))?;
         self.aggregate_cost.validate().map_err(|p| e("aggregate_cost", p))?;

@@ -19,6 +19,7 @@ use super::window::WindowSpec;
 use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
+use crate::scenario::{ScenarioError, invalid};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -74,22 +75,21 @@ impl Default for SparkConfig {
 }
 
 impl SparkConfig {
-    pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), (String, String)> {
-        self.batch_overhead.validate().map_err(|p| ("spark.batch_overhead".to_string(), p))?;
-        self.commit_overhead.validate().map_err(|p| ("spark.commit_overhead".to_string(), p))?;
+    pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), ScenarioError> {
+        self.batch_overhead.validate().map_err(|p| invalid("spark.batch_overhead", p))?;
+        self.commit_overhead.validate().map_err(|p| invalid("spark.commit_overhead", p))?;
         if self.mode == SparkMode::Continuous && pipe.window != WindowSpec::None {
-            return Err((
-                "spark.mode".into(),
+            return Err(invalid(
+                "spark.mode",
                 "continuous processing supports only map-like queries (select, map, filter), not windowed \
-                 aggregations (Spark docs); use mode = \"micro_batch\" or pipeline.window = { kind = \"none\" }"
-                    .into(),
+                 aggregations (Spark docs); use mode = \"micro_batch\" or pipeline.window = { kind = \"none\" }",
             ));
         }
         if let Some(reason) = refusal(&pipe.window, self.output_mode) {
-            return Err(("spark.output_mode".into(), reason));
+            return Err(invalid("spark.output_mode", reason));
         }
         if self.mode == SparkMode::Continuous && self.continuous_checkpoint_ms == 0 {
-            return Err(("spark.continuous_checkpoint_ms".into(), "must be at least 1".into()));
+            return Err(invalid("spark.continuous_checkpoint_ms", "must be at least 1"));
         }
         Ok(())
     }

@@ -2,9 +2,17 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod cluster;
+pub mod consumer;
 pub mod consumer_group;
+pub mod controller;
+pub mod coordinator;
+pub mod env;
+pub mod leader;
 pub mod partitioner;
 pub mod producer;
+pub mod replication;
+pub mod sender;
 
 use crate::workload::Record;
 use std::rc::Rc;

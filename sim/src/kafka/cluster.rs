@@ -1,0 +1,159 @@
+//! The brokers and the partition replicas they host, as one actor: the partition leader's produce path
+//! (`leader.rs`), replication and the ISR (`replication.rs`), and the controller (`controller.rs`) each add
+//! their handlers to `Cluster`.
+
+use super::broker::{Broker, Partition};
+use super::env::{Env, ProduceResult};
+use super::{BatchRef, Chunk};
+use crate::dist::Sampler;
+use crate::ledger::Ledger;
+use crate::rng::SimRng;
+use crate::scenario::{Acks, ClusterConfig};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// A produce request as the leader holds it until every batch is decided (the purgatory's view).
+pub(super) struct HeldRequest {
+    pub producer: u32,
+    pub broker: u32,
+    pub acks: Acks,
+    pub idempotent: bool,
+    pub batches: Vec<BatchRef>,
+    pub results: Vec<Option<ProduceResult>>,
+    pub remaining: u32,
+}
+
+/// A fetch waiting on the broker for data or for its maximum wait (fetch.min.bytes = 1).
+pub(super) struct ParkedFetch {
+    pub park: u64,
+    pub epoch: u32,
+    pub offsets: Vec<(u32, u64)>,
+}
+
+pub struct Cluster {
+    pub cfg: ClusterConfig,
+    pub brokers: Vec<Broker>,
+    pub partitions: Vec<Partition>,
+    /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
+    led_by: Vec<Vec<u32>>,
+    /// The log servers' append time (one FIFO server per replica).
+    append_time: Sampler,
+    disk_rng: SimRng,
+    /// fetch.max.wait.ms of the consumers' fetches.
+    pub(super) consumer_fetch_wait: SimTime,
+    /// max.partition.fetch.bytes (1 MiB) in records of the producers' size.
+    pub(super) max_partition_fetch_records: u32,
+    pub(super) requests: BTreeMap<u64, HeldRequest>,
+    next_park: u64,
+    /// Parked fetches by (leader, follower) and by (broker, member).
+    pub(super) replica_parked: BTreeMap<(u32, u32), ParkedFetch>,
+    pub(super) consumer_parked: BTreeMap<(u32, u32), ParkedFetch>,
+}
+
+impl Cluster {
+    pub fn new(
+        cfg: ClusterConfig,
+        partitions: Vec<Partition>,
+        consumer_fetch_wait: SimTime,
+        min_record_bytes: u32,
+        disk_rng: SimRng,
+    ) -> Self {
+        let mut c = Cluster {
+            brokers: (0..cfg.brokers).map(|_| Broker { alive: true, incarnation: 0 }).collect(),
+            partitions,
+            led_by: Vec::new(),
+            append_time: cfg.append_time.sampler(),
+            disk_rng,
+            consumer_fetch_wait,
+            max_partition_fetch_records: (1_048_576 / min_record_bytes).max(1),
+            requests: BTreeMap::new(),
+            next_park: 0,
+            replica_parked: BTreeMap::new(),
+            consumer_parked: BTreeMap::new(),
+            cfg,
+        };
+        c.update_leadership();
+        c
+    }
+
+    /// The partitions `broker` leads now.
+    pub fn led_by(&self, broker: u32) -> &[u32] {
+        &self.led_by[broker as usize]
+    }
+
+    pub(super) fn update_leadership(&mut self) {
+        self.led_by = (0..self.brokers.len() as u32)
+            .map(|b| self.partitions.iter().filter(|p| p.leader == Some(b)).map(|p| p.id).collect())
+            .collect();
+    }
+
+    /// The next append on replica `i` of partition `p` ends when the replica's log server is done.
+    pub(super) fn schedule_append(&mut self, now: SimTime, p: u32, i: usize) -> SimTime {
+        let part = &mut self.partitions[p as usize];
+        let done = now.max(part.busy_until[i]) + self.append_time.sample(&mut self.disk_rng);
+        part.busy_until[i] = done;
+        done
+    }
+
+    pub(super) fn next_park(&mut self) -> u64 {
+        let park = self.next_park;
+        self.next_park += 1;
+        park
+    }
+
+    /// Eager rebalance: the members' waiting fetches are abandoned.
+    pub fn drop_consumer_fetches(&mut self) {
+        self.consumer_parked.clear();
+    }
+
+    /// Serves a waiting fetch whose fetch.max.wait.ms passed, if it still waits.
+    pub fn on_consumer_fetch_expire(&mut self, env: &mut Env, member: u32, broker: u32, park: u64) {
+        if self.consumer_parked.get(&(broker, member)).is_some_and(|p| p.park == park) {
+            let parked = self.consumer_parked.remove(&(broker, member)).expect("checked");
+            self.answer_consumer_fetch(env, member, parked.epoch, broker, &parked.offsets);
+        }
+    }
+
+    /// Drops log batches below `keep_from` (a group's committed offsets; the HW without a group) from
+    /// memory: it stays bounded by the lag. Nothing any replica may still be truncated to is dropped, so
+    /// the ledger can tell lost from kept.
+    pub fn trim_logs(&mut self, committed: Option<&[u64]>, ledger: &mut Ledger) {
+        for part in &mut self.partitions {
+            let keep_from = committed.map_or(part.hw, |c| c[part.id as usize]);
+            let lowest_leo = part.leo.iter().copied().min().unwrap_or(0);
+            let p = part.id;
+            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.producer, p, b.first_record, b.len()));
+        }
+    }
+
+    /// Every batch still in a log, as (producer, partition, first record, records), for the ledger.
+    pub fn batches_in_logs(&self) -> impl Iterator<Item = (u32, u32, u32, u32)> + '_ {
+        self.partitions.iter().flat_map(|part| {
+            part.log
+                .iter()
+                .filter(|(base, _)| *base < part.log_end)
+                .map(move |(_, b)| (b.producer, part.id, b.first_record, b.len()))
+        })
+    }
+
+    pub fn under_replicated(&self) -> usize {
+        self.partitions.iter().filter(|p| p.isr.len() < p.replicas.len()).count()
+    }
+
+    /// The consumer-visible end of partition `p`'s log.
+    pub fn hw(&self, p: u32) -> u64 {
+        self.partitions[p as usize].hw
+    }
+
+    /// The chunks a consumer fetch gets from `broker`: up to max.partition.fetch.bytes per partition it leads.
+    pub(super) fn read_for_consumer(&self, broker: u32, offsets: &[(u32, u64)]) -> Vec<Chunk> {
+        let mut chunks = Vec::new();
+        for &(p, off) in offsets {
+            let part = &self.partitions[p as usize];
+            if part.leader == Some(broker) {
+                part.read(off, self.max_partition_fetch_records, &mut chunks);
+            }
+        }
+        chunks
+    }
+}

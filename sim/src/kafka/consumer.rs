@@ -1,0 +1,273 @@
+//! The group's consumers as an actor: each member fetches from the leaders of its partitions, polls up
+//! to max.poll.records, processes them one after another, and commits (after processing, or auto-commit
+//! inside poll). Source: KafkaConsumer.poll, Fetcher, ConsumerCoordinator.maybeAutoCommitOffsetsAsync.
+
+use super::Chunk;
+use super::cluster::Cluster;
+use super::consumer_group::Group;
+use super::controller::Elected;
+use super::env::{Env, Event};
+use crate::dist::Sampler;
+use crate::engine::{Engine, EngineRecord};
+use crate::network::Node;
+use crate::rng::SimRng;
+use crate::scenario::{CommitMode, ConsumerGroupConfig};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+pub struct Consumers {
+    pub cfg: ConsumerGroupConfig,
+    pub group: Group,
+    /// Per-record processing time, drawn from its own stream.
+    processing: Sampler,
+    rng: SimRng,
+}
+
+/// Whether a handler committed offsets (the log may then be trimmed).
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed(pub bool);
+
+impl Consumers {
+    pub fn new(cfg: ConsumerGroupConfig, group: Group, rng: SimRng) -> Self {
+        Consumers { processing: cfg.processing_time.sampler(), cfg, group, rng }
+    }
+
+    fn auto_commit_interval(&self) -> SimTime {
+        SimTime::from_millis(self.cfg.auto_commit_interval_ms)
+    }
+
+    /// Sends a fetch to each broker leading an assigned partition with nothing buffered.
+    pub fn maybe_fetch(&mut self, env: &mut Env, cluster: &Cluster, member: u32) {
+        let m = &self.group.members[member as usize];
+        if !m.alive || self.group.rebalancing.is_some() {
+            return;
+        }
+        let mut per_broker: BTreeMap<u32, Vec<(u32, u64)>> = BTreeMap::new();
+        for &p in &m.assigned {
+            let Some(l) = cluster.partitions[p as usize].leader else {
+                continue;
+            };
+            if m.fetch_in_flight[l as usize] || m.buffered_from(p) {
+                continue;
+            }
+            per_broker.entry(l).or_default().push((p, self.group.position[p as usize]));
+        }
+        let epoch = m.epoch;
+        for (broker, offsets) in per_broker {
+            self.group.members[member as usize].fetch_in_flight[broker as usize] = true;
+            let incarnation = cluster.brokers[broker as usize].incarnation;
+            let fetch = Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets };
+            env.send(Node::Member(member), Node::Broker(broker), fetch);
+        }
+    }
+
+    pub fn maybe_fetch_all(&mut self, env: &mut Env, cluster: &Cluster) {
+        for m in 0..self.group.members.len() as u32 {
+            self.maybe_fetch(env, cluster, m);
+        }
+    }
+
+    pub fn on_fetch_response(
+        &mut self,
+        env: &mut Env,
+        cluster: &Cluster,
+        engines: &mut [Box<dyn Engine>],
+        (member, epoch, broker): (u32, u32, u32),
+        chunks: Vec<Chunk>,
+    ) -> Committed {
+        let m = &mut self.group.members[member as usize];
+        if m.epoch != epoch || !m.alive {
+            return Committed(false);
+        }
+        m.fetch_in_flight[broker as usize] = false;
+        // A member waiting inside poll() for data auto-commits (ConsumerCoordinator.poll runs on every
+        // pass of KafkaConsumer.poll); one busy processing is not in poll() and commits nothing.
+        let mut committed = Committed(false);
+        if m.busy_until.is_none() {
+            committed = self.maybe_auto_commit(env, member);
+        }
+        let m = &mut self.group.members[member as usize];
+        for c in chunks {
+            // Only records at the current position: anything else is stale (a rebalance moved it).
+            if m.assigned.contains(&c.partition)
+                && c.offset <= self.group.position[c.partition as usize]
+                && c.end_offset() > self.group.position[c.partition as usize]
+            {
+                m.buffer.push_back(c);
+            }
+        }
+        if m.busy_until.is_none() {
+            self.poll(env, engines, member);
+        }
+        self.maybe_fetch(env, cluster, member);
+        committed
+    }
+
+    /// One poll(): up to max.poll.records buffered records, processed one after another.
+    fn poll(&mut self, env: &mut Env, engines: &mut [Box<dyn Engine>], member: u32) {
+        if self.group.rebalancing.is_some() {
+            return;
+        }
+        let max = self.cfg.max_poll_records;
+        let m = &mut self.group.members[member as usize];
+        let mut taken = 0u32;
+        let mut t = env.now;
+        let mut polled: Vec<Chunk> = Vec::new();
+        while taken < max {
+            let Some(front) = m.buffer.front_mut() else {
+                break;
+            };
+            let pos = self.group.position[front.partition as usize];
+            // Skip records below the position (already delivered from an earlier, overlapping fetch).
+            if front.offset < pos {
+                let skip = (pos - front.offset).min(u64::from(front.len())) as u32;
+                front.from += skip;
+                front.offset += u64::from(skip);
+            }
+            if front.is_empty() {
+                m.buffer.pop_front();
+                continue;
+            }
+            let n = front.len().min(max - taken);
+            let mut part = front.clone();
+            part.to = part.from + n;
+            front.from += n;
+            front.offset += u64::from(n);
+            if front.is_empty() {
+                m.buffer.pop_front();
+            }
+            self.group.position[part.partition as usize] = part.end_offset();
+            taken += n;
+            polled.push(part);
+        }
+        if polled.is_empty() {
+            return;
+        }
+        // Processing is a FIFO server: each record's delivery time is when its processing ends.
+        for c in &polled {
+            for r in &c.batch.records[c.from as usize..c.to as usize] {
+                t += self.processing.sample(&mut self.rng);
+                env.metrics.end_to_end_latency.record(t - r.created);
+                env.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
+            }
+            for r in &c.batch.records[c.from as usize..c.to as usize] {
+                let rec = EngineRecord {
+                    created: r.created,
+                    event_time: r.event_time.0 as i64,
+                    key: r.key,
+                    value: i64::from(r.value),
+                    partition: c.partition,
+                };
+                for e in engines.iter_mut() {
+                    e.on_record(env.now, rec);
+                }
+            }
+            env.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
+        }
+        let m = &mut self.group.members[member as usize];
+        m.processing = polled;
+        m.busy_until = Some(t);
+        let epoch = m.epoch;
+        env.at(t, Event::PollDone { member, epoch });
+    }
+
+    pub fn on_poll_done(
+        &mut self,
+        env: &mut Env,
+        cluster: &Cluster,
+        engines: &mut [Box<dyn Engine>],
+        member: u32,
+        epoch: u32,
+    ) -> Committed {
+        let m = &mut self.group.members[member as usize];
+        if m.epoch != epoch || !m.alive {
+            return Committed(false);
+        }
+        m.busy_until = None;
+        // The poll's records are delivered once processed: a crash before then delivers none of them.
+        for c in std::mem::take(&mut m.processing) {
+            env.ledger.delivered(c.batch.producer, c.partition, c.batch.first_record + c.from, c.len());
+        }
+        let interval = self.auto_commit_interval();
+        let m = &mut self.group.members[member as usize];
+        let commit = match self.cfg.commit {
+            CommitMode::AfterProcessing => true,
+            CommitMode::Auto if env.now >= m.next_auto_commit => {
+                m.next_auto_commit = env.now + interval;
+                true
+            }
+            CommitMode::Auto => false,
+        };
+        if commit {
+            self.group.commit(member as usize);
+        }
+        self.poll(env, engines, member);
+        self.maybe_fetch(env, cluster, member);
+        Committed(commit)
+    }
+
+    /// enable.auto.commit: commit the positions when auto.commit.interval.ms has passed since the last time.
+    fn maybe_auto_commit(&mut self, env: &mut Env, member: u32) -> Committed {
+        let interval = self.auto_commit_interval();
+        let m = &mut self.group.members[member as usize];
+        if self.cfg.commit != CommitMode::Auto || env.now < m.next_auto_commit {
+            return Committed(false);
+        }
+        m.next_auto_commit = env.now + interval;
+        self.group.commit(member as usize);
+        Committed(true)
+    }
+
+    /// A partition's new leader: consumers that read past its log end detect the truncation and go back
+    /// to it (KIP-320); every member refreshes its metadata and fetches again (requests to the old leader
+    /// time out).
+    pub fn on_new_leader(&mut self, env: &mut Env, cluster: &Cluster, e: Elected) {
+        let pos = &mut self.group.position[e.partition as usize];
+        *pos = (*pos).min(e.log_end);
+        let committed = &mut self.group.committed[e.partition as usize];
+        *committed = (*committed).min(e.log_end);
+        for m in 0..self.group.members.len() {
+            let member = &mut self.group.members[m];
+            member.fetch_in_flight.iter_mut().for_each(|f| *f = false);
+            self.maybe_fetch(env, cluster, m as u32);
+        }
+    }
+
+    /// A broker came back: the members' connections to its earlier process broke, so they fetch again.
+    pub fn on_broker_restart(&mut self, env: &mut Env, cluster: &Cluster, broker: u32) {
+        for m in 0..self.group.members.len() {
+            self.group.members[m].fetch_in_flight[broker as usize] = false;
+            self.maybe_fetch(env, cluster, m as u32);
+        }
+    }
+
+    /// Live members' positions, committed (KafkaConsumer.close at the end of the run).
+    pub fn close(&mut self) {
+        if self.group.rebalancing.is_none() {
+            self.commit_live();
+        }
+    }
+
+    pub(super) fn commit_live(&mut self) {
+        for m in 0..self.group.members.len() {
+            if self.group.members[m].alive {
+                self.group.commit(m);
+            }
+        }
+    }
+
+    /// Every live member is idle and caught up with `log_end` of every partition that has a leader.
+    pub fn caught_up(&self, cluster: &Cluster) -> bool {
+        if self.group.members.iter().all(|m| !m.alive) {
+            return true;
+        }
+        self.group.rebalancing.is_none()
+            && self.group.members.iter().all(|m| m.busy_until.is_none())
+            && cluster.partitions.iter().all(|part| {
+                // Records above the HW become readable once the followers have them: wait for them too,
+                // unless the partition is offline.
+                part.leader.is_none() || self.group.position[part.id as usize] >= part.log_end
+            })
+    }
+}

@@ -1,0 +1,133 @@
+//! The controller: it notices a crashed broker when its session times out, fences it (out of every ISR)
+//! and elects new leaders; a returning broker brings offline partitions back.
+//! Source: KRaft's QuorumController / ReplicationControlManager, PartitionChangeBuilder,
+//! PartitionLeaderElectionAlgorithms.
+
+use super::cluster::Cluster;
+use super::env::{Env, Event};
+use crate::time::SimTime;
+
+/// A partition got a new leader whose log ends at `log_end`: the clients must look for it, and consumers
+/// past that end go back to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elected {
+    pub partition: u32,
+    pub log_end: u64,
+}
+
+impl Cluster {
+    /// The broker process dies: its purgatory with it; the controller notices after
+    /// broker.session.timeout.ms.
+    pub fn crash(&mut self, env: &mut Env, broker: u32) {
+        let b = &mut self.brokers[broker as usize];
+        if !b.alive {
+            return;
+        }
+        b.alive = false;
+        b.incarnation += 1;
+        let incarnation = b.incarnation;
+        self.replica_parked.retain(|(l, f), _| *l != broker && *f != broker);
+        self.consumer_parked.retain(|(b, _), _| *b != broker);
+        for part in &mut self.partitions {
+            if part.leader == Some(broker) {
+                part.pending_acks.clear(); // the purgatory dies with the process
+            }
+        }
+        let detect = SimTime::from_millis(self.cfg.broker_session_timeout_ms);
+        env.at(env.now + detect, Event::ControllerFence { broker, incarnation });
+    }
+
+    /// The broker process starts again, with its log; false if it was running.
+    pub fn restart(&mut self, broker: u32) -> bool {
+        let b = &mut self.brokers[broker as usize];
+        if b.alive {
+            return false;
+        }
+        b.alive = true;
+        b.incarnation += 1;
+        true
+    }
+
+    /// Whether the controller's session timer for this life of `broker` finds it still dead.
+    pub fn session_expired(&self, broker: u32, incarnation: u32) -> bool {
+        let b = &self.brokers[broker as usize];
+        b.incarnation == incarnation && !b.alive
+    }
+
+    /// Fences `broker` from partition `p`: it leaves the ISR, or, if it led, a new leader is elected.
+    pub fn fence(&mut self, env: &mut Env, broker: u32, p: u32) -> Option<Elected> {
+        let part = &mut self.partitions[p as usize];
+        let i = part.replica_index(broker)?;
+        if part.leader == Some(broker) {
+            return self.elect(env, p);
+        }
+        if part.isr.contains(&i) && part.isr.len() > 1 {
+            // The ISR never becomes empty: its last member stays, to lead again when it returns.
+            part.isr.retain(|&x| x != i);
+            env.counters.isr_shrinks += 1;
+            self.after_leader_progress(env, p);
+        }
+        None
+    }
+
+    /// Leader election (the controller's PartitionLeaderElectionAlgorithms): the first live replica in
+    /// assignment order that is in the ISR; else, with unclean.leader.election.enable, the first live
+    /// replica; else the partition goes offline.
+    pub fn elect(&mut self, env: &mut Env, p: u32) -> Option<Elected> {
+        let alive: Vec<bool> = self.brokers.iter().map(|b| b.alive).collect();
+        let unclean_ok = self.cfg.unclean_leader_election;
+        let part = &mut self.partitions[p as usize];
+        let old_leader = part.leader_index();
+        let live = |i: &usize| alive[part.replicas[*i] as usize];
+        let isr_live: Vec<usize> = part.isr.iter().copied().filter(|i| Some(*i) != old_leader && live(i)).collect();
+        let clean = (0..part.replicas.len()).find(|i| isr_live.contains(i));
+        let choice = match clean {
+            Some(i) => Some((i, false)),
+            None if unclean_ok => {
+                (0..part.replicas.len()).find(|i| Some(*i) != old_leader && live(i)).map(|i| (i, true))
+            }
+            None => None,
+        };
+        part.pending_acks.clear();
+        part.leader_epoch += 1;
+        let Some((i, unclean)) = choice else {
+            if part.leader.is_some() {
+                env.counters.offline_partition_events += 1;
+            }
+            part.leader = None;
+            // PartitionChangeBuilder (KRaft): a fenced leader leaves the ISR unless it is its last member,
+            // which leads again when it returns. (Kafka 4.x's eligible leader replicas, KIP-966, are not
+            // modelled.)
+            if let Some(ol) = old_leader
+                && part.isr.len() > 1
+            {
+                part.isr.retain(|&x| x != ol);
+            }
+            self.update_leadership();
+            return None;
+        };
+        env.counters.leader_elections += 1;
+        if unclean {
+            env.counters.unclean_leader_elections += 1;
+        }
+        part.leader = Some(part.replicas[i]);
+        self.update_leadership();
+        let part = &mut self.partitions[p as usize];
+        // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
+        let new_end = part.leo[i];
+        env.counters.records_truncated += part.log_end - new_end;
+        part.truncate(new_end);
+        part.isr = if unclean { vec![i] } else { isr_live };
+        let now = env.now;
+        for f in &mut part.followers {
+            f.last_caught_up = now;
+        }
+        // Followers' positions as the new leader first knows them.
+        let leos = part.leo.clone();
+        for (idx, f) in part.followers.iter_mut().enumerate() {
+            f.fetched_leo = leos[idx];
+        }
+        self.after_leader_progress(env, p);
+        Some(Elected { partition: p, log_end: new_end })
+    }
+}

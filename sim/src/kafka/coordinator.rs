@@ -1,0 +1,124 @@
+//! The group coordinator: heartbeats, session timeouts and the eager rebalance (JoinGroup, SyncGroup,
+//! assignment). Source: GroupCoordinator (classic protocol), AbstractCoordinator, ConsumerCoordinator.
+
+use super::cluster::Cluster;
+use super::consumer::Consumers;
+use super::env::{Env, Event};
+use crate::network::Node;
+use crate::time::SimTime;
+
+/// Whether the handler began a rebalance (the brokers then drop the members' waiting fetches).
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RebalanceBegun(pub bool);
+
+impl Consumers {
+    fn heartbeat_interval(&self) -> SimTime {
+        SimTime::from_millis(self.cfg.heartbeat_interval_ms)
+    }
+
+    /// The first rebalance of a new group, after group.initial.rebalance.delay.ms (the coordinator waits
+    /// for more members).
+    pub fn start(&mut self, env: &mut Env) -> RebalanceBegun {
+        if self.group.members.is_empty() {
+            return RebalanceBegun(false);
+        }
+        let delay = SimTime::from_millis(self.cfg.initial_rebalance_delay_ms);
+        self.begin_rebalance_at(env, delay, false)
+    }
+
+    /// Starts a rebalance that the coordinator begins at `at`. Members of a stable group learn of it from
+    /// their next heartbeat (`via_heartbeat`); a new group's members are already joining.
+    fn begin_rebalance_at(&mut self, env: &mut Env, at: SimTime, via_heartbeat: bool) -> RebalanceBegun {
+        let id = self.group.next_rebalance_id;
+        self.group.next_rebalance_id += 1;
+        if self.group.rebalancing.is_none() {
+            self.group.rebalance_started = env.now;
+        }
+        self.group.rebalancing = Some(id);
+        // Eager protocol: members stop fetching; buffered, unprocessed records are dropped.
+        for m in &mut self.group.members {
+            m.buffer.clear();
+        }
+        // Every live member rejoins at its next heartbeat, once its running poll is done.
+        let hb = self.heartbeat_interval();
+        let join = self
+            .group
+            .members
+            .iter()
+            .filter(|m| m.alive)
+            .map(|m| {
+                let ready = at.max(m.busy_until.unwrap_or(SimTime::ZERO));
+                if via_heartbeat { m.next_heartbeat(ready, hb) } else { ready }
+            })
+            .max()
+            .unwrap_or(at)
+            .max(at);
+        // JoinGroup and SyncGroup round trips.
+        let rtt = env.net.round_trip();
+        env.at(join + rtt + rtt, Event::RebalanceDone { id });
+        RebalanceBegun(true)
+    }
+
+    pub fn on_rebalance_done(&mut self, env: &mut Env, cluster: &Cluster, id: u64) {
+        if self.group.rebalancing != Some(id) {
+            return;
+        }
+        // onPartitionsRevoked: members commit what they processed before giving partitions up.
+        self.commit_live();
+        self.group.rebalancing = None;
+        env.counters.rebalances += 1;
+        env.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
+        self.group.install_assignment();
+        let commit_every = SimTime::from_millis(self.cfg.auto_commit_interval_ms);
+        for m in 0..self.group.members.len() {
+            self.group.members[m].next_auto_commit = env.now + commit_every;
+            self.maybe_fetch(env, cluster, m as u32);
+        }
+    }
+
+    /// The coordinator expires a member that missed its session; the group rebalances without it.
+    pub fn on_member_expired(&mut self, env: &mut Env, member: u32, epoch: u32) -> RebalanceBegun {
+        let m = &self.group.members[member as usize];
+        if m.alive || m.epoch != epoch {
+            return RebalanceBegun(false);
+        }
+        self.begin_rebalance_at(env, env.now, true)
+    }
+
+    /// The member's process dies: its buffered and in-process records and its positions with it.
+    pub fn crash(&mut self, env: &mut Env, member: u32) {
+        let hb = self.heartbeat_interval();
+        let session = SimTime::from_millis(self.cfg.session_timeout_ms);
+        let m = &mut self.group.members[member as usize];
+        if !m.alive {
+            return;
+        }
+        m.alive = false;
+        m.epoch += 1;
+        m.busy_until = None;
+        m.buffer.clear();
+        m.processing.clear();
+        // The process's positions die with it: a restarted member must not commit them.
+        for &p in &m.assigned {
+            self.group.position[p as usize] = self.group.committed[p as usize];
+        }
+        let m = &self.group.members[member as usize];
+        let epoch = m.epoch;
+        // The coordinator expires the member session.timeout.ms after its last heartbeat.
+        let expire = m.last_heartbeat(env.now, hb) + session;
+        env.at(expire.max(env.now), Event::MemberExpired { member, epoch });
+    }
+
+    /// The member starts again and joins the group (its JoinGroup reaches the coordinator on broker 0).
+    pub fn restart(&mut self, env: &mut Env, member: u32) -> RebalanceBegun {
+        let m = &mut self.group.members[member as usize];
+        if m.alive {
+            return RebalanceBegun(false);
+        }
+        m.alive = true;
+        m.epoch += 1;
+        let at = env.net.deliver(env.now, Node::Member(member), Node::Broker(0));
+        self.begin_rebalance_at(env, at, true)
+    }
+}

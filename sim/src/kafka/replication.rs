@@ -1,0 +1,187 @@
+//! Replication: each follower runs one fetcher per leader (num.replica.fetchers = 1) that copies the
+//! leader's log; the leader tracks its followers, moves the high watermark and keeps the in-sync replica
+//! set (ISR). Source: ReplicaFetcherThread, Partition.updateFollowerFetchState / maybeExpandIsr /
+//! maybeShrinkIsr, ReplicaManager's isr-expiration task.
+
+use super::cluster::{Cluster, ParkedFetch};
+use super::env::{Env, Event};
+use crate::network::Node;
+use crate::time::SimTime;
+
+impl Cluster {
+    /// ReplicaManager schedules "isr-expiration" every replica.lag.time.max.ms / 2.
+    pub fn isr_check_period(&self) -> SimTime {
+        SimTime::from_millis((self.cfg.replica_lag_time_max_ms / 2).max(1))
+    }
+
+    fn replica_fetch_wait(&self) -> SimTime {
+        SimTime::from_millis(self.cfg.replica_fetch_wait_max_ms)
+    }
+
+    /// One replica fetcher per (follower, leader) pair, as with num.replica.fetchers = 1.
+    pub fn start_fetchers(&mut self, env: &mut Env, follower: u32) {
+        for leader in 0..self.brokers.len() as u32 {
+            if leader != follower {
+                let incarnation = self.brokers[follower as usize].incarnation;
+                env.at(env.now, Event::ReplicaFetch { follower, leader, incarnation });
+            }
+        }
+    }
+
+    pub fn send_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, incarnation: u32) {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+            return;
+        }
+        let offsets: Vec<(u32, u64)> = self
+            .partitions
+            .iter()
+            .filter(|p| p.leader == Some(leader))
+            .filter_map(|p| p.replica_index(follower).map(|i| (p.id, p.leo[i])))
+            .collect();
+        if offsets.is_empty() {
+            // Nothing to follow on this leader now; look again after a fetch wait.
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation });
+            return;
+        }
+        let linc = self.brokers[leader as usize].incarnation;
+        let fetch = Event::ReplicaFetchArrive { follower, leader, incarnation: linc, offsets };
+        env.send(Node::Broker(follower), Node::Broker(leader), fetch);
+    }
+
+    /// The leader receives a follower's fetch: it learns the follower's LEO, may take it back into the
+    /// ISR and move the HW, then answers at once if there is data, else parks the fetch.
+    pub fn on_replica_fetch(
+        &mut self,
+        env: &mut Env,
+        follower: u32,
+        leader: u32,
+        incarnation: u32,
+        offsets: Vec<(u32, u64)>,
+    ) {
+        if self.brokers[leader as usize].incarnation != incarnation || !self.brokers[leader as usize].alive {
+            // The follower's request goes unanswered; it tries again after replica.fetch.wait.max.ms.
+            let finc = self.brokers[follower as usize].incarnation;
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation: finc });
+            return;
+        }
+        let now = env.now;
+        let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
+        let mut has_data = false;
+        for &(p, offset) in &offsets {
+            let part = &mut self.partitions[p as usize];
+            if part.leader != Some(leader) {
+                continue;
+            }
+            let Some(i) = part.replica_index(follower) else {
+                continue;
+            };
+            part.on_follower_fetch(i, offset, now);
+            // Partition.maybeExpandIsr: back in sync once caught up to the HW within the lag time.
+            if !part.isr.contains(&i)
+                && offset >= part.hw
+                && now.saturating_sub(part.followers[i].last_caught_up) <= lag_max
+            {
+                part.isr.push(i);
+                part.isr.sort_unstable();
+                env.counters.isr_expands += 1;
+            }
+            has_data |= part.log_end > offset;
+            self.after_leader_progress(env, p);
+        }
+        if has_data {
+            self.answer_replica_fetch(env, follower, leader, &offsets);
+        } else {
+            let park = self.next_park();
+            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets });
+            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetchExpire { follower, leader, park });
+        }
+    }
+
+    /// Answers a parked follower fetch whose replica.fetch.wait.max.ms passed, if it still waits.
+    pub fn on_replica_fetch_expire(&mut self, env: &mut Env, follower: u32, leader: u32, park: u64) {
+        if self.replica_parked.get(&(leader, follower)).is_some_and(|p| p.park == park) {
+            let parked = self.replica_parked.remove(&(leader, follower)).expect("checked");
+            self.answer_replica_fetch(env, follower, leader, &parked.offsets);
+        }
+    }
+
+    pub(super) fn wake_replica_fetchers(&mut self, env: &mut Env, leader: u32, p: u32) {
+        let followers: Vec<u32> =
+            self.partitions[p as usize].replicas.iter().copied().filter(|&b| b != leader).collect();
+        for f in followers {
+            if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
+                self.answer_replica_fetch(env, f, leader, &parked.offsets);
+            }
+        }
+    }
+
+    fn answer_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, offsets: &[(u32, u64)]) {
+        let ends: Vec<(u32, u32, u64)> = offsets
+            .iter()
+            .map(|&(p, _)| &self.partitions[p as usize])
+            .filter(|part| part.leader == Some(leader))
+            .map(|part| (part.id, part.leader_epoch, part.log_end))
+            .collect();
+        let incarnation = self.brokers[follower as usize].incarnation;
+        let response = Event::ReplicaFetchResponse { follower, incarnation, leader, ends };
+        env.send(Node::Broker(leader), Node::Broker(follower), response);
+    }
+
+    /// The follower appends what it got on each replica's FIFO log server; it fetches again when done.
+    pub fn on_replica_fetch_response(
+        &mut self,
+        env: &mut Env,
+        follower: u32,
+        incarnation: u32,
+        leader: u32,
+        ends: Vec<(u32, u32, u64)>,
+    ) {
+        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+            return;
+        }
+        let mut next = env.now;
+        for (p, epoch, end) in ends {
+            let part = &self.partitions[p as usize];
+            let Some(i) = part.replica_index(follower) else {
+                continue;
+            };
+            // Data from an earlier leader epoch is fenced: the log it described may have been truncated
+            // since (KIP-101, KIP-320).
+            if part.leader_epoch != epoch {
+                continue;
+            }
+            let end = end.min(part.log_end);
+            if end > part.leo[i] {
+                let done = self.schedule_append(env.now, p, i);
+                self.partitions[p as usize].leo[i] = end;
+                next = next.max(done);
+            }
+        }
+        env.at(next, Event::ReplicaFetch { follower, leader, incarnation });
+    }
+
+    /// The leader's isr-expiration task: followers not caught up for replica.lag.time.max.ms leave the ISR.
+    pub fn on_isr_check(&mut self, env: &mut Env, broker: u32) {
+        env.at(env.now + self.isr_check_period(), Event::IsrCheck { broker });
+        if !self.brokers[broker as usize].alive {
+            return;
+        }
+        let now = env.now;
+        let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
+        for p in 0..self.partitions.len() {
+            let part = &mut self.partitions[p];
+            if part.leader != Some(broker) {
+                continue;
+            }
+            let l = part.leader_index().expect("leader hosts a replica");
+            let before = part.isr.len();
+            let followers = &part.followers;
+            // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
+            part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
+            if part.isr.len() < before {
+                env.counters.isr_shrinks += (before - part.isr.len()) as u64;
+                self.after_leader_progress(env, p as u32);
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The producer client as an actor: records arrive, the accumulator batches them, the Sender drains one
+//! request per broker, and answers, timeouts and broken connections decide each batch's retry or failure.
+//! Source: KafkaProducer.doSend, Sender.sendProducerData / handleProduceResponse, NetworkClient.
+
+use super::cluster::Cluster;
+use super::env::{Env, Event, ProduceRequest, ProduceResult};
+use super::producer::{InFlight, Producer, Retry, Sent};
+use super::{BatchRef, ProduceError};
+use crate::network::Node;
+use crate::scenario::Acks;
+use crate::time::SimTime;
+
+impl Producer {
+    /// The workload's next record: partition it, append it, arm the linger timer and the next arrival.
+    pub fn on_arrival(&mut self, env: &mut Env, cluster: &Cluster, produce_until: SimTime) {
+        if env.now >= produce_until {
+            self.done_producing = true;
+            return;
+        }
+        let producer = self.id;
+        let np = self.queues.len() as u32;
+        let (record, keyed) = self.workload.record(env.now, &mut self.rng);
+        let partition = match keyed {
+            Some(p) => p,
+            None => self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng),
+        };
+        let opened = self.append(partition, record, env.now);
+        let linger = SimTime::from_millis(self.cfg.linger_ms);
+        let next = self.workload.next_arrival(env.now, &mut self.rng);
+        env.ledger.produced(1);
+        env.metrics.produced.record(env.now, 1.0);
+        if let Some(created) = opened
+            && linger > SimTime::ZERO
+        {
+            env.at(created + linger, Event::Linger { producer, partition, created });
+        }
+        env.at(next, Event::Arrival { producer });
+        self.send_ready(env, cluster);
+    }
+
+    pub fn on_linger(&mut self, env: &mut Env, cluster: &Cluster, partition: u32, created: SimTime) {
+        self.linger_expired(partition, created);
+        self.send_ready(env, cluster);
+    }
+
+    /// The Sender loop: for every broker, one request with the first ready batch of each partition it leads.
+    pub fn send_ready(&mut self, env: &mut Env, cluster: &Cluster) {
+        let expired = self.expire(env.now);
+        env.ledger.failed(expired);
+        for broker in 0..cluster.brokers.len() as u32 {
+            let led = cluster.led_by(broker);
+            if led.is_empty() {
+                continue;
+            }
+            let batches = self.drain(broker, led, env.now);
+            if batches.is_empty() {
+                continue;
+            }
+            self.send_produce(env, cluster, broker, batches);
+        }
+        // Batches held back by retry.backoff.ms need a later look.
+        if let Some(t) = self.next_retry_time()
+            && t > env.now
+        {
+            env.at(t, Event::Drain { producer: self.id });
+        }
+    }
+
+    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: u32, batches: Vec<Sent>) {
+        let producer = self.id;
+        let id = env.next_request;
+        env.next_request += 1;
+        let acks = self.cfg.acks;
+        let timeout = SimTime::from_millis(self.cfg.request_timeout_ms);
+        env.counters.produce_requests += 1;
+        env.counters.batches_sent += batches.len() as u64;
+        let server_batches: Vec<BatchRef> = batches.iter().map(|s| s.batch.clone()).collect();
+        if acks == Acks::None {
+            // acks=0: the producer counts the send as done the moment it leaves.
+            for sent in &batches {
+                self.answered(sent);
+                self.ack_batch(env, &sent.batch);
+            }
+        } else {
+            self.in_flight.insert(id, InFlight { broker, batches, deadline: env.now + timeout });
+            self.in_flight_per_broker[broker as usize] += 1;
+            // One timer per producer, at its oldest request's deadline: the queue does not grow with requests.
+            if !self.timeout_armed {
+                self.timeout_armed = true;
+                env.at(env.now + timeout, Event::RequestTimeouts { producer });
+            }
+        }
+        let request =
+            Box::new(ProduceRequest { id, producer, acks, idempotent: self.cfg.idempotent(), batches: server_batches });
+        let incarnation = cluster.brokers[broker as usize].incarnation;
+        env.send(Node::Producer(producer), Node::Broker(broker), Event::ProduceArrive { broker, incarnation, request });
+    }
+
+    fn ack_batch(&mut self, env: &mut Env, b: &BatchRef) {
+        self.acknowledged(b);
+        env.ledger.acked(self.id, b.partition, b.first_record, b.len());
+        for r in &b.records {
+            env.metrics.produce_latency.record(env.now - r.created);
+        }
+        env.metrics.acked.record_n(env.now, u64::from(b.len()), 1.0);
+    }
+
+    pub fn on_produce_response(&mut self, env: &mut Env, cluster: &Cluster, request: u64, results: Vec<ProduceResult>) {
+        let Some(inflight) = self.in_flight.remove(&request) else {
+            return; // timed out already: Kafka closed the connection, this answer never arrives
+        };
+        self.in_flight_per_broker[inflight.broker as usize] -= 1;
+        for (sent, result) in inflight.batches.into_iter().zip(results) {
+            self.answered(&sent);
+            match result {
+                Ok(()) => self.ack_batch(env, &sent.batch),
+                Err(e) => {
+                    match e {
+                        ProduceError::NotEnoughReplicas => env.counters.not_enough_replicas_errors += 1,
+                        ProduceError::NotEnoughReplicasAfterAppend => {
+                            env.counters.not_enough_replicas_after_append_errors += 1
+                        }
+                        ProduceError::OutOfOrderSequence => env.counters.out_of_order_sequence_errors += 1,
+                        ProduceError::NotLeader | ProduceError::InvalidProducerEpoch => {}
+                    }
+                    self.retry_or_fail_at(env, sent, Some(e));
+                }
+            }
+        }
+        self.send_ready(env, cluster);
+    }
+
+    /// NetworkClient.handleTimedOutRequests: requests unanswered for request.timeout.ms fail and retry.
+    pub fn on_request_timeouts(&mut self, env: &mut Env, cluster: &Cluster) {
+        let now = env.now;
+        let mut timed_out: Vec<u32> =
+            self.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
+        env.counters.request_timeouts += timed_out.len() as u64;
+        // A timeout closes the connection (NetworkClient.handleTimedOutRequests).
+        timed_out.dedup();
+        for broker in timed_out {
+            self.disconnect(env, broker);
+        }
+        match self.in_flight.values().next().map(|f| f.deadline) {
+            Some(deadline) => env.at(deadline, Event::RequestTimeouts { producer: self.id }),
+            None => self.timeout_armed = false,
+        }
+        self.send_ready(env, cluster);
+    }
+
+    /// A closed connection fails every request in flight on it; their batches are retried in sequence order.
+    pub fn disconnect(&mut self, env: &mut Env, broker: u32) {
+        let cancelled: Vec<u64> =
+            self.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(id, _)| *id).collect();
+        for request in cancelled {
+            let inflight = self.in_flight.remove(&request).expect("listed");
+            self.in_flight_per_broker[broker as usize] -= 1;
+            for sent in inflight.batches {
+                self.answered(&sent);
+                self.retry_or_fail_at(env, sent, None);
+            }
+        }
+    }
+
+    fn retry_or_fail_at(&mut self, env: &mut Env, sent: Sent, error: Option<ProduceError>) {
+        match self.retry_or_fail(sent, error, env.now) {
+            Retry::Failed(n) => env.ledger.failed(u64::from(n)),
+            Retry::At(t) => {
+                env.counters.retries += 1;
+                env.at(t, Event::Drain { producer: self.id });
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
+
+use crate::dist::Sampler;
+use crate::rng::SimRng;
+use crate::scenario::SpikeScope;
+use crate::time::SimTime;
+use std::collections::HashMap;
+
+/// An endpoint of the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    Producer(u32),
+    Broker(u32),
+    Member(u32),
+}
+
+/// A window of extra delay (a `network_spike` fault).
+struct Spike {
+    start: SimTime,
+    end: SimTime,
+    extra: SimTime,
+    scope: SpikeScope,
+}
+
+pub struct Network {
+    delay: Sampler,
+    rng: SimRng,
+    producers: u32,
+    brokers: u32,
+    /// The latest delivery time on each link, keyed by node number.
+    links: HashMap<(u32, u32), SimTime>,
+    spikes: Vec<Spike>,
+}
+
+impl Network {
+    pub fn new(delay: Sampler, rng: SimRng, producers: u32, brokers: u32) -> Self {
+        Network { delay, rng, producers, brokers, links: HashMap::new(), spikes: Vec::new() }
+    }
+
+    /// Node numbers: producers first, then brokers, then group members.
+    fn number(&self, node: Node) -> u32 {
+        match node {
+            Node::Producer(p) => p,
+            Node::Broker(b) => self.producers + b,
+            Node::Member(m) => self.producers + self.brokers + m,
+        }
+    }
+
+    /// When a message sent at `now` from `from` reaches `to`: one delay draw, plus any spike, and never
+    /// before the previous message on the same link (TCP keeps order).
+    pub fn deliver(&mut self, now: SimTime, from: Node, to: Node) -> SimTime {
+        let mut t = now + self.delay.sample(&mut self.rng);
+        let replication = matches!((from, to), (Node::Broker(_), Node::Broker(_)));
+        for s in &self.spikes {
+            if s.start <= now && now < s.end && (s.scope == SpikeScope::All || replication) {
+                t += s.extra;
+            }
+        }
+        let last = self.links.entry((self.number(from), self.number(to))).or_insert(SimTime::ZERO);
+        t = t.max(*last);
+        *last = t;
+        t
+    }
+
+    /// One request-response exchange's duration, without a link's ordering (the group protocol's rounds).
+    pub fn round_trip(&mut self) -> SimTime {
+        self.delay.sample(&mut self.rng) + self.delay.sample(&mut self.rng)
+    }
+
+    /// Adds `extra` to every message sent in [start, end) within `scope`.
+    pub fn add_spike(&mut self, start: SimTime, end: SimTime, extra: SimTime, scope: SpikeScope) {
+        self.spikes.push(Spike { start, end, extra, scope });
+    }
+}
