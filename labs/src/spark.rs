@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Gantt, Lane, Lines, Mark, Plot, Series, Span, Unit};
 use crate::engines::{self, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, at, run_traced, sweep};
+use crate::lab::{LabReport, at, pick, run_traced, sweep};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -50,8 +50,9 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     progress("latency vs trigger interval");
     let triggers = [250u64, 500, 1000, 2000, 5000];
     let set_trigger = |s: &mut Scenario, t: u64| s.spark.trigger_ms = t;
-    let p50 = sweep(&s0, &triggers, set_trigger, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
-    let p99 = sweep(&s0, &triggers, set_trigger, |s| Ok(engines::one(s)?.latency_ms.p99_ms))?;
+    let by_trigger = sweep(&s0, &triggers, set_trigger, engines::one)?;
+    let p50 = pick(&by_trigger, |e| e.latency_ms.p50_ms);
+    let p99 = pick(&by_trigger, |e| e.latency_ms.p99_ms);
 
     progress("the micro-batch timeline");
     let (light_cost, heavy_cost) = (0.4, 1.2);

@@ -22,14 +22,12 @@ use crate::kafka::env::{Env, Event};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
-use crate::queue::EventQueue;
 use crate::rng::stream;
 use crate::scenario::{EngineKind, Fault, Scenario};
+use crate::stats::{KafkaCounters, Stats};
 use crate::time::SimTime;
 use rand::RngExt;
 use thiserror::Error;
-
-pub use crate::kafka::env::{KafkaCounters, Metrics};
 
 #[derive(Debug, Error, PartialEq)]
 pub enum SimError {
@@ -95,15 +93,8 @@ impl World {
         let group = Group::new(s.topic.name.clone(), np, s.consumer_group.assignor, members);
         let consumers = Consumers::new(s.consumer_group.clone(), group, stream(seed, "consumer-processing"));
         let produce_until = SimTime::from_millis(s.run.duration_ms);
-        let env = Env {
-            now: SimTime::ZERO,
-            queue: EventQueue::new(),
-            net: Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b),
-            ledger: Ledger::new(producers.len() as u32, np),
-            metrics: Metrics::new(SimTime::from_millis(s.run.bucket_ms)),
-            counters: KafkaCounters::default(),
-            next_request: 0,
-        };
+        let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b);
+        let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
             for &kind in &s.engines {
@@ -162,12 +153,22 @@ impl World {
         self.finished
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.env.metrics
+    /// What the run observed so far: latencies, time series, counters.
+    pub fn stats(&self) -> &Stats {
+        &self.env.stats
     }
 
-    pub fn counters(&self) -> &KafkaCounters {
-        &self.env.counters
+    /// The cluster's counters, with the producers' epoch bumps (KIP-360) they keep themselves.
+    pub fn kafka_counters(&self) -> KafkaCounters {
+        KafkaCounters {
+            producer_epoch_bumps: self.producers.iter().map(|p| p.epoch_bumps).sum(),
+            ..self.env.stats.counters.clone()
+        }
+    }
+
+    /// Consumer lag as kafka-consumer-groups reports it: high watermark minus committed offset, summed.
+    pub fn consumer_lag(&self) -> u64 {
+        self.consumers.group.lag(|p| self.cluster.hw(p))
     }
 
     /// Processes every event up to and including `t` (or until the run ends).
@@ -352,10 +353,9 @@ impl World {
 
     fn on_tick(&mut self) {
         let now = self.env.now;
-        let lag = self.consumers.group.lag(|p| self.cluster.hw(p));
-        self.env.metrics.lag.record(now - SimTime(1), lag as f64);
-        let urp = self.cluster.under_replicated();
-        self.env.metrics.under_replicated.record(now - SimTime(1), urp as f64);
+        // The sample belongs to the bucket that ends now.
+        let (lag, urp) = (self.consumer_lag(), self.cluster.under_replicated());
+        self.env.stats.sample(now - SimTime(1), lag, urp);
         if self.consumers.group.members.is_empty() {
             self.trim_logs();
         }

@@ -148,8 +148,7 @@ impl Consumers {
         for c in &polled {
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 t += self.processing.sample(&mut self.rng);
-                env.metrics.end_to_end_latency.record(t - r.created);
-                env.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
+                env.stats.processed(t, r.created);
             }
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 let rec = EngineRecord {
@@ -163,7 +162,7 @@ impl Consumers {
                     e.on_record(env.now, rec);
                 }
             }
-            env.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
+            env.stats.delivered(t, c.len());
         }
         let m = &mut self.group.members[member as usize];
         m.processing = polled;
@@ -269,5 +268,112 @@ impl Consumers {
                 // unless the partition is offline.
                 part.leader.is_none() || self.group.position[part.id as usize] >= part.log_end
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::DistSpec;
+    use crate::kafka::consumer_group::Member;
+    use crate::kafka::testkit::{at, batch, cluster, env, ms, take};
+
+    /// One member that owns partition 0 from offset 0, processing a record in exactly 1 ms; its next
+    /// auto-commit is due at 5 s.
+    fn consumers(commit: CommitMode, max_poll_records: u32) -> Consumers {
+        let cfg = ConsumerGroupConfig {
+            members: 1,
+            processing_time: DistSpec::constant_ms(1.0),
+            commit,
+            max_poll_records,
+            ..ConsumerGroupConfig::default()
+        };
+        let members = vec![Member::new("c0".into(), 3, SimTime::ZERO)];
+        let mut group = Group::new("t".into(), 1, cfg.assignor, members);
+        group.install_assignment();
+        group.members[0].next_auto_commit = ms(5_000);
+        Consumers::new(cfg, group, crate::rng::stream(1, "consumer"))
+    }
+
+    /// Offsets [from, from + n) of partition 0.
+    fn chunk(from: u64, n: u32) -> Chunk {
+        Chunk { partition: 0, offset: from, batch: batch(0, 0, from as u32, n), from: 0, to: n }
+    }
+
+    fn fetched(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime, chunks: Vec<Chunk>) -> Committed {
+        at(env, now);
+        let epoch = c.group.members[0].epoch;
+        c.on_fetch_response(env, cl, &mut [], (0, epoch, 0), chunks)
+    }
+
+    fn poll_done(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime) -> Committed {
+        at(env, now);
+        let epoch = c.group.members[0].epoch;
+        c.on_poll_done(env, cl, &mut [], 0, epoch)
+    }
+
+    #[test]
+    fn a_poll_takes_at_most_max_poll_records_and_processes_them_one_after_another() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(c.group.position[0], 4);
+        assert_eq!(c.group.members[0].busy_until, Some(ms(104)));
+        let done: Vec<SimTime> =
+            take(&mut env).into_iter().filter_map(|(t, e)| matches!(e, Event::PollDone { .. }).then_some(t)).collect();
+        assert_eq!(done, vec![ms(104)]);
+        // Delivered once processed: the ledger counts them at PollDone, not at the fetch.
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 0);
+        let _ = poll_done(&mut c, &mut env, &cl, ms(104));
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 4);
+        assert_eq!(c.group.position[0], 8);
+    }
+
+    #[test]
+    fn auto_commit_happens_inside_poll_and_commits_what_earlier_polls_returned() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1_000), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(1_010)), Committed(false));
+        // At 6 s the interval has passed and an answer reaches the idle member (waiting in poll()): it
+        // commits the position its earlier poll returned, 10, before taking offsets 10-19.
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![chunk(10, 10)]), Committed(true));
+        assert_eq!((c.group.committed[0], c.group.position[0]), (10, 20));
+        assert_eq!(c.group.members[0].next_auto_commit, ms(11_000));
+        // The next poll() (after processing) is before 11 s: no commit.
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(6_010)), Committed(false));
+        assert_eq!(c.group.committed[0], 10);
+    }
+
+    #[test]
+    fn a_member_busy_processing_does_not_auto_commit() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(4_999), vec![chunk(0, 10)]);
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(5_005), vec![chunk(10, 10)]), Committed(false));
+        assert_eq!((c.group.committed[0], c.group.position[0]), (0, 10));
+    }
+
+    #[test]
+    fn commit_after_processing_commits_each_poll_once_processed() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(c.group.committed[0], 0);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), Committed(true));
+        assert_eq!(c.group.committed[0], 10);
+    }
+
+    #[test]
+    fn a_new_leader_with_a_shorter_log_sends_positions_and_commits_back_to_its_end() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.position[0] = 12;
+        c.group.committed[0] = 9;
+        c.on_new_leader(&mut env, &cl, Elected { partition: 0, log_end: 10 });
+        assert_eq!((c.group.position[0], c.group.committed[0]), (10, 9));
+        let fetches: Vec<(SimTime, Vec<(u32, u64)>)> = take(&mut env)
+            .into_iter()
+            .filter_map(|(t, e)| match e {
+                Event::ConsumerFetchArrive { offsets, .. } => Some((t, offsets)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fetches, vec![(ms(1), vec![(0, 10)])]);
     }
 }

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, VecDeque};
 pub struct Member {
     pub name: String,
     pub alive: bool,
-    /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped.
+    /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped. It
+    /// plays the group generation's part: nothing a member started before a rebalance can commit after it.
     pub epoch: u32,
     pub assigned: Vec<u32>,
     /// Fetched, not yet polled.
@@ -69,7 +70,6 @@ pub struct Group {
     pub partitions: u32,
     pub strategy: Strategy,
     pub members: Vec<Member>,
-    pub generation: u32,
     /// Set while a rebalance is under way: its id (to ignore superseded completions).
     pub rebalancing: Option<u64>,
     pub next_rebalance_id: u64,
@@ -77,7 +77,6 @@ pub struct Group {
     /// Offset of the next record to deliver, per partition (the owner's position).
     pub position: Vec<u64>,
     pub committed: Vec<u64>,
-    pub owner: Vec<Option<usize>>,
     pub previous: Assignment,
 }
 
@@ -88,13 +87,11 @@ impl Group {
             partitions,
             strategy,
             members,
-            generation: 0,
             rebalancing: None,
             next_rebalance_id: 0,
             rebalance_started: SimTime::ZERO,
             position: vec![0; partitions as usize],
             committed: vec![0; partitions as usize],
-            owner: vec![None; partitions as usize],
             previous: Assignment::new(),
         }
     }
@@ -105,16 +102,11 @@ impl Group {
         let live: Vec<String> = self.members.iter().filter(|m| m.alive).map(|m| m.name.clone()).collect();
         let topics: BTreeMap<String, u32> = [(self.topic.clone(), self.partitions)].into();
         let a = assignor::assign(self.strategy, &live, &topics, &self.previous);
-        self.owner.iter_mut().for_each(|o| *o = None);
-        self.generation += 1;
-        for (i, m) in self.members.iter_mut().enumerate() {
+        for m in &mut self.members {
             m.epoch += 1;
             m.buffer.clear();
             m.fetch_in_flight.iter_mut().for_each(|f| *f = false);
             m.assigned = a.get(&m.name).map(|ps| ps.iter().map(|tp| tp.partition).collect()).unwrap_or_default();
-            for &p in &m.assigned {
-                self.owner[p as usize] = Some(i);
-            }
         }
         self.position.clone_from(&self.committed);
         self.previous = a.clone();

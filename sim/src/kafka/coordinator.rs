@@ -67,8 +67,8 @@ impl Consumers {
         // onPartitionsRevoked: members commit what they processed before giving partitions up.
         self.commit_live();
         self.group.rebalancing = None;
-        env.counters.rebalances += 1;
-        env.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
+        env.stats.counters.rebalances += 1;
+        env.stats.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
         self.group.install_assignment();
         let commit_every = SimTime::from_millis(self.cfg.auto_commit_interval_ms);
         for m in 0..self.group.members.len() {
@@ -120,5 +120,68 @@ impl Consumers {
         m.epoch += 1;
         let at = env.net.deliver(env.now, Node::Member(member), Node::Broker(0));
         self.begin_rebalance_at(env, at, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::consumer_group::{Group, Member};
+    use crate::kafka::testkit::{at, cluster, env, ms, take};
+    use crate::scenario::ConsumerGroupConfig;
+
+    /// Two members with heartbeats at multiples of 3 s, after a first rebalance of one partition.
+    fn consumers() -> Consumers {
+        let cfg = ConsumerGroupConfig { members: 2, ..ConsumerGroupConfig::default() };
+        let members = (0..2).map(|i| Member::new(format!("c{i}"), 3, SimTime::ZERO)).collect();
+        let mut group = Group::new("t".into(), 1, cfg.assignor, members);
+        group.install_assignment();
+        Consumers::new(cfg, group, crate::rng::stream(1, "consumer"))
+    }
+
+    #[test]
+    fn a_crashed_member_expires_session_timeout_ms_after_its_last_heartbeat_and_the_group_rebalances() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers());
+        at(&mut env, ms(10_000));
+        c.crash(&mut env, 1);
+        // Last heartbeat at 9 s; session.timeout.ms = 45 s.
+        let expiry = take(&mut env);
+        assert!(
+            matches!(expiry[..], [(t, Event::MemberExpired { member: 1, epoch })] if t == ms(54_000) && epoch == 2)
+        );
+        assert_eq!(c.on_member_expired(&mut env, 1, 1), RebalanceBegun(false), "an earlier life's timer");
+        at(&mut env, ms(54_000));
+        assert_eq!(c.on_member_expired(&mut env, 1, 2), RebalanceBegun(true));
+        // The live member joins at its next heartbeat (54 s), then JoinGroup and SyncGroup take 2 ms each.
+        let done = take(&mut env);
+        assert!(matches!(done[..], [(t, Event::RebalanceDone { id: 0 })] if t == ms(54_004)), "{done:?}");
+        at(&mut env, ms(54_004));
+        c.on_rebalance_done(&mut env, &cl, 0);
+        assert_eq!(c.group.members[0].assigned, vec![0]);
+        assert!(c.group.members[1].assigned.is_empty());
+        assert_eq!((env.stats.counters.rebalances, env.stats.counters.rebalance_pause_ms_total), (1, 4.0));
+        assert_eq!(c.group.members[0].next_auto_commit, ms(59_004));
+    }
+
+    #[test]
+    fn a_finished_rebalance_is_ignored_when_a_newer_one_began() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers());
+        assert_eq!(c.start(&mut env), RebalanceBegun(true));
+        assert_eq!(c.restart(&mut env, 0), RebalanceBegun(false), "member 0 is running");
+        c.crash(&mut env, 1);
+        assert_eq!(c.restart(&mut env, 1), RebalanceBegun(true));
+        c.on_rebalance_done(&mut env, &cl, 0);
+        assert_eq!(c.group.rebalancing, Some(1));
+        assert_eq!(env.stats.counters.rebalances, 0);
+    }
+
+    #[test]
+    fn a_crashed_member_loses_its_uncommitted_positions() {
+        let (mut env, _, mut c) = (env(1), cluster(1, 1), consumers());
+        c.group.position[0] = 40;
+        c.group.committed[0] = 25;
+        c.crash(&mut env, 0);
+        assert_eq!(c.group.position[0], 25);
+        assert!(!c.group.members[0].alive);
     }
 }

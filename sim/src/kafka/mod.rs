@@ -13,6 +13,8 @@ pub mod partitioner;
 pub mod producer;
 pub mod replication;
 pub mod sender;
+#[cfg(test)]
+mod testkit;
 
 use crate::workload::Record;
 use std::rc::Rc;

@@ -83,7 +83,7 @@ impl Cluster {
             {
                 part.isr.push(i);
                 part.isr.sort_unstable();
-                env.counters.isr_expands += 1;
+                env.stats.counters.isr_expands += 1;
             }
             has_data |= part.log_end > offset;
             self.after_leader_progress(env, p);
@@ -179,9 +179,77 @@ impl Cluster {
             // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
             part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
             if part.isr.len() < before {
-                env.counters.isr_shrinks += (before - part.isr.len()) as u64;
+                env.stats.counters.isr_shrinks += (before - part.isr.len()) as u64;
                 self.after_leader_progress(env, p as u32);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{MS, at, batch, cluster, env, ms, take};
+
+    #[test]
+    fn a_follower_rejoins_the_isr_once_it_fetches_from_the_high_watermark() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0, 1];
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 10)]);
+        assert_eq!(c.partitions[0].hw, 10);
+        // Fetching from offset 5 < HW 10: still out of sync.
+        c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 5)]);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1], 0));
+        c.on_replica_fetch(&mut env, 2, 0, 0, vec![(0, 10)]);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1, 2], 1));
+    }
+
+    #[test]
+    fn a_follower_leaves_the_isr_when_not_caught_up_for_replica_lag_time_max_ms_but_the_leader_stays() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        at(&mut env, ms(20_000));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 10)]);
+        at(&mut env, ms(50_000));
+        c.on_isr_check(&mut env, 0);
+        // Follower 1 caught up 30 s ago (= replica.lag.time.max.ms): it stays; follower 2 never did.
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
+        at(&mut env, ms(50_001));
+        c.on_isr_check(&mut env, 0);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0], 2));
+        // The next check is replica.lag.time.max.ms / 2 later.
+        let next: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
+        assert!(next.contains(&ms(65_001)), "{next:?}");
+    }
+
+    #[test]
+    fn a_fetch_with_nothing_new_waits_and_is_answered_when_the_leader_appends() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_replica_fetch(&mut env, 1, 0, 0, vec![(0, 0)]);
+        let parked = take(&mut env);
+        assert!(matches!(parked[..], [(t, Event::ReplicaFetchExpire { follower: 1, leader: 0, .. })] if t == ms(500)));
+        at(&mut env, ms(3));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.wake_replica_fetchers(&mut env, 0, 0);
+        let answer = take(&mut env);
+        assert!(
+            matches!(&answer[..], [(t, Event::ReplicaFetchResponse { follower: 1, ends, .. })] if *t == ms(4) && ends == &vec![(0, 0, 10)]),
+            "{answer:?}"
+        );
+    }
+
+    #[test]
+    fn a_follower_copies_the_leaders_log_but_discards_an_answer_from_an_earlier_leader_epoch() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].leader_epoch = 1;
+        c.on_replica_fetch_response(&mut env, 1, 0, 0, vec![(0, 0, 10)]);
+        assert_eq!(c.partitions[0].leo[1], 0);
+        assert!(matches!(take(&mut env)[..], [(SimTime::ZERO, Event::ReplicaFetch { follower: 1, leader: 0, .. })]));
+        c.on_replica_fetch_response(&mut env, 1, 0, 0, vec![(0, 1, 10)]);
+        assert_eq!(c.partitions[0].leo[1], 10);
+        // The next fetch goes out once the follower's 1 ms append is done.
+        assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: 1, leader: 0, .. })]));
     }
 }
