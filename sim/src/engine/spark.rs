@@ -466,8 +466,9 @@ mod tests {
         e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value, partition });
     }
 
-    fn ms(t: &(SimTime, SimTime, u64)) -> (u64, u64, u64) {
-        (t.0.as_millis(), t.1.as_millis(), t.2)
+    /// A batch as (trigger, end, records), in ms.
+    fn ms(b: &BatchPhases) -> (u64, u64, u64) {
+        (b.trigger.as_millis(), b.committed.as_millis(), b.records)
     }
 
     /// ProcessingTimeExecutor: batches start on the interval's ticks; a batch lasts its planning plus its
