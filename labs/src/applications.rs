@@ -80,8 +80,9 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let mut groups = Vec::new();
     let mut rows = Vec::new();
     let mut summary = Vec::new();
-    for (i, d) in domains().into_iter().enumerate() {
-        progress(&d.name.en);
+    let domains = domains();
+    progress("one pipeline per domain");
+    let runs = crate::par::map(&domains, |d| {
         let mut s = s0.clone();
         for p in &mut s.producers {
             p.keys = Keys::Uniform { count: d.keys };
@@ -89,7 +90,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         let pipe = engines::pipe(&mut s);
         pipe.window = d.window;
         pipe.filter_max_value = d.filter_max_value;
-        let r = run(&s)?;
+        run(&s)
+    });
+    for (i, (d, r)) in domains.into_iter().zip(runs).enumerate() {
+        let r = r?;
         let p50 = |name: &str| {
             r.engines
                 .iter()

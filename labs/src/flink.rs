@@ -5,7 +5,7 @@
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, at, sweep};
+use crate::lab::{LabReport, at, pick, sweep};
 use crate::t;
 use crate::tl;
 use rand::RngExt;
@@ -123,8 +123,9 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     progress("bounded out-of-orderness vs late records");
     let delays = [0u64, 100, 250, 500, 1000, 2000];
     let set_delay = |s: &mut Scenario, d: u64| s.flink.watermark_delay_ms = d;
-    let late = sweep(&s0, &delays, set_delay, |s| Ok(engines::one(s)?.late_records as f64))?;
-    let lat = sweep(&s0, &delays, set_delay, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
+    let by_delay = sweep(&s0, &delays, set_delay, engines::one)?;
+    let late = pick(&by_delay, |e| e.late_records as f64);
+    let lat = pick(&by_delay, |e| e.latency_ms.p50_ms);
 
     progress("event time vs processing time");
     let mut proc = s0.clone();
@@ -141,12 +142,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     };
     let set_interval = |s: &mut Scenario, i: u64| s.flink.checkpoint_interval_ms = i;
     let (alo, eo) = (failing(SinkMode::AtLeastOnce), failing(SinkMode::ExactlyOnce));
-    let dups = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.duplicate_results as f64))?;
-    let eo_dups = sweep(&eo, &intervals, set_interval, |s| Ok(engines::one(s)?.duplicate_results as f64))?;
-    let eo_p50 = sweep(&eo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
-    let alo_p50 = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.p50_ms))?;
+    let alo_runs = sweep(&alo, &intervals, set_interval, engines::one)?;
+    let eo_runs = sweep(&eo, &intervals, set_interval, engines::one)?;
+    let dups = pick(&alo_runs, |e| e.duplicate_results as f64);
+    let eo_dups = pick(&eo_runs, |e| e.duplicate_results as f64);
+    let eo_p50 = pick(&eo_runs, |e| e.latency_ms.p50_ms);
+    let alo_p50 = pick(&alo_runs, |e| e.latency_ms.p50_ms);
     // The slowest record waited through the restart and the replay since the checkpoint.
-    let recovery = sweep(&alo, &intervals, set_interval, |s| Ok(engines::one(s)?.latency_ms.max_ms))?;
+    let recovery = pick(&alo_runs, |e| e.latency_ms.max_ms);
 
     let ms = |v: f64| Unit::Ms.text(v);
     let n = |v: f64| Unit::Count.text(v);

@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, cdf_figure, named, pipe};
 use crate::error::Result;
-use crate::lab::LabReport;
+use crate::lab::{LabReport, sweep};
 use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -14,17 +14,15 @@ use streamlab_sim::scenario::EngineKind;
 /// Each engine's measurement per swept value: (engine, [(x, y)]).
 type ByEngine = Vec<(String, Vec<(f64, f64)>)>;
 
-fn by_engine<T: Copy + Into<f64>>(
+fn by_engine<T: Copy + Into<f64> + Send + Sync>(
     base: &Scenario,
     values: &[T],
-    set: impl Fn(&mut Scenario, T),
+    set: impl Fn(&mut Scenario, T) + Sync,
     measure: impl Fn(&streamlab_sim::engine::EngineSummary) -> f64,
 ) -> Result<ByEngine> {
     let mut out: ByEngine = Vec::new();
-    for &v in values {
-        let mut s = base.clone();
-        set(&mut s, v);
-        for r in engines::run(&s)? {
+    for (v, runs) in sweep(base, values, set, engines::run)? {
+        for r in runs {
             match out.iter_mut().find(|(e, _)| *e == r.summary.engine) {
                 Some((_, pts)) => pts.push((v.into(), measure(&r.summary))),
                 None => out.push((r.summary.engine.clone(), vec![(v.into(), measure(&r.summary))])),

@@ -78,20 +78,22 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> 
 /// Acknowledged records lost under the same failure, per acks and min.insync.replicas.
 fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>> {
     let failure = base(FAILURE, seed);
-    let mut out = Vec::new();
-    for acks in [Acks::None, Acks::Leader, Acks::All] {
-        for min_isr in [1u32, 2] {
-            let mut s = failure.clone();
+    let settings: Vec<(Acks, u32)> =
+        [Acks::None, Acks::Leader, Acks::All].into_iter().flat_map(|a| [(a, 1u32), (a, 2)]).collect();
+    sweep(
+        &failure,
+        &settings,
+        |s, (acks, min_isr)| {
             s.cluster.min_insync_replicas = min_isr;
             for p in &mut s.producers {
                 p.acks = acks;
                 // The idempotent producer requires acks=all (KafkaProducer's config check).
                 p.idempotence = Some(acks == Acks::All);
             }
-            out.push((acks, min_isr, run(&s)?.ledger.lost));
-        }
-    }
-    Ok(out)
+        },
+        |s| Ok(run(s)?.ledger.lost),
+    )
+    .map(|runs| runs.into_iter().map(|((acks, min_isr), lost)| (acks, min_isr, lost)).collect())
 }
 
 fn acks_name(a: Acks) -> &'static str {
@@ -204,15 +206,12 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             p.acks = acks;
             p.idempotence = Some(acks == Acks::All);
         }
-        let mut req = Vec::new();
-        let mut lat = Vec::new();
-        for &linger in &lingers {
-            let mut s = s.clone();
-            s.producers.iter_mut().for_each(|p| p.linger_ms = linger);
-            let r = run(&s)?;
-            req.push((linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64));
-            lat.push((linger as f64, r.produce_latency_ms.p50_ms));
-        }
+        let runs = sweep(&s, &lingers, |s, linger| s.producers.iter_mut().for_each(|p| p.linger_ms = linger), run)?;
+        let req = runs
+            .iter()
+            .map(|(linger, r)| (*linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64))
+            .collect();
+        let lat = runs.iter().map(|(linger, r)| (*linger as f64, r.produce_latency_ms.p50_ms)).collect();
         per_request.push((acks, req));
         latency.push((acks, lat));
     }

@@ -13,6 +13,7 @@ pub mod flink_vs_spark;
 pub mod kafka_lab;
 pub mod kmeans;
 pub mod lab;
+pub mod par;
 pub mod review;
 pub mod scenarios;
 pub mod spark;

@@ -1,51 +1,80 @@
-//! Criterion benchmarks: the event queue alone, and the whole Kafka pipeline per simulated record.
+//! Criterion benchmarks at the sizes the simulator meets: the event queue holding tens of thousands of
+//! 56-byte events (out of cache, as under a loaded cluster), whole runs long enough to reach the steady
+//! state past the consumers' 500 ms long-poll waits, and engines holding window state for 10k keys.
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use streamlab_sim::queue::EventQueue;
 use streamlab_sim::{Scenario, SimTime, World};
 
+/// An event the size of the simulator's own (seven words).
+type Payload = [u64; 7];
+
+/// The hold model: `pending` events queued, then each step pops the earliest and pushes it again a
+/// pseudo-random delay (0 to ~1 ms) later.
 fn event_queue(c: &mut Criterion) {
+    const STEPS: u64 = 200_000;
     let mut g = c.benchmark_group("event_queue");
-    g.throughput(Throughput::Elements(100_000));
-    g.bench_function("push_pop_100k_with_1k_pending", |b| {
-        b.iter(|| {
-            let mut q = EventQueue::new();
-            let mut x: u64 = 1;
-            for i in 0..1_000u64 {
-                q.push(SimTime(i), i);
-            }
-            for _ in 0..100_000 {
-                let (t, e) = q.pop().expect("non-empty");
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                q.push(t + SimTime(x >> 44), e);
-            }
-            q.len()
-        })
-    });
+    g.throughput(Throughput::Elements(STEPS));
+    for pending in [10_000u64, 60_000] {
+        let mut x: u64 = 1;
+        let mut delay = move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            SimTime(x >> 44)
+        };
+        let mut q = EventQueue::new();
+        for i in 0..pending {
+            q.push(delay(), [i; 7]);
+        }
+        g.bench_function(BenchmarkId::new("hold_56_byte_events", pending), |b| {
+            b.iter(|| {
+                let mut sum = 0;
+                for _ in 0..STEPS {
+                    let (t, e): (SimTime, Payload) = q.pop().expect("non-empty");
+                    sum += e[3];
+                    q.push(t + delay(), e);
+                }
+                sum
+            })
+        });
+    }
     g.finish();
 }
 
-fn kafka_pipeline(c: &mut Criterion) {
-    let text = include_str!("../../labs/scenarios/bench.toml");
-    let mut s = Scenario::from_toml(text).expect("bench scenario");
-    s.run.duration_ms = 200; // 200k records at 1M records/s
-    let mut g = c.benchmark_group("kafka_pipeline");
+/// A built-in scenario without its pipeline, running `duration_ms` of production.
+fn scenario(text: &str, duration_ms: u64) -> Scenario {
+    let mut s = Scenario::from_toml(text).expect("built-in scenario");
+    s.pipeline = None;
+    s.run.duration_ms = duration_ms;
+    s
+}
+
+fn whole_runs(c: &mut Criterion) {
+    let runs = [
+        // 4 producers, 12 partitions replicated 3 times, acks=all: 1.5M records at 1M records/s.
+        ("kafka_1500k_records", scenario(include_str!("../../labs/scenarios/bench.toml"), 1500), 1_500_000),
+        // Twelve M/M/1 queues fed one record at a time: 180k records at 120k records/s.
+        ("mm1_180k_records", scenario(include_str!("../../labs/scenarios/mm1.toml"), 1500), 180_000),
+    ];
+    let mut g = c.benchmark_group("whole_run");
     g.sample_size(10);
-    g.throughput(Throughput::Elements(200_000));
-    g.bench_function("bench_scenario_200k_records", |b| {
-        b.iter_batched(
-            || World::new(&s),
-            |mut w| {
-                w.run().expect("runs");
-                w.events_processed()
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for (name, s, records) in runs {
+        g.throughput(Throughput::Elements(records));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || World::new(&s),
+                |mut w| {
+                    w.run().expect("runs");
+                    w.events_processed()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 
-/// Each engine alone, fed 100k records (1 per 10 us, 64 keys, 4 partitions) into 100 ms windows.
+/// Each engine alone, fed 300k records (1 per 10 us, 10k keys, 12 partitions) into 1 s tumbling windows,
+/// so each holds ~10k (window, key) aggregates when a watermark passes.
 fn engines(c: &mut Criterion) {
     use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
     use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine};
@@ -53,36 +82,37 @@ fn engines(c: &mut Criterion) {
     use streamlab_sim::engine::window::WindowSpec;
     use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
     use streamlab_sim::rng::stream;
-    let pipe = PipelineConfig { window: WindowSpec::Tumbling { size_ms: 100 }, ..PipelineConfig::default() };
+    const RECORDS: u64 = 300_000;
+    let pipe = PipelineConfig { window: WindowSpec::Tumbling { size_ms: 1000 }, ..PipelineConfig::default() };
     let feed = |e: &mut dyn Engine| {
-        for i in 0..100_000u64 {
+        for i in 0..RECORDS {
             let t = SimTime::from_micros(i * 10);
             let r = EngineRecord {
                 created: t,
                 event_time: t.0 as i64,
-                key: (i % 64) as u32,
+                key: (i.wrapping_mul(7919) % 10_000) as u32,
                 value: 1,
-                partition: (i % 4) as u32,
+                partition: (i % 12) as u32,
             };
             e.on_record(t, r);
         }
-        e.finish(SimTime::from_secs(1));
+        e.finish(SimTime::from_micros(RECORDS * 10));
         e.metrics().results
     };
     let mut g = c.benchmark_group("engines");
     g.sample_size(10);
-    g.throughput(Throughput::Elements(100_000));
-    g.bench_function("flink_100k", |b| {
+    g.throughput(Throughput::Elements(RECORDS));
+    g.bench_function("flink_300k_10k_keys", |b| {
         b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), pipe.clone(), stream(1, "f"), false)))
     });
-    g.bench_function("spark_100k", |b| {
+    g.bench_function("spark_300k_10k_keys", |b| {
         b.iter(|| feed(&mut SparkEngine::new(SparkConfig::default(), pipe.clone(), stream(1, "s"), false)))
     });
-    g.bench_function("batch_100k", |b| {
+    g.bench_function("batch_300k_10k_keys", |b| {
         b.iter(|| feed(&mut BatchEngine::new(BatchConfig::default(), pipe.clone(), stream(1, "b"), false)))
     });
     g.finish();
 }
 
-criterion_group!(benches, event_queue, kafka_pipeline, engines);
+criterion_group!(benches, event_queue, whole_runs, engines);
 criterion_main!(benches);

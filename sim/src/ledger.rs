@@ -53,7 +53,6 @@ pub struct Ledger {
     streams: Vec<Stream>,
     produced: u64,
     failed: u64,
-    deliveries: u64,
     duplicated: u64,
 }
 
@@ -116,7 +115,6 @@ impl Ledger {
             streams: (0..producers * partitions).map(|_| Stream::default()).collect(),
             produced: 0,
             failed: 0,
-            deliveries: 0,
             duplicated: 0,
         }
     }
@@ -145,7 +143,6 @@ impl Ledger {
     /// Records a delivery of records [first, first + n); returns how many were duplicates.
     pub fn delivered(&mut self, r: RecordRange) -> u64 {
         let dup = self.stream(&r).delivered.insert_range(r.first, r.first + r.n);
-        self.deliveries += u64::from(r.n);
         self.duplicated += dup;
         dup
     }
@@ -219,5 +216,44 @@ mod tests {
         assert_eq!(s.check(), Ok(()));
         let unbalanced = l.summary([], 6);
         assert!(unbalanced.check().unwrap_err().to_string().contains("produced != acknowledged + failed + in_flight"));
+    }
+
+    /// In offset order: a batch after a gap is in order (the gap may be lost records); a batch behind
+    /// the highest record seen is a reordering; a batch already held is a duplicate, not a reordering.
+    #[test]
+    fn the_log_audit_tells_duplicates_from_reorderings() {
+        let mut a = LogAudit::default();
+        a.batch(0, 3);
+        a.batch(3, 2);
+        a.batch(8, 2);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 0, 10));
+        a.batch(5, 3);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 1, 10), "records 5..8 after 8..10");
+        a.batch(10, 1);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 1, 11), "right after the highest: in order");
+        a.batch(10, 1);
+        a.batch(2, 2);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (3, 1, 11), "a retried batch written again");
+    }
+
+    #[test]
+    fn an_unbalanced_delivery_account_is_named() {
+        let mut l = Ledger::new(1, 1);
+        l.produced(4);
+        l.acked(r(0, 0, 0, 4));
+        assert_eq!(l.delivered(r(0, 0, 0, 3)), 0);
+        let s = l.summary([], 0);
+        assert_eq!((s.acknowledged, s.delivered, s.unconsumed, s.lost), (4, 3, 0, 1), "record 3 is in no log");
+        assert_eq!(s.check(), Ok(()));
+        let counted_twice = LedgerSummary { delivered: 4, ..s.clone() };
+        let e = counted_twice.check().unwrap_err();
+        assert_eq!(e.0, "acknowledged != delivered + unconsumed + lost");
+        assert_eq!(e.1, counted_twice);
+        let s = l.summary([r(0, 0, 3, 1)], 0);
+        assert_eq!((s.unconsumed, s.lost), (1, 0), "record 3 still in the log: lag, not loss");
+        assert_eq!(
+            LedgerSummary { in_flight: 1, ..s }.check().unwrap_err().0,
+            "produced != acknowledged + failed + in_flight"
+        );
     }
 }

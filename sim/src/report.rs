@@ -1,6 +1,7 @@
 //! The results of a run, as written to results.json and printed for students.
 
 use crate::engine::EngineSummary;
+use crate::engine::spark::BatchPhases;
 use crate::ledger::LedgerSummary;
 use crate::metrics::LatencySummary;
 use crate::scenario::{Acks, Scenario};
@@ -25,6 +26,37 @@ pub struct Results {
     /// The engines that ran the scenario's pipeline, side by side.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<EngineSummary>,
+}
+
+/// What charts read about an engine beyond its summary line: the whole latency distribution and the
+/// micro-batches phase by phase. Not part of results.json (a run can have thousands of batches).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineTrace {
+    pub engine: String,
+    /// (latency ms, fraction of records in results at or below it): one point per histogram bucket.
+    pub latency_cdf_ms: Vec<(f64, f64)>,
+    /// Micro-batches in the order they ran (Spark; empty for the others).
+    pub batches: Vec<BatchPhases>,
+}
+
+impl EngineTrace {
+    /// Each engine of the run, in the scenario's engine order.
+    pub fn of(w: &World) -> Vec<EngineTrace> {
+        w.engines
+            .iter()
+            .map(|e| EngineTrace {
+                engine: e.name().to_string(),
+                latency_cdf_ms: e
+                    .metrics()
+                    .latency
+                    .cdf_points()
+                    .into_iter()
+                    .map(|(t, f)| (t.as_millis_f64(), f))
+                    .collect(),
+                batches: e.batches().to_vec(),
+            })
+            .collect()
+    }
 }
 
 /// Parameters computed from the scenario, printed before anything else.

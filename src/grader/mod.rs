@@ -17,7 +17,7 @@ pub mod report;
 pub mod sandbox;
 pub mod secret;
 
-pub use code::{CODE_EXERCISES, find as find_code};
+pub use code::{exercises as code_exercises, find as find_code};
 pub use measure::MEASURES;
 
 use anyhow::{Context, Result, bail};
@@ -92,7 +92,7 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
     }
     let wanted = |id: &str, folder: &str| opts.only.as_deref().is_none_or(|o| o == id || o == folder);
     if let Some(o) = &opts.only
-        && !CODE_EXERCISES.iter().any(|e| wanted(e.id, e.folder))
+        && !code::exercises()?.iter().any(|e| wanted(&e.id, &e.folder))
         && !["measurements", "concepts"].contains(&o.as_str())
     {
         bail!(
@@ -100,13 +100,13 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         );
     }
     let mut results = Vec::new();
-    for ex in CODE_EXERCISES.iter().filter(|e| wanted(e.id, e.folder)) {
-        let file = exercises.join(ex.folder).join(format!("{}.rs", ex.id));
+    for ex in code::exercises()?.iter().filter(|e| wanted(&e.id, &e.folder)) {
+        let file = exercises.join(&ex.folder).join(format!("{}.rs", ex.id));
         let result = match std::fs::read_to_string(&file) {
-            Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, ex.id), &opts.sandbox),
+            Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, &ex.id), &opts.sandbox),
             Err(e) => ExerciseResult::all_failed(
-                ex.id,
-                ex.checks.iter().map(|c| (c.name, c.points)),
+                &ex.id,
+                ex.point_table(),
                 &format!("{} cannot be read ({e}); restore it from the handout", file.display()),
             ),
         };
@@ -127,8 +127,8 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
 pub fn check_course(exercises: &Path, opts: &Options) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let seed = opts.inputs.seed("check-course", "all");
-    for ex in CODE_EXERCISES {
-        let stub_path = exercises.join(ex.folder).join(format!("{}.rs", ex.id));
+    for ex in code::exercises()? {
+        let stub_path = exercises.join(&ex.folder).join(format!("{}.rs", ex.id));
         let stub = std::fs::read_to_string(&stub_path).with_context(|| format!("reading {}", stub_path.display()))?;
         let r = code::grade(ex, &stub, seed, &opts.sandbox);
         if r.score() > 0 {
@@ -147,11 +147,11 @@ pub fn check_course(exercises: &Path, opts: &Options) -> Result<Vec<String>> {
                 failed(&r.checks)
             ));
         }
-        for wrong in ex.wrong {
+        for wrong in &ex.wrong {
             let path = ex.wrong_path(wrong, &opts.instructor);
             let source = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let r = code::grade(ex, &source, seed, &opts.sandbox);
-            for must in wrong.must_fail {
+            for must in &wrong.must_fail {
                 if r.checks.iter().any(|c| c.name == *must && c.passed) {
                     problems.push(format!("{}: wrong solution `{}` passes check `{must}`", ex.id, wrong.name));
                 }

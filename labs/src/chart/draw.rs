@@ -30,6 +30,8 @@ pub const COLORS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 pub const GREY: RGBColor = RGBColor(120, 120, 120);
+/// Phases of a Gantt span: light, dark, middle, so that neighbours always differ.
+const PHASES: [RGBColor; 3] = [RGBColor(158, 202, 225), RGBColor(31, 119, 180), RGBColor(44, 160, 44)];
 const GRID: RGBColor = RGBColor(228, 228, 228);
 const INK: RGBColor = RGBColor(30, 30, 30);
 
@@ -137,6 +139,8 @@ pub enum Swatch {
     Line(RGBColor),
     Box(RGBColor),
     Dot(RGBColor),
+    /// A short vertical stroke, like a Gantt tick.
+    Tick(RGBColor),
 }
 
 /// Draws legend entries in rows from the top left of `r`; returns the height used.
@@ -155,6 +159,7 @@ pub fn legend<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, items: &[(Swatch, String
             Swatch::Line(col) => c.line(vec![(x, mid), (x + 20, mid)], *col, 3)?,
             Swatch::Box(col) => c.rect(Rect { x0: x + 2, y0: mid - 6, x1: x + 18, y1: mid + 6 }, *col, true)?,
             Swatch::Dot(col) => c.dot((x + 10, mid), 4, *col)?,
+            Swatch::Tick(col) => c.line(vec![(x + 10, mid - 6), (x + 10, mid + 6)], *col, 2)?,
         }
         c.text(name, (x + 26, mid), px, INK, HPos::Left, VPos::Center)?;
         x += w;
@@ -430,13 +435,14 @@ fn bars_height(px: i32, b: &Bars) -> i32 {
 }
 
 fn gantt<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, g: &Gantt) -> R {
-    let items = [
-        (Swatch::Box(COLORS[0]), g.legend[0].get(c.lang).to_string()),
-        (Swatch::Box(COLORS[1]), g.legend[1].get(c.lang).to_string()),
-        (Swatch::Line(INK), g.legend[2].get(c.lang).to_string()),
-    ];
+    let phase_color = |i: usize| PHASES[i % PHASES.len()];
+    let mut items: Vec<(Swatch, String)> =
+        g.phases.iter().enumerate().map(|(i, t)| (Swatch::Box(phase_color(i)), t.get(c.lang).to_string())).collect();
+    items.push((Swatch::Line(COLORS[1]), g.overrun.get(c.lang).to_string()));
+    items.push((Swatch::Tick(INK), g.tick.get(c.lang).to_string()));
     let top = legend(c, r, &items)?;
-    let all = g.lanes.iter().flat_map(|l| l.spans.iter().flat_map(|s| [s.start, s.end]).chain(l.ticks.iter().copied()));
+    let all =
+        g.lanes.iter().flat_map(|l| l.spans.iter().flat_map(|s| [s.start, s.end()]).chain(l.ticks.iter().copied()));
     let xr = range(all, false);
     let (inner, xs, _) = frame(c, Rect { y0: r.y0 + top, ..r }, (&g.x, xr), None)?;
     let lane_h = (inner.y1 - inner.y0 - 8) / g.lanes.len().max(1) as i32;
@@ -448,12 +454,23 @@ fn gantt<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, g: &Gantt) -> R {
             let x = xs.map(*t);
             c.line(vec![(x, ty), (x, ty + 10)], INK, 2)?;
         }
-        let (b0, b1) = (ty + 12, (ty + 12 + c.px * 2).min(y + lane_h - 6));
+        let (b0, b1) = (ty + 12, (ty + 12 + c.px * 2).min(y + lane_h - 14));
         for s in &lane.spans {
-            let col = if s.late { COLORS[1] } else { COLORS[0] };
-            let (x0, x1) = (xs.map(s.start), xs.map(s.end).max(xs.map(s.start) + 2));
-            c.rect(Rect { x0, y0: b0, x1, y1: b1 }, col, true)?;
-            c.rect(Rect { x0, y0: b0, x1, y1: b1 }, WHITE, false)?;
+            // Every phase at least 2 px wide, so that a short one still shows.
+            let mut x0 = xs.map(s.start);
+            for (k, end) in s.ends.iter().enumerate() {
+                let x1 = xs.map(*end).max(x0 + 2);
+                c.rect(Rect { x0, y0: b0, x1, y1: b1 }, phase_color(k), true)?;
+                x0 = x1;
+            }
+            c.rect(Rect { x0: xs.map(s.start), y0: b0, x1: x0, y1: b1 }, WHITE, false)?;
+            if s.overran() {
+                c.rect(
+                    Rect { x0: xs.map(s.due).max(xs.map(s.start)), y0: b1 + 3, x1: x0, y1: b1 + 8 },
+                    COLORS[1],
+                    true,
+                )?;
+            }
         }
     }
     Ok(())
@@ -506,7 +523,11 @@ fn size(p: &Plot, variant: Variant) -> (u32, u32, i32) {
     };
     let body = match (p, variant) {
         (Plot::Bars(b), _) => bars_height(px, b),
-        (Plot::Gantt(g), _) => 90 + g.lanes.len() as i32 * (3 * px + 50),
+        // The legend takes two rows when wide and about a row per entry on a phone.
+        (Plot::Gantt(g), variant) => {
+            let rows = if variant == Variant::Narrow { g.phases.len() as i32 + 1 } else { 2 };
+            rows * (px - 1) * 3 / 2 + 60 + g.lanes.len() as i32 * (3 * px + 50)
+        }
         // Per state: its label, the brokers (three header lines, a chip per replica), the group below.
         (Plot::Cluster(cl), Variant::Narrow) => {
             let chips = cl

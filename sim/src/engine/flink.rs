@@ -21,7 +21,7 @@ use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineCon
 use crate::dist::Sampler;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
-use crate::time::SimTime;
+use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -69,8 +69,6 @@ impl Default for FlinkConfig {
         }
     }
 }
-
-const MS: i64 = 1_000_000;
 
 #[derive(Clone, Debug)]
 enum Item {
