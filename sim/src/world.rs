@@ -266,17 +266,22 @@ impl World {
                 self.after_rebalance_begun(begun);
             }
             Event::IsrCheck { broker } => cluster.on_isr_check(env, broker),
-            Event::ControllerFence { broker, incarnation } => {
-                if cluster.session_expired(broker, incarnation) {
-                    for p in PartitionId::all(cluster.partitions.len()) {
-                        if let Some(e) = self.cluster.fence(&mut self.env, broker, p) {
-                            self.after_election(e);
-                        }
-                    }
-                }
-            }
+            Event::ControllerFence { broker, incarnation } => self.on_controller_fence(broker, incarnation),
             Event::Fault { index } => self.on_fault(index),
             Event::Tick => self.on_tick(),
+        }
+    }
+
+    /// The controller fences a broker that missed its session, partition by partition; each election's
+    /// clients learn of it before the next partition is handled.
+    fn on_controller_fence(&mut self, broker: BrokerId, incarnation: u32) {
+        if !self.cluster.session_expired(broker, incarnation) {
+            return;
+        }
+        for p in PartitionId::all(self.cluster.partitions.len()) {
+            if let Some(e) = self.cluster.fence(&mut self.env, broker, p) {
+                self.after_election(e);
+            }
         }
     }
 
