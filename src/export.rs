@@ -11,20 +11,10 @@ use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Aggregate, TimeDomain};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
     Spark,
     Flink,
-}
-
-impl Target {
-    pub fn parse(s: &str) -> Option<Target> {
-        match s {
-            "spark" => Some(Target::Spark),
-            "flink" => Some(Target::Flink),
-            _ => None,
-        }
-    }
 }
 
 const SPARK_FILE: &str = include_str!("export/spark_file.py");

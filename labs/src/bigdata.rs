@@ -1,17 +1,18 @@
 //! Lab `bigdata` (sections 1-2): why one machine is not enough (Volume) and how fast data arrives
 //! (Velocity), measured by running the batch job over growing data on 1 to 16 nodes and a producer
-//! whose rate follows a (compressed) day; Variety, Veracity and Value from the sample data sets.
+//! through one simulated day with bursts; Variety, Veracity and Value from the sample data sets.
 
+use crate::chart::ticks;
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
 use crate::error::Result;
 use crate::lab::{LabReport, lab_base, run};
-use crate::text::Text;
+use crate::text::{Lang, Text};
 use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
+use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, PipelineConfig};
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
 
@@ -41,11 +42,8 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
         e.on_record(SimTime::ZERO, r);
     }
     e.finish(SimTime::ZERO);
-    e.metrics().latency.max().as_secs_f64()
+    EngineSummary::of(&e, &WindowSpec::None, SimTime::ZERO).latency_ms.max_ms / 1000.0
 }
-
-/// The hour of day at which the scenario's simulated day starts (see bigdata.toml).
-const START_HOUR: f64 = 12.0;
 
 fn bars(axis: Axis, groups: Vec<(Text, f64)>) -> Plot {
     Plot::Bars(Bars {
@@ -72,23 +70,25 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let (t1, t16) = (job_ms(1), job_ms(16));
 
     progress("velocity: a day of traffic");
-    let r = run(&lab_base("bigdata", seed, scenario))?;
+    let day = lab_base("bigdata", seed, scenario);
+    let r = run(&day)?;
     let produced = &r.series.produced;
-    let hours_per_bucket = produced.bucket_ms / 1000.0;
-    let mut rate: Vec<(f64, f64)> = produced
+    let hours_per_bucket = produced.bucket_ms / 3_600_000.0;
+    // The buckets of the producing run, each at its middle hour (the drain after it produces nothing).
+    let rate: Vec<(f64, f64)> = produced
         .count
         .iter()
         .enumerate()
-        .map(|(i, c)| ((START_HOUR + i as f64 * hours_per_bucket) % 24.0, *c as f64 * 1000.0 / produced.bucket_ms))
+        .map(|(i, c)| ((i as f64 + 0.5) * hours_per_bucket, *c as f64 * 1000.0 / produced.bucket_ms))
+        .filter(|(h, _)| *h * 3_600_000.0 < day.run.duration_ms as f64)
         .collect();
-    rate.sort_by(|a, b| a.0.total_cmp(&b.0));
     let peak = rate.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
     let low = rate.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
+    let mean_per_s = r.ledger.produced as f64 * 1000.0 / day.run.duration_ms as f64;
 
     progress("variety, veracity, value: the sample data sets");
-    let sets = crate::datasets::generate();
     let mut formats: Vec<(String, f64)> = Vec::new();
-    for (name, _, _) in &sets {
+    for name in crate::datasets::DATASETS.iter().map(|d| d.name) {
         let ext = name.rsplit('.').next().unwrap_or("").to_uppercase();
         match formats.iter_mut().find(|(f, _)| *f == ext) {
             Some((_, n)) => *n += 1.0,
@@ -96,12 +96,13 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         }
     }
     formats.sort_by(|a, b| a.0.cmp(&b.0));
-    let sensors = sets.iter().find(|(n, _, _)| *n == "iot_sensors.csv").expect("generated");
-    let v = crate::datasets::sensor_veracity(&sensors.2);
+    let v = crate::datasets::sensor_veracity(&crate::datasets::generate_one("iot_sensors.csv").expect("a data set"));
 
     let count = |x: f64| Unit::Count.text(x);
+    let per_s = |x: f64| Text::new(ticks::number(x, 1, Lang::Kk), ticks::number(x, 1, Lang::En));
+    let ratio = Unit::Plain.text((peak.1 / low.1 * 10.0).round() / 10.0);
     let ms = |x: f64| Unit::Ms.text(x);
-    let hour = |h: f64| Text::new(format!("{h:02.0}:00"), format!("{h:02.0}:00"));
+    let hour = |h: f64| Unit::Hour.text(h);
     let issues = v.duplicates + v.missing + v.corrupt + v.out_of_order;
     let panels = vec![
         (
@@ -114,21 +115,28 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             Plot::Lines(Lines {
                 x: Axis::log(t!("жазбалар", "records"), Unit::Count),
                 y: Axis::log(t!("жұмыс уақыты", "job time"), Unit::Ms),
-                series: volume.iter().map(|(n, p)| Series::line(t!("{} түйін", "{} nodes", n), p.clone())).collect(),
+                series: volume
+                    .iter()
+                    .map(|(n, p)| {
+                        let en = if *n == 1 { format!("{n} node") } else { format!("{n} nodes") };
+                        Series::line(Text::new(format!("{n} түйін"), en), p.clone())
+                    })
+                    .collect(),
                 marks: vec![],
             }),
         ),
         (
             tl!(
-                "Жылдамдық: {} жазба/с ({}) мен {} жазба/с ({}) арасында",
-                "Velocity: from {} records/s ({}) to {} records/s ({})",
-                count(low.1.round()),
+                "Жылдамдық: 86 400 с модельдік тәулікте {} жазба/с ({}) мен {} жазба/с ({}) аралығы, {} есе",
+                "Velocity over a simulated day of 86 400 s: {} records/s ({}) to {} records/s ({}), {} times",
+                per_s(low.1),
                 hour(low.0),
-                count(peak.1.round()),
-                hour(peak.0)
+                per_s(peak.1),
+                hour(peak.0),
+                ratio
             ),
             Plot::Lines(Lines {
-                x: Axis::new(t!("тәулік сағаты", "hour of day"), Unit::Plain),
+                x: Axis::new(t!("модельдік тәулік сағаты", "hour of the simulated day"), Unit::Hour),
                 y: Axis::new(t!("жазбалар/с", "records/s"), Unit::Count),
                 series: vec![Series::line(t!("жазбалар/с", "records/s"), rate.clone())],
                 marks: vec![],
@@ -138,7 +146,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             tl!(
                 "Әртүрлілік: {} дерек жиыны, {} формат",
                 "Variety: {} data sets in {} formats",
-                count(sets.len() as f64),
+                count(crate::datasets::DATASETS.len() as f64),
                 count(formats.len() as f64)
             ),
             bars(
@@ -177,12 +185,13 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
     ];
     let answer = tl!(
-        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: ағын тәулік ішінде {}-ден {} жазба/с-қа дейін өзгереді. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
-        "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: the rate swings from {} to {} records/s over the day. Variety: {} formats; veracity: {6} of {5} sensor rows are flawed; value: the mean temperature is {7} before cleaning and {8} after.",
+        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: модельдік тәулікте ағын {}-ден {} жазба/с-қа дейін, {} есе өзгереді. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
+        "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: over a simulated day the rate swings from {} to {} records/s, {} times. Variety: {} formats; veracity: {7} of {6} sensor rows are flawed; value: the mean temperature is {8} before cleaning and {9} after.",
         ms(t1),
         ms(t16),
-        count(low.1.round()),
-        count(peak.1.round()),
+        per_s(low.1),
+        per_s(peak.1),
+        ratio,
         count(formats.len() as f64),
         count(v.rows as f64),
         count(issues as f64),
@@ -193,12 +202,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "five-v".into(),
         title: t!("Big Data: бес V, әрқайсысы өлшенген", "Big Data: the five Vs, each measured"),
         caption: tl!(
-            "Көлем {} → {} (1 → 16 түйін); жылдамдық {}–{} жазба/с; {} формат; {} ақаулы жол; орташа {} → {}.",
-            "Volume {} → {} (1 → 16 nodes); velocity {}-{} records/s; {} formats; {} flawed rows; mean {} → {}.",
+            "Көлем {} → {} (1 → 16 түйін); жылдамдық 86 400 с модельдік тәулікте {}–{} жазба/с, {} есе (орташа жылдамдық {} жазба/с: есептеу бір секундқа жуық созылуы үшін әдейі аз; нақты сервисте сандар үлкен, пішін сол); {} формат; {} ақаулы жол; орташа {} → {}.",
+            "Volume {} → {} (1 → 16 nodes); velocity over a simulated day of 86 400 s {}-{} records/s, {} times (a mean of {} records/s, kept small so that the day runs in about a second: a real service has larger numbers and the same shape); {} formats; {} flawed rows; mean {} → {}.",
             ms(t1),
             ms(t16),
-            count(low.1.round()),
-            count(peak.1.round()),
+            per_s(low.1),
+            per_s(peak.1),
+            ratio,
+            per_s(mean_per_s),
             count(formats.len() as f64),
             count(issues as f64),
             Unit::Celsius.text(v.mean_raw_c),
@@ -212,7 +223,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         scenario: "bigdata",
         results: json!({
             "job_ms_vs_records": volume.iter().map(|(n, p)| json!({"nodes": n, "points": p})).collect::<Vec<_>>(),
-            "records_per_s_by_hour": rate, "peak_per_s": peak.1, "low_per_s": low.1,
+            "records_per_s_by_hour": rate, "peak_per_s": peak.1, "low_per_s": low.1, "mean_per_s": mean_per_s,
             "formats": formats, "sensor_veracity": v,
         }),
         answer,

@@ -3,12 +3,11 @@
 
 use crate::chart::{Axis, Figure, Lines, Mark, Plot, Series, Unit};
 use crate::error::{LabError, Result};
-use crate::lab::{lab_base, run_world};
+use crate::lab::{lab_base, run_traced};
 use crate::t;
 use crate::text::Text;
 use streamlab_sim::Scenario;
 use streamlab_sim::engine::{EngineSummary, PipelineConfig};
-use streamlab_sim::report::Results;
 use streamlab_sim::scenario::EngineKind;
 
 /// An engine's summary and its latency CDF (ms, fraction of records).
@@ -38,15 +37,11 @@ pub fn pipe(s: &mut Scenario) -> &mut PipelineConfig {
 
 /// Runs the scenario; returns each engine's summary and latency CDF, in the scenario's engine order.
 pub fn run(s: &Scenario) -> Result<Vec<EngineRun>> {
-    let w = run_world(s)?;
-    let r = Results::of(&w);
+    let (r, traces) = run_traced(s)?;
     Ok(r.engines
         .into_iter()
-        .zip(&w.engines)
-        .map(|(summary, e)| EngineRun {
-            summary,
-            cdf: thin(e.metrics().latency.cdf_points().into_iter().map(|(t, f)| (t.as_millis_f64(), f)).collect()),
-        })
+        .zip(traces)
+        .map(|(summary, t)| EngineRun { summary, cdf: thin(t.latency_cdf_ms) })
         .collect())
 }
 

@@ -5,7 +5,7 @@ use crate::error::{LabError, Result};
 use crate::text::{Lang, Text};
 use serde_json::Value;
 use std::path::Path;
-use streamlab_sim::report::Results;
+use streamlab_sim::report::{EngineTrace, Results};
 use streamlab_sim::{Scenario, World};
 
 /// A lab's output: its measured numbers, the answer they give, a headline figure, the supporting
@@ -83,8 +83,8 @@ pub fn world(s: &Scenario) -> Result<World> {
     Ok(World::new(s))
 }
 
-/// Runs a scenario to the end (and keeps the world, for histograms the report does not carry).
-pub fn run_world(s: &Scenario) -> Result<World> {
+/// Runs a scenario to the end.
+fn run_world(s: &Scenario) -> Result<World> {
     let mut w = world(s)?;
     w.run().map_err(LabError::sim(s))?;
     Ok(w)
@@ -92,6 +92,11 @@ pub fn run_world(s: &Scenario) -> Result<World> {
 
 pub fn run(s: &Scenario) -> Result<Results> {
     run_world(s).map(|w| Results::of(&w))
+}
+
+/// Runs a scenario to the end: its results and, for charts, each engine's trace.
+pub fn run_traced(s: &Scenario) -> Result<(Results, Vec<EngineTrace>)> {
+    run_world(s).map(|w| (Results::of(&w), EngineTrace::of(&w)))
 }
 
 /// Runs the scenario once per value, each time changed by `set`, the runs in parallel: the measurements of a

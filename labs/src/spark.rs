@@ -4,30 +4,35 @@
 use crate::chart::{Axis, Figure, Gantt, Lane, Lines, Mark, Plot, Series, Span, Unit};
 use crate::engines::{self, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, at, pick, run_world, sweep};
+use crate::lab::{LabReport, at, pick, run_traced, sweep};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
-use streamlab_sim::Scenario;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::scenario::{EngineKind, Fault};
+use streamlab_sim::{Scenario, SimTime};
 
 /// The Gantt shows the first seconds of each run: enough batches to see the pattern.
 const GANTT_MS: f64 = 8000.0;
 
-/// One lane of the Gantt: the micro-batches of a run with `cost_ms` of work per record.
+/// One lane of the Gantt: the micro-batches of a run with `cost_ms` of work per record, phase by phase.
 fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane> {
     let mut s = s0.clone();
     s.run.duration_ms = 15_000;
     pipe(&mut s).map_cost = DistSpec::Constant { ms: cost_ms };
     let trigger = s.spark.trigger_ms as f64;
-    let w = run_world(&s)?;
-    let spans: Vec<Span> = w.engines[0]
-        .batches()
+    let (_, traces) = run_traced(&s)?;
+    let ms = |t: SimTime| t.as_millis_f64();
+    let spans: Vec<Span> = traces[0]
+        .batches
         .iter()
-        .map(|(start, end, _)| (start.as_millis_f64(), end.as_millis_f64()))
-        .filter(|(start, _)| *start < GANTT_MS)
-        .map(|(start, end)| Span { start, end, late: end - start > trigger })
+        .filter(|b| ms(b.trigger) < GANTT_MS)
+        // ProcessingTimeExecutor.notifyBatchFallingBehind: a batch that takes longer than the interval.
+        .map(|b| Span {
+            start: ms(b.trigger),
+            ends: vec![ms(b.planned), ms(b.processed), ms(b.committed)],
+            due: ms(b.trigger) + trigger,
+        })
         .collect();
     // ProcessingTimeExecutor: triggers fall on multiples of the interval.
     let ticks = (0..).map(|k| k as f64 * trigger).take_while(|t| *t < GANTT_MS).collect();
@@ -50,14 +55,16 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let p99 = pick(&by_trigger, |e| e.latency_ms.p99_ms);
 
     progress("the micro-batch timeline");
-    let (light_cost, heavy_cost) = (0.1, 1.2);
+    let (light_cost, heavy_cost) = (0.4, 1.2);
     let gantt = Gantt {
         x: Axis::new(t!("уақыт", "time"), Unit::Ms),
-        legend: [
-            t!("микроблок аралықта аяқталды", "batch finished within its interval"),
-            t!("микроблок аралықтан асты", "batch overran its interval"),
-            t!("триггер", "trigger"),
+        phases: vec![
+            t!("ығысулар мен жоспарлау", "offsets and planning"),
+            t!("өңдеу және қабылдағышқа жазу", "processing and sink write"),
+            t!("бекіту журналы", "commit log"),
         ],
+        overrun: t!("аралықтан асқан уақыт", "time beyond the interval"),
+        tick: t!("триггер", "trigger"),
         lanes: vec![
             lane(&s0, light_cost, tl!("жеңіл жүктеме ({})", "light load ({})", Unit::Plain.text(load(light_cost))))?,
             lane(
@@ -67,7 +74,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             )?,
         ],
     };
-    let overruns = |l: &Lane| l.spans.iter().filter(|s| s.late).count();
+    let overruns = |l: &Lane| l.spans.iter().filter(|s| s.overran()).count();
     let (light_late, heavy_late) = (overruns(&gantt.lanes[0]), overruns(&gantt.lanes[1]));
 
     progress("stability: processing time vs trigger interval");
@@ -83,8 +90,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let clean = engines::one(&s0)?;
 
     progress("MLlib streaming k-means on network flows");
-    let sets = crate::datasets::generate();
-    let flows = &sets.iter().find(|(n, _, _)| *n == "network_flows.csv").expect("generated").2;
+    let flows = &crate::datasets::generate_one("network_flows.csv").expect("a data set");
     let ids: Vec<(u64, crate::kmeans::Detection)> =
         [250u64, 1000, 5000].iter().map(|&b| (b, crate::kmeans::detect(flows, 4, b, 0.9, 0.15))).collect();
     let ids_1s = &ids.iter().find(|(b, _)| *b == 1000).expect("1 s measured").1;
@@ -114,13 +120,22 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             ms(m_hi).en
         ),
     );
-    let caption = t!(
-        "Жеңіл жүктемеде {} микроблоктың {}-і аралықтан асады; шамадан тыс жүктемеде {}-ның {}-і асып, триггерлер кейінге жылжиды.",
-        "Under light load {1} of {0} batches overrun; under overload {3} of {2} do, and the triggers slip behind.",
-        gantt.lanes[0].spans.len(),
-        light_late,
-        gantt.lanes[1].spans.len(),
-        heavy_late
+    // The phases' mean durations in the light lane, from the engine's batch records.
+    let mean_phase = |k: usize| {
+        let spans = &gantt.lanes[0].spans;
+        let from = |s: &Span| if k == 0 { s.start } else { s.ends[k - 1] };
+        spans.iter().map(|s| s.ends[k] - from(s)).sum::<f64>() / spans.len().max(1) as f64
+    };
+    let count = |n: usize| Unit::Count.text(n as f64);
+    let caption = tl!(
+        "Әр микроблок өңдеуден бөлек ығысулар мен жоспарлауға орташа {}, бекіту журналына {} жұмсайды. Жеңіл жүктемеде {} микроблоктың {}-і аралықтан асады; шамадан тыс жүктемеде {}-ның {}-і асып, триггерлер кейінге жылжиды.",
+        "Besides processing, each batch spends {} on offsets and planning and {} on the commit log on average. Under light load {3} of {2} batches overrun; under overload {5} of {4} do, and the triggers slip behind.",
+        ms(mean_phase(0)),
+        ms(mean_phase(2)),
+        count(gantt.lanes[0].spans.len()),
+        count(light_late),
+        count(gantt.lanes[1].spans.len()),
+        count(heavy_late)
     );
     let summary = vec![
         t!(

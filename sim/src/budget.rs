@@ -88,9 +88,14 @@ fn ticks(span_ms: f64, period_ms: u64) -> f64 {
 /// and timers over the run plus the time its backlog takes to drain.
 pub fn estimate(s: &Scenario) -> Estimate {
     let horizon_ms = (s.run.duration_ms + s.run.drain_ms) as f64;
-    // A diurnal rate peaks at rate * (1 + amplitude): a run shorter than its period may stay near the peak.
-    let peak = |p: &ProducerConfig| match p.arrival {
+    // A diurnal rate peaks at rate * (1 + amplitude), a daily profile at its busiest hour times the burst
+    // factor: a run shorter than its period may stay near the peak.
+    let peak = |p: &ProducerConfig| match &p.arrival {
         Arrival::Diurnal { amplitude, .. } => 1.0 + amplitude,
+        Arrival::Day { hourly, burst_factor, .. } => {
+            let mean = hourly.iter().sum::<f64>() / hourly.len() as f64;
+            hourly.iter().copied().fold(0.0, f64::max) / mean * burst_factor
+        }
         _ => 1.0,
     };
     let records: f64 = s
@@ -143,7 +148,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 }
                 EngineKind::Spark => {
                     let sp = &s.spark;
-                    let overhead_ms = sp.batch_overhead.work_ms();
+                    let overhead_ms = sp.batch_overhead.work_ms() + sp.commit_overhead.work_ms();
                     let span = horizon_ms
                         + backlog_ms
                         + overhead_ms

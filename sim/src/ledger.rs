@@ -13,6 +13,7 @@
 //! `unconsumed` means still in the log, not processed when the run ended (lag, not loss).
 
 use crate::interval_set::IntervalSet;
+use crate::kafka::ids::{PartitionId, ProducerId};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -52,7 +53,6 @@ pub struct Ledger {
     streams: Vec<Stream>,
     produced: u64,
     failed: u64,
-    deliveries: u64,
     duplicated: u64,
 }
 
@@ -98,8 +98,15 @@ impl LedgerSummary {
     }
 }
 
-/// A run of consecutive records of one stream: (producer, partition, first record number, count).
-pub type RecordRange = (u32, u32, u32, u32);
+/// A run of consecutive records of one stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRange {
+    pub producer: ProducerId,
+    pub partition: PartitionId,
+    /// The stream's number of the first record.
+    pub first: u32,
+    pub n: u32,
+}
 
 impl Ledger {
     pub fn new(producers: u32, partitions: u32) -> Self {
@@ -108,13 +115,17 @@ impl Ledger {
             streams: (0..producers * partitions).map(|_| Stream::default()).collect(),
             produced: 0,
             failed: 0,
-            deliveries: 0,
             duplicated: 0,
         }
     }
 
-    fn stream(&mut self, producer: u32, partition: u32) -> &mut Stream {
-        &mut self.streams[(producer * self.partitions + partition) as usize]
+    fn index(&self, r: &RecordRange) -> usize {
+        r.producer.index() * self.partitions as usize + r.partition.index()
+    }
+
+    fn stream(&mut self, r: &RecordRange) -> &mut Stream {
+        let i = self.index(r);
+        &mut self.streams[i]
     }
 
     pub fn produced(&mut self, n: u64) {
@@ -125,29 +136,28 @@ impl Ledger {
         self.failed += n;
     }
 
-    pub fn acked(&mut self, producer: u32, partition: u32, first: u32, n: u32) {
-        self.stream(producer, partition).acked.insert_range(first, first + n);
+    pub fn acked(&mut self, r: RecordRange) {
+        self.stream(&r).acked.insert_range(r.first, r.first + r.n);
     }
 
     /// Records a delivery of records [first, first + n); returns how many were duplicates.
-    pub fn delivered(&mut self, producer: u32, partition: u32, first: u32, n: u32) -> u64 {
-        let dup = self.stream(producer, partition).delivered.insert_range(first, first + n);
-        self.deliveries += u64::from(n);
+    pub fn delivered(&mut self, r: RecordRange) -> u64 {
+        let dup = self.stream(&r).delivered.insert_range(r.first, r.first + r.n);
         self.duplicated += dup;
         dup
     }
 
     /// Records leave the simulator's memory while staying in Kafka's log; called in offset order.
-    pub fn trimmed(&mut self, producer: u32, partition: u32, first: u32, n: u32) {
-        self.stream(producer, partition).logged.batch(first, n);
+    pub fn trimmed(&mut self, r: RecordRange) {
+        self.stream(&r).logged.batch(r.first, r.n);
     }
 
     /// The accounts now. `in_log` lists, in offset order per partition, the records the partitions' logs
     /// hold in memory; `in_flight` counts records the producers still hold.
     pub fn summary(&self, in_log: impl IntoIterator<Item = RecordRange>, in_flight: u64) -> LedgerSummary {
         let mut held: Vec<LogAudit> = self.streams.iter().map(|s| s.logged.clone()).collect();
-        for (producer, partition, first, n) in in_log {
-            held[(producer * self.partitions + partition) as usize].batch(first, n);
+        for r in in_log {
+            held[self.index(&r)].batch(r.first, r.n);
         }
         let mut s = LedgerSummary {
             produced: self.produced,
@@ -180,6 +190,10 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    fn r(producer: u32, partition: u32, first: u32, n: u32) -> RecordRange {
+        RecordRange { producer: ProducerId(producer), partition: PartitionId(partition), first, n }
+    }
+
     /// Stream (0, 1): 10 acknowledged, delivered, 5 of them twice. Stream (1, 2): 10 acknowledged, 4
     /// delivered, 3 more still in the log (record 1 written twice, record 2 after 4..7), 3 gone. Stream
     /// (0, 0): 5 delivered although their send failed.
@@ -187,20 +201,60 @@ mod tests {
     fn splits_acknowledged_records_into_delivered_unconsumed_and_lost() {
         let mut l = Ledger::new(2, 3);
         l.produced(32);
-        l.acked(0, 1, 0, 10);
-        l.acked(1, 2, 0, 10);
+        l.acked(r(0, 1, 0, 10));
+        l.acked(r(1, 2, 0, 10));
         l.failed(5);
-        l.delivered(0, 1, 0, 10);
-        assert_eq!(l.delivered(0, 1, 5, 5), 5);
-        l.delivered(1, 2, 0, 4);
-        l.delivered(0, 0, 0, 5);
-        l.trimmed(1, 2, 0, 2);
-        let s = l.summary([(1, 2, 4, 3), (1, 2, 2, 1), (1, 2, 1, 1)], 7);
+        l.delivered(r(0, 1, 0, 10));
+        assert_eq!(l.delivered(r(0, 1, 5, 5)), 5);
+        l.delivered(r(1, 2, 0, 4));
+        l.delivered(r(0, 0, 0, 5));
+        l.trimmed(r(1, 2, 0, 2));
+        let s = l.summary([r(1, 2, 4, 3), r(1, 2, 2, 1), r(1, 2, 1, 1)], 7);
         assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.unconsumed, s.lost), (20, 14, 5, 3, 3));
         assert_eq!((s.in_flight, s.delivered_unacknowledged), (7, 5));
         assert_eq!((s.log_duplicates, s.log_out_of_order), (1, 1), "record 1 twice, record 2 after 4..7");
         assert_eq!(s.check(), Ok(()));
         let unbalanced = l.summary([], 6);
         assert!(unbalanced.check().unwrap_err().to_string().contains("produced != acknowledged + failed + in_flight"));
+    }
+
+    /// In offset order: a batch after a gap is in order (the gap may be lost records); a batch behind
+    /// the highest record seen is a reordering; a batch already held is a duplicate, not a reordering.
+    #[test]
+    fn the_log_audit_tells_duplicates_from_reorderings() {
+        let mut a = LogAudit::default();
+        a.batch(0, 3);
+        a.batch(3, 2);
+        a.batch(8, 2);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 0, 10));
+        a.batch(5, 3);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 1, 10), "records 5..8 after 8..10");
+        a.batch(10, 1);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (0, 1, 11), "right after the highest: in order");
+        a.batch(10, 1);
+        a.batch(2, 2);
+        assert_eq!((a.duplicates, a.out_of_order, a.next), (3, 1, 11), "a retried batch written again");
+    }
+
+    #[test]
+    fn an_unbalanced_delivery_account_is_named() {
+        let range = |first, n| RecordRange { producer: ProducerId(0), partition: PartitionId(0), first, n };
+        let mut l = Ledger::new(1, 1);
+        l.produced(4);
+        l.acked(range(0, 4));
+        assert_eq!(l.delivered(range(0, 3)), 0);
+        let s = l.summary([], 0);
+        assert_eq!((s.acknowledged, s.delivered, s.unconsumed, s.lost), (4, 3, 0, 1), "record 3 is in no log");
+        assert_eq!(s.check(), Ok(()));
+        let counted_twice = LedgerSummary { delivered: 4, ..s.clone() };
+        let e = counted_twice.check().unwrap_err();
+        assert_eq!(e.0, "acknowledged != delivered + unconsumed + lost");
+        assert_eq!(e.1, counted_twice);
+        let s = l.summary([range(3, 1)], 0);
+        assert_eq!((s.unconsumed, s.lost), (1, 0), "record 3 still in the log: lag, not loss");
+        assert_eq!(
+            LedgerSummary { in_flight: 1, ..s }.check().unwrap_err().0,
+            "produced != acknowledged + failed + in_flight"
+        );
     }
 }

@@ -8,6 +8,8 @@ use serde::Serialize;
 const SUB_BITS: u32 = 7;
 const SUB: u64 = 1 << SUB_BITS;
 const BUCKETS: usize = ((64 - SUB_BITS) as usize) * SUB as usize + SUB as usize;
+/// Values below this are a bucket each (from it on, a power of two is split into `SUB` buckets).
+const EXACT_BELOW: u64 = SUB << 1;
 
 /// A histogram of durations in nanoseconds. Values below 256 ns are exact; above, each power of two is
 /// split into 128 buckets.
@@ -27,7 +29,7 @@ impl Default for Histogram {
 }
 
 fn bucket_index(v: u64) -> usize {
-    if v < 2 * SUB {
+    if v < EXACT_BELOW {
         return v as usize;
     }
     let shift = 63 - v.leading_zeros() - SUB_BITS;
@@ -36,7 +38,7 @@ fn bucket_index(v: u64) -> usize {
 
 /// The smallest and one-past-largest value of a bucket.
 fn bucket_range(idx: usize) -> (u64, u64) {
-    if idx < 2 * SUB as usize {
+    if idx < EXACT_BELOW as usize {
         return (idx as u64, idx as u64 + 1);
     }
     let shift = (idx / SUB as usize - 1) as u32;
@@ -237,5 +239,72 @@ mod tests {
         assert_eq!(s.count, vec![2, 0, 1]);
         assert_eq!(s.mean, vec![3.0, 0.0, 1.0]);
         assert_eq!(s.max, vec![4.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn an_empty_histogram_reports_zeros() {
+        let h = Histogram::default();
+        assert_eq!((h.count(), h.mean(), h.max(), h.quantile(0.5)), (0, SimTime::ZERO, SimTime::ZERO, SimTime::ZERO));
+        assert!(h.cdf_points().is_empty());
+    }
+
+    /// Values below 256 ns are exact; quantiles stay within the observed min and max.
+    #[test]
+    fn weighted_values_quantiles_and_cdf() {
+        let mut h = Histogram::new();
+        h.record_n(SimTime(5), 2);
+        h.record(SimTime(10));
+        h.record(SimTime(300));
+        assert_eq!(h.count(), 4);
+        assert_eq!(h.mean(), SimTime(80), "(2 * 5 + 10 + 300) / 4");
+        assert_eq!(h.max(), SimTime(300));
+        assert_eq!(h.quantile(0.0), SimTime(5), "rank at least 1: the smallest value");
+        assert_eq!(h.quantile(0.5), SimTime(5));
+        assert_eq!(h.quantile(0.51), SimTime(10));
+        assert_eq!(h.quantile(0.75), SimTime(10));
+        assert_eq!(h.quantile(7.0), SimTime(300), "q above 1 is 1; bucket [300, 302) clamped to the max");
+        assert_eq!(h.cdf_points(), [(SimTime(5), 0.5), (SimTime(10), 0.75), (SimTime(300), 1.0)]);
+        assert_eq!(bucket_range(bucket_index(300)), (300, 302), "above 256 ns a bucket is 2 ns wide, and so on");
+        let mut one = Histogram::new();
+        one.record(SimTime(1_000_001));
+        assert_eq!(one.quantile(0.5), SimTime(1_000_001), "the bucket's middle clamped to the only value");
+        assert_eq!(one.summary().p50_ms, 1.0);
+        assert_eq!(one.summary().max_ms, 1.0);
+    }
+
+    /// 1 ms lies in the bucket [999 424, 1 003 520) ns (4096 ns wide): a quantile is its middle.
+    #[test]
+    fn a_quantile_is_the_middle_of_its_bucket() {
+        let mut h = Histogram::new();
+        h.record(SimTime(1_000_000));
+        h.record(SimTime(2_000_000));
+        assert_eq!(bucket_range(bucket_index(1_000_000)), (999_424, 1_003_520));
+        assert_eq!(h.quantile(0.5), SimTime(999_424 + 2047));
+    }
+
+    #[test]
+    fn reports_round_to_the_microsecond() {
+        assert_eq!(ms3(SimTime(1_234_567)), 1.235);
+        assert_eq!(ms3(SimTime(1_234_499)), 1.234);
+        assert_eq!(ms3(SimTime::ZERO), 0.0);
+    }
+
+    #[test]
+    fn series_weights_repeated_values_and_rounds_to_three_digits() {
+        let mut ts = TimeSeries::new(SimTime::from_millis(10));
+        ts.record_n(SimTime::from_millis(5), 3, 1.0);
+        ts.record(SimTime::from_millis(9), 2.0);
+        ts.record(SimTime::from_millis(25), -1.23456);
+        let s = ts.summary();
+        assert_eq!(s.bucket_ms, 10.0);
+        assert_eq!(s.count, vec![4, 0, 1]);
+        assert_eq!(s.mean, vec![1.25, 0.0, -1.235]);
+        assert_eq!(s.max, vec![2.0, 0.0, -1.235], "an empty bucket shows 0, a negative maximum stays");
+    }
+
+    #[test]
+    #[should_panic(expected = "bucket width must be positive")]
+    fn a_series_needs_a_positive_bucket() {
+        TimeSeries::new(SimTime::ZERO);
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::dist::Sampler;
 use crate::hash::IntHash;
+use crate::kafka::ids::{BrokerId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
 use crate::time::SimTime;
@@ -10,9 +11,9 @@ use std::collections::HashMap;
 /// An endpoint of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Node {
-    Producer(u32),
-    Broker(u32),
-    Member(u32),
+    Producer(ProducerId),
+    Broker(BrokerId),
+    Member(MemberId),
 }
 
 /// A window of extra delay (a `network_spike` fault).
@@ -41,9 +42,9 @@ impl Network {
     /// Node numbers: producers first, then brokers, then group members.
     fn number(&self, node: Node) -> u32 {
         match node {
-            Node::Producer(p) => p,
-            Node::Broker(b) => self.producers + b,
-            Node::Member(m) => self.producers + self.brokers + m,
+            Node::Producer(p) => p.0,
+            Node::Broker(b) => self.producers + b.0,
+            Node::Member(m) => self.producers + self.brokers + m.0,
         }
     }
 

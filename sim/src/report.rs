@@ -1,10 +1,13 @@
 //! The results of a run, as written to results.json and printed for students.
 
 use crate::engine::EngineSummary;
+use crate::engine::spark::BatchPhases;
 use crate::ledger::LedgerSummary;
-use crate::metrics::{LatencySummary, SeriesSummary};
+use crate::metrics::LatencySummary;
 use crate::scenario::{Acks, Scenario};
-use crate::world::{KafkaCounters, World};
+use crate::stats::KafkaCounters;
+pub use crate::stats::Series;
+use crate::world::World;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,6 +28,37 @@ pub struct Results {
     pub engines: Vec<EngineSummary>,
 }
 
+/// What charts read about an engine beyond its summary line: the whole latency distribution and the
+/// micro-batches phase by phase. Not part of results.json (a run can have thousands of batches).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineTrace {
+    pub engine: String,
+    /// (latency ms, fraction of records in results at or below it): one point per histogram bucket.
+    pub latency_cdf_ms: Vec<(f64, f64)>,
+    /// Micro-batches in the order they ran (Spark; empty for the others).
+    pub batches: Vec<BatchPhases>,
+}
+
+impl EngineTrace {
+    /// Each engine of the run, in the scenario's engine order.
+    pub fn of(w: &World) -> Vec<EngineTrace> {
+        w.engines
+            .iter()
+            .map(|e| EngineTrace {
+                engine: e.name().to_string(),
+                latency_cdf_ms: e
+                    .metrics()
+                    .latency
+                    .cdf_points()
+                    .into_iter()
+                    .map(|(t, f)| (t.as_millis_f64(), f))
+                    .collect(),
+                batches: e.batches().to_vec(),
+            })
+            .collect()
+    }
+}
+
 /// Parameters computed from the scenario, printed before anything else.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Derived {
@@ -39,16 +73,6 @@ pub struct Derived {
     pub mean_processing_ms: f64,
     /// Records per second the group can process if perfectly balanced.
     pub group_capacity_per_s: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Series {
-    pub produced: SeriesSummary,
-    pub acknowledged: SeriesSummary,
-    pub delivered: SeriesSummary,
-    pub end_to_end_latency_ms: SeriesSummary,
-    pub consumer_lag: SeriesSummary,
-    pub under_replicated_partitions: SeriesSummary,
 }
 
 impl Derived {
@@ -117,29 +141,19 @@ impl Derived {
 impl Results {
     pub fn of(w: &World) -> Results {
         let s = &w.scenario;
-        let m = w.metrics();
+        let stats = w.stats();
         Results {
             scenario: s.name.clone(),
             seed: s.run.seed,
             derived: Derived::of(s),
             ledger: w.ledger_summary(),
-            produce_latency_ms: m.produce_latency.summary(),
-            end_to_end_latency_ms: m.end_to_end_latency.summary(),
-            kafka: KafkaCounters {
-                producer_epoch_bumps: w.producers.iter().map(|p| p.epoch_bumps).sum(),
-                ..w.counters().clone()
-            },
-            final_consumer_lag: w.consumers.group.lag(|p| w.cluster.hw(p)),
+            produce_latency_ms: stats.produce_latency().summary(),
+            end_to_end_latency_ms: stats.end_to_end_latency().summary(),
+            kafka: w.kafka_counters(),
+            final_consumer_lag: w.consumer_lag(),
             sim_time_ms: crate::metrics::ms3(w.now()),
             events: w.events_processed(),
-            series: Series {
-                produced: m.produced.summary(),
-                acknowledged: m.acked.summary(),
-                delivered: m.delivered.summary(),
-                end_to_end_latency_ms: m.e2e_latency_ms.summary(),
-                consumer_lag: m.lag.summary(),
-                under_replicated_partitions: m.under_replicated.summary(),
-            },
+            series: stats.series(),
             engines: match &s.pipeline {
                 Some(p) => w
                     .engines

@@ -155,6 +155,11 @@ pub enum Arrival {
     Onoff { on_ms: u64, off_ms: u64 },
     /// Poisson whose rate follows a day: `rate * (1 + amplitude * sin(2 pi t / period))`.
     Diurnal { period_ms: u64, amplitude: f64 },
+    /// Poisson whose rate follows a daily profile (`hourly`: 24 relative rates, hour 0 first, joined by
+    /// straight lines; `rate_per_s` is the day's mean), with `bursts_per_day` bursts of `burst_ms` at
+    /// `burst_factor` times the rate, starting at instants drawn from the profile (busy hours likelier).
+    /// `day_ms` is 86400000 for a real day; less compresses it.
+    Day { day_ms: u64, hourly: Vec<f64>, bursts_per_day: u32, burst_ms: u64, burst_factor: f64 },
 }
 
 /// Which keys records carry.
@@ -528,6 +533,35 @@ impl Scenario {
                         format!("must be between 0 and 1 (got {amplitude})"),
                     ));
                 }
+                Arrival::Day { day_ms, hourly, bursts_per_day, burst_ms, burst_factor } => {
+                    if *day_ms < 24 {
+                        return Err(invalid(key("arrival.day_ms"), "must be at least 24 (86400000 is a real day)"));
+                    }
+                    if hourly.len() != 24 || hourly.iter().any(|r| !r.is_finite() || *r < 0.0) {
+                        return Err(invalid(
+                            key("arrival.hourly"),
+                            format!("must list 24 relative rates >= 0, hour 0 first (got {} values)", hourly.len()),
+                        ));
+                    }
+                    if hourly.iter().all(|r| *r == 0.0) {
+                        return Err(invalid(key("arrival.hourly"), "must have at least one hour above 0"));
+                    }
+                    if *bursts_per_day > MAX_BURSTS_PER_DAY {
+                        return Err(invalid(
+                            key("arrival.bursts_per_day"),
+                            format!("must be at most {MAX_BURSTS_PER_DAY} (got {bursts_per_day})"),
+                        ));
+                    }
+                    if burst_ms > day_ms {
+                        return Err(invalid(key("arrival.burst_ms"), "must not exceed day_ms"));
+                    }
+                    if !(1.0..=100.0).contains(burst_factor) {
+                        return Err(invalid(
+                            key("arrival.burst_factor"),
+                            format!("must be between 1 and 100 (got {})", crate::time::show_f64(*burst_factor)),
+                        ));
+                    }
+                }
                 _ => {}
             }
             match &p.keys {
@@ -567,6 +601,7 @@ impl Scenario {
         // The engines' settings are checked even without a [pipeline]: every number is, wherever it appears.
         for (key, d) in [
             ("spark.batch_overhead", &self.spark.batch_overhead),
+            ("spark.commit_overhead", &self.spark.commit_overhead),
             ("batch.startup", &self.batch.startup),
             ("batch.shuffle_cost", &self.batch.shuffle_cost),
         ] {
@@ -663,6 +698,8 @@ pub const MAX_REQUEST_SIZE: u32 = 1_048_576;
 pub const MAX_PRODUCERS: u64 = 1000;
 pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
 pub const MAX_KEYS: u32 = 1_000_000;
+/// Bursts a daily profile may draw per day.
+pub const MAX_BURSTS_PER_DAY: u32 = 1000;
 pub const MAX_BUCKETS: u64 = 1_000_000;
 pub const MAX_WINDOWS_PER_RECORD: f64 = 1000.0;
 

@@ -13,6 +13,9 @@ pub struct SimTime(pub u64);
 /// (`i64::MAX` ns is about 292 years) and no arithmetic on them can overflow.
 pub const MAX_MS: u64 = 1_000_000_000_000;
 
+/// One millisecond in the engines' event time (signed nanoseconds, so that times before an offset exist).
+pub const MS: i64 = 1_000_000;
+
 /// A number for a message: huge and tiny ones in scientific notation instead of hundreds of digits.
 pub fn show_f64(v: f64) -> String {
     if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) { format!("{v:e}") } else { format!("{v}") }

@@ -33,6 +33,72 @@ pub struct Workload {
     /// Partition of each key, computed once with Kafka's partitioner.
     key_partition: Vec<u32>,
     event_lag: Sampler,
+    /// The `day` arrival's profile and the bursts of the day under way.
+    daily: Option<Daily>,
+}
+
+/// A daily rate profile with bursts: the rate at an instant relative to the day's mean.
+struct Daily {
+    day: u64,
+    /// Relative rates per hour, scaled to a mean of 1.
+    hourly: Vec<f64>,
+    bursts_per_day: u32,
+    burst: u64,
+    burst_factor: f64,
+    /// The day whose bursts are drawn, and their [start, end) in nanoseconds since the run began.
+    drawn_day: Option<u64>,
+    bursts: Vec<(u64, u64)>,
+}
+
+impl Daily {
+    fn new(day_ms: u64, hourly: &[f64], bursts_per_day: u32, burst_ms: u64, burst_factor: f64) -> Daily {
+        let mean = hourly.iter().sum::<f64>() / hourly.len() as f64;
+        Daily {
+            day: SimTime::from_millis(day_ms).0,
+            hourly: hourly.iter().map(|r| r / mean).collect(),
+            bursts_per_day,
+            burst: SimTime::from_millis(burst_ms).0,
+            burst_factor,
+            drawn_day: None,
+            bursts: Vec::new(),
+        }
+    }
+
+    /// The profile at `t`: straight lines between the middles of the hours, round the clock.
+    fn profile(&self, t: u64) -> f64 {
+        let hour = (t % self.day) as f64 / self.day as f64 * 24.0 - 0.5;
+        let h0 = hour.floor();
+        let f = hour - h0;
+        let at = |h: f64| self.hourly[h.rem_euclid(24.0) as usize];
+        at(h0) * (1.0 - f) + at(h0 + 1.0) * f
+    }
+
+    fn peak(&self) -> f64 {
+        self.hourly.iter().copied().fold(0.0, f64::max) * self.burst_factor
+    }
+
+    /// The rate at `t` relative to the mean, drawing the bursts of `t`'s day when it begins.
+    fn rate(&mut self, t: u64, rng: &mut SimRng) -> f64 {
+        let day = t / self.day;
+        if self.drawn_day != Some(day) {
+            let top = self.peak() / self.burst_factor;
+            self.bursts = (0..self.bursts_per_day)
+                .map(|_| {
+                    loop {
+                        // A start drawn from the profile by rejection: busy hours get more bursts.
+                        let u = rng.random_range(0..self.day);
+                        if rng.random::<f64>() * top <= self.profile(u) {
+                            let start = day * self.day + u;
+                            break (start, start + self.burst);
+                        }
+                    }
+                })
+                .collect();
+            self.drawn_day = Some(day);
+        }
+        let in_burst = self.bursts.iter().any(|(a, b)| (*a..*b).contains(&t));
+        self.profile(t) * if in_burst { self.burst_factor } else { 1.0 }
+    }
 }
 
 enum KeyChooser {
@@ -57,11 +123,17 @@ impl Workload {
             keys,
             key_partition: (0..count).map(|k| partition_for_key(key_bytes(k).as_bytes(), partitions)).collect(),
             event_lag: cfg.event_time_lag.sampler(),
+            daily: match &cfg.arrival {
+                Arrival::Day { day_ms, hourly, bursts_per_day, burst_ms, burst_factor } => {
+                    Some(Daily::new(*day_ms, hourly, *bursts_per_day, *burst_ms, *burst_factor))
+                }
+                _ => None,
+            },
         }
     }
 
     /// The creation time of the record after one created at `now`.
-    pub fn next_arrival(&self, now: SimTime, rng: &mut SimRng) -> SimTime {
+    pub fn next_arrival(&mut self, now: SimTime, rng: &mut SimRng) -> SimTime {
         let exp_gap = |rng: &mut SimRng| SimTime(self.gap.sample(rng).round().max(1.0) as u64);
         match &self.arrival {
             Arrival::Constant => now + SimTime(((1e9 / self.rate_per_s).round() as u64).max(1)),
@@ -89,6 +161,17 @@ impl Workload {
                     }
                 }
             }
+            Arrival::Day { .. } => {
+                let daily = self.daily.as_mut().expect("built for a day arrival");
+                let peak = daily.peak();
+                let mut t = now;
+                loop {
+                    t += SimTime((self.gap.sample(rng) / peak).round().max(1.0) as u64);
+                    if rng.random::<f64>() * peak <= daily.rate(t.0, rng) {
+                        return t;
+                    }
+                }
+            }
         }
     }
 
@@ -112,7 +195,7 @@ mod tests {
     use crate::rng::stream;
 
     fn count_in(cfg: ProducerConfig, window: SimTime) -> u64 {
-        let w = Workload::new(&cfg, 4);
+        let mut w = Workload::new(&cfg, 4);
         let mut rng = stream(9, "w");
         let mut t = SimTime::ZERO;
         let mut n = 0;
@@ -138,6 +221,47 @@ mod tests {
         let diurnal =
             count_in(ProducerConfig { arrival: Arrival::Diurnal { period_ms: 1000, amplitude: 0.9 }, ..base }, ten_s);
         assert!((9_600..10_400).contains(&diurnal), "the sine averages out over whole periods: {diurnal}");
+    }
+
+    /// A quiet first half of the day (relative rate 1) and a busy second half (3).
+    fn half_busy() -> Vec<f64> {
+        (0..24).map(|h| if h < 12 { 1.0 } else { 3.0 }).collect()
+    }
+
+    #[test]
+    fn a_day_follows_its_hourly_profile() {
+        let arrival =
+            Arrival::Day { day_ms: 24_000, hourly: half_busy(), bursts_per_day: 0, burst_ms: 0, burst_factor: 1.0 };
+        let mut w = Workload::new(&ProducerConfig { rate_per_s: 1000.0, arrival, ..Default::default() }, 4);
+        let (mut rng, mut t, mut per_hour) = (stream(9, "d"), SimTime::ZERO, [0u32; 24]);
+        while t < SimTime::from_secs(24) {
+            per_hour[(t.0 / SimTime::from_secs(1).0) as usize] += 1;
+            t = w.next_arrival(t, &mut rng);
+        }
+        // A mean of 1000/s: 500/s in the quiet hours and 1500/s in the busy ones, away from the seams.
+        let (quiet, busy): (u32, u32) = (per_hour[2..10].iter().sum(), per_hour[14..22].iter().sum());
+        assert!((3800..4200).contains(&quiet) && (11_600..12_400).contains(&busy), "{per_hour:?}");
+        let d = Daily::new(24_000, &half_busy(), 0, 0, 1.0);
+        assert_eq!(d.profile(SimTime::from_millis(11_500).0), 0.5, "the middle of a quiet hour");
+        assert_eq!(d.profile(SimTime::from_millis(12_000).0), 1.0, "halfway between a quiet and a busy hour");
+    }
+
+    #[test]
+    fn bursts_start_more_often_in_busy_hours_and_multiply_the_rate() {
+        let mut d = Daily::new(24_000, &half_busy(), 1000, 10, 5.0);
+        let mut rng = stream(9, "b");
+        let calm = d.profile(SimTime::from_millis(500).0);
+        d.rate(0, &mut rng);
+        let busy_starts = d.bursts.iter().filter(|(a, _)| *a >= SimTime::from_secs(12).0).count();
+        // Three times the rate, three times the bursts: 750 of 1000 expected.
+        assert!((700..800).contains(&busy_starts), "{busy_starts}");
+        let (a, b) = d.bursts[0];
+        assert_eq!(b - a, SimTime::from_millis(10).0);
+        assert_eq!(d.rate(a, &mut rng), 5.0 * d.profile(a));
+        assert!(calm > 0.0 && d.drawn_day == Some(0));
+        d.rate(SimTime::from_secs(25).0, &mut rng);
+        assert_eq!(d.drawn_day, Some(1), "each day draws its own bursts");
+        assert!(d.bursts.iter().all(|(a, _)| *a >= SimTime::from_secs(24).0));
     }
 
     #[test]

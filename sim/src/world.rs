@@ -19,17 +19,16 @@ use crate::kafka::consumer_group::{Group, Member};
 use crate::kafka::controller::Elected;
 use crate::kafka::coordinator::RebalanceBegun;
 use crate::kafka::env::{Env, Event};
+use crate::kafka::ids::{BrokerId, MemberId, PartitionId, ProducerId};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
-use crate::queue::EventQueue;
 use crate::rng::stream;
 use crate::scenario::{EngineKind, Fault, Scenario};
+use crate::stats::{KafkaCounters, Stats};
 use crate::time::SimTime;
 use rand::RngExt;
 use thiserror::Error;
-
-pub use crate::kafka::env::{KafkaCounters, Metrics};
 
 #[derive(Debug, Error, PartialEq)]
 pub enum SimError {
@@ -74,13 +73,15 @@ impl World {
                 let id = producers.len() as u32;
                 let rng = stream(seed, &format!("producer-{id}"));
                 let backoff_rng = stream(seed, &format!("producer-{id}-retry-backoff"));
-                producers.push(Producer::new(id, cfg.clone(), np, b, rng, backoff_rng));
+                producers.push(Producer::new(ProducerId(id), cfg.clone(), np, b, rng, backoff_rng));
             }
         }
         // Replica placement as Kafka's AdminUtils without racks: partition p's replicas start at
         // broker p % brokers and follow consecutively (the random start index is fixed to 0 here).
         let partitions = (0..np)
-            .map(|p| Partition::new(p, (0..rf).map(|r| (p + r) % b).collect(), producers.len() as u32))
+            .map(|p| {
+                Partition::new(PartitionId(p), (0..rf).map(|r| BrokerId((p + r) % b)).collect(), producers.len() as u32)
+            })
             .collect();
         let min_record_bytes = producers.iter().map(|p| p.cfg.record_bytes).min().unwrap_or(100);
         let cluster = Cluster::new(
@@ -98,15 +99,8 @@ impl World {
         let group = Group::new(s.topic.name.clone(), np, s.consumer_group.assignor, members);
         let consumers = Consumers::new(s.consumer_group.clone(), group, stream(seed, "consumer-processing"));
         let produce_until = SimTime::from_millis(s.run.duration_ms);
-        let env = Env {
-            now: SimTime::ZERO,
-            queue: EventQueue::new(),
-            net: Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b),
-            ledger: Ledger::new(producers.len() as u32, np),
-            metrics: Metrics::new(SimTime::from_millis(s.run.bucket_ms)),
-            counters: KafkaCounters::default(),
-            next_request: 0,
-        };
+        let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b);
+        let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
             for &kind in &s.engines {
@@ -142,7 +136,7 @@ impl World {
             let first = pr.workload.next_arrival(SimTime::ZERO, &mut pr.rng);
             env.at(first, Event::Arrival { producer: pr.id });
         }
-        for f in 0..self.cluster.brokers.len() as u32 {
+        for f in BrokerId::all(self.cluster.brokers.len()) {
             self.cluster.start_fetchers(env, f);
             env.at(self.cluster.isr_check_period(), Event::IsrCheck { broker: f });
         }
@@ -166,12 +160,22 @@ impl World {
         self.finished
     }
 
-    pub fn metrics(&self) -> &Metrics {
-        &self.env.metrics
+    /// What the run observed so far: latencies, time series, counters.
+    pub fn stats(&self) -> &Stats {
+        &self.env.stats
     }
 
-    pub fn counters(&self) -> &KafkaCounters {
-        &self.env.counters
+    /// The cluster's counters, with the producers' epoch bumps (KIP-360) they keep themselves.
+    pub fn kafka_counters(&self) -> KafkaCounters {
+        KafkaCounters {
+            producer_epoch_bumps: self.producers.iter().map(|p| p.epoch_bumps).sum(),
+            ..self.env.stats.counters.clone()
+        }
+    }
+
+    /// Consumer lag as kafka-consumer-groups reports it: high watermark minus committed offset, summed.
+    pub fn consumer_lag(&self) -> u64 {
+        self.consumers.group.lag(|p| self.cluster.hw(p))
     }
 
     /// Processes every event up to and including `t` (or until the run ends).
@@ -217,12 +221,12 @@ impl World {
         let cluster = &mut self.cluster;
         match event {
             Event::Arrival { producer } => {
-                self.producers[producer as usize].on_arrival(env, cluster, self.produce_until)
+                self.producers[producer.index()].on_arrival(env, cluster, self.produce_until)
             }
             Event::Linger { producer, partition, created } => {
-                self.producers[producer as usize].on_linger(env, cluster, partition, created)
+                self.producers[producer.index()].on_linger(env, cluster, partition, created)
             }
-            Event::Drain { producer } => self.producers[producer as usize].send_ready(env, cluster),
+            Event::Drain { producer } => self.producers[producer.index()].send_ready(env, cluster),
             Event::ProduceArrive { broker, incarnation, request } => {
                 cluster.on_produce_arrive(env, broker, incarnation, *request)
             }
@@ -230,9 +234,9 @@ impl World {
                 cluster.on_append_done(env, broker, incarnation, request, slot)
             }
             Event::ProduceResponse { producer, request, results } => {
-                self.producers[producer as usize].on_produce_response(env, cluster, request, results)
+                self.producers[producer.index()].on_produce_response(env, cluster, request, results)
             }
-            Event::RequestTimeouts { producer } => self.producers[producer as usize].on_request_timeouts(env, cluster),
+            Event::RequestTimeouts { producer } => self.producers[producer.index()].on_request_timeouts(env, cluster),
             Event::ReplicaFetch { follower, leader, incarnation } => {
                 cluster.send_replica_fetch(env, follower, leader, incarnation)
             }
@@ -268,7 +272,7 @@ impl World {
             Event::IsrCheck { broker } => cluster.on_isr_check(env, broker),
             Event::ControllerFence { broker, incarnation } => {
                 if cluster.session_expired(broker, incarnation) {
-                    for p in 0..cluster.partitions.len() as u32 {
+                    for p in PartitionId::all(cluster.partitions.len()) {
                         if let Some(e) = self.cluster.fence(&mut self.env, broker, p) {
                             self.after_election(e);
                         }
@@ -310,14 +314,15 @@ impl World {
     fn on_fault(&mut self, index: usize) {
         let env = &mut self.env;
         match self.scenario.faults[index].clone() {
-            Fault::BrokerCrash { broker, .. } => self.cluster.crash(env, broker),
+            Fault::BrokerCrash { broker, .. } => self.cluster.crash(env, BrokerId(broker)),
             Fault::BrokerRestart { broker, .. } => {
+                let broker = BrokerId(broker);
                 if !self.cluster.restart(broker) {
                     return;
                 }
                 // A returning broker is a follower everywhere; offline partitions it can lead come back.
-                for p in 0..self.cluster.partitions.len() as u32 {
-                    if self.cluster.partitions[p as usize].leader.is_none()
+                for p in PartitionId::all(self.cluster.partitions.len()) {
+                    if self.cluster.partitions[p.index()].leader.is_none()
                         && let Some(e) = self.cluster.elect(&mut self.env, p)
                     {
                         self.after_election(e);
@@ -332,9 +337,9 @@ impl World {
                 }
                 self.consumers.on_broker_restart(env, &self.cluster, broker);
             }
-            Fault::ConsumerCrash { member, .. } => self.consumers.crash(env, member),
+            Fault::ConsumerCrash { member, .. } => self.consumers.crash(env, MemberId(member)),
             Fault::ConsumerRestart { member, .. } => {
-                let begun = self.consumers.restart(env, member);
+                let begun = self.consumers.restart(env, MemberId(member));
                 self.after_rebalance_begun(begun);
             }
             Fault::EngineFailure { engine, .. } => {
@@ -356,10 +361,9 @@ impl World {
 
     fn on_tick(&mut self) {
         let now = self.env.now;
-        let lag = self.consumers.group.lag(|p| self.cluster.hw(p));
-        self.env.metrics.lag.record(now - SimTime(1), lag as f64);
-        let urp = self.cluster.under_replicated();
-        self.env.metrics.under_replicated.record(now - SimTime(1), urp as f64);
+        // The sample belongs to the bucket that ends now.
+        let (lag, urp) = (self.consumer_lag(), self.cluster.under_replicated());
+        self.env.stats.sample(now - SimTime(1), lag, urp);
         if self.consumers.group.members.is_empty() {
             self.trim_logs();
         }
@@ -424,10 +428,10 @@ impl World {
                 .partitions
                 .iter()
                 .map(|p| PartitionState {
-                    id: p.id,
-                    replicas: p.replicas.clone(),
-                    leader: p.leader,
-                    isr: p.isr.iter().map(|&i| p.replicas[i]).collect(),
+                    id: p.id.0,
+                    replicas: p.replicas.iter().map(|b| b.0).collect(),
+                    leader: p.leader.map(|b| b.0),
+                    isr: p.isr.iter().map(|&i| p.replicas[i].0).collect(),
                     high_watermark: p.hw,
                     log_end_offset: p.log_end,
                 })
@@ -438,7 +442,11 @@ impl World {
                 members: group
                     .members
                     .iter()
-                    .map(|m| MemberState { name: m.name.clone(), alive: m.alive, assigned: m.assigned.clone() })
+                    .map(|m| MemberState {
+                        name: m.name.clone(),
+                        alive: m.alive,
+                        assigned: m.assigned.iter().map(|p| p.0).collect(),
+                    })
                     .collect(),
                 committed: group.committed.clone(),
             },

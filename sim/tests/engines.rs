@@ -274,6 +274,37 @@ fn spark_falls_behind_when_batches_outlast_the_trigger() {
     assert!(unstable > SimTime::from_secs(5), "the backlog grows: {unstable}");
 }
 
+/// StreamingQueryProgress's phases: offsets and planning, the tasks and the sink write, the commit log.
+/// A batch's output is visible once the sink wrote it; the commit holds back only the next batch.
+#[test]
+fn spark_batches_record_their_phases_and_the_commit_holds_back_only_the_next_batch() {
+    let run = |commit_ms: f64| {
+        let cfg =
+            SparkConfig { trigger_ms: 0, commit_overhead: DistSpec::constant_ms(commit_ms), ..SparkConfig::default() };
+        let mut e = SparkEngine::new(cfg, pipeline(WindowSpec::None), stream(1, "s"), true);
+        for i in 0..5000u64 {
+            let t = SimTime::from_millis(i);
+            let r = EngineRecord { created: t, event_time: t.0 as i64, key: 0, value: 1, partition: (i % 4) as u32 };
+            e.on_record(t, r);
+        }
+        e.finish(SimTime::from_millis(5000));
+        e
+    };
+    let (plain, committing) = (run(0.0), run(30.0));
+    let batches = committing.batches();
+    for b in batches {
+        assert!(b.trigger < b.planned && b.planned < b.processed, "{b:?}");
+        assert_eq!(b.committed - b.processed, SimTime::from_millis(30), "{b:?}");
+    }
+    for w in batches.windows(2) {
+        assert!(w[1].trigger >= w[0].committed, "the next batch waits for the commit: {w:?}");
+    }
+    for o in committing.metrics().outputs.as_ref().expect("collected") {
+        assert_eq!(o.emit, batches[o.batch.expect("a batch") as usize].processed, "visible before the commit");
+    }
+    assert!(batches.len() < plain.batches().len(), "{} vs {} batches", batches.len(), plain.batches().len());
+}
+
 /// Two source subtasks, all records on one: the other never sends a watermark, so the window operator's
 /// watermark (the minimum over its inputs) never moves and no window fires before the end of input.
 /// With withIdleness the silent source is marked idle and left out of the minimum.

@@ -2,7 +2,7 @@
 //! students receive.
 
 use super::report::Grade;
-use super::{CODE_EXERCISES, Options};
+use super::{Options, code_exercises};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -70,7 +70,7 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Res
         grades.into_inner().expect("threads joined").into_iter().map(|g| g.expect("every student graded")).collect();
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let (csv, json) = (out.join("scores.csv"), out.join("scores.json"));
-    std::fs::write(&csv, scores_csv(&students, &grades)).with_context(|| format!("writing {}", csv.display()))?;
+    std::fs::write(&csv, scores_csv(&students, &grades)?).with_context(|| format!("writing {}", csv.display()))?;
     std::fs::write(&json, scores_json(&students, &grades, opts.inputs.describe()))
         .with_context(|| format!("writing {}", json.display()))?;
     eprintln!(
@@ -84,9 +84,9 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Res
 }
 
 /// One row per student: the total, then each exercise's score; an error leaves the scores empty.
-fn scores_csv(students: &[(String, PathBuf)], grades: &[Result<Grade, String>]) -> String {
+fn scores_csv(students: &[(String, PathBuf)], grades: &[Result<Grade, String>]) -> Result<String> {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut ids: Vec<&str> = CODE_EXERCISES.iter().map(|e| e.id).collect();
+    let mut ids: Vec<&str> = code_exercises()?.iter().map(|e| e.id.as_str()).collect();
     ids.extend(["measurements", "concepts"]);
     let mut s = format!("student,score,max_score,{},error\n", ids.join(","));
     for ((id, _), g) in students.iter().zip(grades) {
@@ -101,7 +101,7 @@ fn scores_csv(students: &[(String, PathBuf)], grades: &[Result<Grade, String>]) 
             Err(e) => s += &format!("{},,,{},{}\n", quote(id), ",".repeat(ids.len() - 1), quote(e)),
         }
     }
-    s
+    Ok(s)
 }
 
 fn scores_json(students: &[(String, PathBuf)], grades: &[Result<Grade, String>], mode: &str) -> String {

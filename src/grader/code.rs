@@ -6,276 +6,154 @@
 use super::cases::{self, Case, Want};
 use super::report::{CheckResult, ExerciseResult};
 use super::sandbox::{self, Outcome, Sandbox};
+use anyhow::{Result, anyhow};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use streamlab_sim::rng::{SimRng, stream};
 
+/// One check of an exercise, as `exercises/info.toml` describes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Check {
-    pub name: &'static str,
+    pub name: String,
     pub points: u32,
-    pub hint: &'static str,
+    pub hint: String,
 }
 
+/// A deliberately wrong solution in `instructor/wrong/`, and the checks it must fail.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Wrong {
-    pub name: &'static str,
+    pub name: String,
     /// Its file in `instructor/wrong/`.
-    pub file: &'static str,
-    /// Checks this wrong solution must fail.
-    pub must_fail: &'static [&'static str],
+    pub file: String,
+    pub must_fail: Vec<String>,
 }
 
-pub struct CodeExercise {
-    pub id: &'static str,
-    pub folder: &'static str,
-    pub checks: &'static [Check],
-    /// Reads a check's inputs, calls the student's functions, prints the answers (harness/ID.rs).
+/// The grader's code for one exercise: the harness that reads a check's inputs, calls the student's
+/// functions and prints the answers (harness/ID.rs), and each check's inputs and expected answers by
+/// name (`None` for a name it does not know).
+struct Parts {
     harness: &'static str,
-    /// A check's inputs and expected answers, from the check's name.
-    cases: fn(&str, &mut SimRng) -> Vec<Case>,
-    pub wrong: &'static [Wrong],
+    cases: fn(&str, &mut SimRng) -> Option<Vec<Case>>,
 }
 
-pub const CODE_EXERCISES: &[CodeExercise] = &[
-    CodeExercise {
-        id: "partitioner",
-        folder: "01_partitioner",
-        harness: include_str!("harness/partitioner.rs"),
-        cases: cases::partitioner,
-        checks: &[
-            Check {
-                name: "kafka_test_vectors",
-                points: 2,
-                hint: "follow Utils.murmur2: seed 0x9747b28c, m = 0x5bd1e995, r = 24, little-endian 4-byte blocks, then the tail",
-            },
-            Check {
-                name: "keys_go_where_kafka_sends_them",
-                points: 2,
-                hint: "partition = toPositive(murmur2(key)) % partitions",
-            },
-            Check {
-                name: "negative_hashes_use_to_positive_not_abs",
-                points: 1,
-                hint: "toPositive clears the sign bit (n & 0x7fffffff); it is not abs()",
-            },
-        ],
-        wrong: &[
-            Wrong {
-                name: "crc32",
-                file: "partitioner_crc32.rs",
-                must_fail: &["kafka_test_vectors", "keys_go_where_kafka_sends_them"],
-            },
-            Wrong { name: "abs", file: "partitioner_abs.rs", must_fail: &["negative_hashes_use_to_positive_not_abs"] },
-        ],
-    },
-    CodeExercise {
-        id: "range_assignor",
-        folder: "02_range_assignor",
-        harness: include_str!("harness/range_assignor.rs"),
-        cases: cases::range_assignor,
-        checks: &[
-            Check {
-                name: "kafka_examples",
-                points: 2,
-                hint: "sort the members; each gets partitions/members consecutive partitions",
-            },
-            Check {
-                name: "more_members_than_partitions_leaves_some_idle",
-                points: 1,
-                hint: "members after the last partition get an empty list",
-            },
-            Check {
-                name: "random_groups_match_kafka",
-                points: 2,
-                hint: "the first partitions % members members get one extra partition",
-            },
-        ],
-        wrong: &[Wrong {
-            name: "roundrobin",
-            file: "range_assignor_roundrobin.rs",
-            must_fail: &["kafka_examples", "random_groups_match_kafka"],
-        }],
-    },
-    CodeExercise {
-        id: "window_assigner",
-        folder: "03_window_assigner",
-        harness: include_str!("harness/window_assigner.rs"),
-        cases: cases::window_assigner,
-        checks: &[
-            Check { name: "tumbling_windows_like_flink", points: 2, hint: "start = ts - (ts - offset + size) % size" },
-            Check {
-                name: "timestamps_before_the_offset",
-                points: 1,
-                hint: "a negative remainder needs one more size subtracted",
-            },
-            Check {
-                name: "sliding_windows_like_flink",
-                points: 2,
-                hint: "start from the last slide boundary at or before ts and step back while start > ts - size",
-            },
-        ],
-        wrong: &[],
-    },
-    CodeExercise {
-        id: "watermark",
-        folder: "04_watermark",
-        harness: include_str!("harness/watermark.rs"),
-        cases: cases::watermark,
-        checks: &[
-            Check {
-                name: "watermark_is_max_timestamp_minus_delay_minus_one",
-                points: 2,
-                hint: "watermark = max timestamp - max out-of-orderness - 1",
-            },
-            Check {
-                name: "late_events_never_move_the_watermark_back",
-                points: 1,
-                hint: "keep the maximum timestamp, not the last one",
-            },
-            Check {
-                name: "before_any_event_the_watermark_is_the_minimum",
-                points: 1,
-                hint: "start the maximum at i64::MIN + delay + 1",
-            },
-        ],
-        wrong: &[Wrong {
-            name: "unbounded",
-            file: "watermark_unbounded.rs",
-            must_fail: &["watermark_is_max_timestamp_minus_delay_minus_one"],
-        }],
-    },
-    CodeExercise {
-        id: "fraud_rule",
-        folder: "05_fraud_rule",
-        harness: include_str!("harness/fraud_rule.rs"),
-        cases: cases::fraud_rule,
-        checks: &[
-            Check {
-                name: "flags_every_stolen_card_burst",
-                points: 2,
-                hint: "keep, per account, the times of large payments in the last 5 s",
-            },
-            Check {
-                name: "no_false_alarms_on_normal_payments",
-                points: 2,
-                hint: "only payments of at least 900 count",
-            },
-            Check {
-                name: "two_large_payments_are_not_enough",
-                points: 1,
-                hint: "state is per account, and payments older than 5 s drop out",
-            },
-        ],
-        wrong: &[],
-    },
-    CodeExercise {
-        id: "consumer_lag",
-        folder: "06_consumer_lag",
-        harness: include_str!("harness/consumer_lag.rs"),
-        cases: cases::consumer_lag,
-        checks: &[
-            Check {
-                name: "lag_is_log_end_minus_committed_summed_over_partitions",
-                points: 2,
-                hint: "sum over partitions of log end offset minus committed offset",
-            },
-            Check {
-                name: "a_partition_without_a_committed_offset_counts_whole",
-                points: 1,
-                hint: "no commit: the group will read the partition from offset 0",
-            },
-            Check {
-                name: "a_commit_past_the_log_end_is_not_negative_lag",
-                points: 1,
-                hint: "use saturating subtraction",
-            },
-        ],
-        wrong: &[Wrong {
-            name: "ignores_uncommitted",
-            file: "consumer_lag_ignores_uncommitted.rs",
-            must_fail: &["a_partition_without_a_committed_offset_counts_whole"],
-        }],
-    },
-    CodeExercise {
-        id: "microbatch_planner",
-        folder: "07_microbatch_planner",
-        harness: include_str!("harness/microbatch_planner.rs"),
-        cases: cases::microbatch_planner,
-        checks: &[
-            Check {
-                name: "batches_start_on_interval_ticks",
-                points: 2,
-                hint: "the next multiple of the interval after the last trigger",
-            },
-            Check {
-                name: "a_batch_that_overruns_makes_the_next_start_at_once",
-                points: 2,
-                hint: "never before the last batch ended",
-            },
-            Check {
-                name: "the_default_trigger_runs_back_to_back",
-                points: 1,
-                hint: "trigger 0: start when the last one ended",
-            },
-        ],
-        wrong: &[Wrong {
-            name: "sleeps_an_interval",
-            file: "microbatch_planner_sleep.rs",
-            must_fail: &["batches_start_on_interval_ticks", "a_batch_that_overruns_makes_the_next_start_at_once"],
-        }],
-    },
-    CodeExercise {
-        id: "idempotent_dedup",
-        folder: "08_idempotent_dedup",
-        harness: include_str!("harness/idempotent_dedup.rs"),
-        cases: cases::idempotent_dedup,
-        checks: &[
-            Check {
-                name: "the_next_sequence_is_appended",
-                points: 1,
-                hint: "the next number is the last batch's last sequence + 1",
-            },
-            Check {
-                name: "a_retried_batch_is_a_duplicate",
-                points: 2,
-                hint: "a duplicate starts where one of the recent batches starts",
-            },
-            Check { name: "a_gap_is_out_of_order", points: 2, hint: "anything else is out of order" },
-        ],
-        wrong: &[Wrong {
-            name: "accepts_everything_new",
-            file: "idempotent_dedup_accepts_everything_new.rs",
-            must_fail: &["a_gap_is_out_of_order"],
-        }],
-    },
-    CodeExercise {
-        id: "attack_rule",
-        folder: "09_attack_rule",
-        harness: include_str!("harness/attack_rule.rs"),
-        cases: cases::attack_rule,
-        checks: &[
-            Check { name: "floods_are_flagged", points: 2, hint: "one flow of at least 50 000 bytes is a flood" },
-            Check {
-                name: "port_scans_are_flagged_by_their_fifth_port",
-                points: 2,
-                hint: "count distinct ports per source in the last second",
-            },
-            Check { name: "normal_traffic_raises_no_alarm", points: 1, hint: "forget ports older than 1 s" },
-        ],
-        wrong: &[],
-    },
+/// The exercises the grader has code for, by id.
+const PARTS: &[(&str, Parts)] = &[
+    ("partitioner", Parts { harness: include_str!("harness/partitioner.rs"), cases: cases::partitioner }),
+    ("range_assignor", Parts { harness: include_str!("harness/range_assignor.rs"), cases: cases::range_assignor }),
+    ("window_assigner", Parts { harness: include_str!("harness/window_assigner.rs"), cases: cases::window_assigner }),
+    ("watermark", Parts { harness: include_str!("harness/watermark.rs"), cases: cases::watermark }),
+    ("fraud_rule", Parts { harness: include_str!("harness/fraud_rule.rs"), cases: cases::fraud_rule }),
+    ("consumer_lag", Parts { harness: include_str!("harness/consumer_lag.rs"), cases: cases::consumer_lag }),
+    (
+        "microbatch_planner",
+        Parts { harness: include_str!("harness/microbatch_planner.rs"), cases: cases::microbatch_planner },
+    ),
+    (
+        "idempotent_dedup",
+        Parts { harness: include_str!("harness/idempotent_dedup.rs"), cases: cases::idempotent_dedup },
+    ),
+    ("attack_rule", Parts { harness: include_str!("harness/attack_rule.rs"), cases: cases::attack_rule }),
 ];
 
+/// A code exercise: its metadata from `exercises/info.toml` and the grader's code for it.
+pub struct CodeExercise {
+    pub id: String,
+    pub folder: String,
+    pub checks: Vec<Check>,
+    pub wrong: Vec<Wrong>,
+    parts: &'static Parts,
+}
+
+/// The exercise metadata, built into the grader so that no student's copy of the file can change a grade.
+const INFO: &str = include_str!("../../exercises/info.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Info {
+    exercises: Vec<InfoExercise>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InfoExercise {
+    id: String,
+    folder: String,
+    checks: Vec<Check>,
+    #[serde(default)]
+    wrong: Vec<Wrong>,
+}
+
+/// Every code exercise, in the order of `exercises/info.toml`; read and checked once.
+pub fn exercises() -> Result<&'static [CodeExercise]> {
+    static EXERCISES: OnceLock<Result<Vec<CodeExercise>, String>> = OnceLock::new();
+    match EXERCISES.get_or_init(|| parse_info(INFO)) {
+        Ok(e) => Ok(e),
+        Err(e) => Err(anyhow!("exercises/info.toml, built into this grader, is not valid: {e}; fix it and rebuild")),
+    }
+}
+
+/// Reads the metadata and checks it against the grader's code: every exercise has code and the code has
+/// an exercise, each check has cases and points, each wrong solution names checks that exist.
+fn parse_info(text: &str) -> Result<Vec<CodeExercise>, String> {
+    let info: Info = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut out: Vec<CodeExercise> = Vec::new();
+    for ex in info.exercises {
+        let id = &ex.id;
+        if out.iter().any(|o| o.id == *id || o.folder == ex.folder) {
+            return Err(format!("exercise `{id}` (folder `{}`) appears twice", ex.folder));
+        }
+        let parts = PARTS
+            .iter()
+            .find(|(p, _)| p == id)
+            .map(|(_, p)| p)
+            .ok_or_else(|| format!("exercise `{id}`: the grader has no harness for it"))?;
+        if ex.checks.is_empty() {
+            return Err(format!("exercise `{id}` has no checks: add [[exercises.checks]]"));
+        }
+        for (i, c) in ex.checks.iter().enumerate() {
+            if ex.checks[..i].iter().any(|d| d.name == c.name) {
+                return Err(format!("exercise `{id}`: check `{}` appears twice", c.name));
+            }
+            if c.points == 0 {
+                return Err(format!("exercise `{id}`, check `{}`: points must be at least 1", c.name));
+            }
+            if (parts.cases)(&c.name, &mut stream(0, "info")).is_none() {
+                return Err(format!("exercise `{id}`: the grader has no check named `{}`", c.name));
+            }
+        }
+        for w in &ex.wrong {
+            if let Some(m) = w.must_fail.iter().find(|m| !ex.checks.iter().any(|c| c.name == **m)) {
+                return Err(format!("exercise `{id}`, wrong solution `{}`: must_fail names no check `{m}`", w.name));
+            }
+        }
+        out.push(CodeExercise { id: ex.id, folder: ex.folder, checks: ex.checks, wrong: ex.wrong, parts });
+    }
+    if let Some((id, _)) = PARTS.iter().find(|(id, _)| !out.iter().any(|e| e.id == *id)) {
+        return Err(format!("the grader's exercise `{id}` is missing: add it as [[exercises]]"));
+    }
+    Ok(out)
+}
+
 /// A code exercise, or its README, by id (`partitioner`) or folder (`01_partitioner`).
-pub fn find(id: &str) -> Option<&'static CodeExercise> {
-    CODE_EXERCISES.iter().find(|e| e.id == id || e.folder == id.trim_end_matches('/'))
+pub fn find(id: &str) -> Result<Option<&'static CodeExercise>> {
+    Ok(exercises()?.iter().find(|e| e.id == id || e.folder == id.trim_end_matches('/')))
 }
 
 impl CodeExercise {
+    /// Each check's name and points.
+    pub fn point_table(&self) -> impl Iterator<Item = (&str, u32)> {
+        self.checks.iter().map(|c| (c.name.as_str(), c.points))
+    }
+
     pub fn solution_path(&self, instructor: &Path) -> PathBuf {
         instructor.join("solutions").join(format!("{}.rs", self.id))
     }
 
     pub fn wrong_path(&self, w: &Wrong, instructor: &Path) -> PathBuf {
-        instructor.join("wrong").join(w.file)
+        instructor.join("wrong").join(&w.file)
     }
 }
 
@@ -290,15 +168,15 @@ fn scratch(id: &str) -> PathBuf {
 
 /// Grades one student's source of one exercise; `seed` picks the inputs.
 pub fn grade(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sandbox) -> ExerciseResult {
-    let dir = scratch(ex.id);
+    let dir = scratch(&ex.id);
     let result = build_and_check(ex, student_src, seed, sandbox, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
 fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sandbox, dir: &Path) -> ExerciseResult {
-    let fail_all = |msg: &str| ExerciseResult::all_failed(ex.id, ex.checks.iter().map(|c| (c.name, c.points)), msg);
-    let main = format!("{}\n{}", include_str!("harness/prelude.rs"), ex.harness);
+    let fail_all = |msg: &str| ExerciseResult::all_failed(&ex.id, ex.point_table(), msg);
+    let main = format!("{}\n{}", include_str!("harness/prelude.rs"), ex.parts.harness);
     let written = std::fs::create_dir_all(dir)
         .and_then(|_| std::fs::write(dir.join("student.rs"), student_src))
         .and_then(|_| std::fs::write(dir.join("main.rs"), main));
@@ -332,7 +210,8 @@ fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sa
                 .iter()
                 .map(|c| {
                     let mut r = stream(seed, &format!("{}/{}", ex.id, c.name));
-                    run_check(dir, c, &(ex.cases)(c.name, &mut r), sandbox)
+                    let cases = (ex.parts.cases)(&c.name, &mut r).expect("checked when info.toml was read");
+                    run_check(dir, c, &cases, sandbox)
                 })
                 .collect();
             ExerciseResult { id: ex.id.to_string(), checks }
@@ -350,7 +229,7 @@ fn run_check(dir: &Path, check: &Check, cases: &[Case], sandbox: &Sandbox) -> Ch
             Err(why) => (false, format!("{why}. Hint: {}", check.hint)),
         },
     };
-    CheckResult { name: check.name.to_string(), points: check.points, passed, message }
+    CheckResult { name: check.name.clone(), points: check.points, passed, message }
 }
 
 /// Compares each answer with the case's expectation; the first difference is the message.
@@ -404,5 +283,42 @@ fn panic_message(stderr: &str) -> String {
         (false, _) => format!("your code panicked: {}", msg.join(" ")),
         (true, Some(last)) => format!("your code stopped: {last}"),
         (true, None) => "your code was stopped (killed by a limit or a signal)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_exercise_file_is_valid_and_complete() {
+        let all = exercises().unwrap();
+        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, PARTS.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+        let points: u32 = all.iter().flat_map(|e| &e.checks).map(|c| c.points).sum();
+        assert_eq!((all.iter().map(|e| e.checks.len()).sum::<usize>(), points), (27, 43));
+        assert_eq!(find("01_partitioner").unwrap().map(|e| e.id.as_str()), Some("partitioner"));
+    }
+
+    /// The built-in file with one line replaced: each malformed variant is refused with what to fix.
+    fn refusal(from: &str, to: &str) -> String {
+        assert!(INFO.contains(from), "{from}");
+        parse_info(&INFO.replacen(from, to, 1)).err().unwrap_or_else(|| panic!("{to} is accepted"))
+    }
+
+    #[test]
+    fn a_malformed_exercise_file_is_refused_with_the_problem_named() {
+        let typo = refusal("name = \"kafka_test_vectors\"", "name = \"kafka_test_vector\"");
+        assert!(typo.contains("no check named `kafka_test_vector`"), "{typo}");
+        let zero = refusal("points = 2", "points = 0");
+        assert!(zero.contains("points must be at least 1"), "{zero}");
+        let unknown = refusal("id = \"watermark\"", "id = \"watermarks\"");
+        assert!(unknown.contains("no harness for it"), "{unknown}");
+        let key = refusal("folder = \"01_partitioner\"", "folder = \"01_partitioner\"\npoint = 3");
+        assert!(key.contains("unknown field `point`"), "{key}");
+        let must = refusal("must_fail = [\"negative_hashes_use_to_positive_not_abs\"]", "must_fail = [\"abs\"]");
+        assert!(must.contains("must_fail names no check `abs`"), "{must}");
+        let missing = parse_info("exercises = []").err().unwrap();
+        assert!(missing.contains("`partitioner` is missing"), "{missing}");
     }
 }

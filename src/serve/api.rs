@@ -226,10 +226,17 @@ pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: 
         watermark_interval: flag("watermark_interval"),
         trigger: flag("trigger"),
         allowed_lateness: flag("allowed_lateness"),
-        output_mode: flag("output_mode"),
+        output_mode: q
+            .get("output_mode")
+            .map(|m| cli::choice("--output-mode", m))
+            .transpose()
+            .map_err(|e| Refusal::bad(&e))?,
     };
-    let settings = cli::engine_choice(q.get("engine").map_or("both", String::as_str))
-        .and_then(|(flink, spark)| flags.settings(flink, spark))
+    let settings = cli::choice::<cli::EngineChoice>("--engine", q.get("engine").map_or("both", String::as_str))
+        .and_then(|engine| {
+            let (flink, spark) = engine.runs();
+            flags.settings(flink, spark)
+        })
         .map_err(|e| Refusal::bad(&e))?;
     let rows = streamlab_sim::engine::replay::parse_trace(&text)
         .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;

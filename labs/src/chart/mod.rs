@@ -92,12 +92,24 @@ pub struct Bars {
     pub groups: Vec<BarGroup>,
 }
 
-/// One bar of a Gantt lane, from `start` to `end`; `late` when it ran past its slot.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+/// One bar of a Gantt lane: phases one after another from `start`, drawn in the Gantt's phase colours.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Span {
     pub start: f64,
-    pub end: f64,
-    pub late: bool,
+    /// Where each phase ends, in order; the last is the end of the span.
+    pub ends: Vec<f64>,
+    /// When its slot ends (the next trigger): the span overran if it ends later.
+    pub due: f64,
+}
+
+impl Span {
+    pub fn end(&self) -> f64 {
+        self.ends.last().copied().unwrap_or(self.start)
+    }
+
+    pub fn overran(&self) -> bool {
+        self.end() > self.due
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -108,11 +120,15 @@ pub struct Lane {
     pub spans: Vec<Span>,
 }
 
-/// Lanes of spans over time, with a legend for on-time spans, late spans and ticks.
+/// Lanes of spans over time: each span's phases in colour, the part past its slot underlined, the ticks.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gantt {
     pub x: Axis,
-    pub legend: [Text; 3],
+    /// The legend entry of each phase, in order.
+    pub phases: Vec<Text>,
+    /// The legend entries of the overrun underline and of the ticks.
+    pub overrun: Text,
+    pub tick: Text,
     pub lanes: Vec<Lane>,
 }
 
@@ -191,7 +207,10 @@ impl Plot {
                     let spans: Vec<String> = lane
                         .spans
                         .iter()
-                        .map(|s| format!("{}-{}{}", num(s.start), num(s.end), if s.late { "!" } else { "" }))
+                        .map(|s| {
+                            let ends: Vec<String> = s.ends.iter().map(|e| num(*e)).collect();
+                            format!("{}-{}{}", num(s.start), ends.join("-"), if s.overran() { "!" } else { "" })
+                        })
                         .collect();
                     let _ =
                         writeln!(out, "lane {}: ticks {} spans {}", en(&lane.label), lane.ticks.len(), spans.join(" "));
@@ -244,7 +263,7 @@ impl Plot {
             }
             Plot::Gantt(g) => {
                 push(out, &g.x.label);
-                g.legend.iter().for_each(|t| push(out, t));
+                g.phases.iter().chain([&g.overrun, &g.tick]).for_each(|t| push(out, t));
                 g.lanes.iter().for_each(|l| push(out, &l.label));
             }
             Plot::Cluster(c) => c.states.iter().for_each(|(l, _)| push(out, l)),

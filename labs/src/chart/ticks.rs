@@ -16,6 +16,8 @@ pub enum Unit {
     Plain,
     /// Degrees Celsius.
     Celsius,
+    /// An hour of the day, written as a clock time: `06:00`.
+    Hour,
 }
 
 /// A number with up to `digits` decimals, trailing zeros dropped, in the language's notation.
@@ -72,6 +74,10 @@ impl Unit {
             Unit::Count => number(v, if v.fract() == 0.0 { 0 } else { 1 }, lang),
             Unit::Plain => number(v, digits_for(v), lang),
             Unit::Celsius => format!("{} °C", number(v, 2, lang)),
+            Unit::Hour => {
+                let minutes = (v * 60.0).round() as i64;
+                format!("{:02}:{:02}", minutes.div_euclid(60), minutes.rem_euclid(60))
+            }
         }
     }
 }
@@ -101,6 +107,10 @@ pub fn linear(lo: f64, hi: f64, n: usize, unit: Unit) -> Vec<f64> {
     }
     if unit == Unit::Count && step < 1.0 {
         step = 1.0;
+    }
+    if unit == Unit::Hour {
+        // A clock divides the day by 1, 2, 3, 6 or 12 hours.
+        step = [1.0, 2.0, 3.0, 6.0, 12.0].into_iter().find(|s| *s >= raw * 0.9).unwrap_or(24.0);
     }
     let first = (lo / step).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
@@ -145,12 +155,14 @@ mod tests {
         assert_eq!(Unit::Count.format(417.0, Lang::En), "417");
         assert_eq!(label(Unit::Count, 5000.0, 15_000.0, Lang::Kk), "5 мың");
         assert_eq!(label(Unit::Count, 5000.0, 6000.0, Lang::Kk), "5000");
+        assert_eq!(Unit::Hour.format(20.75, Lang::Kk), "20:45");
     }
 
     #[test]
     fn ticks_step_by_one_two_five_and_log_ticks_thin_out_over_many_decades() {
         assert_eq!(linear(0.0, 10.0, 5, Unit::Plain), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(linear(0.0, 150_000.0, 4, Unit::Ms), vec![0.0, 60_000.0, 120_000.0]);
+        assert_eq!(linear(0.0, 25.4, 4, Unit::Hour), vec![0.0, 6.0, 12.0, 18.0, 24.0]);
         assert_eq!(log(1.0, 100.0, false, Unit::Plain), vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
         assert_eq!(log(1.0, 100.0, true, Unit::Plain), vec![1.0, 10.0, 100.0]);
         assert_eq!(log(0.5, 20_000.0, false, Unit::Count), vec![1.0, 10.0, 100.0, 1000.0, 10_000.0]);

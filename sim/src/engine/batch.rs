@@ -147,6 +147,8 @@ impl Engine for BatchEngine {
                 break;
             }
         }
+        // Records whose windows end too far ahead stay in storage, not computed: pending, not lost.
+        self.metrics.pending_at_end = self.stored.len() as u64;
     }
 
     fn metrics(&self) -> &EngineMetrics {
@@ -155,5 +157,108 @@ impl Engine for BatchEngine {
 
     fn metrics_mut(&mut self) -> &mut EngineMetrics {
         &mut self.metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Output;
+    use crate::engine::window::WindowSpec;
+    use crate::time::MS;
+
+    /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of map
+    /// work per record over 2 subtasks, values above 50 filtered out.
+    fn engine(time: TimeDomain) -> BatchEngine {
+        let cfg = BatchConfig {
+            interval_ms: 1000,
+            startup: DistSpec::constant_ms(100.0),
+            shuffle_cost: DistSpec::constant_ms(1.0),
+        };
+        let pipe = PipelineConfig {
+            filter_max_value: 50,
+            map_cost: DistSpec::constant_ms(2.0),
+            window: WindowSpec::Tumbling { size_ms: 500 },
+            time,
+            aggregate_cost: DistSpec::constant_ms(0.0),
+            parallelism: 2,
+            ..PipelineConfig::default()
+        };
+        BatchEngine::new(cfg, pipe, crate::rng::stream(1, "batch"), true)
+    }
+
+    fn feed(e: &mut BatchEngine, arrival_ms: u64, event_ms: i64, key: u32, value: i64) {
+        let arrival = SimTime::from_millis(arrival_ms);
+        e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key, value, partition: 0 });
+    }
+
+    /// (kind, start ms, end ms, key, count, sum, emit ms)
+    fn rows(e: &mut BatchEngine) -> Vec<(OutputKind, i64, i64, u32, u64, i64, u64)> {
+        let out: Vec<Output> = e.metrics_mut().outputs.as_mut().map(std::mem::take).unwrap_or_default();
+        out.iter().map(|o| (o.kind, o.start / MS, o.end / MS, o.key, o.count, o.sum, o.emit.as_millis())).collect()
+    }
+
+    /// The job at 1 s reads what arrived by then, computes the windows that ended by then and keeps the
+    /// rest for the next job; results appear when the job ends: start + start-up + map work / subtasks +
+    /// shuffle. A record for a window already published is late.
+    #[test]
+    fn a_job_computes_the_windows_complete_at_its_start() {
+        let mut e = engine(TimeDomain::Event);
+        feed(&mut e, 100, 100, 1, 10);
+        feed(&mut e, 200, 300, 1, 20);
+        feed(&mut e, 300, 600, 1, 5);
+        feed(&mut e, 400, 1200, 2, 7); // window [1000, 1500): not complete at 1 s
+        feed(&mut e, 500, 50, 1, 99); // filtered
+        feed(&mut e, 1100, 200, 1, 1); // [0, 500) was published by the job at 1 s
+        // Job at 1 s: 3 records, 6 ms of map work over 2 subtasks, 3 ms of shuffle.
+        assert_eq!(
+            rows(&mut e),
+            [(OutputKind::Window, 0, 500, 1, 2, 30, 1106), (OutputKind::Window, 500, 1000, 1, 1, 5, 1106)]
+        );
+        let l = &e.metrics().latency;
+        assert_eq!((l.count(), l.max(), l.mean()), (3, SimTime::from_millis(1006), SimTime::from_millis(906)));
+        e.advance_to(SimTime::from_millis(2000));
+        // Job at 2 s: the kept record and the late one, 4 ms of work over 2 subtasks, 2 ms of shuffle.
+        assert_eq!(
+            rows(&mut e),
+            [(OutputKind::Late, 0, 500, 1, 1, 1, 1100), (OutputKind::Window, 1000, 1500, 2, 1, 7, 2104)]
+        );
+        let m = e.metrics();
+        assert_eq!((m.records_in, m.filtered, m.late, m.results, m.records_in_results), (6, 1, 1, 3, 4));
+        assert_eq!(e.name(), "batch");
+    }
+
+    /// No job runs on an empty store, yet the schedule goes on: the next job after a quiet second starts
+    /// on the schedule, not at the record's arrival.
+    #[test]
+    fn jobs_keep_their_schedule_across_idle_intervals() {
+        let mut e = engine(TimeDomain::Event);
+        e.fail(SimTime::from_millis(3500));
+        feed(&mut e, 3600, 3600, 1, 1);
+        e.finish(SimTime::from_millis(3600));
+        assert_eq!(rows(&mut e), [(OutputKind::Window, 3500, 4000, 1, 1, 1, 4102)]);
+        assert_eq!(e.metrics().pending_at_end, 0);
+    }
+
+    /// Processing time: a record's window is that of its arrival, whatever its event time.
+    #[test]
+    fn processing_time_windows_by_arrival() {
+        let mut e = engine(TimeDomain::Processing);
+        feed(&mut e, 700, 100, 3, 4);
+        e.finish(SimTime::from_millis(800));
+        assert_eq!(rows(&mut e), [(OutputKind::Window, 500, 1000, 3, 1, 4, 1102)]);
+    }
+
+    /// After the input ends, jobs run until every window is computed, but stop a day (plus four times the
+    /// input's length) later: a record from far in the future stays pending.
+    #[test]
+    fn the_last_jobs_run_until_the_store_is_empty_or_a_day_has_passed() {
+        let mut e = engine(TimeDomain::Event);
+        feed(&mut e, 100, 4200, 1, 1);
+        feed(&mut e, 200, 3 * 86_400_000, 2, 1);
+        e.finish(SimTime::from_millis(1000));
+        assert_eq!(rows(&mut e), [(OutputKind::Window, 4000, 4500, 1, 1, 1, 5102)]);
+        assert_eq!(e.metrics().pending_at_end, 1);
+        assert_eq!(e.next_job, SimTime::from_millis(86_405_000), "the first job after 4 s + 1 day");
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod batch;
 pub mod flink;
+#[cfg(test)]
+mod oracle_tests;
 pub mod replay;
 pub mod spark;
 pub mod state;
@@ -54,6 +56,8 @@ pub struct PipelineConfig {
     pub map_cost: DistSpec,
     pub window: WindowSpec,
     pub time: TimeDomain,
+    /// The function of the jobs `streamlab export` writes. The simulated engines keep count, sum, min and
+    /// max of every window (`Output`), and the function does not change when a result becomes visible.
     pub aggregate: Aggregate,
     /// Window-operator work per record.
     pub aggregate_cost: DistSpec,
@@ -182,8 +186,8 @@ pub trait Engine {
     fn finish(&mut self, t: SimTime);
     fn metrics(&self) -> &EngineMetrics;
     fn metrics_mut(&mut self) -> &mut EngineMetrics;
-    /// Micro-batches run so far: (trigger time, end, records). Empty for engines without batches.
-    fn batches(&self) -> &[(SimTime, SimTime, u64)] {
+    /// Micro-batches run so far, phase by phase. Empty for engines without batches.
+    fn batches(&self) -> &[spark::BatchPhases] {
         &[]
     }
 }

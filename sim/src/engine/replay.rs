@@ -12,7 +12,7 @@ use super::window::WindowSpec;
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
 use crate::rng::stream;
-use crate::time::{MAX_MS, SimTime};
+use crate::time::{MAX_MS, MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -118,7 +118,6 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
         };
         engines.push(Box::new(SparkEngine::new(cfg, pipe, stream(0, "replay-spark"), true)));
     }
-    const MS: i64 = 1_000_000;
     let mut end = SimTime::ZERO;
     for r in rows {
         let arrival = SimTime::from_millis(r.arrival_ms);
@@ -201,7 +200,6 @@ struct CsvRow {
 
 impl CsvRow {
     fn of(engine: &'static str, kind: &'static str, o: &Output, window: Option<(i64, i64, String, i64)>) -> CsvRow {
-        const MS: i64 = 1_000_000;
         let window = window.map(|(start, end, key, sum)| (start.div_euclid(MS), end.div_euclid(MS), key, sum));
         let watermark_ms = if o.watermark == i64::MAX { i64::MAX } else { o.watermark.div_euclid(MS) };
         CsvRow { engine, emit_ms: o.emit.as_millis(), batch: o.batch, kind, window, count: o.count, watermark_ms }

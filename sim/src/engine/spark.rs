@@ -20,7 +20,7 @@ use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineCon
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
 use crate::scenario::{ScenarioError, invalid};
-use crate::time::SimTime;
+use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -48,8 +48,11 @@ pub struct SparkConfig {
     /// withWatermark(eventTime, delay).
     pub watermark_delay_ms: u64,
     pub output_mode: OutputMode,
-    /// Per batch: offsets, planning, task scheduling.
+    /// Per batch, before its tasks: offsets, the offset log write, planning, task scheduling (the
+    /// progress report's latestOffset, walCommit, getBatch and queryPlanning).
     pub batch_overhead: DistSpec,
+    /// Per batch, after its tasks: the commit log write (commitOffsets); 0 counts it in `batch_overhead`.
+    pub commit_overhead: DistSpec,
     /// Trigger.Continuous checkpoint interval.
     pub continuous_checkpoint_ms: u64,
     /// Time from a failure until the query runs again.
@@ -64,6 +67,7 @@ impl Default for SparkConfig {
             watermark_delay_ms: 200,
             output_mode: OutputMode::Append,
             batch_overhead: DistSpec::Constant { ms: 50.0 },
+            commit_overhead: DistSpec::Constant { ms: 0.0 },
             continuous_checkpoint_ms: 1000,
             restart_delay_ms: 1000,
         }
@@ -73,6 +77,7 @@ impl Default for SparkConfig {
 impl SparkConfig {
     pub fn validate(&self, pipe: &PipelineConfig) -> Result<(), ScenarioError> {
         self.batch_overhead.validate().map_err(|p| invalid("spark.batch_overhead", p))?;
+        self.commit_overhead.validate().map_err(|p| invalid("spark.commit_overhead", p))?;
         if self.mode == SparkMode::Continuous && pipe.window != WindowSpec::None {
             return Err(invalid(
                 "spark.mode",
@@ -106,13 +111,39 @@ pub fn refusal(window: &WindowSpec, mode: OutputMode) -> Option<String> {
 
 /// spark.sql.streaming.pollingDelay: how long the default trigger waits when there is no new data.
 const POLLING_DELAY: SimTime = SimTime::from_millis(10);
-const MS: i64 = 1_000_000;
 
 struct Batch {
-    id: u64,
-    trigger: SimTime,
-    end: SimTime,
+    phases: BatchPhases,
     records: Vec<(SimTime, EngineRecord)>,
+}
+
+/// One micro-batch as Spark's StreamingQueryProgress reports it: when it started and when each phase
+/// ended. Its output is visible once processed; the next batch may start once it is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchPhases {
+    pub id: u64,
+    pub trigger: SimTime,
+    /// End of offsets and planning (durationMs: latestOffset, walCommit, getBatch, queryPlanning).
+    pub planned: SimTime,
+    /// End of the tasks and the sink write (durationMs.addBatch).
+    pub processed: SimTime,
+    /// End of the commit log write (durationMs.commitOffsets): the end of the batch.
+    pub committed: SimTime,
+    pub records: u64,
+}
+
+impl BatchPhases {
+    /// The same phases shifted to start at `trigger` (a batch re-run after a failure).
+    fn restarted_at(self, trigger: SimTime) -> BatchPhases {
+        let shift = |t: SimTime| trigger + (t - self.trigger);
+        BatchPhases {
+            trigger,
+            planned: shift(self.planned),
+            processed: shift(self.processed),
+            committed: shift(self.committed),
+            ..self
+        }
+    }
 }
 
 pub struct SparkEngine {
@@ -122,6 +153,7 @@ pub struct SparkEngine {
     map_cost: Sampler,
     agg_cost: Sampler,
     overhead: Sampler,
+    commit: Sampler,
     now: SimTime,
     /// In Kafka, not yet read by a batch.
     available: VecDeque<(SimTime, EngineRecord)>,
@@ -137,8 +169,8 @@ pub struct SparkEngine {
     busy: SimTime,
     epoch_log: Vec<(SimTime, EngineRecord)>,
     next_epoch: SimTime,
-    /// (trigger, end, records) of every completed batch: one entry per batch, not per record.
-    timeline: Vec<(SimTime, SimTime, u64)>,
+    /// Every completed batch: one entry per batch, not per record.
+    timeline: Vec<BatchPhases>,
     metrics: EngineMetrics,
 }
 
@@ -148,6 +180,7 @@ impl SparkEngine {
             map_cost: pipe.map_cost.sampler(),
             agg_cost: pipe.aggregate_cost.sampler(),
             overhead: cfg.batch_overhead.sampler(),
+            commit: cfg.commit_overhead.sampler(),
             rng,
             now: SimTime::ZERO,
             available: VecDeque::new(),
@@ -191,14 +224,26 @@ impl SparkEngine {
             *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
         }
         let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
-        let end = at + self.overhead.sample(&mut self.rng) + work;
-        self.running = Some(Batch { id: self.timeline.len() as u64, trigger: at, end, records });
+        let planned = at + self.overhead.sample(&mut self.rng);
+        let processed = planned + work;
+        let committed = processed + self.commit.sample(&mut self.rng);
+        let phases = BatchPhases {
+            id: self.timeline.len() as u64,
+            trigger: at,
+            planned,
+            processed,
+            committed,
+            records: records.len() as u64,
+        };
+        self.running = Some(Batch { phases, records });
     }
 
     fn complete_batch(&mut self) {
         let batch = self.running.take().expect("a batch is running");
-        let e = batch.end;
-        self.timeline.push((batch.trigger, e, batch.records.len() as u64));
+        let phases = batch.phases;
+        // The sink wrote the batch's output before the commit log entry.
+        let e = phases.processed;
+        self.timeline.push(phases);
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
         for (_, r) in &batch.records {
@@ -208,9 +253,9 @@ impl SparkEngine {
             }
             self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
             // Processing-time windows use current_timestamp(): the batch's trigger time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { batch.trigger.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { phases.trigger.0 as i64 };
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(batch.id), wm_evict);
+                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(phases.id), wm_evict);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -218,7 +263,7 @@ impl SparkEngine {
             }
             for w in self.pipe.window.assign(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
-                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(batch.id), wm_late);
+                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(phases.id), wm_late);
                     self.metrics.emit(late);
                     continue;
                 }
@@ -240,7 +285,7 @@ impl SparkEngine {
             }
             self.metrics.records_in_results += (agg.created.len() - agg.reported) as u64;
             agg.reported = agg.created.len();
-            let out = agg.output(w, key, e).decided(Some(batch.id), wm_evict);
+            let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
             self.metrics.emit(out);
         }
         if self.cfg.output_mode != OutputMode::Complete {
@@ -250,7 +295,8 @@ impl SparkEngine {
         let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
         self.wm_late = wm_evict;
         self.wm_evict = next_wm;
-        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(batch.trigger).max(e) } else { e };
+        let end = phases.committed;
+        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(phases.trigger).max(end) } else { end };
     }
 
     /// StateStoreSaveExec.shouldRunAnotherBatch: in append and update mode a batch without new data runs
@@ -304,18 +350,16 @@ impl Engine for SparkEngine {
                 self.now = until;
                 // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
                 if let Some(b) = self.running.take() {
-                    let duration = b.end - b.trigger;
-                    let records = b.records;
-                    self.running = Some(Batch { id: b.id, trigger: until, end: until + duration, records });
+                    self.running = Some(Batch { phases: b.phases.restarted_at(until), records: b.records });
                 } else {
                     self.next_check = self.next_check.max(until);
                 }
             }
             if let Some(b) = &self.running {
-                if b.end > t {
+                if b.phases.committed > t {
                     break;
                 }
-                self.now = b.end;
+                self.now = b.phases.committed;
                 self.complete_batch();
                 continue;
             }
@@ -330,12 +374,9 @@ impl Engine for SparkEngine {
             } else if self.cfg.trigger_ms > 0 {
                 self.next_check = self.next_tick(at);
             } else {
-                // Default trigger, idle: poll again shortly, or when the next record arrives.
-                let next_arrival = self.available.front().map(|(a, _)| *a);
-                self.next_check = next_arrival.map_or(at + POLLING_DELAY, |a| a.max(at).min(at + POLLING_DELAY));
-                if self.next_check == at {
-                    self.next_check = at + POLLING_DELAY;
-                }
+                // Default trigger, idle: poll again shortly. A record is queued only once it has arrived,
+                // so the next record cannot be known earlier than that poll.
+                self.next_check = at + POLLING_DELAY;
             }
         }
         self.now = self.now.max(t);
@@ -346,10 +387,8 @@ impl Engine for SparkEngine {
         self.advance_to(SimTime(arrival.0.saturating_sub(1)));
         self.metrics.records_in += 1;
         if self.cfg.mode == SparkMode::Continuous {
-            match self.down_until {
-                Some(until) if until > arrival => self.epoch_log.push((arrival, r)),
-                _ => self.continuous_record(arrival, r),
-            }
+            // During a restart the task is busy replaying (`busy`): the record waits behind that work.
+            self.continuous_record(arrival, r);
             return;
         }
         self.available.push_back((arrival, r));
@@ -362,12 +401,13 @@ impl Engine for SparkEngine {
             // Restart from the last epoch: everything since is processed again (at-least-once).
             let replay = std::mem::take(&mut self.epoch_log);
             self.busy = until;
-            let before = self.metrics.records_in_results;
+            let (before, filtered) = (self.metrics.records_in_results, self.metrics.filtered);
             for (_, r) in replay {
                 self.continuous_record(until, r);
             }
             self.metrics.duplicate_results += self.metrics.records_in_results - before;
-            self.metrics.records_in_results = before;
+            // Replayed records were counted in and filtered once already.
+            (self.metrics.records_in_results, self.metrics.filtered) = (before, filtered);
             return;
         }
         self.down_until = Some(until);
@@ -396,7 +436,175 @@ impl Engine for SparkEngine {
         &mut self.metrics
     }
 
-    fn batches(&self) -> &[(SimTime, SimTime, u64)] {
+    fn batches(&self) -> &[BatchPhases] {
         &self.timeline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 1 s tumbling windows, 2 ms of map work per record, 2 tasks (partition % 2), values above 50
+    /// filtered out; 50 ms of planning per batch.
+    fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> SparkEngine {
+        let pipe = PipelineConfig {
+            filter_max_value: 50,
+            map_cost: DistSpec::constant_ms(2.0),
+            aggregate_cost: DistSpec::constant_ms(0.0),
+            window,
+            time,
+            parallelism: 2,
+            ..PipelineConfig::default()
+        };
+        let cfg = SparkConfig { batch_overhead: DistSpec::constant_ms(50.0), watermark_delay_ms: 0, ..cfg };
+        SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
+    }
+
+    fn feed(e: &mut SparkEngine, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
+        let arrival = SimTime::from_millis(arrival_ms);
+        e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value, partition });
+    }
+
+    /// A batch as (trigger, end, records), in ms.
+    fn ms(b: &BatchPhases) -> (u64, u64, u64) {
+        (b.trigger.as_millis(), b.committed.as_millis(), b.records)
+    }
+
+    /// ProcessingTimeExecutor: batches start on the interval's ticks; a batch lasts its planning plus its
+    /// busiest task; one that overruns the interval makes the next start as soon as it ends.
+    #[test]
+    fn batches_start_on_trigger_ticks_and_last_as_long_as_the_busiest_task() {
+        let mut e = engine(SparkConfig::default(), WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Event);
+        feed(&mut e, 100, 100, 0, 1);
+        feed(&mut e, 200, 200, 2, 1);
+        feed(&mut e, 300, 300, 1, 1);
+        feed(&mut e, 1000, 1000, 0, 1); // arrives at the tick: still in the batch
+        e.advance_to(SimTime::from_millis(1100));
+        assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(1000, 1056, 4)], "task 0: 3 records, 6 ms");
+        for i in 0..1000 {
+            feed(&mut e, 1001 + i, 1100, 0, 1); // 2 s of work for task 0
+        }
+        feed(&mut e, 3500, 3500, 0, 1);
+        e.advance_to(SimTime::from_millis(5000));
+        let b: Vec<_> = e.batches().iter().map(ms).collect();
+        assert_eq!(b[1], (2000, 4050, 1000), "the batch overruns the ticks at 3 s and 4 s");
+        assert_eq!(b[2], (4050, 4102, 1), "the next starts when it ends");
+        assert_eq!(e.name(), "spark");
+    }
+
+    /// The default trigger (interval 0): the next batch as soon as the last ended; while idle, a poll every
+    /// 10 ms (spark.sql.streaming.pollingDelay) finds new data.
+    #[test]
+    fn the_default_trigger_runs_batches_back_to_back_and_polls_when_idle() {
+        let cfg = SparkConfig { trigger_ms: 0, ..SparkConfig::default() };
+        let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+        feed(&mut e, 105, 105, 0, 1);
+        feed(&mut e, 120, 120, 0, 1);
+        feed(&mut e, 400, 400, 0, 1);
+        e.finish(SimTime::from_millis(400));
+        let b: Vec<_> = e.batches().iter().map(ms).collect();
+        assert_eq!(b, [(110, 162, 1), (162, 214, 1), (404, 456, 1)], "polls at 0, 10, .., 110");
+        let emits: Vec<u64> = e.metrics().outputs.as_ref().expect("kept").iter().map(|o| o.emit.as_millis()).collect();
+        assert_eq!(emits, [162, 214, 456], "without a window every record is a result when its batch ends");
+    }
+
+    /// Processing-time windows take the batch's trigger time (current_timestamp()); the filter runs before.
+    #[test]
+    fn processing_time_windows_use_the_trigger_time_and_filtered_rows_count_nowhere() {
+        let mut e = engine(SparkConfig::default(), WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Processing);
+        feed(&mut e, 100, -50_000, 0, 7);
+        feed(&mut e, 200, 0, 0, 51);
+        e.finish(SimTime::from_millis(500));
+        let m = e.metrics();
+        assert_eq!((m.records_in, m.filtered, m.late, m.pending_at_end), (2, 1, 0, 1), "[1 s, 2 s) never closes");
+        assert!(m.outputs.as_ref().expect("kept").is_empty(), "no watermark in processing time: no output");
+    }
+
+    /// A failed batch runs again after the restart delay with the same offsets and the same id; its
+    /// results are committed once.
+    #[test]
+    fn a_failed_batch_reruns_with_its_offsets_after_the_restart() {
+        let cfg = SparkConfig { restart_delay_ms: 1000, ..SparkConfig::default() };
+        let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+        feed(&mut e, 100, 100, 0, 1);
+        e.fail(SimTime::from_millis(1020));
+        feed(&mut e, 1500, 1500, 0, 1); // waits for the restart
+        e.finish(SimTime::from_millis(1500));
+        let b: Vec<_> = e.batches().iter().map(ms).collect();
+        assert_eq!(b, [(2020, 2072, 1), (3000, 3052, 1)], "batch 0 restarted at 2.02 s, then the next tick");
+        let out = e.metrics().outputs.as_ref().expect("kept");
+        assert_eq!(
+            out.iter().map(|o| (o.batch, o.emit.as_millis())).collect::<Vec<_>>(),
+            [(Some(0), 2072), (Some(1), 3052)]
+        );
+        assert_eq!(e.metrics().duplicate_results, 0);
+    }
+
+    /// Failed while idle: no batch before the query is back.
+    #[test]
+    fn an_idle_failure_delays_the_next_trigger_to_the_restart() {
+        let cfg = SparkConfig { restart_delay_ms: 2500, ..SparkConfig::default() };
+        let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+        e.fail(SimTime::from_millis(100));
+        feed(&mut e, 200, 200, 0, 1);
+        e.finish(SimTime::from_millis(200));
+        assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2600, 2652, 1)]);
+    }
+
+    /// Continuous processing: each record's result follows its map work at once (one task, FIFO); a
+    /// failure replays everything since the last epoch commit, at least once.
+    #[test]
+    fn continuous_processing_replays_records_since_the_last_epoch() {
+        let cfg = SparkConfig {
+            mode: SparkMode::Continuous,
+            continuous_checkpoint_ms: 1000,
+            restart_delay_ms: 500,
+            ..SparkConfig::default()
+        };
+        let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+        assert_eq!(e.name(), "spark-continuous");
+        feed(&mut e, 100, 100, 0, 1);
+        feed(&mut e, 101, 101, 1, 1);
+        feed(&mut e, 1200, 1200, 0, 1);
+        feed(&mut e, 1300, 1300, 0, 99);
+        e.fail(SimTime::from_millis(1400));
+        feed(&mut e, 1600, 1600, 0, 1);
+        e.finish(SimTime::from_millis(2000));
+        let out = e.metrics().outputs.as_ref().expect("kept");
+        let emits: Vec<u64> = out.iter().map(|o| o.emit.as_millis()).collect();
+        assert_eq!(emits, [102, 104, 1202, 1902, 1906], "the replay of 1200 waits for the restart at 1.9 s");
+        let m = e.metrics();
+        assert_eq!((m.records_in, m.filtered, m.records_in_results, m.duplicate_results), (5, 1, 4, 1));
+    }
+
+    /// The key and the problem of a refusal.
+    fn key(e: ScenarioError) -> (String, String) {
+        match e {
+            ScenarioError::Invalid { key, problem } => (key, problem),
+            ScenarioError::Parse(problem) => panic!("a refusal, not a parse error: {problem}"),
+        }
+    }
+
+    #[test]
+    fn spark_refuses_what_spark_refuses() {
+        let pipe = |window| PipelineConfig { window, ..PipelineConfig::default() };
+        let tumbling = WindowSpec::Tumbling { size_ms: 1000 };
+        let continuous = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+        assert_eq!(key(continuous.validate(&pipe(tumbling)).unwrap_err()).0, "spark.mode");
+        assert_eq!(continuous.validate(&pipe(WindowSpec::None)), Ok(()));
+        let no_epochs = SparkConfig { continuous_checkpoint_ms: 0, ..continuous };
+        assert_eq!(key(no_epochs.validate(&pipe(WindowSpec::None)).unwrap_err()).0, "spark.continuous_checkpoint_ms");
+        let update = SparkConfig { output_mode: OutputMode::Update, ..SparkConfig::default() };
+        let e = key(update.validate(&pipe(WindowSpec::Session { gap_ms: 1 })).unwrap_err());
+        assert_eq!(e.0, "spark.output_mode");
+        assert!(e.1.contains("Invalid streaming output mode: update") && e.1.contains("session window"), "{}", e.1);
+        assert_eq!(update.validate(&pipe(tumbling)), Ok(()));
+        assert!(
+            refusal(&WindowSpec::None, OutputMode::Complete).expect("refused").contains("no streaming aggregations")
+        );
+        assert_eq!(refusal(&tumbling, OutputMode::Complete), None);
+        let bad = SparkConfig { batch_overhead: DistSpec::constant_ms(-1.0), ..SparkConfig::default() };
+        assert_eq!(key(bad.validate(&pipe(tumbling)).unwrap_err()).0, "spark.batch_overhead");
     }
 }

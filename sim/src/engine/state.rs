@@ -156,3 +156,87 @@ impl WindowState {
         self.windows.values().flat_map(HashMap::values).map(|a| (a.created.len() - a.reported) as u64).sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::MS;
+
+    fn w(start_ms: i64, end_ms: i64) -> Window {
+        Window { start: start_ms * MS, end: end_ms * MS }
+    }
+    fn t(ms: u64) -> SimTime {
+        SimTime::from_millis(ms)
+    }
+
+    #[test]
+    fn a_window_aggregates_count_sum_min_max_and_creation_times() {
+        let mut s = WindowState::default();
+        assert!(s.is_empty());
+        s.add(w(0, 10), 1, 5, t(1), false);
+        s.add(w(0, 10), 1, -3, t(2), false);
+        s.add(w(0, 10), 1, 9, t(3), false);
+        s.add(w(0, 10), 2, 4, t(4), false);
+        assert_eq!(s.len(), 2, "one state per (window, key)");
+        let o = s.get_mut(w(0, 10), 1).expect("state").output(w(0, 10), 1, t(7));
+        assert_eq!((o.kind, o.start, o.end, o.key, o.emit), (OutputKind::Window, 0, 10 * MS, 1, t(7)));
+        assert_eq!((o.count, o.sum, o.min, o.max), (3, 11, -3, 9));
+        assert_eq!((o.batch, o.watermark), (None, i64::MIN), "the engine marks the batch and watermark");
+        assert_eq!(s.get_mut(w(0, 10), 1).expect("state").created, [t(1), t(2), t(3)]);
+        assert!(s.get_mut(w(0, 10), 3).is_none());
+    }
+
+    /// MergingWindowSet: a session that touches or overlaps others of its key becomes their cover, with
+    /// their contents; sessions of other keys stay apart.
+    #[test]
+    fn sessions_of_a_key_merge_into_their_cover() {
+        let mut s = WindowState::default();
+        s.add(w(0, 10), 1, 1, t(0), true);
+        s.add(w(30, 40), 1, 2, t(1), true);
+        s.add(w(12, 22), 7, 50, t(2), true);
+        let a = s.get_mut(w(0, 10), 1).expect("state");
+        a.fired = 2;
+        a.dirty = false;
+        assert_eq!(s.merged(w(10, 30), 1), w(0, 40), "touches both ends");
+        assert_eq!(s.merged(w(12, 22), 1), w(12, 22), "touches neither: key 7 does not count");
+        assert_eq!(s.add(w(10, 30), 1, 3, t(5), true), w(0, 40));
+        assert_eq!(s.len(), 2, "three sessions of key 1 became one");
+        let m = s.get_mut(w(0, 40), 1).expect("merged");
+        assert_eq!((m.count, m.sum, m.min, m.max), (3, 6, 1, 3));
+        assert_eq!(m.created, [t(0), t(1), t(5)]);
+        assert_eq!((m.fired, m.dirty), (2, true), "a fired session stays fired, and has changed");
+        // Without merging (tumbling and sliding windows), overlapping windows stay apart.
+        let mut s = WindowState::default();
+        s.add(w(0, 10), 1, 1, t(0), false);
+        assert_eq!(s.add(w(5, 15), 1, 1, t(0), false), w(5, 15));
+        assert_eq!(s.len(), 2);
+    }
+
+    /// By window end, then start, then key: a window's end-of-window timer decides when it fires.
+    #[test]
+    fn selected_windows_come_in_firing_order() {
+        let mut s = WindowState::default();
+        for (win, key) in [(w(5, 20), 1), (w(0, 10), 9), (w(10, 20), 2), (w(0, 10), 3), (w(10, 20), 1)] {
+            s.add(win, key, 1, t(0), false);
+        }
+        let order = s.select(|_| true, |_| true);
+        assert_eq!(order, [(w(0, 10), 3), (w(0, 10), 9), (w(5, 20), 1), (w(10, 20), 1), (w(10, 20), 2)]);
+        assert_eq!(s.select(|win| win.end <= 10 * MS, |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
+        s.retain(|win| win.start > 0);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count), Some(1));
+        assert!(s.remove(w(5, 20), 1).is_none());
+    }
+
+    #[test]
+    fn unreported_counts_records_not_yet_in_an_emitted_result() {
+        let mut s = WindowState::default();
+        for v in 0..3 {
+            s.add(w(0, 10), 1, v, t(0), false);
+        }
+        s.add(w(10, 20), 1, 0, t(0), false);
+        assert_eq!(s.unreported(), 4);
+        s.get_mut(w(0, 10), 1).expect("state").reported = 2;
+        assert_eq!(s.unreported(), 2);
+    }
+}

@@ -1,6 +1,7 @@
 //! Window assignment, as Flink's window assigners and Spark's `window()` / `session_window()` define it.
 //! Times are nanoseconds; a window is [start, end), its max timestamp is end - 1.
 
+use crate::time::MS;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +42,6 @@ impl Window {
         Window { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
-
-const MS: i64 = 1_000_000;
 
 /// TimeWindow.getWindowStartWithOffset: `timestamp - (timestamp - offset + size) % size`.
 pub fn window_start(timestamp: i64, offset: i64, size: i64) -> i64 {
@@ -141,5 +140,66 @@ mod tests {
         assert!(a.intersects(&b), "[0,10) and [10,20) touch");
         assert!(!a.cover(&b).intersects(&c));
         assert_eq!(a.cover(&b), w(0, 20));
+    }
+
+    /// Flink 1.16+ TimeWindow.getWindowStartWithOffset before the offset: the window still holds the element.
+    #[test]
+    fn window_start_before_zero_and_offset() {
+        assert_eq!(window_start(-1, 0, 7), -7);
+        assert_eq!(window_start(-7, 0, 7), -7);
+        assert_eq!(window_start(-8, 0, 7), -14, "remainder -1: one size further down");
+        assert_eq!(window_start(2, 3, 7), -4, "offset 3: windows [-4, 3), [3, 10)");
+        assert_eq!(window_start(-12, 3, 7), -18);
+    }
+
+    /// SlidingEventTimeWindows with a size that is no multiple of the slide: 3 or 4 windows per element.
+    #[test]
+    fn sliding_windows_per_element_when_size_is_no_multiple_of_slide() {
+        let s = WindowSpec::Sliding { size_ms: 10_000, slide_ms: 3000 };
+        assert_eq!(s.assign(0), vec![w(-9000, 1000), w(-6000, 4000), w(-3000, 7000), w(0, 10_000)]);
+        assert_eq!(
+            s.assign(1000 * MS),
+            vec![w(-6000, 4000), w(-3000, 7000), w(0, 10_000)],
+            "-9000 > 1000 - 10000 fails"
+        );
+        assert_eq!(s.windows_per_element(), 10.0 / 3.0, "on average size / slide");
+        assert_eq!(WindowSpec::Sliding { size_ms: 5000, slide_ms: 1000 }.windows_per_element(), 5.0);
+        for one in [WindowSpec::None, WindowSpec::Tumbling { size_ms: 10 }, WindowSpec::Session { gap_ms: 10 }] {
+            assert_eq!(one.windows_per_element(), 1.0, "{one:?}");
+        }
+    }
+
+    #[test]
+    fn no_window_is_one_result_per_record_and_only_sessions_merge() {
+        assert_eq!(WindowSpec::None.assign(7), vec![Window { start: 7, end: 8 }]);
+        assert!(WindowSpec::Session { gap_ms: 1 }.is_session());
+        assert!(!WindowSpec::Tumbling { size_ms: 1 }.is_session());
+        assert!(!WindowSpec::Sliding { size_ms: 2, slide_ms: 1 }.is_session());
+    }
+
+    /// TimeWindow.intersects is symmetric, and windows with a gap between them do not merge.
+    #[test]
+    fn windows_with_a_gap_do_not_intersect() {
+        let (a, b, c) = (w(0, 10), w(10, 20), w(11, 20));
+        assert!(b.intersects(&a) && a.intersects(&b));
+        assert!(!a.intersects(&c) && !c.intersects(&a));
+        assert_eq!(c.cover(&a), w(0, 20), "the cover takes the earliest start and the latest end");
+    }
+
+    #[test]
+    fn a_window_of_zero_length_is_refused() {
+        assert_eq!(WindowSpec::Tumbling { size_ms: 0 }.validate(), Err("`size_ms` must be at least 1".into()));
+        let both = Err("`size_ms` and `slide_ms` must be at least 1".to_string());
+        assert_eq!(WindowSpec::Sliding { size_ms: 0, slide_ms: 1 }.validate(), both);
+        assert_eq!(WindowSpec::Sliding { size_ms: 1, slide_ms: 0 }.validate(), both);
+        assert_eq!(WindowSpec::Session { gap_ms: 0 }.validate(), Err("`gap_ms` must be at least 1".into()));
+        for ok in [
+            WindowSpec::None,
+            WindowSpec::Tumbling { size_ms: 1 },
+            WindowSpec::Sliding { size_ms: 1, slide_ms: 1 },
+            WindowSpec::Session { gap_ms: 1 },
+        ] {
+            assert_eq!(ok.validate(), Ok(()), "{ok:?}");
+        }
     }
 }

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
 /// A topic partition; orders by topic name, then partition number, as Kafka's assignors sort them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,18 +25,6 @@ pub enum Strategy {
     Range,
     RoundRobin,
     Sticky,
-}
-
-impl FromStr for Strategy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "range" => Ok(Strategy::Range),
-            "roundrobin" => Ok(Strategy::RoundRobin),
-            "sticky" => Ok(Strategy::Sticky),
-            _ => Err(format!("unknown assignor `{s}`: use range, roundrobin or sticky")),
-        }
-    }
 }
 
 /// Member id -> its partitions, ascending.
@@ -249,5 +236,117 @@ mod tests {
         // Round robin, by contrast, moves partitions that did not need to move.
         let rr = assign(Strategy::RoundRobin, &members(&["C0", "C2"]), &t, &Assignment::new());
         assert_ne!(show(&rr), show(&b));
+    }
+
+    fn tps(list: &str) -> Vec<TopicPartition> {
+        list.split_whitespace()
+            .map(|s| {
+                let (topic, p) = s.rsplit_once('-').expect("topic-partition");
+                TopicPartition { topic: topic.into(), partition: p.parse().expect("number") }
+            })
+            .collect()
+    }
+    fn owned(spec: &[(&str, &str)]) -> Assignment {
+        spec.iter().map(|(m, list)| (m.to_string(), tps(list))).collect()
+    }
+
+    #[test]
+    fn strategies_parse_and_partitions_print_as_kafka_names_them() {
+        // A scenario names the assignor as Kafka's `partition.assignment.strategy` short names do.
+        let parse =
+            |name: &str| toml::from_str::<BTreeMap<String, Strategy>>(&format!("s = \"{name}\"")).map(|m| m["s"]);
+        assert_eq!(parse("range"), Ok(Strategy::Range));
+        assert_eq!(parse("roundrobin"), Ok(Strategy::RoundRobin));
+        assert_eq!(parse("sticky"), Ok(Strategy::Sticky));
+        assert!(parse("Sticky").is_err());
+        assert_eq!(tps("orders-12")[0].to_string(), "orders-12");
+    }
+
+    /// The RangeAssignor javadoc's rule with a remainder: 7 partitions over 3 members are 3 + 2 + 2; members
+    /// are sorted and named twice only once; round robin deals one partition each in member order.
+    #[test]
+    fn range_and_roundrobin_with_a_remainder() {
+        let t = topics(&[("t", 7)]);
+        let m = members(&["c", "a", "b", "a"]);
+        let range = assign(Strategy::Range, &m, &t, &Assignment::new());
+        assert_eq!(show(&range), ["a: t-0 t-1 t-2", "b: t-3 t-4", "c: t-5 t-6"]);
+        let rr = assign(Strategy::RoundRobin, &m, &t, &Assignment::new());
+        assert_eq!(show(&rr), ["a: t-0 t-3 t-6", "b: t-1 t-4", "c: t-2 t-5"]);
+        for s in [Strategy::Range, Strategy::RoundRobin, Strategy::Sticky] {
+            assert!(assign(s, &[], &t, &Assignment::new()).is_empty(), "{s:?}: no members, no assignment");
+        }
+    }
+
+    /// constrainedAssign on a fresh group: members below minQuota are filled one partition per round from
+    /// the sorted partitions; the remainder goes one each to members at minQuota, first come first served.
+    #[test]
+    fn sticky_fresh_group_fills_round_by_round_then_the_remainder() {
+        let t = topics(&[("t", 7)]);
+        let a = assign(Strategy::Sticky, &members(&["a", "b", "c"]), &t, &Assignment::new());
+        assert_eq!(show(&a), ["a: t-0 t-3 t-6", "b: t-1 t-4", "c: t-2 t-5"]);
+        let a = assign(Strategy::Sticky, &members(&["a", "b", "c"]), &topics(&[("t", 2)]), &Assignment::new());
+        assert_eq!(show(&a), ["a: t-0", "b: t-1", "c: "], "minQuota 0: only the remainder is dealt");
+    }
+
+    /// A member keeps at most maxQuota of what it owned, and only as many members keep more than minQuota
+    /// as the total allows (7 over 3: one member keeps 3); what it gives up goes to those below minQuota.
+    #[test]
+    fn sticky_keeps_owned_partitions_up_to_the_quota() {
+        let t = topics(&[("t", 7)]);
+        let m = members(&["a", "b", "c"]);
+        let all_on_a = owned(&[("a", "t-0 t-1 t-2 t-3 t-4 t-5 t-6")]);
+        assert_eq!(show(&assign(Strategy::Sticky, &m, &t, &all_on_a)), ["a: t-0 t-1 t-2", "b: t-3 t-5", "c: t-4 t-6"]);
+        let three_three_one = owned(&[("a", "t-0 t-1 t-2"), ("b", "t-3 t-4 t-5"), ("c", "t-6")]);
+        assert_eq!(
+            show(&assign(Strategy::Sticky, &m, &t, &three_three_one)),
+            ["a: t-0 t-1 t-2", "b: t-3 t-4", "c: t-5 t-6"],
+            "b may keep only minQuota: a already took the one place above it"
+        );
+        let t8 = topics(&[("t", 8)]);
+        let four_four = owned(&[("a", "t-0 t-1 t-2 t-3"), ("b", "t-4 t-5 t-6 t-7")]);
+        assert_eq!(
+            show(&assign(Strategy::Sticky, &m, &t8, &four_four)),
+            ["a: t-0 t-1 t-2", "b: t-4 t-5 t-6", "c: t-3 t-7"],
+            "8 over 3: two members keep 3"
+        );
+    }
+
+    /// assignOwnedPartitions keeps the owned partitions with the lowest partition numbers first (then by
+    /// topic); partitions of a departed member or of a topic gone are simply unassigned again.
+    #[test]
+    fn sticky_keeps_the_lowest_partition_numbers_and_forgets_what_is_gone() {
+        let t = topics(&[("t0", 3), ("t1", 3)]);
+        let m = members(&["a", "b"]);
+        let prev = owned(&[("a", "t1-1 t0-2 t0-0 t1-0"), ("gone", "t0-1"), ("b", "t9-0")]);
+        let a = assign(Strategy::Sticky, &m, &t, &prev);
+        assert_eq!(show(&a), ["a: t0-0 t1-0 t1-1", "b: t0-1 t0-2 t1-2"]);
+    }
+
+    /// Whatever the previous assignment, every partition has exactly one owner and sizes differ by at
+    /// most one (AbstractStickyAssignorTest.verifyValidityAndBalance), and a member that stays keeps
+    /// min(owned, minQuota) of its partitions.
+    #[test]
+    fn sticky_is_valid_balanced_and_sticky_through_membership_changes() {
+        let t = topics(&[("t0", 5), ("t1", 4)]);
+        let groups: [&[&str]; 6] =
+            [&["a"], &["a", "b"], &["a", "b", "c", "d"], &["b", "d"], &["b", "d", "e", "f", "g"], &["g"]];
+        let mut prev = Assignment::new();
+        for g in groups {
+            let a = assign(Strategy::Sticky, &members(g), &t, &prev);
+            let mut all: Vec<&TopicPartition> = a.values().flatten().collect();
+            all.sort();
+            all.dedup();
+            assert_eq!(all.len(), 9, "{g:?}: every partition once");
+            assert_eq!(a.values().map(Vec::len).sum::<usize>(), 9);
+            let sizes: Vec<usize> = a.values().map(Vec::len).collect();
+            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{g:?}: {sizes:?}");
+            let min_quota = 9 / g.len();
+            for (m, parts) in &a {
+                let before = prev.get(m).map_or(&[][..], Vec::as_slice);
+                let kept = before.iter().filter(|tp| parts.contains(tp)).count();
+                assert!(kept >= before.len().min(min_quota), "{g:?}: {m} kept {kept} of {before:?}");
+            }
+            prev = a;
+        }
     }
 }

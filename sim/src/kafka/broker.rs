@@ -4,6 +4,7 @@
 //! All replicas of a partition share one log: after Kafka's leader-epoch truncation every replica's log
 //! is a prefix of the leader's (KIP-101), so a replica is fully described by its LEO.
 
+use super::ids::{BrokerId, PartitionId};
 use super::{BatchRef, Chunk, ProduceError};
 use crate::time::SimTime;
 use std::collections::VecDeque;
@@ -119,10 +120,10 @@ pub struct Appended {
 }
 
 pub struct Partition {
-    pub id: u32,
+    pub id: PartitionId,
     /// Brokers hosting a replica, in preference order (the first is the preferred leader).
-    pub replicas: Vec<u32>,
-    pub leader: Option<u32>,
+    pub replicas: Vec<BrokerId>,
+    pub leader: Option<BrokerId>,
     /// Bumped at every leader change: what a follower fetched under an older epoch is discarded.
     pub leader_epoch: u32,
     /// Indices into `replicas`.
@@ -142,7 +143,7 @@ pub struct Partition {
 }
 
 impl Partition {
-    pub fn new(id: u32, replicas: Vec<u32>, producers: u32) -> Self {
+    pub fn new(id: PartitionId, replicas: Vec<BrokerId>, producers: u32) -> Self {
         let n = replicas.len();
         Partition {
             id,
@@ -161,7 +162,7 @@ impl Partition {
         }
     }
 
-    pub fn replica_index(&self, broker: u32) -> Option<usize> {
+    pub fn replica_index(&self, broker: BrokerId) -> Option<usize> {
         self.replicas.iter().position(|&b| b == broker)
     }
 
@@ -184,7 +185,7 @@ impl Partition {
     /// ProducerStateManager's checks). Returns the offset the batch ends at: for a retry of a batch
     /// already in the log, the original's, which an acks=all produce waits for like any other.
     pub fn append_as_leader(&mut self, batch: BatchRef, idempotent: bool) -> Result<Appended, ProduceError> {
-        let producer = batch.producer as usize;
+        let producer = batch.producer.index();
         if idempotent {
             match self.producer_state[producer].check(batch.epoch, batch.base_seq, batch.len()) {
                 SeqCheck::Append => {}
@@ -346,7 +347,7 @@ impl Partition {
             ps.recent.retain(|m| m.end_offset <= end);
             if ps.recent.is_empty() {
                 let mine =
-                    self.log.iter().rev().filter(|(_, b)| b.producer as usize == producer).take(BATCHES_TO_RETAIN);
+                    self.log.iter().rev().filter(|(_, b)| b.producer.index() == producer).take(BATCHES_TO_RETAIN);
                 let mut rebuilt: Vec<(u64, &BatchRef)> = mine.map(|(o, b)| (*o, b)).collect();
                 rebuilt.reverse();
                 if let Some(&(_, last)) = rebuilt.last() {

@@ -4,9 +4,10 @@
 
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, RecordRange};
 use crate::queue::Timer;
 use crate::rng::SimRng;
 use crate::scenario::{Acks, ClusterConfig};
@@ -15,8 +16,8 @@ use std::collections::BTreeMap;
 
 /// A produce request as the leader holds it until every batch is decided (the purgatory's view).
 pub(super) struct HeldRequest {
-    pub producer: u32,
-    pub broker: u32,
+    pub producer: ProducerId,
+    pub broker: BrokerId,
     pub acks: Acks,
     pub idempotent: bool,
     pub batches: Vec<BatchRef>,
@@ -28,7 +29,7 @@ pub(super) struct HeldRequest {
 pub(super) struct ParkedFetch {
     pub park: u64,
     pub epoch: u32,
-    pub offsets: Vec<(u32, u64)>,
+    pub offsets: Vec<FetchPosition>,
     /// The expiry, cancelled when data answers the fetch first: most long polls end that way.
     pub expiry: Timer,
 }
@@ -38,7 +39,7 @@ pub struct Cluster {
     pub brokers: Vec<Broker>,
     pub partitions: Vec<Partition>,
     /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
-    led_by: Vec<Vec<u32>>,
+    led_by: Vec<Vec<PartitionId>>,
     /// The log servers' append time (one FIFO server per replica).
     append_time: Sampler,
     disk_rng: SimRng,
@@ -49,8 +50,8 @@ pub struct Cluster {
     pub(super) requests: BTreeMap<u64, HeldRequest>,
     next_park: u64,
     /// Parked fetches by (leader, follower) and by (broker, member).
-    pub(super) replica_parked: BTreeMap<(u32, u32), ParkedFetch>,
-    pub(super) consumer_parked: BTreeMap<(u32, u32), ParkedFetch>,
+    pub(super) replica_parked: BTreeMap<(BrokerId, BrokerId), ParkedFetch>,
+    pub(super) consumer_parked: BTreeMap<(BrokerId, MemberId), ParkedFetch>,
 }
 
 impl Cluster {
@@ -80,19 +81,19 @@ impl Cluster {
     }
 
     /// The partitions `broker` leads now.
-    pub fn led_by(&self, broker: u32) -> &[u32] {
-        &self.led_by[broker as usize]
+    pub fn led_by(&self, broker: BrokerId) -> &[PartitionId] {
+        &self.led_by[broker.index()]
     }
 
     pub(super) fn update_leadership(&mut self) {
-        self.led_by = (0..self.brokers.len() as u32)
+        self.led_by = BrokerId::all(self.brokers.len())
             .map(|b| self.partitions.iter().filter(|p| p.leader == Some(b)).map(|p| p.id).collect())
             .collect();
     }
 
     /// The next append on replica `i` of partition `p` ends when the replica's log server is done.
-    pub(super) fn schedule_append(&mut self, now: SimTime, p: u32, i: usize) -> SimTime {
-        let part = &mut self.partitions[p as usize];
+    pub(super) fn schedule_append(&mut self, now: SimTime, p: PartitionId, i: usize) -> SimTime {
+        let part = &mut self.partitions[p.index()];
         let done = now.max(part.busy_until[i]) + self.append_time.sample(&mut self.disk_rng);
         part.busy_until[i] = done;
         done
@@ -110,7 +111,7 @@ impl Cluster {
     }
 
     /// Serves a waiting fetch whose fetch.max.wait.ms passed, if it still waits.
-    pub fn on_consumer_fetch_expire(&mut self, env: &mut Env, member: u32, broker: u32, park: u64) {
+    pub fn on_consumer_fetch_expire(&mut self, env: &mut Env, member: MemberId, broker: BrokerId, park: u64) {
         if self.consumer_parked.get(&(broker, member)).is_some_and(|p| p.park == park) {
             let parked = self.consumer_parked.remove(&(broker, member)).expect("checked");
             self.answer_consumer_fetch(env, member, parked.epoch, broker, &parked.offsets);
@@ -122,21 +123,17 @@ impl Cluster {
     /// the ledger can tell lost from kept.
     pub fn trim_logs(&mut self, committed: Option<&[u64]>, ledger: &mut Ledger) {
         for part in &mut self.partitions {
-            let keep_from = committed.map_or(part.hw, |c| c[part.id as usize]);
+            let keep_from = committed.map_or(part.hw, |c| c[part.id.index()]);
             let lowest_leo = part.leo.iter().copied().min().unwrap_or(0);
-            let p = part.id;
-            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.producer, p, b.first_record, b.len()));
+            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.range()));
         }
     }
 
-    /// Every batch still in a log, as (producer, partition, first record, records), for the ledger.
-    pub fn batches_in_logs(&self) -> impl Iterator<Item = (u32, u32, u32, u32)> + '_ {
-        self.partitions.iter().flat_map(|part| {
-            part.log
-                .iter()
-                .filter(|(base, _)| *base < part.log_end)
-                .map(move |(_, b)| (b.producer, part.id, b.first_record, b.len()))
-        })
+    /// The records of every batch still in a log, for the ledger.
+    pub fn batches_in_logs(&self) -> impl Iterator<Item = RecordRange> + '_ {
+        self.partitions
+            .iter()
+            .flat_map(|part| part.log.iter().filter(|(base, _)| *base < part.log_end).map(|(_, b)| b.range()))
     }
 
     pub fn under_replicated(&self) -> usize {
@@ -144,17 +141,17 @@ impl Cluster {
     }
 
     /// The consumer-visible end of partition `p`'s log.
-    pub fn hw(&self, p: u32) -> u64 {
-        self.partitions[p as usize].hw
+    pub fn hw(&self, p: PartitionId) -> u64 {
+        self.partitions[p.index()].hw
     }
 
     /// The chunks a consumer fetch gets from `broker`: up to max.partition.fetch.bytes per partition it leads.
-    pub(super) fn read_for_consumer(&self, broker: u32, offsets: &[(u32, u64)]) -> Vec<Chunk> {
+    pub(super) fn read_for_consumer(&self, broker: BrokerId, offsets: &[FetchPosition]) -> Vec<Chunk> {
         let mut chunks = Vec::new();
-        for &(p, off) in offsets {
-            let part = &self.partitions[p as usize];
+        for f in offsets {
+            let part = &self.partitions[f.partition.index()];
             if part.leader == Some(broker) {
-                part.read(off, self.max_partition_fetch_records, &mut chunks);
+                part.read(f.offset, self.max_partition_fetch_records, &mut chunks);
             }
         }
         chunks

@@ -7,6 +7,7 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
+use super::ids::{BrokerId, FetchPosition, MemberId};
 use crate::dist::Sampler;
 use crate::engine::{Engine, EngineRecord};
 use crate::network::Node;
@@ -38,32 +39,35 @@ impl Consumers {
     }
 
     /// Sends a fetch to each broker leading an assigned partition with nothing buffered.
-    pub fn maybe_fetch(&mut self, env: &mut Env, cluster: &Cluster, member: u32) {
-        let m = &self.group.members[member as usize];
+    pub fn maybe_fetch(&mut self, env: &mut Env, cluster: &Cluster, member: MemberId) {
+        let m = &self.group.members[member.index()];
         if !m.alive || self.group.rebalancing.is_some() {
             return;
         }
-        let mut per_broker: BTreeMap<u32, Vec<(u32, u64)>> = BTreeMap::new();
+        let mut per_broker: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
         for &p in &m.assigned {
-            let Some(l) = cluster.partitions[p as usize].leader else {
+            let Some(l) = cluster.partitions[p.index()].leader else {
                 continue;
             };
-            if m.fetch_in_flight[l as usize] || m.buffered_from(p) {
+            if m.fetch_in_flight[l.index()] || m.buffered_from(p) {
                 continue;
             }
-            per_broker.entry(l).or_default().push((p, self.group.position[p as usize]));
+            per_broker
+                .entry(l)
+                .or_default()
+                .push(FetchPosition { partition: p, offset: self.group.position[p.index()] });
         }
         let epoch = m.epoch;
         for (broker, offsets) in per_broker {
-            self.group.members[member as usize].fetch_in_flight[broker as usize] = true;
-            let incarnation = cluster.brokers[broker as usize].incarnation;
+            self.group.members[member.index()].fetch_in_flight[broker.index()] = true;
+            let incarnation = cluster.brokers[broker.index()].incarnation;
             let fetch = Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets };
             env.send(Node::Member(member), Node::Broker(broker), fetch);
         }
     }
 
     pub fn maybe_fetch_all(&mut self, env: &mut Env, cluster: &Cluster) {
-        for m in 0..self.group.members.len() as u32 {
+        for m in MemberId::all(self.group.members.len()) {
             self.maybe_fetch(env, cluster, m);
         }
     }
@@ -73,26 +77,26 @@ impl Consumers {
         env: &mut Env,
         cluster: &Cluster,
         engines: &mut [Box<dyn Engine>],
-        (member, epoch, broker): (u32, u32, u32),
+        (member, epoch, broker): (MemberId, u32, BrokerId),
         chunks: Vec<Chunk>,
     ) -> Committed {
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         if m.epoch != epoch || !m.alive {
             return Committed(false);
         }
-        m.fetch_in_flight[broker as usize] = false;
+        m.fetch_in_flight[broker.index()] = false;
         // A member waiting inside poll() for data auto-commits (ConsumerCoordinator.poll runs on every
         // pass of KafkaConsumer.poll); one busy processing is not in poll() and commits nothing.
         let mut committed = Committed(false);
         if m.busy_until.is_none() {
             committed = self.maybe_auto_commit(env, member);
         }
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         for c in chunks {
             // Only records at the current position: anything else is stale (a rebalance moved it).
             if m.assigned.contains(&c.partition)
-                && c.offset <= self.group.position[c.partition as usize]
-                && c.end_offset() > self.group.position[c.partition as usize]
+                && c.offset <= self.group.position[c.partition.index()]
+                && c.end_offset() > self.group.position[c.partition.index()]
             {
                 m.buffer.push_back(c);
             }
@@ -105,12 +109,12 @@ impl Consumers {
     }
 
     /// One poll(): up to max.poll.records buffered records, processed one after another.
-    fn poll(&mut self, env: &mut Env, engines: &mut [Box<dyn Engine>], member: u32) {
+    fn poll(&mut self, env: &mut Env, engines: &mut [Box<dyn Engine>], member: MemberId) {
         if self.group.rebalancing.is_some() {
             return;
         }
         let max = self.cfg.max_poll_records;
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         let mut taken = 0u32;
         let mut t = env.now;
         let mut polled: Vec<Chunk> = Vec::new();
@@ -118,7 +122,7 @@ impl Consumers {
             let Some(front) = m.buffer.front_mut() else {
                 break;
             };
-            let pos = self.group.position[front.partition as usize];
+            let pos = self.group.position[front.partition.index()];
             // Skip records below the position (already delivered from an earlier, overlapping fetch).
             if front.offset < pos {
                 let skip = (pos - front.offset).min(u64::from(front.len())) as u32;
@@ -137,7 +141,7 @@ impl Consumers {
             if front.is_empty() {
                 m.buffer.pop_front();
             }
-            self.group.position[part.partition as usize] = part.end_offset();
+            self.group.position[part.partition.index()] = part.end_offset();
             taken += n;
             polled.push(part);
         }
@@ -148,8 +152,7 @@ impl Consumers {
         for c in &polled {
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 t += self.processing.sample(&mut self.rng);
-                env.metrics.end_to_end_latency.record(t - r.created);
-                env.metrics.e2e_latency_ms.record(t, (t - r.created).as_millis_f64());
+                env.stats.processed(t, r.created);
             }
             for r in &c.batch.records[c.from as usize..c.to as usize] {
                 let rec = EngineRecord {
@@ -157,15 +160,15 @@ impl Consumers {
                     event_time: r.event_time.0 as i64,
                     key: r.key,
                     value: i64::from(r.value),
-                    partition: c.partition,
+                    partition: c.partition.0,
                 };
                 for e in engines.iter_mut() {
                     e.on_record(env.now, rec);
                 }
             }
-            env.metrics.delivered.record_n(t, u64::from(c.len()), 1.0);
+            env.stats.delivered(t, c.len());
         }
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         m.processing = polled;
         m.busy_until = Some(t);
         let epoch = m.epoch;
@@ -177,20 +180,20 @@ impl Consumers {
         env: &mut Env,
         cluster: &Cluster,
         engines: &mut [Box<dyn Engine>],
-        member: u32,
+        member: MemberId,
         epoch: u32,
     ) -> Committed {
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         if m.epoch != epoch || !m.alive {
             return Committed(false);
         }
         m.busy_until = None;
         // The poll's records are delivered once processed: a crash before then delivers none of them.
         for c in std::mem::take(&mut m.processing) {
-            env.ledger.delivered(c.batch.producer, c.partition, c.batch.first_record + c.from, c.len());
+            env.ledger.delivered(c.range());
         }
         let interval = self.auto_commit_interval();
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         let commit = match self.cfg.commit {
             CommitMode::AfterProcessing => true,
             CommitMode::Auto if env.now >= m.next_auto_commit => {
@@ -200,7 +203,7 @@ impl Consumers {
             CommitMode::Auto => false,
         };
         if commit {
-            self.group.commit(member as usize);
+            self.group.commit(member.index());
         }
         self.poll(env, engines, member);
         self.maybe_fetch(env, cluster, member);
@@ -208,14 +211,14 @@ impl Consumers {
     }
 
     /// enable.auto.commit: commit the positions when auto.commit.interval.ms has passed since the last time.
-    fn maybe_auto_commit(&mut self, env: &mut Env, member: u32) -> Committed {
+    fn maybe_auto_commit(&mut self, env: &mut Env, member: MemberId) -> Committed {
         let interval = self.auto_commit_interval();
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         if self.cfg.commit != CommitMode::Auto || env.now < m.next_auto_commit {
             return Committed(false);
         }
         m.next_auto_commit = env.now + interval;
-        self.group.commit(member as usize);
+        self.group.commit(member.index());
         Committed(true)
     }
 
@@ -223,22 +226,21 @@ impl Consumers {
     /// to it (KIP-320); every member refreshes its metadata and fetches again (requests to the old leader
     /// time out).
     pub fn on_new_leader(&mut self, env: &mut Env, cluster: &Cluster, e: Elected) {
-        let pos = &mut self.group.position[e.partition as usize];
+        let pos = &mut self.group.position[e.partition.index()];
         *pos = (*pos).min(e.log_end);
-        let committed = &mut self.group.committed[e.partition as usize];
+        let committed = &mut self.group.committed[e.partition.index()];
         *committed = (*committed).min(e.log_end);
-        for m in 0..self.group.members.len() {
-            let member = &mut self.group.members[m];
-            member.fetch_in_flight.iter_mut().for_each(|f| *f = false);
-            self.maybe_fetch(env, cluster, m as u32);
+        for m in MemberId::all(self.group.members.len()) {
+            self.group.members[m.index()].fetch_in_flight.iter_mut().for_each(|f| *f = false);
+            self.maybe_fetch(env, cluster, m);
         }
     }
 
     /// A broker came back: the members' connections to its earlier process broke, so they fetch again.
-    pub fn on_broker_restart(&mut self, env: &mut Env, cluster: &Cluster, broker: u32) {
-        for m in 0..self.group.members.len() {
-            self.group.members[m].fetch_in_flight[broker as usize] = false;
-            self.maybe_fetch(env, cluster, m as u32);
+    pub fn on_broker_restart(&mut self, env: &mut Env, cluster: &Cluster, broker: BrokerId) {
+        for m in MemberId::all(self.group.members.len()) {
+            self.group.members[m.index()].fetch_in_flight[broker.index()] = false;
+            self.maybe_fetch(env, cluster, m);
         }
     }
 
@@ -267,7 +269,114 @@ impl Consumers {
             && cluster.partitions.iter().all(|part| {
                 // Records above the HW become readable once the followers have them: wait for them too,
                 // unless the partition is offline.
-                part.leader.is_none() || self.group.position[part.id as usize] >= part.log_end
+                part.leader.is_none() || self.group.position[part.id.index()] >= part.log_end
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::DistSpec;
+    use crate::kafka::consumer_group::Member;
+    use crate::kafka::testkit::{B0, M0, P0, at, batch, cluster, env, from, ms, take};
+
+    /// One member that owns partition 0 from offset 0, processing a record in exactly 1 ms; its next
+    /// auto-commit is due at 5 s.
+    fn consumers(commit: CommitMode, max_poll_records: u32) -> Consumers {
+        let cfg = ConsumerGroupConfig {
+            members: 1,
+            processing_time: DistSpec::constant_ms(1.0),
+            commit,
+            max_poll_records,
+            ..ConsumerGroupConfig::default()
+        };
+        let members = vec![Member::new("c0".into(), 3, SimTime::ZERO)];
+        let mut group = Group::new("t".into(), 1, cfg.assignor, members);
+        group.install_assignment();
+        group.members[0].next_auto_commit = ms(5_000);
+        Consumers::new(cfg, group, crate::rng::stream(1, "consumer"))
+    }
+
+    /// Offsets [from, from + n) of partition 0.
+    fn chunk(from: u64, n: u32) -> Chunk {
+        Chunk { partition: P0, offset: from, batch: batch(0, 0, from as u32, n), from: 0, to: n }
+    }
+
+    fn fetched(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime, chunks: Vec<Chunk>) -> Committed {
+        at(env, now);
+        let epoch = c.group.members[0].epoch;
+        c.on_fetch_response(env, cl, &mut [], (M0, epoch, B0), chunks)
+    }
+
+    fn poll_done(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime) -> Committed {
+        at(env, now);
+        let epoch = c.group.members[0].epoch;
+        c.on_poll_done(env, cl, &mut [], M0, epoch)
+    }
+
+    #[test]
+    fn a_poll_takes_at_most_max_poll_records_and_processes_them_one_after_another() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(c.group.position[0], 4);
+        assert_eq!(c.group.members[0].busy_until, Some(ms(104)));
+        let done: Vec<SimTime> =
+            take(&mut env).into_iter().filter_map(|(t, e)| matches!(e, Event::PollDone { .. }).then_some(t)).collect();
+        assert_eq!(done, vec![ms(104)]);
+        // Delivered once processed: the ledger counts them at PollDone, not at the fetch.
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 0);
+        let _ = poll_done(&mut c, &mut env, &cl, ms(104));
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 4);
+        assert_eq!(c.group.position[0], 8);
+    }
+
+    #[test]
+    fn auto_commit_happens_inside_poll_and_commits_what_earlier_polls_returned() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1_000), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(1_010)), Committed(false));
+        // At 6 s the interval has passed and an answer reaches the idle member (waiting in poll()): it
+        // commits the position its earlier poll returned, 10, before taking offsets 10-19.
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![chunk(10, 10)]), Committed(true));
+        assert_eq!((c.group.committed[0], c.group.position[0]), (10, 20));
+        assert_eq!(c.group.members[0].next_auto_commit, ms(11_000));
+        // The next poll() (after processing) is before 11 s: no commit.
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(6_010)), Committed(false));
+        assert_eq!(c.group.committed[0], 10);
+    }
+
+    #[test]
+    fn a_member_busy_processing_does_not_auto_commit() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(4_999), vec![chunk(0, 10)]);
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(5_005), vec![chunk(10, 10)]), Committed(false));
+        assert_eq!((c.group.committed[0], c.group.position[0]), (0, 10));
+    }
+
+    #[test]
+    fn commit_after_processing_commits_each_poll_once_processed() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(c.group.committed[0], 0);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), Committed(true));
+        assert_eq!(c.group.committed[0], 10);
+    }
+
+    #[test]
+    fn a_new_leader_with_a_shorter_log_sends_positions_and_commits_back_to_its_end() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.position[0] = 12;
+        c.group.committed[0] = 9;
+        c.on_new_leader(&mut env, &cl, Elected { partition: P0, log_end: 10 });
+        assert_eq!((c.group.position[0], c.group.committed[0]), (10, 9));
+        let fetches: Vec<(SimTime, Vec<FetchPosition>)> = take(&mut env)
+            .into_iter()
+            .filter_map(|(t, e)| match e {
+                Event::ConsumerFetchArrive { offsets, .. } => Some((t, offsets)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fetches, vec![(ms(1), from(10))]);
     }
 }

@@ -4,15 +4,17 @@
 
 use super::Chunk;
 use super::assignor::{self, Assignment, Strategy};
+use super::ids::PartitionId;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
 pub struct Member {
     pub name: String,
     pub alive: bool,
-    /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped.
+    /// Bumped at every crash and every rebalance: responses addressed to an older one are dropped. It
+    /// plays the group generation's part: nothing a member started before a rebalance can commit after it.
     pub epoch: u32,
-    pub assigned: Vec<u32>,
+    pub assigned: Vec<PartitionId>,
     /// Fetched, not yet polled.
     pub buffer: VecDeque<Chunk>,
     pub fetch_in_flight: Vec<bool>,
@@ -59,7 +61,7 @@ impl Member {
         self.heartbeat_phase + SimTime(k * interval.0)
     }
 
-    pub fn buffered_from(&self, partition: u32) -> bool {
+    pub fn buffered_from(&self, partition: PartitionId) -> bool {
         self.buffer.iter().any(|c| c.partition == partition)
     }
 }
@@ -69,7 +71,6 @@ pub struct Group {
     pub partitions: u32,
     pub strategy: Strategy,
     pub members: Vec<Member>,
-    pub generation: u32,
     /// Set while a rebalance is under way: its id (to ignore superseded completions).
     pub rebalancing: Option<u64>,
     pub next_rebalance_id: u64,
@@ -77,7 +78,6 @@ pub struct Group {
     /// Offset of the next record to deliver, per partition (the owner's position).
     pub position: Vec<u64>,
     pub committed: Vec<u64>,
-    pub owner: Vec<Option<usize>>,
     pub previous: Assignment,
 }
 
@@ -88,13 +88,11 @@ impl Group {
             partitions,
             strategy,
             members,
-            generation: 0,
             rebalancing: None,
             next_rebalance_id: 0,
             rebalance_started: SimTime::ZERO,
             position: vec![0; partitions as usize],
             committed: vec![0; partitions as usize],
-            owner: vec![None; partitions as usize],
             previous: Assignment::new(),
         }
     }
@@ -105,16 +103,12 @@ impl Group {
         let live: Vec<String> = self.members.iter().filter(|m| m.alive).map(|m| m.name.clone()).collect();
         let topics: BTreeMap<String, u32> = [(self.topic.clone(), self.partitions)].into();
         let a = assignor::assign(self.strategy, &live, &topics, &self.previous);
-        self.owner.iter_mut().for_each(|o| *o = None);
-        self.generation += 1;
-        for (i, m) in self.members.iter_mut().enumerate() {
+        for m in &mut self.members {
             m.epoch += 1;
             m.buffer.clear();
             m.fetch_in_flight.iter_mut().for_each(|f| *f = false);
-            m.assigned = a.get(&m.name).map(|ps| ps.iter().map(|tp| tp.partition).collect()).unwrap_or_default();
-            for &p in &m.assigned {
-                self.owner[p as usize] = Some(i);
-            }
+            m.assigned =
+                a.get(&m.name).map(|ps| ps.iter().map(|tp| PartitionId(tp.partition)).collect()).unwrap_or_default();
         }
         self.position.clone_from(&self.committed);
         self.previous = a.clone();
@@ -124,13 +118,13 @@ impl Group {
     /// Commits the owner's position of every partition a member owns.
     pub fn commit(&mut self, member: usize) {
         for &p in &self.members[member].assigned {
-            self.committed[p as usize] = self.position[p as usize];
+            self.committed[p.index()] = self.position[p.index()];
         }
     }
 
     /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
-    pub fn lag(&self, hw: impl Fn(u32) -> u64) -> u64 {
-        (0..self.partitions).map(|p| hw(p).saturating_sub(self.committed[p as usize])).sum()
+    pub fn lag(&self, hw: impl Fn(PartitionId) -> u64) -> u64 {
+        PartitionId::all(self.partitions as usize).map(|p| hw(p).saturating_sub(self.committed[p.index()])).sum()
     }
 }
 

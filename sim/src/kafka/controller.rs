@@ -5,21 +5,22 @@
 
 use super::cluster::Cluster;
 use super::env::{Env, Event};
+use super::ids::{BrokerId, PartitionId};
 use crate::time::SimTime;
 
 /// A partition got a new leader whose log ends at `log_end`: the clients must look for it, and consumers
 /// past that end go back to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elected {
-    pub partition: u32,
+    pub partition: PartitionId,
     pub log_end: u64,
 }
 
 impl Cluster {
     /// The broker process dies: its purgatory with it; the controller notices after
     /// broker.session.timeout.ms.
-    pub fn crash(&mut self, env: &mut Env, broker: u32) {
-        let b = &mut self.brokers[broker as usize];
+    pub fn crash(&mut self, env: &mut Env, broker: BrokerId) {
+        let b = &mut self.brokers[broker.index()];
         if !b.alive {
             return;
         }
@@ -38,8 +39,8 @@ impl Cluster {
     }
 
     /// The broker process starts again, with its log; false if it was running.
-    pub fn restart(&mut self, broker: u32) -> bool {
-        let b = &mut self.brokers[broker as usize];
+    pub fn restart(&mut self, broker: BrokerId) -> bool {
+        let b = &mut self.brokers[broker.index()];
         if b.alive {
             return false;
         }
@@ -49,14 +50,14 @@ impl Cluster {
     }
 
     /// Whether the controller's session timer for this life of `broker` finds it still dead.
-    pub fn session_expired(&self, broker: u32, incarnation: u32) -> bool {
-        let b = &self.brokers[broker as usize];
+    pub fn session_expired(&self, broker: BrokerId, incarnation: u32) -> bool {
+        let b = &self.brokers[broker.index()];
         b.incarnation == incarnation && !b.alive
     }
 
     /// Fences `broker` from partition `p`: it leaves the ISR, or, if it led, a new leader is elected.
-    pub fn fence(&mut self, env: &mut Env, broker: u32, p: u32) -> Option<Elected> {
-        let part = &mut self.partitions[p as usize];
+    pub fn fence(&mut self, env: &mut Env, broker: BrokerId, p: PartitionId) -> Option<Elected> {
+        let part = &mut self.partitions[p.index()];
         let i = part.replica_index(broker)?;
         if part.leader == Some(broker) {
             return self.elect(env, p);
@@ -64,7 +65,7 @@ impl Cluster {
         if part.isr.contains(&i) && part.isr.len() > 1 {
             // The ISR never becomes empty: its last member stays, to lead again when it returns.
             part.isr.retain(|&x| x != i);
-            env.counters.isr_shrinks += 1;
+            env.stats.counters.isr_shrinks += 1;
             self.after_leader_progress(env, p);
         }
         None
@@ -73,12 +74,12 @@ impl Cluster {
     /// Leader election (the controller's PartitionLeaderElectionAlgorithms): the first live replica in
     /// assignment order that is in the ISR; else, with unclean.leader.election.enable, the first live
     /// replica; else the partition goes offline.
-    pub fn elect(&mut self, env: &mut Env, p: u32) -> Option<Elected> {
+    pub fn elect(&mut self, env: &mut Env, p: PartitionId) -> Option<Elected> {
         let alive: Vec<bool> = self.brokers.iter().map(|b| b.alive).collect();
         let unclean_ok = self.cfg.unclean_leader_election;
-        let part = &mut self.partitions[p as usize];
+        let part = &mut self.partitions[p.index()];
         let old_leader = part.leader_index();
-        let live = |i: &usize| alive[part.replicas[*i] as usize];
+        let live = |i: &usize| alive[part.replicas[*i].index()];
         let isr_live: Vec<usize> = part.isr.iter().copied().filter(|i| Some(*i) != old_leader && live(i)).collect();
         let clean = (0..part.replicas.len()).find(|i| isr_live.contains(i));
         let choice = match clean {
@@ -92,7 +93,7 @@ impl Cluster {
         part.leader_epoch += 1;
         let Some((i, unclean)) = choice else {
             if part.leader.is_some() {
-                env.counters.offline_partition_events += 1;
+                env.stats.counters.offline_partition_events += 1;
             }
             part.leader = None;
             // PartitionChangeBuilder (KRaft): a fenced leader leaves the ISR unless it is its last member,
@@ -106,16 +107,16 @@ impl Cluster {
             self.update_leadership();
             return None;
         };
-        env.counters.leader_elections += 1;
+        env.stats.counters.leader_elections += 1;
         if unclean {
-            env.counters.unclean_leader_elections += 1;
+            env.stats.counters.unclean_leader_elections += 1;
         }
         part.leader = Some(part.replicas[i]);
         self.update_leadership();
-        let part = &mut self.partitions[p as usize];
+        let part = &mut self.partitions[p.index()];
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let new_end = part.leo[i];
-        env.counters.records_truncated += part.log_end - new_end;
+        env.stats.counters.records_truncated += part.log_end - new_end;
         part.truncate(new_end);
         part.isr = if unclean { vec![i] } else { isr_live };
         let now = env.now;
@@ -129,5 +130,79 @@ impl Cluster {
         }
         self.after_leader_progress(env, p);
         Some(Elected { partition: p, log_end: new_end })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster, env, ms, take};
+
+    #[test]
+    fn a_crashed_broker_is_fenced_after_broker_session_timeout_ms() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.crash(&mut env, B0);
+        assert!(
+            matches!(take(&mut env)[..], [(t, Event::ControllerFence { broker: B0, incarnation: 1 })] if t == ms(9_000))
+        );
+        assert!(c.session_expired(B0, 1));
+        assert!(c.restart(B0));
+        assert!(!c.session_expired(B0, 1));
+    }
+
+    #[test]
+    fn a_clean_election_takes_the_first_live_isr_replica_and_truncates_every_log_to_its_end() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 6));
+        c.partitions[0].append(batch(0, 0, 6, 4));
+        c.partitions[0].leo = vec![10, 6, 10];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 6 }));
+        let p = &c.partitions[0];
+        assert_eq!((p.leader, p.leader_epoch, p.isr.clone()), (Some(B1), 1, vec![1, 2]));
+        assert_eq!((p.log_end, p.leo.clone(), p.hw), (6, vec![6, 6, 6], 6));
+        assert_eq!((env.stats.counters.leader_elections, env.stats.counters.records_truncated), (1, 4));
+        assert_eq!(c.led_by(B1), &[P0]);
+        assert!(c.led_by(B0).is_empty());
+    }
+
+    #[test]
+    fn the_last_isr_member_stays_in_the_isr_and_leads_again_when_it_returns() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, B0, P0), None);
+        let p = &c.partitions[0];
+        assert_eq!((p.leader, p.isr.clone()), (None, vec![0]));
+        assert_eq!((env.stats.counters.offline_partition_events, env.stats.counters.leader_elections), (1, 0));
+        assert!(c.restart(B0));
+        assert_eq!(c.elect(&mut env, P0), Some(Elected { partition: P0, log_end: 0 }));
+        assert_eq!(c.partitions[0].leader, Some(B0));
+    }
+
+    #[test]
+    fn an_unclean_election_takes_a_live_replica_outside_the_isr_and_loses_what_it_lacks() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.cfg.unclean_leader_election = true;
+        c.partitions[0].append(batch(0, 0, 0, 4));
+        c.partitions[0].append(batch(0, 0, 4, 6));
+        c.partitions[0].isr = vec![0];
+        c.partitions[0].leo = vec![10, 4, 0];
+        c.brokers[0].alive = false;
+        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 4 }));
+        assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B1), vec![1]));
+        assert_eq!((env.stats.counters.unclean_leader_elections, env.stats.counters.records_truncated), (1, 6));
+    }
+
+    #[test]
+    fn fencing_a_follower_removes_it_from_the_isr_unless_it_is_the_last_member() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.brokers[2].alive = false;
+        assert_eq!(c.fence(&mut env, B2, P0), None);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
+        c.partitions[0].isr = vec![1];
+        c.brokers[1].alive = false;
+        assert_eq!(c.fence(&mut env, B1, P0), None);
+        assert_eq!(c.partitions[0].isr, vec![1]);
     }
 }

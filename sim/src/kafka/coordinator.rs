@@ -4,6 +4,7 @@
 use super::cluster::Cluster;
 use super::consumer::Consumers;
 use super::env::{Env, Event};
+use super::ids::{BrokerId, MemberId};
 use crate::network::Node;
 use crate::time::SimTime;
 
@@ -67,19 +68,19 @@ impl Consumers {
         // onPartitionsRevoked: members commit what they processed before giving partitions up.
         self.commit_live();
         self.group.rebalancing = None;
-        env.counters.rebalances += 1;
-        env.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
+        env.stats.counters.rebalances += 1;
+        env.stats.counters.rebalance_pause_ms_total += (env.now - self.group.rebalance_started).as_millis_f64();
         self.group.install_assignment();
         let commit_every = SimTime::from_millis(self.cfg.auto_commit_interval_ms);
-        for m in 0..self.group.members.len() {
-            self.group.members[m].next_auto_commit = env.now + commit_every;
-            self.maybe_fetch(env, cluster, m as u32);
+        for m in MemberId::all(self.group.members.len()) {
+            self.group.members[m.index()].next_auto_commit = env.now + commit_every;
+            self.maybe_fetch(env, cluster, m);
         }
     }
 
     /// The coordinator expires a member that missed its session; the group rebalances without it.
-    pub fn on_member_expired(&mut self, env: &mut Env, member: u32, epoch: u32) -> RebalanceBegun {
-        let m = &self.group.members[member as usize];
+    pub fn on_member_expired(&mut self, env: &mut Env, member: MemberId, epoch: u32) -> RebalanceBegun {
+        let m = &self.group.members[member.index()];
         if m.alive || m.epoch != epoch {
             return RebalanceBegun(false);
         }
@@ -87,10 +88,10 @@ impl Consumers {
     }
 
     /// The member's process dies: its buffered and in-process records and its positions with it.
-    pub fn crash(&mut self, env: &mut Env, member: u32) {
+    pub fn crash(&mut self, env: &mut Env, member: MemberId) {
         let hb = self.heartbeat_interval();
         let session = SimTime::from_millis(self.cfg.session_timeout_ms);
-        let m = &mut self.group.members[member as usize];
+        let m = &mut self.group.members[member.index()];
         if !m.alive {
             return;
         }
@@ -101,9 +102,9 @@ impl Consumers {
         m.processing.clear();
         // The process's positions die with it: a restarted member must not commit them.
         for &p in &m.assigned {
-            self.group.position[p as usize] = self.group.committed[p as usize];
+            self.group.position[p.index()] = self.group.committed[p.index()];
         }
-        let m = &self.group.members[member as usize];
+        let m = &self.group.members[member.index()];
         let epoch = m.epoch;
         // The coordinator expires the member session.timeout.ms after its last heartbeat.
         let expire = m.last_heartbeat(env.now, hb) + session;
@@ -111,14 +112,77 @@ impl Consumers {
     }
 
     /// The member starts again and joins the group (its JoinGroup reaches the coordinator on broker 0).
-    pub fn restart(&mut self, env: &mut Env, member: u32) -> RebalanceBegun {
-        let m = &mut self.group.members[member as usize];
+    pub fn restart(&mut self, env: &mut Env, member: MemberId) -> RebalanceBegun {
+        let m = &mut self.group.members[member.index()];
         if m.alive {
             return RebalanceBegun(false);
         }
         m.alive = true;
         m.epoch += 1;
-        let at = env.net.deliver(env.now, Node::Member(member), Node::Broker(0));
+        let at = env.net.deliver(env.now, Node::Member(member), Node::Broker(BrokerId(0)));
         self.begin_rebalance_at(env, at, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::consumer_group::{Group, Member};
+    use crate::kafka::testkit::{M0, M1, P0, at, cluster, env, ms, take};
+    use crate::scenario::ConsumerGroupConfig;
+
+    /// Two members with heartbeats at multiples of 3 s, after a first rebalance of one partition.
+    fn consumers() -> Consumers {
+        let cfg = ConsumerGroupConfig { members: 2, ..ConsumerGroupConfig::default() };
+        let members = (0..2).map(|i| Member::new(format!("c{i}"), 3, SimTime::ZERO)).collect();
+        let mut group = Group::new("t".into(), 1, cfg.assignor, members);
+        group.install_assignment();
+        Consumers::new(cfg, group, crate::rng::stream(1, "consumer"))
+    }
+
+    #[test]
+    fn a_crashed_member_expires_session_timeout_ms_after_its_last_heartbeat_and_the_group_rebalances() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers());
+        at(&mut env, ms(10_000));
+        c.crash(&mut env, M1);
+        // Last heartbeat at 9 s; session.timeout.ms = 45 s.
+        let expiry = take(&mut env);
+        assert!(
+            matches!(expiry[..], [(t, Event::MemberExpired { member: M1, epoch })] if t == ms(54_000) && epoch == 2)
+        );
+        assert_eq!(c.on_member_expired(&mut env, M1, 1), RebalanceBegun(false), "an earlier life's timer");
+        at(&mut env, ms(54_000));
+        assert_eq!(c.on_member_expired(&mut env, M1, 2), RebalanceBegun(true));
+        // The live member joins at its next heartbeat (54 s), then JoinGroup and SyncGroup take 2 ms each.
+        let done = take(&mut env);
+        assert!(matches!(done[..], [(t, Event::RebalanceDone { id: 0 })] if t == ms(54_004)), "{done:?}");
+        at(&mut env, ms(54_004));
+        c.on_rebalance_done(&mut env, &cl, 0);
+        assert_eq!(c.group.members[0].assigned, vec![P0]);
+        assert!(c.group.members[1].assigned.is_empty());
+        assert_eq!((env.stats.counters.rebalances, env.stats.counters.rebalance_pause_ms_total), (1, 4.0));
+        assert_eq!(c.group.members[0].next_auto_commit, ms(59_004));
+    }
+
+    #[test]
+    fn a_finished_rebalance_is_ignored_when_a_newer_one_began() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers());
+        assert_eq!(c.start(&mut env), RebalanceBegun(true));
+        assert_eq!(c.restart(&mut env, M0), RebalanceBegun(false), "member 0 is running");
+        c.crash(&mut env, M1);
+        assert_eq!(c.restart(&mut env, M1), RebalanceBegun(true));
+        c.on_rebalance_done(&mut env, &cl, 0);
+        assert_eq!(c.group.rebalancing, Some(1));
+        assert_eq!(env.stats.counters.rebalances, 0);
+    }
+
+    #[test]
+    fn a_crashed_member_loses_its_uncommitted_positions() {
+        let (mut env, _, mut c) = (env(1), cluster(1, 1), consumers());
+        c.group.position[0] = 40;
+        c.group.committed[0] = 25;
+        c.crash(&mut env, M0);
+        assert_eq!(c.group.position[0], 25);
+        assert!(!c.group.members[0].alive);
     }
 }

@@ -6,12 +6,13 @@ use super::ProduceError;
 use super::broker::PendingAck;
 use super::cluster::{Cluster, HeldRequest, ParkedFetch};
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
 use crate::network::Node;
 use crate::scenario::Acks;
 
 impl Cluster {
-    pub fn on_produce_arrive(&mut self, env: &mut Env, broker: u32, incarnation: u32, request: ProduceRequest) {
-        if self.brokers[broker as usize].incarnation != incarnation || !self.brokers[broker as usize].alive {
+    pub fn on_produce_arrive(&mut self, env: &mut Env, broker: BrokerId, incarnation: u32, request: ProduceRequest) {
+        if self.brokers[broker.index()].incarnation != incarnation || !self.brokers[broker.index()].alive {
             return;
         }
         let ProduceRequest { id, producer, acks, idempotent, batches } = request;
@@ -22,7 +23,7 @@ impl Cluster {
         );
         for slot in 0..n {
             let b = self.requests[&id].batches[slot].clone();
-            let part = &self.partitions[b.partition as usize];
+            let part = &self.partitions[b.partition.index()];
             let Some(l) = part.leader_index().filter(|_| part.leader == Some(broker)) else {
                 self.finish_slot(env, id, slot as u32, Err(ProduceError::NotLeader));
                 continue;
@@ -37,8 +38,8 @@ impl Cluster {
         }
     }
 
-    pub fn on_append_done(&mut self, env: &mut Env, broker: u32, incarnation: u32, request: u64, slot: u32) {
-        if self.brokers[broker as usize].incarnation != incarnation {
+    pub fn on_append_done(&mut self, env: &mut Env, broker: BrokerId, incarnation: u32, request: u64, slot: u32) {
+        if self.brokers[broker.index()].incarnation != incarnation {
             self.requests.remove(&request);
             return;
         }
@@ -48,7 +49,7 @@ impl Cluster {
         let b = req.batches[slot as usize].clone();
         let acks = req.acks;
         let idempotent = req.idempotent;
-        let part = &mut self.partitions[b.partition as usize];
+        let part = &mut self.partitions[b.partition.index()];
         if part.leader != Some(broker) {
             self.finish_slot(env, request, slot, Err(ProduceError::NotLeader));
             return;
@@ -62,7 +63,7 @@ impl Cluster {
             }
         };
         if appended.duplicate {
-            env.counters.duplicate_batches_rejected += 1;
+            env.stats.counters.duplicate_batches_rejected += 1;
         }
         if acks == Acks::All {
             // ReplicaManager: a duplicate waits for the original batch's offsets like a new append.
@@ -104,21 +105,21 @@ impl Cluster {
     }
 
     /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers.
-    pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: u32) {
-        if !self.partitions[p as usize].update_hw() {
+    pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: PartitionId) {
+        if !self.partitions[p.index()].update_hw() {
             return;
         }
         self.complete_produces(env, p);
-        if let Some(leader) = self.partitions[p as usize].leader {
+        if let Some(leader) = self.partitions[p.index()].leader {
             self.wake_consumer_fetchers(env, leader, p);
         }
     }
 
     /// Answers the acks=all produces the HW has reached (or, once the ISR shrank below
     /// min.insync.replicas, fails them with NOT_ENOUGH_REPLICAS_AFTER_APPEND).
-    fn complete_produces(&mut self, env: &mut Env, p: u32) {
+    fn complete_produces(&mut self, env: &mut Env, p: PartitionId) {
         let min_insync = self.cfg.min_insync_replicas;
-        for (a, result) in self.partitions[p as usize].complete_acks(min_insync) {
+        for (a, result) in self.partitions[p.index()].complete_acks(min_insync) {
             self.finish_slot(env, a.request, a.slot, result);
         }
     }
@@ -128,19 +129,19 @@ impl Cluster {
     pub fn on_consumer_fetch(
         &mut self,
         env: &mut Env,
-        member: u32,
+        member: MemberId,
         epoch: u32,
-        broker: u32,
+        broker: BrokerId,
         incarnation: u32,
-        offsets: Vec<(u32, u64)>,
+        offsets: Vec<FetchPosition>,
     ) {
-        let b = &self.brokers[broker as usize];
+        let b = &self.brokers[broker.index()];
         if b.incarnation != incarnation || !b.alive {
             return; // unanswered; the consumer refetches after the next leader election
         }
-        let ready = offsets.iter().any(|&(p, off)| {
-            let part = &self.partitions[p as usize];
-            part.leader == Some(broker) && part.hw > off
+        let ready = offsets.iter().any(|f| {
+            let part = &self.partitions[f.partition.index()];
+            part.leader == Some(broker) && part.hw > f.offset
         });
         if ready {
             self.answer_consumer_fetch(env, member, epoch, broker, &offsets);
@@ -153,11 +154,11 @@ impl Cluster {
         }
     }
 
-    fn wake_consumer_fetchers(&mut self, env: &mut Env, broker: u32, p: u32) {
-        let waiting: Vec<u32> = self
+    fn wake_consumer_fetchers(&mut self, env: &mut Env, broker: BrokerId, p: PartitionId) {
+        let waiting: Vec<MemberId> = self
             .consumer_parked
             .iter()
-            .filter(|((b, _), f)| *b == broker && f.offsets.iter().any(|(q, _)| *q == p))
+            .filter(|((b, _), f)| *b == broker && f.offsets.iter().any(|o| o.partition == p))
             .map(|((_, m), _)| *m)
             .collect();
         for member in waiting {
@@ -170,10 +171,10 @@ impl Cluster {
     pub(super) fn answer_consumer_fetch(
         &mut self,
         env: &mut Env,
-        member: u32,
+        member: MemberId,
         epoch: u32,
-        broker: u32,
-        offsets: &[(u32, u64)],
+        broker: BrokerId,
+        offsets: &[FetchPosition],
     ) {
         let chunks = self.read_for_consumer(broker, offsets);
         env.send(
@@ -181,5 +182,155 @@ impl Cluster {
             Node::Member(member),
             Event::ConsumerFetchResponse { member, epoch, broker, chunks },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{B0, B1, B2, M0, MS, at, batch, cluster, env, from, ms, request, take};
+
+    /// The produce responses among `events`: (arrival time, request, results).
+    fn responses(events: Vec<(SimTime, Event)>) -> Vec<(SimTime, u64, Vec<ProduceResult>)> {
+        events
+            .into_iter()
+            .filter_map(|(t, e)| match e {
+                Event::ProduceResponse { request, results, .. } => Some((t, request, results)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Appends `request` on leader 0 at `now`: it arrives, its append takes 1 ms, and is done.
+    fn append(env: &mut Env, c: &mut Cluster, now: SimTime, request: ProduceRequest) -> Vec<(SimTime, Event)> {
+        let id = request.id;
+        at(env, now);
+        c.on_produce_arrive(env, B0, 0, request);
+        let mut events = take(env);
+        let done = events.iter().find_map(|(t, e)| matches!(e, Event::AppendDone { .. }).then_some(*t));
+        if let Some(done) = done {
+            at(env, done);
+            c.on_append_done(env, B0, 0, id, 0);
+            events.extend(take(env));
+        }
+        events
+    }
+
+    /// Follower `f` fetches from leader 0 at `now`, asking for `offset`.
+    fn follower_fetch(env: &mut Env, c: &mut Cluster, now: SimTime, f: BrokerId, offset: u64) -> Vec<(SimTime, Event)> {
+        at(env, now);
+        c.on_replica_fetch(env, f, B0, 0, from(offset));
+        take(env)
+    }
+
+    use crate::time::SimTime;
+
+    #[test]
+    fn acks_all_is_answered_once_the_high_watermark_passes_the_batch() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert!(responses(events).is_empty());
+        assert_eq!((c.partitions[0].log_end, c.partitions[0].hw), (10, 0));
+        // HW = the smallest LEO in the ISR {0, 1, 2}: follower 2 still has nothing.
+        assert!(responses(follower_fetch(&mut env, &mut c, ms(2), B1, 10)).is_empty());
+        assert_eq!(c.partitions[0].hw, 0);
+        let answered = responses(follower_fetch(&mut env, &mut c, ms(3), B2, 10));
+        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(answered, vec![(ms(4), 0, vec![Ok(())])]);
+    }
+
+    #[test]
+    fn acks_1_is_answered_after_the_leaders_append_alone() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(responses(events), vec![(ms(2), 0, vec![Ok(())])]);
+        assert_eq!(c.partitions[0].hw, 0);
+    }
+
+    #[test]
+    fn acks_all_is_refused_before_the_append_when_the_isr_is_below_min_insync_replicas() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        c.partitions[0].isr = vec![0];
+        let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(responses(events), vec![(MS, 0, vec![Err(ProduceError::NotEnoughReplicas)])]);
+        assert_eq!(c.partitions[0].log_end, 0);
+        // acks=1 does not ask for min.insync.replicas.
+        let events = append(&mut env, &mut c, SimTime::ZERO, request(1, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(responses(events), vec![(ms(2), 1, vec![Ok(())])]);
+        assert_eq!(c.partitions[0].log_end, 10);
+    }
+
+    #[test]
+    fn an_isr_that_shrinks_below_min_insync_after_the_append_fails_it_with_not_enough_replicas_after_append() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        // replica.lag.time.max.ms = 30 s: at 30 s the followers are still in sync...
+        at(&mut env, ms(30_000));
+        c.on_isr_check(&mut env, B0);
+        assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
+        assert!(responses(take(&mut env)).is_empty());
+        // ...1 ms later both leave: the HW reaches the leader's LEO, but with an ISR of 1 < 2.
+        at(&mut env, ms(30_001));
+        c.on_isr_check(&mut env, B0);
+        assert_eq!(c.partitions[0].isr, vec![0]);
+        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(env.stats.counters.isr_shrinks, 2);
+        let answered = responses(take(&mut env));
+        assert_eq!(answered, vec![(ms(30_002), 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)])]);
+    }
+
+    #[test]
+    fn a_duplicate_gets_the_original_batchs_offsets_and_waits_for_the_high_watermark_like_it() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        append(&mut env, &mut c, ms(1), request(1, Acks::All, vec![batch(0, 0, 10, 5)]));
+        // The retry of sequences 0-9 (request 2) is not appended again: it waits for offset 10, not 15.
+        let events = append(&mut env, &mut c, ms(2), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert!(responses(events).is_empty());
+        assert_eq!(env.stats.counters.duplicate_batches_rejected, 1);
+        assert_eq!(c.partitions[0].log_end, 15);
+        let waits: Vec<(u64, u64)> = c.partitions[0].pending_acks.iter().map(|a| (a.request, a.end_offset)).collect();
+        assert_eq!(waits, vec![(0, 10), (2, 10), (1, 15)]);
+        follower_fetch(&mut env, &mut c, ms(10), B1, 10);
+        let answered = responses(follower_fetch(&mut env, &mut c, ms(10), B2, 10));
+        assert_eq!(answered, vec![(ms(11), 0, vec![Ok(())]), (ms(11), 2, vec![Ok(())])]);
+    }
+
+    #[test]
+    fn a_broker_that_does_not_lead_the_partition_answers_not_leader() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        c.on_produce_arrive(&mut env, B1, 0, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(responses(take(&mut env)), vec![(MS, 0, vec![Err(ProduceError::NotLeader)])]);
+    }
+
+    #[test]
+    fn a_request_to_an_earlier_life_of_the_broker_goes_unanswered() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        c.brokers[0].incarnation = 2;
+        c.on_produce_arrive(&mut env, B0, 0, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert!(take(&mut env).is_empty());
+        assert_eq!(c.partitions[0].log_end, 0);
+    }
+
+    #[test]
+    fn a_consumer_fetch_waits_for_the_high_watermark_and_reads_only_below_it() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
+        // Nothing committed: parked for fetch.max.wait.ms (500 ms).
+        let parked: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(parked, vec![ms(500)]);
+        append(&mut env, &mut c, ms(10), request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
+        follower_fetch(&mut env, &mut c, ms(20), B1, 6);
+        let events = follower_fetch(&mut env, &mut c, ms(20), B2, 6);
+        // The HW moved to 6: the parked fetch is answered with offsets 0-5 of the 10-record batch.
+        let chunks: Vec<(SimTime, u64, u32, u32)> = events
+            .into_iter()
+            .filter_map(|(t, e)| match e {
+                Event::ConsumerFetchResponse { chunks, .. } => Some((t, chunks)),
+                _ => None,
+            })
+            .flat_map(|(t, cs)| cs.into_iter().map(move |c| (t, c.offset, c.from, c.to)))
+            .collect();
+        assert_eq!(chunks, vec![(ms(21), 0, 0, 6)]);
     }
 }

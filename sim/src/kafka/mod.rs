@@ -8,21 +8,26 @@ pub mod consumer_group;
 pub mod controller;
 pub mod coordinator;
 pub mod env;
+pub mod ids;
 pub mod leader;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;
 pub mod sender;
+#[cfg(test)]
+mod testkit;
 
+use crate::ledger::RecordRange;
 use crate::workload::Record;
+use ids::{PartitionId, ProducerId};
 use std::rc::Rc;
 
 /// A producer batch: records for one partition with consecutive sequence numbers
 /// (the idempotent producer numbers records per partition, from `base_seq`).
 #[derive(Debug)]
 pub struct Batch {
-    pub producer: u32,
-    pub partition: u32,
+    pub producer: ProducerId,
+    pub partition: PartitionId,
     /// The ledger's number of the first record, per (producer, partition): fixed when the record is created,
     /// unlike `base_seq`, which the sender assigns and an epoch bump rewrites (KIP-360).
     pub first_record: u32,
@@ -39,6 +44,10 @@ impl Batch {
     }
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+    /// The batch's records, as the ledger numbers them.
+    pub fn range(&self) -> RecordRange {
+        RecordRange { producer: self.producer, partition: self.partition, first: self.first_record, n: self.len() }
     }
 }
 
@@ -64,7 +73,7 @@ pub enum ProduceError {
 /// A range of a partition's log handed to a consumer.
 #[derive(Clone, Debug)]
 pub struct Chunk {
-    pub partition: u32,
+    pub partition: PartitionId,
     /// Offset of `batch.records[from]`.
     pub offset: u64,
     pub batch: BatchRef,
@@ -81,5 +90,9 @@ impl Chunk {
     }
     pub fn end_offset(&self) -> u64 {
         self.offset + u64::from(self.len())
+    }
+    /// The chunk's records, as the ledger numbers them.
+    pub fn range(&self) -> RecordRange {
+        RecordRange { first: self.batch.first_record + self.from, n: self.len(), ..self.batch.range() }
     }
 }

@@ -4,6 +4,7 @@
 //! producer's sequence numbers and epoch bumps.
 //! Source: org.apache.kafka.clients.producer.internals.RecordAccumulator, Sender and TransactionManager.
 
+use super::ids::{BrokerId, PartitionId, ProducerId};
 use super::partitioner::StickyPartitioner;
 use super::{Batch, BatchRef, ProduceError};
 use crate::rng::SimRng;
@@ -32,7 +33,7 @@ pub struct QueuedBatch {
 
 /// A request the producer is waiting on.
 pub struct InFlight {
-    pub broker: u32,
+    pub broker: BrokerId,
     pub batches: Vec<Sent>,
     /// request.timeout.ms after it was sent.
     pub deadline: SimTime,
@@ -56,7 +57,7 @@ pub enum Retry {
 }
 
 pub struct Producer {
-    pub id: u32,
+    pub id: ProducerId,
     pub cfg: ProducerConfig,
     pub workload: Workload,
     pub rng: SimRng,
@@ -87,7 +88,14 @@ pub struct Producer {
 }
 
 impl Producer {
-    pub fn new(id: u32, cfg: ProducerConfig, partitions: u32, brokers: u32, rng: SimRng, backoff_rng: SimRng) -> Self {
+    pub fn new(
+        id: ProducerId,
+        cfg: ProducerConfig,
+        partitions: u32,
+        brokers: u32,
+        rng: SimRng,
+        backoff_rng: SimRng,
+    ) -> Self {
         let n = partitions as usize;
         Producer {
             id,
@@ -113,11 +121,11 @@ impl Producer {
 
     /// Appends a record (RecordAccumulator.append). Returns `Some(created)` when a new batch was opened,
     /// so the caller can arm its linger timer.
-    pub fn append(&mut self, partition: u32, record: Record, now: SimTime) -> Option<SimTime> {
+    pub fn append(&mut self, partition: PartitionId, record: Record, now: SimTime) -> Option<SimTime> {
         let size = self.cfg.record_bytes;
         let limit = self.cfg.batch_size;
         let linger_zero = self.cfg.linger_ms == 0;
-        let p = partition as usize;
+        let p = partition.index();
         self.next_record[p] += 1;
         let q = &mut self.queues[p];
         if let Some(last) = q.back_mut() {
@@ -157,21 +165,21 @@ impl Producer {
     }
 
     /// Marks the batch created at `created` on `partition` ready (linger.ms expired).
-    pub fn linger_expired(&mut self, partition: u32, created: SimTime) {
-        if let Some(b) = self.queues[partition as usize].iter_mut().find(|b| b.created == created && b.attempts == 0) {
+    pub fn linger_expired(&mut self, partition: PartitionId, created: SimTime) {
+        if let Some(b) = self.queues[partition.index()].iter_mut().find(|b| b.created == created && b.attempts == 0) {
             b.ready = true;
         }
     }
 
     /// Takes the first ready batch of each of `partitions` (Sender drain), if this connection has room.
     /// A batch gets its sequence numbers when first sent (RecordAccumulator.drainBatchesForOneNode).
-    pub fn drain(&mut self, broker: u32, partitions: &[u32], now: SimTime) -> Vec<Sent> {
-        if self.in_flight_per_broker[broker as usize] >= self.cfg.max_in_flight {
+    pub fn drain(&mut self, broker: BrokerId, partitions: &[PartitionId], now: SimTime) -> Vec<Sent> {
+        if self.in_flight_per_broker[broker.index()] >= self.cfg.max_in_flight {
             return Vec::new();
         }
         let mut out = Vec::new();
         for &p in partitions {
-            let p = p as usize;
+            let p = p.index();
             if self.bump_pending[p] {
                 self.maybe_bump_epoch(p);
             }
@@ -226,11 +234,11 @@ impl Producer {
 
     /// A request's answer (or its timeout) reached the producer: the batch is out of the network.
     pub fn answered(&mut self, sent: &Sent) {
-        self.in_network[sent.batch.partition as usize] -= 1;
+        self.in_network[sent.batch.partition.index()] -= 1;
     }
 
     pub fn acknowledged(&mut self, batch: &Batch) {
-        let p = batch.partition as usize;
+        let p = batch.partition.index();
         if batch.epoch == self.epoch[p] {
             self.acked_seq[p] = self.acked_seq[p].max(batch.base_seq.wrapping_add(batch.len()));
         }
@@ -239,7 +247,7 @@ impl Producer {
     /// Sender.completeBatch / canRetry: retry while attempts < retries and delivery.timeout.ms has not
     /// passed, after the KIP-580 exponential backoff. `error` is None for a request timeout.
     pub fn retry_or_fail(&mut self, sent: Sent, error: Option<ProduceError>, now: SimTime) -> Retry {
-        let p = sent.batch.partition as usize;
+        let p = sent.batch.partition.index();
         let expired = now >= sent.first_attempt + SimTime::from_millis(self.cfg.delivery_timeout_ms);
         let fatal = error == Some(ProduceError::InvalidProducerEpoch);
         // An out-of-order answer says this send was not appended; a timeout or an error after the append
@@ -357,7 +365,7 @@ mod tests {
     use crate::rng::stream;
 
     fn producer(cfg: ProducerConfig) -> Producer {
-        Producer::new(0, cfg, 1, 1, stream(1, "p"), stream(1, "backoff"))
+        Producer::new(ProducerId(0), cfg, 1, 1, stream(1, "p"), stream(1, "backoff"))
     }
 
     /// KIP-580: 100 ms, then doubling, capped at retry.backoff.max.ms (1000), each within 20 % jitter.
@@ -382,16 +390,16 @@ mod tests {
         cfg.delivery_timeout_ms = cfg.request_timeout_ms;
         let mut p = producer(cfg);
         let rec = Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: 0, value: 0 };
-        p.append(0, rec, SimTime::ZERO);
-        p.append(0, rec, SimTime::ZERO);
+        p.append(PartitionId(0), rec, SimTime::ZERO);
+        p.append(PartitionId(0), rec, SimTime::ZERO);
         assert_eq!(p.expire(SimTime::from_millis(30_000)), 2, "both expired unsent");
-        p.append(0, rec, SimTime::from_millis(30_000));
-        let sent = p.drain(0, &[0], SimTime::from_millis(30_000)).pop().expect("sent");
+        p.append(PartitionId(0), rec, SimTime::from_millis(30_000));
+        let sent = p.drain(BrokerId(0), &[PartitionId(0)], SimTime::from_millis(30_000)).pop().expect("sent");
         assert_eq!((sent.batch.epoch, sent.batch.base_seq, sent.batch.first_record), (0, 0, 2));
         p.answered(&sent);
         assert_eq!(p.retry_or_fail(sent, None, SimTime::from_millis(60_000)), Retry::Failed(1));
-        p.append(0, rec, SimTime::from_millis(60_000));
-        let next = p.drain(0, &[0], SimTime::from_millis(60_000)).pop().expect("sent");
+        p.append(PartitionId(0), rec, SimTime::from_millis(60_000));
+        let next = p.drain(BrokerId(0), &[PartitionId(0)], SimTime::from_millis(60_000)).pop().expect("sent");
         assert_eq!((next.batch.epoch, next.batch.base_seq, next.batch.first_record), (1, 0, 3));
         assert_eq!(p.epoch_bumps, 1);
     }

@@ -5,6 +5,7 @@
 
 use super::cluster::{Cluster, ParkedFetch};
 use super::env::{Env, Event};
+use super::ids::{BrokerId, FetchPosition, PartitionId, ReplicaEnd};
 use crate::network::Node;
 use crate::time::SimTime;
 
@@ -19,31 +20,31 @@ impl Cluster {
     }
 
     /// One replica fetcher per (follower, leader) pair, as with num.replica.fetchers = 1.
-    pub fn start_fetchers(&mut self, env: &mut Env, follower: u32) {
-        for leader in 0..self.brokers.len() as u32 {
+    pub fn start_fetchers(&mut self, env: &mut Env, follower: BrokerId) {
+        for leader in BrokerId::all(self.brokers.len()) {
             if leader != follower {
-                let incarnation = self.brokers[follower as usize].incarnation;
+                let incarnation = self.brokers[follower.index()].incarnation;
                 env.at(env.now, Event::ReplicaFetch { follower, leader, incarnation });
             }
         }
     }
 
-    pub fn send_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, incarnation: u32) {
-        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+    pub fn send_replica_fetch(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, incarnation: u32) {
+        if self.brokers[follower.index()].incarnation != incarnation || !self.brokers[follower.index()].alive {
             return;
         }
-        let offsets: Vec<(u32, u64)> = self
+        let offsets: Vec<FetchPosition> = self
             .partitions
             .iter()
             .filter(|p| p.leader == Some(leader))
-            .filter_map(|p| p.replica_index(follower).map(|i| (p.id, p.leo[i])))
+            .filter_map(|p| p.replica_index(follower).map(|i| FetchPosition { partition: p.id, offset: p.leo[i] }))
             .collect();
         if offsets.is_empty() {
             // Nothing to follow on this leader now; look again after a fetch wait.
             env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation });
             return;
         }
-        let linc = self.brokers[leader as usize].incarnation;
+        let linc = self.brokers[leader.index()].incarnation;
         let fetch = Event::ReplicaFetchArrive { follower, leader, incarnation: linc, offsets };
         env.send(Node::Broker(follower), Node::Broker(leader), fetch);
     }
@@ -53,22 +54,22 @@ impl Cluster {
     pub fn on_replica_fetch(
         &mut self,
         env: &mut Env,
-        follower: u32,
-        leader: u32,
+        follower: BrokerId,
+        leader: BrokerId,
         incarnation: u32,
-        offsets: Vec<(u32, u64)>,
+        offsets: Vec<FetchPosition>,
     ) {
-        if self.brokers[leader as usize].incarnation != incarnation || !self.brokers[leader as usize].alive {
+        if self.brokers[leader.index()].incarnation != incarnation || !self.brokers[leader.index()].alive {
             // The follower's request goes unanswered; it tries again after replica.fetch.wait.max.ms.
-            let finc = self.brokers[follower as usize].incarnation;
+            let finc = self.brokers[follower.index()].incarnation;
             env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetch { follower, leader, incarnation: finc });
             return;
         }
         let now = env.now;
         let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
         let mut has_data = false;
-        for &(p, offset) in &offsets {
-            let part = &mut self.partitions[p as usize];
+        for &FetchPosition { partition: p, offset } in &offsets {
+            let part = &mut self.partitions[p.index()];
             if part.leader != Some(leader) {
                 continue;
             }
@@ -83,7 +84,7 @@ impl Cluster {
             {
                 part.isr.push(i);
                 part.isr.sort_unstable();
-                env.counters.isr_expands += 1;
+                env.stats.counters.isr_expands += 1;
             }
             has_data |= part.log_end > offset;
             self.after_leader_progress(env, p);
@@ -99,16 +100,16 @@ impl Cluster {
     }
 
     /// Answers a parked follower fetch whose replica.fetch.wait.max.ms passed, if it still waits.
-    pub fn on_replica_fetch_expire(&mut self, env: &mut Env, follower: u32, leader: u32, park: u64) {
+    pub fn on_replica_fetch_expire(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, park: u64) {
         if self.replica_parked.get(&(leader, follower)).is_some_and(|p| p.park == park) {
             let parked = self.replica_parked.remove(&(leader, follower)).expect("checked");
             self.answer_replica_fetch(env, follower, leader, &parked.offsets);
         }
     }
 
-    pub(super) fn wake_replica_fetchers(&mut self, env: &mut Env, leader: u32, p: u32) {
-        let followers: Vec<u32> =
-            self.partitions[p as usize].replicas.iter().copied().filter(|&b| b != leader).collect();
+    pub(super) fn wake_replica_fetchers(&mut self, env: &mut Env, leader: BrokerId, p: PartitionId) {
+        let followers: Vec<BrokerId> =
+            self.partitions[p.index()].replicas.iter().copied().filter(|&b| b != leader).collect();
         for f in followers {
             if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
                 env.queue.cancel(parked.expiry);
@@ -117,14 +118,14 @@ impl Cluster {
         }
     }
 
-    fn answer_replica_fetch(&mut self, env: &mut Env, follower: u32, leader: u32, offsets: &[(u32, u64)]) {
-        let ends: Vec<(u32, u32, u64)> = offsets
+    fn answer_replica_fetch(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, offsets: &[FetchPosition]) {
+        let ends: Vec<ReplicaEnd> = offsets
             .iter()
-            .map(|&(p, _)| &self.partitions[p as usize])
+            .map(|f| &self.partitions[f.partition.index()])
             .filter(|part| part.leader == Some(leader))
-            .map(|part| (part.id, part.leader_epoch, part.log_end))
+            .map(|part| ReplicaEnd { partition: part.id, leader_epoch: part.leader_epoch, log_end: part.log_end })
             .collect();
-        let incarnation = self.brokers[follower as usize].incarnation;
+        let incarnation = self.brokers[follower.index()].incarnation;
         let response = Event::ReplicaFetchResponse { follower, incarnation, leader, ends };
         env.send(Node::Broker(leader), Node::Broker(follower), response);
     }
@@ -133,17 +134,17 @@ impl Cluster {
     pub fn on_replica_fetch_response(
         &mut self,
         env: &mut Env,
-        follower: u32,
+        follower: BrokerId,
         incarnation: u32,
-        leader: u32,
-        ends: Vec<(u32, u32, u64)>,
+        leader: BrokerId,
+        ends: Vec<ReplicaEnd>,
     ) {
-        if self.brokers[follower as usize].incarnation != incarnation || !self.brokers[follower as usize].alive {
+        if self.brokers[follower.index()].incarnation != incarnation || !self.brokers[follower.index()].alive {
             return;
         }
         let mut next = env.now;
-        for (p, epoch, end) in ends {
-            let part = &self.partitions[p as usize];
+        for ReplicaEnd { partition: p, leader_epoch: epoch, log_end: end } in ends {
+            let part = &self.partitions[p.index()];
             let Some(i) = part.replica_index(follower) else {
                 continue;
             };
@@ -155,7 +156,7 @@ impl Cluster {
             let end = end.min(part.log_end);
             if end > part.leo[i] {
                 let done = self.schedule_append(env.now, p, i);
-                self.partitions[p as usize].leo[i] = end;
+                self.partitions[p.index()].leo[i] = end;
                 next = next.max(done);
             }
         }
@@ -163,15 +164,15 @@ impl Cluster {
     }
 
     /// The leader's isr-expiration task: followers not caught up for replica.lag.time.max.ms leave the ISR.
-    pub fn on_isr_check(&mut self, env: &mut Env, broker: u32) {
+    pub fn on_isr_check(&mut self, env: &mut Env, broker: BrokerId) {
         env.at(env.now + self.isr_check_period(), Event::IsrCheck { broker });
-        if !self.brokers[broker as usize].alive {
+        if !self.brokers[broker.index()].alive {
             return;
         }
         let now = env.now;
         let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
-        for p in 0..self.partitions.len() {
-            let part = &mut self.partitions[p];
+        for p in PartitionId::all(self.partitions.len()) {
+            let part = &mut self.partitions[p.index()];
             if part.leader != Some(broker) {
                 continue;
             }
@@ -181,9 +182,91 @@ impl Cluster {
             // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
             part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
             if part.isr.len() < before {
-                env.counters.isr_shrinks += (before - part.isr.len()) as u64;
-                self.after_leader_progress(env, p as u32);
+                env.stats.counters.isr_shrinks += (before - part.isr.len()) as u64;
+                self.after_leader_progress(env, p);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{B0, B1, B2, MS, P0, at, batch, cluster, env, from, ms, take};
+
+    #[test]
+    fn a_follower_rejoins_the_isr_once_it_fetches_from_the_high_watermark() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0, 1];
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
+        assert_eq!(c.partitions[0].hw, 10);
+        // Fetching from offset 5 < HW 10: still out of sync.
+        c.on_replica_fetch(&mut env, B2, B0, 0, from(5));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1], 0));
+        c.on_replica_fetch(&mut env, B2, B0, 0, from(10));
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1, 2], 1));
+    }
+
+    #[test]
+    fn a_follower_leaves_the_isr_when_not_caught_up_for_replica_lag_time_max_ms_but_the_leader_stays() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        at(&mut env, ms(20_000));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
+        at(&mut env, ms(50_000));
+        c.on_isr_check(&mut env, B0);
+        // Follower 1 caught up 30 s ago (= replica.lag.time.max.ms): it stays; follower 2 never did.
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0, 1], 1));
+        at(&mut env, ms(50_001));
+        c.on_isr_check(&mut env, B0);
+        assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_shrinks), (vec![0], 2));
+        // The next check is replica.lag.time.max.ms / 2 later.
+        let next: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
+        assert!(next.contains(&ms(65_001)), "{next:?}");
+    }
+
+    #[test]
+    fn a_fetch_with_nothing_new_waits_and_is_answered_when_the_leader_appends() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
+        let parked = take(&mut env);
+        assert!(
+            matches!(parked[..], [(t, Event::ReplicaFetchExpire { follower: B1, leader: B0, .. })] if t == ms(500))
+        );
+        at(&mut env, ms(3));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.wake_replica_fetchers(&mut env, B0, P0);
+        let answer = take(&mut env);
+        assert!(
+            matches!(&answer[..], [(t, Event::ReplicaFetchResponse { follower: B1, ends, .. })] if *t == ms(4) && ends == &vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: 10 }]),
+            "{answer:?}"
+        );
+    }
+
+    #[test]
+    fn a_follower_copies_the_leaders_log_but_discards_an_answer_from_an_earlier_leader_epoch() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].leader_epoch = 1;
+        c.on_replica_fetch_response(
+            &mut env,
+            B1,
+            0,
+            B0,
+            vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: 10 }],
+        );
+        assert_eq!(c.partitions[0].leo[1], 0);
+        assert!(matches!(take(&mut env)[..], [(SimTime::ZERO, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
+        c.on_replica_fetch_response(
+            &mut env,
+            B1,
+            0,
+            B0,
+            vec![ReplicaEnd { partition: P0, leader_epoch: 1, log_end: 10 }],
+        );
+        assert_eq!(c.partitions[0].leo[1], 10);
+        // The next fetch goes out once the follower's 1 ms append is done.
+        assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
     }
 }

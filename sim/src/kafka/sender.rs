@@ -4,6 +4,7 @@
 
 use super::cluster::Cluster;
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
+use super::ids::{BrokerId, PartitionId};
 use super::producer::{InFlight, Producer, Retry, Sent};
 use super::{BatchRef, ProduceError};
 use crate::network::Node;
@@ -21,14 +22,14 @@ impl Producer {
         let np = self.queues.len() as u32;
         let (record, keyed) = self.workload.record(env.now, &mut self.rng);
         let partition = match keyed {
-            Some(p) => p,
-            None => self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng),
+            Some(p) => PartitionId(p),
+            None => PartitionId(self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng)),
         };
         let opened = self.append(partition, record, env.now);
         let linger = SimTime::from_millis(self.cfg.linger_ms);
         let next = self.workload.next_arrival(env.now, &mut self.rng);
         env.ledger.produced(1);
-        env.metrics.produced.record(env.now, 1.0);
+        env.stats.produced(env.now);
         if let Some(created) = opened
             && linger > SimTime::ZERO
         {
@@ -38,7 +39,7 @@ impl Producer {
         self.send_ready(env, cluster);
     }
 
-    pub fn on_linger(&mut self, env: &mut Env, cluster: &Cluster, partition: u32, created: SimTime) {
+    pub fn on_linger(&mut self, env: &mut Env, cluster: &Cluster, partition: PartitionId, created: SimTime) {
         self.linger_expired(partition, created);
         self.send_ready(env, cluster);
     }
@@ -47,7 +48,7 @@ impl Producer {
     pub fn send_ready(&mut self, env: &mut Env, cluster: &Cluster) {
         let expired = self.expire(env.now);
         env.ledger.failed(expired);
-        for broker in 0..cluster.brokers.len() as u32 {
+        for broker in BrokerId::all(cluster.brokers.len()) {
             let led = cluster.led_by(broker);
             if led.is_empty() {
                 continue;
@@ -66,14 +67,14 @@ impl Producer {
         }
     }
 
-    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: u32, batches: Vec<Sent>) {
+    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: BrokerId, batches: Vec<Sent>) {
         let producer = self.id;
         let id = env.next_request;
         env.next_request += 1;
         let acks = self.cfg.acks;
         let timeout = SimTime::from_millis(self.cfg.request_timeout_ms);
-        env.counters.produce_requests += 1;
-        env.counters.batches_sent += batches.len() as u64;
+        env.stats.counters.produce_requests += 1;
+        env.stats.counters.batches_sent += batches.len() as u64;
         let server_batches: Vec<BatchRef> = batches.iter().map(|s| s.batch.clone()).collect();
         if acks == Acks::None {
             // acks=0: the producer counts the send as done the moment it leaves.
@@ -83,7 +84,7 @@ impl Producer {
             }
         } else {
             self.in_flight.insert(id, InFlight { broker, batches, deadline: env.now + timeout });
-            self.in_flight_per_broker[broker as usize] += 1;
+            self.in_flight_per_broker[broker.index()] += 1;
             // One timer per producer, at its oldest request's deadline: the queue does not grow with requests.
             if !self.timeout_armed {
                 self.timeout_armed = true;
@@ -92,35 +93,32 @@ impl Producer {
         }
         let request =
             Box::new(ProduceRequest { id, producer, acks, idempotent: self.cfg.idempotent(), batches: server_batches });
-        let incarnation = cluster.brokers[broker as usize].incarnation;
+        let incarnation = cluster.brokers[broker.index()].incarnation;
         env.send(Node::Producer(producer), Node::Broker(broker), Event::ProduceArrive { broker, incarnation, request });
     }
 
     fn ack_batch(&mut self, env: &mut Env, b: &BatchRef) {
         self.acknowledged(b);
-        env.ledger.acked(self.id, b.partition, b.first_record, b.len());
-        for r in &b.records {
-            env.metrics.produce_latency.record(env.now - r.created);
-        }
-        env.metrics.acked.record_n(env.now, u64::from(b.len()), 1.0);
+        env.ledger.acked(b.range());
+        env.stats.acknowledged(env.now, b);
     }
 
     pub fn on_produce_response(&mut self, env: &mut Env, cluster: &Cluster, request: u64, results: Vec<ProduceResult>) {
         let Some(inflight) = self.in_flight.remove(&request) else {
             return; // timed out already: Kafka closed the connection, this answer never arrives
         };
-        self.in_flight_per_broker[inflight.broker as usize] -= 1;
+        self.in_flight_per_broker[inflight.broker.index()] -= 1;
         for (sent, result) in inflight.batches.into_iter().zip(results) {
             self.answered(&sent);
             match result {
                 Ok(()) => self.ack_batch(env, &sent.batch),
                 Err(e) => {
                     match e {
-                        ProduceError::NotEnoughReplicas => env.counters.not_enough_replicas_errors += 1,
+                        ProduceError::NotEnoughReplicas => env.stats.counters.not_enough_replicas_errors += 1,
                         ProduceError::NotEnoughReplicasAfterAppend => {
-                            env.counters.not_enough_replicas_after_append_errors += 1
+                            env.stats.counters.not_enough_replicas_after_append_errors += 1
                         }
-                        ProduceError::OutOfOrderSequence => env.counters.out_of_order_sequence_errors += 1,
+                        ProduceError::OutOfOrderSequence => env.stats.counters.out_of_order_sequence_errors += 1,
                         ProduceError::NotLeader | ProduceError::InvalidProducerEpoch => {}
                     }
                     self.retry_or_fail_at(env, sent, Some(e));
@@ -133,9 +131,9 @@ impl Producer {
     /// NetworkClient.handleTimedOutRequests: requests unanswered for request.timeout.ms fail and retry.
     pub fn on_request_timeouts(&mut self, env: &mut Env, cluster: &Cluster) {
         let now = env.now;
-        let mut timed_out: Vec<u32> =
+        let mut timed_out: Vec<BrokerId> =
             self.in_flight.values().take_while(|f| f.deadline <= now).map(|f| f.broker).collect();
-        env.counters.request_timeouts += timed_out.len() as u64;
+        env.stats.counters.request_timeouts += timed_out.len() as u64;
         // A timeout closes the connection (NetworkClient.handleTimedOutRequests).
         timed_out.dedup();
         for broker in timed_out {
@@ -151,12 +149,12 @@ impl Producer {
     }
 
     /// A closed connection fails every request in flight on it; their batches are retried in sequence order.
-    pub fn disconnect(&mut self, env: &mut Env, broker: u32) {
+    pub fn disconnect(&mut self, env: &mut Env, broker: BrokerId) {
         let cancelled: Vec<u64> =
             self.in_flight.iter().filter(|(_, f)| f.broker == broker).map(|(id, _)| *id).collect();
         for request in cancelled {
             let inflight = self.in_flight.remove(&request).expect("listed");
-            self.in_flight_per_broker[broker as usize] -= 1;
+            self.in_flight_per_broker[broker.index()] -= 1;
             for sent in inflight.batches {
                 self.answered(&sent);
                 self.retry_or_fail_at(env, sent, None);
@@ -168,9 +166,116 @@ impl Producer {
         match self.retry_or_fail(sent, error, env.now) {
             Retry::Failed(n) => env.ledger.failed(u64::from(n)),
             Retry::At(t) => {
-                env.counters.retries += 1;
+                env.stats.counters.retries += 1;
                 env.at(t, Event::Drain { producer: self.id });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::ids::ProducerId;
+    use crate::kafka::testkit::{MS, at, cluster, env, ms, take};
+    use crate::rng::stream;
+    use crate::scenario::ProducerConfig;
+    use crate::workload::Record;
+
+    fn producer(acks: Acks) -> Producer {
+        let cfg = ProducerConfig { acks, linger_ms: 0, ..ProducerConfig::default() };
+        let mut p = Producer::new(ProducerId(0), cfg, 1, 3, stream(1, "producer"), stream(1, "backoff"));
+        let r = Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: 0, value: 1 };
+        p.append(PartitionId(0), r, SimTime::ZERO);
+        p
+    }
+
+    fn acknowledged(env: &Env) -> u64 {
+        env.ledger.summary([], 0).acknowledged
+    }
+
+    /// A produce request's arrival, broker, and its batches' (epoch, base sequence).
+    type SentRequest = (SimTime, BrokerId, Vec<(u32, u32)>);
+
+    fn sent(events: &[(SimTime, Event)]) -> Vec<SentRequest> {
+        events
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Event::ProduceArrive { broker, request, .. } => {
+                    Some((*t, *broker, request.batches.iter().map(|b| (b.epoch, b.base_seq)).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn acks_0_counts_a_batch_acknowledged_the_moment_it_leaves() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::None);
+        p.send_ready(&mut env, &c);
+        let events = take(&mut env);
+        assert_eq!(events.len(), 1, "no request timeout is armed: {events:?}");
+        assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
+        assert_eq!((acknowledged(&env), env.stats.produce_latency().count()), (1, 1));
+        assert!(p.in_flight.is_empty());
+    }
+
+    #[test]
+    fn acks_all_waits_for_the_answer_and_an_ok_acknowledges_the_batch() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        let events = take(&mut env);
+        assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
+        assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: ProducerId(0) }) if t == ms(30_000)));
+        assert_eq!((acknowledged(&env), p.in_flight.len()), (0, 1));
+        at(&mut env, ms(5));
+        p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
+        assert_eq!((acknowledged(&env), p.in_flight.len()), (1, 0));
+        assert_eq!(env.stats.produce_latency().max(), ms(5));
+    }
+
+    #[test]
+    fn a_request_unanswered_for_request_timeout_ms_is_retried_with_the_same_sequence_after_the_backoff() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        at(&mut env, ms(30_000));
+        p.on_request_timeouts(&mut env, &c);
+        assert_eq!((env.stats.counters.request_timeouts, env.stats.counters.retries), (1, 1));
+        assert!(p.in_flight.is_empty() && !p.timeout_armed);
+        let events = take(&mut env);
+        assert!(sent(&events).is_empty(), "held for retry.backoff.ms: {events:?}");
+        let drain = events.iter().find_map(|(t, e)| matches!(e, Event::Drain { .. }).then_some(*t)).expect("drain");
+        // KIP-580: retry.backoff.ms = 100 with +-20 % jitter.
+        assert!(ms(30_080) <= drain && drain <= ms(30_120), "{drain:?}");
+        at(&mut env, drain);
+        p.send_ready(&mut env, &c);
+        assert_eq!(sent(&take(&mut env)), vec![(drain + MS, BrokerId(0), vec![(0, 0)])]);
+        assert_eq!(env.stats.counters.produce_requests, 2);
+    }
+
+    #[test]
+    fn not_enough_replicas_after_append_is_counted_and_retried() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
+        assert_eq!((env.stats.counters.not_enough_replicas_after_append_errors, env.stats.counters.retries), (1, 1));
+        assert_eq!((acknowledged(&env), p.records_in_flight()), (0, 1));
+    }
+
+    #[test]
+    fn invalid_producer_epoch_fails_the_batch_without_retry() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(Acks::All);
+        p.send_ready(&mut env, &c);
+        take(&mut env);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::InvalidProducerEpoch)]);
+        assert_eq!(env.stats.counters.retries, 0);
+        assert_eq!((env.ledger.summary([], 0).failed, p.records_in_flight()), (1, 0));
     }
 }

@@ -1,0 +1,168 @@
+//! `lab`, `book`, `dataset` and the main job: the labs run and written, the course site built from them.
+
+use super::{bad, out_dir, scenario};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use streamlab_labs::lab::LabReport;
+use streamlab_labs::scenarios;
+use streamlab_labs::text::Lang;
+use streamlab_sim::report::Results;
+use streamlab_sim::{Scenario, World};
+
+#[derive(Args)]
+pub struct LabArgs {
+    /// `list`, a lab id, `review` or `all`.
+    id: String,
+    /// Override the seed of every scenario the lab runs.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where each lab's folder goes.
+    #[arg(long, default_value = "out/labs")]
+    out: PathBuf,
+    /// The language of the summaries and charts.
+    #[arg(long, value_enum, default_value_t = Langs::Both)]
+    lang: Langs,
+    /// Replace the lab's base scenario with this file.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+}
+
+/// `--lang`: one language or both.
+#[derive(Clone, Copy, ValueEnum)]
+enum Langs {
+    Kk,
+    En,
+    Both,
+}
+
+impl LabArgs {
+    pub fn run(self) -> Result<()> {
+        out_dir("--out", &self.out)?;
+        let langs = match self.lang {
+            Langs::Kk => vec![Lang::Kk],
+            Langs::En => vec![Lang::En],
+            Langs::Both => Lang::ALL.to_vec(),
+        };
+        let scenario = self.scenario.map(|path| super::load_scenario(&path.to_string_lossy())).transpose()?;
+        run_labs(&self.id, self.seed, &self.out, &langs, scenario.as_ref()).map(|_| ())
+    }
+}
+
+#[derive(Subcommand)]
+pub enum DatasetCommand {
+    /// List the data sets and what each holds.
+    List,
+    /// Write every data set into the folder.
+    Gen {
+        #[arg(long, default_value = "datasets")]
+        out: PathBuf,
+    },
+}
+
+impl DatasetCommand {
+    pub fn run(self) -> Result<()> {
+        match self {
+            DatasetCommand::List => {
+                for d in streamlab_labs::datasets::DATASETS {
+                    println!("{:<24} {}", d.name, d.description);
+                }
+            }
+            DatasetCommand::Gen { out } => {
+                out_dir("--out", &out)?;
+                std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+                for d in streamlab_labs::datasets::DATASETS {
+                    let path = out.join(d.name);
+                    std::fs::write(&path, d.generate()).with_context(|| format!("writing {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything at once: every built-in scenario except the benchmark models into out/runs/NAME, then every lab
+/// and the review cards into out/labs.
+pub fn main_job(out: &Path) -> Result<()> {
+    let start = std::time::Instant::now();
+    let names: Vec<&str> =
+        scenarios::BUILTIN.iter().map(|(n, _)| *n).filter(|n| !scenarios::BENCH_MODELS.contains(n)).collect();
+    // The scenarios run side by side; each is reported in the list's order.
+    let runs = streamlab_labs::par::map(&names, |name| -> Result<(Scenario, Results)> {
+        let s = super::load_scenario(name)?;
+        let mut world = World::new(&s);
+        world.run()?;
+        Ok((s, Results::of(&world)))
+    });
+    for (name, run) in names.iter().zip(runs) {
+        let (s, results) = run?;
+        println!("== run {name}");
+        scenario::print_derived(&s);
+        scenario::report_run(&results, &out.join("runs").join(name), scenario::Report::Run)?;
+    }
+    let reports = run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
+    let site = out.join("site");
+    crate::book::build(Path::new("book"), &site, &reports)?;
+    println!("main job done in {:.1} s", start.elapsed().as_secs_f64());
+    println!("site: open {} in a browser", site.join("index.html").display());
+    Ok(())
+}
+
+pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
+    let generated_dir = out.join(".labs");
+    let reports = run_labs("all", seed, &generated_dir, &Lang::ALL, None)?;
+    crate::book::build(src, out, &reports)?;
+    println!("site: open {} in a browser", out.join("index.html").display());
+    Ok(())
+}
+
+/// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
+fn run_labs(
+    id: &str,
+    seed: Option<u64>,
+    out: &Path,
+    langs: &[Lang],
+    scenario: Option<&Scenario>,
+) -> Result<Vec<LabReport>> {
+    if id == "list" {
+        for (id, section, _) in streamlab_labs::LABS {
+            println!("{id:<16} lecture section {section}");
+        }
+        println!("{:<16} 9. Review questions: one answer card per question", streamlab_labs::REVIEW);
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = match id {
+        "all" | "review" => streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect(),
+        _ if streamlab_labs::find(id).is_some() => vec![id],
+        _ => {
+            let names: Vec<&str> = streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect();
+            return Err(bad(format!("no lab `{id}`; labs: {}, review, all", names.join(", "))));
+        }
+    };
+    // The labs run side by side, each writing its own folder; what they print comes in the labs' order.
+    let n = ids.len();
+    let indexed: Vec<(usize, &str)> = ids.iter().copied().enumerate().collect();
+    let runs = streamlab_labs::par::map(&indexed, |&(i, lab)| -> Result<LabReport> {
+        let run = streamlab_labs::find(lab).expect("listed");
+        let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
+        let report = run(seed, scenario, &mut progress).with_context(|| format!("lab {lab}"))?;
+        report.write(&out.join(lab), langs)?;
+        Ok(report)
+    });
+    let mut reports = Vec::new();
+    for (lab, report) in ids.iter().zip(runs) {
+        let report = report?;
+        for line in &report.summary {
+            println!("{lab}: {}", line.get(langs[0]));
+        }
+        println!("{lab}: written to {}", out.join(lab).display());
+        reports.push(report);
+    }
+    if id == "all" || id == "review" {
+        let dir = out.join(streamlab_labs::REVIEW);
+        let cards = streamlab_labs::review::write_cards(&reports, &dir, langs)?;
+        println!("review: {} cards written to {}", cards.len(), dir.display());
+    }
+    Ok(reports)
+}

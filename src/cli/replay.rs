@@ -1,0 +1,245 @@
+//! `replay` and `export`: a hand-made trace through the engines' rules, and the same settings as a job for
+//! the real engines. Durations are given like 10s, 500ms, 2m.
+
+use super::{bad, out_dir};
+use crate::export::{self, Target};
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use streamlab_sim::budget;
+use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
+use streamlab_sim::engine::spark::OutputMode;
+use streamlab_sim::engine::window::WindowSpec;
+use streamlab_sim::time::MAX_MS;
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The engines that replay the trace.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Both)]
+    engine: EngineChoice,
+    #[command(flatten)]
+    flags: ReplayFlags,
+    /// The trace.
+    events: PathBuf,
+}
+
+impl ReplayArgs {
+    pub fn run(self) -> Result<()> {
+        let (flink, spark) = self.engine.runs();
+        let settings = self.flags.settings(flink, spark)?;
+        self.flags.note_unused(flink, spark);
+        let events = &self.events;
+        let text = std::fs::read_to_string(events)
+            .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
+        let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+        budget::check_replay(&rows, &settings).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+        print!("{}", replay(&rows, &settings));
+        Ok(())
+    }
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The engine the job is written for.
+    #[arg(long, value_enum)]
+    engine: Target,
+    /// A scenario file or built-in name: export its pipeline reading Kafka instead.
+    scenario: Option<String>,
+    #[command(flatten)]
+    flags: ReplayFlags,
+    /// Where job.py (and README.txt) go.
+    #[arg(long, default_value = "out/export")]
+    out: PathBuf,
+}
+
+impl ExportArgs {
+    pub fn run(self) -> Result<()> {
+        let (target, flags, out) = (self.engine, &self.flags, &self.out);
+        out_dir("--out", out)?;
+        let (job, readme) = match &self.scenario {
+            Some(name) => {
+                let sc = super::load_scenario(name)?;
+                let (job, readme) = export::kafka_job(target, &sc).map_err(|e| bad(format!("{name}: {e}")))?;
+                (job, Some(readme))
+            }
+            None => {
+                let (flink, spark) = (target == Target::Flink, target == Target::Spark);
+                let settings = flags.settings(flink, spark)?;
+                flags.note_unused(flink, spark);
+                if flink && settings.watermark_interval_ms != 0 {
+                    eprintln!(
+                        "note: the Flink job emits a watermark after every record; compare it with \
+                         `replay --watermark-interval 0ms`"
+                    );
+                }
+                (export::file_job(target, &settings, &flags.describe()).map_err(bad)?, None)
+            }
+        };
+        export::write(out, &job, readme.as_deref()).with_context(|| format!("writing {}", out.display()))?;
+        eprintln!("wrote {}", out.join("job.py").display());
+        Ok(())
+    }
+}
+
+/// Which engines replay a trace.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum EngineChoice {
+    Flink,
+    Spark,
+    Both,
+}
+
+impl EngineChoice {
+    /// (flink, spark): whether each runs.
+    pub(crate) fn runs(self) -> (bool, bool) {
+        match self {
+            EngineChoice::Flink => (true, false),
+            EngineChoice::Spark => (false, true),
+            EngineChoice::Both => (true, true),
+        }
+    }
+}
+
+/// Spark's output modes, as the command line names them.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum SparkOutputMode {
+    Append,
+    Update,
+    Complete,
+}
+
+impl From<SparkOutputMode> for OutputMode {
+    fn from(m: SparkOutputMode) -> OutputMode {
+        match m {
+            SparkOutputMode::Append => OutputMode::Append,
+            SparkOutputMode::Update => OutputMode::Update,
+            SparkOutputMode::Complete => OutputMode::Complete,
+        }
+    }
+}
+
+/// The engines' settings shared by `replay` and `export`. Durations like 10s, 500ms, 2m.
+#[derive(Args, Default)]
+pub(crate) struct ReplayFlags {
+    /// tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none.
+    #[arg(long)]
+    pub(crate) window: Option<String>,
+    /// Bounded out-of-orderness (Flink) and withWatermark delay (Spark). Flink's DataStream watermark is
+    /// `max event time - delay - 1 ms` (BoundedOutOfOrdernessWatermarks); Flink SQL's `WATERMARK FOR ts AS
+    /// ts - INTERVAL` is `max - delay`; Spark's is `max - delay`, taken at the end of each batch.
+    #[arg(long)]
+    pub(crate) watermark_delay: Option<String>,
+    /// Flink only: pipeline.auto-watermark-interval, how often the source emits its watermark (Flink's
+    /// default 200ms); 0ms = a watermark after every record, as the exported Flink job does.
+    #[arg(long)]
+    pub(crate) watermark_interval: Option<String>,
+    /// Spark only: the processing-time trigger (default 1s); 0 = the default trigger, the next batch as soon
+    /// as the last one ends.
+    #[arg(long)]
+    pub(crate) trigger: Option<String>,
+    /// Flink only: allowed lateness (default 0s); Spark has none, its watermark alone decides.
+    #[arg(long)]
+    pub(crate) allowed_lateness: Option<String>,
+    /// Spark only (default append).
+    #[arg(long, value_enum)]
+    pub(crate) output_mode: Option<SparkOutputMode>,
+}
+
+impl ReplayFlags {
+    pub(crate) fn settings(&self, flink: bool, spark: bool) -> Result<ReplaySettings> {
+        let need = |v: &Option<String>, flag: &str, example: &str| {
+            v.clone().ok_or_else(|| bad(format!("{flag} is needed, e.g. {flag} {example}")))
+        };
+        let ms = |v: &Option<String>, flag: &str, default: &str| parse_ms(flag, v.as_deref().unwrap_or(default));
+        let s = ReplaySettings {
+            flink,
+            spark,
+            window: parse_window(&need(&self.window, "--window", "tumbling:10s")?)?,
+            watermark_delay_ms: parse_ms(
+                "--watermark-delay",
+                &need(&self.watermark_delay, "--watermark-delay", "2s")?,
+            )?,
+            watermark_interval_ms: ms(&self.watermark_interval, "--watermark-interval", "200ms")?,
+            trigger_ms: ms(&self.trigger, "--trigger", "1s")?,
+            allowed_lateness_ms: ms(&self.allowed_lateness, "--allowed-lateness", "0s")?,
+            output_mode: self.output_mode.unwrap_or(SparkOutputMode::Append).into(),
+        };
+        check(&s).map_err(|reason| bad(format!("{reason} Use another --output-mode or window, or --engine flink.")))?;
+        Ok(s)
+    }
+
+    /// Notes on stderr for the flags the running engines ignore.
+    fn note_unused(&self, flink: bool, spark: bool) {
+        if !spark {
+            for (flag, given) in [("--trigger", self.trigger.is_some()), ("--output-mode", self.output_mode.is_some())]
+            {
+                if given {
+                    eprintln!("note: {flag} applies to Spark only; Flink fires windows on the watermark");
+                }
+            }
+        }
+        if !flink {
+            for (flag, given) in [
+                ("--allowed-lateness", self.allowed_lateness.is_some()),
+                ("--watermark-interval", self.watermark_interval.is_some()),
+            ] {
+                if given {
+                    eprintln!("note: {flag} applies to Flink only; Spark's watermark moves once per batch");
+                }
+            }
+        }
+    }
+
+    /// The flags as given, for the exported job's header.
+    fn describe(&self) -> String {
+        let mode = self.output_mode.and_then(|m| m.to_possible_value()).map(|v| v.get_name().to_string());
+        let all = [
+            ("window", &self.window),
+            ("watermark-delay", &self.watermark_delay),
+            ("watermark-interval", &self.watermark_interval),
+            ("trigger", &self.trigger),
+            ("allowed-lateness", &self.allowed_lateness),
+            ("output-mode", &mode),
+        ];
+        all.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}"))).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.
+fn parse_ms(flag: &str, s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "ms"),
+    };
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad(format!("{flag}: `{s}` has an unknown unit; use ms, s, m or h, e.g. 500ms or 10s"))),
+    };
+    let n: u64 = num.parse().map_err(|_| bad(format!("{flag}: `{s}` is not a duration like 500ms or 10s")))?;
+    n.checked_mul(factor)
+        .filter(|ms| *ms <= MAX_MS)
+        .ok_or_else(|| bad(format!("{flag}: `{s}` is above {MAX_MS} ms (about 31 years)")))
+}
+
+fn parse_window(s: &str) -> Result<WindowSpec> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let w = match parts.as_slice() {
+        ["none"] => WindowSpec::None,
+        ["tumbling", size] => WindowSpec::Tumbling { size_ms: parse_ms("--window", size)? },
+        ["sliding", size, slide] => {
+            WindowSpec::Sliding { size_ms: parse_ms("--window", size)?, slide_ms: parse_ms("--window", slide)? }
+        }
+        ["session", gap] => WindowSpec::Session { gap_ms: parse_ms("--window", gap)? },
+        _ => {
+            return Err(bad(format!(
+                "--window `{s}`: use tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none (e.g. tumbling:10s)"
+            )));
+        }
+    };
+    w.validate().and_then(|()| budget::sliding_fits(&w)).map_err(|e| bad(format!("--window `{s}`: {e}")))?;
+    Ok(w)
+}
