@@ -6,6 +6,7 @@ pub mod budget;
 pub mod cluster_state;
 pub mod dist;
 pub mod engine;
+pub mod hash;
 pub mod interval_set;
 pub mod kafka;
 pub mod ledger;

@@ -1,6 +1,7 @@
 //! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
 
 use crate::dist::Sampler;
+use crate::hash::IntHash;
 use crate::kafka::ids::{BrokerId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
@@ -29,13 +30,13 @@ pub struct Network {
     producers: u32,
     brokers: u32,
     /// The latest delivery time on each link, keyed by node number.
-    links: HashMap<(u32, u32), SimTime>,
+    links: HashMap<(u32, u32), SimTime, IntHash>,
     spikes: Vec<Spike>,
 }
 
 impl Network {
     pub fn new(delay: Sampler, rng: SimRng, producers: u32, brokers: u32) -> Self {
-        Network { delay, rng, producers, brokers, links: HashMap::new(), spikes: Vec::new() }
+        Network { delay, rng, producers, brokers, links: HashMap::default(), spikes: Vec::new() }
     }
 
     /// Node numbers: producers first, then brokers, then group members.

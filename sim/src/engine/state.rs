@@ -3,9 +3,9 @@
 
 use super::window::Window;
 use super::{Output, OutputKind};
+use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
 
 #[derive(Clone, Debug)]
 pub struct Agg {
@@ -63,32 +63,8 @@ impl Agg {
     }
 }
 
-/// Hashes a record key with one multiplication: keys are small integers, and the state's order never
-/// comes from the hash table (results are sorted by key).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, key: u32) {
-        self.write_u64(u64::from(key));
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0 ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type Keyed = HashMap<u32, Agg, BuildHasherDefault<KeyHasher>>;
+/// A window's aggregates by key; its order never reaches results (selections are sorted by key).
+type Keyed = HashMap<u32, Agg, IntHash>;
 
 /// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
 /// the order the cleanup drops them. A watermark visits only the windows it passed.
