@@ -141,7 +141,7 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     };
     let dana = grade("dana");
     assert!(check(&dana, "measurements", "m2"), "dana's own number is accepted");
-    assert!(check(&dana, "concepts", "c3") && !check(&dana, "concepts", "c1"));
+    assert!(!check(&dana, "concepts", "c3"), "a self-check records concept answers without scoring them");
     let other = grade("erlan");
     assert!(!check(&other, "measurements", "m2"), "another student's variant gives another number");
     std::fs::write(dir.join("answers.toml"), "[measure\nm1 = ").unwrap();
@@ -218,8 +218,28 @@ fn the_gradescope_package_holds_the_autograder() {
     let o = streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "the package needs the secret");
     let secret = secret_file();
-    let o =
-        streamlab(&["grade", "--package-gradescope", zip.to_str().unwrap(), "--secret-file", secret.to_str().unwrap()]);
+    let package = |instructor: &Path| {
+        let (zip, secret) = (zip.to_str().unwrap(), secret.to_str().unwrap());
+        streamlab(&[
+            "grade",
+            "--package-gradescope",
+            zip,
+            "--secret-file",
+            secret,
+            "--instructor",
+            instructor.to_str().unwrap(),
+        ])
+    };
+    // The package carries the sealed key only, so the instructor seals it first.
+    let instructor = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("package-instructor");
+    let _ = std::fs::remove_dir_all(&instructor);
+    let o = package(&instructor);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--seal-concepts"), "{}", text(&o.stderr));
+    let args = ["grade", "--seal-concepts", "instructor/concepts.toml", "--instructor", instructor.to_str().unwrap()];
+    let o = streamlab(&[&args[..], &["--secret-file", secret.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = package(&instructor);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let bytes = std::fs::read(&zip).unwrap();
     // The end-of-central-directory record: 5 entries.
@@ -227,9 +247,10 @@ fn the_gradescope_package_holds_the_autograder() {
     assert_eq!(&end[..4], b"PK\x05\x06");
     assert_eq!(u16::from_le_bytes([end[10], end[11]]), 5);
     let text = String::from_utf8_lossy(&bytes);
-    for name in ["setup.sh", "run_autograder", "streamlab", "secret", "instructor/concepts.toml"] {
+    for name in ["setup.sh", "run_autograder", "streamlab", "secret", "instructor/concepts.sealed.toml"] {
         assert!(text.contains(name), "{name}");
     }
+    assert!(!text.contains("the 5V adds two more characteristics"), "the plain key stays out");
     assert!(text.contains("apt-get install -y -qq bubblewrap") && text.contains("rustup"));
     assert!(text.contains("--gradescope-metadata /autograder/submission_metadata.json"));
     // run_autograder's student id comes from Gradescope's metadata.

@@ -20,8 +20,10 @@ fn tmp(name: &str) -> PathBuf {
     dir
 }
 
-fn secret() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("secret.txt");
+/// The instructor's secret in a file of the test's own: tests run side by side, and a file rewritten by one
+/// while another reads it would read empty.
+fn secret(name: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.secret"));
     std::fs::write(&path, "9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6\n").unwrap();
     path
 }
@@ -32,7 +34,7 @@ fn graded(name: &str, folder: &str, file: &str, src: &str) -> (u64, u64, String)
     let dir = tmp(name);
     common::copy_dir(&Path::new(ROOT).join("exercises"), &dir);
     std::fs::write(dir.join(folder).join(file), src).unwrap();
-    let secret = secret();
+    let secret = secret(name);
     let o = streamlab(&[
         "grade",
         "--student",
@@ -147,8 +149,30 @@ fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("concepts             0/6"), "{text}");
     assert!(text.contains("graded with the instructor's key"), "{text}");
-    let o = streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("concepts             3/6"));
+    // The sealed key scores only with the secret that sealed it.
+    let instructor = tmp("sealed-instructor");
+    let seal = ["grade", "--seal-concepts", "instructor/concepts.toml", "--instructor", instructor.to_str().unwrap()];
+    let secret = secret("sealed-instructor");
+    let o = streamlab(&[&seal[..], &["--secret-file", secret.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sealed = std::fs::read_to_string(instructor.join("concepts.sealed.toml")).unwrap();
+    assert!(!sealed.contains(sample) && !sealed.contains("answer = \"b\""), "{sealed}");
+    let concepts = |with: &[&str]| {
+        let args = ["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor"];
+        let o = streamlab(&[&args[..], &[instructor.to_str().unwrap()], with].concat());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let graded = concepts(&["--secret-file", secret.to_str().unwrap()]);
+    assert!(graded.contains("concepts             3/6"), "{graded}");
+    let unsealed = concepts(&[]);
+    assert!(
+        unsealed.contains("concepts             0/6") && unsealed.contains("the instructor's secret"),
+        "{unsealed}"
+    );
+    let other = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("other-secret.txt");
+    std::fs::write(&other, "0000000000000000000000000000000000000000000000\n").unwrap();
+    let wrong = concepts(&["--secret-file", other.to_str().unwrap()]);
+    assert!(wrong.contains("concepts             0/6") && wrong.contains("sealed with another secret"), "{wrong}");
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {

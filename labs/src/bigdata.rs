@@ -87,9 +87,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let mean_per_s = r.ledger.produced as f64 * 1000.0 / day.run.duration_ms as f64;
 
     progress("variety, veracity, value: the sample data sets");
-    let sets = crate::datasets::generate();
     let mut formats: Vec<(String, f64)> = Vec::new();
-    for (name, _, _) in &sets {
+    for name in crate::datasets::DATASETS.iter().map(|d| d.name) {
         let ext = name.rsplit('.').next().unwrap_or("").to_uppercase();
         match formats.iter_mut().find(|(f, _)| *f == ext) {
             Some((_, n)) => *n += 1.0,
@@ -97,8 +96,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         }
     }
     formats.sort_by(|a, b| a.0.cmp(&b.0));
-    let sensors = sets.iter().find(|(n, _, _)| *n == "iot_sensors.csv").expect("generated");
-    let v = crate::datasets::sensor_veracity(&sensors.2);
+    let v = crate::datasets::sensor_veracity(&crate::datasets::generate_one("iot_sensors.csv").expect("a data set"));
 
     let count = |x: f64| Unit::Count.text(x);
     let per_s = |x: f64| Text::new(ticks::number(x, 1, Lang::Kk), ticks::number(x, 1, Lang::En));
@@ -148,7 +146,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             tl!(
                 "Әртүрлілік: {} дерек жиыны, {} формат",
                 "Variety: {} data sets in {} formats",
-                count(sets.len() as f64),
+                count(crate::datasets::DATASETS.len() as f64),
                 count(formats.len() as f64)
             ),
             bars(

@@ -8,17 +8,54 @@ use streamlab_sim::rng::{SimRng, stream};
 /// The generator version's seed: change it and every committed file changes.
 const SEED: u64 = 14;
 
-/// (file name, description, contents), in file-name order.
-pub fn generate() -> Vec<(&'static str, &'static str, String)> {
-    vec![
-        ("bank_transactions.csv", "bank card payments, 1 % fraud injected as bursts of large foreign payments", bank()),
-        ("clickstream.csv", "page views and clicks of web users (Zipf-popular pages)", clicks()),
-        ("iot_sensors.csv", "temperature readings with duplicates, gaps, late and corrupt rows", sensors()),
-        ("network_flows.csv", "network flows with port-scan and flood attacks labelled", flows()),
-        ("telecom_cdr.jsonl", "call detail records as JSON lines", cdr()),
-        ("taxi_trips.csv", "taxi trips: start, end, vehicle, distance", trips()),
-        ("web_server.log", "web server log lines (Common Log Format), for batch log analysis", logs()),
-    ]
+/// One sample data set: its file name, what it holds, and its generator.
+pub struct Dataset {
+    pub name: &'static str,
+    pub description: &'static str,
+    make: fn() -> String,
+}
+
+impl Dataset {
+    /// The file's contents, the same on every machine.
+    pub fn generate(&self) -> String {
+        (self.make)()
+    }
+}
+
+/// Every data set, in file-name order: the seven files of `datasets/`.
+pub const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "bank_transactions.csv",
+        description: "bank card payments, 1 % fraud injected as bursts of large foreign payments",
+        make: bank,
+    },
+    Dataset {
+        name: "clickstream.csv",
+        description: "page views and clicks of web users (Zipf-popular pages)",
+        make: clicks,
+    },
+    Dataset {
+        name: "iot_sensors.csv",
+        description: "temperature readings with duplicates, gaps, late and corrupt rows",
+        make: sensors,
+    },
+    Dataset {
+        name: "network_flows.csv",
+        description: "network flows with port-scan and flood attacks labelled",
+        make: flows,
+    },
+    Dataset { name: "taxi_trips.csv", description: "taxi trips: start, end, vehicle, distance", make: trips },
+    Dataset { name: "telecom_cdr.jsonl", description: "call detail records as JSON lines", make: cdr },
+    Dataset {
+        name: "web_server.log",
+        description: "web server log lines (Common Log Format), for batch log analysis",
+        make: logs,
+    },
+];
+
+/// One data set by file name, generated alone.
+pub fn generate_one(name: &str) -> Option<String> {
+    DATASETS.iter().find(|d| d.name == name).map(Dataset::generate)
 }
 
 fn rng(name: &str) -> SimRng {
@@ -250,6 +287,29 @@ pub fn sensor_veracity(csv: &str) -> Veracity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_seven_data_sets_are_listed_once_in_file_name_order_and_generate_alone() {
+        let names: Vec<&str> = DATASETS.iter().map(|d| d.name).collect();
+        assert_eq!(
+            names,
+            [
+                "bank_transactions.csv",
+                "clickstream.csv",
+                "iot_sensors.csv",
+                "network_flows.csv",
+                "taxi_trips.csv",
+                "telecom_cdr.jsonl",
+                "web_server.log"
+            ]
+        );
+        for d in DATASETS {
+            let text = d.generate();
+            assert!(text.lines().count() > 500, "{}: {} lines", d.name, text.lines().count());
+            assert_eq!(generate_one(d.name).as_deref(), Some(text.as_str()), "{} alone is the same", d.name);
+        }
+        assert_eq!(generate_one("nonesuch.csv"), None);
+    }
 
     #[test]
     fn sensor_data_has_every_flaw_and_cleaning_recovers_the_value() {

@@ -90,8 +90,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let clean = engines::one(&s0)?;
 
     progress("MLlib streaming k-means on network flows");
-    let sets = crate::datasets::generate();
-    let flows = &sets.iter().find(|(n, _, _)| *n == "network_flows.csv").expect("generated").2;
+    let flows = &crate::datasets::generate_one("network_flows.csv").expect("a data set");
     let ids: Vec<(u64, crate::kmeans::Detection)> =
         [250u64, 1000, 5000].iter().map(|&b| (b, crate::kmeans::detect(flows, 4, b, 0.9, 0.15))).collect();
     let ids_1s = &ids.iter().find(|(b, _)| *b == 1000).expect("1 s measured").1;

@@ -238,10 +238,11 @@ mod tests {
 
     #[test]
     fn an_unbalanced_delivery_account_is_named() {
+        let range = |first, n| RecordRange { producer: ProducerId(0), partition: PartitionId(0), first, n };
         let mut l = Ledger::new(1, 1);
         l.produced(4);
-        l.acked(r(0, 0, 0, 4));
-        assert_eq!(l.delivered(r(0, 0, 0, 3)), 0);
+        l.acked(range(0, 4));
+        assert_eq!(l.delivered(range(0, 3)), 0);
         let s = l.summary([], 0);
         assert_eq!((s.acknowledged, s.delivered, s.unconsumed, s.lost), (4, 3, 0, 1), "record 3 is in no log");
         assert_eq!(s.check(), Ok(()));
@@ -249,7 +250,7 @@ mod tests {
         let e = counted_twice.check().unwrap_err();
         assert_eq!(e.0, "acknowledged != delivered + unconsumed + lost");
         assert_eq!(e.1, counted_twice);
-        let s = l.summary([r(0, 0, 3, 1)], 0);
+        let s = l.summary([range(3, 1)], 0);
         assert_eq!((s.unconsumed, s.lost), (1, 0), "record 3 still in the log: lag, not loss");
         assert_eq!(
             LedgerSummary { in_flight: 1, ..s }.check().unwrap_err().0,

@@ -9,7 +9,7 @@ const SUB_BITS: u32 = 7;
 const SUB: u64 = 1 << SUB_BITS;
 const BUCKETS: usize = ((64 - SUB_BITS) as usize) * SUB as usize + SUB as usize;
 /// Values below this are a bucket each (from it on, a power of two is split into `SUB` buckets).
-const EXACT_BELOW: u64 = 2 * SUB;
+const EXACT_BELOW: u64 = SUB << 1;
 
 /// A histogram of durations in nanoseconds. Values below 256 ns are exact; above, each power of two is
 /// split into 128 buckets.

@@ -40,6 +40,10 @@ pub struct GradeArgs {
     /// Students graded at once with --class (default: the number of cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Seal this plain concept key (kept outside the handout) with --secret-file into
+    /// INSTRUCTOR/concepts.sealed.toml, the only key grading reads.
+    #[arg(long, value_name = "PLAIN")]
+    seal_concepts: Option<PathBuf>,
     /// Write the Gradescope autograder zip (needs --secret-file).
     #[arg(long)]
     package_gradescope: Option<PathBuf>,
@@ -74,6 +78,12 @@ impl ReportFormat {
 impl GradeArgs {
     pub fn run(self) -> Result<()> {
         let inputs = grader::secret::Inputs::from_args(self.secret_file.as_deref()).map_err(as_bad)?;
+        if let Some(plain) = self.seal_concepts {
+            let secret = inputs
+                .secret()
+                .ok_or_else(|| bad("--seal-concepts needs the secret: --secret-file FILE (or $STREAMLAB_SECRET)"))?;
+            return grader::seal_concepts(&plain, secret, &self.instructor).map_err(as_bad);
+        }
         if let Some(zip) = self.package_gradescope {
             let secret = self
                 .secret_file

@@ -64,16 +64,16 @@ impl DatasetCommand {
     pub fn run(self) -> Result<()> {
         match self {
             DatasetCommand::List => {
-                for (name, what, _) in streamlab_labs::datasets::generate() {
-                    println!("{name:<24} {what}");
+                for d in streamlab_labs::datasets::DATASETS {
+                    println!("{:<24} {}", d.name, d.description);
                 }
             }
             DatasetCommand::Gen { out } => {
                 out_dir("--out", &out)?;
                 std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-                for (name, _, text) in streamlab_labs::datasets::generate() {
-                    let path = out.join(name);
-                    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+                for d in streamlab_labs::datasets::DATASETS {
+                    let path = out.join(d.name);
+                    std::fs::write(&path, d.generate()).with_context(|| format!("writing {}", path.display()))?;
                     println!("{}", path.display());
                 }
             }

@@ -1,10 +1,15 @@
-//! Concept questions on the six review questions: multiple choice, graded by letter against the key in
-//! the instructor folder (`instructor/concepts.toml`), which is neither compiled into the command nor
-//! part of the handout. A wrong letter is answered with why it is wrong, in Kazakh and English.
+//! Concept questions on the six review questions: multiple choice, graded by letter. The instructor's
+//! plain key (the right letter and why each other letter is wrong, in Kazakh and English) is never read
+//! when grading: `streamlab grade --seal-concepts` seals it with the instructor's secret into
+//! `concepts.sealed.toml`, which holds per question the tag HMAC-SHA256(secret, id, letter) of the right
+//! letter and the explanations sealed under the tags of the wrong ones. Without the secret the sealed key
+//! scores nothing and tells nothing; the handout and the Gradescope package carry only the sealed key.
 
 use super::Answers;
 use super::report::{CheckResult, ExerciseResult};
+use super::secret::{hex, open, seal, tag};
 use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use streamlab_labs::text::Text;
@@ -108,37 +113,35 @@ impl Concept {
     }
 }
 
-/// One question's key: the right letter and, per wrong letter, why it is wrong (kk, en).
-#[derive(serde::Deserialize)]
+/// One question of the plain key: the right letter and, per wrong letter, why it is wrong (kk, en).
+#[derive(Deserialize)]
 struct Entry {
     answer: String,
     #[serde(flatten)]
     why_not: BTreeMap<String, Why>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize)]
 struct Why {
     kk: String,
     en: String,
 }
 
-pub struct Key(BTreeMap<String, Entry>);
+/// The plain key, as the instructor writes it.
+pub struct PlainKey(BTreeMap<String, Entry>);
 
-impl Key {
-    /// `DIR/concepts.toml`; `None` when the folder has no key (a student's handout).
-    pub fn load(instructor: &Path) -> Result<Option<Key>> {
-        let path = instructor.join("concepts.toml");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        };
-        let key = Key(toml::from_str(&text).with_context(|| format!("{} is not a valid key", path.display()))?);
+/// Where the sealed key lives in the instructor folder.
+pub const SEALED: &str = "concepts.sealed.toml";
+
+impl PlainKey {
+    pub fn load(path: &Path) -> Result<PlainKey> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{} cannot be read", path.display()))?;
+        let key = PlainKey(toml::from_str(&text).with_context(|| format!("{} is not a valid key", path.display()))?);
         let problems = key.problems();
         if !problems.is_empty() {
             bail!("{}: {}", path.display(), problems.join("; "));
         }
-        Ok(Some(key))
+        Ok(key)
     }
 
     /// Every question has a right letter and an explanation for each of the three others.
@@ -149,7 +152,7 @@ impl Key {
                 out.push(format!("no [{}]", c.id));
                 continue;
             };
-            for l in ["a", "b", "c", "d"] {
+            for l in LETTERS {
                 match (l == e.answer, e.why_not.contains_key(l)) {
                     (true, true) => {
                         out.push(format!("{}: the right answer `{l}` has an explanation of why it is wrong", c.id))
@@ -160,36 +163,214 @@ impl Key {
                     _ => {}
                 }
             }
-            if !["a", "b", "c", "d"].contains(&e.answer.as_str()) {
+            if !LETTERS.contains(&e.answer.as_str()) {
                 out.push(format!("{}: answer `{}` is not a letter a-d", c.id, e.answer));
             }
         }
         out
     }
+
+    /// Each question's id and right letter.
+    pub fn answers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(id, e)| (id.as_str(), e.answer.as_str()))
+    }
+
+    /// The key sealed with `secret`.
+    pub fn seal(&self, secret: &[u8]) -> SealedKey {
+        let questions = self
+            .0
+            .iter()
+            .map(|(id, e)| {
+                let why_not = e
+                    .why_not
+                    .iter()
+                    .map(|(l, why)| (letter_tag(secret, id, l), seal(secret, &format!("{id}/{l}"), &why.text())))
+                    .collect();
+                (id.clone(), Sealed { answer: letter_tag(secret, id, &e.answer), why_not })
+            })
+            .collect();
+        SealedKey { secret_check: secret_check(secret), questions }
+    }
 }
 
-pub fn grade(answers: &Answers, key: Option<&Key>) -> ExerciseResult {
+impl Why {
+    fn text(&self) -> String {
+        format!("{} / {}", self.kk, self.en)
+    }
+}
+
+const LETTERS: [&str; 4] = ["a", "b", "c", "d"];
+
+/// The tag of answer `letter` to question `id`: what the sealed key stores instead of the letter.
+fn letter_tag(secret: &[u8], id: &str, letter: &str) -> String {
+    hex(&tag(secret, &[b"concept", id.as_bytes(), letter.as_bytes()]))
+}
+
+/// A tag of the secret alone: tells a key sealed with another secret from a wrong answer.
+fn secret_check(secret: &[u8]) -> String {
+    hex(&tag(secret, &[b"concept key"]))
+}
+
+/// The key as grading reads it: no letter and no explanation in the clear.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedKey {
+    secret_check: String,
+    questions: BTreeMap<String, Sealed>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sealed {
+    /// The right letter's tag.
+    answer: String,
+    /// A wrong letter's tag -> why it is wrong, sealed.
+    why_not: BTreeMap<String, String>,
+}
+
+impl SealedKey {
+    /// `DIR/concepts.sealed.toml`; `None` when the folder has none (a student's handout).
+    pub fn load(instructor: &Path) -> Result<Option<SealedKey>> {
+        let path = instructor.join(SEALED);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let key: SealedKey = toml::from_str(&text).with_context(|| {
+            format!("{} is not a sealed key: write it with `streamlab grade --seal-concepts`", path.display())
+        })?;
+        if let Some(c) = CONCEPTS.iter().find(|c| !key.questions.contains_key(c.id)) {
+            bail!("{} has no [questions.{}]: seal the key again", path.display(), c.id);
+        }
+        Ok(Some(key))
+    }
+
+    pub fn to_toml(&self) -> String {
+        let head = "# The concept key sealed with the instructor's secret (`streamlab grade --seal-concepts`): tags of \
+                    the right letters and\n# sealed explanations. Useless without the secret; seal it again when the \
+                    secret or the plain key changes.\n";
+        head.to_string() + &toml::to_string(self).expect("a sealed key serializes")
+    }
+
+    /// Whether `secret` sealed this key.
+    pub fn sealed_with(&self, secret: &[u8]) -> bool {
+        self.secret_check == secret_check(secret)
+    }
+}
+
+/// Scores the concept answers: against the sealed key, and only with the secret that sealed it.
+pub fn grade(answers: &Answers, secret: Option<&[u8]>, key: Option<&SealedKey>) -> ExerciseResult {
     let checks = CONCEPTS
         .iter()
         .map(|c| {
             let got = answers.values.get(c.id).and_then(|v| v.as_str()).map(|s| s.trim().to_lowercase());
-            let (passed, message) = match (&answers.problem, got, key.and_then(|k| k.0.get(c.id))) {
-                (Some(p), _, _) => (false, p.clone()),
-                (None, None, _) => {
+            let (passed, message) = match (&answers.problem, got) {
+                (Some(p), _) => (false, p.clone()),
+                (None, None) => {
                     (false, format!("no answer for {}: write one letter, a to d, as {} = \"LETTER\"", c.id, c.id))
                 }
-                (None, Some(g), None) => (
-                    false,
-                    format!("`{g}` is recorded; concept answers are graded with the instructor's key, which the handout does not include"),
-                ),
-                (None, Some(g), Some(e)) if g == e.answer => (true, String::new()),
-                (None, Some(g), Some(e)) => match e.why_not.get(&g) {
-                    Some(why) => (false, format!("`{g}` is not right. {} / {}", why.kk, why.en)),
-                    None => (false, format!("`{g}` is not one of the letters a, b, c, d")),
-                },
+                (None, Some(g)) => judge(c.id, &g, secret, key),
             };
             CheckResult { name: c.id.to_string(), points: 1, passed, message }
         })
         .collect();
     ExerciseResult { id: "concepts".into(), checks }
+}
+
+fn judge(id: &str, got: &str, secret: Option<&[u8]>, key: Option<&SealedKey>) -> (bool, String) {
+    let (Some(secret), Some(key)) = (secret, key) else {
+        let missing = if key.is_none() {
+            "the instructor's key, which the handout does not include"
+        } else {
+            "the instructor's secret"
+        };
+        return (false, format!("`{got}` is recorded; concept answers are graded with {missing}"));
+    };
+    if !key.sealed_with(secret) {
+        return (
+            false,
+            format!(
+                "`{got}` cannot be graded: the concept key was sealed with another secret; seal it again with \
+                 `streamlab grade --seal-concepts PLAIN --secret-file FILE` and this secret"
+            ),
+        );
+    }
+    let q = &key.questions[id];
+    let mine = letter_tag(secret, id, got);
+    if mine == q.answer {
+        return (true, String::new());
+    }
+    match q.why_not.get(&mine).and_then(|sealed| open(secret, &format!("{id}/{got}"), sealed)) {
+        Some(why) => (false, format!("`{got}` is not right. {why}")),
+        None => (false, format!("`{got}` is not one of the letters a, b, c, d")),
+    }
+}
+
+/// Writes `instructor/concepts.sealed.toml` from the plain key at `plain`, sealed with `secret`.
+pub fn seal_key(plain: &Path, secret: &[u8], instructor: &Path) -> Result<()> {
+    let key = PlainKey::load(plain)?.seal(secret);
+    let out = instructor.join(SEALED);
+    std::fs::create_dir_all(instructor).with_context(|| format!("creating {}", instructor.display()))?;
+    std::fs::write(&out, key.to_toml()).with_context(|| format!("writing {}", out.display()))?;
+    println!("{}: the concept key sealed with the secret; grading reads only this file", out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"9f2c4e7a1b3d5f60718293a4b5c6d7e8f9a0b1c2";
+
+    fn plain() -> PlainKey {
+        PlainKey::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("instructor/concepts.toml")).unwrap()
+    }
+
+    fn answers(pairs: &[(&str, &str)]) -> Answers {
+        let values = pairs.iter().map(|(id, l)| (id.to_string(), toml::Value::String(l.to_string()))).collect();
+        Answers { values, problem: None }
+    }
+
+    /// Every question answered with its right letter, and the sealed key's text.
+    fn right_and_sealed() -> (Answers, String) {
+        let key = plain();
+        let right: Vec<(&str, &str)> = key.answers().collect();
+        (answers(&right), key.seal(SECRET).to_toml())
+    }
+
+    #[test]
+    fn the_sealed_key_scores_right_letters_and_explains_wrong_ones_with_its_secret() {
+        let (right, text) = right_and_sealed();
+        let sealed: SealedKey = toml::from_str(&text).unwrap();
+        assert_eq!(grade(&right, Some(SECRET), Some(&sealed)).score(), 6);
+        // A wrong letter, written in capitals: answers are compared trimmed and in lower case.
+        let key = plain();
+        let wrong_letter = *LETTERS.iter().find(|l| key.0["c1"].answer != **l).unwrap();
+        let wrong = grade(&answers(&[("c1", &wrong_letter.to_uppercase())]), Some(SECRET), Some(&sealed));
+        assert!(!wrong.checks[0].passed);
+        let why = key.0["c1"].why_not[wrong_letter].text();
+        assert!(wrong.checks[0].message.ends_with(&why), "{}", wrong.checks[0].message);
+        let nonsense = grade(&answers(&[("c1", "e")]), Some(SECRET), Some(&sealed));
+        assert!(nonsense.checks[0].message.contains("not one of the letters"), "{}", nonsense.checks[0].message);
+    }
+
+    #[test]
+    fn without_its_secret_the_sealed_key_scores_nothing_and_tells_nothing() {
+        let (right, text) = right_and_sealed();
+        // No letter, no explanation in the clear: only tags and sealed text.
+        assert!(LETTERS.iter().all(|l| !text.contains(&format!("answer = \"{l}\""))), "{text}");
+        let why = plain().0["c1"].why_not.values().next().unwrap().en.clone();
+        assert!(!text.contains(&why) && !text.contains(" / "), "{text}");
+        let sealed: SealedKey = toml::from_str(&text).unwrap();
+        let no_secret = grade(&right, None, Some(&sealed));
+        assert_eq!(no_secret.score(), 0);
+        assert!(no_secret.checks[0].message.contains("graded with the instructor's secret"));
+        let other = grade(&right, Some(b"another secret, as long as the first one is"), Some(&sealed));
+        assert_eq!(other.score(), 0);
+        assert!(other.checks[0].message.contains("sealed with another secret"), "{}", other.checks[0].message);
+        // Guessing needs the secret: the right letter's tag under another secret matches nothing.
+        let q = &sealed.questions["c1"];
+        assert!(LETTERS.iter().all(|l| letter_tag(b"guess", "c1", l) != q.answer));
+    }
 }

@@ -1,6 +1,7 @@
 //! The Gradescope autograder in one zip: setup.sh installs the Rust toolchain and bubblewrap,
 //! run_autograder grades the submission with the secret, and the command itself is inside.
 
+use super::concept::{SEALED, SealedKey};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
@@ -29,14 +30,21 @@ if [ -d "$submission/exercises" ]; then submission="$submission/exercises"; fi
   --format gradescope --out /autograder/results/results.json
 "#;
 
-/// Writes the autograder zip: setup.sh, run_autograder, this command, the secret and the concept key.
+/// Writes the autograder zip: setup.sh, run_autograder, this command, the secret and the sealed concept
+/// key (never the plain one).
 pub fn package(zip: &Path, secret_file: &Path, instructor: &Path) -> Result<()> {
     let secret = std::fs::read(secret_file)
         .with_context(|| format!("--secret-file {} cannot be read", secret_file.display()))?;
-    let key_path = instructor.join("concepts.toml");
-    let key = std::fs::read(&key_path).with_context(|| {
-        format!("{} cannot be read: pass --instructor DIR, the instructor folder", key_path.display())
-    })?;
+    let reseal = format!(
+        "run `streamlab grade --seal-concepts PLAIN --secret-file {}` first (PLAIN: your plain concept key)",
+        secret_file.display()
+    );
+    let sealed = SealedKey::load(instructor)?
+        .ok_or_else(|| anyhow::anyhow!("{} has no {SEALED}: {reseal}", instructor.display()))?;
+    if !sealed.sealed_with(String::from_utf8_lossy(&secret).trim().as_bytes()) {
+        bail!("{} was sealed with another secret: {reseal}", instructor.join(SEALED).display());
+    }
+    let key = sealed.to_toml().into_bytes();
     let exe = std::env::current_exe().context("finding this command's own binary")?;
     let binary = std::fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?;
     let entries: [(&str, &[u8], u32); 5] = [
@@ -44,7 +52,7 @@ pub fn package(zip: &Path, secret_file: &Path, instructor: &Path) -> Result<()> 
         ("run_autograder", RUN.as_bytes(), 0o755),
         ("streamlab", &binary, 0o755),
         ("secret", &secret, 0o600),
-        ("instructor/concepts.toml", &key, 0o644),
+        ("instructor/concepts.sealed.toml", &key, 0o644),
     ];
     std::fs::write(zip, stored_zip(&entries)).with_context(|| format!("writing {}", zip.display()))?;
     println!(

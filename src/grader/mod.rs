@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod secret;
 
 pub use code::{exercises as code_exercises, find as find_code};
+pub use concept::seal_key as seal_concepts;
 pub use measure::MEASURES;
 
 use anyhow::{Context, Result, bail};
@@ -117,7 +118,8 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         results.push(measure::grade(&answers, student)?);
     }
     if wanted("concepts", "concepts") {
-        results.push(concept::grade(&answers, concept::Key::load(&opts.instructor)?.as_ref()));
+        let key = concept::SealedKey::load(&opts.instructor)?;
+        results.push(concept::grade(&answers, opts.inputs.secret(), key.as_ref()));
     }
     Ok(Grade { student: student.to_string(), mode: opts.inputs.describe().to_string(), exercises: results })
 }
@@ -162,12 +164,80 @@ pub fn check_course(exercises: &Path, opts: &Options) -> Result<Vec<String>> {
         }
     }
     problems.extend(measure::check_course()?);
-    if concept::Key::load(&opts.instructor)?.is_none() {
-        problems.push(format!("{}: no concepts.toml, the concept key", opts.instructor.display()));
+    problems.extend(concept_key_problems(&opts.instructor, opts.inputs.secret())?);
+    Ok(problems)
+}
+
+/// The plain key is complete; with a secret, the sealed key is sealed with it and scores the plain key's
+/// letters right (and only them).
+fn concept_key_problems(instructor: &Path, secret: Option<&[u8]>) -> Result<Vec<String>> {
+    let plain_path = instructor.join("concepts.toml");
+    if !plain_path.is_file() {
+        return Ok(vec![format!("{}: no plain concept key (concepts.toml)", instructor.display())]);
+    }
+    let plain = concept::PlainKey::load(&plain_path)?;
+    let Some(secret) = secret else { return Ok(Vec::new()) };
+    let Some(sealed) = concept::SealedKey::load(instructor)? else {
+        return Ok(vec![format!(
+            "{}: no {}: run `streamlab grade --seal-concepts {} --secret-file FILE`",
+            instructor.display(),
+            concept::SEALED,
+            plain_path.display()
+        )]);
+    };
+    if !sealed.sealed_with(secret) {
+        return Ok(vec![format!("{}: sealed with another secret: seal it again", concept::SEALED)]);
+    }
+    let mut problems = Vec::new();
+    for (id, right) in plain.answers() {
+        for letter in ["a", "b", "c", "d"] {
+            let answers =
+                Answers { values: [(id.to_string(), toml::Value::String(letter.into()))].into(), problem: None };
+            let r = concept::grade(&answers, Some(secret), Some(&sealed));
+            let passed = r.checks.iter().any(|c| c.name == id && c.passed);
+            if passed != (letter == right) {
+                problems.push(format!(
+                    "{}: {id} = `{letter}` scores {} in the sealed key",
+                    concept::SEALED,
+                    u8::from(passed)
+                ));
+            }
+        }
     }
     Ok(problems)
 }
 
 fn failed(checks: &[CheckResult]) -> String {
     checks.iter().filter(|c| !c.passed).map(|c| format!("{} ({})", c.name, c.message)).collect::<Vec<_>>().join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_check_holds_the_sealed_key_to_the_plain_one() {
+        let dir = std::env::temp_dir().join(format!("streamlab-seal-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("instructor/concepts.toml");
+        std::fs::copy(&plain, dir.join("concepts.toml")).unwrap();
+        let (secret, other) =
+            (b"0123456789abcdef0123456789abcdef".as_slice(), b"another secret of enough length".as_slice());
+        assert_eq!(concept_key_problems(&dir, None).unwrap(), Vec::<String>::new(), "without a secret: the plain key");
+        assert!(concept_key_problems(&dir, Some(secret)).unwrap()[0].contains("--seal-concepts"));
+        concept::seal_key(&plain, secret, &dir).unwrap();
+        assert_eq!(concept_key_problems(&dir, Some(secret)).unwrap(), Vec::<String>::new());
+        assert!(concept_key_problems(&dir, Some(other)).unwrap()[0].contains("sealed with another secret"));
+        // A sealed key whose c1 holds c2's tags scores the wrong letters.
+        let path = dir.join(concept::SEALED);
+        let mut t: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let q = t["questions"].as_table_mut().unwrap();
+        let c2 = q["c2"].clone();
+        q.insert("c1".into(), c2);
+        std::fs::write(&path, toml::to_string(&t).unwrap()).unwrap();
+        let problems = concept_key_problems(&dir, Some(secret)).unwrap();
+        assert!(!problems.is_empty() && problems.iter().all(|p| p.contains("c1 = ")), "{problems:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -310,31 +310,53 @@ fn lines<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, l: &Lines) -> R {
     let xr = range(pts().map(|p| p.0).chain(xm), l.x.log);
     let xr = if l.x.log { xr } else { (pts().map(|p| p.0).fold(xr.0, f64::min).min(xr.0), xr.1) };
     let yr = range(pts().map(|p| p.1).chain(ym), l.y.log);
-    let (inner, xs, ys) = frame(c, Rect { y0: r.y0 + top, ..r }, (&l.x, xr), Some((&l.y, yr)))?;
+    // The X marks' labels sit in a band above the plot, a row (or more, wrapped) each, left to right, each
+    // beside a stroke above its mark's line: labels never cover each other, a line, the data or the tick
+    // labels, even on a phone.
+    let (mpx, row_h) = (c.px - 1, c.px + 3);
+    // Where each mark will fall, estimated before the frame fixes the y axis's width: each label is wrapped
+    // to the right of its mark when it fits there, else to the wider side.
+    let guess = Scale { lo: xr.0, hi: xr.1, log: l.x.log, p0: r.x0 + 4 * c.px, p1: r.x1 - 8 };
+    let mut xmarks: Vec<(f64, bool, Vec<String>)> = l
+        .marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::X { at, label } => {
+                let x = guess.map(*at);
+                let (right, left) = (guess.p1 - x - 5, x - 5 - r.x0);
+                let text = label.get(c.lang);
+                let on_right = c.width(text, mpx) <= right || right >= left;
+                let width = if on_right { right } else { left }.min(r.w() * 3 / 4);
+                Some((*at, on_right, c.wrap(text, mpx, width)))
+            }
+            Mark::Y { .. } => None,
+        })
+        .collect();
+    xmarks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let band: i32 = xmarks.iter().map(|(_, _, lines)| lines.len() as i32 * row_h).sum::<i32>();
+    let band = if band > 0 { band + 6 } else { 0 };
+    let (inner, xs, ys) = frame(c, Rect { y0: r.y0 + top + band, ..r }, (&l.x, xr), Some((&l.y, yr)))?;
     let ys = ys.expect("a y axis");
     let inside = |(x, y): (f64, f64)| {
         (!l.x.log || x > 0.0) && (!l.y.log || y > 0.0) && x >= xr.0 && x <= xr.1 && y >= yr.0 && y <= yr.1
     };
-    let mut label_row = 0;
+    let mut y = r.y0 + top;
+    for (at, right, lines) in &xmarks {
+        let x = xs.map(*at);
+        c.dashed((x, inner.y0), (x, inner.y1), INK, 1)?;
+        c.line(vec![(x, y + 2), (x, y + lines.len() as i32 * row_h - 2)], INK, 2)?;
+        let w = lines.iter().map(|t| c.width(t, mpx)).max().unwrap_or(0);
+        let x0 = if *right { (x + 5).min(r.x1 - w) } else { (x - 5 - w).max(r.x0) };
+        for t in lines {
+            c.text(t, (x0, y), mpx, INK, HPos::Left, VPos::Top)?;
+            y += row_h;
+        }
+    }
     for m in &l.marks {
-        match m {
-            Mark::X { at, label } => {
-                let x = xs.map(*at);
-                c.dashed((x, inner.y0), (x, inner.y1), INK, 1)?;
-                let y = inner.y0 + 2 + label_row * (c.px + 4);
-                label_row = (label_row + 1) % 3;
-                let s = label.get(c.lang);
-                let w = c.width(s, c.px - 1);
-                let right = x + 4 + w <= inner.x1;
-                let (x0, h) = if right { (x + 4, HPos::Left) } else { (x - 4 - w, HPos::Right) };
-                c.rect(Rect { x0, y0: y, x1: x0 + w, y1: y + c.px }, WHITE, true)?;
-                c.text(s, (if right { x0 } else { x0 + w }, y), c.px - 1, INK, h, VPos::Top)?;
-            }
-            Mark::Y { at, label } => {
-                let y = ys.map(*at);
-                c.dashed((inner.x0, y), (inner.x1, y), INK, 1)?;
-                c.text(label.get(c.lang), (inner.x1 - 4, y - 3), c.px - 1, INK, HPos::Right, VPos::Bottom)?;
-            }
+        if let Mark::Y { at, label } = m {
+            let y = ys.map(*at);
+            c.dashed((inner.x0, y), (inner.x1, y), INK, 1)?;
+            c.text(label.get(c.lang), (inner.x1 - 4, y - 3), mpx, INK, HPos::Right, VPos::Bottom)?;
         }
     }
     let pixels: Vec<Vec<(i32, i32)>> = l
@@ -399,10 +421,16 @@ fn bars<DB: DrawingBackend>(c: &Ctx<DB>, r: Rect, b: &Bars) -> R {
             c.rect(Rect { x0, y0: y, x1, y1: y + bar_h - 3 }, col, true)?;
             let label = b.axis.unit.format(*v, c.lang);
             let w = c.width(&label, c.px - 1);
-            if x1 + 6 + w <= inner.x1 {
-                c.text(&label, (x1 + 5, y + bar_h / 2 - 1), c.px - 1, INK, HPos::Left, VPos::Center)?;
+            let mid = y + bar_h / 2 - 1;
+            // Outside the bar where it fits, stepping past the `needed` tick rather than crossing it;
+            // else inside the bar, in white.
+            let tick = g.needed.map(|n| xs.map(n));
+            let crosses = |lx: i32| tick.is_some_and(|t| lx - 6 <= t && t <= lx + w + 8);
+            let outside = if crosses(x1 + 5) { tick.map_or(x1 + 5, |t| t.max(x1) + 7) } else { x1 + 5 };
+            if outside + w <= inner.x1 && !crosses(outside) {
+                c.text(&label, (outside, mid), c.px - 1, INK, HPos::Left, VPos::Center)?;
             } else {
-                c.text(&label, (x1 - 5, y + bar_h / 2 - 1), c.px - 1, WHITE, HPos::Right, VPos::Center)?;
+                c.text(&label, (x1 - 5, mid), c.px - 1, WHITE, HPos::Right, VPos::Center)?;
             }
             y += bar_h;
         }

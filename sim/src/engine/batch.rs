@@ -98,7 +98,7 @@ impl BatchEngine {
         self.stored = keep;
         let parallel = SimTime(work.0 / u64::from(self.pipe.parallelism));
         let end = start + self.startup.sample(&mut self.rng) + parallel + shuffle;
-        for (w, key) in state.select(|_, _| true) {
+        for (w, key) in state.select(|_| true, |_| true) {
             let agg = state.remove(w, key).expect("selected");
             for c in &agg.created {
                 self.metrics.latency.record(end - *c);

@@ -363,15 +363,17 @@ impl FlinkEngine {
         }
         self.tasks[k].wm = wm;
         let t = self.now.max(self.tasks[k].busy);
+        // Processing-time windows have processing-time triggers and cleanup timers: the watermark
+        // leaves them alone (WindowOperator.registerCleanupTimer).
         if self.pipe.time == TimeDomain::Event {
-            let due = self.tasks[k].state.select(|w, a| w.max_timestamp() <= wm && (a.fired == 0 || a.dirty));
+            let due = self.tasks[k].state.select(|w| w.max_timestamp() <= wm, |a| a.fired == 0 || a.dirty);
             for (w, key) in due {
                 self.fire(k, w, key, t);
             }
+            let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+            // The cleanup timer: state goes at maxTimestamp + allowedLateness.
+            self.tasks[k].state.retain(|w| w.max_timestamp() + lateness > wm);
         }
-        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
-        // The cleanup timer: state goes at maxTimestamp + allowedLateness.
-        self.tasks[k].state.retain(|w| w.max_timestamp() + lateness > wm);
     }
 
     fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
@@ -570,7 +572,7 @@ impl FlinkEngine {
                 let now = self.now.0 as i64;
                 for k in 0..self.p {
                     let t = self.now.max(self.tasks[k].busy);
-                    for (w, key) in self.tasks[k].state.select(|w, _| w.max_timestamp() < now) {
+                    for (w, key) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
                         self.fire(k, w, key, t);
                         self.tasks[k].state.remove(w, key);
                     }
@@ -674,5 +676,142 @@ impl Engine for FlinkEngine {
 
     fn metrics_mut(&mut self) -> &mut EngineMetrics {
         &mut self.metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::DistSpec;
+    use crate::engine::window::WindowSpec;
+
+    /// One subtask, no processing cost, 1 s tumbling windows, no watermark delay.
+    fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
+        let pipe = PipelineConfig {
+            map_cost: DistSpec::constant_ms(0.0),
+            aggregate_cost: DistSpec::constant_ms(0.0),
+            window: WindowSpec::Tumbling { size_ms: 1000 },
+            time,
+            parallelism: 1,
+            ..PipelineConfig::default()
+        };
+        let cfg = FlinkConfig { watermark_delay_ms: 0, ..cfg };
+        FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true)
+    }
+
+    fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
+        let arrival = SimTime::from_millis(arrival_ms);
+        e.on_record(
+            arrival,
+            EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value: 1, partition: 0 },
+        );
+    }
+
+    /// (window start ms, count, emit ms) of every result so far.
+    fn results(e: &FlinkEngine) -> Vec<(i64, u64, u64)> {
+        let out = e.metrics().outputs.as_ref().expect("kept");
+        out.iter()
+            .filter(|o| o.kind == OutputKind::Window)
+            .map(|o| (o.start / MS, o.count, o.emit.as_millis()))
+            .collect()
+    }
+
+    /// pipeline.auto-watermark-interval: the source emits `max - delay - 1` every 200 ms, so [0, 1 s) fires
+    /// at the first tick after the record with event time 1.2 s, not when it arrives.
+    #[test]
+    fn periodic_watermarks_fire_windows_on_the_next_tick() {
+        let mut e = engine(FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() }, TimeDomain::Event);
+        feed(&mut e, 100, 500);
+        feed(&mut e, 300, 1200);
+        e.advance_to(SimTime::from_millis(399));
+        assert!(results(&e).is_empty(), "the tick at 200 ms carried 499 ms");
+        e.advance_to(SimTime::from_millis(400));
+        assert_eq!(results(&e), [(0, 1, 400)]);
+        // max - delay - 1: Flink's 1 is a millisecond, ours a nanosecond (whole milliseconds either way).
+        assert_eq!(e.metrics().outputs.as_ref().expect("kept")[0].watermark, 1200 * MS - 1);
+        assert_eq!(e.name(), "flink");
+    }
+
+    /// execution.buffer-timeout: a record and the watermark behind it wait in the network buffer until
+    /// the next 100 ms flush.
+    #[test]
+    fn the_buffer_timeout_delays_records_and_watermarks_to_the_next_flush() {
+        let run = |buffer_timeout_ms| {
+            let cfg = FlinkConfig { buffer_timeout_ms, watermark_interval_ms: 0, ..FlinkConfig::default() };
+            let mut e = engine(cfg, TimeDomain::Event);
+            feed(&mut e, 150, 50);
+            feed(&mut e, 160, 1250);
+            e.advance_to(SimTime::from_millis(1000));
+            results(&e)
+        };
+        assert_eq!(run(100), [(0, 1, 200)]);
+        assert_eq!(run(0), [(0, 1, 160)], "0 flushes after every record");
+    }
+
+    /// Processing time: a window fires when the clock passes its end (its processing-time timer), whatever
+    /// the records' event times and the watermark they make.
+    #[test]
+    fn processing_time_windows_fire_at_their_end() {
+        let cfg = FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() };
+        let mut e = engine(cfg, TimeDomain::Processing);
+        feed(&mut e, 100, -7000);
+        feed(&mut e, 900, 99_000);
+        feed(&mut e, 1500, 150_000);
+        e.advance_to(SimTime::from_millis(1999));
+        assert_eq!(results(&e), [(0, 2, 1000)]);
+        e.advance_to(SimTime::from_millis(2000));
+        assert_eq!(
+            results(&e),
+            [(0, 2, 1000), (1000, 1, 2000)],
+            "the watermark of 149.999 s at 1.6 s cleans up nothing"
+        );
+    }
+
+    /// A two-phase-commit sink makes a result visible when the next checkpoint completes; an at-least-once
+    /// sink at once.
+    #[test]
+    fn exactly_once_results_become_visible_at_the_checkpoint() {
+        let run = |sink| {
+            let cfg = FlinkConfig {
+                buffer_timeout_ms: 0,
+                watermark_interval_ms: 0,
+                checkpoint_interval_ms: 1000,
+                sink,
+                ..FlinkConfig::default()
+            };
+            let mut e = engine(cfg, TimeDomain::Event);
+            feed(&mut e, 100, 100);
+            feed(&mut e, 200, 1200);
+            e.advance_to(SimTime::from_millis(1500));
+            results(&e)
+        };
+        assert_eq!(run(SinkMode::AtLeastOnce), [(0, 1, 200)]);
+        assert_eq!(run(SinkMode::ExactlyOnce), [(0, 1, 1000)]);
+    }
+
+    /// Restart from the last completed checkpoint: the source rewinds to its offsets and the window state
+    /// is the snapshot's, so [0, 1 s) counts each record once. Without checkpoints the restarted job
+    /// starts from the latest offsets: what was in flight is gone.
+    #[test]
+    fn a_restart_rewinds_to_the_checkpoint_or_loses_the_window() {
+        let run = |checkpoint_interval_ms| {
+            let cfg = FlinkConfig {
+                buffer_timeout_ms: 0,
+                watermark_interval_ms: 0,
+                checkpoint_interval_ms,
+                restart_delay_ms: 500,
+                ..FlinkConfig::default()
+            };
+            let mut e = engine(cfg, TimeDomain::Event);
+            feed(&mut e, 100, 100);
+            feed(&mut e, 1100, 200); // after the checkpoint at 1 s
+            e.fail(SimTime::from_millis(1200));
+            feed(&mut e, 1300, 300); // while down: read after the restart
+            feed(&mut e, 2000, 2500);
+            e.finish(SimTime::from_millis(2000));
+            results(&e)
+        };
+        assert_eq!(run(1000), [(0, 3, 2000), (2000, 1, 2000)], "restarted at 1.7 s from offset 1, state {{100}}");
+        assert_eq!(run(0), [(0, 1, 2000), (2000, 1, 2000)], "only the record read while down survives");
     }
 }

@@ -272,9 +272,9 @@ impl SparkEngine {
         }
         let evictable = |w: &super::window::Window| w.end <= wm_evict;
         let emit_now = match self.cfg.output_mode {
-            OutputMode::Append => self.state.select(|w, _| evictable(w)),
-            OutputMode::Update => self.state.select(|_, a| a.dirty),
-            OutputMode::Complete => self.state.select(|_, _| true),
+            OutputMode::Append => self.state.select(evictable, |_| true),
+            OutputMode::Update => self.state.select(|_| true, |a| a.dirty),
+            OutputMode::Complete => self.state.select(|_| true, |_| true),
         };
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");

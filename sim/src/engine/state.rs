@@ -4,7 +4,8 @@
 use super::window::Window;
 use super::{Output, OutputKind};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 #[derive(Clone, Debug)]
 pub struct Agg {
@@ -62,18 +63,60 @@ impl Agg {
     }
 }
 
+/// Hashes a record key with one multiplication: keys are small integers, and the state's order never
+/// comes from the hash table (results are sorted by key).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, key: u32) {
+        self.write_u64(u64::from(key));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Keyed = HashMap<u32, Agg, BuildHasherDefault<KeyHasher>>;
+
+/// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
+/// the order the cleanup drops them. A watermark visits only the windows it passed.
 #[derive(Clone, Debug, Default)]
 pub struct WindowState {
-    windows: BTreeMap<(Window, u32), Agg>,
+    windows: BTreeMap<(i64, i64), Keyed>,
 }
 
 impl WindowState {
     pub fn len(&self) -> usize {
-        self.windows.len()
+        self.windows.values().map(HashMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.windows.is_empty()
+    }
+
+    /// The key's windows that intersect `w`, in (start, end) order.
+    fn intersecting(&self, w: Window, key: u32) -> Vec<Window> {
+        let mut v: Vec<Window> = self
+            .windows
+            .iter()
+            .map(|(&(end, start), aggs)| (Window { start, end }, aggs))
+            .filter(|(x, aggs)| x.intersects(&w) && aggs.contains_key(&key))
+            .map(|(x, _)| x)
+            .collect();
+        v.sort();
+        v
     }
 
     /// Adds a value to (window, key); with `merge_sessions`, first merges every window of the key that
@@ -81,47 +124,60 @@ impl WindowState {
     pub fn add(&mut self, mut w: Window, key: u32, value: i64, created: SimTime, merge_sessions: bool) -> Window {
         let mut agg = Agg::new();
         if merge_sessions {
-            let overlapping: Vec<Window> =
-                self.windows.keys().filter(|(x, k)| *k == key && x.intersects(&w)).map(|(x, _)| *x).collect();
-            for x in overlapping {
-                let old = self.windows.remove(&(x, key)).expect("listed");
+            for x in self.intersecting(w, key) {
+                let old = self.remove(x, key).expect("listed");
                 agg.merge(old);
                 w = w.cover(&x);
             }
         }
-        let entry = self.windows.entry((w, key)).or_insert_with(Agg::new);
-        entry.merge(agg);
+        let entry = self.windows.entry((w.end, w.start)).or_default().entry(key).or_insert_with(Agg::new);
+        if merge_sessions {
+            entry.merge(agg);
+        }
         entry.add(value, created);
         w
     }
 
     /// The window `w` lands in once merged with the key's intersecting sessions (MergingWindowSet.addWindow).
     pub fn merged(&self, w: Window, key: u32) -> Window {
-        self.windows.keys().filter(|(x, k)| *k == key && x.intersects(&w)).fold(w, |acc, (x, _)| acc.cover(x))
+        self.intersecting(w, key).iter().fold(w, |acc, x| acc.cover(x))
     }
 
     pub fn get_mut(&mut self, w: Window, key: u32) -> Option<&mut Agg> {
-        self.windows.get_mut(&(w, key))
+        self.windows.get_mut(&(w.end, w.start))?.get_mut(&key)
     }
 
-    /// Windows matching `pred`, in (end, start, key) order: the order timers fire in.
-    pub fn select(&self, pred: impl Fn(&Window, &Agg) -> bool) -> Vec<(Window, u32)> {
-        let mut v: Vec<(Window, u32)> = self.windows.iter().filter(|((w, _), a)| pred(w, a)).map(|(k, _)| *k).collect();
-        v.sort_by_key(|(w, k)| (w.end, w.start, *k));
+    /// The aggregates of the windows matching `window` whose aggregate matches `agg`, in (end, start, key)
+    /// order: the order timers fire in.
+    pub fn select(&self, window: impl Fn(&Window) -> bool, agg: impl Fn(&Agg) -> bool) -> Vec<(Window, u32)> {
+        let mut v = Vec::new();
+        for (&(end, start), aggs) in &self.windows {
+            let w = Window { start, end };
+            if window(&w) {
+                let first = v.len();
+                v.extend(aggs.iter().filter(|(_, a)| agg(a)).map(|(&k, _)| (w, k)));
+                v[first..].sort_unstable_by_key(|&(_, k)| k);
+            }
+        }
         v
     }
 
     pub fn remove(&mut self, w: Window, key: u32) -> Option<Agg> {
-        self.windows.remove(&(w, key))
+        let aggs = self.windows.get_mut(&(w.end, w.start))?;
+        let agg = aggs.remove(&key);
+        if aggs.is_empty() {
+            self.windows.remove(&(w.end, w.start));
+        }
+        agg
     }
 
     pub fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
-        self.windows.retain(|(w, _), _| keep(w));
+        self.windows.retain(|&(end, start), _| keep(&Window { start, end }));
     }
 
     /// Records held in windows that have not been emitted with them yet.
     pub fn unreported(&self) -> u64 {
-        self.windows.values().map(|a| (a.created.len() - a.reported) as u64).sum()
+        self.windows.values().flat_map(HashMap::values).map(|a| (a.created.len() - a.reported) as u64).sum()
     }
 }
 
@@ -187,9 +243,9 @@ mod tests {
         for (win, key) in [(w(5, 20), 1), (w(0, 10), 9), (w(10, 20), 2), (w(0, 10), 3), (w(10, 20), 1)] {
             s.add(win, key, 1, t(0), false);
         }
-        let order = s.select(|_, _| true);
+        let order = s.select(|_| true, |_| true);
         assert_eq!(order, [(w(0, 10), 3), (w(0, 10), 9), (w(5, 20), 1), (w(10, 20), 1), (w(10, 20), 2)]);
-        assert_eq!(s.select(|win, _| win.end <= 10 * MS), [(w(0, 10), 3), (w(0, 10), 9)]);
+        assert_eq!(s.select(|win| win.end <= 10 * MS, |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
         s.retain(|win| win.start > 0);
         assert_eq!(s.len(), 3);
         assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count), Some(1));

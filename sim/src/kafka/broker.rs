@@ -254,10 +254,43 @@ impl Partition {
         f.last_fetch_time = now;
     }
 
+    /// How many batches start at or before `offset`. Readers are mostly near the log end, so the search
+    /// gallops from the back: its cost grows with the distance from the end, not with the log's length.
+    fn batches_from(&self, offset: u64) -> usize {
+        let n = self.log.len();
+        let (mut lo, mut hi) = (0, n);
+        let mut step = 1;
+        while step <= n {
+            let i = n - step;
+            if self.log[i].0 <= offset {
+                lo = i + 1;
+                break;
+            }
+            hi = i;
+            step *= 2;
+        }
+        // Every batch before `lo` starts at or before `offset`, every one from `hi` after it.
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.log[mid].0 <= offset {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
     /// Up to `max_records` records from `offset`, but not past the HW.
     pub fn read(&self, offset: u64, max_records: u32, out: &mut Vec<Chunk>) -> u32 {
         let mut taken = 0;
-        let start = self.log.partition_point(|(base, b)| base + u64::from(b.len()) <= offset);
+        // The first batch ending past `offset`: the batches do not overlap, so it is the last one starting at
+        // or before it, or the next. The search reads only the bases kept in the log, never a batch.
+        let after = self.batches_from(offset);
+        let start = match after.checked_sub(1).map(|i| &self.log[i]) {
+            Some((base, b)) if base + u64::from(b.len()) > offset => after - 1,
+            _ => after,
+        };
         for (base, batch) in self.log.range(start..) {
             if *base >= self.hw || taken >= max_records {
                 break;

@@ -8,6 +8,7 @@ use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
+use crate::queue::Timer;
 use crate::rng::SimRng;
 use crate::scenario::{Acks, ClusterConfig};
 use crate::time::SimTime;
@@ -29,6 +30,8 @@ pub(super) struct ParkedFetch {
     pub park: u64,
     pub epoch: u32,
     pub offsets: Vec<FetchPosition>,
+    /// The expiry, cancelled when data answers the fetch first: most long polls end that way.
+    pub expiry: Timer,
 }
 
 pub struct Cluster {

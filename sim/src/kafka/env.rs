@@ -5,7 +5,7 @@ use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId, Rep
 use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
-use crate::queue::EventQueue;
+use crate::queue::{EventQueue, Timer};
 use crate::scenario::Acks;
 use crate::stats::Stats;
 use crate::time::SimTime;
@@ -136,8 +136,8 @@ impl Env {
     }
 
     /// Schedules a timer (or an actor's own later step) at `at`.
-    pub fn at(&mut self, at: SimTime, event: Event) {
-        self.queue.push(at, event);
+    pub fn at(&mut self, at: SimTime, event: Event) -> Timer {
+        self.queue.push(at, event)
     }
 
     /// Sends a message now from `from` to `to`: it arrives after the network's delay.

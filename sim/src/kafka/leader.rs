@@ -148,8 +148,9 @@ impl Cluster {
         } else {
             // fetch.min.bytes = 1: wait until data arrives or fetch.max.wait.ms passes.
             let park = self.next_park();
-            self.consumer_parked.insert((broker, member), ParkedFetch { park, epoch, offsets });
-            env.at(env.now + self.consumer_fetch_wait, Event::ConsumerFetchExpire { member, broker, park });
+            let expiry =
+                env.at(env.now + self.consumer_fetch_wait, Event::ConsumerFetchExpire { member, broker, park });
+            self.consumer_parked.insert((broker, member), ParkedFetch { park, epoch, offsets, expiry });
         }
     }
 
@@ -162,6 +163,7 @@ impl Cluster {
             .collect();
         for member in waiting {
             let parked = self.consumer_parked.remove(&(broker, member)).expect("listed");
+            env.queue.cancel(parked.expiry);
             self.answer_consumer_fetch(env, member, parked.epoch, broker, &parked.offsets);
         }
     }

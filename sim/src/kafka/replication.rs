@@ -93,8 +93,9 @@ impl Cluster {
             self.answer_replica_fetch(env, follower, leader, &offsets);
         } else {
             let park = self.next_park();
-            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets });
-            env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetchExpire { follower, leader, park });
+            let expiry =
+                env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetchExpire { follower, leader, park });
+            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets, expiry });
         }
     }
 
@@ -111,6 +112,7 @@ impl Cluster {
             self.partitions[p.index()].replicas.iter().copied().filter(|&b| b != leader).collect();
         for f in followers {
             if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
+                env.queue.cancel(parked.expiry);
                 self.answer_replica_fetch(env, f, leader, &parked.offsets);
             }
         }

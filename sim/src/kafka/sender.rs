@@ -140,7 +140,9 @@ impl Producer {
             self.disconnect(env, broker);
         }
         match self.in_flight.values().next().map(|f| f.deadline) {
-            Some(deadline) => env.at(deadline, Event::RequestTimeouts { producer: self.id }),
+            Some(deadline) => {
+                env.at(deadline, Event::RequestTimeouts { producer: self.id });
+            }
             None => self.timeout_armed = false,
         }
         self.send_ready(env, cluster);
