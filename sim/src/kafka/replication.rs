@@ -249,22 +249,14 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].append(batch(0, 0, 0, 10));
         c.partitions[0].leader_epoch = 1;
-        c.on_replica_fetch_response(
-            &mut env,
-            B1,
-            0,
-            B0,
-            vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: 10 }],
-        );
+        // Broker 1's answer from broker 0: partition 0's log ends at 10 in `leader_epoch`.
+        let answer = |c: &mut Cluster, env: &mut Env, leader_epoch| {
+            c.on_replica_fetch_response(env, B1, 0, B0, vec![ReplicaEnd { partition: P0, leader_epoch, log_end: 10 }])
+        };
+        answer(&mut c, &mut env, 0);
         assert_eq!(c.partitions[0].leo[1], 0);
         assert!(matches!(take(&mut env)[..], [(SimTime::ZERO, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
-        c.on_replica_fetch_response(
-            &mut env,
-            B1,
-            0,
-            B0,
-            vec![ReplicaEnd { partition: P0, leader_epoch: 1, log_end: 10 }],
-        );
+        answer(&mut c, &mut env, 1);
         assert_eq!(c.partitions[0].leo[1], 10);
         // The next fetch goes out once the follower's 1 ms append is done.
         assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
