@@ -190,6 +190,16 @@ mod tests {
         p
     }
 
+    /// A producer whose one record has just been sent to a one-broker cluster: the environment, the
+    /// cluster, the producer, and the events the send scheduled.
+    fn sent_one(acks: Acks) -> (Env, Cluster, Producer, Vec<(SimTime, Event)>) {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = producer(acks);
+        p.send_ready(&mut env, &c);
+        let events = take(&mut env);
+        (env, c, p, events)
+    }
+
     fn acknowledged(env: &Env) -> u64 {
         env.ledger.summary([], 0).acknowledged
     }
@@ -211,10 +221,7 @@ mod tests {
 
     #[test]
     fn acks_0_counts_a_batch_acknowledged_the_moment_it_leaves() {
-        let (mut env, c) = (env(1), cluster(1, 1));
-        let mut p = producer(Acks::None);
-        p.send_ready(&mut env, &c);
-        let events = take(&mut env);
+        let (env, _, p, events) = sent_one(Acks::None);
         assert_eq!(events.len(), 1, "no request timeout is armed: {events:?}");
         assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
         assert_eq!((acknowledged(&env), env.stats.produce_latency().count()), (1, 1));
@@ -223,10 +230,7 @@ mod tests {
 
     #[test]
     fn acks_all_waits_for_the_answer_and_an_ok_acknowledges_the_batch() {
-        let (mut env, c) = (env(1), cluster(1, 1));
-        let mut p = producer(Acks::All);
-        p.send_ready(&mut env, &c);
-        let events = take(&mut env);
+        let (mut env, c, mut p, events) = sent_one(Acks::All);
         assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
         assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: ProducerId(0) }) if t == ms(30_000)));
         assert_eq!((acknowledged(&env), p.in_flight.len()), (0, 1));
@@ -238,10 +242,7 @@ mod tests {
 
     #[test]
     fn a_request_unanswered_for_request_timeout_ms_is_retried_with_the_same_sequence_after_the_backoff() {
-        let (mut env, c) = (env(1), cluster(1, 1));
-        let mut p = producer(Acks::All);
-        p.send_ready(&mut env, &c);
-        take(&mut env);
+        let (mut env, c, mut p, _) = sent_one(Acks::All);
         at(&mut env, ms(30_000));
         p.on_request_timeouts(&mut env, &c);
         assert_eq!((env.stats.counters.request_timeouts, env.stats.counters.retries), (1, 1));
@@ -259,10 +260,7 @@ mod tests {
 
     #[test]
     fn not_enough_replicas_after_append_is_counted_and_retried() {
-        let (mut env, c) = (env(1), cluster(1, 1));
-        let mut p = producer(Acks::All);
-        p.send_ready(&mut env, &c);
-        take(&mut env);
+        let (mut env, c, mut p, _) = sent_one(Acks::All);
         p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
         assert_eq!((env.stats.counters.not_enough_replicas_after_append_errors, env.stats.counters.retries), (1, 1));
         assert_eq!((acknowledged(&env), p.records_in_flight()), (0, 1));
@@ -270,10 +268,7 @@ mod tests {
 
     #[test]
     fn invalid_producer_epoch_fails_the_batch_without_retry() {
-        let (mut env, c) = (env(1), cluster(1, 1));
-        let mut p = producer(Acks::All);
-        p.send_ready(&mut env, &c);
-        take(&mut env);
+        let (mut env, c, mut p, _) = sent_one(Acks::All);
         p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::InvalidProducerEpoch)]);
         assert_eq!(env.stats.counters.retries, 0);
         assert_eq!((env.ledger.summary([], 0).failed, p.records_in_flight()), (1, 0));
