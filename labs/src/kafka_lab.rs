@@ -244,13 +244,16 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ms = |v: f64| Unit::Ms.text(v);
     let plain = |v: f64| Unit::Plain.text((v * 10.0).round() / 10.0);
     let answer = tl!(
-        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті.",
-        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records.",
+        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
+        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
         n(elected as f64),
         n(lost(Acks::Leader, 1)),
         n(lost(Acks::All, 2)),
         ms(crash.session_timeout_ms as f64),
-        n(max_lag)
+        n(max_lag),
+        n(rate_at(1, most)),
+        n(group(2, most).idle as f64),
+        n(f64::from(most))
     );
     let mut marks = vec![Mark::X {
         at: crash.crash_ms as f64, label: t!("тұтынушы істен шықты", "a consumer fails")
@@ -324,7 +327,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "consumers-vs-partitions".into(),
         title: t!("Партиция — тұтынушылар параллелизмінің бірлігі", "Partitions are the unit of consumer parallelism"),
         caption: tl!(
-            "Бір партиция {} жазба/с береді, тұтынушы саны қанша болса да: 1 партицияда {} тұтынушының {}-і бос (партициясыз), 2 партицияда {}-і бос. 8 партицияда 8 тұтынушы — {} жазба/с.",
+            "Бір партиция {} жазба/с береді, тұтынушы саны қанша болса да: 1 партицияда {} тұтынушы болғанда {} тұтынушы бос тұрады (партициясыз), 2 партицияда {} тұтынушы. 8 партицияда 8 тұтынушы — {} жазба/с.",
             "One partition delivers {} records/s however many consumers read it: on 1 partition {} consumers leave {} idle (no partition), on 2 partitions {} idle. On 8 partitions 8 consumers deliver {} records/s.",
             n(rate_at(1, most)),
             n(f64::from(most)),
@@ -332,20 +335,40 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             n(group(2, most).idle as f64),
             n(rate_at(8, 8))
         ),
-        plot: Plot::Lines(Lines {
-            x: Axis::new(t!("топтағы тұтынушылар", "consumers in the group"), Unit::Count),
-            y: Axis::new(t!("өңделген жазбалар/с", "records delivered per second"), Unit::Count),
-            series: parallel
-                .iter()
-                .map(|(p, pts)| {
-                    Series::line(
-                        t!("{} партиция", "{} partitions", p),
-                        pts.iter().map(|(c, g)| (f64::from(*c), g.delivered_per_s)).collect(),
-                    )
-                })
-                .collect(),
-            marks: vec![],
-        }),
+        plot: {
+            let x = || Axis::new(t!("топтағы тұтынушылар", "consumers in the group"), Unit::Count);
+            let per_partitions = |value: &dyn Fn(&GroupRate) -> f64| -> Vec<Series> {
+                parallel
+                    .iter()
+                    .map(|(p, pts)| {
+                        Series::line(
+                            Text::new(format!("{p} партиция"), format!("{p} partition{}", if *p == 1 { "" } else { "s" })),
+                            pts.iter().map(|(c, g)| (f64::from(*c), value(g))).collect(),
+                        )
+                    })
+                    .collect()
+            };
+            Plot::Panels(vec![
+                (
+                    t!("Өңделген жазбалар/с", "Records delivered per second"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("жазбалар/с", "records/s"), Unit::Count),
+                        series: per_partitions(&|g| g.delivered_per_s),
+                        marks: vec![],
+                    }),
+                ),
+                (
+                    t!("Партициясыз (бос) тұтынушылар", "Consumers with no partition (idle)"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("бос тұтынушылар", "idle consumers"), Unit::Count),
+                        series: per_partitions(&|g| g.idle as f64),
+                        marks: vec![],
+                    }),
+                ),
+            ])
+        },
     };
     let batching_fig = Figure {
         id: "linger".into(),
