@@ -256,7 +256,7 @@ impl Partition {
 
     /// How many batches start at or before `offset`. Readers are mostly near the log end, so the search
     /// gallops from the back: its cost grows with the distance from the end, not with the log's length.
-    fn batches_from(&self, offset: u64) -> usize {
+    pub(super) fn batches_from(&self, offset: u64) -> usize {
         let n = self.log.len();
         let (mut lo, mut hi) = (0, n);
         let mut step = 1;

@@ -2,6 +2,7 @@
 //! (`leader.rs`), replication and the ISR (`replication.rs`), and the controller (`controller.rs`) each add
 //! their handlers to `Cluster`.
 
+use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
 use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
@@ -40,6 +41,8 @@ pub struct Cluster {
     pub partitions: Vec<Partition>,
     /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
     led_by: Vec<Vec<PartitionId>>,
+    /// Each broker's network interface, disk and request overhead (`bandwidth.rs`).
+    pub(super) links: Vec<BrokerLinks>,
     /// The log servers' append time (one FIFO server per replica).
     append_time: Sampler,
     disk_rng: SimRng,
@@ -66,6 +69,7 @@ impl Cluster {
             brokers: (0..cfg.brokers).map(|_| Broker { alive: true, incarnation: 0 }).collect(),
             partitions,
             led_by: Vec::new(),
+            links: (0..cfg.brokers).map(|_| BrokerLinks::new(&cfg)).collect(),
             append_time: cfg.append_time.sampler(),
             disk_rng,
             consumer_fetch_wait,

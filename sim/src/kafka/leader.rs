@@ -2,13 +2,14 @@
 //! produces in purgatory until the high watermark passes them, and serves consumer fetches up to the HW.
 //! Source: ReplicaManager.appendRecords, Partition.appendRecordsToLeader, DelayedProduce, DelayedFetch.
 
-use super::ProduceError;
 use super::broker::PendingAck;
 use super::cluster::{Cluster, HeldRequest, ParkedFetch};
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
 use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
+use super::{Chunk, ProduceError};
 use crate::network::Node;
 use crate::scenario::Acks;
+use crate::time::SimTime;
 
 impl Cluster {
     pub fn on_produce_arrive(&mut self, env: &mut Env, broker: BrokerId, incarnation: u32, request: ProduceRequest) {
@@ -17,6 +18,12 @@ impl Cluster {
         }
         let ProduceRequest { id, producer, acks, idempotent, batches } = request;
         let n = batches.len();
+        // The request's bytes cross the broker's network interface, then the broker pays its fixed cost once
+        // for the whole request, whatever the number of batches in it (`bandwidth.rs`).
+        let links = &mut self.links[broker.index()];
+        let bytes = batches.iter().map(|b| u64::from(b.bytes)).sum();
+        let received = links.nic_in.serve(env.now, bytes, SimTime::ZERO);
+        let handled = links.disk.serve(received, 0, links.request_overhead);
         self.requests.insert(
             id,
             HeldRequest { producer, broker, acks, idempotent, batches, results: vec![None; n], remaining: n as u32 },
@@ -33,7 +40,8 @@ impl Cluster {
                 self.finish_slot(env, id, slot as u32, Err(ProduceError::NotEnoughReplicas));
                 continue;
             }
-            let done = self.schedule_append(env.now, b.partition, l);
+            let written = self.links[broker.index()].disk.serve(handled, u64::from(b.bytes), SimTime::ZERO);
+            let done = self.schedule_append(written, b.partition, l);
             env.at(done, Event::AppendDone { broker, incarnation, request: id, slot: slot as u32 });
         }
     }
@@ -177,7 +185,11 @@ impl Cluster {
         offsets: &[FetchPosition],
     ) {
         let chunks = self.read_for_consumer(broker, offsets);
-        env.send(
+        // The response's bytes leave through the broker's network interface (`bandwidth.rs`).
+        let bytes = chunks.iter().map(Chunk::bytes).sum();
+        let sent = self.links[broker.index()].nic_out.serve(env.now, bytes, SimTime::ZERO);
+        env.send_at(
+            sent,
             Node::Broker(broker),
             Node::Member(member),
             Event::ConsumerFetchResponse { member, epoch, broker, chunks },
@@ -222,8 +234,6 @@ mod tests {
         c.on_replica_fetch(env, f, B0, 0, from(offset));
         take(env)
     }
-
-    use crate::time::SimTime;
 
     #[test]
     fn acks_all_is_answered_once_the_high_watermark_passes_the_batch() {

@@ -119,15 +119,21 @@ impl Cluster {
     }
 
     fn answer_replica_fetch(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, offsets: &[FetchPosition]) {
+        let mut bytes = 0;
         let ends: Vec<ReplicaEnd> = offsets
             .iter()
-            .map(|f| &self.partitions[f.partition.index()])
-            .filter(|part| part.leader == Some(leader))
-            .map(|part| ReplicaEnd { partition: part.id, leader_epoch: part.leader_epoch, log_end: part.log_end })
+            .filter(|f| self.partitions[f.partition.index()].leader == Some(leader))
+            .map(|f| {
+                let part = &self.partitions[f.partition.index()];
+                bytes += part.bytes_between(f.offset, part.log_end);
+                ReplicaEnd { partition: part.id, leader_epoch: part.leader_epoch, log_end: part.log_end }
+            })
             .collect();
         let incarnation = self.brokers[follower.index()].incarnation;
         let response = Event::ReplicaFetchResponse { follower, incarnation, leader, ends };
-        env.send(Node::Broker(leader), Node::Broker(follower), response);
+        // The copied batches leave through the leader's network interface (`bandwidth.rs`).
+        let sent = self.links[leader.index()].nic_out.serve(env.now, bytes, SimTime::ZERO);
+        env.send_at(sent, Node::Broker(leader), Node::Broker(follower), response);
     }
 
     /// The follower appends what it got on each replica's FIFO log server; it fetches again when done.
@@ -155,7 +161,12 @@ impl Cluster {
             }
             let end = end.min(part.log_end);
             if end > part.leo[i] {
-                let done = self.schedule_append(env.now, p, i);
+                // The batches come in through the follower's network interface and go to its disk.
+                let bytes = part.bytes_between(part.leo[i], end);
+                let links = &mut self.links[follower.index()];
+                let received = links.nic_in.serve(env.now, bytes, SimTime::ZERO);
+                let written = links.disk.serve(received, bytes, SimTime::ZERO);
+                let done = self.schedule_append(written, p, i);
                 self.partitions[p.index()].leo[i] = end;
                 next = next.max(done);
             }
