@@ -412,4 +412,28 @@ mod tests {
         assert_eq!(woken, vec![B0]);
         assert_eq!(c.consumer_parked.len(), 1, "broker 1's fetch still waits");
     }
+
+    /// With an ISR of the leader alone, an acks=1 append moves the HW at once and wakes a waiting
+    /// consumer; a duplicate writes nothing and wakes nobody. acks=all with |ISR| = min.insync.replicas is
+    /// accepted.
+    #[test]
+    fn a_new_append_moves_the_high_watermark_and_wakes_the_fetches_a_duplicate_does_not() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0];
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
+        take(&mut env);
+        let events = append(&mut env, &mut c, ms(1), request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(events.iter().filter(|(_, e)| matches!(e, Event::ConsumerFetchResponse { .. })).count(), 1);
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
+        take(&mut env);
+        let events = append(&mut env, &mut c, ms(5), request(1, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(events.len(), 2, "the append and its answer: nobody woken");
+        assert_eq!(responses(events), vec![(ms(7), 1, vec![Ok(())])]);
+        let mut c = cluster(2, 1);
+        c.partitions[0].isr = vec![0, 1];
+        let events = append(&mut env, &mut c, ms(9), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert!(responses(events).is_empty(), "appended, waiting for the HW");
+        assert_eq!(c.partitions[0].log_end, 10);
+    }
 }
