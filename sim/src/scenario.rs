@@ -112,6 +112,9 @@ pub struct ClusterConfig {
     pub unclean_leader_election: bool,
     /// How long the controller takes to notice a crashed broker: broker.session.timeout.ms (KRaft default 9000).
     pub broker_session_timeout_ms: u64,
+    /// How often the brokers delete what retention no longer keeps: log.retention.check.interval.ms
+    /// (Kafka default 300000).
+    pub log_retention_check_interval_ms: u64,
 }
 
 impl Default for ClusterConfig {
@@ -125,6 +128,7 @@ impl Default for ClusterConfig {
             min_insync_replicas: 1,
             unclean_leader_election: false,
             broker_session_timeout_ms: 9_000,
+            log_retention_check_interval_ms: 300_000,
         }
     }
 }
@@ -135,11 +139,22 @@ pub struct TopicConfig {
     pub name: String,
     pub partitions: u32,
     pub replication_factor: u32,
+    /// retention.ms: a log keeps its records this long after they were written (Kafka default 7 days),
+    /// whoever has read them; the reader that is further behind finds them gone.
+    pub retention_ms: u64,
+    /// retention.bytes: the most each partition's log keeps (Kafka default -1, unlimited: left out).
+    pub retention_bytes: Option<u64>,
 }
 
 impl Default for TopicConfig {
     fn default() -> Self {
-        TopicConfig { name: "events".into(), partitions: 6, replication_factor: 3 }
+        TopicConfig {
+            name: "events".into(),
+            partitions: 6,
+            replication_factor: 3,
+            retention_ms: 604_800_000,
+            retention_bytes: None,
+        }
     }
 }
 
@@ -427,6 +442,12 @@ impl Scenario {
         }
         if t.replication_factor == 0 {
             return Err(invalid("topic.replication_factor", "must be at least 1"));
+        }
+        if t.retention_ms == 0 {
+            return Err(invalid("topic.retention_ms", "must be at least 1 (Kafka's default is 604800000, 7 days)"));
+        }
+        if c.log_retention_check_interval_ms == 0 {
+            return Err(invalid("cluster.log_retention_check_interval_ms", "must be at least 1"));
         }
         if t.replication_factor > c.brokers {
             return Err(invalid(

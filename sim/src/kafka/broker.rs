@@ -128,8 +128,7 @@ pub struct Partition {
     pub leader_epoch: u32,
     /// Indices into `replicas`.
     pub isr: Vec<usize>,
-    /// Retained batches and their base offsets. Older batches are dropped once every consumer group has
-    /// committed past them; offsets stay absolute.
+    /// Retained batches and their base offsets. Retention deletes the oldest; offsets stay absolute.
     pub log: VecDeque<(u64, BatchRef)>,
     pub log_end: u64,
     /// The LEO of each replica (indexed like `replicas`).
@@ -312,16 +311,13 @@ impl Partition {
         taken
     }
 
-    /// Drops batches that end at or before `offset` from memory, handing each to `dropped`: nobody will
-    /// read them again.
-    pub fn trim_before(&mut self, offset: u64, mut dropped: impl FnMut(&BatchRef)) {
+    /// Deletes batches from the front while `delete` says so, none ending past `bound`.
+    pub fn expire(&mut self, bound: u64, mut delete: impl FnMut(&BatchRef) -> bool) {
         while let Some((base, b)) = self.log.front() {
-            if base + u64::from(b.len()) <= offset {
-                dropped(b);
-                self.log.pop_front();
-            } else {
+            if base + u64::from(b.len()) > bound || !delete(b) {
                 break;
             }
+            self.log.pop_front();
         }
     }
 

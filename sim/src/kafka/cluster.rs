@@ -10,7 +10,7 @@ use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
 use crate::queue::Timer;
 use crate::rng::SimRng;
-use crate::scenario::{Acks, ClusterConfig};
+use crate::scenario::{Acks, ClusterConfig, TopicConfig};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -52,6 +52,8 @@ pub struct Cluster {
     /// Parked fetches by (leader, follower) and by (broker, member).
     pub(super) replica_parked: BTreeMap<(BrokerId, BrokerId), ParkedFetch>,
     pub(super) consumer_parked: BTreeMap<(BrokerId, MemberId), ParkedFetch>,
+    /// Partitions whose HW moved since the engines' readers last looked (`take_readable`).
+    pub(crate) readable: Vec<PartitionId>,
 }
 
 impl Cluster {
@@ -74,6 +76,7 @@ impl Cluster {
             next_park: 0,
             replica_parked: BTreeMap::new(),
             consumer_parked: BTreeMap::new(),
+            readable: Vec::new(),
             cfg,
         };
         c.update_leadership();
@@ -118,15 +121,35 @@ impl Cluster {
         }
     }
 
-    /// Drops log batches below `keep_from` (a group's committed offsets; the HW without a group) from
-    /// memory: it stays bounded by the lag. Nothing any replica may still be truncated to is dropped, so
-    /// the ledger can tell lost from kept.
-    pub fn trim_logs(&mut self, committed: Option<&[u64]>, ledger: &mut Ledger) {
+    /// Deletes what retention no longer keeps, as the brokers' check every
+    /// log.retention.check.interval.ms does (UnifiedLog.deleteOldSegments): a batch whose newest record
+    /// is older than retention.ms, then the oldest batches while the log stays above retention.bytes
+    /// (a batch stands for a segment). The log start never passes the HW, nor a replica's log end (what a
+    /// replica may still be truncated to). Each deleted batch goes to the ledger's audit.
+    pub fn apply_retention(&mut self, now: SimTime, topic: &TopicConfig, ledger: &mut Ledger) {
+        let oldest_kept = now.saturating_sub(SimTime::from_millis(topic.retention_ms));
         for part in &mut self.partitions {
-            let keep_from = committed.map_or(part.hw, |c| c[part.id.index()]);
-            let lowest_leo = part.leo.iter().copied().min().unwrap_or(0);
-            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.range()));
+            let bound = part.hw.min(part.leo.iter().copied().min().unwrap_or(0));
+            let mut over_bytes = topic
+                .retention_bytes
+                .map_or(0, |limit| part.log.iter().map(|(_, b)| u64::from(b.bytes)).sum::<u64>().saturating_sub(limit));
+            part.expire(bound, |b| {
+                let expired = b.records.last().is_some_and(|r| r.created < oldest_kept);
+                let too_big = topic.retention_bytes.is_some() && over_bytes >= u64::from(b.bytes);
+                if expired || too_big {
+                    over_bytes = over_bytes.saturating_sub(u64::from(b.bytes));
+                    ledger.expired(b.range());
+                }
+                expired || too_big
+            });
         }
+    }
+
+    /// Moves into `into` the partitions with new records below the HW since the last call, in the order
+    /// their HW moved.
+    pub fn take_readable(&mut self, into: &mut Vec<PartitionId>) {
+        into.clear();
+        std::mem::swap(&mut self.readable, into);
     }
 
     /// The records of every batch still in a log, for the ledger.
