@@ -52,12 +52,14 @@ pub fn run(records: u64, engines: bool, model: Model, against_simpy: bool) -> Re
         bail!("benchmark run did not deliver every acknowledged record: {:?}", results.ledger);
     }
     let records_per_s = (produced as f64 / wall_s).round();
+    let per_record = |events: u64| ((events as f64 / produced as f64) * 100.0).round() / 100.0;
     let line = serde_json::json!({
         "model": name,
         "records": produced,
         "engines": engines,
         "events": world.events_processed(),
-        "events_per_record": ((world.events_processed() as f64 / produced as f64) * 100.0).round() / 100.0,
+        "events_per_record": per_record(world.events_processed()),
+        "heap_events_per_record": per_record(world.events_processed() - world.same_instant_events()),
         "wall_s": (wall_s * 1000.0).round() / 1000.0,
         "records_per_s": records_per_s,
         "mean_time_in_system_ms": results.end_to_end_latency_ms.mean_ms,

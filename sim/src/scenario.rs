@@ -115,6 +115,25 @@ pub struct ClusterConfig {
     /// How often the brokers delete what retention no longer keeps: log.retention.check.interval.ms
     /// (Kafka default 300000).
     pub log_retention_check_interval_ms: u64,
+    /// Each broker's network bandwidth in bytes per second, each way: produce requests and replicated data
+    /// come in, fetch responses go out (`kafka::bandwidth`). 0 (the default) is unlimited; a 1 Gbit/s NIC
+    /// carries 125000000, a 10 Gbit/s one 1250000000.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub network_bytes_per_s: u64,
+    /// Each broker's log append bandwidth in bytes per second, leader and follower appends in turn. 0 (the
+    /// default) is unlimited; a disk writes sequentially at several hundred MB/s (500000000), which Kafka's
+    /// append-only log is designed to reach (Kafka docs, "Design: Don't fear the filesystem").
+    #[serde(skip_serializing_if = "is_zero")]
+    pub disk_bytes_per_s: u64,
+    /// The broker's fixed work per produce request, in microseconds, whatever its size: parsing, the
+    /// request queue, the handler thread. 0 (the default) is free; about 100 is realistic, which is why the
+    /// producer batches (Kafka docs, "Design: Efficiency", and batch.size / linger.ms).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub request_overhead_us: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for ClusterConfig {
@@ -129,6 +148,9 @@ impl Default for ClusterConfig {
             unclean_leader_election: false,
             broker_session_timeout_ms: 9_000,
             log_retention_check_interval_ms: 300_000,
+            network_bytes_per_s: 0,
+            disk_bytes_per_s: 0,
+            request_overhead_us: 0,
         }
     }
 }
@@ -429,6 +451,28 @@ impl Scenario {
         for (key, d) in [("cluster.network_delay", &c.network_delay), ("cluster.append_time", &c.append_time)] {
             d.validate().map_err(|p| invalid(key, p))?;
         }
+        for (key, bytes_per_s) in
+            [("cluster.network_bytes_per_s", c.network_bytes_per_s), ("cluster.disk_bytes_per_s", c.disk_bytes_per_s)]
+        {
+            if bytes_per_s != 0 && bytes_per_s < MIN_BYTES_PER_S {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "must be 0 (unlimited) or at least {MIN_BYTES_PER_S} bytes per second (got {bytes_per_s}): \
+                         125000000 is a 1 Gbit/s network"
+                    ),
+                ));
+            }
+        }
+        if c.request_overhead_us > MAX_REQUEST_OVERHEAD_US {
+            return Err(invalid(
+                "cluster.request_overhead_us",
+                format!(
+                    "must be at most {MAX_REQUEST_OVERHEAD_US} µs, a second per request (got {}): about 100 is realistic",
+                    c.request_overhead_us
+                ),
+            ));
+        }
         if c.replica_fetch_wait_max_ms == 0 {
             return Err(invalid("cluster.replica_fetch_wait_max_ms", "must be at least 1"));
         }
@@ -715,6 +759,10 @@ impl Scenario {
 
 /// max.request.size, the producer's default largest request (Kafka 4.0: 1048576).
 pub const MAX_REQUEST_SIZE: u32 = 1_048_576;
+/// The slowest bandwidth a scenario may name, 1 kB/s: below it one record takes seconds, surely a typo.
+pub const MIN_BYTES_PER_S: u64 = 1000;
+/// The largest fixed cost of a produce request, 1 s: no broker takes longer to handle one.
+pub const MAX_REQUEST_OVERHEAD_US: u64 = 1_000_000;
 /// Limits that keep a run's memory bounded; each is far above what a lesson needs.
 pub const MAX_PRODUCERS: u64 = 1000;
 pub const MAX_PRODUCER_PARTITIONS: u64 = 1_000_000;
@@ -789,6 +837,11 @@ mod tests {
         let e = err("[cluster]\nnetwork_delay = { dist = \"exponential\", mean = 1 }");
         assert!(e.contains("mean"), "{e}");
         assert!(err("[[faults]]\nkind = \"broker_crash\"\nat_ms = 5\nbroker = 7").contains("faults[0].broker"));
+        let e = err("[cluster]\nnetwork_bytes_per_s = 999");
+        assert!(e.contains("cluster.network_bytes_per_s") && e.contains("at least 1000"), "{e}");
+        assert!(err("[cluster]\ndisk_bytes_per_s = 5").contains("cluster.disk_bytes_per_s"));
+        assert!(err("[cluster]\nrequest_overhead_us = 1000001").contains("cluster.request_overhead_us"));
+        assert!(Scenario::from_toml("[cluster]\nnetwork_bytes_per_s = 1000\ndisk_bytes_per_s = 0").is_ok());
     }
 
     #[test]

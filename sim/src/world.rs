@@ -164,6 +164,12 @@ impl World {
         self.events
     }
 
+    /// The events among them that were due at the instant they were scheduled (a hop without delay):
+    /// they went through the queue's FIFO lane, never its heap.
+    pub fn same_instant_events(&self) -> u64 {
+        self.env.queue.lane_pops()
+    }
+
     pub fn is_finished(&self) -> bool {
         self.finished
     }

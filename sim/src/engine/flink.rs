@@ -82,10 +82,25 @@ enum Item {
 
 enum Ev {
     WatermarkTick,
-    Deliver { epoch: u32, to: usize, from: usize, item: Item },
+    Deliver {
+        epoch: u32,
+        to: usize,
+        from: usize,
+        item: Item,
+    },
+    /// The output flusher's tick for the open buffer of channel `from` -> `to`.
+    Flush {
+        epoch: u32,
+        from: usize,
+        to: usize,
+    },
     Checkpoint,
-    ProcTimer { epoch: u32 },
-    Restart { epoch: u32 },
+    ProcTimer {
+        epoch: u32,
+    },
+    Restart {
+        epoch: u32,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -97,9 +112,14 @@ struct Source {
     last_wm: Option<i64>,
 }
 
+/// One source subtask's output to one window subtask.
 #[derive(Clone, Debug, Default)]
 struct Channel {
-    in_buffer: u32,
+    /// The open network buffer: what was written since the last flush, and how many records.
+    buffer: Vec<Item>,
+    records: u32,
+    /// When the output flusher sends the open buffer (the next buffer-timeout tick).
+    flush_at: SimTime,
     last_delivery: SimTime,
 }
 
@@ -213,29 +233,43 @@ impl FlinkEngine {
         e
     }
 
-    /// When something a source sends at `t` reaches the window subtask: the buffer is flushed when full
-    /// or at the next buffer-timeout tick (the output flusher).
-    fn channel_delivery(&mut self, from: usize, to: usize, t: SimTime, is_record: bool) -> SimTime {
-        let timeout = SimTime::from_millis(self.cfg.buffer_timeout_ms);
+    /// Writes what a source sends at `t` into its network buffer to `to`. The buffer is sent when full
+    /// (`buffer_records`) or at the next buffer-timeout tick, whichever comes first (Flink's
+    /// RecordWriter and OutputFlusher); a timeout of 0 sends every item at once.
+    fn send(&mut self, from: usize, to: usize, t: SimTime, item: Item) {
+        let timeout = SimTime::from_millis(self.cfg.buffer_timeout_ms).0;
+        let is_record = matches!(item, Item::Record { .. });
         let ch = &mut self.channels[from * self.parallelism + to];
-        let mut at = if timeout.0 == 0 { t } else { SimTime(t.0.div_ceil(timeout.0) * timeout.0) };
-        if is_record {
-            ch.in_buffer += 1;
-            if ch.in_buffer >= self.cfg.buffer_records {
-                at = t;
-            }
+        if timeout == 0 {
+            ch.buffer.push(item);
+            return self.flush(from, to, t);
         }
-        if at > ch.last_delivery || timeout.0 == 0 {
-            ch.in_buffer = 0;
+        if !ch.buffer.is_empty() && t > ch.flush_at {
+            // Written after the flusher sent the open buffer.
+            let at = ch.flush_at;
+            self.flush(from, to, at);
         }
-        at = at.max(ch.last_delivery);
-        ch.last_delivery = at;
-        at
+        let ch = &mut self.channels[from * self.parallelism + to];
+        if ch.buffer.is_empty() {
+            ch.flush_at = SimTime(t.0.div_ceil(timeout) * timeout).max(ch.last_delivery);
+            self.queue.push(ch.flush_at, Ev::Flush { epoch: self.epoch, from, to });
+        }
+        ch.buffer.push(item);
+        ch.records += u32::from(is_record);
+        if ch.records >= self.cfg.buffer_records {
+            self.flush(from, to, t);
+        }
     }
 
-    fn send(&mut self, from: usize, to: usize, t: SimTime, item: Item) {
-        let at = self.channel_delivery(from, to, t, matches!(item, Item::Record { .. }));
-        self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
+    /// Sends the open buffer of channel `from` -> `to` at `t`, in order, never before the previous one.
+    fn flush(&mut self, from: usize, to: usize, t: SimTime) {
+        let ch = &mut self.channels[from * self.parallelism + to];
+        let at = t.max(ch.last_delivery);
+        ch.last_delivery = at;
+        ch.records = 0;
+        for item in std::mem::take(&mut ch.buffer) {
+            self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
+        }
     }
 
     fn broadcast(&mut self, from: usize, t: SimTime, item: Item) {
@@ -553,6 +587,14 @@ impl FlinkEngine {
                 self.on_deliver(to, from, item)
             }
             Ev::Deliver { .. } => {}
+            Ev::Flush { epoch, from, to } if epoch == self.epoch => {
+                // A buffer sent early (full) left this tick to the buffer opened after it, if any.
+                let ch = &self.channels[from * self.parallelism + to];
+                if ch.flush_at == self.now && !ch.buffer.is_empty() {
+                    self.flush(from, to, self.now);
+                }
+            }
+            Ev::Flush { .. } => {}
             Ev::Checkpoint => {
                 self.queue.push(self.now + SimTime::from_millis(self.cfg.checkpoint_interval_ms), Ev::Checkpoint);
                 if !self.down {
@@ -650,7 +692,7 @@ impl Engine for FlinkEngine {
             }
             let (time, ev) = self.queue.pop().expect("peeked");
             self.now = time;
-            if matches!(ev, Ev::Deliver { .. } | Ev::ProcTimer { .. }) {
+            if matches!(ev, Ev::Deliver { .. } | Ev::Flush { .. } | Ev::ProcTimer { .. }) {
                 self.handle(ev);
             }
         }
@@ -742,6 +784,25 @@ mod tests {
         };
         assert_eq!(run(100), [(0, 1, 200)]);
         assert_eq!(run(0), [(0, 1, 160)], "0 flushes after every record");
+    }
+
+    /// A network buffer is sent as soon as it is full, before the buffer timeout: with room for 3
+    /// records, records sent at 950, 960 and 970 ms reach the window subtask at 970 ms, in the
+    /// processing-time window [0, 1 s); with room for 4 they wait for the flush at 1 s.
+    #[test]
+    fn a_full_network_buffer_is_sent_before_the_buffer_timeout() {
+        let run = |buffer_records| {
+            let cfg = FlinkConfig { buffer_timeout_ms: 100, buffer_records, ..FlinkConfig::default() };
+            let mut e = engine(cfg, TimeDomain::Processing);
+            for arrival_ms in [950, 960, 970, 980] {
+                feed(&mut e, arrival_ms, 0);
+            }
+            e.advance_to(SimTime::from_millis(2000));
+            results(&e)
+        };
+        assert_eq!(run(3), [(0, 3, 1000), (1000, 1, 2000)], "the 4th record waits for the tick at 1 s");
+        assert_eq!(run(4), [(0, 4, 1000)], "full at 980 ms");
+        assert_eq!(run(5), [(1000, 4, 2000)], "sent by the flusher at 1 s");
     }
 
     /// Processing time: a window fires when the clock passes its end (its processing-time timer), whatever

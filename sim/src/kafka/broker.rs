@@ -255,7 +255,7 @@ impl Partition {
 
     /// How many batches start at or before `offset`. Readers are mostly near the log end, so the search
     /// gallops from the back: its cost grows with the distance from the end, not with the log's length.
-    fn batches_from(&self, offset: u64) -> usize {
+    pub(super) fn batches_from(&self, offset: u64) -> usize {
         let n = self.log.len();
         let (mut lo, mut hi) = (0, n);
         let mut step = 1;
@@ -354,5 +354,238 @@ impl Partition {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::testkit::{B0, B1, B2, P0, batch, ms};
+
+    /// Partition 0 on brokers 0, 1, 2 (leader 0) with two producers' state.
+    fn partition() -> Partition {
+        Partition::new(P0, vec![B0, B1, B2], 2)
+    }
+
+    /// (offset, from, to) of each chunk `read` hands out.
+    fn read(p: &Partition, offset: u64, max_records: u32) -> (u32, Vec<(u64, u32, u32)>) {
+        let mut out = Vec::new();
+        let taken = p.read(offset, max_records, &mut out);
+        (taken, out.iter().map(|c| (c.offset, c.from, c.to)).collect())
+    }
+
+    #[test]
+    fn a_batch_continues_the_last_sequence_a_retry_is_a_duplicate_and_a_gap_is_out_of_order() {
+        // ProducerAppendInfo.checkSequence: the next batch starts at the last sequence + 1.
+        let mut s = ProducerState::default();
+        assert_eq!(s.check(0, 0, 5), SeqCheck::Append, "a producer's first batch starts at 0");
+        assert_eq!(s.check(0, 3, 5), SeqCheck::OutOfOrder);
+        s.appended(0, 0, 5, 100);
+        assert_eq!(s.recent[0], BatchMeta { epoch: 0, base_seq: 0, last_seq: 4, base_offset: 100, end_offset: 105 });
+        assert_eq!(s.check(0, 5, 3), SeqCheck::Append);
+        assert_eq!(s.check(0, 6, 3), SeqCheck::OutOfOrder);
+        // findDuplicateBatch: the same first and last sequence as a retained batch.
+        assert_eq!(s.check(0, 0, 5), SeqCheck::Duplicate { end_offset: 105 });
+        assert_eq!(s.check(0, 0, 4), SeqCheck::OutOfOrder, "same first sequence, other last");
+    }
+
+    #[test]
+    fn an_older_epoch_is_fenced_and_a_new_epoch_starts_again_at_sequence_0() {
+        let mut s = ProducerState::default();
+        s.appended(1, 0, 5, 0);
+        assert_eq!(s.check(0, 5, 1), SeqCheck::StaleEpoch);
+        assert_eq!(s.check(2, 5, 1), SeqCheck::OutOfOrder);
+        assert_eq!(s.check(2, 0, 1), SeqCheck::Append);
+        s.appended(2, 0, 1, 5);
+        // The new epoch's state replaces the old one's.
+        assert_eq!(s.recent.iter().map(|m| m.epoch).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn the_state_keeps_the_last_5_batches_so_an_older_retry_is_out_of_order() {
+        let mut s = ProducerState::default();
+        for i in 0..6 {
+            s.appended(0, 2 * i, 2, u64::from(2 * i));
+        }
+        assert_eq!(s.recent.len(), BATCHES_TO_RETAIN);
+        assert_eq!(s.check(0, 0, 2), SeqCheck::OutOfOrder, "the first batch's metadata is gone");
+        assert_eq!(s.check(0, 2, 2), SeqCheck::Duplicate { end_offset: 4 });
+    }
+
+    #[test]
+    fn the_leader_appends_an_idempotent_batch_once_and_answers_its_retry_with_the_original_offsets() {
+        let mut p = partition();
+        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), true), Ok(Appended { end_offset: 4, duplicate: false }));
+        assert_eq!(p.append_as_leader(batch(1, 0, 0, 6), true), Ok(Appended { end_offset: 10, duplicate: false }));
+        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), true), Ok(Appended { end_offset: 4, duplicate: true }));
+        assert_eq!(p.append_as_leader(batch(0, 0, 9, 1), true), Err(ProduceError::OutOfOrderSequence));
+        assert_eq!(p.append_as_leader(batch(1, 0, 6, 1), true), Ok(Appended { end_offset: 11, duplicate: false }));
+        p.producer_state[0].appended(3, 0, 1, 11);
+        assert_eq!(p.append_as_leader(batch(0, 2, 0, 1), true), Err(ProduceError::InvalidProducerEpoch));
+        assert_eq!((p.log_end, p.leo.clone(), p.log.len()), (11, vec![11, 0, 0], 3));
+        // Without idempotence the broker checks nothing and keeps no state: a retry is written twice.
+        let mut p = partition();
+        p.append_as_leader(batch(0, 0, 0, 4), false).unwrap();
+        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), false), Ok(Appended { end_offset: 8, duplicate: false }));
+        assert!(p.producer_state[0].recent.is_empty());
+    }
+
+    #[test]
+    fn parked_produces_complete_in_offset_order_once_the_high_watermark_reaches_their_end() {
+        let mut p = partition();
+        for (request, end_offset) in [(0, 10), (1, 5), (2, 10), (3, 3)] {
+            p.await_hw(PendingAck { end_offset, request, slot: 0 });
+        }
+        // DelayedProduce: equal ends keep their arrival order.
+        let order: Vec<u64> = p.pending_acks.iter().map(|a| a.request).collect();
+        assert_eq!(order, vec![3, 1, 0, 2]);
+        p.hw = 5;
+        let done: Vec<(u64, bool)> = p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r.is_ok())).collect();
+        assert_eq!(done, vec![(3, true), (1, true)]);
+        // The ISR shrank to 1 < min.insync.replicas = 2: the rest fail with NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+        p.isr = vec![0];
+        p.hw = 10;
+        let done: Vec<(u64, Result<(), ProduceError>)> =
+            p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r)).collect();
+        let failed = Err(ProduceError::NotEnoughReplicasAfterAppend);
+        assert_eq!(done, vec![(0, failed), (2, failed)]);
+        assert!(p.complete_acks(1).is_empty());
+    }
+
+    #[test]
+    fn the_high_watermark_is_the_smallest_leo_in_the_isr_and_never_moves_back() {
+        let mut p = partition();
+        p.append(batch(0, 0, 0, 10));
+        p.followers[1].fetched_leo = 7;
+        p.followers[2].fetched_leo = 4;
+        assert!(p.update_hw());
+        assert_eq!(p.hw, 4);
+        // Replica 2 leaves the ISR: it no longer holds the HW back.
+        p.isr = vec![0, 1];
+        assert!(p.update_hw());
+        assert_eq!(p.hw, 7);
+        p.followers[1].fetched_leo = 6;
+        assert!(!p.update_hw());
+        assert_eq!(p.hw, 7);
+        // The ISR of the leader alone: the HW is the leader's log end.
+        p.isr = vec![0];
+        assert!(p.update_hw());
+        assert_eq!(p.hw, 10);
+        p.leader = None;
+        p.append(batch(0, 0, 10, 5));
+        assert!(!p.update_hw(), "an offline partition has no HW to move");
+    }
+
+    #[test]
+    fn a_follower_is_caught_up_when_it_fetches_the_leaders_leo_or_what_the_leader_had_at_its_last_fetch() {
+        // Replica.updateFetchState (lastCaughtUpTimeMs): fetching at least the leader's LEO of the
+        // previous fetch means the follower was caught up at that previous fetch's time.
+        let mut p = partition();
+        p.append(batch(0, 0, 0, 10));
+        p.on_follower_fetch(1, 0, ms(1));
+        assert_eq!(p.followers[1].last_caught_up, ms(0));
+        assert_eq!((p.followers[1].last_fetch_leader_leo, p.followers[1].last_fetch_time), (10, ms(1)));
+        p.append(batch(0, 0, 10, 5));
+        p.on_follower_fetch(1, 10, ms(5));
+        assert_eq!((p.followers[1].fetched_leo, p.followers[1].last_caught_up), (10, ms(1)));
+        p.on_follower_fetch(1, 14, ms(6));
+        assert_eq!(p.followers[1].last_caught_up, ms(1), "14 is behind the 15 the leader had at 5 ms");
+        p.on_follower_fetch(1, 15, ms(7));
+        assert_eq!(p.followers[1].last_caught_up, ms(7));
+        p.append(batch(0, 0, 15, 5));
+        p.on_follower_fetch(1, 15, ms(9));
+        p.append(batch(0, 0, 20, 5));
+        p.on_follower_fetch(1, 20, ms(11));
+        assert_eq!(p.followers[1].last_caught_up, ms(9), "20 is what the leader had at 9 ms");
+    }
+
+    #[test]
+    fn a_read_returns_records_from_the_offset_up_to_the_high_watermark_and_the_record_limit() {
+        let mut p = partition();
+        for (seq, n) in [(0, 4), (4, 6), (10, 2)] {
+            p.append(batch(0, 0, seq, n));
+        }
+        p.hw = 8;
+        assert_eq!(read(&p, 0, 100), (8, vec![(0, 0, 4), (4, 0, 4)]));
+        assert_eq!(read(&p, 5, 2), (2, vec![(5, 1, 3)]));
+        assert_eq!(read(&p, 3, 3), (3, vec![(3, 3, 4), (4, 0, 2)]));
+        assert_eq!(read(&p, 8, 100), (0, vec![]));
+        p.hw = 12;
+        assert_eq!(read(&p, 9, 100), (3, vec![(9, 5, 6), (10, 0, 2)]));
+    }
+
+    #[test]
+    fn a_read_finds_the_batch_holding_any_offset_in_a_long_log() {
+        let mut p = partition();
+        let sizes = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4];
+        let mut seq = 0;
+        for n in sizes {
+            p.append(batch(0, 0, seq, n));
+            seq += n;
+        }
+        p.hw = p.log_end;
+        for offset in 0..p.log_end {
+            let (_, chunks) = read(&p, offset, 1);
+            let (base, b) = p.log.iter().find(|(base, b)| offset < base + u64::from(b.len())).unwrap();
+            assert_eq!(chunks, vec![(offset, (offset - base) as u32, (offset - base) as u32 + 1)], "{b:?}");
+        }
+    }
+
+    #[test]
+    fn expiry_deletes_from_the_front_while_asked_and_never_a_batch_ending_past_the_bound() {
+        let mut p = partition();
+        p.append(batch(0, 0, 0, 4));
+        p.append(batch(0, 0, 4, 6));
+        let mut asked = Vec::new();
+        p.expire(9, |b| {
+            asked.push(b.base_seq);
+            true
+        });
+        assert_eq!((asked.clone(), p.log.front().map(|(base, _)| *base)), (vec![0], Some(4)), "4-9 ends past 9");
+        p.expire(10, |b| {
+            asked.push(b.base_seq);
+            false
+        });
+        assert_eq!((asked.clone(), p.log.len()), (vec![0, 4], 1), "kept when not asked");
+        p.expire(10, |_| true);
+        assert!(p.log.is_empty());
+    }
+
+    #[test]
+    fn truncation_cuts_every_replica_and_the_hw_and_rebuilds_the_producer_state_from_the_log_left() {
+        let mut p = partition();
+        p.append_as_leader(batch(0, 0, 0, 4), true).unwrap();
+        p.append_as_leader(batch(1, 0, 0, 2), true).unwrap();
+        p.append_as_leader(batch(0, 0, 4, 6), true).unwrap();
+        p.leo = vec![12, 12, 6];
+        p.followers[1].fetched_leo = 12;
+        p.hw = 6;
+        p.truncate(6);
+        assert_eq!((p.log_end, p.log.len(), p.leo.clone(), p.hw), (6, 2, vec![6, 6, 6], 6));
+        assert_eq!(p.followers[1].fetched_leo, 6);
+        // Producer 0's batch of sequences 4-9 is gone: 4 comes next again; producer 1 is untouched.
+        assert_eq!(p.producer_state[0].check(0, 4, 6), SeqCheck::Append);
+        assert_eq!(p.producer_state[0].check(0, 0, 4), SeqCheck::Duplicate { end_offset: 4 });
+        assert_eq!(p.producer_state[1].check(0, 0, 2), SeqCheck::Duplicate { end_offset: 6 });
+        p.hw = 2;
+        p.truncate(4);
+        assert_eq!(p.hw, 2, "truncation never raises the HW");
+        assert_eq!(p.producer_state[1].check(0, 0, 2), SeqCheck::Append, "producer 1 starts over");
+    }
+
+    #[test]
+    fn truncation_rebuilds_the_state_of_the_last_epoch_only() {
+        let mut p = partition();
+        p.append_as_leader(batch(0, 0, 0, 2), true).unwrap();
+        for seq in 0..6 {
+            p.append_as_leader(batch(0, 1, seq, 1), true).unwrap();
+        }
+        // The retained state (epoch 1, sequences 1-5) all ends past offset 3; the log left holds epoch 0's
+        // batch and epoch 1's sequence 0.
+        p.truncate(3);
+        let s = &p.producer_state[0];
+        assert_eq!(s.recent.iter().map(|m| (m.epoch, m.base_seq)).collect::<Vec<_>>(), vec![(1, 0)]);
+        assert_eq!(s.check(1, 1, 1), SeqCheck::Append);
+        assert_eq!(s.check(0, 2, 1), SeqCheck::StaleEpoch);
     }
 }

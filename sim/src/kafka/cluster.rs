@@ -2,6 +2,7 @@
 //! (`leader.rs`), replication and the ISR (`replication.rs`), and the controller (`controller.rs`) each add
 //! their handlers to `Cluster`.
 
+use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
 use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
@@ -40,6 +41,8 @@ pub struct Cluster {
     pub partitions: Vec<Partition>,
     /// Partitions each broker leads: the producers' drain reads it for every record, elections rewrite it.
     led_by: Vec<Vec<PartitionId>>,
+    /// Each broker's network interface, disk and request overhead (`bandwidth.rs`).
+    pub(super) links: Vec<BrokerLinks>,
     /// The log servers' append time (one FIFO server per replica).
     append_time: Sampler,
     disk_rng: SimRng,
@@ -68,6 +71,7 @@ impl Cluster {
             brokers: (0..cfg.brokers).map(|_| Broker { alive: true, incarnation: 0 }).collect(),
             partitions,
             led_by: Vec::new(),
+            links: (0..cfg.brokers).map(|_| BrokerLinks::new(&cfg)).collect(),
             append_time: cfg.append_time.sampler(),
             disk_rng,
             consumer_fetch_wait,
@@ -154,9 +158,8 @@ impl Cluster {
 
     /// The records of every batch still in a log, for the ledger.
     pub fn batches_in_logs(&self) -> impl Iterator<Item = RecordRange> + '_ {
-        self.partitions
-            .iter()
-            .flat_map(|part| part.log.iter().filter(|(base, _)| *base < part.log_end).map(|(_, b)| b.range()))
+        // Truncation drops every batch past the log end: what remains is all below it.
+        self.partitions.iter().flat_map(|part| part.log.iter().map(|(_, b)| b.range()))
     }
 
     pub fn under_replicated(&self) -> usize {
@@ -178,5 +181,104 @@ impl Cluster {
             }
         }
         chunks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::env::Event;
+    use crate::kafka::testkit::{B0, B1, M0, M1, P0, at, batch, cluster, env, from, ms, take};
+
+    #[test]
+    fn each_replicas_log_is_one_fifo_server_taking_the_append_time() {
+        let mut c = cluster(1, 1);
+        assert_eq!(c.schedule_append(ms(0), P0, 0), ms(1));
+        assert_eq!(c.schedule_append(ms(0), P0, 0), ms(2), "queued behind the first append");
+        assert_eq!(c.schedule_append(ms(0), P0, 1), ms(1), "another replica's log is free");
+        assert_eq!(c.schedule_append(ms(5), P0, 0), ms(6), "idle since 2 ms");
+    }
+
+    #[test]
+    fn a_fetch_reads_up_to_max_partition_fetch_bytes_and_only_from_partitions_the_broker_leads() {
+        let mut c = cluster(1, 1);
+        // max.partition.fetch.bytes = 1 MiB (ConsumerConfig) of 100-byte records.
+        assert_eq!(c.max_partition_fetch_records, 10_485);
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].hw = 6;
+        assert_eq!(c.hw(P0), 6);
+        let read = |c: &Cluster, b| -> Vec<(u64, u32)> {
+            c.read_for_consumer(b, &from(2)).iter().map(|k| (k.offset, k.len())).collect()
+        };
+        assert_eq!(read(&c, B0), vec![(2, 4)]);
+        assert_eq!(read(&c, B1), vec![]);
+        c.max_partition_fetch_records = 3;
+        assert_eq!(read(&c, B0), vec![(2, 3)]);
+    }
+
+    #[test]
+    fn leadership_and_under_replication_follow_the_partitions() {
+        let mut c = cluster(1, 1);
+        assert_eq!((c.led_by(B0), c.led_by(B1)), (&[P0][..], &[][..]));
+        c.partitions[0].leader = Some(B1);
+        c.update_leadership();
+        assert_eq!((c.led_by(B0), c.led_by(B1)), (&[][..], &[P0][..]));
+        assert_eq!(c.under_replicated(), 0);
+        c.partitions[0].isr = vec![0, 1];
+        assert_eq!(c.under_replicated(), 1);
+    }
+
+    #[test]
+    fn an_expired_fetch_is_answered_only_if_it_is_the_one_still_waiting() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
+        c.on_consumer_fetch(&mut env, M1, 0, B0, 0, from(0));
+        assert_eq!((c.next_park(), c.next_park()), (2, 3), "one number per parked fetch");
+        take(&mut env);
+        at(&mut env, ms(500));
+        c.on_consumer_fetch_expire(&mut env, M0, B0, 1);
+        assert!(take(&mut env).is_empty(), "park 1 is member 1's");
+        c.on_consumer_fetch_expire(&mut env, M0, B0, 0);
+        let answered = take(&mut env);
+        assert!(matches!(answered[..], [(t, Event::ConsumerFetchResponse { member: M0, .. })] if t == ms(501)));
+        c.drop_consumer_fetches();
+        c.on_consumer_fetch_expire(&mut env, M1, B0, 1);
+        assert!(take(&mut env).is_empty(), "a rebalance dropped the waiting fetches");
+    }
+
+    /// Three 4-record batches of 400 bytes written at 0 s; the HW at 8, replica 2's log end at 8.
+    fn retained() -> Cluster {
+        let mut c = cluster(1, 1);
+        for (seq, n) in [(0, 4), (4, 4), (8, 4)] {
+            c.partitions[0].append(batch(0, 0, seq, n));
+        }
+        c.partitions[0].leo = vec![12, 12, 8];
+        c.partitions[0].hw = 8;
+        c
+    }
+
+    fn firsts(c: &Cluster) -> Vec<u32> {
+        c.batches_in_logs().map(|r| r.first).collect()
+    }
+
+    #[test]
+    fn retention_deletes_by_age_and_by_size_but_never_past_the_hw_or_a_replicas_log_end() {
+        let mut ledger = Ledger::new(1, 1);
+        let topic = |retention_ms, retention_bytes| TopicConfig { retention_ms, retention_bytes, ..Default::default() };
+        let mut c = retained();
+        c.apply_retention(ms(1_000), &topic(1_000, None), &mut ledger);
+        assert_eq!(firsts(&c), vec![0, 4, 8], "written at 0 s: not older than 1 s yet");
+        c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
+        assert_eq!(firsts(&c), vec![8], "the HW and replica 2 end at 8");
+        c.partitions[0].leo[2] = 12;
+        c.partitions[0].hw = 12;
+        c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
+        assert!(firsts(&c).is_empty());
+        // retention.bytes: the oldest go while what is left stays at or above the limit.
+        let mut c = retained();
+        c.partitions[0].hw = 12;
+        c.partitions[0].leo[2] = 12;
+        c.apply_retention(ms(1), &topic(1_000, Some(700)), &mut ledger);
+        assert_eq!(firsts(&c), vec![4, 8], "1200 bytes: deleting 400 leaves 800, deleting 800 would leave 400");
     }
 }

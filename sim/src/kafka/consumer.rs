@@ -7,7 +7,7 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, FetchPosition, MemberId};
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
 use crate::dist::Sampler;
 use crate::network::Node;
 use crate::rng::SimRng;
@@ -84,12 +84,17 @@ impl Consumers {
             self.maybe_auto_commit(env, member);
         }
         let m = &mut self.group.members[member.index()];
+        // The partition and offset the next chunk must start at: a response's chunks of one partition follow
+        // each other, and all are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
+        let mut next: Option<(PartitionId, u64)> = None;
         for c in chunks {
+            let pos = match next {
+                Some((p, end)) if p == c.partition => end,
+                _ => self.group.position[c.partition.index()],
+            };
             // Only records at the current position: anything else is stale (a rebalance moved it).
-            if m.assigned.contains(&c.partition)
-                && c.offset <= self.group.position[c.partition.index()]
-                && c.end_offset() > self.group.position[c.partition.index()]
-            {
+            if m.assigned.contains(&c.partition) && c.offset <= pos && c.end_offset() > pos {
+                next = Some((c.partition, c.end_offset()));
                 m.buffer.push_back(c);
             }
         }

@@ -148,7 +148,12 @@ impl Env {
 
     /// Sends a message now from `from` to `to`: it arrives after the network's delay.
     pub fn send(&mut self, from: Node, to: Node, event: Event) {
-        let at = self.net.deliver(self.now, from, to);
+        self.send_at(self.now, from, to, event);
+    }
+
+    /// Sends a message at `sent` (now, or once a busy network interface has put it on the wire).
+    pub fn send_at(&mut self, sent: SimTime, from: Node, to: Node, event: Event) {
+        let at = self.net.deliver(sent, from, to);
         self.queue.push(at, event);
     }
 }

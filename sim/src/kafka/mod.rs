@@ -1,6 +1,7 @@
 //! The Kafka model: producers, brokers hosting partition replicas, consumer groups.
 
 pub mod assignor;
+pub mod bandwidth;
 pub mod broker;
 pub mod cluster;
 pub mod consumer;
@@ -87,6 +88,10 @@ impl Chunk {
     }
     pub fn is_empty(&self) -> bool {
         self.to == self.from
+    }
+    /// The chunk's share of its batch's bytes (a producer's records all have its record_bytes).
+    pub fn bytes(&self) -> u64 {
+        u64::from(self.batch.bytes) * u64::from(self.len()) / u64::from(self.batch.len().max(1))
     }
     pub fn end_offset(&self) -> u64 {
         self.offset + u64::from(self.len())

@@ -64,8 +64,15 @@ pub struct Producer {
     /// Draws the retry backoff's jitter.
     backoff_rng: SimRng,
     pub sticky: StickyPartitioner,
-    /// Per partition: batches in creation order; only the last may still take records.
-    pub queues: Vec<VecDeque<QueuedBatch>>,
+    /// Per partition: batches in creation order; only the last may still take records. Changed only
+    /// through the methods here, which keep `flagged` and `expiry_floor` in step.
+    queues: Vec<VecDeque<QueuedBatch>>,
+    /// Per partition: the sender has something to do there (a ready first batch, or an epoch bump due).
+    flagged: Vec<bool>,
+    /// How many partitions are flagged: with none, the sender loop has nothing to drain.
+    flagged_count: u32,
+    /// No first batch of a queue reaches delivery.timeout.ms before this time: `expire` looks only then.
+    expiry_floor: SimTime,
     /// Per partition: the ledger number of the next record created.
     next_record: Vec<u32>,
     /// Per partition: the producer epoch and the sequence number of the next batch sent.
@@ -105,6 +112,9 @@ impl Producer {
             rng,
             backoff_rng,
             queues: (0..partitions).map(|_| VecDeque::new()).collect(),
+            flagged: vec![false; n],
+            flagged_count: 0,
+            expiry_floor: SimTime::MAX,
             next_record: vec![0; n],
             epoch: vec![0; n],
             next_seq: vec![0; n],
@@ -135,6 +145,7 @@ impl Producer {
                 last.batch.bytes += size;
                 if last.batch.bytes + size > limit {
                     last.ready = true;
+                    self.refresh(p);
                 }
                 return None;
             }
@@ -161,13 +172,44 @@ impl Producer {
             not_before: SimTime::ZERO,
             maybe_appended: false,
         });
+        self.refresh(p);
         Some(now)
+    }
+
+    /// The partitions' queues, in partition order.
+    pub fn queues(&self) -> &[VecDeque<QueuedBatch>] {
+        &self.queues
+    }
+
+    /// Any partition where the sender has something to do.
+    pub fn has_flagged(&self) -> bool {
+        self.flagged_count > 0
+    }
+
+    /// After queue `p` or its epoch bump changed: its flag, and the expiry floor for its first batch.
+    fn refresh(&mut self, p: usize) {
+        let front = self.queues[p].front();
+        let flag = self.bump_pending[p] || front.is_some_and(|b| b.ready);
+        if flag != self.flagged[p] {
+            self.flagged[p] = flag;
+            if flag {
+                self.flagged_count += 1;
+            } else {
+                self.flagged_count -= 1;
+            }
+        }
+        if let Some(b) = front {
+            self.expiry_floor =
+                self.expiry_floor.min(b.first_attempt + SimTime::from_millis(self.cfg.delivery_timeout_ms));
+        }
     }
 
     /// Marks the batch created at `created` on `partition` ready (linger.ms expired).
     pub fn linger_expired(&mut self, partition: PartitionId, created: SimTime) {
-        if let Some(b) = self.queues[partition.index()].iter_mut().find(|b| b.created == created && b.attempts == 0) {
+        let p = partition.index();
+        if let Some(b) = self.queues[p].iter_mut().find(|b| b.created == created && b.attempts == 0) {
             b.ready = true;
+            self.refresh(p);
         }
     }
 
@@ -195,9 +237,11 @@ impl Producer {
                     && (!self.bump_pending[p] || b.maybe_appended)
             });
             if !takes {
+                self.refresh(p);
                 continue;
             }
             let mut qb = q.pop_front().expect("front exists");
+            self.refresh(p);
             if qb.attempts == 0 {
                 qb.batch.epoch = self.epoch[p];
                 qb.batch.base_seq = self.next_seq[p];
@@ -270,6 +314,7 @@ impl Producer {
             if self.cfg.idempotent() {
                 self.bump_pending[p] = true;
             }
+            self.refresh(p);
             return Retry::Failed(sent.batch.len());
         }
         let not_before = now + self.backoff(sent.attempts);
@@ -302,6 +347,7 @@ impl Producer {
                 maybe_appended,
             },
         );
+        self.refresh(p);
         Retry::At(not_before)
     }
 
@@ -322,10 +368,15 @@ impl Producer {
     /// Removes batches that waited in the accumulator longer than delivery.timeout.ms (for example for a
     /// partition without a leader) and returns how many records failed (RecordAccumulator.expiredBatches).
     pub fn expire(&mut self, now: SimTime) -> u64 {
+        if now < self.expiry_floor {
+            return 0;
+        }
         let timeout = SimTime::from_millis(self.cfg.delivery_timeout_ms);
         let idempotent = self.cfg.idempotent();
         let mut failed = 0;
-        for (p, q) in self.queues.iter_mut().enumerate() {
+        self.expiry_floor = SimTime::MAX;
+        for p in 0..self.queues.len() {
+            let q = &mut self.queues[p];
             while let Some(front) = q.front() {
                 if now < front.first_attempt + timeout {
                     break;
@@ -337,6 +388,7 @@ impl Producer {
                 }
                 failed += u64::from(b.batch.len());
             }
+            self.refresh(p);
         }
         failed
     }
@@ -355,6 +407,9 @@ impl Producer {
 
     /// Earliest time a queued, ready batch may be retried (for scheduling the next drain).
     pub fn next_retry_time(&self) -> Option<SimTime> {
+        if !self.has_flagged() {
+            return None; // no queue starts with a ready batch
+        }
         self.queues.iter().filter_map(|q| q.front()).filter(|b| b.ready).map(|b| b.not_before).min()
     }
 }

@@ -19,7 +19,7 @@ impl Producer {
             return;
         }
         let producer = self.id;
-        let np = self.queues.len() as u32;
+        let np = self.queues().len() as u32;
         let (record, keyed) = self.workload.record(env.now, &mut self.rng);
         let partition = match keyed {
             Some(p) => PartitionId(p),
@@ -48,7 +48,9 @@ impl Producer {
     pub fn send_ready(&mut self, env: &mut Env, cluster: &Cluster) {
         let expired = self.expire(env.now);
         env.ledger.failed(expired);
-        for broker in BrokerId::all(cluster.brokers.len()) {
+        // Nothing ready and no epoch bump due: no broker gets a request.
+        let brokers = if self.has_flagged() { cluster.brokers.len() } else { 0 };
+        for broker in BrokerId::all(brokers) {
             let led = cluster.led_by(broker);
             if led.is_empty() {
                 continue;
