@@ -140,5 +140,51 @@ mod tests {
         assert_eq!(m.next_heartbeat(SimTime::from_millis(3500), iv), SimTime::from_millis(3500));
         assert_eq!(m.next_heartbeat(SimTime::from_millis(3501), iv), SimTime::from_millis(6500));
         assert_eq!(m.last_heartbeat(SimTime::from_millis(6499), iv), SimTime::from_millis(3500));
+        assert_eq!(m.last_heartbeat(SimTime::from_millis(500), iv), SimTime::from_millis(500));
+        assert_eq!(m.last_heartbeat(SimTime::from_millis(499), iv), SimTime::ZERO, "none yet");
+    }
+
+    #[test]
+    fn a_member_knows_which_partitions_it_has_buffered() {
+        let mut m = Member::new("c".into(), 1, SimTime::ZERO);
+        let batch = crate::kafka::testkit::batch(0, 0, 0, 2);
+        m.buffer.push_back(Chunk { partition: PartitionId(1), offset: 0, batch, from: 0, to: 2 });
+        assert!(m.buffered_from(PartitionId(1)));
+        assert!(!m.buffered_from(PartitionId(0)));
+    }
+
+    /// Three members, two of them alive, range-assigning 3 partitions (RangeAssignor: c0 gets the extra).
+    fn group() -> Group {
+        let members = (0..3).map(|i| Member::new(format!("c{i}"), 1, SimTime::ZERO)).collect();
+        let mut g = Group::new("t".into(), 3, Strategy::Range, members);
+        g.members[1].alive = false;
+        g
+    }
+
+    #[test]
+    fn an_eager_rebalance_gives_the_live_members_everything_from_the_committed_offsets() {
+        let mut g = group();
+        g.committed = vec![5, 6, 7];
+        g.position = vec![9, 9, 9];
+        g.members[0].fetch_in_flight = vec![true];
+        let a = g.install_assignment();
+        let owned: Vec<Vec<PartitionId>> = g.members.iter().map(|m| m.assigned.clone()).collect();
+        assert_eq!(owned, vec![vec![PartitionId(0), PartitionId(1)], vec![], vec![PartitionId(2)]]);
+        assert_eq!(g.position, vec![5, 6, 7], "positions restart from the committed offsets");
+        assert_eq!(g.members.iter().map(|m| m.epoch).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert_eq!(g.members[0].fetch_in_flight, vec![false]);
+        assert_eq!(g.previous, a);
+    }
+
+    #[test]
+    fn a_member_commits_its_own_positions_and_lag_is_the_hw_minus_the_committed_offset() {
+        let mut g = group();
+        g.install_assignment();
+        g.position = vec![10, 20, 30];
+        g.commit(0);
+        assert_eq!(g.committed, vec![10, 20, 0]);
+        // kafka-consumer-groups' LAG: log end (HW) - committed offset, summed; never negative.
+        let hw = [15, 20, 4];
+        assert_eq!(g.lag(|p| hw[p.index()]), 5 + 4);
     }
 }

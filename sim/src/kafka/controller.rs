@@ -136,7 +136,8 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster, env, ms, take};
+    use crate::kafka::broker::PendingAck;
+    use crate::kafka::testkit::{B0, B1, B2, M0, P0, batch, cluster, env, from, ms, take};
 
     #[test]
     fn a_crashed_broker_is_fenced_after_broker_session_timeout_ms() {
@@ -192,6 +193,10 @@ mod tests {
         assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 4 }));
         assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B1), vec![1]));
         assert_eq!((env.stats.counters.unclean_leader_elections, env.stats.counters.records_truncated), (1, 6));
+        // Broker 1 dies too: the first live replica is broker 2.
+        c.brokers[1].alive = false;
+        assert_eq!(c.fence(&mut env, B1, P0), Some(Elected { partition: P0, log_end: 0 }));
+        assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B2), vec![2]));
     }
 
     #[test]
@@ -204,5 +209,63 @@ mod tests {
         c.brokers[1].alive = false;
         assert_eq!(c.fence(&mut env, B1, P0), None);
         assert_eq!(c.partitions[0].isr, vec![1]);
+    }
+
+    #[test]
+    fn a_crash_drops_the_brokers_waiting_fetches_and_its_purgatory_once() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
+        c.on_replica_fetch(&mut env, B2, B0, 0, from(0));
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
+        c.partitions[0].await_hw(PendingAck { end_offset: 5, request: 0, slot: 0 });
+        take(&mut env);
+        c.crash(&mut env, B2);
+        let parked: Vec<(BrokerId, BrokerId)> = c.replica_parked.keys().copied().collect();
+        assert_eq!((parked, c.consumer_parked.len()), (vec![(B0, B1)], 1));
+        assert_eq!(c.partitions[0].pending_acks.len(), 1, "broker 2 leads nothing");
+        c.crash(&mut env, B2);
+        assert_eq!((c.brokers[2].incarnation, take(&mut env).len()), (1, 1), "one fencing timer, one crash");
+        c.crash(&mut env, B0);
+        assert!(c.replica_parked.is_empty() && c.consumer_parked.is_empty());
+        assert!(c.partitions[0].pending_acks.is_empty());
+        assert!(c.restart(B2));
+        assert!(!c.restart(B2), "already running");
+        assert_eq!(c.brokers[2].incarnation, 2);
+        assert!(!c.session_expired(B2, 2), "alive");
+    }
+
+    #[test]
+    fn a_failed_election_leaves_the_partition_offline_without_its_fenced_leader_in_the_isr() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0, 1];
+        c.partitions[0].await_hw(PendingAck { end_offset: 5, request: 0, slot: 0 });
+        c.brokers[0].alive = false;
+        c.brokers[1].alive = false;
+        // Broker 2 is alive but out of the ISR, and unclean.leader.election.enable is false.
+        assert_eq!(c.fence(&mut env, B0, P0), None);
+        let p = &c.partitions[0];
+        assert_eq!((p.leader, p.leader_epoch, p.isr.clone(), p.pending_acks.len()), (None, 1, vec![1], 0));
+        assert_eq!(env.stats.counters.offline_partition_events, 1);
+        assert!(c.led_by(B0).is_empty());
+        // Another election while offline counts no second offline event.
+        assert_eq!(c.elect(&mut env, P0), None);
+        assert_eq!((env.stats.counters.offline_partition_events, c.partitions[0].leader_epoch), (1, 2));
+        assert_eq!(c.fence(&mut env, BrokerId(3), P0), None, "not a replica of the partition");
+    }
+
+    #[test]
+    fn a_new_leader_counts_its_followers_caught_up_from_the_election() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].leo = vec![10, 10, 4];
+        env.now = ms(7);
+        c.brokers[0].alive = false;
+        c.fence(&mut env, B0, P0);
+        let f = &c.partitions[0].followers;
+        assert_eq!(
+            f.iter().map(|f| (f.last_caught_up, f.fetched_leo)).collect::<Vec<_>>(),
+            vec![(ms(7), 10), (ms(7), 10), (ms(7), 4)]
+        );
+        assert_eq!(c.partitions[0].hw, 4, "the smallest LEO in the new ISR {{1, 2}}");
     }
 }

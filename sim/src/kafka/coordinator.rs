@@ -185,4 +185,46 @@ mod tests {
         assert_eq!(c.group.position[0], 25);
         assert!(!c.group.members[0].alive);
     }
+
+    /// group.initial.rebalance.delay.ms (3 s, GroupCoordinatorConfig): a new group's first rebalance waits
+    /// for more members, then JoinGroup and SyncGroup take a round trip each. A member busy polling joins
+    /// when its poll is done.
+    #[test]
+    fn a_new_group_rebalances_after_the_initial_delay_and_waits_for_a_running_poll() {
+        let (mut env, mut c) = (env(1), consumers());
+        c.group.members[1].busy_until = Some(ms(3_500));
+        c.group.members[0].buffer.push_back(crate::kafka::Chunk {
+            partition: P0,
+            offset: 0,
+            batch: crate::kafka::testkit::batch(0, 0, 0, 1),
+            from: 0,
+            to: 1,
+        });
+        assert_eq!(c.start(&mut env), RebalanceBegun(true));
+        assert!(c.group.members[0].buffer.is_empty(), "eager: buffered records are dropped");
+        let done = take(&mut env);
+        assert!(matches!(done[..], [(t, Event::RebalanceDone { id: 0 })] if t == ms(3_504)), "{done:?}");
+        c.group.members.clear();
+        assert_eq!(c.start(&mut env), RebalanceBegun(false), "no members, no group");
+    }
+
+    /// A restarted member's JoinGroup reaches the coordinator 1 ms later; the others learn of the
+    /// rebalance from their next heartbeat (at 3 s).
+    #[test]
+    fn a_restarted_member_rejoins_and_the_others_follow_at_their_next_heartbeat() {
+        let (mut env, mut c) = (env(1), consumers());
+        at(&mut env, ms(1_000));
+        c.crash(&mut env, M1);
+        take(&mut env);
+        at(&mut env, ms(2_000));
+        assert_eq!(c.restart(&mut env, M1), RebalanceBegun(true));
+        assert_eq!((c.group.members[1].alive, c.group.members[1].epoch), (true, 3));
+        let done = take(&mut env);
+        assert!(matches!(done[..], [(t, Event::RebalanceDone { id: 0 })] if t == ms(3_004)), "{done:?}");
+        assert_eq!(c.group.rebalance_started, ms(2_000));
+        c.crash(&mut env, M1);
+        let before = c.group.members[1].epoch;
+        c.crash(&mut env, M1);
+        assert_eq!(c.group.members[1].epoch, before, "a dead member crashes once");
+    }
 }

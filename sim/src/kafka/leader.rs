@@ -112,11 +112,13 @@ impl Cluster {
         );
     }
 
-    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers.
+    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers, and
+    /// note the partition for the engines' readers.
     pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: PartitionId) {
         if !self.partitions[p.index()].update_hw() {
             return;
         }
+        self.readable.push(p);
         self.complete_produces(env, p);
         if let Some(leader) = self.partitions[p.index()].leader {
             self.wake_consumer_fetchers(env, leader, p);
@@ -200,7 +202,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::testkit::{B0, B1, B2, M0, MS, at, batch, cluster, env, from, ms, request, take};
+    use crate::kafka::testkit::{B0, B1, B2, M0, MS, P0, at, batch, cluster, env, from, ms, request, take};
 
     /// The produce responses among `events`: (arrival time, request, results).
     fn responses(events: Vec<(SimTime, Event)>) -> Vec<(SimTime, u64, Vec<ProduceResult>)> {
@@ -342,5 +344,98 @@ mod tests {
             .flat_map(|(t, cs)| cs.into_iter().map(move |c| (t, c.offset, c.from, c.to)))
             .collect();
         assert_eq!(chunks, vec![(ms(21), 0, 0, 6)]);
+    }
+
+    #[test]
+    fn a_request_of_several_batches_is_answered_once_all_are_decided_and_acks_0_never() {
+        let (mut env, mut c) = (env(1), cluster(2, 1));
+        c.partitions[0].isr = vec![0, 1];
+        let req = |id, acks, seq| request(id, acks, vec![batch(0, 0, seq, 10), batch(0, 0, seq + 10, 5)]);
+        // ISR 2 = min.insync.replicas 2: enough.
+        c.on_produce_arrive(&mut env, B0, 0, req(0, Acks::Leader, 0));
+        assert_eq!(take(&mut env).len(), 2, "two appends");
+        c.on_append_done(&mut env, B0, 0, 0, 0);
+        assert!(responses(take(&mut env)).is_empty(), "one batch still undecided");
+        c.on_append_done(&mut env, B0, 0, 0, 0);
+        assert!(responses(take(&mut env)).is_empty(), "a slot decided twice counts once");
+        c.on_append_done(&mut env, B0, 0, 0, 1);
+        assert_eq!(responses(take(&mut env)), vec![(MS, 0, vec![Ok(()), Ok(())])]);
+        c.on_produce_arrive(&mut env, B0, 0, req(2, Acks::None, 15));
+        take(&mut env);
+        c.on_append_done(&mut env, B0, 0, 2, 0);
+        c.on_append_done(&mut env, B0, 0, 2, 1);
+        assert!(responses(take(&mut env)).is_empty(), "acks=0: the producer hears nothing");
+        assert_eq!((c.partitions[0].log_end, c.requests.len()), (30, 0));
+    }
+
+    #[test]
+    fn an_append_finishing_after_a_restart_or_a_leader_change_writes_nothing() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.on_produce_arrive(&mut env, B0, 0, request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        c.on_produce_arrive(&mut env, B0, 0, request(1, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        take(&mut env);
+        c.brokers[0].incarnation = 1;
+        c.on_append_done(&mut env, B0, 0, 0, 0);
+        assert!(!c.requests.contains_key(&0), "the purgatory of an earlier life is gone");
+        c.brokers[0].incarnation = 0;
+        c.partitions[0].leader = Some(B1);
+        c.on_append_done(&mut env, B0, 0, 1, 0);
+        assert_eq!(responses(take(&mut env)), vec![(MS, 1, vec![Err(ProduceError::NotLeader)])]);
+        assert_eq!(c.partitions[0].log_end, 0);
+    }
+
+    #[test]
+    fn a_consumer_fetch_below_the_high_watermark_is_answered_at_once_and_a_dead_broker_is_silent() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].hw = 10;
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(9));
+        assert!(matches!(take(&mut env)[..], [(MS, Event::ConsumerFetchResponse { member: M0, .. })]));
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
+        assert!(matches!(take(&mut env)[..], [(t, Event::ConsumerFetchExpire { .. })] if t == ms(500)));
+        // Broker 1 leads nothing: it waits too; a dead broker or an earlier life answers nothing.
+        c.on_consumer_fetch(&mut env, M0, 0, B1, 0, from(0));
+        assert_eq!(take(&mut env).len(), 1);
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 1, from(0));
+        c.brokers[2].alive = false;
+        c.on_consumer_fetch(&mut env, M0, 0, B2, 0, from(0));
+        assert!(take(&mut env).is_empty());
+        // A record reaching the HW wakes only the fetches waiting on its broker for its partition.
+        c.partitions[0].append(batch(0, 0, 10, 1));
+        c.partitions[0].isr = vec![0];
+        c.after_leader_progress(&mut env, P0);
+        let woken: Vec<BrokerId> = take(&mut env)
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                Event::ConsumerFetchResponse { broker, .. } => Some(broker),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(woken, vec![B0]);
+        assert_eq!(c.consumer_parked.len(), 1, "broker 1's fetch still waits");
+    }
+
+    /// With an ISR of the leader alone, an acks=1 append moves the HW at once and wakes a waiting
+    /// consumer; a duplicate writes nothing and wakes nobody. acks=all with |ISR| = min.insync.replicas is
+    /// accepted.
+    #[test]
+    fn a_new_append_moves_the_high_watermark_and_wakes_the_fetches_a_duplicate_does_not() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].isr = vec![0];
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
+        take(&mut env);
+        let events = append(&mut env, &mut c, ms(1), request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(events.iter().filter(|(_, e)| matches!(e, Event::ConsumerFetchResponse { .. })).count(), 1);
+        c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
+        take(&mut env);
+        let events = append(&mut env, &mut c, ms(5), request(1, Acks::Leader, vec![batch(0, 0, 0, 10)]));
+        assert_eq!(events.len(), 2, "the append and its answer: nobody woken");
+        assert_eq!(responses(events), vec![(ms(7), 1, vec![Ok(())])]);
+        let mut c = cluster(2, 1);
+        c.partitions[0].isr = vec![0, 1];
+        let events = append(&mut env, &mut c, ms(9), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
+        assert!(responses(events).is_empty(), "appended, waiting for the HW");
+        assert_eq!(c.partitions[0].log_end, 10);
     }
 }

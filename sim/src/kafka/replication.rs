@@ -272,4 +272,103 @@ mod tests {
         // The next fetch goes out once the follower's 1 ms append is done.
         assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
     }
+
+    /// The events' times and kinds, without their payloads.
+    fn kinds(events: Vec<(SimTime, Event)>) -> Vec<(SimTime, String)> {
+        events.into_iter().map(|(t, e)| (t, format!("{e:?}").split([' ', '{']).next().unwrap().to_string())).collect()
+    }
+
+    #[test]
+    fn a_follower_runs_one_fetcher_per_other_broker_and_asks_each_leader_from_its_own_leo() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.start_fetchers(&mut env, B1);
+        let leaders: Vec<BrokerId> = take(&mut env)
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                Event::ReplicaFetch { follower: B1, leader, incarnation: 0 } => Some(leader),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(leaders, vec![B0, B2]);
+        c.partitions[0].leo[1] = 7;
+        c.send_replica_fetch(&mut env, B1, B0, 0);
+        let sent = take(&mut env);
+        assert!(
+            matches!(&sent[..], [(MS, Event::ReplicaFetchArrive { follower: B1, leader: B0, offsets, .. })] if offsets == &from(7)),
+            "{sent:?}"
+        );
+        // Broker 2 leads nothing: the fetcher looks again after replica.fetch.wait.max.ms (500 ms).
+        c.send_replica_fetch(&mut env, B1, B2, 0);
+        assert_eq!(kinds(take(&mut env)), vec![(ms(500), "ReplicaFetch".to_string())]);
+        // A fetcher of an earlier life, or of a dead broker, stops.
+        c.send_replica_fetch(&mut env, B1, B0, 1);
+        c.brokers[1].alive = false;
+        c.send_replica_fetch(&mut env, B1, B0, 0);
+        assert!(take(&mut env).is_empty());
+    }
+
+    #[test]
+    fn a_fetch_to_a_dead_leader_goes_unanswered_and_the_follower_asks_again_after_the_wait() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.brokers[0].alive = false;
+        at(&mut env, ms(3));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
+        let retry = take(&mut env);
+        assert!(
+            matches!(retry[..], [(t, Event::ReplicaFetch { follower: B1, leader: B0, incarnation: 0 })] if t == ms(503))
+        );
+        c.brokers[0].alive = true;
+        c.on_replica_fetch(&mut env, B1, B0, 1, from(0));
+        assert_eq!(kinds(take(&mut env)), vec![(ms(503), "ReplicaFetch".to_string())], "an earlier life's fetch");
+        assert_eq!(c.partitions[0].followers[1].fetched_leo, 0);
+    }
+
+    #[test]
+    fn the_leader_answers_at_once_while_the_follower_lacks_data_and_parks_it_at_the_log_end() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(9));
+        assert_eq!(kinds(take(&mut env)), vec![(MS, "ReplicaFetchResponse".to_string())]);
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
+        assert_eq!(kinds(take(&mut env)), vec![(ms(500), "ReplicaFetchExpire".to_string())]);
+        // Only the fetch still parked is answered when its wait ends.
+        at(&mut env, ms(500));
+        c.on_replica_fetch_expire(&mut env, B1, B0, 1);
+        assert!(take(&mut env).is_empty());
+        c.on_replica_fetch_expire(&mut env, B1, B0, 0);
+        assert_eq!(kinds(take(&mut env)), vec![(ms(501), "ReplicaFetchResponse".to_string())]);
+    }
+
+    #[test]
+    fn a_follower_appends_only_what_it_lacks_up_to_the_leaders_log_end() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.partitions[0].leo[1] = 10;
+        let end = |log_end| vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end }];
+        c.on_replica_fetch_response(&mut env, B1, 0, B0, end(10));
+        assert_eq!(kinds(take(&mut env)), vec![(SimTime::ZERO, "ReplicaFetch".to_string())], "nothing to append");
+        c.on_replica_fetch_response(&mut env, B2, 0, B0, end(12));
+        assert_eq!(c.partitions[0].leo[2], 10, "never past the log end");
+        assert_eq!(kinds(take(&mut env)), vec![(MS, "ReplicaFetch".to_string())]);
+        c.brokers[2].alive = false;
+        c.partitions[0].leo[2] = 0;
+        c.on_replica_fetch_response(&mut env, B2, 0, B0, end(10));
+        c.on_replica_fetch_response(&mut env, B1, 1, B0, end(10));
+        assert_eq!((c.partitions[0].leo[2], take(&mut env).len()), (0, 0), "a dead or earlier life ignores it");
+    }
+
+    #[test]
+    fn a_dead_leaders_isr_check_only_schedules_the_next() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.brokers[0].alive = false;
+        at(&mut env, ms(60_000));
+        c.on_isr_check(&mut env, B0);
+        assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
+        assert_eq!(kinds(take(&mut env)), vec![(ms(75_000), "IsrCheck".to_string())]);
+        // A broker checks only the partitions it leads.
+        c.brokers[0].alive = true;
+        c.on_isr_check(&mut env, B1);
+        assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
+    }
 }
