@@ -219,6 +219,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     progress("batching: linger.ms");
     let lingers = [0u64, 2, 5, 10, 20, 50];
     let mut per_request = Vec::new();
+    let mut requests_per_s = Vec::new();
     let mut latency = Vec::new();
     for acks in [Acks::Leader, Acks::All] {
         let mut s = quick.clone();
@@ -233,7 +234,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             .map(|(linger, r)| (*linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64))
             .collect();
         let lat = runs.iter().map(|(linger, r)| (*linger as f64, r.produce_latency_ms.p50_ms)).collect();
+        let seconds = s.run.duration_ms as f64 / 1000.0;
+        let rps = runs.iter().map(|(linger, r)| (*linger as f64, r.kafka.produce_requests as f64 / seconds)).collect();
         per_request.push((acks, req));
+        requests_per_s.push((acks, rps));
         latency.push((acks, lat));
     }
     let value = |v: &[(Acks, Vec<(f64, f64)>)], acks: Acks, x: f64| {
@@ -377,10 +381,12 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "linger".into(),
         title: t!("linger.ms: жазбаларды топтау және оның бағасы", "linger.ms: batching and its price"),
         caption: tl!(
-            "linger.ms 0 → 20 мс: бір сұрауда {} → {} жазба (acks=1), ал p50 жіберу кешігуі {} → {}.",
-            "linger.ms 0 → 20 ms: {} → {} records per request (acks=1), while p50 produce latency goes {} → {}.",
+            "linger.ms 0 → 20 мс: бір сұрауда {} → {} жазба (acks=1), сондықтан брокерлер секундына {} → {} сұрау өңдейді, әрқайсысы өз тұрақты құнын төлейді; ал p50 жіберу кешігуі {} → {}.",
+            "linger.ms 0 → 20 ms: {} → {} records per request (acks=1), so the brokers handle {} → {} produce requests/s, each paying its fixed cost; p50 produce latency goes {} → {}.",
             plain(value(&per_request, Acks::Leader, 0.0)),
             plain(value(&per_request, Acks::Leader, 20.0)),
+            n(value(&requests_per_s, Acks::Leader, 0.0)),
+            n(value(&requests_per_s, Acks::Leader, 20.0)),
             ms(value(&latency, Acks::Leader, 0.0)),
             ms(value(&latency, Acks::Leader, 20.0))
         ),
@@ -434,6 +440,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
                 "points": pts.iter().map(|(c, g)| (c, g.delivered_per_s)).collect::<Vec<_>>(),
                 "idle_consumers": pts.iter().map(|(c, g)| (c, g.idle)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
+            "produce_requests_per_s_vs_linger": requests_per_s.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
             "records_per_request_vs_linger": per_request.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
             "produce_latency_p50_ms_vs_linger": latency.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
         }),

@@ -116,9 +116,12 @@ pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings
         Lang::Kk => "Қайталау",
         Lang::En => "Reproduce",
     };
-    let mut labs: Vec<&str> =
-        std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)).collect();
-    labs.dedup();
+    let mut labs: Vec<&str> = Vec::new();
+    for lab in std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)) {
+        if !labs.contains(&lab) {
+            labs.push(lab);
+        }
+    }
     let cmds: Vec<String> = labs.iter().map(|l| format!("`streamlab lab {l}`")).collect();
     card += &format!("{cmd}: {}\n\n", cmds.join(", "));
     Ok(card)

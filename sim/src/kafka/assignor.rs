@@ -91,7 +91,6 @@ fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignme
     let max_quota = total.div_ceil(c);
     let mut unassigned: std::collections::BTreeSet<TopicPartition> = all.into_iter().collect();
     let mut at_min: std::collections::VecDeque<String> = Default::default();
-    let mut at_max: std::collections::VecDeque<String> = Default::default();
     let mut unfilled: Vec<String> = Vec::new();
     // Members with more than minQuota may keep maxQuota only while the total allows it.
     let mut may_exceed_min = total - min_quota * c;
@@ -115,7 +114,8 @@ fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignme
         }
         match parts.len() {
             n if n < min_quota => unfilled.push(m.clone()),
-            n if n == max_quota && max_quota > min_quota => at_max.push_back(m.clone()),
+            // At maxQuota: it takes nothing more.
+            n if n == max_quota && max_quota > min_quota => {}
             _ => at_min.push_back(m.clone()),
         }
     }
@@ -147,7 +147,6 @@ fn sticky(sorted: &[String], topics: &BTreeMap<String, u32>, previous: &Assignme
     for tp in pending {
         let m = at_min.pop_front().expect("a member below maxQuota exists while partitions remain");
         out.get_mut(&m).expect("member").push(tp);
-        at_max.push_back(m);
     }
 }
 
@@ -308,6 +307,12 @@ mod tests {
             show(&assign(Strategy::Sticky, &m, &t8, &four_four)),
             ["a: t-0 t-1 t-2", "b: t-4 t-5 t-6", "c: t-3 t-7"],
             "8 over 3: two members keep 3"
+        );
+        // A member that kept maxQuota takes no more: the remainder goes to the first member at minQuota.
+        let three = owned(&[("a", "t-5 t-6 t-7")]);
+        assert_eq!(
+            show(&assign(Strategy::Sticky, &m, &t8, &three)),
+            ["a: t-5 t-6 t-7", "b: t-0 t-2 t-4", "c: t-1 t-3"]
         );
     }
 

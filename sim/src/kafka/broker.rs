@@ -524,6 +524,10 @@ mod tests {
             seq += n;
         }
         p.hw = p.log_end;
+        for offset in 0..p.log_end + 2 {
+            let starting = p.log.iter().filter(|(base, _)| *base <= offset).count();
+            assert_eq!(p.batches_from(offset), starting, "offset {offset}");
+        }
         for offset in 0..p.log_end {
             let (_, chunks) = read(&p, offset, 1);
             let (base, b) = p.log.iter().find(|(base, b)| offset < base + u64::from(b.len())).unwrap();

@@ -193,6 +193,10 @@ mod tests {
         assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 4 }));
         assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B1), vec![1]));
         assert_eq!((env.stats.counters.unclean_leader_elections, env.stats.counters.records_truncated), (1, 6));
+        // Broker 1 dies too: the first live replica is broker 2.
+        c.brokers[1].alive = false;
+        assert_eq!(c.fence(&mut env, B1, P0), Some(Elected { partition: P0, log_end: 0 }));
+        assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B2), vec![2]));
     }
 
     #[test]
