@@ -1,5 +1,9 @@
 //! The scenario: everything a run depends on, read from TOML. Defaults follow the real systems'
 //! documented defaults (Kafka 4.0 configuration reference), named in each field's comment.
+//!
+//! Over 600 lines on purpose: one configuration type per section of the TOML file and the validation
+//! that cross-checks them (a replication factor against the broker count, faults against the ids), which
+//! reads best in one place; the engines' own sections and checks live with the engines.
 
 use crate::dist::DistSpec;
 use crate::engine::PipelineConfig;
