@@ -13,6 +13,7 @@ use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, PipelineConfig};
+use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
 
@@ -38,6 +39,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
             key: (i % 1000) as u32,
             value: 1,
             partition: (i % 64) as u32,
+            offset: Offset(i / 64),
         };
         e.on_record(SimTime::ZERO, r);
     }

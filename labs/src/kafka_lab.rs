@@ -5,7 +5,7 @@
 
 use crate::chart::{Axis, BarGroup, Bars, Cluster, Figure, Lines, Mark, Plot, Series, Unit};
 use crate::error::{LabError, Result};
-use crate::lab::{LabReport, at, base, lab_base, run, sweep, world};
+use crate::lab::{LabReport, base, lab_base, run, sweep, world};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -17,6 +17,8 @@ use streamlab_sim::{Scenario, SimTime, World};
 
 /// The failure every loss run shares: broker-crash-acks-1's network spike and leader crash.
 const FAILURE: &str = "broker-crash-acks-1";
+/// The partition counts the parallelism sweep runs.
+const PARTITIONS: [u32; 4] = [1, 2, 4, 8];
 /// How often the lag run looks at the group to find when a rebalance starts and ends.
 const WATCH_MS: u64 = 50;
 
@@ -144,12 +146,25 @@ fn consumer_crash(quick: &Scenario) -> Result<CrashRun> {
     })
 }
 
-/// Records per second the group delivered while the producers were sending.
-fn delivered_per_s(s: &Scenario) -> Result<f64> {
-    let r = run(s)?;
-    let buckets = (s.run.duration_ms as f64 / r.series.delivered.bucket_ms) as usize;
-    let delivered: u64 = r.series.delivered.count.iter().take(buckets).sum();
-    Ok((delivered as f64 * 1000.0 / s.run.duration_ms as f64).round())
+/// What a group of consumers achieved while the producers were sending faster than it could read.
+#[derive(Clone, Copy)]
+struct GroupRate {
+    /// Records per second delivered after the first second (the group forms in it).
+    delivered_per_s: f64,
+    /// Members the assignor gave no partition.
+    idle: usize,
+}
+
+fn group_rate(s: &Scenario) -> Result<GroupRate> {
+    let mut w = world(s)?;
+    step(s, &mut w, s.run.duration_ms)?;
+    let idle = w.cluster_state().group.members.iter().filter(|m| m.alive && m.assigned.is_empty()).count();
+    let r = Results::of(&w);
+    let (first, last) =
+        (1000.0 / r.series.delivered.bucket_ms, s.run.duration_ms as f64 / r.series.delivered.bucket_ms);
+    let delivered: u64 = r.series.delivered.count[first as usize..last as usize].iter().sum();
+    let seconds = (last - first) * r.series.delivered.bucket_ms / 1000.0;
+    Ok(GroupRate { delivered_per_s: (delivered as f64 / seconds).round(), idle })
 }
 
 pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
@@ -178,26 +193,33 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
 
     progress("partitions bound the consumers that work");
     let mut busy = quick.clone();
-    busy.run.duration_ms = 5000;
-    for p in &mut busy.producers {
-        p.rate_per_s = 10_000.0;
-        p.linger_ms = 5;
-    }
-    // Each consumer does 0.5 ms of work per record: at most 2 000 records/s each.
-    busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.5 };
+    busy.run.duration_ms = 3000;
+    // Each consumer works 50 µs per record: at most 20 000 records/s, less its fetches' round trips.
+    busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.05 };
     let consumers = [1u32, 2, 3, 4, 6, 8];
     let mut parallel = Vec::new();
-    for partitions in [2u32, 4, 8] {
+    for partitions in PARTITIONS {
         let mut s = busy.clone();
         s.topic.partitions = partitions;
-        let pts = sweep(&s, &consumers, |s, c| s.consumer_group.members = c, delivered_per_s)?;
+        // The producers offer every partition 25 000 records/s, more than one consumer can take.
+        let producers: u32 = s.producers.iter().map(|p| p.count).sum();
+        for p in &mut s.producers {
+            p.rate_per_s = 25_000.0 * f64::from(partitions) / f64::from(producers);
+        }
+        let pts = sweep(&s, &consumers, |s, c| s.consumer_group.members = c, group_rate)?;
         parallel.push((partitions, pts));
     }
-    let rate_at = |partitions: u32, c: u32| at(&parallel.iter().find(|(p, _)| *p == partitions).expect("swept").1, c);
+    let group = |partitions: u32, c: u32| {
+        let pts = &parallel.iter().find(|(p, _)| *p == partitions).expect("swept").1;
+        pts.iter().find(|(m, _)| *m == c).expect("swept").1
+    };
+    let rate_at = |partitions: u32, c: u32| group(partitions, c).delivered_per_s;
+    let most = *consumers.last().expect("swept");
 
     progress("batching: linger.ms");
     let lingers = [0u64, 2, 5, 10, 20, 50];
     let mut per_request = Vec::new();
+    let mut requests_per_s = Vec::new();
     let mut latency = Vec::new();
     for acks in [Acks::Leader, Acks::All] {
         let mut s = quick.clone();
@@ -212,7 +234,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             .map(|(linger, r)| (*linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64))
             .collect();
         let lat = runs.iter().map(|(linger, r)| (*linger as f64, r.produce_latency_ms.p50_ms)).collect();
+        let seconds = s.run.duration_ms as f64 / 1000.0;
+        let rps = runs.iter().map(|(linger, r)| (*linger as f64, r.kafka.produce_requests as f64 / seconds)).collect();
         per_request.push((acks, req));
+        requests_per_s.push((acks, rps));
         latency.push((acks, lat));
     }
     let value = |v: &[(Acks, Vec<(f64, f64)>)], acks: Acks, x: f64| {
@@ -223,13 +248,16 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ms = |v: f64| Unit::Ms.text(v);
     let plain = |v: f64| Unit::Plain.text((v * 10.0).round() / 10.0);
     let answer = tl!(
-        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті.",
-        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records.",
+        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
+        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
         n(elected as f64),
         n(lost(Acks::Leader, 1)),
         n(lost(Acks::All, 2)),
         ms(crash.session_timeout_ms as f64),
-        n(max_lag)
+        n(max_lag),
+        n(rate_at(1, most)),
+        n(group(2, most).idle as f64),
+        n(f64::from(most))
     );
     let mut marks = vec![Mark::X {
         at: crash.crash_ms as f64, label: t!("тұтынушы істен шықты", "a consumer fails")
@@ -303,35 +331,62 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "consumers-vs-partitions".into(),
         title: t!("Партиция — тұтынушылар параллелизмінің бірлігі", "Partitions are the unit of consumer parallelism"),
         caption: tl!(
-            "2 партицияда 8 тұтынушы {} жазба/с береді, 2 тұтынушыдай ({}): қалған 6-ы бос тұрады. 8 партицияда 8 тұтынушы — {} жазба/с.",
-            "On 2 partitions 8 consumers deliver {} records/s, as many as 2 ({}): the other 6 sit idle. On 8 partitions 8 consumers deliver {} records/s.",
-            n(rate_at(2, 8)),
-            n(rate_at(2, 2)),
+            "Бір партиция {} жазба/с береді, тұтынушы саны қанша болса да: 1 партицияда {} тұтынушы болғанда {} тұтынушы бос тұрады (партициясыз), 2 партицияда {} тұтынушы. 8 партицияда 8 тұтынушы — {} жазба/с.",
+            "One partition delivers {} records/s however many consumers read it: on 1 partition {} consumers leave {} idle (no partition), on 2 partitions {} idle. On 8 partitions 8 consumers deliver {} records/s.",
+            n(rate_at(1, most)),
+            n(f64::from(most)),
+            n(group(1, most).idle as f64),
+            n(group(2, most).idle as f64),
             n(rate_at(8, 8))
         ),
-        plot: Plot::Lines(Lines {
-            x: Axis::new(t!("топтағы тұтынушылар", "consumers in the group"), Unit::Count),
-            y: Axis::new(t!("өңделген жазбалар/с", "records delivered per second"), Unit::Count),
-            series: parallel
-                .iter()
-                .map(|(p, pts)| {
-                    Series::line(
-                        t!("{} партиция", "{} partitions", p),
-                        pts.iter().map(|(c, v)| (f64::from(*c), *v)).collect(),
-                    )
-                })
-                .collect(),
-            marks: vec![],
-        }),
+        plot: {
+            let x = || Axis::new(t!("топтағы тұтынушылар", "consumers in the group"), Unit::Count);
+            let per_partitions = |value: &dyn Fn(&GroupRate) -> f64| -> Vec<Series> {
+                parallel
+                    .iter()
+                    .map(|(p, pts)| {
+                        Series::line(
+                            Text::new(
+                                format!("{p} партиция"),
+                                format!("{p} partition{}", if *p == 1 { "" } else { "s" }),
+                            ),
+                            pts.iter().map(|(c, g)| (f64::from(*c), value(g))).collect(),
+                        )
+                    })
+                    .collect()
+            };
+            Plot::Panels(vec![
+                (
+                    t!("Өңделген жазбалар/с", "Records delivered per second"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("жазбалар/с", "records/s"), Unit::Count),
+                        series: per_partitions(&|g| g.delivered_per_s),
+                        marks: vec![],
+                    }),
+                ),
+                (
+                    t!("Партициясыз (бос) тұтынушылар", "Consumers with no partition (idle)"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("бос тұтынушылар", "idle consumers"), Unit::Count),
+                        series: per_partitions(&|g| g.idle as f64),
+                        marks: vec![],
+                    }),
+                ),
+            ])
+        },
     };
     let batching_fig = Figure {
         id: "linger".into(),
         title: t!("linger.ms: жазбаларды топтау және оның бағасы", "linger.ms: batching and its price"),
         caption: tl!(
-            "linger.ms 0 → 20 мс: бір сұрауда {} → {} жазба (acks=1), ал p50 жіберу кешігуі {} → {}.",
-            "linger.ms 0 → 20 ms: {} → {} records per request (acks=1), while p50 produce latency goes {} → {}.",
+            "linger.ms 0 → 20 мс: бір сұрауда {} → {} жазба (acks=1), сондықтан брокерлер секундына {} → {} сұрау өңдейді, әрқайсысы өз тұрақты құнын төлейді; ал p50 жіберу кешігуі {} → {}.",
+            "linger.ms 0 → 20 ms: {} → {} records per request (acks=1), so the brokers handle {} → {} produce requests/s, each paying its fixed cost; p50 produce latency goes {} → {}.",
             plain(value(&per_request, Acks::Leader, 0.0)),
             plain(value(&per_request, Acks::Leader, 20.0)),
+            n(value(&requests_per_s, Acks::Leader, 0.0)),
+            n(value(&requests_per_s, Acks::Leader, 20.0)),
             ms(value(&latency, Acks::Leader, 0.0)),
             ms(value(&latency, Acks::Leader, 20.0))
         ),
@@ -380,7 +435,12 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
                 "rebalances_ms": crash.rebalances, "session_timeout_at_ms": timeout_at,
                 "session_timeout_ms": crash.session_timeout_ms,
             },
-            "delivered_per_s_vs_consumers": parallel.iter().map(|(p, pts)| json!({"partitions": p, "points": pts})).collect::<Vec<_>>(),
+            "delivered_per_s_vs_consumers": parallel.iter().map(|(p, pts)| json!({
+                "partitions": p,
+                "points": pts.iter().map(|(c, g)| (c, g.delivered_per_s)).collect::<Vec<_>>(),
+                "idle_consumers": pts.iter().map(|(c, g)| (c, g.idle)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "produce_requests_per_s_vs_linger": requests_per_s.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
             "records_per_request_vs_linger": per_request.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
             "produce_latency_p50_ms_vs_linger": latency.iter().map(|(a, p)| json!({"acks": acks_name(*a), "points": p})).collect::<Vec<_>>(),
         }),

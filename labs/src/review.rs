@@ -116,12 +116,36 @@ pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings
         Lang::Kk => "Қайталау",
         Lang::En => "Reproduce",
     };
-    let mut labs: Vec<&str> =
-        std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)).collect();
-    labs.dedup();
+    let mut labs: Vec<&str> = Vec::new();
+    for lab in std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)) {
+        if !labs.contains(&lab) {
+            labs.push(lab);
+        }
+    }
     let cmds: Vec<String> = labs.iter().map(|l| format!("`streamlab lab {l}`")).collect();
     card += &format!("{cmd}: {}\n\n", cmds.join(", "));
     Ok(card)
+}
+
+/// The file beside the cards naming what they were built from (the program, the seed, the scenario).
+const SOURCE: &str = "source.txt";
+
+/// The cards' files for `langs`, relative to the review folder.
+fn card_files(langs: &[Lang]) -> Vec<String> {
+    (1..=questions().len()).flat_map(|q| langs.iter().map(move |l| format!("q{q}/card.{}.md", l.code()))).collect()
+}
+
+/// The cards in `dir` when they were written from runs described by `source` (the program, seed,
+/// scenario and languages): `lab review` after `lab all` takes them instead of running every lab again.
+pub fn fresh_cards(dir: &Path, source: &str, langs: &[Lang]) -> Option<Vec<String>> {
+    let written = std::fs::read_to_string(dir.join(SOURCE)).ok()?;
+    let cards = card_files(langs);
+    (written == source && cards.iter().all(|c| dir.join(c).is_file())).then_some(cards)
+}
+
+/// Records what the cards in `dir` were built from, for `fresh_cards`.
+pub fn write_source(dir: &Path, source: &str) -> Result<()> {
+    write(&dir.join(SOURCE), source)
 }
 
 /// Writes `dir/qN/card.LANG.md`, `dir/qN/headline.LANG.{svg,png}` and the supporting figures beside it.
@@ -139,5 +163,33 @@ pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<
             written.push(format!("q{q}/card.{}.md", lang.code()));
         }
     }
+    debug_assert_eq!(written, card_files(langs));
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cards are taken again only when every card is there and they came from the same runs.
+    #[test]
+    fn cards_are_fresh_only_from_the_same_source_and_complete() {
+        let dir = std::env::temp_dir().join(format!("streamlab-review-fresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let langs = [Lang::En];
+        assert_eq!(fresh_cards(&dir, "seed 1", &langs), None, "nothing written yet");
+        for card in card_files(&langs) {
+            let path = dir.join(card);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "card").unwrap();
+        }
+        assert_eq!(fresh_cards(&dir, "seed 1", &langs), None, "no source recorded");
+        write_source(&dir, "seed 1").unwrap();
+        assert_eq!(fresh_cards(&dir, "seed 1", &langs).map(|c| c.len()), Some(questions().len()));
+        assert_eq!(fresh_cards(&dir, "seed 2", &langs), None, "another seed");
+        assert_eq!(fresh_cards(&dir, "seed 1", &Lang::ALL), None, "the Kazakh cards are missing");
+        std::fs::remove_file(dir.join("q1/card.en.md")).unwrap();
+        assert_eq!(fresh_cards(&dir, "seed 1", &langs), None, "a card is missing");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -94,6 +94,15 @@ fn consumers_beyond_the_partition_count_sit_idle() {
     assert!(y_at(on(2), 2.0) > 1.8 * y_at(on(2), 1.0), "{}", on(2));
     // Eight partitions: eight consumers deliver far more than two.
     assert!(y_at(on(8), 8.0) > 3.0 * y_at(on(8), 2.0), "{}", on(8));
+    // One partition carries what a real one does, 10^4 to 10^5 records/s, and no more with more consumers.
+    assert!((10_000.0..100_000.0).contains(&y_at(on(1), 1.0)), "{}", on(1));
+    assert!((y_at(on(1), 8.0) - y_at(on(1), 1.0)).abs() < 0.05 * y_at(on(1), 1.0), "{}", on(1));
+    // The assignor leaves every consumer beyond the partition count without a partition.
+    let idle = |partitions: u64| {
+        let e = by.as_array().unwrap().iter().find(|e| e["partitions"] == partitions).expect("swept");
+        y_at(&e["idle_consumers"], 8.0)
+    };
+    assert_eq!((idle(1), idle(2), idle(4), idle(8)), (7.0, 6.0, 4.0, 0.0));
 }
 
 #[test]

@@ -25,6 +25,8 @@ const MIN_POLL_MS: f64 = 0.001;
 const ENGINE_STEPS_PER_WINDOW: f64 = 2.0;
 /// Memory per record an engine keeps (its latency samples, queued records); measured about 40 bytes.
 const ENGINE_BYTES_PER_RECORD: f64 = 64.0;
+/// Memory per record the partitions' logs hold (the record in its batch, the batch's share).
+const LOG_BYTES_PER_RECORD: f64 = 32.0;
 /// Memory of one (key, window) entry of window state.
 const BYTES_PER_WINDOW_STATE: f64 = 128.0;
 /// spark.sql.streaming.pollingDelay: the default trigger checks for data this often when idle.
@@ -116,7 +118,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
         // Every broker's replica fetcher polls every other broker, leading something or not.
         + brokers * (brokers - 1.0) * polls(s.cluster.replica_fetch_wait_max_ms)
         // ReplicaManager's isr-expiration task, every replica.lag.time.max.ms / 2 (at least 1 ms here).
-        + brokers * ticks(horizon_ms, (s.cluster.replica_lag_time_max_ms / 2).max(1));
+        + brokers * ticks(horizon_ms, (s.cluster.replica_lag_time_max_ms / 2).max(1))
+        + ticks(horizon_ms, s.cluster.log_retention_check_interval_ms);
     let mut events = records * EVENTS_PER_RECORD + kafka_timers;
     let keys: f64 = s
         .producers
@@ -126,7 +129,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
             Keys::Uniform { count } | Keys::Zipf { count, .. } => f64::from(count),
         })
         .sum();
-    let (mut memory_bytes, mut engine_busy_until_ms) = (0.0, 0.0f64);
+    // The logs keep what retention.ms (plus up to one check interval) covers of the run.
+    let retained_ms = (s.topic.retention_ms + s.cluster.log_retention_check_interval_ms) as f64;
+    let mut memory_bytes = records * (retained_ms / s.run.duration_ms as f64).min(1.0) * LOG_BYTES_PER_RECORD;
+    let mut engine_busy_until_ms = 0.0f64;
     if let Some(pipe) = &s.pipeline {
         let windows = pipe.window.windows_per_element();
         let parallelism = f64::from(pipe.parallelism);

@@ -9,7 +9,8 @@
 //! acknowledged = delivered + unconsumed + lost
 //! ```
 //!
-//! `lost` means gone from every replica's log although the producer was told it was written;
+//! `lost` means gone from every replica's log although the producer was told it was written (retention
+//! deleting a record nobody read counts too);
 //! `unconsumed` means still in the log, not processed when the run ended (lag, not loss).
 
 use crate::interval_set::IntervalSet;
@@ -21,9 +22,8 @@ use thiserror::Error;
 struct Stream {
     acked: IntervalSet,
     delivered: IntervalSet,
-    /// The stream's records as the log holds them, in offset order: those dropped from the simulator's
-    /// memory below every consumer's committed offset (still in Kafka's log), then at the end the rest.
-    logged: LogAudit,
+    /// The stream's records as the log held them, in offset order: those retention deleted.
+    expired: LogAudit,
 }
 
 /// A stream's records in log order: the set written, and copies or reorderings met on the way.
@@ -72,7 +72,8 @@ pub struct LedgerSummary {
     pub duplicated: u64,
     /// Acknowledged, still in the log, not processed when the run ended: consumer lag, not loss.
     pub unconsumed: u64,
-    /// Acknowledged but gone from every replica's log: the application was told the write succeeded.
+    /// Acknowledged but gone from every replica's log: the application was told the write succeeded
+    /// (deleted by retention before the group read it, too).
     pub lost: u64,
     /// Records the log holds more than once (retries without idempotence).
     pub log_duplicates: u64,
@@ -147,17 +148,21 @@ impl Ledger {
         dup
     }
 
-    /// Records leave the simulator's memory while staying in Kafka's log; called in offset order.
-    pub fn trimmed(&mut self, r: RecordRange) {
-        self.stream(&r).logged.batch(r.first, r.n);
+    /// Retention deleted records from the log; called in offset order.
+    pub fn expired(&mut self, r: RecordRange) {
+        self.stream(&r).expired.batch(r.first, r.n);
     }
 
     /// The accounts now. `in_log` lists, in offset order per partition, the records the partitions' logs
     /// hold in memory; `in_flight` counts records the producers still hold.
     pub fn summary(&self, in_log: impl IntoIterator<Item = RecordRange>, in_flight: u64) -> LedgerSummary {
-        let mut held: Vec<LogAudit> = self.streams.iter().map(|s| s.logged.clone()).collect();
+        // The audit runs over every record the log ever held; only those it holds now are still readable.
+        let mut audit: Vec<LogAudit> = self.streams.iter().map(|s| s.expired.clone()).collect();
+        let mut held: Vec<IntervalSet> = self.streams.iter().map(|_| IntervalSet::default()).collect();
         for r in in_log {
-            held[self.index(&r)].batch(r.first, r.n);
+            let i = self.index(&r);
+            audit[i].batch(r.first, r.n);
+            held[i].insert_range(r.first, r.first + r.n);
         }
         let mut s = LedgerSummary {
             produced: self.produced,
@@ -169,13 +174,13 @@ impl Ledger {
             duplicated: self.duplicated,
             unconsumed: 0,
             lost: 0,
-            log_duplicates: held.iter().map(|h| h.duplicates).sum(),
-            log_out_of_order: held.iter().map(|h| h.out_of_order).sum(),
+            log_duplicates: audit.iter().map(|h| h.duplicates).sum(),
+            log_out_of_order: audit.iter().map(|h| h.out_of_order).sum(),
         };
         for (stream, held) in self.streams.iter().zip(&held) {
             let acked = stream.acked.len();
             let undelivered = stream.acked.difference(&stream.delivered);
-            let lost = undelivered.count_not_in(&held.records);
+            let lost = undelivered.count_not_in(held);
             s.acknowledged += acked;
             s.delivered += acked - undelivered.len();
             s.delivered_unacknowledged += stream.delivered.count_not_in(&stream.acked);
@@ -195,7 +200,8 @@ mod tests {
     }
 
     /// Stream (0, 1): 10 acknowledged, delivered, 5 of them twice. Stream (1, 2): 10 acknowledged, 4
-    /// delivered, 3 more still in the log (record 1 written twice, record 2 after 4..7), 3 gone. Stream
+    /// delivered (0 and 1 since deleted by retention), 3 more still in the log (record 1 written twice,
+    /// record 2 after 4..7), 3 gone. Stream
     /// (0, 0): 5 delivered although their send failed.
     #[test]
     fn splits_acknowledged_records_into_delivered_unconsumed_and_lost() {
@@ -208,7 +214,7 @@ mod tests {
         assert_eq!(l.delivered(r(0, 1, 5, 5)), 5);
         l.delivered(r(1, 2, 0, 4));
         l.delivered(r(0, 0, 0, 5));
-        l.trimmed(r(1, 2, 0, 2));
+        l.expired(r(1, 2, 0, 2));
         let s = l.summary([r(1, 2, 4, 3), r(1, 2, 2, 1), r(1, 2, 1, 1)], 7);
         assert_eq!((s.acknowledged, s.delivered, s.duplicated, s.unconsumed, s.lost), (20, 14, 5, 3, 3));
         assert_eq!((s.in_flight, s.delivered_unacknowledged), (7, 5));
@@ -216,6 +222,19 @@ mod tests {
         assert_eq!(s.check(), Ok(()));
         let unbalanced = l.summary([], 6);
         assert!(unbalanced.check().unwrap_err().to_string().contains("produced != acknowledged + failed + in_flight"));
+    }
+
+    /// Retention deleting records nobody read loses them; deleting records already read loses nothing.
+    #[test]
+    fn records_retention_deleted_before_delivery_are_lost() {
+        let mut l = Ledger::new(1, 1);
+        l.produced(6);
+        l.acked(r(0, 0, 0, 6));
+        l.delivered(r(0, 0, 0, 2));
+        l.expired(r(0, 0, 0, 4));
+        let s = l.summary([r(0, 0, 4, 2)], 0);
+        assert_eq!((s.delivered, s.unconsumed, s.lost), (2, 2, 2));
+        assert_eq!(s.check(), Ok(()));
     }
 
     /// In offset order: a batch after a gap is in order (the gap may be lost records); a batch behind

@@ -112,6 +112,9 @@ pub struct ClusterConfig {
     pub unclean_leader_election: bool,
     /// How long the controller takes to notice a crashed broker: broker.session.timeout.ms (KRaft default 9000).
     pub broker_session_timeout_ms: u64,
+    /// How often the brokers delete what retention no longer keeps: log.retention.check.interval.ms
+    /// (Kafka default 300000).
+    pub log_retention_check_interval_ms: u64,
     /// Each broker's network bandwidth in bytes per second, each way: produce requests and replicated data
     /// come in, fetch responses go out (`kafka::bandwidth`). 0 (the default) is unlimited; a 1 Gbit/s NIC
     /// carries 125000000, a 10 Gbit/s one 1250000000.
@@ -144,6 +147,7 @@ impl Default for ClusterConfig {
             min_insync_replicas: 1,
             unclean_leader_election: false,
             broker_session_timeout_ms: 9_000,
+            log_retention_check_interval_ms: 300_000,
             network_bytes_per_s: 0,
             disk_bytes_per_s: 0,
             request_overhead_us: 0,
@@ -157,11 +161,22 @@ pub struct TopicConfig {
     pub name: String,
     pub partitions: u32,
     pub replication_factor: u32,
+    /// retention.ms: a log keeps its records this long after they were written (Kafka default 7 days),
+    /// whoever has read them; the reader that is further behind finds them gone.
+    pub retention_ms: u64,
+    /// retention.bytes: the most each partition's log keeps (Kafka default -1, unlimited: left out).
+    pub retention_bytes: Option<u64>,
 }
 
 impl Default for TopicConfig {
     fn default() -> Self {
-        TopicConfig { name: "events".into(), partitions: 6, replication_factor: 3 }
+        TopicConfig {
+            name: "events".into(),
+            partitions: 6,
+            replication_factor: 3,
+            retention_ms: 604_800_000,
+            retention_bytes: None,
+        }
     }
 }
 
@@ -471,6 +486,12 @@ impl Scenario {
         }
         if t.replication_factor == 0 {
             return Err(invalid("topic.replication_factor", "must be at least 1"));
+        }
+        if t.retention_ms == 0 {
+            return Err(invalid("topic.retention_ms", "must be at least 1 (Kafka's default is 604800000, 7 days)"));
+        }
+        if c.log_retention_check_interval_ms == 0 {
+            return Err(invalid("cluster.log_retention_check_interval_ms", "must be at least 1"));
         }
         if t.replication_factor > c.brokers {
             return Err(invalid(

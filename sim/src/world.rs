@@ -11,15 +11,16 @@
 use crate::engine::Engine;
 use crate::engine::batch::BatchEngine;
 use crate::engine::flink::FlinkEngine;
+use crate::engine::source::EngineConsumer;
 use crate::engine::spark::SparkEngine;
 use crate::kafka::broker::Partition;
 use crate::kafka::cluster::Cluster;
-use crate::kafka::consumer::{Committed, Consumers};
+use crate::kafka::consumer::Consumers;
 use crate::kafka::consumer_group::{Group, Member};
 use crate::kafka::controller::Elected;
 use crate::kafka::coordinator::RebalanceBegun;
 use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::{BrokerId, MemberId, PartitionId, ProducerId};
+use crate::kafka::ids::{BrokerId, MemberId, Offset, PartitionId, ProducerId};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
@@ -55,8 +56,11 @@ pub struct World {
     /// The ledger's accounts at the end of the run, taken once: auditing every batch still in the logs
     /// is the costliest step of a short run.
     final_ledger: Option<LedgerSummary>,
-    /// The engines fed by the consumer group, which acts as their Kafka source.
+    /// The engines, each reading the topic as a consumer group of its own (`readers`, one per engine).
     pub engines: Vec<Box<dyn Engine>>,
+    readers: Vec<EngineConsumer>,
+    /// Partitions whose HW just moved, for the readers (a buffer kept between events).
+    readable: Vec<PartitionId>,
 }
 
 impl World {
@@ -123,6 +127,8 @@ impl World {
             finished: false,
             unbalanced: None,
             final_ledger: None,
+            readers: vec![EngineConsumer::default(); engines.len()],
+            readable: Vec::new(),
             engines,
             scenario: s,
         };
@@ -146,6 +152,8 @@ impl World {
         let begun = self.consumers.start(env);
         self.after_rebalance_begun(begun);
         self.env.at(SimTime::from_millis(self.scenario.run.bucket_ms), Event::Tick);
+        let every = SimTime::from_millis(self.scenario.cluster.log_retention_check_interval_ms);
+        self.env.at(every, Event::RetentionCheck);
     }
 
     pub fn now(&self) -> SimTime {
@@ -197,6 +205,9 @@ impl World {
                         return Err(SimError::EventLimit(max, self.env.now));
                     }
                     self.handle(event);
+                    if !self.cluster.readable.is_empty() {
+                        self.feed_engines();
+                    }
                 }
                 Some(next) if next <= t => {
                     self.env.now = self.deadline;
@@ -262,14 +273,9 @@ impl World {
                 cluster.on_consumer_fetch_expire(env, member, broker, park)
             }
             Event::ConsumerFetchResponse { member, epoch, broker, chunks } => {
-                let c =
-                    self.consumers.on_fetch_response(env, cluster, &mut self.engines, (member, epoch, broker), chunks);
-                self.after_commit(c);
+                self.consumers.on_fetch_response(env, cluster, (member, epoch, broker), chunks)
             }
-            Event::PollDone { member, epoch } => {
-                let c = self.consumers.on_poll_done(env, cluster, &mut self.engines, member, epoch);
-                self.after_commit(c);
-            }
+            Event::PollDone { member, epoch } => self.consumers.on_poll_done(env, cluster, member, epoch),
             Event::RebalanceDone { id } => self.consumers.on_rebalance_done(env, cluster, id),
             Event::MemberExpired { member, epoch } => {
                 let begun = self.consumers.on_member_expired(env, member, epoch);
@@ -278,6 +284,14 @@ impl World {
             Event::IsrCheck { broker } => cluster.on_isr_check(env, broker),
             Event::ControllerFence { broker, incarnation } => self.on_controller_fence(broker, incarnation),
             Event::Fault { index } => self.on_fault(index),
+            Event::EngineResume { engine } => {
+                self.readers[engine].resume(self.engines[engine].as_mut(), cluster, env.now)
+            }
+            Event::RetentionCheck => {
+                cluster.apply_retention(env.now, &self.scenario.topic, &mut env.ledger);
+                let every = SimTime::from_millis(self.scenario.cluster.log_retention_check_interval_ms);
+                env.at(env.now + every, Event::RetentionCheck);
+            }
             Event::Tick => self.on_tick(),
         }
     }
@@ -295,10 +309,12 @@ impl World {
         }
     }
 
-    /// Committed offsets let the logs drop what every reader is past.
-    fn after_commit(&mut self, committed: Committed) {
-        if committed.0 {
-            self.trim_logs();
+    /// Each engine reads the partitions whose HW moved: their new records are readable from now.
+    fn feed_engines(&mut self) {
+        self.cluster.take_readable(&mut self.readable);
+        let now = self.env.now;
+        for (reader, engine) in self.readers.iter_mut().zip(&mut self.engines) {
+            reader.poll(engine.as_mut(), &self.cluster, self.readable.iter().copied(), now);
         }
     }
 
@@ -312,14 +328,12 @@ impl World {
     /// and fetch again, producers send what they hold for it.
     fn after_election(&mut self, e: Elected) {
         self.consumers.on_new_leader(&mut self.env, &self.cluster, e);
+        for reader in &mut self.readers {
+            reader.truncated(e.partition, Offset(e.log_end));
+        }
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
         }
-    }
-
-    fn trim_logs(&mut self) {
-        let committed = (!self.consumers.group.members.is_empty()).then_some(&self.consumers.group.committed[..]);
-        self.cluster.trim_logs(committed, &mut self.env.ledger);
     }
 
     fn on_fault(&mut self, index: usize) {
@@ -354,9 +368,12 @@ impl World {
                 self.after_rebalance_begun(begun);
             }
             Fault::EngineFailure { engine, .. } => {
-                for (e, &kind) in self.engines.iter_mut().zip(&self.scenario.engines) {
+                for (i, &kind) in self.scenario.engines.iter().enumerate() {
                     if kind == engine {
-                        e.fail(env.now);
+                        self.readers[i].fail(self.engines[i].as_mut(), env.now);
+                        if let Some(at) = self.readers[i].resumes_at() {
+                            env.at(at, Event::EngineResume { engine: i });
+                        }
                     }
                 }
             }
@@ -375,9 +392,6 @@ impl World {
         // The sample belongs to the bucket that ends now.
         let (lag, urp) = (self.consumer_lag(), self.cluster.under_replicated());
         self.env.stats.sample(now - SimTime(1), lag, urp);
-        if self.consumers.group.members.is_empty() {
-            self.trim_logs();
-        }
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
         }
@@ -395,7 +409,11 @@ impl World {
     fn finish(&mut self) {
         self.finished = true;
         let now = self.env.now;
-        for e in &mut self.engines {
+        for (reader, e) in self.readers.iter_mut().zip(&mut self.engines) {
+            // A job restarting past the end still reads what it rewound to before its input ends.
+            if let Some(at) = reader.resumes_at() {
+                reader.resume(e.as_mut(), &self.cluster, at);
+            }
             e.finish(now);
         }
         self.consumers.close();
@@ -415,9 +433,12 @@ impl World {
         self.env.ledger.summary(self.cluster.batches_in_logs(), in_flight)
     }
 
-    /// Producers done and idle, and every live consumer caught up with the log of every online partition.
+    /// Producers done and idle, every live consumer caught up with the log of every online partition, and
+    /// every engine reading (its reader is at the HW whenever its job runs).
     pub fn drained(&self) -> bool {
-        self.producers.iter().all(|p| p.idle()) && self.consumers.caught_up(&self.cluster)
+        self.producers.iter().all(|p| p.idle())
+            && self.consumers.caught_up(&self.cluster)
+            && self.readers.iter().all(|r| r.resumes_at().is_none())
     }
 
     /// What an observer sees now: brokers, leaders, ISR, the group's assignment (for diagrams and live views).

@@ -3,9 +3,11 @@
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine, SinkMode};
 use streamlab_sim::engine::replay::{ReplaySettings, parse_trace, replay};
+use streamlab_sim::engine::source::MemoryFeed;
 use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMode};
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::rng::stream;
 use streamlab_sim::{ScenarioError, SimTime};
 
@@ -165,23 +167,32 @@ fn pipeline(window: WindowSpec) -> PipelineConfig {
     }
 }
 
-/// 20 s of records, one per millisecond over 8 keys and 4 partitions, an optional failure at 7.5 s.
+/// Record `i` of a run: created at `i` ms, readable at once, on partition `i % 4` (`offset` is set by the
+/// log it is appended to).
+fn record(i: u64) -> EngineRecord {
+    let t = SimTime::from_millis(i);
+    EngineRecord {
+        created: t,
+        event_time: t.0 as i64,
+        key: (i % 8) as u32,
+        value: (i % 100 + 1) as i64,
+        partition: (i % 4) as u32,
+        offset: Offset(0),
+    }
+}
+
+/// 20 s of records, one per millisecond over 8 keys and 4 partitions, read from a log, an optional
+/// failure at 7.5 s.
 fn drive(engine: &mut dyn Engine, fail_at: Option<u64>) -> Vec<(i64, i64, u32, u64, i64)> {
+    let mut kafka = MemoryFeed::default();
     for i in 0..20_000u64 {
         let t = SimTime::from_millis(i);
         if fail_at == Some(i) {
-            engine.fail(t);
+            kafka.fail(engine, t);
         }
-        let r = EngineRecord {
-            created: t,
-            event_time: t.0 as i64,
-            key: (i % 8) as u32,
-            value: (i % 100 + 1) as i64,
-            partition: (i % 4) as u32,
-        };
-        engine.on_record(t, r);
+        kafka.push(engine, t, record(i));
     }
-    engine.finish(SimTime::from_millis(20_000));
+    kafka.finish(engine, SimTime::from_millis(20_000));
     let mut v: Vec<_> = engine
         .metrics_mut()
         .outputs
@@ -284,8 +295,7 @@ fn spark_batches_record_their_phases_and_the_commit_holds_back_only_the_next_bat
         let mut e = SparkEngine::new(cfg, pipeline(WindowSpec::None), stream(1, "s"), true);
         for i in 0..5000u64 {
             let t = SimTime::from_millis(i);
-            let r = EngineRecord { created: t, event_time: t.0 as i64, key: 0, value: 1, partition: (i % 4) as u32 };
-            e.on_record(t, r);
+            e.on_record(t, EngineRecord { key: 0, value: 1, offset: Offset(i / 4), ..record(i) });
         }
         e.finish(SimTime::from_millis(5000));
         e
@@ -316,7 +326,7 @@ fn an_idle_source_holds_back_the_watermark_until_marked_idle() {
         let mut e = FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "idle"), true);
         for i in 0..5000u64 {
             let t = SimTime::from_millis(i);
-            e.on_record(t, EngineRecord { created: t, event_time: t.0 as i64, key: 0, value: 1, partition: 0 });
+            e.on_record(t, EngineRecord { key: 0, value: 1, partition: 0, offset: Offset(i), ..record(i) });
         }
         e.advance_to(SimTime::from_millis(5000));
         let fired_before_end = e.metrics().results;

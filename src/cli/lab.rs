@@ -132,6 +132,19 @@ fn run_labs(
         println!("{:<16} 9. Review questions: one answer card per question", streamlab_labs::REVIEW);
         return Ok(Vec::new());
     }
+    let review_dir = out.join(streamlab_labs::REVIEW);
+    let source = runs_source(seed, scenario, langs);
+    if id == streamlab_labs::REVIEW
+        && let Some(cards) = streamlab_labs::review::fresh_cards(&review_dir, &source, langs)
+    {
+        println!(
+            "review: {} cards in {} are from the last run of every lab with this program, seed and scenario; \
+             none rerun (delete the folder to run them again)",
+            cards.len(),
+            review_dir.display()
+        );
+        return Ok(Vec::new());
+    }
     let ids: Vec<&str> = match id {
         "all" | "review" => streamlab_labs::LABS.iter().map(|(n, _, _)| *n).collect(),
         _ if streamlab_labs::find(id).is_some() => vec![id],
@@ -159,10 +172,29 @@ fn run_labs(
         println!("{lab}: written to {}", out.join(lab).display());
         reports.push(report);
     }
-    if id == "all" || id == "review" {
-        let dir = out.join(streamlab_labs::REVIEW);
-        let cards = streamlab_labs::review::write_cards(&reports, &dir, langs)?;
-        println!("review: {} cards written to {}", cards.len(), dir.display());
+    if id == "all" || id == streamlab_labs::REVIEW {
+        let cards = streamlab_labs::review::write_cards(&reports, &review_dir, langs)?;
+        streamlab_labs::review::write_source(&review_dir, &source)?;
+        println!("review: {} cards written to {}", cards.len(), review_dir.display());
     }
     Ok(reports)
+}
+
+/// What a run of every lab depends on: this program (its size and build time), the seed, the scenario
+/// and the languages. The review cards record it, so that `lab review` reuses them when it matches.
+fn runs_source(seed: Option<u64>, scenario: Option<&Scenario>, langs: &[Lang]) -> String {
+    use std::hash::{Hash, Hasher};
+    let program = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{} bytes, modified {:?}", m.len(), m.modified().ok()))
+        .unwrap_or_else(|_| "unknown".into());
+    let mut hasher = std::hash::DefaultHasher::new();
+    format!("{scenario:?}").hash(&mut hasher);
+    let langs: Vec<&str> = langs.iter().map(|l| l.code()).collect();
+    format!(
+        "streamlab {} ({program})\nseed: {seed:?}\nscenario: {:016x}\nlanguages: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        hasher.finish(),
+        langs.join(" ")
+    )
 }

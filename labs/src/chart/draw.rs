@@ -222,6 +222,16 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
 
 /// Draws the frame, grid and tick labels of a plot over `r`; returns the inner plot rectangle and
 /// the two scales. Tick labels that would touch their neighbour are left out.
+/// An x tick's length, and the room between its end and its label: the bitmap backend draws a glyph up to
+/// two pixels above the top it is given, so the room is wider than the gap wanted.
+const TICK_PX: i32 = 4;
+const TICK_GAP_PX: i32 = 5;
+
+/// The height under a plot for its x ticks, their labels and the axis label.
+fn x_axis_band(px: i32) -> i32 {
+    2 * px + TICK_PX + TICK_GAP_PX + 8
+}
+
 fn frame<DB: DrawingBackend>(
     c: &Ctx<DB>,
     r: Rect,
@@ -232,7 +242,7 @@ fn frame<DB: DrawingBackend>(
     let n = if r.w() < 500 { 4 } else { 6 };
     let (ys, ylabels, left) = match y {
         Some((ya, yr)) => {
-            let s = Scale { lo: yr.0, hi: yr.1, log: ya.log, p0: r.y1 - 2 * px - 14, p1: r.y0 };
+            let s = Scale { lo: yr.0, hi: yr.1, log: ya.log, p0: r.y1 - x_axis_band(px), p1: r.y0 };
             let ticks = s.ticks(ya.unit, 5, (s.p0 - s.p1) < 12 * px);
             let max = ticks.iter().copied().fold(0.0, f64::max);
             let labels: Vec<(f64, String)> =
@@ -242,7 +252,7 @@ fn frame<DB: DrawingBackend>(
         }
         None => (None, Vec::new(), 0),
     };
-    let inner = Rect { x0: r.x0 + left, y0: r.y0, x1: r.x1 - 8, y1: r.y1 - 2 * px - 14 };
+    let inner = Rect { x0: r.x0 + left, y0: r.y0, x1: r.x1 - 8, y1: r.y1 - x_axis_band(px) };
     let xs = Scale { lo: xr.0, hi: xr.1, log: x.log, p0: inner.x0, p1: inner.x1 };
     if let (Some(s), Some((ya, _))) = (&ys, y) {
         let mut last = i32::MAX;
@@ -277,11 +287,11 @@ fn frame<DB: DrawingBackend>(
     let mut right = i32::MIN;
     for (pxv, l, w) in ticks {
         c.line(vec![(pxv, inner.y0), (pxv, inner.y1)], GRID, 1)?;
-        c.line(vec![(pxv, inner.y1), (pxv, inner.y1 + 4)], INK, 1)?;
+        c.line(vec![(pxv, inner.y1), (pxv, inner.y1 + TICK_PX)], INK, 1)?;
         // A label that would leave the plot on the right ends at its tick instead.
         let (anchor, h) = if pxv + w / 2 > r.x1 { (pxv - w, HPos::Left) } else { (pxv - w / 2, HPos::Left) };
         if anchor > right + 10 {
-            c.text(&l, (anchor, inner.y1 + 6), px, INK, h, VPos::Top)?;
+            c.text(&l, (anchor, inner.y1 + TICK_PX + TICK_GAP_PX), px, INK, h, VPos::Top)?;
             right = anchor + w;
         }
     }
@@ -613,4 +623,43 @@ pub fn png(f: &Figure, lang: Lang) -> R<Vec<u8>> {
         .write_image(&rgb, w, h, image::ColorType::Rgb8)
         .map_err(|e| format!("encoding {}: {e}", f.id))?;
     Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{Axis, Figure, Lines, Series};
+    use crate::t;
+
+    /// Under every x tick of a PNG, the rows between the tick's end and its label hold no ink.
+    #[test]
+    fn an_x_tick_never_touches_its_label_in_a_png() {
+        let f = Figure {
+            id: "gap".into(),
+            title: t!("а", "a"),
+            caption: t!("а", "a"),
+            plot: Plot::Lines(Lines {
+                x: Axis::new(t!("x", "x"), Unit::Count),
+                y: Axis::new(t!("y", "y"), Unit::Count),
+                series: vec![Series::line(t!("s", "s"), vec![(0.0, 0.0), (8.0, 5.0)])],
+                marks: vec![],
+            }),
+        };
+        let png = png(&f, Lang::En).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        let ink = |x: u32, y: u32| img.get_pixel(x, y)[0] < 128;
+        // The x axis: the lowest row that is ink over most of the width.
+        let axis = (0..img.height()).rev().find(|&y| (0..img.width()).filter(|&x| ink(x, y)).count() > 600).unwrap();
+        let ticks: Vec<u32> = (1..img.width() - 1)
+            .filter(|&x| {
+                (1..=TICK_PX as u32).all(|d| ink(x, axis + d)) && !ink(x - 1, axis + 2) && !ink(x + 1, axis + 2)
+            })
+            .collect();
+        assert!(ticks.len() >= 4, "ticks at {ticks:?}");
+        for x in ticks {
+            let end = axis + TICK_PX as u32;
+            let first_ink = (end + 1..img.height()).find(|&y| (x - 2..=x + 2).any(|c| ink(c, y))).unwrap();
+            assert!(first_ink - end > 2, "the label under the tick at x = {x} starts {} px below it", first_ink - end);
+        }
+    }
 }

@@ -126,22 +126,27 @@ pub fn log(lo: f64, hi: f64, decades_only: bool, unit: Unit) -> Vec<f64> {
         return human.into_iter().filter(|v| *v >= lo * 0.999 && *v <= hi * 1.001).collect();
     }
     let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
-    let mults: &[f64] = if b - a <= 2 && !decades_only { &[1.0, 2.0, 5.0] } else { &[1.0] };
-    let mut ticks = Vec::new();
-    for e in a..=b {
-        for m in mults {
-            let v = m * 10f64.powi(e);
-            if v >= lo * 0.999 && v <= hi * 1.001 {
-                ticks.push(v);
-            }
-        }
-    }
-    ticks
+    let pick = |mults: &[f64]| -> Vec<f64> {
+        (a..=b)
+            .flat_map(|e| mults.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(|v| *v >= lo * 0.999 && *v <= hi * 1.001)
+            .collect()
+    };
+    let ticks = pick(if b - a <= 2 && !decades_only { &[1.0, 2.0, 5.0] } else { &[1.0] });
+    // One decade alone in the range tells nothing of the scale: then the 1-2-5 ticks (the axis drops any
+    // label that would touch its neighbour).
+    if ticks.len() < 2 { pick(&[1.0, 2.0, 5.0]) } else { ticks }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_axis_with_one_decade_in_range_gets_its_1_2_5_ticks() {
+        assert_eq!(log(2.0, 50.0, true, Unit::Plain), vec![2.0, 5.0, 10.0, 20.0, 50.0]);
+        assert_eq!(log(1.0, 1000.0, true, Unit::Plain), vec![1.0, 10.0, 100.0, 1000.0]);
+    }
 
     #[test]
     fn durations_read_in_their_own_unit() {

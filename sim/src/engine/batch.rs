@@ -128,9 +128,10 @@ impl Engine for BatchEngine {
         self.stored.push_back((arrival, r));
     }
 
-    fn fail(&mut self, t: SimTime) {
+    fn fail(&mut self, t: SimTime) -> Option<SimTime> {
         // A failed job is simply run again by the next schedule: the input stays in storage.
         self.advance_to(t);
+        None
     }
 
     fn finish(&mut self, t: SimTime) {
@@ -162,6 +163,7 @@ mod tests {
     use super::*;
     use crate::engine::Output;
     use crate::engine::window::WindowSpec;
+    use crate::kafka::ids::Offset;
     use crate::time::MS;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of map
@@ -186,7 +188,15 @@ mod tests {
 
     fn feed(e: &mut BatchEngine, arrival_ms: u64, event_ms: i64, key: u32, value: i64) {
         let arrival = SimTime::from_millis(arrival_ms);
-        e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key, value, partition: 0 });
+        let r = EngineRecord {
+            created: arrival,
+            event_time: event_ms * MS,
+            key,
+            value,
+            partition: 0,
+            offset: Offset(arrival_ms),
+        };
+        e.on_record(arrival, r);
     }
 
     /// (kind, start ms, end ms, key, count, sum, emit ms)

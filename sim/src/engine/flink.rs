@@ -15,10 +15,12 @@
 //! Kafka source rewinds to its offsets; a two-phase-commit sink makes output visible when the checkpoint
 //! that follows it completes.
 
+use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::Window;
 use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::Sampler;
+use crate::kafka::ids::Offset;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::time::{MS, SimTime};
@@ -146,13 +148,15 @@ struct Task {
 type Pending = (Output, Vec<SimTime>, bool);
 
 struct CheckpointProgress {
-    offset: u64,
+    /// The source's offsets when the barrier was injected.
+    offsets: Vec<Offset>,
     snapshots: Vec<Option<Snapshot>>,
     sources: Vec<Source>,
     precommitted: Vec<Pending>,
 }
 
 struct Completed {
+    offsets: Vec<Offset>,
     snapshots: Vec<Snapshot>,
     sources: Vec<Source>,
 }
@@ -160,7 +164,8 @@ struct Completed {
 pub struct FlinkEngine {
     cfg: FlinkConfig,
     pipe: PipelineConfig,
-    p: usize,
+    /// Subtasks per operator.
+    parallelism: usize,
     queue: EventQueue<Ev>,
     now: SimTime,
     rng: SimRng,
@@ -174,22 +179,23 @@ pub struct FlinkEngine {
     next_checkpoint: u64,
     checkpoints: BTreeMap<u64, CheckpointProgress>,
     last_completed: Option<Completed>,
-    /// Records fed since the last completed checkpoint: what the Kafka source re-reads after a failure.
-    log: VecDeque<EngineRecord>,
-    log_base: u64,
-    fed: u64,
-    /// Results made visible since the last completed checkpoint, to count the ones emitted again.
-    visible: BTreeSet<(i64, i64, u32, u32)>,
+    /// The Kafka source's offsets, snapshotted by every checkpoint.
+    offsets: SourceOffsets,
+    /// Set by a restart: the offsets the source rewinds to, for its consumer to take.
+    rewind: Option<Vec<Offset>>,
+    /// Results made visible since the last completed checkpoint (window, key, count), to count the ones
+    /// emitted again.
+    visible: BTreeSet<(i64, i64, u32, u64)>,
     metrics: EngineMetrics,
 }
 
 impl FlinkEngine {
     pub fn new(cfg: FlinkConfig, pipe: PipelineConfig, rng: SimRng, collect: bool) -> Self {
-        let p = pipe.parallelism as usize;
+        let parallelism = pipe.parallelism as usize;
         let task = || Task {
             busy: SimTime::ZERO,
-            chan_wm: vec![i64::MIN; p],
-            chan_idle: vec![false; p],
+            chan_wm: vec![i64::MIN; parallelism],
+            chan_idle: vec![false; parallelism],
             wm: i64::MIN,
             state: WindowState::default(),
             aligning: None,
@@ -199,21 +205,20 @@ impl FlinkEngine {
         let mut e = FlinkEngine {
             map_cost: pipe.map_cost.sampler(),
             agg_cost: pipe.aggregate_cost.sampler(),
-            p,
+            parallelism,
             queue: EventQueue::new(),
             now: SimTime::ZERO,
             rng,
-            sources: vec![Source::default(); p],
-            channels: vec![Channel::default(); p * p],
-            tasks: (0..p).map(|_| task()).collect(),
+            sources: vec![Source::default(); parallelism],
+            channels: vec![Channel::default(); parallelism * parallelism],
+            tasks: (0..parallelism).map(|_| task()).collect(),
             epoch: 0,
             down: false,
             next_checkpoint: 1,
             checkpoints: BTreeMap::new(),
             last_completed: None,
-            log: VecDeque::new(),
-            log_base: 0,
-            fed: 0,
+            offsets: SourceOffsets::default(),
+            rewind: None,
             visible: BTreeSet::new(),
             metrics: EngineMetrics::new(collect),
             cfg,
@@ -234,7 +239,7 @@ impl FlinkEngine {
     fn send(&mut self, from: usize, to: usize, t: SimTime, item: Item) {
         let timeout = SimTime::from_millis(self.cfg.buffer_timeout_ms).0;
         let is_record = matches!(item, Item::Record { .. });
-        let ch = &mut self.channels[from * self.p + to];
+        let ch = &mut self.channels[from * self.parallelism + to];
         if timeout == 0 {
             ch.buffer.push(item);
             return self.flush(from, to, t);
@@ -244,7 +249,7 @@ impl FlinkEngine {
             let at = ch.flush_at;
             self.flush(from, to, at);
         }
-        let ch = &mut self.channels[from * self.p + to];
+        let ch = &mut self.channels[from * self.parallelism + to];
         if ch.buffer.is_empty() {
             ch.flush_at = SimTime(t.0.div_ceil(timeout) * timeout).max(ch.last_delivery);
             self.queue.push(ch.flush_at, Ev::Flush { epoch: self.epoch, from, to });
@@ -258,7 +263,7 @@ impl FlinkEngine {
 
     /// Sends the open buffer of channel `from` -> `to` at `t`, in order, never before the previous one.
     fn flush(&mut self, from: usize, to: usize, t: SimTime) {
-        let ch = &mut self.channels[from * self.p + to];
+        let ch = &mut self.channels[from * self.parallelism + to];
         let at = t.max(ch.last_delivery);
         ch.last_delivery = at;
         ch.records = 0;
@@ -268,7 +273,7 @@ impl FlinkEngine {
     }
 
     fn broadcast(&mut self, from: usize, t: SimTime, item: Item) {
-        for to in 0..self.p {
+        for to in 0..self.parallelism {
             self.send(from, to, t, item.clone());
         }
     }
@@ -288,8 +293,9 @@ impl FlinkEngine {
     }
 
     /// The source subtask reads a record: map/filter on its FIFO thread, then out to the keyed subtask.
-    fn source_record(&mut self, arrival: SimTime, r: EngineRecord) {
-        let s = r.partition as usize % self.p;
+    /// A record read again after a rewind (`first` false) was counted the first time.
+    fn source_record(&mut self, arrival: SimTime, r: EngineRecord, first: bool) {
+        let s = r.partition as usize % self.parallelism;
         let cost = self.map_cost.sample(&mut self.rng);
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;
@@ -302,10 +308,10 @@ impl FlinkEngine {
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
         if r.value > self.pipe.filter_max_value {
-            self.metrics.filtered += 1;
+            self.metrics.filtered += u64::from(first);
             return;
         }
-        let to = (r.key as usize) % self.p;
+        let to = (r.key as usize) % self.parallelism;
         self.send(s, to, done, Item::Record { arrival, r });
         if self.cfg.watermark_interval_ms == 0 {
             self.emit_watermark(s, done);
@@ -390,7 +396,7 @@ impl FlinkEngine {
     fn advance_watermark(&mut self, k: usize) {
         let task = &self.tasks[k];
         // StatusWatermarkValve: the minimum over active (non-idle) inputs.
-        let active: Vec<i64> = (0..self.p).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
+        let active: Vec<i64> = (0..self.parallelism).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
         let Some(&wm) = active.iter().min() else { return };
         if wm <= task.wm {
             return;
@@ -436,8 +442,7 @@ impl FlinkEngine {
 
     fn make_visible(&mut self, (mut out, created, first): Pending, at: SimTime) {
         out.emit = at;
-        let duplicate =
-            self.tracks_duplicates() && !self.visible.insert((out.start, out.end, out.key, out.count as u32));
+        let duplicate = self.tracks_duplicates() && !self.visible.insert((out.start, out.end, out.key, out.count));
         if duplicate {
             self.metrics.duplicate_results += 1;
         } else if first {
@@ -455,25 +460,25 @@ impl FlinkEngine {
         self.checkpoints.insert(
             id,
             CheckpointProgress {
-                offset: self.fed,
-                snapshots: vec![None; self.p],
+                offsets: self.offsets.snapshot(),
+                snapshots: vec![None; self.parallelism],
                 sources: self.sources.clone(),
                 precommitted: Vec::new(),
             },
         );
-        for s in 0..self.p {
+        for s in 0..self.parallelism {
             let t = self.now.max(self.sources[s].busy);
             self.broadcast(s, t, Item::Barrier(id));
         }
     }
 
     fn on_barrier(&mut self, k: usize, from: usize, id: u64) {
-        let p = self.p;
+        let inputs = self.parallelism;
         let task = &mut self.tasks[k];
         let seen = match &mut task.aligning {
             Some((cur, seen)) if *cur == id => seen,
             _ => {
-                task.aligning = Some((id, vec![false; p]));
+                task.aligning = Some((id, vec![false; inputs]));
                 &mut task.aligning.as_mut().expect("just set").1
             }
         };
@@ -515,16 +520,12 @@ impl FlinkEngine {
         let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
         let min_wm = snapshots.iter().map(|s| s.wm).min().unwrap_or(i64::MIN);
         self.visible.retain(|(_, end, _, _)| end - 1 + lateness > min_wm);
-        while self.log_base < cp.offset {
-            self.log.pop_front();
-            self.log_base += 1;
-        }
-        self.last_completed = Some(Completed { snapshots, sources: cp.sources });
+        self.last_completed = Some(Completed { offsets: cp.offsets, snapshots, sources: cp.sources });
     }
 
     fn restart(&mut self) {
         self.down = false;
-        let p = self.p;
+        let p = self.parallelism;
         match &self.last_completed {
             Some(c) => {
                 for (task, snap) in self.tasks.iter_mut().zip(&c.snapshots) {
@@ -554,21 +555,11 @@ impl FlinkEngine {
             t.busy = now;
         }
         self.channels = vec![Channel::default(); p * p];
-        // The Kafka source rewinds to the checkpoint's offsets and reads everything again.
-        let replay: Vec<EngineRecord> = self.log.iter().copied().collect();
-        self.fed = self.log_base;
-        self.log.clear();
-        for r in replay {
-            self.feed(now, r);
-        }
-    }
-
-    fn feed(&mut self, arrival: SimTime, r: EngineRecord) {
+        // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads
+        // the log again; without checkpoints it reads on from where it was.
         if self.cfg.checkpoint_interval_ms > 0 {
-            self.log.push_back(r);
+            self.rewind = Some(self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default());
         }
-        self.fed += 1;
-        self.source_record(arrival, r);
     }
 
     fn handle(&mut self, ev: Ev) {
@@ -580,7 +571,7 @@ impl FlinkEngine {
                     return;
                 }
                 let idle_after = SimTime::from_millis(self.cfg.idle_timeout_ms);
-                for s in 0..self.p {
+                for s in 0..self.parallelism {
                     let t = self.now.max(self.sources[s].busy);
                     if self.cfg.idle_timeout_ms > 0
                         && !self.sources[s].idle
@@ -598,7 +589,7 @@ impl FlinkEngine {
             Ev::Deliver { .. } => {}
             Ev::Flush { epoch, from, to } if epoch == self.epoch => {
                 // A buffer sent early (full) left this tick to the buffer opened after it, if any.
-                let ch = &self.channels[from * self.p + to];
+                let ch = &self.channels[from * self.parallelism + to];
                 if ch.flush_at == self.now && !ch.buffer.is_empty() {
                     self.flush(from, to, self.now);
                 }
@@ -612,7 +603,7 @@ impl FlinkEngine {
             }
             Ev::ProcTimer { epoch } if epoch == self.epoch && !self.down => {
                 let now = self.now.0 as i64;
-                for k in 0..self.p {
+                for k in 0..self.parallelism {
                     let t = self.now.max(self.tasks[k].busy);
                     for (w, key) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
                         self.fire(k, w, key, t);
@@ -646,19 +637,19 @@ impl Engine for FlinkEngine {
 
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
         self.advance_to(arrival);
-        self.metrics.records_in += 1;
         if self.down {
-            // Down: the record waits in Kafka; the restarted source reads it from the log.
-            self.log.push_back(r);
+            // Its consumer reads nothing while the job is down: the record waits in Kafka.
             return;
         }
-        self.feed(arrival, r);
+        let first = self.offsets.read(&r);
+        self.metrics.records_in += u64::from(first);
+        self.source_record(arrival, r, first);
     }
 
-    fn fail(&mut self, t: SimTime) {
+    fn fail(&mut self, t: SimTime) -> Option<SimTime> {
         self.advance_to(t);
         if self.down {
-            return;
+            return None;
         }
         self.down = true;
         self.epoch += 1;
@@ -668,12 +659,14 @@ impl Engine for FlinkEngine {
             task.aligning = None;
             task.held.clear();
         }
-        if self.cfg.checkpoint_interval_ms == 0 {
-            // Without checkpoints nothing can be replayed: the restarted job starts from the latest offsets.
-            self.log.clear();
-        }
         let epoch = self.epoch;
-        self.queue.push(t + SimTime::from_millis(self.cfg.restart_delay_ms), Ev::Restart { epoch });
+        let restart = t + SimTime::from_millis(self.cfg.restart_delay_ms);
+        self.queue.push(restart, Ev::Restart { epoch });
+        Some(restart)
+    }
+
+    fn rewind(&mut self) -> Option<Vec<Offset>> {
+        self.rewind.take()
     }
 
     fn finish(&mut self, t: SimTime) {
@@ -687,7 +680,7 @@ impl Engine for FlinkEngine {
         let drain = self.now.max(self.tasks.iter().map(|k| k.busy).max().unwrap_or(SimTime::ZERO))
             + SimTime::from_millis(self.cfg.buffer_timeout_ms);
         self.advance_to(drain);
-        for s in 0..self.p {
+        for s in 0..self.parallelism {
             let at = self.now.max(self.sources[s].busy);
             self.broadcast(s, at, Item::Watermark(i64::MAX));
         }
@@ -705,7 +698,7 @@ impl Engine for FlinkEngine {
         }
         // End of input commits what the sink still holds (the final checkpoint of a bounded job).
         let at = self.now;
-        for k in 0..self.p {
+        for k in 0..self.parallelism {
             for result in std::mem::take(&mut self.tasks[k].pending) {
                 self.make_visible(result, at);
             }
@@ -725,6 +718,7 @@ impl Engine for FlinkEngine {
 mod tests {
     use super::*;
     use crate::dist::DistSpec;
+    use crate::engine::source::MemoryFeed;
     use crate::engine::window::WindowSpec;
 
     /// One subtask, no processing cost, 1 s tumbling windows, no watermark delay.
@@ -741,12 +735,14 @@ mod tests {
         FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true)
     }
 
+    /// A record of partition 0 created at its arrival; offsets follow the arrival times.
+    fn record(arrival_ms: u64, event_ms: i64) -> EngineRecord {
+        let created = SimTime::from_millis(arrival_ms);
+        EngineRecord { created, event_time: event_ms * MS, key: 0, value: 1, partition: 0, offset: Offset(arrival_ms) }
+    }
+
     fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
-        let arrival = SimTime::from_millis(arrival_ms);
-        e.on_record(
-            arrival,
-            EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value: 1, partition: 0 },
-        );
+        e.on_record(SimTime::from_millis(arrival_ms), record(arrival_ms, event_ms));
     }
 
     /// (window start ms, count, emit ms) of every result so far.
@@ -850,9 +846,9 @@ mod tests {
         assert_eq!(run(SinkMode::ExactlyOnce), [(0, 1, 1000)]);
     }
 
-    /// Restart from the last completed checkpoint: the source rewinds to its offsets and the window state
-    /// is the snapshot's, so [0, 1 s) counts each record once. Without checkpoints the restarted job
-    /// starts from the latest offsets: what was in flight is gone.
+    /// Restart from the last completed checkpoint: the source rewinds to its offsets, reads the log again
+    /// from there, and the window state is the snapshot's, so [0, 1 s) counts each record once. Without
+    /// checkpoints the restarted job reads on from where it was: what was in flight is gone.
     #[test]
     fn a_restart_rewinds_to_the_checkpoint_or_loses_the_window() {
         let run = |checkpoint_interval_ms| {
@@ -864,12 +860,14 @@ mod tests {
                 ..FlinkConfig::default()
             };
             let mut e = engine(cfg, TimeDomain::Event);
-            feed(&mut e, 100, 100);
-            feed(&mut e, 1100, 200); // after the checkpoint at 1 s
-            e.fail(SimTime::from_millis(1200));
-            feed(&mut e, 1300, 300); // while down: read after the restart
-            feed(&mut e, 2000, 2500);
-            e.finish(SimTime::from_millis(2000));
+            let mut kafka = MemoryFeed::default();
+            kafka.push(&mut e, SimTime::from_millis(100), record(100, 100));
+            kafka.push(&mut e, SimTime::from_millis(1100), record(1100, 200)); // after the checkpoint at 1 s
+            kafka.fail(&mut e, SimTime::from_millis(1200));
+            kafka.push(&mut e, SimTime::from_millis(1300), record(1300, 300)); // while down: read after the restart
+            kafka.push(&mut e, SimTime::from_millis(2000), record(2000, 2500));
+            kafka.finish(&mut e, SimTime::from_millis(2000));
+            assert_eq!(e.metrics().records_in, 4, "a record read again is counted once");
             results(&e)
         };
         assert_eq!(run(1000), [(0, 3, 2000), (2000, 1, 2000)], "restarted at 1.7 s from offset 1, state {{100}}");

@@ -7,14 +7,17 @@ pub mod flink;
 #[cfg(test)]
 mod oracle_tests;
 pub mod replay;
+pub mod source;
 pub mod spark;
 pub mod state;
 pub mod window;
 
 use crate::dist::DistSpec;
+use crate::kafka::ids::{Offset, PartitionId};
 use crate::metrics::{Histogram, LatencySummary};
 use crate::scenario::{ScenarioError, invalid};
 use crate::time::SimTime;
+use crate::workload::Record;
 use serde::{Deserialize, Serialize};
 use window::WindowSpec;
 
@@ -27,6 +30,22 @@ pub struct EngineRecord {
     pub value: i64,
     /// The Kafka partition it was read from: decides the source subtask.
     pub partition: u32,
+    /// Its offset in that partition.
+    pub offset: Offset,
+}
+
+impl EngineRecord {
+    /// A record of the log as the engines read it.
+    pub fn of(r: &Record, partition: PartitionId, offset: Offset) -> EngineRecord {
+        EngineRecord {
+            created: r.created,
+            event_time: r.event_time.0 as i64,
+            key: r.key,
+            value: i64::from(r.value),
+            partition: partition.0,
+            offset,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,8 +199,15 @@ pub trait Engine {
     fn advance_to(&mut self, t: SimTime);
     /// A record reaches the engine at `arrival` (not before the last `advance_to`).
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord);
-    /// A task failure at `t` (from the scenario's engine faults).
-    fn fail(&mut self, t: SimTime);
+    /// A task failure at `t` (from the scenario's engine faults). Returns when the job reads Kafka again
+    /// if it stopped reading (a restarting Flink job); Spark and the batch job keep their offsets and
+    /// re-run a failed batch or job themselves.
+    fn fail(&mut self, t: SimTime) -> Option<SimTime>;
+    /// After a restart: the offsets the job's source rewinds to (its last completed checkpoint's; every
+    /// partition from the start without one), or `None` to read on from where it was. Taken once.
+    fn rewind(&mut self) -> Option<Vec<Offset>> {
+        None
+    }
     /// The input ended at `t`: run to quiescence (a bounded Flink source emits a final watermark).
     fn finish(&mut self, t: SimTime);
     fn metrics(&self) -> &EngineMetrics;

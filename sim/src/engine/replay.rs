@@ -11,6 +11,7 @@ use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
 use super::window::WindowSpec;
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
+use crate::kafka::ids::Offset;
 use crate::rng::stream;
 use crate::time::{MAX_MS, MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,7 +120,7 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
         engines.push(Box::new(SparkEngine::new(cfg, pipe, stream(0, "replay-spark"), true)));
     }
     let mut end = SimTime::ZERO;
-    for r in rows {
+    for (offset, r) in (0..).zip(rows) {
         let arrival = SimTime::from_millis(r.arrival_ms);
         end = arrival;
         let rec = EngineRecord {
@@ -128,6 +129,7 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             key: ids[r.key.as_str()],
             value: r.value,
             partition: 0,
+            offset: Offset(offset),
         };
         for e in &mut engines {
             e.on_record(arrival, rec);

@@ -14,10 +14,12 @@
 //! window, every batch). A failed batch re-runs from the offsets write-ahead log, so a batch's output is
 //! committed once. Continuous processing runs map-like queries record by record with at-least-once output.
 
+use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::WindowSpec;
 use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
+use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
 use crate::scenario::{ScenarioError, invalid};
 use crate::time::{MS, SimTime};
@@ -165,9 +167,12 @@ pub struct SparkEngine {
     wm_late: i64,
     max_event: Option<i64>,
     down_until: Option<SimTime>,
-    /// Continuous mode: the task's FIFO and the records since the last epoch commit.
+    /// Continuous mode: the task's FIFO, the source's offsets, those of the last epoch commit and, after
+    /// a failure, the ones its source rewinds to.
     busy: SimTime,
-    epoch_log: Vec<(SimTime, EngineRecord)>,
+    offsets: SourceOffsets,
+    epoch_offsets: Vec<Offset>,
+    rewind: Option<Vec<Offset>>,
     next_epoch: SimTime,
     /// Every completed batch: one entry per batch, not per record.
     timeline: Vec<BatchPhases>,
@@ -193,7 +198,9 @@ impl SparkEngine {
             max_event: None,
             down_until: None,
             busy: SimTime::ZERO,
-            epoch_log: Vec::new(),
+            offsets: SourceOffsets::default(),
+            epoch_offsets: Vec::new(),
+            rewind: None,
             next_epoch: SimTime::from_millis(cfg.continuous_checkpoint_ms),
             timeline: Vec::new(),
             metrics: EngineMetrics::new(collect),
@@ -308,17 +315,23 @@ impl SparkEngine {
             && self.wm_evict > self.wm_late
     }
 
+    /// A record read again after a rewind repeats its result (at-least-once), counted as a duplicate.
     fn continuous_record(&mut self, arrival: SimTime, r: EngineRecord) {
+        let first = self.offsets.read(&r);
+        self.metrics.records_in += u64::from(first);
         let cost = self.map_cost.sample(&mut self.rng);
         let t = arrival.max(self.busy) + cost;
         self.busy = t;
-        self.epoch_log.push((arrival, r));
         if r.value > self.pipe.filter_max_value {
-            self.metrics.filtered += 1;
+            self.metrics.filtered += u64::from(first);
             return;
         }
-        self.metrics.latency.record(t - r.created);
-        self.metrics.records_in_results += 1;
+        if first {
+            self.metrics.latency.record(t - r.created);
+            self.metrics.records_in_results += 1;
+        } else {
+            self.metrics.duplicate_results += 1;
+        }
         let out = Output::single(OutputKind::Window, r.event_time, r.event_time + 1, &r, t);
         self.metrics.emit(out);
     }
@@ -333,9 +346,8 @@ impl Engine for SparkEngine {
         if self.cfg.mode == SparkMode::Continuous {
             let iv = SimTime::from_millis(self.cfg.continuous_checkpoint_ms);
             while self.next_epoch <= t {
-                // An epoch commit: records before it will not be replayed.
-                let cut = self.next_epoch;
-                self.epoch_log.retain(|(a, _)| *a >= cut);
+                // An epoch commit: the offsets read so far are committed and will not be read again.
+                self.epoch_offsets = self.offsets.snapshot();
                 self.next_epoch += iv;
             }
             self.now = self.now.max(t);
@@ -385,32 +397,30 @@ impl Engine for SparkEngine {
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
         // A trigger at exactly `arrival` still sees this record: run only what is due before it.
         self.advance_to(SimTime(arrival.0.saturating_sub(1)));
-        self.metrics.records_in += 1;
         if self.cfg.mode == SparkMode::Continuous {
-            // During a restart the task is busy replaying (`busy`): the record waits behind that work.
             self.continuous_record(arrival, r);
             return;
         }
+        self.metrics.records_in += 1;
         self.available.push_back((arrival, r));
     }
 
-    fn fail(&mut self, t: SimTime) {
+    fn fail(&mut self, t: SimTime) -> Option<SimTime> {
         self.advance_to(t);
         let until = t + SimTime::from_millis(self.cfg.restart_delay_ms);
         if self.cfg.mode == SparkMode::Continuous {
-            // Restart from the last epoch: everything since is processed again (at-least-once).
-            let replay = std::mem::take(&mut self.epoch_log);
-            self.busy = until;
-            let (before, filtered) = (self.metrics.records_in_results, self.metrics.filtered);
-            for (_, r) in replay {
-                self.continuous_record(until, r);
-            }
-            self.metrics.duplicate_results += self.metrics.records_in_results - before;
-            // Replayed records were counted in and filtered once already.
-            (self.metrics.records_in_results, self.metrics.filtered) = (before, filtered);
-            return;
+            // The query restarts from the last epoch's offsets: everything since is read and processed
+            // again (at-least-once).
+            self.rewind = Some(self.epoch_offsets.clone());
+            return Some(until);
         }
+        // The failed batch re-runs with the offsets of its offset log entry; later ones wait in Kafka.
         self.down_until = Some(until);
+        None
+    }
+
+    fn rewind(&mut self) -> Option<Vec<Offset>> {
+        self.rewind.take()
     }
 
     fn finish(&mut self, t: SimTime) {
@@ -444,6 +454,7 @@ impl Engine for SparkEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::source::MemoryFeed;
 
     /// 1 s tumbling windows, 2 ms of map work per record, 2 tasks (partition % 2), values above 50
     /// filtered out; 50 ms of planning per batch.
@@ -461,9 +472,13 @@ mod tests {
         SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
     }
 
+    fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
+        let created = SimTime::from_millis(arrival_ms);
+        EngineRecord { created, event_time: event_ms * MS, key: 0, value, partition, offset: Offset(arrival_ms) }
+    }
+
     fn feed(e: &mut SparkEngine, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
-        let arrival = SimTime::from_millis(arrival_ms);
-        e.on_record(arrival, EngineRecord { created: arrival, event_time: event_ms * MS, key: 0, value, partition });
+        e.on_record(SimTime::from_millis(arrival_ms), record(arrival_ms, event_ms, partition, value));
     }
 
     /// A batch as (trigger, end, records), in ms.
@@ -553,7 +568,8 @@ mod tests {
     }
 
     /// Continuous processing: each record's result follows its map work at once (one task, FIFO); a
-    /// failure replays everything since the last epoch commit, at least once.
+    /// failure rewinds the source to the last epoch commit's offsets and processes everything since
+    /// again, at least once.
     #[test]
     fn continuous_processing_replays_records_since_the_last_epoch() {
         let cfg = SparkConfig {
@@ -564,13 +580,13 @@ mod tests {
         };
         let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
         assert_eq!(e.name(), "spark-continuous");
-        feed(&mut e, 100, 100, 0, 1);
-        feed(&mut e, 101, 101, 1, 1);
-        feed(&mut e, 1200, 1200, 0, 1);
-        feed(&mut e, 1300, 1300, 0, 99);
-        e.fail(SimTime::from_millis(1400));
-        feed(&mut e, 1600, 1600, 0, 1);
-        e.finish(SimTime::from_millis(2000));
+        let mut kafka = MemoryFeed::default();
+        for (at, p, value) in [(100, 0, 1), (101, 1, 1), (1200, 0, 1), (1300, 0, 99)] {
+            kafka.push(&mut e, SimTime::from_millis(at), record(at, at as i64, p, value));
+        }
+        kafka.fail(&mut e, SimTime::from_millis(1400));
+        kafka.push(&mut e, SimTime::from_millis(1600), record(1600, 1600, 0, 1)); // read after the restart
+        kafka.finish(&mut e, SimTime::from_millis(2000));
         let out = e.metrics().outputs.as_ref().expect("kept");
         let emits: Vec<u64> = out.iter().map(|o| o.emit.as_millis()).collect();
         assert_eq!(emits, [102, 104, 1202, 1902, 1906], "the replay of 1200 waits for the restart at 1.9 s");

@@ -128,8 +128,7 @@ pub struct Partition {
     pub leader_epoch: u32,
     /// Indices into `replicas`.
     pub isr: Vec<usize>,
-    /// Retained batches and their base offsets. Older batches are dropped once every consumer group has
-    /// committed past them; offsets stay absolute.
+    /// Retained batches and their base offsets. Retention deletes the oldest; offsets stay absolute.
     pub log: VecDeque<(u64, BatchRef)>,
     pub log_end: u64,
     /// The LEO of each replica (indexed like `replicas`).
@@ -312,16 +311,13 @@ impl Partition {
         taken
     }
 
-    /// Drops batches that end at or before `offset` from memory, handing each to `dropped`: nobody will
-    /// read them again.
-    pub fn trim_before(&mut self, offset: u64, mut dropped: impl FnMut(&BatchRef)) {
+    /// Deletes batches from the front while `delete` says so, none ending past `bound`.
+    pub fn expire(&mut self, bound: u64, mut delete: impl FnMut(&BatchRef) -> bool) {
         while let Some((base, b)) = self.log.front() {
-            if base + u64::from(b.len()) <= offset {
-                dropped(b);
-                self.log.pop_front();
-            } else {
+            if base + u64::from(b.len()) > bound || !delete(b) {
                 break;
             }
+            self.log.pop_front();
         }
     }
 
@@ -540,17 +536,23 @@ mod tests {
     }
 
     #[test]
-    fn trimming_drops_only_the_batches_that_end_at_or_before_the_offset() {
+    fn expiry_deletes_from_the_front_while_asked_and_never_a_batch_ending_past_the_bound() {
         let mut p = partition();
         p.append(batch(0, 0, 0, 4));
         p.append(batch(0, 0, 4, 6));
-        let mut dropped = Vec::new();
-        p.trim_before(9, |b| dropped.push(b.base_seq));
-        p.trim_before(4, |b| dropped.push(b.base_seq));
-        assert_eq!(dropped, vec![0]);
-        assert_eq!(p.log.front().map(|(base, _)| *base), Some(4));
-        p.trim_before(10, |b| dropped.push(b.base_seq));
-        assert_eq!((dropped, p.log.len()), (vec![0, 4], 0));
+        let mut asked = Vec::new();
+        p.expire(9, |b| {
+            asked.push(b.base_seq);
+            true
+        });
+        assert_eq!((asked.clone(), p.log.front().map(|(base, _)| *base)), (vec![0], Some(4)), "4-9 ends past 9");
+        p.expire(10, |b| {
+            asked.push(b.base_seq);
+            false
+        });
+        assert_eq!((asked.clone(), p.log.len()), (vec![0, 4], 1), "kept when not asked");
+        p.expire(10, |_| true);
+        assert!(p.log.is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
 use crate::queue::Timer;
 use crate::rng::SimRng;
-use crate::scenario::{Acks, ClusterConfig};
+use crate::scenario::{Acks, ClusterConfig, TopicConfig};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -55,6 +55,8 @@ pub struct Cluster {
     /// Parked fetches by (leader, follower) and by (broker, member).
     pub(super) replica_parked: BTreeMap<(BrokerId, BrokerId), ParkedFetch>,
     pub(super) consumer_parked: BTreeMap<(BrokerId, MemberId), ParkedFetch>,
+    /// Partitions whose HW moved since the engines' readers last looked (`take_readable`).
+    pub(crate) readable: Vec<PartitionId>,
 }
 
 impl Cluster {
@@ -78,6 +80,7 @@ impl Cluster {
             next_park: 0,
             replica_parked: BTreeMap::new(),
             consumer_parked: BTreeMap::new(),
+            readable: Vec::new(),
             cfg,
         };
         c.update_leadership();
@@ -122,15 +125,35 @@ impl Cluster {
         }
     }
 
-    /// Drops log batches below `keep_from` (a group's committed offsets; the HW without a group) from
-    /// memory: it stays bounded by the lag. Nothing any replica may still be truncated to is dropped, so
-    /// the ledger can tell lost from kept.
-    pub fn trim_logs(&mut self, committed: Option<&[u64]>, ledger: &mut Ledger) {
+    /// Deletes what retention no longer keeps, as the brokers' check every
+    /// log.retention.check.interval.ms does (UnifiedLog.deleteOldSegments): a batch whose newest record
+    /// is older than retention.ms, then the oldest batches while the log stays above retention.bytes
+    /// (a batch stands for a segment). The log start never passes the HW, nor a replica's log end (what a
+    /// replica may still be truncated to). Each deleted batch goes to the ledger's audit.
+    pub fn apply_retention(&mut self, now: SimTime, topic: &TopicConfig, ledger: &mut Ledger) {
+        let oldest_kept = now.saturating_sub(SimTime::from_millis(topic.retention_ms));
         for part in &mut self.partitions {
-            let keep_from = committed.map_or(part.hw, |c| c[part.id.index()]);
-            let lowest_leo = part.leo.iter().copied().min().unwrap_or(0);
-            part.trim_before(keep_from.min(lowest_leo), |b| ledger.trimmed(b.range()));
+            let bound = part.hw.min(part.leo.iter().copied().min().unwrap_or(0));
+            let mut over_bytes = topic
+                .retention_bytes
+                .map_or(0, |limit| part.log.iter().map(|(_, b)| u64::from(b.bytes)).sum::<u64>().saturating_sub(limit));
+            part.expire(bound, |b| {
+                let expired = b.records.last().is_some_and(|r| r.created < oldest_kept);
+                let too_big = topic.retention_bytes.is_some() && over_bytes >= u64::from(b.bytes);
+                if expired || too_big {
+                    over_bytes = over_bytes.saturating_sub(u64::from(b.bytes));
+                    ledger.expired(b.range());
+                }
+                expired || too_big
+            });
         }
+    }
+
+    /// Moves into `into` the partitions with new records below the HW since the last call, in the order
+    /// their HW moved.
+    pub fn take_readable(&mut self, into: &mut Vec<PartitionId>) {
+        into.clear();
+        std::mem::swap(&mut self.readable, into);
     }
 
     /// The records of every batch still in a log, for the ledger.
@@ -223,24 +246,39 @@ mod tests {
         assert!(take(&mut env).is_empty(), "a rebalance dropped the waiting fetches");
     }
 
-    #[test]
-    fn logs_keep_what_a_group_has_not_committed_and_what_a_replica_may_be_truncated_to() {
-        let mut ledger = Ledger::new(1, 1);
+    /// Three 4-record batches of 400 bytes written at 0 s; the HW at 8, replica 2's log end at 8.
+    fn retained() -> Cluster {
         let mut c = cluster(1, 1);
         for (seq, n) in [(0, 4), (4, 4), (8, 4)] {
             c.partitions[0].append(batch(0, 0, seq, n));
         }
         c.partitions[0].leo = vec![12, 12, 8];
         c.partitions[0].hw = 8;
-        let firsts = |c: &Cluster| c.batches_in_logs().map(|r| r.first).collect::<Vec<_>>();
-        assert_eq!(firsts(&c), vec![0, 4, 8]);
-        c.trim_logs(Some(&[4]), &mut ledger);
-        assert_eq!(firsts(&c), vec![4, 8], "committed 4");
-        c.trim_logs(Some(&[12]), &mut ledger);
-        assert_eq!(firsts(&c), vec![8], "replica 2 ends at 8");
+        c
+    }
+
+    fn firsts(c: &Cluster) -> Vec<u32> {
+        c.batches_in_logs().map(|r| r.first).collect()
+    }
+
+    #[test]
+    fn retention_deletes_by_age_and_by_size_but_never_past_the_hw_or_a_replicas_log_end() {
+        let mut ledger = Ledger::new(1, 1);
+        let topic = |retention_ms, retention_bytes| TopicConfig { retention_ms, retention_bytes, ..Default::default() };
+        let mut c = retained();
+        c.apply_retention(ms(1_000), &topic(1_000, None), &mut ledger);
+        assert_eq!(firsts(&c), vec![0, 4, 8], "written at 0 s: not older than 1 s yet");
+        c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
+        assert_eq!(firsts(&c), vec![8], "the HW and replica 2 end at 8");
         c.partitions[0].leo[2] = 12;
         c.partitions[0].hw = 12;
-        c.trim_logs(None, &mut ledger);
-        assert!(firsts(&c).is_empty(), "without a group, the HW");
+        c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
+        assert!(firsts(&c).is_empty());
+        // retention.bytes: the oldest go while what is left stays at or above the limit.
+        let mut c = retained();
+        c.partitions[0].hw = 12;
+        c.partitions[0].leo[2] = 12;
+        c.apply_retention(ms(1), &topic(1_000, Some(700)), &mut ledger);
+        assert_eq!(firsts(&c), vec![4, 8], "1200 bytes: deleting 400 leaves 800, deleting 800 would leave 400");
     }
 }

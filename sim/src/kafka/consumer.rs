@@ -7,9 +7,8 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, FetchPosition, MemberId};
+use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
 use crate::dist::Sampler;
-use crate::engine::{Engine, EngineRecord};
 use crate::network::Node;
 use crate::rng::SimRng;
 use crate::scenario::{CommitMode, ConsumerGroupConfig};
@@ -23,11 +22,6 @@ pub struct Consumers {
     processing: Sampler,
     rng: SimRng,
 }
-
-/// Whether a handler committed offsets (the log may then be trimmed).
-#[must_use]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Committed(pub bool);
 
 impl Consumers {
     pub fn new(cfg: ConsumerGroupConfig, group: Group, rng: SimRng) -> Self {
@@ -76,40 +70,42 @@ impl Consumers {
         &mut self,
         env: &mut Env,
         cluster: &Cluster,
-        engines: &mut [Box<dyn Engine>],
         (member, epoch, broker): (MemberId, u32, BrokerId),
         chunks: Vec<Chunk>,
-    ) -> Committed {
+    ) {
         let m = &mut self.group.members[member.index()];
         if m.epoch != epoch || !m.alive {
-            return Committed(false);
+            return;
         }
         m.fetch_in_flight[broker.index()] = false;
         // A member waiting inside poll() for data auto-commits (ConsumerCoordinator.poll runs on every
         // pass of KafkaConsumer.poll); one busy processing is not in poll() and commits nothing.
-        let mut committed = Committed(false);
         if m.busy_until.is_none() {
-            committed = self.maybe_auto_commit(env, member);
+            self.maybe_auto_commit(env, member);
         }
         let m = &mut self.group.members[member.index()];
+        // The partition and offset the next chunk must start at: a response's chunks of one partition follow
+        // each other, and all are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
+        let mut next: Option<(PartitionId, u64)> = None;
         for c in chunks {
+            let pos = match next {
+                Some((p, end)) if p == c.partition => end,
+                _ => self.group.position[c.partition.index()],
+            };
             // Only records at the current position: anything else is stale (a rebalance moved it).
-            if m.assigned.contains(&c.partition)
-                && c.offset <= self.group.position[c.partition.index()]
-                && c.end_offset() > self.group.position[c.partition.index()]
-            {
+            if m.assigned.contains(&c.partition) && c.offset <= pos && c.end_offset() > pos {
+                next = Some((c.partition, c.end_offset()));
                 m.buffer.push_back(c);
             }
         }
         if m.busy_until.is_none() {
-            self.poll(env, engines, member);
+            self.poll(env, member);
         }
         self.maybe_fetch(env, cluster, member);
-        committed
     }
 
     /// One poll(): up to max.poll.records buffered records, processed one after another.
-    fn poll(&mut self, env: &mut Env, engines: &mut [Box<dyn Engine>], member: MemberId) {
+    fn poll(&mut self, env: &mut Env, member: MemberId) {
         if self.group.rebalancing.is_some() {
             return;
         }
@@ -154,18 +150,6 @@ impl Consumers {
                 t += self.processing.sample(&mut self.rng);
                 env.stats.processed(t, r.created);
             }
-            for r in &c.batch.records[c.from as usize..c.to as usize] {
-                let rec = EngineRecord {
-                    created: r.created,
-                    event_time: r.event_time.0 as i64,
-                    key: r.key,
-                    value: i64::from(r.value),
-                    partition: c.partition.0,
-                };
-                for e in engines.iter_mut() {
-                    e.on_record(env.now, rec);
-                }
-            }
             env.stats.delivered(t, c.len());
         }
         let m = &mut self.group.members[member.index()];
@@ -175,17 +159,10 @@ impl Consumers {
         env.at(t, Event::PollDone { member, epoch });
     }
 
-    pub fn on_poll_done(
-        &mut self,
-        env: &mut Env,
-        cluster: &Cluster,
-        engines: &mut [Box<dyn Engine>],
-        member: MemberId,
-        epoch: u32,
-    ) -> Committed {
+    pub fn on_poll_done(&mut self, env: &mut Env, cluster: &Cluster, member: MemberId, epoch: u32) {
         let m = &mut self.group.members[member.index()];
         if m.epoch != epoch || !m.alive {
-            return Committed(false);
+            return;
         }
         m.busy_until = None;
         // The poll's records are delivered once processed: a crash before then delivers none of them.
@@ -205,21 +182,19 @@ impl Consumers {
         if commit {
             self.group.commit(member.index());
         }
-        self.poll(env, engines, member);
+        self.poll(env, member);
         self.maybe_fetch(env, cluster, member);
-        Committed(commit)
     }
 
     /// enable.auto.commit: commit the positions when auto.commit.interval.ms has passed since the last time.
-    fn maybe_auto_commit(&mut self, env: &mut Env, member: MemberId) -> Committed {
+    fn maybe_auto_commit(&mut self, env: &mut Env, member: MemberId) {
         let interval = self.auto_commit_interval();
         let m = &mut self.group.members[member.index()];
         if self.cfg.commit != CommitMode::Auto || env.now < m.next_auto_commit {
-            return Committed(false);
+            return;
         }
         m.next_auto_commit = env.now + interval;
         self.group.commit(member.index());
-        Committed(true)
     }
 
     /// A partition's new leader: consumers that read past its log end detect the truncation and go back
@@ -303,22 +278,26 @@ mod tests {
         Chunk { partition: P0, offset: from, batch: batch(0, 0, from as u32, n), from: 0, to: n }
     }
 
-    fn fetched(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime, chunks: Vec<Chunk>) -> Committed {
+    /// A fetch answer reaches the member at `now`; returns the committed offset after it.
+    fn fetched(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime, chunks: Vec<Chunk>) -> u64 {
         at(env, now);
         let epoch = c.group.members[0].epoch;
-        c.on_fetch_response(env, cl, &mut [], (M0, epoch, B0), chunks)
+        c.on_fetch_response(env, cl, (M0, epoch, B0), chunks);
+        c.group.committed[0]
     }
 
-    fn poll_done(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime) -> Committed {
+    /// The member's poll ends at `now`; returns the committed offset after it.
+    fn poll_done(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime) -> u64 {
         at(env, now);
         let epoch = c.group.members[0].epoch;
-        c.on_poll_done(env, cl, &mut [], M0, epoch)
+        c.on_poll_done(env, cl, M0, epoch);
+        c.group.committed[0]
     }
 
     #[test]
     fn a_poll_takes_at_most_max_poll_records_and_processes_them_one_after_another() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
-        assert_eq!(fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]), Committed(false));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]), 0);
         assert_eq!(c.group.position[0], 4);
         assert_eq!(c.group.members[0].busy_until, Some(ms(104)));
         let done: Vec<SimTime> =
@@ -334,33 +313,30 @@ mod tests {
     #[test]
     fn auto_commit_happens_inside_poll_and_commits_what_earlier_polls_returned() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
-        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1_000), vec![chunk(0, 10)]), Committed(false));
-        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(1_010)), Committed(false));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1_000), vec![chunk(0, 10)]), 0);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(1_010)), 0);
         // At 6 s the interval has passed and an answer reaches the idle member (waiting in poll()): it
         // commits the position its earlier poll returned, 10, before taking offsets 10-19.
-        assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![chunk(10, 10)]), Committed(true));
-        assert_eq!((c.group.committed[0], c.group.position[0]), (10, 20));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![chunk(10, 10)]), 10);
+        assert_eq!(c.group.position[0], 20);
         assert_eq!(c.group.members[0].next_auto_commit, ms(11_000));
         // The next poll() (after processing) is before 11 s: no commit.
-        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(6_010)), Committed(false));
-        assert_eq!(c.group.committed[0], 10);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(6_010)), 10);
     }
 
     #[test]
     fn a_member_busy_processing_does_not_auto_commit() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
         let _ = fetched(&mut c, &mut env, &cl, ms(4_999), vec![chunk(0, 10)]);
-        assert_eq!(fetched(&mut c, &mut env, &cl, ms(5_005), vec![chunk(10, 10)]), Committed(false));
-        assert_eq!((c.group.committed[0], c.group.position[0]), (0, 10));
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(5_005), vec![chunk(10, 10)]), 0);
+        assert_eq!(c.group.position[0], 10);
     }
 
     #[test]
     fn commit_after_processing_commits_each_poll_once_processed() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
-        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]), Committed(false));
-        assert_eq!(c.group.committed[0], 0);
-        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), Committed(true));
-        assert_eq!(c.group.committed[0], 10);
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]), 0);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), 10);
     }
 
     #[test]

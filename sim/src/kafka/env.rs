@@ -117,6 +117,12 @@ pub enum Event {
     Fault {
         index: usize,
     },
+    /// A failed engine's job restarts and reads again.
+    EngineResume {
+        engine: usize,
+    },
+    /// The brokers delete what retention no longer keeps.
+    RetentionCheck,
     Tick,
 }
 

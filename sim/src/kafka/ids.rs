@@ -52,3 +52,14 @@ pub struct ReplicaEnd {
     pub leader_epoch: u32,
     pub log_end: u64,
 }
+
+/// A position in a partition's log: the offset of a record, or of the next record to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Offset(pub u64);
+
+impl Offset {
+    /// The offset `n` records further on.
+    pub const fn plus(self, n: u64) -> Offset {
+        Offset(self.0 + n)
+    }
+}

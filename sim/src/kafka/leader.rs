@@ -112,11 +112,13 @@ impl Cluster {
         );
     }
 
-    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers.
+    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers, and
+    /// note the partition for the engines' readers.
     pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: PartitionId) {
         if !self.partitions[p.index()].update_hw() {
             return;
         }
+        self.readable.push(p);
         self.complete_produces(env, p);
         if let Some(leader) = self.partitions[p.index()].leader {
             self.wake_consumer_fetchers(env, leader, p);
