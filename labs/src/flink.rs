@@ -184,8 +184,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             "Duplicates after a failure: at-least-once vs exactly-once"
         ),
         caption: tl!(
-            "Кемінде бір рет: {}–{} қайталама нәтиже; дәл бір рет: {}, бірақ нәтиже бақылау нүктесінде ғана көрінеді (p50 {} орнына {}, 10 с аралықта).",
-            "At-least-once: {}-{} duplicate results; exactly-once: {}, but results appear only at checkpoints (p50 {} instead of {} at 10 s).",
+            "Кемінде бір рет: {}–{} қайталама нәтиже; дәл бір рет: {}. Оның бағасы: нәтиже бақылау нүктесінде ғана көрінеді, 10 с сайын бақылау нүктесімен p50 кешігу {} ({} орнына).",
+            "At-least-once: {}-{} duplicate results; exactly-once: {}. Its price: results appear only at checkpoints, so with a checkpoint every 10 s the p50 latency is {} instead of {}.",
             n(at(&dups, 1000)),
             n(at(&dups, 10_000)),
             n(at(&eo_dups, 10_000)),
