@@ -198,6 +198,9 @@ fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
     std::fs::write(&canary, "still here").unwrap();
     let escaped = Path::new("/tmp/streamlab-attack5-escaped");
     let _ = std::fs::remove_file(escaped);
+    // The sleeps' argument is unique to this test process, so another test run on the machine at the
+    // same time cannot be counted as ours.
+    let marker = format!("31.{}", std::process::id());
     // Deletes a file outside its folder, writes to /tmp, leaves 12 background processes, tries the
     // network and 100 threads; any success makes its answer wrong, so full marks mean every attempt failed.
     let src = format!(
@@ -208,7 +211,7 @@ fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
     if std::fs::write("/tmp/x", "x").is_ok() {{ harm += 1; }}
     if std::fs::write("left-behind.txt", "x").is_ok() {{ harm += 1; }}
     for _ in 0..12 {{
-        let _ = std::process::Command::new("sleep").arg("31.4159").spawn();
+        let _ = std::process::Command::new("sleep").arg({marker:?}).spawn();
     }}
     if std::net::TcpStream::connect("1.1.1.1:80").is_ok() {{ harm += 1; }}
     let threads = (0..100)
@@ -223,7 +226,7 @@ fn attack_5_student_code_harms_nothing_outside_its_sandbox() {
     assert_eq!(score, max, "some harm succeeded: {msg}");
     assert_eq!(std::fs::read_to_string(&canary).unwrap(), "still here");
     assert!(!escaped.exists());
-    assert_eq!(processes_with("31.4159"), 0, "background processes outlived the check");
+    assert_eq!(processes_with(&marker), 0, "background processes outlived the check");
 }
 
 #[test]
