@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(to_positive(5), 5);
         // -973932308 & 0x7fffffff = 1173551340; 1173551340 % 12 = 0
         assert_eq!(partition_for_key(b"21", 12), 1173551340 % 12);
+        // 479470107 % 12 = 3; -790332482 & 0x7fffffff = 1357151166, % 12 = 6.
+        assert_eq!(partition_for_key(b"abc", 12), 3);
+        assert_eq!(partition_for_key(b"foobar", 12), 6);
     }
 
     #[test]
