@@ -119,7 +119,10 @@ mod tests {
         for _ in 0..9 {
             assert_eq!(sp.next(100, 100, &mut rng), first, "1000 bytes fit before the switch");
         }
-        let mut switched = false;
+        // BuiltInPartitioner: at 1000 >= batch.size produced bytes, the next record starts a new choice.
+        let p = sp.next(100, 1000, &mut rng);
+        assert_eq!(sp.bytes_in_current, 1000, "counted afresh");
+        let mut switched = p != first;
         for _ in 0..5 {
             let p = sp.next(100, 1000, &mut rng);
             switched |= p != first;
