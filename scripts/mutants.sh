@@ -19,8 +19,9 @@ cd "$(dirname "$0")/.."
 RULE_MODULES=(
   kafka/partitioner.rs kafka/assignor.rs kafka/broker.rs kafka/consumer_group.rs kafka/producer.rs
   kafka/sender.rs kafka/leader.rs kafka/replication.rs kafka/controller.rs kafka/coordinator.rs
-  kafka/consumer.rs kafka/cluster.rs
-  engine/window.rs engine/spark.rs engine/flink.rs engine/state.rs engine/batch.rs engine/replay.rs
+  kafka/consumer.rs kafka/cluster.rs kafka/bandwidth.rs
+  engine/window.rs engine/spark/mod.rs engine/flink/mod.rs engine/flink/checkpoint.rs engine/state.rs engine/batch.rs
+  engine/replay.rs engine/source.rs
   ledger.rs metrics.rs
 )
 

@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(to_positive(5), 5);
         // -973932308 & 0x7fffffff = 1173551340; 1173551340 % 12 = 0
         assert_eq!(partition_for_key(b"21", 12), 1173551340 % 12);
+        // 479470107 % 12 = 3; -790332482 & 0x7fffffff = 1357151166, % 12 = 6.
+        assert_eq!(partition_for_key(b"abc", 12), 3);
+        assert_eq!(partition_for_key(b"foobar", 12), 6);
     }
 
     #[test]
@@ -116,7 +119,10 @@ mod tests {
         for _ in 0..9 {
             assert_eq!(sp.next(100, 100, &mut rng), first, "1000 bytes fit before the switch");
         }
-        let mut switched = false;
+        // BuiltInPartitioner: at 1000 >= batch.size produced bytes, the next record starts a new choice.
+        let p = sp.next(100, 1000, &mut rng);
+        assert_eq!(sp.bytes_in_current, 1000, "counted afresh");
+        let mut switched = p != first;
         for _ in 0..5 {
             let p = sp.next(100, 1000, &mut rng);
             switched |= p != first;
