@@ -327,6 +327,7 @@ proptest! {
         let rows = match parse_trace(&text) {
             Ok(rows) => rows,
             Err(e) => {
+                let e = e.to_string();
                 prop_assert!(e.contains("line") || e.contains("empty"), "{e}");
                 return Ok(());
             }

@@ -3,11 +3,12 @@
 //! for hours or exhausting memory. The estimates are deliberately coarse (factors of a few either way);
 //! the event limit during the run stays the exact backstop.
 
-use crate::engine::replay::{ReplaySettings, TraceRow};
+use crate::engine::replay::{ReplayError, ReplaySettings, TraceRow};
 use crate::engine::spark::SparkMode;
 use crate::engine::window::WindowSpec;
 use crate::scenario::{Arrival, EngineKind, Fault, Keys, ProducerConfig, Scenario};
 use crate::time::MAX_MS;
+use thiserror::Error;
 
 /// Memory a run may plan to hold, in bytes.
 pub const MEMORY_BUDGET_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
@@ -41,41 +42,51 @@ pub struct Estimate {
     pub engine_busy_until_ms: f64,
 }
 
-impl Estimate {
-    /// Refuses a run above `max_events`, the memory budget or the time range, naming the key to change.
-    pub fn check(&self, max_events: u64) -> Result<(), (&'static str, String)> {
-        if self.engine_busy_until_ms > MAX_MS as f64 {
-            return Err((
-                "pipeline",
-                format!(
-                    "the per-record costs would keep an engine busy until about {:.3e} ms, beyond the {MAX_MS} ms \
-                     a run may span: lower pipeline.map_cost, pipeline.aggregate_cost, spark.batch_overhead or \
-                     batch.startup, or raise pipeline.parallelism",
-                    self.engine_busy_until_ms
-                ),
-            ));
+/// A run refused for its size, with the estimate and what to change.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum BudgetError {
+    #[error(
+        "the per-record costs would keep an engine busy until about {busy_until_ms:.3e} ms, beyond the {MAX_MS} ms \
+         a run may span: lower pipeline.map_cost, pipeline.aggregate_cost, spark.batch_overhead or \
+         batch.startup, or raise pipeline.parallelism"
+    )]
+    EngineBusy { busy_until_ms: f64 },
+    #[error(
+        "this run would take about {events:.3e} events ({records:.3e} records), above run.max_events = \
+         {max_events}: {SHRINK}, or raise run.max_events"
+    )]
+    Events { events: f64, records: f64, max_events: u64 },
+    #[error(
+        "this run would hold about {:.1} GiB ({records:.3e} records), above the {:.0} GiB memory budget: {SHRINK}",
+        .bytes / 1024f64.powi(3),
+        MEMORY_BUDGET_BYTES / 1024f64.powi(3)
+    )]
+    Memory { bytes: f64, records: f64 },
+}
+
+const SHRINK: &str = "shorten run.duration_ms, lower the producers' rate_per_s or count, or simplify the pipeline";
+
+impl BudgetError {
+    /// The scenario key the refusal is reported under.
+    pub fn key(&self) -> &'static str {
+        match self {
+            BudgetError::EngineBusy { .. } => "pipeline",
+            BudgetError::Events { .. } | BudgetError::Memory { .. } => "run.max_events",
         }
-        let fix = "shorten run.duration_ms, lower the producers' rate_per_s or count, or simplify the pipeline";
+    }
+}
+
+impl Estimate {
+    /// Refuses a run above `max_events`, the memory budget or the time range.
+    pub fn check(&self, max_events: u64) -> Result<(), BudgetError> {
+        if self.engine_busy_until_ms > MAX_MS as f64 {
+            return Err(BudgetError::EngineBusy { busy_until_ms: self.engine_busy_until_ms });
+        }
         if self.events > max_events as f64 {
-            return Err((
-                "run.max_events",
-                format!(
-                    "this run would take about {:.3e} events ({:.3e} records), above run.max_events = {max_events}: \
-                 {fix}, or raise run.max_events",
-                    self.events, self.records
-                ),
-            ));
+            return Err(BudgetError::Events { events: self.events, records: self.records, max_events });
         }
         if self.memory_bytes > MEMORY_BUDGET_BYTES {
-            return Err((
-                "run.max_events",
-                format!(
-                    "this run would hold about {:.1} GiB ({:.3e} records), above the {:.0} GiB memory budget: {fix}",
-                    self.memory_bytes / 1024f64.powi(3),
-                    self.records,
-                    MEMORY_BUDGET_BYTES / 1024f64.powi(3)
-                ),
-            ));
+            return Err(BudgetError::Memory { bytes: self.memory_bytes, records: self.records });
         }
         Ok(())
     }
@@ -196,22 +207,10 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
     flink + spark
 }
 
-/// Spark's `window()` requires a slide no longer than the window ("The slide duration must be less than or
-/// equal to the windowDuration"); a longer slide would leave records in no window at all.
-pub fn sliding_fits(w: &WindowSpec) -> Result<(), String> {
-    match *w {
-        WindowSpec::Sliding { size_ms, slide_ms } if slide_ms > size_ms => Err(format!(
-            "`slide_ms` ({slide_ms}) must not exceed `size_ms` ({size_ms}): Spark's rule, so that every record \
-             falls into a window"
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
-pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String> {
+pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), ReplayError> {
     s.window.validate()?;
-    sliding_fits(&s.window)?;
+    s.window.check_slide()?;
     let window_ms = match s.window {
         WindowSpec::None => 0,
         WindowSpec::Tumbling { size_ms } | WindowSpec::Session { gap_ms: size_ms } => size_ms,
@@ -219,18 +218,16 @@ pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String>
     };
     let longest = [window_ms, s.watermark_delay_ms, s.watermark_interval_ms, s.trigger_ms, s.allowed_lateness_ms];
     if longest.iter().any(|ms| *ms > MAX_MS) {
-        return Err(format!("durations must be at most {MAX_MS} ms (about 31 years)"));
+        return Err(ReplayError::DurationTooLong);
     }
     let work = replay_work(rows, s);
     if work > REPLAY_MAX_WORK {
-        return Err(format!(
-            "this replay would take about {work:.3e} engine steps ({} rows, {} windows per row, a trace spanning \
-             {} ms), above the limit of {REPLAY_MAX_WORK:.0e}: use fewer rows, a larger slide, or a coarser \
-             --watermark-interval / --trigger",
-            rows.len(),
-            s.window.windows_per_element(),
-            rows.last().map_or(0, |r| r.arrival_ms)
-        ));
+        return Err(ReplayError::TooMuchWork {
+            steps: work,
+            rows: rows.len(),
+            windows_per_row: s.window.windows_per_element(),
+            span_ms: rows.last().map_or(0, |r| r.arrival_ms),
+        });
     }
     Ok(())
 }
@@ -239,6 +236,7 @@ pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), String>
 mod tests {
     use super::*;
     use crate::engine::spark::OutputMode;
+    use crate::engine::window::WindowError;
 
     fn settings(window: WindowSpec) -> ReplaySettings {
         ReplaySettings {
@@ -262,7 +260,7 @@ mod tests {
         let sliding = settings(WindowSpec::Sliding { size_ms: 10_000, slide_ms: 10 });
         assert_eq!(replay_work(&rows(100), &sliding), 100.0 * 1000.0 * ENGINE_STEPS_PER_WINDOW);
         assert!(check_replay(&rows(100), &sliding).is_ok());
-        let err = check_replay(&rows(100_000), &sliding).unwrap_err();
+        let err = check_replay(&rows(100_000), &sliding).unwrap_err().to_string();
         assert!(err.contains("100000 rows") && err.contains("1000 windows"), "{err}");
     }
 
@@ -270,8 +268,9 @@ mod tests {
     fn replay_settings_out_of_range_are_refused() {
         let mut s = settings(WindowSpec::Tumbling { size_ms: 1000 });
         s.allowed_lateness_ms = MAX_MS + 1;
-        assert!(check_replay(&rows(1), &s).unwrap_err().contains("at most"));
-        assert!(check_replay(&rows(1), &settings(WindowSpec::Tumbling { size_ms: 0 })).is_err());
+        assert_eq!(check_replay(&rows(1), &s), Err(ReplayError::DurationTooLong));
+        let zero = check_replay(&rows(1), &settings(WindowSpec::Tumbling { size_ms: 0 }));
+        assert_eq!(zero, Err(ReplayError::Window(WindowError::Zero("`size_ms`"))));
     }
 
     #[test]
@@ -283,7 +282,8 @@ mod tests {
         let big = estimate(&s);
         assert_eq!(big.records, 100.0 * small.records);
         assert!(big.check(s.run.max_events).is_ok());
-        let (key, problem) = big.check(1000).unwrap_err();
-        assert!(key == "run.max_events" && problem.contains("records"), "{problem}");
+        let refused = big.check(1000).unwrap_err();
+        assert_eq!(refused.key(), "run.max_events");
+        assert!(refused.to_string().contains(&format!("({:.3e} records)", big.records)), "{refused}");
     }
 }

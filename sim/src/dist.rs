@@ -5,6 +5,23 @@ use crate::time::{MAX_MS, SimTime};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A distribution whose parameters cannot be drawn from, naming the field and what it must be.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum DistError {
+    #[error(
+        "`{field}` must be a finite number {} 0{} (got {})",
+        if *.positive { ">" } else { ">=" },
+        .max_ms.map(|m| format!(" and at most {m}")).unwrap_or_default(),
+        crate::time::show_f64(*.value)
+    )]
+    OutOfRange { field: &'static str, value: f64, positive: bool, max_ms: Option<f64> },
+    #[error("`max_ms` ({max_ms}) must not be below `min_ms` ({min_ms})")]
+    Inverted { min_ms: f64, max_ms: f64 },
+    #[error("`values_ms` must list at least one value")]
+    NoValues,
+}
 
 /// A distribution of durations. In TOML: `{ dist = "exponential", mean_ms = 2.0 }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,26 +50,24 @@ impl DistSpec {
 
     /// Checks the parameters; the message names the bad field and what it must be. Milliseconds must lie in
     /// [0, `time::MAX_MS`]; the shape parameters (`sigma`, `shape`) must be finite.
-    pub fn validate(&self) -> Result<(), String> {
-        fn check(name: &str, v: f64, positive: bool, max: f64) -> Result<(), String> {
-            let low = if positive { v > 0.0 } else { v >= 0.0 };
-            if v.is_finite() && low && v <= max {
+    pub fn validate(&self) -> Result<(), DistError> {
+        fn check(field: &'static str, value: f64, positive: bool, max_ms: Option<f64>) -> Result<(), DistError> {
+            let low = if positive { value > 0.0 } else { value >= 0.0 };
+            if value.is_finite() && low && max_ms.is_none_or(|m| value <= m) {
                 return Ok(());
             }
-            let (op, v) = (if positive { ">" } else { ">=" }, crate::time::show_f64(v));
-            let max = if max < f64::MAX { format!(" and at most {max}") } else { String::new() };
-            Err(format!("`{name}` must be a finite number {op} 0{max} (got {v})"))
+            Err(DistError::OutOfRange { field, value, positive, max_ms })
         }
-        let ms = MAX_MS as f64;
-        let non_negative = |name: &str, v: f64| check(name, v, false, ms);
-        let positive = |name: &str, v: f64| check(name, v, true, ms);
+        let ms = Some(MAX_MS as f64);
+        let non_negative = |name, v| check(name, v, false, ms);
+        let positive = |name, v| check(name, v, true, ms);
         match self {
             DistSpec::Constant { ms } => non_negative("ms", *ms),
             DistSpec::Uniform { min_ms, max_ms } => {
                 non_negative("min_ms", *min_ms)?;
                 non_negative("max_ms", *max_ms)?;
                 if max_ms < min_ms {
-                    return Err(format!("`max_ms` ({max_ms}) must not be below `min_ms` ({min_ms})"));
+                    return Err(DistError::Inverted { min_ms: *min_ms, max_ms: *max_ms });
                 }
                 Ok(())
             }
@@ -63,15 +78,15 @@ impl DistSpec {
             }
             DistSpec::Lognormal { median_ms, sigma } => {
                 positive("median_ms", *median_ms)?;
-                check("sigma", *sigma, false, f64::MAX)
+                check("sigma", *sigma, false, None)
             }
             DistSpec::Pareto { scale_ms, shape } => {
                 positive("scale_ms", *scale_ms)?;
-                check("shape", *shape, true, f64::MAX)
+                check("shape", *shape, true, None)
             }
             DistSpec::Empirical { values_ms } => {
                 if values_ms.is_empty() {
-                    return Err("`values_ms` must list at least one value".into());
+                    return Err(DistError::NoValues);
                 }
                 values_ms.iter().try_for_each(|v| non_negative("values_ms", *v))
             }
@@ -196,15 +211,15 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let err = DistSpec::Exponential { mean_ms: 0.0 }.validate().unwrap_err();
-        assert!(err.contains("mean_ms"), "{err}");
-        let err = DistSpec::Uniform { min_ms: 5.0, max_ms: 1.0 }.validate().unwrap_err();
-        assert!(err.contains("max_ms"), "{err}");
-        assert!(DistSpec::Empirical { values_ms: vec![] }.validate().is_err());
-        let err = DistSpec::Pareto { scale_ms: 1.0, shape: 0.0 }.validate().unwrap_err();
-        assert!(err.contains("shape"), "{err}");
+        let err = DistSpec::Exponential { mean_ms: 0.0 }.validate().unwrap_err().to_string();
+        assert_eq!(err, format!("`mean_ms` must be a finite number > 0 and at most {MAX_MS} (got 0)"));
+        let err = DistSpec::Uniform { min_ms: 5.0, max_ms: 1.0 }.validate();
+        assert_eq!(err, Err(DistError::Inverted { min_ms: 5.0, max_ms: 1.0 }));
+        assert_eq!(DistSpec::Empirical { values_ms: vec![] }.validate(), Err(DistError::NoValues));
+        let err = DistSpec::Pareto { scale_ms: 1.0, shape: 0.0 }.validate().unwrap_err().to_string();
+        assert_eq!(err, "`shape` must be a finite number > 0 (got 0)");
         for bad in [f64::NAN, f64::INFINITY, -1.0, 1e300] {
-            let err = DistSpec::Constant { ms: bad }.validate().unwrap_err();
+            let err = DistSpec::Constant { ms: bad }.validate().unwrap_err().to_string();
             assert!(err.contains("`ms`") && err.contains(&MAX_MS.to_string()), "{bad}: {err}");
         }
         assert!(DistSpec::Constant { ms: MAX_MS as f64 }.validate().is_ok());

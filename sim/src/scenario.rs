@@ -1,5 +1,9 @@
 //! The scenario: everything a run depends on, read from TOML. Defaults follow the real systems'
 //! documented defaults (Kafka 4.0 configuration reference), named in each field's comment.
+//!
+//! Over 600 lines on purpose: one configuration type per section of the TOML file and the validation
+//! that cross-checks them (a replication factor against the broker count, faults against the ids), which
+//! reads best in one place; the engines' own sections and checks live with the engines.
 
 use crate::dist::DistSpec;
 use crate::engine::PipelineConfig;
@@ -19,8 +23,8 @@ pub enum ScenarioError {
     Invalid { key: String, problem: String },
 }
 
-pub(crate) fn invalid(key: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
-    ScenarioError::Invalid { key: key.into(), problem: problem.into() }
+pub(crate) fn invalid(key: impl Into<String>, problem: impl std::fmt::Display) -> ScenarioError {
+    ScenarioError::Invalid { key: key.into(), problem: problem.to_string() }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -684,7 +688,7 @@ impl Scenario {
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }
-            crate::budget::sliding_fits(&pipe.window).map_err(|p| invalid("pipeline.window", p))?;
+            pipe.window.check_slide().map_err(|p| invalid("pipeline.window", p))?;
             let windows = pipe.window.windows_per_element();
             if windows > MAX_WINDOWS_PER_RECORD {
                 return Err(invalid(
@@ -719,7 +723,7 @@ impl Scenario {
         }
         self.check_fault_order()?;
         let estimate = crate::budget::estimate(self);
-        estimate.check(r.max_events).map_err(|(key, p)| invalid(key, p))
+        estimate.check(r.max_events).map_err(|e| invalid(e.key(), e))
     }
 
     /// A restart needs an earlier crash of the same broker or member: one that never crashed is almost

@@ -240,6 +240,6 @@ fn parse_window(s: &str) -> Result<WindowSpec> {
             )));
         }
     };
-    w.validate().and_then(|()| budget::sliding_fits(&w)).map_err(|e| bad(format!("--window `{s}`: {e}")))?;
+    w.validate().and_then(|()| w.check_slide()).map_err(|e| bad(format!("--window `{s}`: {e}")))?;
     Ok(w)
 }

@@ -1,5 +1,9 @@
 //! Drawing a figure with plotters' primitives: our own layout, so that labels never overlap and the
 //! narrow variant gets a type scale readable on a phone.
+//!
+//! Over 600 lines on purpose: the plot kinds (lines, bars, Gantt) share one layout pass (margins measured
+//! from the labels, the legend, the narrow variant's type scale), and splitting them would spread that
+//! pass over files that each need all of it.
 
 use super::ticks::{self, Unit};
 use super::{Axis, Bars, Figure, Gantt, Lines, Mark, Plot, Style, Variant};

@@ -166,8 +166,8 @@ mod tests {
     use crate::kafka::ids::Offset;
     use crate::time::MS;
 
-    /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of map
-    /// work per record over 2 subtasks, values above 50 filtered out.
+    /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
+    /// per record (1 ms map, 1 ms aggregate) over 2 subtasks, values above 50 filtered out.
     fn engine(time: TimeDomain) -> BatchEngine {
         let cfg = BatchConfig {
             interval_ms: 1000,
@@ -176,10 +176,10 @@ mod tests {
         };
         let pipe = PipelineConfig {
             filter_max_value: 50,
-            map_cost: DistSpec::constant_ms(2.0),
+            map_cost: DistSpec::constant_ms(1.0),
             window: WindowSpec::Tumbling { size_ms: 500 },
             time,
-            aggregate_cost: DistSpec::constant_ms(0.0),
+            aggregate_cost: DistSpec::constant_ms(1.0),
             parallelism: 2,
             ..PipelineConfig::default()
         };
@@ -247,6 +247,17 @@ mod tests {
         e.finish(SimTime::from_millis(3600));
         assert_eq!(rows(&mut e), [(OutputKind::Window, 3500, 4000, 1, 1, 1, 4102)]);
         assert_eq!(e.metrics().pending_at_end, 0);
+    }
+
+    /// The filter keeps values up to filter_max_value (50) and drops those above.
+    #[test]
+    fn the_filter_drops_only_values_above_the_maximum() {
+        let mut e = engine(TimeDomain::Event);
+        feed(&mut e, 100, 100, 1, 50);
+        feed(&mut e, 100, 100, 1, 51);
+        e.finish(SimTime::from_millis(100));
+        assert_eq!(rows(&mut e), [(OutputKind::Window, 0, 500, 1, 1, 50, 1102)]);
+        assert_eq!(e.metrics().filtered, 1);
     }
 
     /// Processing time: a record's window is that of its arrival, whatever its event time.

@@ -100,12 +100,12 @@ impl Default for PipelineConfig {
 
 impl PipelineConfig {
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let e = |k: &str, p: String| invalid(format!("pipeline.{k}"), p);
-        self.window.validate().map_err(|p| e("window", p))?;
-        self.map_cost.validate().map_err(|p| e("map_cost", p))?;
-        self.aggregate_cost.validate().map_err(|p| e("aggregate_cost", p))?;
+        let e = |k: &str, p: &dyn std::fmt::Display| invalid(format!("pipeline.{k}"), p);
+        self.window.validate().map_err(|p| e("window", &p))?;
+        self.map_cost.validate().map_err(|p| e("map_cost", &p))?;
+        self.aggregate_cost.validate().map_err(|p| e("aggregate_cost", &p))?;
         if self.parallelism == 0 || self.parallelism > 256 {
-            return Err(e("parallelism", format!("must be between 1 and 256 (got {})", self.parallelism)));
+            return Err(e("parallelism", &format!("must be between 1 and 256 (got {})", self.parallelism)));
         }
         Ok(())
     }

@@ -8,13 +8,14 @@
 
 use super::flink::{FlinkConfig, FlinkEngine, SinkMode};
 use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
-use super::window::WindowSpec;
+use super::window::{WindowError, WindowSpec};
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
 use crate::kafka::ids::Offset;
 use crate::rng::stream;
 use crate::time::{MAX_MS, MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplaySettings {
@@ -39,13 +40,46 @@ pub struct TraceRow {
 
 pub const HEADER: &str = "arrival_ms,event_ms,key,value";
 
+/// A trace or replay settings refused before any work, with the line or the setting to change.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum ReplayError {
+    #[error("the trace is empty: it needs the header `{HEADER}` and rows")]
+    Empty,
+    #[error("line 1: the header must be `{HEADER}`, found `{0}`")]
+    Header(String),
+    #[error("line {line}: expected 4 fields (arrival_ms,event_ms,key,value), found {found}")]
+    Fields { line: usize, found: usize },
+    #[error("line {line}: {column} `{text}` is not a whole number{}", if *.column == "arrival_ms" { " >= 0" } else { "" })]
+    NotWhole { line: usize, column: &'static str, text: String },
+    #[error("line {0}: the key is empty")]
+    EmptyKey(usize),
+    #[error("line {0}: times must lie within +-{MAX_MS} ms (about 31 years)")]
+    TimeRange(usize),
+    #[error("line {line}: rows must be in arrival order, but {arrival_ms} comes after {previous_ms}")]
+    Order { line: usize, arrival_ms: u64, previous_ms: u64 },
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    #[error("durations must be at most {MAX_MS} ms (about 31 years)")]
+    DurationTooLong,
+    #[error(
+        "this replay would take about {steps:.3e} engine steps ({rows} rows, {windows_per_row} windows per row, a \
+         trace spanning {span_ms} ms), above the limit of {limit:.0e}: use fewer rows, a larger slide, or a \
+         coarser --watermark-interval / --trigger",
+        limit = crate::budget::REPLAY_MAX_WORK
+    )]
+    TooMuchWork { steps: f64, rows: usize, windows_per_row: f64, span_ms: u64 },
+    /// A query Spark refuses, in Spark's words.
+    #[error("{0}")]
+    SparkRefuses(String),
+}
+
 /// Parses a trace; errors name the line and what is wrong with it.
-pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
+pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, ReplayError> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     match lines.next() {
         Some((_, h)) if h.trim() == HEADER => {}
-        Some((_, h)) => return Err(format!("line 1: the header must be `{HEADER}`, found `{}`", h.trim())),
-        None => return Err(format!("the trace is empty: it needs the header `{HEADER}` and rows")),
+        Some((_, h)) => return Err(ReplayError::Header(h.trim().to_string())),
+        None => return Err(ReplayError::Empty),
     }
     let mut rows = Vec::new();
     let mut last_arrival = 0;
@@ -53,22 +87,20 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, String> {
         let n = i + 1;
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         if f.len() != 4 {
-            return Err(format!("line {n}: expected 4 fields (arrival_ms,event_ms,key,value), found {}", f.len()));
+            return Err(ReplayError::Fields { line: n, found: f.len() });
         }
-        let arrival_ms: u64 =
-            f[0].parse().map_err(|_| format!("line {n}: arrival_ms `{}` is not a whole number >= 0", f[0]))?;
-        let event_ms: i64 = f[1].parse().map_err(|_| format!("line {n}: event_ms `{}` is not a whole number", f[1]))?;
-        let value: i64 = f[3].parse().map_err(|_| format!("line {n}: value `{}` is not a whole number", f[3]))?;
+        let whole = |column, text: &str| ReplayError::NotWhole { line: n, column, text: text.to_string() };
+        let arrival_ms: u64 = f[0].parse().map_err(|_| whole("arrival_ms", f[0]))?;
+        let event_ms: i64 = f[1].parse().map_err(|_| whole("event_ms", f[1]))?;
+        let value: i64 = f[3].parse().map_err(|_| whole("value", f[3]))?;
         if f[2].is_empty() {
-            return Err(format!("line {n}: the key is empty"));
+            return Err(ReplayError::EmptyKey(n));
         }
         if arrival_ms > MAX_MS || event_ms.unsigned_abs() > MAX_MS {
-            return Err(format!("line {n}: times must lie within +-{MAX_MS} ms (about 31 years)"));
+            return Err(ReplayError::TimeRange(n));
         }
         if arrival_ms < last_arrival {
-            return Err(format!(
-                "line {n}: rows must be in arrival order, but {arrival_ms} comes after {last_arrival}"
-            ));
+            return Err(ReplayError::Order { line: n, arrival_ms, previous_ms: last_arrival });
         }
         last_arrival = arrival_ms;
         rows.push(TraceRow { arrival_ms, event_ms, key: f[2].to_string(), value });
@@ -166,9 +198,9 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
 pub const COLUMNS: &str = "engine,kind,window_start_ms,window_end_ms,key,count,sum,emit_ms,batch,watermark_ms";
 
 /// The refusals of the engines that would run, in their words.
-pub fn check(s: &ReplaySettings) -> Result<(), String> {
+pub fn check(s: &ReplaySettings) -> Result<(), ReplayError> {
     match refusal(&s.window, s.output_mode) {
-        Some(reason) if s.spark => Err(reason),
+        Some(reason) if s.spark => Err(ReplayError::SparkRefuses(reason)),
         _ => Ok(()),
     }
 }

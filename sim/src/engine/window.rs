@@ -3,6 +3,19 @@
 
 use crate::time::MS;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A window that cannot be computed, with what to change.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum WindowError {
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+    #[error(
+        "`slide_ms` ({slide_ms}) must not exceed `size_ms` ({size_ms}): Spark's rule, so that every record falls \
+         into a window"
+    )]
+    SlideAboveSize { size_ms: u64, slide_ms: u64 },
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
@@ -51,13 +64,24 @@ pub fn window_start(timestamp: i64, offset: i64, size: i64) -> i64 {
 }
 
 impl WindowSpec {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), WindowError> {
         match *self {
-            WindowSpec::Tumbling { size_ms: 0 } => Err("`size_ms` must be at least 1".into()),
+            WindowSpec::Tumbling { size_ms: 0 } => Err(WindowError::Zero("`size_ms`")),
             WindowSpec::Sliding { size_ms, slide_ms } if size_ms == 0 || slide_ms == 0 => {
-                Err("`size_ms` and `slide_ms` must be at least 1".into())
+                Err(WindowError::Zero("`size_ms` and `slide_ms`"))
             }
-            WindowSpec::Session { gap_ms: 0 } => Err("`gap_ms` must be at least 1".into()),
+            WindowSpec::Session { gap_ms: 0 } => Err(WindowError::Zero("`gap_ms`")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Spark's `window()` requires a slide no longer than the window ("The slide duration must be less
+    /// than or equal to the windowDuration"); a longer slide would leave records in no window at all.
+    pub fn check_slide(&self) -> Result<(), WindowError> {
+        match *self {
+            WindowSpec::Sliding { size_ms, slide_ms } if slide_ms > size_ms => {
+                Err(WindowError::SlideAboveSize { size_ms, slide_ms })
+            }
             _ => Ok(()),
         }
     }
@@ -188,11 +212,12 @@ mod tests {
 
     #[test]
     fn a_window_of_zero_length_is_refused() {
-        assert_eq!(WindowSpec::Tumbling { size_ms: 0 }.validate(), Err("`size_ms` must be at least 1".into()));
+        let refused = |w: WindowSpec| w.validate().map_err(|e| e.to_string());
+        assert_eq!(refused(WindowSpec::Tumbling { size_ms: 0 }), Err("`size_ms` must be at least 1".into()));
         let both = Err("`size_ms` and `slide_ms` must be at least 1".to_string());
-        assert_eq!(WindowSpec::Sliding { size_ms: 0, slide_ms: 1 }.validate(), both);
-        assert_eq!(WindowSpec::Sliding { size_ms: 1, slide_ms: 0 }.validate(), both);
-        assert_eq!(WindowSpec::Session { gap_ms: 0 }.validate(), Err("`gap_ms` must be at least 1".into()));
+        assert_eq!(refused(WindowSpec::Sliding { size_ms: 0, slide_ms: 1 }), both);
+        assert_eq!(refused(WindowSpec::Sliding { size_ms: 1, slide_ms: 0 }), both);
+        assert_eq!(refused(WindowSpec::Session { gap_ms: 0 }), Err("`gap_ms` must be at least 1".into()));
         for ok in [
             WindowSpec::None,
             WindowSpec::Tumbling { size_ms: 1 },

@@ -308,6 +308,14 @@ mod tests {
             ["a: t-0 t-1 t-2", "b: t-4 t-5 t-6", "c: t-3 t-7"],
             "8 over 3: two members keep 3"
         );
+        // Owning exactly minQuota uses none of the places above it: b, after a, still keeps 3.
+        let two_three = owned(&[("a", "t-0 t-1"), ("b", "t-2 t-3 t-4")]);
+        assert_eq!(show(&assign(Strategy::Sticky, &m, &t, &two_three)), ["a: t-0 t-1", "b: t-2 t-3 t-4", "c: t-5 t-6"]);
+        // The remainder goes first to members at minQuota by ownership, then to those filled to it
+        // (unfilledMembersWithExactlyMinQuotaPartitions, in the order they got there).
+        let t3 = topics(&[("t", 3)]);
+        let b_owns = owned(&[("b", "t-0")]);
+        assert_eq!(show(&assign(Strategy::Sticky, &members(&["a", "b"]), &t3, &b_owns)), ["a: t-1", "b: t-0 t-2"]);
         // A member that kept maxQuota takes no more: the remainder goes to the first member at minQuota.
         let three = owned(&[("a", "t-5 t-6 t-7")]);
         assert_eq!(

@@ -371,4 +371,16 @@ mod tests {
         c.on_isr_check(&mut env, B1);
         assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
     }
+
+    /// The copied batches leave through the leader's network interface: at 1 MB/s, the 1000 bytes of
+    /// offsets 0-9 take 1 ms before the 1 ms network delay.
+    #[test]
+    fn a_fetch_answer_waits_for_the_leaders_network_interface_to_send_the_copied_bytes() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        let cfg = crate::scenario::ClusterConfig { network_bytes_per_s: 1_000_000, ..c.cfg.clone() };
+        c.links[0] = crate::kafka::bandwidth::BrokerLinks::new(&cfg);
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
+        assert_eq!(kinds(take(&mut env)), vec![(ms(2), "ReplicaFetchResponse".to_string())]);
+    }
 }

@@ -1,0 +1,141 @@
+//! Checkpoints: barriers injected at the sources, aligned snapshots, the two-phase-commit sink that
+//! makes results visible when the checkpoint completes, and the restart from the last completed one.
+
+use super::*;
+
+impl FlinkEngine {
+    pub(super) fn sink(&mut self, k: usize, result: Pending, t: SimTime) {
+        if self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0 {
+            self.tasks[k].pending.push(result);
+        } else {
+            self.make_visible(result, t);
+        }
+    }
+
+    /// Output replayed after a restart can repeat only with checkpoints and a non-transactional sink.
+    pub(super) fn tracks_duplicates(&self) -> bool {
+        self.cfg.checkpoint_interval_ms > 0 && self.cfg.sink == SinkMode::AtLeastOnce
+    }
+
+    pub(super) fn make_visible(&mut self, (mut out, created, first): Pending, at: SimTime) {
+        out.emit = at;
+        let duplicate = self.tracks_duplicates() && !self.visible.insert((out.start, out.end, out.key, out.count));
+        if duplicate {
+            self.metrics.duplicate_results += 1;
+        } else if first {
+            for c in &created {
+                self.metrics.latency.record(at - *c);
+            }
+            self.metrics.records_in_results += created.len() as u64;
+        }
+        self.metrics.emit(out);
+    }
+
+    pub(super) fn inject_checkpoint(&mut self) {
+        let id = self.next_checkpoint;
+        self.next_checkpoint += 1;
+        self.checkpoints.insert(
+            id,
+            CheckpointProgress {
+                offsets: self.offsets.snapshot(),
+                snapshots: vec![None; self.parallelism],
+                sources: self.sources.clone(),
+                precommitted: Vec::new(),
+            },
+        );
+        for s in 0..self.parallelism {
+            let t = self.now.max(self.sources[s].busy);
+            self.broadcast(s, t, Item::Barrier(id));
+        }
+    }
+
+    pub(super) fn on_barrier(&mut self, k: usize, from: usize, id: u64) {
+        let inputs = self.parallelism;
+        let task = &mut self.tasks[k];
+        let seen = match &mut task.aligning {
+            Some((cur, seen)) if *cur == id => seen,
+            _ => {
+                task.aligning = Some((id, vec![false; inputs]));
+                &mut task.aligning.as_mut().expect("just set").1
+            }
+        };
+        seen[from] = true;
+        if !seen.iter().all(|&b| b) {
+            return;
+        }
+        // Aligned: snapshot the state (asynchronously, so no extra time on the task), then unblock.
+        task.aligning = None;
+        let snap = Snapshot {
+            state: task.state.clone(),
+            chan_wm: task.chan_wm.clone(),
+            chan_idle: task.chan_idle.clone(),
+            wm: task.wm,
+        };
+        let pending = std::mem::take(&mut task.pending);
+        if let Some(cp) = self.checkpoints.get_mut(&id) {
+            cp.snapshots[k] = Some(snap);
+            cp.precommitted.extend(pending);
+        }
+        let held = std::mem::take(&mut self.tasks[k].held);
+        for (from, item) in held {
+            self.on_deliver(k, from, item);
+        }
+        let complete = self.checkpoints.get(&id).is_some_and(|cp| cp.snapshots.iter().all(Option::is_some));
+        if complete {
+            self.complete_checkpoint(id);
+        }
+    }
+
+    pub(super) fn complete_checkpoint(&mut self, id: u64) {
+        let cp = self.checkpoints.remove(&id).expect("in progress");
+        let at = self.now.max(self.tasks.iter().map(|t| t.busy).max().unwrap_or(SimTime::ZERO));
+        // Two-phase commit: the transactions of this checkpoint commit now.
+        for result in cp.precommitted {
+            self.make_visible(result, at);
+        }
+        let snapshots: Vec<Snapshot> = cp.snapshots.into_iter().map(|s| s.expect("complete")).collect();
+        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+        let min_wm = snapshots.iter().map(|s| s.wm).min().unwrap_or(i64::MIN);
+        self.visible.retain(|(_, end, _, _)| end - 1 + lateness > min_wm);
+        self.last_completed = Some(Completed { offsets: cp.offsets, snapshots, sources: cp.sources });
+    }
+
+    pub(super) fn restart(&mut self) {
+        self.down = false;
+        let p = self.parallelism;
+        match &self.last_completed {
+            Some(c) => {
+                for (task, snap) in self.tasks.iter_mut().zip(&c.snapshots) {
+                    task.state = snap.state.clone();
+                    task.chan_wm.clone_from(&snap.chan_wm);
+                    task.chan_idle.clone_from(&snap.chan_idle);
+                    task.wm = snap.wm;
+                }
+                self.sources.clone_from(&c.sources);
+            }
+            None => {
+                for task in &mut self.tasks {
+                    task.state = WindowState::default();
+                    task.chan_wm = vec![i64::MIN; p];
+                    task.chan_idle = vec![false; p];
+                    task.wm = i64::MIN;
+                }
+                self.sources = vec![Source::default(); p];
+            }
+        }
+        let now = self.now;
+        for s in &mut self.sources {
+            s.busy = now;
+            s.last_record = now;
+        }
+        for t in &mut self.tasks {
+            t.busy = now;
+        }
+        self.channels = vec![Channel::default(); p * p];
+        // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads
+        // the log again; without checkpoints it reads on from where it was.
+        if self.cfg.checkpoint_interval_ms > 0 {
+            self.rewind = Some(self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default());
+        }
+    }
+}

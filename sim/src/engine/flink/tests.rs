@@ -1,0 +1,150 @@
+use super::*;
+use crate::dist::DistSpec;
+use crate::engine::source::MemoryFeed;
+use crate::engine::window::WindowSpec;
+
+/// One subtask, no processing cost, 1 s tumbling windows, no watermark delay.
+fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
+    let pipe = PipelineConfig {
+        map_cost: DistSpec::constant_ms(0.0),
+        aggregate_cost: DistSpec::constant_ms(0.0),
+        window: WindowSpec::Tumbling { size_ms: 1000 },
+        time,
+        parallelism: 1,
+        ..PipelineConfig::default()
+    };
+    let cfg = FlinkConfig { watermark_delay_ms: 0, ..cfg };
+    FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true)
+}
+
+/// A record of partition 0 created at its arrival; offsets follow the arrival times.
+fn record(arrival_ms: u64, event_ms: i64) -> EngineRecord {
+    let created = SimTime::from_millis(arrival_ms);
+    EngineRecord { created, event_time: event_ms * MS, key: 0, value: 1, partition: 0, offset: Offset(arrival_ms) }
+}
+
+fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
+    e.on_record(SimTime::from_millis(arrival_ms), record(arrival_ms, event_ms));
+}
+
+/// (window start ms, count, emit ms) of every result so far.
+fn results(e: &FlinkEngine) -> Vec<(i64, u64, u64)> {
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    out.iter().filter(|o| o.kind == OutputKind::Window).map(|o| (o.start / MS, o.count, o.emit.as_millis())).collect()
+}
+
+/// pipeline.auto-watermark-interval: the source emits `max - delay - 1` every 200 ms, so [0, 1 s) fires
+/// at the first tick after the record with event time 1.2 s, not when it arrives.
+#[test]
+fn periodic_watermarks_fire_windows_on_the_next_tick() {
+    let mut e = engine(FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() }, TimeDomain::Event);
+    feed(&mut e, 100, 500);
+    feed(&mut e, 300, 1200);
+    e.advance_to(SimTime::from_millis(399));
+    assert!(results(&e).is_empty(), "the tick at 200 ms carried 499 ms");
+    e.advance_to(SimTime::from_millis(400));
+    assert_eq!(results(&e), [(0, 1, 400)]);
+    // max - delay - 1: Flink's 1 is a millisecond, ours a nanosecond (whole milliseconds either way).
+    assert_eq!(e.metrics().outputs.as_ref().expect("kept")[0].watermark, 1200 * MS - 1);
+    assert_eq!(e.name(), "flink");
+}
+
+/// execution.buffer-timeout: a record and the watermark behind it wait in the network buffer until
+/// the next 100 ms flush.
+#[test]
+fn the_buffer_timeout_delays_records_and_watermarks_to_the_next_flush() {
+    let run = |buffer_timeout_ms| {
+        let cfg = FlinkConfig { buffer_timeout_ms, watermark_interval_ms: 0, ..FlinkConfig::default() };
+        let mut e = engine(cfg, TimeDomain::Event);
+        feed(&mut e, 150, 50);
+        feed(&mut e, 160, 1250);
+        e.advance_to(SimTime::from_millis(1000));
+        results(&e)
+    };
+    assert_eq!(run(100), [(0, 1, 200)]);
+    assert_eq!(run(0), [(0, 1, 160)], "0 flushes after every record");
+}
+
+/// A network buffer is sent as soon as it is full, before the buffer timeout: with room for 3
+/// records, records sent at 950, 960 and 970 ms reach the window subtask at 970 ms, in the
+/// processing-time window [0, 1 s); with room for 4 they wait for the flush at 1 s.
+#[test]
+fn a_full_network_buffer_is_sent_before_the_buffer_timeout() {
+    let run = |buffer_records| {
+        let cfg = FlinkConfig { buffer_timeout_ms: 100, buffer_records, ..FlinkConfig::default() };
+        let mut e = engine(cfg, TimeDomain::Processing);
+        for arrival_ms in [950, 960, 970, 980] {
+            feed(&mut e, arrival_ms, 0);
+        }
+        e.advance_to(SimTime::from_millis(2000));
+        results(&e)
+    };
+    assert_eq!(run(3), [(0, 3, 1000), (1000, 1, 2000)], "the 4th record waits for the tick at 1 s");
+    assert_eq!(run(4), [(0, 4, 1000)], "full at 980 ms");
+    assert_eq!(run(5), [(1000, 4, 2000)], "sent by the flusher at 1 s");
+}
+
+/// Processing time: a window fires when the clock passes its end (its processing-time timer), whatever
+/// the records' event times and the watermark they make.
+#[test]
+fn processing_time_windows_fire_at_their_end() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() };
+    let mut e = engine(cfg, TimeDomain::Processing);
+    feed(&mut e, 100, -7000);
+    feed(&mut e, 900, 99_000);
+    feed(&mut e, 1500, 150_000);
+    e.advance_to(SimTime::from_millis(1999));
+    assert_eq!(results(&e), [(0, 2, 1000)]);
+    e.advance_to(SimTime::from_millis(2000));
+    assert_eq!(results(&e), [(0, 2, 1000), (1000, 1, 2000)], "the watermark of 149.999 s at 1.6 s cleans up nothing");
+}
+
+/// A two-phase-commit sink makes a result visible when the next checkpoint completes; an at-least-once
+/// sink at once.
+#[test]
+fn exactly_once_results_become_visible_at_the_checkpoint() {
+    let run = |sink| {
+        let cfg = FlinkConfig {
+            buffer_timeout_ms: 0,
+            watermark_interval_ms: 0,
+            checkpoint_interval_ms: 1000,
+            sink,
+            ..FlinkConfig::default()
+        };
+        let mut e = engine(cfg, TimeDomain::Event);
+        feed(&mut e, 100, 100);
+        feed(&mut e, 200, 1200);
+        e.advance_to(SimTime::from_millis(1500));
+        results(&e)
+    };
+    assert_eq!(run(SinkMode::AtLeastOnce), [(0, 1, 200)]);
+    assert_eq!(run(SinkMode::ExactlyOnce), [(0, 1, 1000)]);
+}
+
+/// Restart from the last completed checkpoint: the source rewinds to its offsets, reads the log again
+/// from there, and the window state is the snapshot's, so [0, 1 s) counts each record once. Without
+/// checkpoints the restarted job reads on from where it was: what was in flight is gone.
+#[test]
+fn a_restart_rewinds_to_the_checkpoint_or_loses_the_window() {
+    let run = |checkpoint_interval_ms| {
+        let cfg = FlinkConfig {
+            buffer_timeout_ms: 0,
+            watermark_interval_ms: 0,
+            checkpoint_interval_ms,
+            restart_delay_ms: 500,
+            ..FlinkConfig::default()
+        };
+        let mut e = engine(cfg, TimeDomain::Event);
+        let mut kafka = MemoryFeed::default();
+        kafka.push(&mut e, SimTime::from_millis(100), record(100, 100));
+        kafka.push(&mut e, SimTime::from_millis(1100), record(1100, 200)); // after the checkpoint at 1 s
+        kafka.fail(&mut e, SimTime::from_millis(1200));
+        kafka.push(&mut e, SimTime::from_millis(1300), record(1300, 300)); // while down: read after the restart
+        kafka.push(&mut e, SimTime::from_millis(2000), record(2000, 2500));
+        kafka.finish(&mut e, SimTime::from_millis(2000));
+        assert_eq!(e.metrics().records_in, 4, "a record read again is counted once");
+        results(&e)
+    };
+    assert_eq!(run(1000), [(0, 3, 2000), (2000, 1, 2000)], "restarted at 1.7 s from offset 1, state {{100}}");
+    assert_eq!(run(0), [(0, 1, 2000), (2000, 1, 2000)], "only the record read while down survives");
+}

@@ -1,0 +1,168 @@
+use super::*;
+use crate::engine::source::MemoryFeed;
+
+/// 1 s tumbling windows, 2 ms of map work per record, 2 tasks (partition % 2), values above 50
+/// filtered out; 50 ms of planning per batch.
+fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> SparkEngine {
+    let pipe = PipelineConfig {
+        filter_max_value: 50,
+        map_cost: DistSpec::constant_ms(2.0),
+        aggregate_cost: DistSpec::constant_ms(0.0),
+        window,
+        time,
+        parallelism: 2,
+        ..PipelineConfig::default()
+    };
+    let cfg = SparkConfig { batch_overhead: DistSpec::constant_ms(50.0), watermark_delay_ms: 0, ..cfg };
+    SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
+}
+
+fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
+    let created = SimTime::from_millis(arrival_ms);
+    EngineRecord { created, event_time: event_ms * MS, key: 0, value, partition, offset: Offset(arrival_ms) }
+}
+
+fn feed(e: &mut SparkEngine, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
+    e.on_record(SimTime::from_millis(arrival_ms), record(arrival_ms, event_ms, partition, value));
+}
+
+/// A batch as (trigger, end, records), in ms.
+fn ms(b: &BatchPhases) -> (u64, u64, u64) {
+    (b.trigger.as_millis(), b.committed.as_millis(), b.records)
+}
+
+/// ProcessingTimeExecutor: batches start on the interval's ticks; a batch lasts its planning plus its
+/// busiest task; one that overruns the interval makes the next start as soon as it ends.
+#[test]
+fn batches_start_on_trigger_ticks_and_last_as_long_as_the_busiest_task() {
+    let mut e = engine(SparkConfig::default(), WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    feed(&mut e, 200, 200, 2, 1);
+    feed(&mut e, 300, 300, 1, 1);
+    feed(&mut e, 1000, 1000, 0, 1); // arrives at the tick: still in the batch
+    e.advance_to(SimTime::from_millis(1100));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(1000, 1056, 4)], "task 0: 3 records, 6 ms");
+    for i in 0..1000 {
+        feed(&mut e, 1001 + i, 1100, 0, 1); // 2 s of work for task 0
+    }
+    feed(&mut e, 3500, 3500, 0, 1);
+    e.advance_to(SimTime::from_millis(5000));
+    let b: Vec<_> = e.batches().iter().map(ms).collect();
+    assert_eq!(b[1], (2000, 4050, 1000), "the batch overruns the ticks at 3 s and 4 s");
+    assert_eq!(b[2], (4050, 4102, 1), "the next starts when it ends");
+    assert_eq!(e.name(), "spark");
+}
+
+/// The default trigger (interval 0): the next batch as soon as the last ended; while idle, a poll every
+/// 10 ms (spark.sql.streaming.pollingDelay) finds new data.
+#[test]
+fn the_default_trigger_runs_batches_back_to_back_and_polls_when_idle() {
+    let cfg = SparkConfig { trigger_ms: 0, ..SparkConfig::default() };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 105, 105, 0, 1);
+    feed(&mut e, 120, 120, 0, 1);
+    feed(&mut e, 400, 400, 0, 1);
+    e.finish(SimTime::from_millis(400));
+    let b: Vec<_> = e.batches().iter().map(ms).collect();
+    assert_eq!(b, [(110, 162, 1), (162, 214, 1), (404, 456, 1)], "polls at 0, 10, .., 110");
+    let emits: Vec<u64> = e.metrics().outputs.as_ref().expect("kept").iter().map(|o| o.emit.as_millis()).collect();
+    assert_eq!(emits, [162, 214, 456], "without a window every record is a result when its batch ends");
+}
+
+/// Processing-time windows take the batch's trigger time (current_timestamp()); the filter runs before.
+#[test]
+fn processing_time_windows_use_the_trigger_time_and_filtered_rows_count_nowhere() {
+    let mut e = engine(SparkConfig::default(), WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Processing);
+    feed(&mut e, 100, -50_000, 0, 7);
+    feed(&mut e, 200, 0, 0, 51);
+    e.finish(SimTime::from_millis(500));
+    let m = e.metrics();
+    assert_eq!((m.records_in, m.filtered, m.late, m.pending_at_end), (2, 1, 0, 1), "[1 s, 2 s) never closes");
+    assert!(m.outputs.as_ref().expect("kept").is_empty(), "no watermark in processing time: no output");
+}
+
+/// A failed batch runs again after the restart delay with the same offsets and the same id; its
+/// results are committed once.
+#[test]
+fn a_failed_batch_reruns_with_its_offsets_after_the_restart() {
+    let cfg = SparkConfig { restart_delay_ms: 1000, ..SparkConfig::default() };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    e.fail(SimTime::from_millis(1020));
+    feed(&mut e, 1500, 1500, 0, 1); // waits for the restart
+    e.finish(SimTime::from_millis(1500));
+    let b: Vec<_> = e.batches().iter().map(ms).collect();
+    assert_eq!(b, [(2020, 2072, 1), (3000, 3052, 1)], "batch 0 restarted at 2.02 s, then the next tick");
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    assert_eq!(
+        out.iter().map(|o| (o.batch, o.emit.as_millis())).collect::<Vec<_>>(),
+        [(Some(0), 2072), (Some(1), 3052)]
+    );
+    assert_eq!(e.metrics().duplicate_results, 0);
+}
+
+/// Failed while idle: no batch before the query is back.
+#[test]
+fn an_idle_failure_delays_the_next_trigger_to_the_restart() {
+    let cfg = SparkConfig { restart_delay_ms: 2500, ..SparkConfig::default() };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    e.fail(SimTime::from_millis(100));
+    feed(&mut e, 200, 200, 0, 1);
+    e.finish(SimTime::from_millis(200));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2600, 2652, 1)]);
+}
+
+/// Continuous processing: each record's result follows its map work at once (one task, FIFO); a
+/// failure rewinds the source to the last epoch commit's offsets and processes everything since
+/// again, at least once.
+#[test]
+fn continuous_processing_replays_records_since_the_last_epoch() {
+    let cfg = SparkConfig {
+        mode: SparkMode::Continuous,
+        continuous_checkpoint_ms: 1000,
+        restart_delay_ms: 500,
+        ..SparkConfig::default()
+    };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    assert_eq!(e.name(), "spark-continuous");
+    let mut kafka = MemoryFeed::default();
+    for (at, p, value) in [(100, 0, 1), (101, 1, 1), (1200, 0, 1), (1300, 0, 99)] {
+        kafka.push(&mut e, SimTime::from_millis(at), record(at, at as i64, p, value));
+    }
+    kafka.fail(&mut e, SimTime::from_millis(1400));
+    kafka.push(&mut e, SimTime::from_millis(1600), record(1600, 1600, 0, 1)); // read after the restart
+    kafka.finish(&mut e, SimTime::from_millis(2000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let emits: Vec<u64> = out.iter().map(|o| o.emit.as_millis()).collect();
+    assert_eq!(emits, [102, 104, 1202, 1902, 1906], "the replay of 1200 waits for the restart at 1.9 s");
+    let m = e.metrics();
+    assert_eq!((m.records_in, m.filtered, m.records_in_results, m.duplicate_results), (5, 1, 4, 1));
+}
+
+/// The key and the problem of a refusal.
+fn key(e: ScenarioError) -> (String, String) {
+    match e {
+        ScenarioError::Invalid { key, problem } => (key, problem),
+        ScenarioError::Parse(problem) => panic!("a refusal, not a parse error: {problem}"),
+    }
+}
+
+#[test]
+fn spark_refuses_what_spark_refuses() {
+    let pipe = |window| PipelineConfig { window, ..PipelineConfig::default() };
+    let tumbling = WindowSpec::Tumbling { size_ms: 1000 };
+    let continuous = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+    assert_eq!(key(continuous.validate(&pipe(tumbling)).unwrap_err()).0, "spark.mode");
+    assert_eq!(continuous.validate(&pipe(WindowSpec::None)), Ok(()));
+    let no_epochs = SparkConfig { continuous_checkpoint_ms: 0, ..continuous };
+    assert_eq!(key(no_epochs.validate(&pipe(WindowSpec::None)).unwrap_err()).0, "spark.continuous_checkpoint_ms");
+    let update = SparkConfig { output_mode: OutputMode::Update, ..SparkConfig::default() };
+    let e = key(update.validate(&pipe(WindowSpec::Session { gap_ms: 1 })).unwrap_err());
+    assert_eq!(e.0, "spark.output_mode");
+    assert!(e.1.contains("Invalid streaming output mode: update") && e.1.contains("session window"), "{}", e.1);
+    assert_eq!(update.validate(&pipe(tumbling)), Ok(()));
+    assert!(refusal(&WindowSpec::None, OutputMode::Complete).expect("refused").contains("no streaming aggregations"));
+    assert_eq!(refusal(&tumbling, OutputMode::Complete), None);
+    let bad = SparkConfig { batch_overhead: DistSpec::constant_ms(-1.0), ..SparkConfig::default() };
+    assert_eq!(key(bad.validate(&pipe(tumbling)).unwrap_err()).0, "spark.batch_overhead");
+}
