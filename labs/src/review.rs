@@ -9,12 +9,15 @@ use crate::t;
 use crate::text::{Lang, Text};
 use std::path::Path;
 
+/// A measured sentence drawn from a lab's report.
+pub type Sentence = fn(&LabReport) -> Result<Text>;
+
 /// A review question: the lab whose answer and headline figure answer it, a measured sentence from
 /// another lab that completes the answer, and supporting figures named by (lab, figure id).
 pub struct Question {
     pub text: Text,
     pub lab: &'static str,
-    pub quote: Option<(&'static str, fn(&LabReport) -> Result<Text>)>,
+    pub quote: Option<(&'static str, Sentence)>,
     pub supporting: &'static [(&'static str, &'static str)],
 }
 
