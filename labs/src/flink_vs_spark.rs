@@ -65,8 +65,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ratio = Unit::Plain.text((sp.p50_ms / f.p50_ms.max(1e-9)).round());
     let (f30, s30) = (value(&vs_window, "flink", 30.0), value(&vs_window, "spark", 30.0));
     let answer = tl!(
-        "Flink әр жазбаны келген бойда өңдейді, Spark жазбаларды микроблокқа жинайды. Жеке жазба өңдеуде Flink p50 {}, Spark p50 {} — {} есе аз: дәрістегі «миллисекундтар және 100 мс–секундтар» осы. Бірақ 30 с терезеде екеуі де нәтижені терезе жабылғанда береді (Flink {}, Spark {}): терезе өлшемі кешігуді анықтайды. Flink-тің артықшылығы — оқиға уақыты, су белгілері және дәл бір рет жай-күйі (6-зертхана).",
-        "Flink processes each record as it arrives; Spark gathers records into micro-batches. Per record, Flink's p50 is {} and Spark's {}, {} times less: the lecture's 'milliseconds vs 100 ms to seconds'. With 30 s windows both answer when the window closes (Flink {}, Spark {}): the window size dominates. Flink's further advantages are event time, watermarks and exactly-once state (lab 6).",
+        "Flink әр жазбаны келген бойда өңдейді, Spark жазбаларды микроблокқа жинайды. Жеке жазба өңдеуде Flink p50 {}, Spark p50 {} — {} есе аз: дәрістегі «миллисекундтар және 100 мс–секундтар» осы. Бірақ 30 с терезеде екеуі де нәтижені терезе жабылғанда береді (Flink {}, Spark {}): терезе өлшемі кешігуді анықтайды.",
+        "Flink processes each record as it arrives; Spark gathers records into micro-batches. Per record, Flink's p50 is {} and Spark's {}, {} times less: the lecture's 'milliseconds vs 100 ms to seconds'. With 30 s windows both answer when the window closes (Flink {}, Spark {}): the window size dominates.",
         ms(f.p50_ms),
         ms(sp.p50_ms),
         ratio,
@@ -127,6 +127,9 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         answer,
         headline: cdf_figure("per-record-cdf", t!("Жеке жазба кешігуі", "Per-record latency"), caption, &pr),
         figures,
-        summary: vec![],
+        summary: vec![t!(
+            "Flink-тің тағы бір артықшылығы — оқиға уақыты, су белгілері және дәл бір рет жай-күйі (6-зертхана).",
+            "Flink's further advantages are event time, watermarks and exactly-once state (lab 6)."
+        )],
     })
 }

@@ -390,33 +390,36 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             ms(value(&latency, Acks::Leader, 0.0)),
             ms(value(&latency, Acks::Leader, 20.0))
         ),
-        plot: Plot::Panels(vec![
-            (
-                t!("Бір сұраудағы жазбалар", "Records per produce request"),
-                Plot::Lines(Lines {
-                    x: Axis::new(t!("linger.ms", "linger.ms"), Unit::Ms),
-                    y: Axis::new(t!("жазбалар", "records"), Unit::Plain),
-                    // Batching does not depend on acks: one line.
-                    series: vec![Series::line(
-                        t!("жазбалар/сұрау (acks=1)", "records/request (acks=1)"),
-                        per_request.iter().find(|(a, _)| *a == Acks::Leader).expect("swept").1.clone(),
-                    )],
-                    marks: vec![],
-                }),
-            ),
-            (
-                t!("Жіберу кешігуі (p50)", "Produce latency (p50)"),
-                Plot::Lines(Lines {
-                    x: Axis::new(t!("linger.ms", "linger.ms"), Unit::Ms),
-                    y: Axis::new(t!("кешігу", "latency"), Unit::Ms),
-                    series: latency
-                        .iter()
-                        .map(|(a, p)| Series::line(Text::new(acks_name(*a), acks_name(*a)), p.clone()))
-                        .collect(),
-                    marks: vec![],
-                }),
-            ),
-        ]),
+        plot: {
+            let x = || Axis::new(t!("linger.ms", "linger.ms"), Unit::Ms);
+            Plot::Panels(vec![
+                (
+                    t!("Пайдасы: брокерлер өңдейтін сұраулар/с", "Benefit: produce requests/s the brokers handle"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("сұраулар/с", "requests/s"), Unit::Count),
+                        // Batching does not depend on acks: one line.
+                        series: vec![Series::line(
+                            t!("сұраулар/с (acks=1)", "requests/s (acks=1)"),
+                            requests_per_s.iter().find(|(a, _)| *a == Acks::Leader).expect("swept").1.clone(),
+                        )],
+                        marks: vec![],
+                    }),
+                ),
+                (
+                    t!("Бағасы: жіберу кешігуі (p50)", "Cost: produce latency (p50)"),
+                    Plot::Lines(Lines {
+                        x: x(),
+                        y: Axis::new(t!("кешігу", "latency"), Unit::Ms),
+                        series: latency
+                            .iter()
+                            .map(|(a, p)| Series::line(Text::new(acks_name(*a), acks_name(*a)), p.clone()))
+                            .collect(),
+                        marks: vec![],
+                    }),
+                ),
+            ])
+        },
     };
     let summary = vec![tl!(
         "Тұтынушы істен шыққанда {} жазба екі рет өңделді (соңғы бекітілген ығысудан бастап қайта оқылды).",

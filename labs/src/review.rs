@@ -9,11 +9,15 @@ use crate::t;
 use crate::text::{Lang, Text};
 use std::path::Path;
 
-/// A review question: the lab whose answer and headline figure answer it, and supporting figures
-/// named by (lab, figure id).
+/// A measured sentence drawn from a lab's report.
+pub type Sentence = fn(&LabReport) -> Result<Text>;
+
+/// A review question: the lab whose answer and headline figure answer it, a measured sentence from
+/// another lab that completes the answer, and supporting figures named by (lab, figure id).
 pub struct Question {
     pub text: Text,
     pub lab: &'static str,
+    pub quote: Option<(&'static str, Sentence)>,
     pub supporting: &'static [(&'static str, &'static str)],
 }
 
@@ -26,6 +30,7 @@ pub fn questions() -> Vec<Question> {
                 "What characteristics does the notion of Big Data have?"
             ),
             lab: "bigdata",
+            quote: None,
             supporting: &[],
         },
         Question {
@@ -34,6 +39,7 @@ pub fn questions() -> Vec<Question> {
                 "What is the difference between batch and stream processing?"
             ),
             lab: "batch-vs-stream",
+            quote: None,
             supporting: &[],
         },
         Question {
@@ -42,6 +48,7 @@ pub fn questions() -> Vec<Question> {
                 "What are the main elements of the Kafka architecture?"
             ),
             lab: "kafka",
+            quote: None,
             supporting: &[
                 ("kafka", "loss"),
                 ("kafka", "consumer-lag"),
@@ -52,11 +59,13 @@ pub fn questions() -> Vec<Question> {
         Question {
             text: t!("Spark Streaming қалай жұмыс істейді?", "How does Spark Streaming work?"),
             lab: "spark",
+            quote: None,
             supporting: &[("spark", "stability"), ("spark", "latency-vs-trigger")],
         },
         Question {
             text: t!("Flink-тің Spark-тан артықшылығы неде?", "What is Flink's advantage over Spark?"),
             lab: "flink-vs-spark",
+            quote: Some(("flink", crate::flink::after_failure)),
             supporting: &[
                 ("flink", "watermark-timeline"),
                 ("flink", "exactly-once-vs-at-least-once"),
@@ -66,6 +75,7 @@ pub fn questions() -> Vec<Question> {
         Question {
             text: t!("Ағындық деректер қандай салаларда қолданылады?", "In which domains is streaming data used?"),
             lab: "applications",
+            quote: None,
             supporting: &[],
         },
     ]
@@ -104,7 +114,11 @@ pub enum Drawings {
 pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings: Drawings) -> Result<String> {
     let question = &questions()[q - 1];
     let lab = report(reports, question.lab)?;
-    let mut card = format!("{heading} {q}. {}\n\n{}\n\n", question.text.get(lang), lab.answer.get(lang));
+    let quote = match question.quote {
+        Some((from, sentence)) => format!(" {}", sentence(report(reports, from)?)?.get(lang)),
+        None => String::new(),
+    };
+    let mut card = format!("{heading} {q}. {}\n\n{}{quote}\n\n", question.text.get(lang), lab.answer.get(lang));
     for (i, (lab, f)) in figures(reports, q)?.into_iter().enumerate() {
         card += &match drawings {
             Drawings::Beside if i == 0 => f.renamed("headline").markdown(lang, ""),
@@ -117,7 +131,8 @@ pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings
         Lang::En => "Reproduce",
     };
     let mut labs: Vec<&str> = Vec::new();
-    for lab in std::iter::once(question.lab).chain(question.supporting.iter().map(|(l, _)| *l)) {
+    let quoted = question.quote.map(|(lab, _)| lab);
+    for lab in std::iter::once(question.lab).chain(quoted).chain(question.supporting.iter().map(|(l, _)| *l)) {
         if !labs.contains(&lab) {
             labs.push(lab);
         }

@@ -171,6 +171,19 @@ fn review_cards_open_with_the_answer_then_a_captioned_headline_in_both_languages
     assert!(q2.contains(&shown), "the card quotes the run ({shown}): {q2}");
     let kk = std::fs::read_to_string(dir.join("q4/card.kk.md")).unwrap();
     assert!(kk.contains("Spark Streaming қалай жұмыс істейді?"));
+    // Q5's answer quotes what each sink mode emitted after the flink lab's failure.
+    let after = &results("flink")["after_failure_checkpoint_10s"];
+    for lang in Lang::ALL {
+        let card = std::fs::read_to_string(dir.join(format!("q5/card.{}.md", lang.code()))).unwrap();
+        let answer = card.split("\n\n").nth(1).unwrap();
+        for mode in ["at_least_once", "exactly_once"] {
+            for what in ["results", "duplicates"] {
+                let shown = streamlab_labs::chart::Unit::Count.format(num(&after[mode][what]), lang);
+                assert!(answer.contains(&shown), "q5 {lang:?} quotes {mode} {what} ({shown}): {answer}");
+            }
+        }
+    }
+    assert_eq!(after["exactly_once"]["duplicates"], 0, "exactly-once emits no duplicate after the failure");
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint of a drawing's bytes.
