@@ -134,6 +134,16 @@ mod tests {
         Window { start: start_ms * MS, end: end_ms * MS }
     }
 
+    /// Spark's window(): "The slide duration must be less than or equal to the windowDuration".
+    #[test]
+    fn a_slide_may_equal_the_window_but_not_exceed_it() {
+        let sliding = |slide_ms| WindowSpec::Sliding { size_ms: 10_000, slide_ms }.check_slide();
+        assert_eq!(sliding(3000), Ok(()));
+        assert_eq!(sliding(10_000), Ok(()));
+        assert_eq!(sliding(10_001), Err(WindowError::SlideAboveSize { size_ms: 10_000, slide_ms: 10_001 }));
+        assert_eq!(WindowSpec::Tumbling { size_ms: 10_000 }.check_slide(), Ok(()));
+    }
+
     /// TumblingEventTimeWindowsTest.testWindowAssignment: size 5000.
     #[test]
     fn tumbling_assignment_matches_flink() {
