@@ -530,4 +530,22 @@ mod tests {
         let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 5), p1]);
         assert_eq!(c.group.position, vec![5, 5]);
     }
+
+    #[test]
+    fn max_poll_records_counts_the_records_of_every_chunk_the_poll_takes() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 3), chunk(3, 3)]);
+        assert_eq!((c.group.position[0], c.group.members[0].busy_until), (4, Some(ms(104))));
+    }
+
+    #[test]
+    fn a_busy_member_fetches_again_when_an_answer_holds_only_records_it_already_has() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]);
+        let _ = take(&mut env);
+        // Offsets 5-9 end at the position, 10: nothing is buffered, so the member asks again at once.
+        let _ = fetched(&mut c, &mut env, &cl, ms(105), vec![chunk(5, 5)]);
+        assert!(c.group.members[0].buffer.is_empty());
+        assert_eq!(fetches(take(&mut env)), vec![(ms(106), from(10))]);
+    }
 }
