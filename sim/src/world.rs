@@ -410,11 +410,7 @@ impl World {
         self.finished = true;
         let now = self.env.now;
         for (reader, e) in self.readers.iter_mut().zip(&mut self.engines) {
-            // A job restarting past the end still reads what it rewound to before its input ends.
-            if let Some(at) = reader.resumes_at() {
-                reader.resume(e.as_mut(), &self.cluster, at);
-            }
-            e.finish(now);
+            reader.finish(e.as_mut(), &self.cluster, now);
         }
         self.consumers.close();
         let ledger = self.ledger_summary();

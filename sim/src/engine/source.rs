@@ -85,6 +85,15 @@ impl EngineConsumer {
         self.poll_all(engine, topic, now);
     }
 
+    /// The input ends at `t`: a restart under way completes and reads what it rewound to, then the engine
+    /// finishes.
+    pub fn finish(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, t: SimTime) {
+        if let Some(at) = self.resumes_at {
+            self.resume(engine, topic, at);
+        }
+        engine.finish(t);
+    }
+
     /// A new leader's log ends at `log_end`: a position past it goes back to it (KIP-320).
     pub fn truncated(&mut self, partition: PartitionId, log_end: Offset) {
         if let Some(pos) = self.position.get_mut(partition.index()) {
@@ -168,10 +177,7 @@ impl MemoryFeed {
 
     /// The input ends at `t`: a restart under way completes and reads, then the engine finishes.
     pub fn finish(&mut self, engine: &mut dyn Engine, t: SimTime) {
-        if let Some(at) = self.reader.resumes_at() {
-            self.reader.resume(engine, &self.log, at);
-        }
-        engine.finish(t);
+        self.reader.finish(engine, &self.log, t);
     }
 
     fn resume_due(&mut self, engine: &mut dyn Engine, now: SimTime) {

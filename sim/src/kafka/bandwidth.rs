@@ -22,6 +22,11 @@ impl Link {
         Link { bytes_per_s, busy_until: SimTime::ZERO }
     }
 
+    /// Unlimited: its users need not count the bytes they send.
+    pub fn is_unlimited(&self) -> bool {
+        self.bytes_per_s == 0
+    }
+
     /// How long `bytes` occupy the resource, rounded up to the nanosecond.
     pub fn transfer_time(&self, bytes: u64) -> SimTime {
         if self.bytes_per_s == 0 {
@@ -67,10 +72,8 @@ impl Partition {
     /// The bytes of the log's batches between offsets `from` and `to` (whole batches: a fetch returns the
     /// batches that hold the offsets asked for).
     pub fn bytes_between(&self, from: u64, to: u64) -> u64 {
-        let start = self.batches_from(from).saturating_sub(1);
         self.log
-            .range(start..)
-            .filter(|(base, b)| base + u64::from(b.len()) > from)
+            .range(self.first_batch_holding(from)..)
             .take_while(|(base, _)| *base < to)
             .map(|(_, b)| u64::from(b.bytes))
             .sum()

@@ -280,17 +280,20 @@ impl Partition {
         lo
     }
 
+    /// The index of the first batch ending past `offset`: the batches do not overlap, so it is the last one
+    /// starting at or before it, or the next. The search reads only the bases kept in the log, never a batch.
+    pub fn first_batch_holding(&self, offset: u64) -> usize {
+        let after = self.batches_from(offset);
+        match after.checked_sub(1).map(|i| &self.log[i]) {
+            Some((base, b)) if base + u64::from(b.len()) > offset => after - 1,
+            _ => after,
+        }
+    }
+
     /// Up to `max_records` records from `offset`, but not past the HW.
     pub fn read(&self, offset: u64, max_records: u32, out: &mut Vec<Chunk>) -> u32 {
         let mut taken = 0;
-        // The first batch ending past `offset`: the batches do not overlap, so it is the last one starting at
-        // or before it, or the next. The search reads only the bases kept in the log, never a batch.
-        let after = self.batches_from(offset);
-        let start = match after.checked_sub(1).map(|i| &self.log[i]) {
-            Some((base, b)) if base + u64::from(b.len()) > offset => after - 1,
-            _ => after,
-        };
-        for (base, batch) in self.log.range(start..) {
+        for (base, batch) in self.log.range(self.first_batch_holding(offset)..) {
             if *base >= self.hw || taken >= max_records {
                 break;
             }

@@ -120,12 +120,15 @@ impl Cluster {
 
     fn answer_replica_fetch(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, offsets: &[FetchPosition]) {
         let mut bytes = 0;
+        let counted = !self.links[leader.index()].nic_out.is_unlimited();
         let ends: Vec<ReplicaEnd> = offsets
             .iter()
             .filter(|f| self.partitions[f.partition.index()].leader == Some(leader))
             .map(|f| {
                 let part = &self.partitions[f.partition.index()];
-                bytes += part.bytes_between(f.offset, part.log_end);
+                if counted {
+                    bytes += part.bytes_between(f.offset, part.log_end);
+                }
                 ReplicaEnd { partition: part.id, leader_epoch: part.leader_epoch, log_end: part.log_end }
             })
             .collect();
@@ -162,8 +165,9 @@ impl Cluster {
             let end = end.min(part.log_end);
             if end > part.leo[i] {
                 // The batches come in through the follower's network interface and go to its disk.
-                let bytes = part.bytes_between(part.leo[i], end);
                 let links = &mut self.links[follower.index()];
+                let unlimited = links.nic_in.is_unlimited() && links.disk.is_unlimited();
+                let bytes = if unlimited { 0 } else { part.bytes_between(part.leo[i], end) };
                 let received = links.nic_in.serve(env.now, bytes, SimTime::ZERO);
                 let written = links.disk.serve(received, bytes, SimTime::ZERO);
                 let done = self.schedule_append(written, p, i);
