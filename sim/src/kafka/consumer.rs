@@ -253,12 +253,18 @@ impl Consumers {
 mod tests {
     use super::*;
     use crate::dist::DistSpec;
+    use crate::kafka::broker::Partition;
     use crate::kafka::consumer_group::Member;
-    use crate::kafka::testkit::{B0, M0, P0, at, batch, cluster, env, from, ms, take};
+    use crate::kafka::testkit::{B0, B1, B2, M0, P0, at, batch, cluster, env, from, ms, take};
 
     /// One member that owns partition 0 from offset 0, processing a record in exactly 1 ms; its next
     /// auto-commit is due at 5 s.
     fn consumers(commit: CommitMode, max_poll_records: u32) -> Consumers {
+        group_consumers(1, commit, max_poll_records)
+    }
+
+    /// The same member, owning partitions 0 to `partitions - 1`.
+    fn group_consumers(partitions: u32, commit: CommitMode, max_poll_records: u32) -> Consumers {
         let cfg = ConsumerGroupConfig {
             members: 1,
             processing_time: DistSpec::constant_ms(1.0),
@@ -267,7 +273,7 @@ mod tests {
             ..ConsumerGroupConfig::default()
         };
         let members = vec![Member::new("c0".into(), 3, SimTime::ZERO)];
-        let mut group = Group::new("t".into(), 1, cfg.assignor, members);
+        let mut group = Group::new("t".into(), partitions, cfg.assignor, members);
         group.install_assignment();
         group.members[0].next_auto_commit = ms(5_000);
         Consumers::new(cfg, group, crate::rng::stream(1, "consumer"))
@@ -354,5 +360,192 @@ mod tests {
             })
             .collect();
         assert_eq!(fetches, vec![(ms(1), from(10))]);
+    }
+
+    /// The fetches in `events`: when each reaches its broker, and the positions it asks for.
+    fn fetches(events: Vec<(SimTime, Event)>) -> Vec<(SimTime, Vec<FetchPosition>)> {
+        events
+            .into_iter()
+            .filter_map(|(t, e)| match e {
+                Event::ConsumerFetchArrive { offsets, .. } => Some((t, offsets)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_member_fetches_again_only_when_nothing_is_in_flight_or_buffered() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        c.maybe_fetch_all(&mut env, &cl);
+        assert_eq!(fetches(take(&mut env)), vec![(ms(1), from(0))]);
+        // One fetch per broker at a time (Fetcher.sendFetches skips nodes with a request pending).
+        c.maybe_fetch(&mut env, &cl, M0);
+        assert!(take(&mut env).is_empty());
+        // max.poll.records = 4 of 10: the other 6 stay buffered and no fetch goes out for the partition.
+        let _ = fetched(&mut c, &mut env, &cl, ms(2), vec![chunk(0, 10)]);
+        assert!(fetches(take(&mut env)).is_empty());
+        let _ = poll_done(&mut c, &mut env, &cl, ms(6));
+        assert!(fetches(take(&mut env)).is_empty(), "2 records still buffered");
+        let _ = poll_done(&mut c, &mut env, &cl, ms(10));
+        assert_eq!(fetches(take(&mut env)), vec![(ms(11), from(10))]);
+        assert_eq!(c.group.position[0], 10);
+    }
+
+    #[test]
+    fn a_dead_member_or_a_rebalancing_group_fetches_nothing() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.members[0].alive = false;
+        c.maybe_fetch(&mut env, &cl, M0);
+        assert!(take(&mut env).is_empty());
+        c.group.members[0].alive = true;
+        c.group.rebalancing = Some(0);
+        c.maybe_fetch(&mut env, &cl, M0);
+        assert!(take(&mut env).is_empty());
+    }
+
+    #[test]
+    fn an_answer_to_an_older_epoch_or_a_dead_member_is_dropped() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.members[0].fetch_in_flight[0] = true;
+        c.on_fetch_response(&mut env, &cl, (M0, 7, B0), vec![chunk(0, 10)]);
+        assert_eq!((c.group.position[0], c.group.members[0].fetch_in_flight[0]), (0, true));
+        c.group.members[0].alive = false;
+        c.on_fetch_response(&mut env, &cl, (M0, 0, B0), vec![chunk(0, 10)]);
+        assert_eq!(c.group.position[0], 0);
+        assert!(take(&mut env).is_empty());
+    }
+
+    #[test]
+    fn only_records_at_the_position_are_buffered_and_a_responses_chunks_follow_each_other() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.position[0] = 7;
+        // Ends at the position (stale), starts past it (a gap), then one that overlaps it and its successor.
+        let chunks = vec![chunk(0, 7), chunk(8, 4), chunk(5, 10), chunk(15, 5)];
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), chunks);
+        // Offsets 7-19: 13 records of 1 ms each; the overlap's first two are skipped.
+        assert_eq!(c.group.position[0], 20);
+        assert_eq!(c.group.members[0].busy_until, Some(ms(113)));
+        let _ = poll_done(&mut c, &mut env, &cl, ms(113));
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 13);
+    }
+
+    #[test]
+    fn a_buffered_chunk_the_position_passed_is_dropped() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.group.members[0].buffer.push_back(chunk(0, 10));
+        c.group.members[0].buffer.push_back(chunk(2, 3));
+        c.group.members[0].buffer.push_back(chunk(5, 10));
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![]);
+        assert_eq!(c.group.position[0], 15);
+        assert_eq!(c.group.members[0].busy_until, Some(ms(115)));
+        assert!(c.group.members[0].buffer.is_empty());
+    }
+
+    #[test]
+    fn auto_commit_interval_ms_5000_commits_at_the_first_poll_once_it_has_passed() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(4_990), vec![chunk(0, 10)]);
+        // The poll after processing, exactly at the due time: commits, and the next is due 5 s later.
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(5_000)), 10);
+        assert_eq!(c.group.members[0].next_auto_commit, ms(10_000));
+        let _ = fetched(&mut c, &mut env, &cl, ms(9_990), vec![chunk(10, 10)]);
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(9_999)), 10, "not yet");
+        // An idle member waiting in poll() at exactly the due time commits too.
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(10_000), vec![]), 20);
+        assert_eq!(c.group.members[0].next_auto_commit, ms(15_000));
+    }
+
+    #[test]
+    fn commit_after_processing_never_auto_commits_while_waiting() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
+        c.group.position[0] = 10;
+        assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![]), 0);
+    }
+
+    #[test]
+    fn a_poll_done_of_an_older_epoch_or_a_dead_member_changes_nothing() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]);
+        at(&mut env, ms(11));
+        c.on_poll_done(&mut env, &cl, M0, 7);
+        assert_eq!((c.group.committed[0], c.group.members[0].busy_until), (0, Some(ms(11))));
+        c.group.members[0].alive = false;
+        assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), 0);
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 0);
+    }
+
+    #[test]
+    fn a_restarted_broker_is_fetched_from_again() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        c.maybe_fetch(&mut env, &cl, M0);
+        let _ = take(&mut env);
+        c.on_broker_restart(&mut env, &cl, B0);
+        assert_eq!(fetches(take(&mut env)), vec![(ms(1), from(0))]);
+    }
+
+    #[test]
+    fn close_commits_the_live_members_positions_unless_the_group_is_rebalancing() {
+        let mut c = consumers(CommitMode::Auto, 500);
+        c.group.position[0] = 10;
+        c.group.rebalancing = Some(0);
+        c.close();
+        assert_eq!(c.group.committed[0], 0);
+        c.group.rebalancing = None;
+        c.group.members[0].alive = false;
+        c.close();
+        assert_eq!(c.group.committed[0], 0, "a dead member commits nothing");
+        c.group.members[0].alive = true;
+        c.close();
+        assert_eq!(c.group.committed[0], 10);
+    }
+
+    #[test]
+    fn caught_up_means_idle_and_at_the_log_end_of_every_led_partition() {
+        let (mut cl, mut c) = (cluster(1, 1), consumers(CommitMode::Auto, 500));
+        cl.partitions[0].log_end = 10;
+        c.group.position[0] = 9;
+        assert!(!c.caught_up(&cl));
+        c.group.position[0] = 10;
+        assert!(c.caught_up(&cl));
+        c.group.members[0].busy_until = Some(ms(1));
+        assert!(!c.caught_up(&cl));
+        c.group.members[0].busy_until = None;
+        c.group.rebalancing = Some(0);
+        assert!(!c.caught_up(&cl));
+        c.group.rebalancing = None;
+        c.group.position[0] = 0;
+        cl.partitions[0].leader = None;
+        assert!(c.caught_up(&cl), "an offline partition cannot be read");
+        cl.partitions[0].leader = Some(B0);
+        c.group.members[0].alive = false;
+        assert!(c.caught_up(&cl), "no live member is left to read");
+    }
+
+    #[test]
+    fn chunks_of_different_partitions_each_start_at_their_own_position() {
+        let mut cl = cluster(1, 1);
+        cl.partitions.push(Partition::new(PartitionId(1), vec![B0, B1, B2], 1));
+        let (mut env, mut c) = (env(1), group_consumers(2, CommitMode::Auto, 500));
+        let p1 = Chunk { partition: PartitionId(1), ..chunk(0, 5) };
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 5), p1]);
+        assert_eq!(c.group.position, vec![5, 5]);
+    }
+
+    #[test]
+    fn max_poll_records_counts_the_records_of_every_chunk_the_poll_takes() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 3), chunk(3, 3)]);
+        assert_eq!((c.group.position[0], c.group.members[0].busy_until), (4, Some(ms(104))));
+    }
+
+    #[test]
+    fn a_busy_member_fetches_again_when_an_answer_holds_only_records_it_already_has() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]);
+        let _ = take(&mut env);
+        // Offsets 5-9 end at the position, 10: nothing is buffered, so the member asks again at once.
+        let _ = fetched(&mut c, &mut env, &cl, ms(105), vec![chunk(5, 5)]);
+        assert!(c.group.members[0].buffer.is_empty());
+        assert_eq!(fetches(take(&mut env)), vec![(ms(106), from(10))]);
     }
 }

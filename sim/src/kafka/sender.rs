@@ -275,4 +275,126 @@ mod tests {
         assert_eq!(env.stats.counters.retries, 0);
         assert_eq!((env.ledger.summary([], 0).failed, p.records_in_flight()), (1, 0));
     }
+
+    /// A producer with nothing appended yet, on the one-partition test cluster.
+    fn empty(cfg: ProducerConfig) -> Producer {
+        Producer::new(ProducerId(0), cfg, 1, 3, stream(1, "producer"), stream(1, "backoff"))
+    }
+
+    fn lingers(events: &[(SimTime, Event)]) -> Vec<(SimTime, SimTime)> {
+        events
+            .iter()
+            .filter_map(|(t, e)| match e {
+                Event::Linger { created, .. } => Some((*t, *created)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn drains(events: &[(SimTime, Event)]) -> Vec<SimTime> {
+        events.iter().filter_map(|(t, e)| matches!(e, Event::Drain { .. }).then_some(*t)).collect()
+    }
+
+    /// The ids of the produce requests in `events`.
+    fn request_ids(events: &[(SimTime, Event)]) -> Vec<u64> {
+        events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::ProduceArrive { request, .. } => Some(request.id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn linger_ms_holds_a_new_batch_until_its_timer_then_the_sender_takes_it_whole() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        // linger.ms = 5 (Kafka 4.0 default), batch.size = 16384: two 100-byte records fit one batch.
+        let mut p = empty(ProducerConfig::default());
+        at(&mut env, ms(10));
+        p.on_arrival(&mut env, &c, ms(1_000));
+        let events = take(&mut env);
+        assert_eq!(lingers(&events), vec![(ms(15), ms(10))], "linger.ms after the batch opened: {events:?}");
+        assert!(sent(&events).is_empty(), "the batch waits for linger.ms: {events:?}");
+        let next = events.iter().find_map(|(t, e)| matches!(e, Event::Arrival { .. }).then_some(*t)).expect("next");
+        assert!(next > ms(10));
+        at(&mut env, ms(12));
+        p.on_arrival(&mut env, &c, ms(1_000));
+        assert!(lingers(&take(&mut env)).is_empty(), "the open batch took the record: no new timer");
+        assert_eq!(env.ledger.summary([], 0).produced, 2);
+        at(&mut env, ms(15));
+        p.on_linger(&mut env, &c, PartitionId(0), ms(10));
+        let events = take(&mut env);
+        assert_eq!(sent(&events), vec![(ms(16), BrokerId(0), vec![(0, 0)])]);
+        let Some((_, Event::ProduceArrive { request, .. })) = events.first() else { panic!("{events:?}") };
+        assert_eq!(request.batches[0].len(), 2);
+        assert_eq!(env.stats.counters.batches_sent, 1);
+    }
+
+    #[test]
+    fn with_linger_ms_0_a_record_is_sent_at_once_and_no_timer_is_armed() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = empty(ProducerConfig { linger_ms: 0, ..ProducerConfig::default() });
+        p.on_arrival(&mut env, &c, ms(1_000));
+        let events = take(&mut env);
+        assert!(lingers(&events).is_empty(), "{events:?}");
+        assert_eq!(sent(&events), vec![(MS, BrokerId(0), vec![(0, 0)])]);
+    }
+
+    #[test]
+    fn arrivals_stop_at_the_end_of_producing() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = empty(ProducerConfig::default());
+        at(&mut env, ms(1_000));
+        p.on_arrival(&mut env, &c, ms(1_000));
+        assert!(p.done_producing);
+        assert!(take(&mut env).is_empty());
+        assert_eq!(env.ledger.summary([], 0).produced, 0);
+    }
+
+    #[test]
+    fn a_full_connection_holds_the_next_batch_until_an_answer_frees_it() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        // max.in.flight.requests.per.connection = 1: the second batch waits for the first answer.
+        let mut p = empty(ProducerConfig { linger_ms: 0, max_in_flight: 1, ..ProducerConfig::default() });
+        p.on_arrival(&mut env, &c, ms(1_000));
+        p.on_arrival(&mut env, &c, ms(1_000));
+        let events = take(&mut env);
+        assert_eq!(request_ids(&events), vec![0], "{events:?}");
+        // The held batch waits for an answer, not a timer.
+        assert!(drains(&events).is_empty(), "{events:?}");
+        at(&mut env, MS);
+        p.send_ready(&mut env, &c);
+        assert!(take(&mut env).is_empty());
+        assert_eq!(p.in_flight[&0].deadline, ms(30_000), "request.timeout.ms = 30000 after the send");
+        at(&mut env, ms(5));
+        p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
+        let events = take(&mut env);
+        assert_eq!(sent(&events), vec![(ms(6), BrokerId(0), vec![(0, 1)])]);
+        assert_eq!(request_ids(&events), vec![1]);
+        assert_eq!((p.in_flight_per_broker[0], env.stats.counters.produce_requests), (1, 2));
+    }
+
+    #[test]
+    fn a_closed_connection_retries_every_batch_in_flight_on_it() {
+        let (mut env, c) = (env(1), cluster(1, 1));
+        let mut p = empty(ProducerConfig { linger_ms: 0, ..ProducerConfig::default() });
+        p.on_arrival(&mut env, &c, ms(1_000));
+        p.on_arrival(&mut env, &c, ms(1_000));
+        assert_eq!(p.in_flight_per_broker[0], 2);
+        p.disconnect(&mut env, BrokerId(0));
+        assert_eq!((p.in_flight.len(), p.in_flight_per_broker[0]), (0, 0));
+        assert_eq!((env.stats.counters.retries, p.records_in_flight()), (2, 2));
+    }
+
+    #[test]
+    fn each_retriable_error_is_counted_once() {
+        for (error, count) in [(ProduceError::NotEnoughReplicas, (1, 0)), (ProduceError::OutOfOrderSequence, (0, 1))] {
+            let (mut env, c, mut p, _) = sent_one(Acks::All);
+            p.on_produce_response(&mut env, &c, 0, vec![Err(error)]);
+            let counters = &env.stats.counters;
+            assert_eq!((counters.not_enough_replicas_errors, counters.out_of_order_sequence_errors), count);
+            assert_eq!(counters.retries, 1);
+        }
+    }
 }
