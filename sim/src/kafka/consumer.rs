@@ -13,7 +13,6 @@ use crate::network::Node;
 use crate::rng::SimRng;
 use crate::scenario::{CommitMode, ConsumerGroupConfig};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 pub struct Consumers {
     pub cfg: ConsumerGroupConfig,
@@ -38,21 +37,22 @@ impl Consumers {
         if !m.alive || self.group.rebalancing.is_some() {
             return;
         }
-        let mut per_broker: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
-        for &p in &m.assigned {
-            let Some(l) = cluster.partitions[p.index()].leader else {
-                continue;
-            };
-            if m.fetch_in_flight[l.index()] || m.buffered_from(p) {
+        let epoch = m.epoch;
+        // One fetch per broker, in broker order, for the partitions it leads (no map: a handful of brokers).
+        for broker in BrokerId::all(cluster.brokers.len()) {
+            let m = &self.group.members[member.index()];
+            if m.fetch_in_flight[broker.index()] {
                 continue;
             }
-            per_broker
-                .entry(l)
-                .or_default()
-                .push(FetchPosition { partition: p, offset: self.group.position[p.index()] });
-        }
-        let epoch = m.epoch;
-        for (broker, offsets) in per_broker {
+            let offsets: Vec<FetchPosition> = m
+                .assigned
+                .iter()
+                .filter(|&&p| cluster.partitions[p.index()].leader == Some(broker) && !m.buffered_from(p))
+                .map(|&p| FetchPosition { partition: p, offset: self.group.position[p.index()] })
+                .collect();
+            if offsets.is_empty() {
+                continue;
+            }
             self.group.members[member.index()].fetch_in_flight[broker.index()] = true;
             let incarnation = cluster.brokers[broker.index()].incarnation;
             let fetch = Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets };
