@@ -299,7 +299,7 @@ impl Partition {
             }
             let from = offset.max(*base) - base;
             let visible_end = (self.hw.min(base + u64::from(batch.len())) - base) as u32;
-            let to = visible_end.min(from as u32 + (max_records - taken));
+            let to = visible_end.min((from as u32).saturating_add(max_records - taken));
             if to as u64 > from {
                 out.push(Chunk {
                     partition: self.id,
