@@ -611,8 +611,8 @@ mod tests {
             assert_eq!(p.next_retry_time(), Some(at));
             sent = p.drain(B0, &[P0], at).pop().expect("retried");
             assert_eq!(
-                (sent.attempts, sent.first_attempt, sent.batch.base_seq, sent.batch.len()),
-                (attempt, ms(1), 0, 2)
+                (sent.attempts, sent.first_attempt, sent.batch.epoch, sent.batch.base_seq, sent.batch.len()),
+                (attempt, ms(1), 0, 0, 2)
             );
             now = at + ms(10);
         }
