@@ -20,7 +20,7 @@ use crate::kafka::consumer_group::{Group, Member};
 use crate::kafka::controller::Elected;
 use crate::kafka::coordinator::RebalanceBegun;
 use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::{BrokerId, MemberId, Offset, PartitionId, ProducerId};
+use crate::kafka::ids::{BrokerId, MemberId, PartitionId, ProducerId};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
@@ -348,7 +348,7 @@ impl World {
     fn after_election(&mut self, e: Elected) {
         self.consumers.on_new_leader(&mut self.env, &self.cluster, e);
         for reader in &mut self.readers {
-            reader.truncated(e.partition, Offset(e.log_end));
+            reader.truncated(e.partition, e.log_end);
         }
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
@@ -479,8 +479,8 @@ impl World {
                     replicas: p.replicas.iter().map(|b| b.0).collect(),
                     leader: p.leader.map(|b| b.0),
                     isr: p.isr.iter().map(|&i| p.replicas[i].0).collect(),
-                    high_watermark: p.hw,
-                    log_end_offset: p.log_end,
+                    high_watermark: p.hw.0,
+                    log_end_offset: p.log_end.0,
                 })
                 .collect(),
             producers: self.producers.len() as u32,
@@ -495,7 +495,7 @@ impl World {
                         assigned: m.assigned.iter().map(|p| p.0).collect(),
                     })
                     .collect(),
-                committed: group.committed.clone(),
+                committed: group.committed.iter().map(|o| o.0).collect(),
             },
         }
     }
