@@ -81,9 +81,43 @@ type Keyed = HashMap<u32, Agg, IntHash>;
 
 /// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
 /// the order the cleanup drops them. A watermark visits only the windows it passed.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct WindowState {
     windows: BTreeMap<(i64, i64), Keyed>,
+    spare: Spare,
+}
+
+/// A snapshot copies the windows, not the spare storage.
+impl Clone for WindowState {
+    fn clone(&self) -> Self {
+        WindowState { windows: self.windows.clone(), spare: Spare::default() }
+    }
+}
+
+/// The storage of dropped windows, kept for the next ones: a new window takes a key map and record lists
+/// that already have room, instead of growing them again from empty.
+#[derive(Debug, Default)]
+struct Spare {
+    maps: Vec<Keyed>,
+    members: Vec<Vec<Member>>,
+}
+
+impl Spare {
+    const MAPS: usize = 4;
+    const LISTS: usize = 1 << 16;
+
+    fn keep(&mut self, mut map: Keyed) {
+        for (_, agg) in map.drain() {
+            let mut list = agg.members;
+            if self.members.len() < Self::LISTS && list.capacity() > 0 {
+                list.clear();
+                self.members.push(list);
+            }
+        }
+        if self.maps.len() < Self::MAPS {
+            self.maps.push(map);
+        }
+    }
 }
 
 impl WindowState {
@@ -121,7 +155,14 @@ impl WindowState {
             }
         }
         // A merged session's cover held no state of the key (every window it covers was removed above).
-        let entry = self.windows.entry((w.end, w.start)).or_default().entry(key).or_insert(agg);
+        let spare = &mut self.spare;
+        let aggs = self.windows.entry((w.end, w.start)).or_insert_with(|| spare.maps.pop().unwrap_or_default());
+        let entry = aggs.entry(key).or_insert_with(|| {
+            if agg.members.capacity() == 0 {
+                agg.members = spare.members.pop().unwrap_or_default();
+            }
+            agg
+        });
         entry.add(r);
         w
     }
@@ -153,14 +194,23 @@ impl WindowState {
     pub fn remove(&mut self, w: Window, key: u32) -> Option<Agg> {
         let aggs = self.windows.get_mut(&(w.end, w.start))?;
         let agg = aggs.remove(&key);
-        if aggs.is_empty() {
-            self.windows.remove(&(w.end, w.start));
+        if aggs.is_empty()
+            && let Some(map) = self.windows.remove(&(w.end, w.start))
+        {
+            self.spare.keep(map);
         }
         agg
     }
 
     pub fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
-        self.windows.retain(|&(end, start), _| keep(&Window { start, end }));
+        let spare = &mut self.spare;
+        self.windows.retain(|&(end, start), aggs| {
+            let kept = keep(&Window { start, end });
+            if !kept {
+                spare.keep(std::mem::take(aggs));
+            }
+            kept
+        });
     }
 
     fn aggs(&self) -> impl Iterator<Item = &Agg> {

@@ -4,8 +4,13 @@
 use super::*;
 
 impl FlinkEngine {
+    /// A two-phase-commit sink: results wait for the checkpoint that follows them.
+    pub(super) fn commits_at_checkpoints(&self) -> bool {
+        self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0
+    }
+
     pub(super) fn sink(&mut self, k: usize, result: Pending, t: SimTime) {
-        if self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0 {
+        if self.commits_at_checkpoints() {
             self.tasks[k].pending.push(result);
         } else {
             self.make_visible(result, t);

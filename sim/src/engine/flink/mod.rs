@@ -270,7 +270,8 @@ impl FlinkEngine {
         let at = t.max(ch.last_delivery);
         ch.last_delivery = at;
         ch.records = 0;
-        for item in std::mem::take(&mut ch.buffer) {
+        // Drained, not taken: the buffer keeps its room for the next records.
+        for item in ch.buffer.drain(..) {
             self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
         }
     }
@@ -422,14 +423,18 @@ impl FlinkEngine {
     }
 
     fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
-        let wm = self.tasks[k].wm;
-        let Some(agg) = self.tasks[k].state.get_mut(w, key) else { return };
+        let transactional = self.commits_at_checkpoints();
+        let task = &mut self.tasks[k];
+        let Some(agg) = task.state.get_mut(w, key) else { return };
         agg.fired += 1;
         agg.dirty = false;
         let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired };
-        let out = agg.output(w, key, t).decided(None, wm);
-        let members = agg.report().to_vec();
-        self.sink(k, (out, id, members), t);
+        let out = agg.output(w, key, t).decided(None, task.wm);
+        if transactional {
+            task.pending.push((out, id, agg.report().to_vec()));
+        } else {
+            self.fates.visible(id, out, agg.report(), &mut self.metrics);
+        }
     }
 
     fn handle(&mut self, ev: Ev) {
