@@ -1,12 +1,10 @@
 //! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
 
 use crate::dist::Sampler;
-use crate::hash::IntHash;
 use crate::kafka::ids::{BrokerId, ConsumerId, EngineId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
 use crate::time::SimTime;
-use std::collections::HashMap;
 
 /// An endpoint of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,8 +41,8 @@ pub struct Network {
     producers: u32,
     brokers: u32,
     members: u32,
-    /// The latest delivery time on each link, keyed by node number.
-    links: HashMap<(u32, u32), SimTime, IntHash>,
+    /// The latest delivery time on each link, `links[from][to]` by node number (grown on first use).
+    links: Vec<Vec<SimTime>>,
     spikes: Vec<Spike>,
 }
 
@@ -53,7 +51,7 @@ impl Network {
     /// their delays from `rng`, and of engines, whose messages draw from `engine_rng`.
     pub fn new(delay: Sampler, rng: SimRng, engine_rng: SimRng, nodes: (u32, u32, u32)) -> Self {
         let (producers, brokers, members) = nodes;
-        Network { delay, rng, engine_rng, producers, brokers, members, links: HashMap::default(), spikes: Vec::new() }
+        Network { delay, rng, engine_rng, producers, brokers, members, links: Vec::new(), spikes: Vec::new() }
     }
 
     /// Node numbers: producers first, then brokers, then group members, then engines.
@@ -78,7 +76,15 @@ impl Network {
                 t += s.extra;
             }
         }
-        let last = self.links.entry((self.number(from), self.number(to))).or_insert(SimTime::ZERO);
+        let (from, to) = (self.number(from) as usize, self.number(to) as usize);
+        if self.links.len() <= from {
+            self.links.resize_with(from + 1, Vec::new);
+        }
+        let row = &mut self.links[from];
+        if row.len() <= to {
+            row.resize(to + 1, SimTime::ZERO);
+        }
+        let last = &mut row[to];
         t = t.max(*last);
         *last = t;
         t

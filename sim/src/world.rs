@@ -44,7 +44,9 @@ pub enum SimError {
 pub struct World {
     pub scenario: Scenario,
     env: Env,
+    /// Events taken from the queue; each step may hand off to further handlers (`handoffs`).
     events: u64,
+    handoffs: u64,
     pub producers: Vec<Producer>,
     pub cluster: Cluster,
     pub consumers: Consumers,
@@ -123,6 +125,7 @@ impl World {
         let mut w = World {
             env,
             events: 0,
+            handoffs: 0,
             producers,
             cluster,
             consumers,
@@ -170,6 +173,11 @@ impl World {
         self.events
     }
 
+    /// Handlers called in the steps of `events_processed` besides the first: events handed off.
+    pub fn handoffs(&self) -> u64 {
+        self.handoffs
+    }
+
     /// The events among them that were due at the instant they were scheduled (a hop without delay):
     /// they went through the queue's FIFO lane, never its heap.
     pub fn same_instant_events(&self) -> u64 {
@@ -211,6 +219,14 @@ impl World {
                         return Err(SimError::EventLimit(max, self.env.now));
                     }
                     self.handle(event);
+                    // What it sent for now with nothing due before (a message without delay, an append
+                    // without disk time) is handled in the same step, as the queue would have next.
+                    while !self.finished
+                        && let Some(event) = self.env.queue.pop_handoff()
+                    {
+                        self.handoffs += 1;
+                        self.handle(event);
+                    }
                 }
                 Some(next) if next <= t => {
                     self.env.now = self.deadline;

@@ -251,3 +251,67 @@ impl CsvRow {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(rows: &str) -> Result<Vec<TraceRow>, ReplayError> {
+        parse_trace(&format!("{HEADER}\n{rows}"))
+    }
+
+    fn row(arrival_ms: u64, event_ms: i64, key: &str, value: i64) -> TraceRow {
+        TraceRow { arrival_ms, event_ms, key: key.to_string(), value }
+    }
+
+    /// Blank lines are skipped but counted, so an error names the line as an editor shows it; fields may
+    /// carry spaces; equal arrival times keep their order.
+    #[test]
+    fn a_trace_parses_with_blank_lines_and_spaces() {
+        let rows = parse_trace(&format!("\n  {HEADER}  \n\n5, -3 ,a,1\n5,7,b , -2\n")).expect("valid");
+        assert_eq!(rows, vec![row(5, -3, "a", 1), row(5, 7, "b", -2)]);
+        assert_eq!(parse(""), Ok(vec![]));
+        assert_eq!(parse_trace("\n \n"), Err(ReplayError::Empty));
+        assert_eq!(parse_trace(&format!("{HEADER},x\n")), Err(ReplayError::Header(format!("{HEADER},x"))));
+        assert_eq!(parse("\n1,2,a\n"), Err(ReplayError::Fields { line: 3, found: 3 }));
+        assert_eq!(parse("1,2,a,3,4\n"), Err(ReplayError::Fields { line: 2, found: 5 }));
+        assert_eq!(parse("1,2,,3\n"), Err(ReplayError::EmptyKey(2)));
+        let not_whole = |column, text: &str| ReplayError::NotWhole { line: 2, column, text: text.to_string() };
+        assert_eq!(parse("1,2,a,1.5\n"), Err(not_whole("value", "1.5")));
+        assert_eq!(parse("x,2,a,1\n"), Err(not_whole("arrival_ms", "x")));
+    }
+
+    /// Times may reach MAX_MS (about 31 years) on either side of 0, not beyond; arrival times never go back.
+    #[test]
+    fn times_are_bounded_and_arrivals_ordered() {
+        let max = MAX_MS as i64;
+        assert_eq!(parse(&format!("{max},{max},a,1\n{max},-{max},a,1\n")).map(|r| r.len()), Ok(2));
+        assert_eq!(parse(&format!("{},0,a,1\n", max + 1)), Err(ReplayError::TimeRange(2)));
+        assert_eq!(parse(&format!("0,{},a,1\n", max + 1)), Err(ReplayError::TimeRange(2)));
+        assert_eq!(parse(&format!("0,-{},a,1\n", max + 1)), Err(ReplayError::TimeRange(2)));
+        assert_eq!(
+            parse("3,0,a,1\n3,0,a,1\n2,0,a,1\n"),
+            Err(ReplayError::Order { line: 4, arrival_ms: 2, previous_ms: 3 })
+        );
+    }
+
+    /// Spark refuses update mode for session windows; Flink alone runs the query.
+    #[test]
+    fn only_a_refusal_by_an_engine_that_runs_stops_the_replay() {
+        let s = ReplaySettings {
+            flink: true,
+            spark: true,
+            window: WindowSpec::Session { gap_ms: 1000 },
+            watermark_delay_ms: 0,
+            watermark_interval_ms: 200,
+            trigger_ms: 1000,
+            allowed_lateness_ms: 0,
+            output_mode: OutputMode::Update,
+        };
+        assert!(
+            matches!(check(&s), Err(ReplayError::SparkRefuses(m)) if m.contains("Invalid streaming output mode: update"))
+        );
+        assert_eq!(check(&ReplaySettings { spark: false, ..s.clone() }), Ok(()));
+        assert_eq!(check(&ReplaySettings { output_mode: OutputMode::Append, ..s }), Ok(()));
+    }
+}

@@ -92,8 +92,8 @@ impl EngineConsumer {
         }
         self.cover(cluster.partitions.len());
         self.fetch_in_flight.resize(cluster.brokers.len(), false);
-        let positions = PartitionId::all(cluster.partitions.len())
-            .map(|p| FetchPosition { partition: p, offset: self.position[p.index()] });
+        let position = &self.position;
+        let positions = || (0..).zip(position).map(|(p, &offset)| FetchPosition { partition: PartitionId(p), offset });
         send_fetches(env, cluster, (id.into(), self.epoch), &mut self.fetch_in_flight, positions);
     }
 
@@ -305,5 +305,223 @@ impl SourceOffsets {
     /// The next offset of every partition read so far, as a checkpoint stores them.
     pub fn snapshot(&self) -> Vec<Offset> {
         self.next.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineMetrics;
+    use crate::kafka::testkit::{P0, batch, cluster};
+
+    /// An engine that notes what it is handed; a failure restarts it `restart` later, and a restart rewinds
+    /// to `checkpoint` (None: reads on).
+    struct Recorder {
+        seen: Vec<(SimTime, u32, u64)>,
+        advanced: SimTime,
+        finished: Option<SimTime>,
+        restart: Option<SimTime>,
+        checkpoint: Option<Vec<Offset>>,
+        metrics: EngineMetrics,
+    }
+
+    impl Recorder {
+        fn new(restart: Option<SimTime>, checkpoint: Option<Vec<Offset>>) -> Recorder {
+            let metrics = EngineMetrics::new(false);
+            Recorder { seen: Vec::new(), advanced: SimTime::ZERO, finished: None, restart, checkpoint, metrics }
+        }
+
+        /// (partition, offset) of what it read, and forget it.
+        fn take(&mut self) -> Vec<(u32, u64)> {
+            self.seen.drain(..).map(|(_, p, o)| (p, o)).collect()
+        }
+    }
+
+    impl Engine for Recorder {
+        fn name(&self) -> &'static str {
+            "recorder"
+        }
+        fn advance_to(&mut self, t: SimTime) {
+            self.advanced = t;
+        }
+        fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
+            self.seen.push((arrival, r.partition, r.offset.0));
+        }
+        fn fail(&mut self, t: SimTime) -> Option<SimTime> {
+            self.restart.map(|d| t + d)
+        }
+        fn rewind(&mut self) -> Option<Vec<Offset>> {
+            self.checkpoint.clone()
+        }
+        fn finish(&mut self, t: SimTime) {
+            self.finished = Some(t);
+        }
+        fn metrics(&self) -> &EngineMetrics {
+            &self.metrics
+        }
+        fn metrics_mut(&mut self) -> &mut EngineMetrics {
+            &mut self.metrics
+        }
+    }
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_millis(v)
+    }
+
+    fn record(partition: u32) -> EngineRecord {
+        EngineRecord { created: SimTime::ZERO, event_time: 0, key: 0, value: 0, partition, offset: Offset(0) }
+    }
+
+    /// Partition 0 holds 3 records, partition 2 holds 2 (partition 1 none).
+    fn log() -> RecordLog {
+        let mut log = RecordLog::default();
+        for p in [0, 2, 0, 2, 0] {
+            log.append(record(p));
+        }
+        log
+    }
+
+    #[test]
+    fn an_in_memory_log_numbers_each_partition_from_offset_0() {
+        let log = log();
+        assert_eq!(log.partitions(), 3);
+        let mut out = Vec::new();
+        log.read(PartitionId(0), Offset(1), &mut out);
+        log.read(PartitionId(1), Offset(0), &mut out);
+        log.read(PartitionId(2), Offset(0), &mut out);
+        log.read(PartitionId(2), Offset(9), &mut out);
+        log.read(PartitionId(7), Offset(0), &mut out);
+        let read: Vec<(u32, u64)> = out.iter().map(|r| (r.partition, r.offset.0)).collect();
+        assert_eq!(read, vec![(0, 1), (0, 2), (2, 0), (2, 1)]);
+    }
+
+    /// A poll hands over each readable record once, at the poll's time, and moves the position past it.
+    #[test]
+    fn a_poll_reads_each_record_once_from_the_position() {
+        let mut log = log();
+        let (mut engine, mut reader) = (Recorder::new(None, None), EngineConsumer::default());
+        reader.poll(&mut engine, &log, [PartitionId(2), PartitionId(0)], ms(5));
+        assert_eq!(engine.advanced, ms(5));
+        assert_eq!(engine.seen, vec![(ms(5), 2, 0), (ms(5), 2, 1), (ms(5), 0, 0), (ms(5), 0, 1), (ms(5), 0, 2)]);
+        engine.seen.clear();
+        log.append(record(0));
+        log.append(record(3));
+        reader.poll_all(&mut engine, &log, ms(6));
+        assert_eq!(engine.take(), vec![(0, 3), (3, 0)], "only the new records; a new partition from 0");
+    }
+
+    /// A failed job reads nothing until its restart is due; then it rewinds to its checkpoint's offsets
+    /// (a partition the checkpoint does not know from 0) and reads the log again from there.
+    #[test]
+    fn a_restarted_job_rewinds_to_its_checkpoint_and_reads_again() {
+        let log = log();
+        let checkpoint = Some(vec![Offset(2), Offset(0)]);
+        let (mut engine, mut reader) = (Recorder::new(Some(ms(100)), checkpoint), EngineConsumer::default());
+        reader.poll_all(&mut engine, &log, ms(1));
+        engine.take();
+        reader.fail(&mut engine, ms(10));
+        assert_eq!(reader.resumes_at(), Some(ms(110)));
+        reader.poll_all(&mut engine, &log, ms(20));
+        reader.resume(&mut engine, &log, ms(109));
+        assert!(engine.seen.is_empty(), "down until 110 ms");
+        reader.resume(&mut engine, &log, ms(110));
+        assert_eq!(reader.resumes_at(), None);
+        assert_eq!(engine.take(), vec![(0, 2), (2, 0), (2, 1)]);
+    }
+
+    /// Without a checkpoint the positions stay: a restart reads on; an engine that keeps reading through a
+    /// failure (Spark re-runs its own batch) is never down.
+    #[test]
+    fn without_a_checkpoint_a_restart_reads_on() {
+        let mut log = log();
+        let (mut engine, mut reader) = (Recorder::new(Some(ms(100)), None), EngineConsumer::default());
+        reader.poll_all(&mut engine, &log, ms(1));
+        engine.take();
+        reader.fail(&mut engine, ms(10));
+        log.append(record(2));
+        reader.resume(&mut engine, &log, ms(110));
+        assert_eq!(engine.take(), vec![(2, 2)]);
+        let mut spark = Recorder::new(None, None);
+        reader.fail(&mut spark, ms(200));
+        assert_eq!(reader.resumes_at(), None);
+    }
+
+    /// The input ending during a restart: the restart completes (at its time) and reads, then the engine
+    /// finishes.
+    #[test]
+    fn finishing_during_a_restart_completes_it_first() {
+        let log = log();
+        let (mut engine, mut reader) = (Recorder::new(Some(ms(100)), Some(vec![])), EngineConsumer::default());
+        reader.poll_all(&mut engine, &log, ms(1));
+        engine.take();
+        reader.fail(&mut engine, ms(10));
+        reader.finish(&mut engine, &log, ms(50));
+        assert_eq!(engine.seen.len(), 5, "everything again, from offset 0");
+        assert!(engine.seen.iter().all(|&(t, _, _)| t == ms(110)));
+        assert_eq!(engine.finished, Some(ms(50)));
+    }
+
+    /// KIP-320: a new leader's log ending before the position sends the position back to its end; a
+    /// position at or before it stays.
+    #[test]
+    fn a_position_past_a_truncated_log_goes_back_to_its_end() {
+        let mut log = log();
+        let (mut engine, mut reader) = (Recorder::new(None, None), EngineConsumer::default());
+        reader.poll_all(&mut engine, &log, ms(1));
+        engine.take();
+        reader.truncated(PartitionId(0), Offset(1));
+        reader.truncated(PartitionId(2), Offset(5));
+        reader.truncated(PartitionId(9), Offset(0));
+        log.append(record(2));
+        reader.poll_all(&mut engine, &log, ms(2));
+        assert_eq!(engine.take(), vec![(0, 1), (0, 2), (2, 2)]);
+    }
+
+    /// A pushed record is readable at once; a restart due by then happens first.
+    #[test]
+    fn a_memory_feed_restarts_a_failed_job_when_due() {
+        let mut engine = Recorder::new(Some(ms(100)), Some(vec![]));
+        let mut feed = MemoryFeed::default();
+        feed.push(&mut engine, ms(1), record(0));
+        feed.fail(&mut engine, ms(10));
+        feed.push(&mut engine, ms(50), record(0));
+        assert_eq!(engine.take(), vec![(0, 0)], "down: the second record waits");
+        feed.push(&mut engine, ms(110), record(0));
+        assert_eq!(engine.take(), vec![(0, 0), (0, 1), (0, 2)], "read again from the start at 110 ms");
+        feed.finish(&mut engine, ms(120));
+        assert_eq!(engine.finished, Some(ms(120)));
+    }
+
+    /// The cluster as a topic: what the leader holds up to the HW; nothing while the partition has no leader.
+    #[test]
+    fn an_engine_reads_the_leader_up_to_the_high_watermark() {
+        let mut c = cluster(1, 1);
+        c.partitions[0].append(batch(0, 0, 0, 3));
+        c.partitions[0].append(batch(0, 0, 3, 2));
+        c.partitions[0].hw = Offset(4);
+        assert_eq!(Topic::partitions(&c), 1);
+        let mut out = Vec::new();
+        c.read(P0, Offset(1), &mut out);
+        assert_eq!(out.iter().map(|r| (r.offset.0, r.key)).collect::<Vec<_>>(), vec![(1, 1), (2, 2), (3, 0)]);
+        c.partitions[0].leader = None;
+        out.clear();
+        c.read(P0, Offset(0), &mut out);
+        assert!(out.is_empty());
+    }
+
+    /// A record below the furthest offset read is a replay; the snapshot holds the next offset per partition.
+    #[test]
+    fn source_offsets_tell_replays_from_first_reads() {
+        let mut offsets = SourceOffsets::default();
+        let at = |partition, offset| EngineRecord { offset: Offset(offset), ..record(partition) };
+        assert!(offsets.read(&at(1, 0)));
+        assert!(offsets.read(&at(1, 1)));
+        assert_eq!(offsets.snapshot(), vec![Offset(0), Offset(2)]);
+        assert!(!offsets.read(&at(1, 0)), "read again after a rewind");
+        assert_eq!(offsets.snapshot(), vec![Offset(0), Offset(1)]);
+        assert!(!offsets.read(&at(1, 1)));
+        assert!(offsets.read(&at(1, 2)), "past the furthest");
+        assert!(offsets.read(&at(0, 5)));
+        assert_eq!(offsets.snapshot(), vec![Offset(6), Offset(3)]);
     }
 }

@@ -299,7 +299,7 @@ impl Partition {
             }
             let from = base.distance_to(offset) as u32;
             let visible_end = base.distance_to(self.hw.min(base.plus(batch.len()))) as u32;
-            let to = visible_end.min(from + (max_records - taken));
+            let to = visible_end.min(from.saturating_add(max_records - taken));
             if to > from {
                 out.push(Chunk { partition: self.id, offset: base.plus(from), batch: batch.clone(), from, to });
                 taken += to - from;

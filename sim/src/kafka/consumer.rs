@@ -13,7 +13,6 @@ use crate::network::Node;
 use crate::rng::SimRng;
 use crate::scenario::{CommitMode, ConsumerGroupConfig};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 pub struct Consumers {
     pub cfg: ConsumerGroupConfig,
@@ -39,11 +38,14 @@ impl Consumers {
             return;
         }
         let position = &self.group.position;
-        let positions: Vec<FetchPosition> = (m.assigned.iter())
-            .filter(|&&p| !m.buffered_from(p))
-            .map(|&p| FetchPosition { partition: p, offset: position[p.index()] })
-            .collect();
-        send_fetches(env, cluster, (member.into(), m.epoch), &mut m.fetch_in_flight, positions);
+        let mut in_flight = std::mem::take(&mut m.fetch_in_flight);
+        let positions = || {
+            (m.assigned.iter())
+                .filter(|&&p| !m.buffered_from(p))
+                .map(|&p| FetchPosition { partition: p, offset: position[p.index()] })
+        };
+        send_fetches(env, cluster, (member.into(), m.epoch), &mut in_flight, positions);
+        m.fetch_in_flight = in_flight;
     }
 
     pub fn maybe_fetch_all(&mut self, env: &mut Env, cluster: &Cluster) {
@@ -224,23 +226,25 @@ impl Consumers {
     }
 }
 
-/// Sends `consumer`'s fetches: one to each broker leading a partition of `positions`, unless one is in flight
-/// to it (Fetcher.prepareFetchRequests: a request per node, none to a node with a request pending).
-pub fn send_fetches(
+/// Sends `consumer`'s fetches: one to each broker leading a partition of `positions`, in broker order,
+/// unless one is in flight to it (Fetcher.prepareFetchRequests: a request per node, none to a node with a
+/// request pending). `positions` lists the positions anew for each broker (no map: a handful of brokers).
+pub fn send_fetches<I: Iterator<Item = FetchPosition>>(
     env: &mut Env,
     cluster: &Cluster,
     (consumer, epoch): (ConsumerId, u32),
     in_flight: &mut [bool],
-    positions: impl IntoIterator<Item = FetchPosition>,
+    positions: impl Fn() -> I,
 ) {
-    let mut per_broker: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
-    for f in positions {
-        match cluster.partitions[f.partition.index()].leader {
-            Some(l) if !in_flight[l.index()] => per_broker.entry(l).or_default().push(f),
-            _ => {}
+    for broker in BrokerId::all(cluster.brokers.len()) {
+        if in_flight[broker.index()] {
+            continue;
         }
-    }
-    for (broker, offsets) in per_broker {
+        let offsets: Vec<FetchPosition> =
+            positions().filter(|f| cluster.partitions[f.partition.index()].leader == Some(broker)).collect();
+        if offsets.is_empty() {
+            continue;
+        }
         in_flight[broker.index()] = true;
         let incarnation = cluster.brokers[broker.index()].incarnation;
         let fetch = Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets };

@@ -16,7 +16,7 @@ pub mod producer;
 pub mod replication;
 pub mod sender;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 use crate::ledger::RecordRange;
 use crate::workload::Record;

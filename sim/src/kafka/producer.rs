@@ -222,6 +222,10 @@ impl Producer {
         let mut out = Vec::new();
         for &p in partitions {
             let p = p.index();
+            // Nothing ready and no bump due: `refresh` has nothing to change there either.
+            if !self.flagged[p] {
+                continue;
+            }
             if self.bump_pending[p] {
                 self.maybe_bump_epoch(p);
             }
@@ -419,8 +423,32 @@ mod tests {
     use super::*;
     use crate::rng::stream;
 
+    const P0: PartitionId = PartitionId(0);
+    const B0: BrokerId = BrokerId(0);
+
     fn producer(cfg: ProducerConfig) -> Producer {
         Producer::new(ProducerId(0), cfg, 1, 1, stream(1, "p"), stream(1, "backoff"))
+    }
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_millis(v)
+    }
+
+    fn rec() -> Record {
+        Record { created: SimTime::ZERO, event_time: SimTime::ZERO, key: 0, value: 0 }
+    }
+
+    /// linger.ms 0: a batch is ready as soon as it is opened (it still takes records until the sender takes it).
+    fn eager() -> Producer {
+        producer(ProducerConfig { linger_ms: 0, ..ProducerConfig::default() })
+    }
+
+    /// Appends `records` records as one batch and sends it (linger.ms 0).
+    fn send(p: &mut Producer, records: u32, now: SimTime) -> Sent {
+        for _ in 0..records {
+            p.append(P0, rec(), now);
+        }
+        p.drain(B0, &[P0], now).pop().expect("a ready batch is sent")
     }
 
     /// KIP-580: 100 ms, then doubling, capped at retry.backoff.max.ms (1000), each within 20 % jitter.
@@ -457,5 +485,393 @@ mod tests {
         let next = p.drain(BrokerId(0), &[PartitionId(0)], SimTime::from_millis(60_000)).pop().expect("sent");
         assert_eq!((next.batch.epoch, next.batch.base_seq, next.batch.first_record), (1, 0, 3));
         assert_eq!(p.epoch_bumps, 1);
+    }
+
+    /// batch.size 16384 with 128-byte records: exactly 128 fit. The batch is full (ready before linger.ms)
+    /// once the next record would not fit, not before; the 129th record opens the next batch.
+    #[test]
+    fn a_batch_takes_records_up_to_batch_size_and_is_ready_when_full() {
+        let mut p = producer(ProducerConfig { record_bytes: 128, ..ProducerConfig::default() });
+        assert_eq!(p.append(P0, rec(), ms(3)), Some(ms(3)), "the first record opens a batch");
+        for _ in 1..127 {
+            assert_eq!(p.append(P0, rec(), ms(3)), None);
+        }
+        assert!(!p.queues()[0][0].ready, "127 records (16256 bytes): one more fits");
+        assert!(!p.has_flagged() && p.next_retry_time().is_none());
+        assert_eq!(p.append(P0, rec(), ms(4)), None);
+        let full = &p.queues()[0][0];
+        assert_eq!((full.batch.len(), full.batch.bytes, full.ready), (128, 16_384, true));
+        assert!(p.has_flagged());
+        assert_eq!(p.append(P0, rec(), ms(4)), Some(ms(4)));
+        let next = &p.queues()[0][1];
+        assert_eq!((next.batch.first_record, next.batch.len(), next.batch.bytes, next.ready), (128, 1, 128, false));
+        assert_eq!((p.queues()[0][0].batch.first_record, next.created), (0, ms(4)));
+    }
+
+    /// A record that cannot share a batch (more than half of batch.size) makes a ready batch of its own; one
+    /// of exactly half waits for a second; one larger than batch.size is sent alone (RecordAccumulator.append).
+    #[test]
+    fn a_record_over_half_of_batch_size_is_a_ready_batch_of_its_own() {
+        let mut half = producer(ProducerConfig { record_bytes: 8192, ..ProducerConfig::default() });
+        half.append(P0, rec(), SimTime::ZERO);
+        assert!(!half.queues()[0][0].ready, "two halves fit");
+        assert_eq!(half.append(P0, rec(), SimTime::ZERO), None);
+        assert!(half.queues()[0][0].ready);
+        let mut big = producer(ProducerConfig { record_bytes: 8193, ..ProducerConfig::default() });
+        big.append(P0, rec(), SimTime::ZERO);
+        assert!(big.queues()[0][0].ready);
+        let mut huge = producer(ProducerConfig { record_bytes: 20_000, ..ProducerConfig::default() });
+        for _ in 0..2 {
+            assert!(huge.append(P0, rec(), SimTime::ZERO).is_some());
+        }
+        assert!(huge.queues()[0].iter().all(|b| b.batch.len() == 1 && b.ready));
+    }
+
+    /// linger.ms 0 makes a batch ready at once; it still takes records until the sender drains it.
+    #[test]
+    fn with_linger_zero_a_batch_is_ready_at_once_and_fills_until_sent() {
+        let mut p = eager();
+        p.append(P0, rec(), SimTime::ZERO);
+        assert!(p.queues()[0][0].ready && p.has_flagged());
+        assert_eq!(p.next_retry_time(), Some(SimTime::ZERO));
+        assert_eq!(p.append(P0, rec(), SimTime::ZERO), None);
+        let sent = p.drain(B0, &[P0], SimTime::ZERO);
+        assert_eq!(sent.iter().map(|s| s.batch.len()).collect::<Vec<_>>(), vec![2]);
+        assert!(!p.has_flagged(), "nothing left to send");
+        assert_eq!(p.next_retry_time(), None);
+    }
+
+    /// linger.ms expiring for the batch created at that time makes it ready; another time changes nothing.
+    #[test]
+    fn linger_expiry_readies_the_batch_created_then() {
+        let mut p = producer(ProducerConfig::default());
+        p.append(P0, rec(), ms(3));
+        p.linger_expired(P0, ms(2));
+        assert!(!p.queues()[0][0].ready);
+        assert!(p.drain(B0, &[P0], ms(7)).is_empty(), "not ready: the sender leaves it");
+        p.linger_expired(P0, ms(3));
+        assert!(p.queues()[0][0].ready && p.has_flagged());
+        assert_eq!(p.drain(B0, &[P0], ms(8)).len(), 1);
+    }
+
+    /// A retried batch keeps its records (it takes no new ones) and its creation time; linger expiry for a
+    /// new batch created at the same time readies the new one.
+    #[test]
+    fn a_retried_batch_takes_no_records_and_linger_readies_only_new_batches() {
+        let mut p = producer(ProducerConfig::default());
+        p.append(P0, rec(), SimTime::ZERO);
+        p.linger_expired(P0, SimTime::ZERO);
+        let sent = p.drain(B0, &[P0], ms(5)).pop().expect("sent");
+        p.answered(&sent);
+        assert!(matches!(p.retry_or_fail(sent, Some(ProduceError::NotLeader), ms(10)), Retry::At(_)));
+        assert_eq!(p.append(P0, rec(), SimTime::ZERO), Some(SimTime::ZERO), "a new batch behind the retry");
+        let q = &p.queues()[0];
+        assert_eq!((q[0].batch.len(), q[0].attempts, q[0].created, q[1].attempts), (1, 1, SimTime::ZERO, 0));
+        assert!(!q[1].ready);
+        p.linger_expired(P0, SimTime::ZERO);
+        assert!(p.queues()[0][1].ready);
+    }
+
+    /// max.in.flight.requests.per.connection (default 5): with 5 requests in flight to a broker the sender
+    /// takes nothing for it; with 4 it does.
+    #[test]
+    fn the_sender_takes_nothing_for_a_broker_with_max_in_flight_requests() {
+        let mut p = eager();
+        p.append(P0, rec(), SimTime::ZERO);
+        p.in_flight_per_broker[0] = 5;
+        assert!(p.drain(B0, &[P0], SimTime::ZERO).is_empty());
+        p.in_flight_per_broker[0] = 4;
+        assert_eq!(p.drain(B0, &[P0], SimTime::ZERO).len(), 1);
+    }
+
+    /// Sequence numbers count records: batches of 3 and 2 records get base sequences 0 and 3, the epoch 0.
+    #[test]
+    fn base_sequences_count_the_records_sent_before() {
+        let mut p = eager();
+        let a = send(&mut p, 3, SimTime::ZERO);
+        let b = send(&mut p, 2, SimTime::ZERO);
+        let c = send(&mut p, 1, SimTime::ZERO);
+        let seqs = [&a, &b, &c].map(|s| (s.batch.epoch, s.batch.base_seq, s.batch.first_record, s.attempts));
+        assert_eq!(seqs, [(0, 0, 0, 0), (0, 3, 3, 0), (0, 5, 5, 0)]);
+    }
+
+    /// Sender.canRetry: a batch is retried while its earlier sends are fewer than `retries`; with retries 2
+    /// the third failure is final. The retry waits retry.backoff.ms (100, jitter 20 %) and keeps its sequence
+    /// numbers and first-attempt time.
+    #[test]
+    fn a_batch_is_retried_retries_times_after_the_backoff() {
+        let mut p = producer(ProducerConfig { linger_ms: 0, retries: 2, ..ProducerConfig::default() });
+        let mut sent = send(&mut p, 2, ms(1));
+        let mut now = ms(1_000);
+        for attempt in 1..=2 {
+            p.answered(&sent);
+            let Retry::At(at) = p.retry_or_fail(sent, Some(ProduceError::NotLeader), now) else {
+                panic!("attempt {attempt} is retried")
+            };
+            let backoff = (at - now).as_millis_f64();
+            let base = if attempt == 1 { 100.0 } else { 200.0 };
+            assert!((base * 0.8..base * 1.2).contains(&backoff), "backoff {backoff} ms");
+            assert!(p.drain(B0, &[P0], at - SimTime::from_nanos(1)).is_empty(), "not before the backoff");
+            assert_eq!(p.next_retry_time(), Some(at));
+            sent = p.drain(B0, &[P0], at).pop().expect("retried");
+            assert_eq!(
+                (sent.attempts, sent.first_attempt, sent.batch.epoch, sent.batch.base_seq, sent.batch.len()),
+                (attempt, ms(1), 0, 0, 2)
+            );
+            now = at + ms(10);
+        }
+        p.answered(&sent);
+        assert_eq!(p.retry_or_fail(sent, Some(ProduceError::NotLeader), now), Retry::Failed(2));
+    }
+
+    /// delivery.timeout.ms (120000) counts from the first attempt: a failure at exactly that age is final
+    /// (ProducerBatch.hasReachedDeliveryTimeout), one a millisecond earlier is retried.
+    #[test]
+    fn a_failure_at_the_delivery_timeout_is_final() {
+        let mut p = eager();
+        let sent = send(&mut p, 1, ms(5));
+        p.answered(&sent);
+        let Retry::At(at) = p.retry_or_fail(sent, None, ms(120_004)) else { panic!("retried") };
+        let sent = p.drain(B0, &[P0], at).pop().expect("retried");
+        p.answered(&sent);
+        assert_eq!(p.retry_or_fail(sent, None, ms(120_005)), Retry::Failed(1));
+    }
+
+    /// INVALID_PRODUCER_EPOCH is not retried, whatever retries and delivery.timeout.ms allow.
+    #[test]
+    fn an_invalid_producer_epoch_is_not_retried() {
+        let mut p = eager();
+        let sent = send(&mut p, 1, SimTime::ZERO);
+        p.answered(&sent);
+        assert_eq!(p.retry_or_fail(sent, Some(ProduceError::InvalidProducerEpoch), ms(1)), Retry::Failed(1));
+    }
+
+    /// Whether a retried batch may already be in the log: yes after a request timeout or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, no after OUT_OF_ORDER_SEQUENCE_NUMBER, unchanged otherwise.
+    #[test]
+    fn a_retry_remembers_whether_an_earlier_send_may_be_in_the_log() {
+        let cases = [
+            (None, false, true),
+            (Some(ProduceError::NotEnoughReplicasAfterAppend), false, true),
+            (Some(ProduceError::OutOfOrderSequence), true, false),
+            (Some(ProduceError::NotLeader), true, true),
+            (Some(ProduceError::NotEnoughReplicas), false, false),
+        ];
+        for (error, before, after) in cases {
+            let mut p = eager();
+            let mut sent = send(&mut p, 1, SimTime::ZERO);
+            sent.maybe_appended = before;
+            p.answered(&sent);
+            p.retry_or_fail(sent, error, ms(1));
+            assert_eq!(p.queues()[0][0].maybe_appended, after, "{error:?}");
+        }
+    }
+
+    /// Retries go back in sequence order, ahead of batches never sent, whatever order their answers came in.
+    #[test]
+    fn retries_are_queued_in_sequence_order_ahead_of_new_batches() {
+        let mut p = eager();
+        let sent: Vec<Sent> = (0..3).map(|_| send(&mut p, 1, SimTime::ZERO)).collect();
+        p.append(P0, rec(), SimTime::ZERO);
+        let [a, b, c] = <[Sent; 3]>::try_from(sent).ok().expect("three");
+        for s in [b, a, c] {
+            p.answered(&s);
+            p.retry_or_fail(s, Some(ProduceError::NotLeader), ms(1));
+        }
+        let order: Vec<_> = p.queues()[0].iter().map(|b| (b.batch.base_seq, b.attempts)).collect();
+        assert_eq!(order, vec![(0, 1), (1, 1), (2, 1), (0, 0)]);
+    }
+
+    /// A retry goes out alone: only once nothing else of its partition is in the network
+    /// (RecordAccumulator.shouldStopDrainBatchesForPartition).
+    #[test]
+    fn a_retry_waits_until_nothing_of_its_partition_is_in_the_network() {
+        let mut p = eager();
+        let a = send(&mut p, 1, SimTime::ZERO);
+        let b = send(&mut p, 1, SimTime::ZERO);
+        p.answered(&a);
+        let Retry::At(at) = p.retry_or_fail(a, Some(ProduceError::NotLeader), ms(1)) else { panic!("retried") };
+        assert!(p.drain(B0, &[P0], at).is_empty(), "b is still in the network");
+        p.answered(&b);
+        let retry = p.drain(B0, &[P0], at).pop().expect("now it goes");
+        assert_eq!((retry.batch.base_seq, retry.attempts), (0, 1));
+    }
+
+    /// KIP-360: a sent batch that fails leaves a gap in the sequence numbers. The epoch is bumped once nothing
+    /// of the partition is in the network; the retries queued then are numbered again from 0 in the new
+    /// epoch, and batches never sent get their numbers when sent, after them.
+    #[test]
+    fn an_epoch_bump_waits_for_the_network_then_renumbers_the_retries() {
+        let mut p = eager();
+        let a = send(&mut p, 1, SimTime::ZERO);
+        let b = send(&mut p, 2, SimTime::ZERO);
+        p.answered(&a);
+        assert_eq!(p.retry_or_fail(a, Some(ProduceError::InvalidProducerEpoch), ms(1)), Retry::Failed(1));
+        assert!(p.has_flagged(), "a bump is due");
+        p.append(P0, rec(), ms(1));
+        assert!(p.drain(B0, &[P0], ms(1)).is_empty(), "b may still be appended: no bump, nothing sent");
+        assert_eq!((p.epoch[0], p.epoch_bumps), (0, 0));
+        p.answered(&b);
+        let Retry::At(at) = p.retry_or_fail(b, Some(ProduceError::OutOfOrderSequence), ms(2)) else {
+            panic!("retried")
+        };
+        assert!(p.drain(B0, &[P0], ms(2)).is_empty(), "the bump happens; b waits for its backoff");
+        assert_eq!((p.epoch[0], p.epoch_bumps, p.next_seq[0]), (1, 1, 2));
+        let b = p.drain(B0, &[P0], at).pop().expect("b again");
+        let d = p.drain(B0, &[P0], at).pop().expect("the new batch");
+        assert_eq!((b.batch.epoch, b.batch.base_seq, b.attempts), (1, 0, 1));
+        assert_eq!((d.batch.epoch, d.batch.base_seq, d.attempts), (1, 2, 0));
+        assert_eq!(p.next_seq[0], 3);
+    }
+
+    /// While a bump waits, a batch that may be in the log (its request timed out) goes out again with its old
+    /// epoch and sequence, to settle; new batches wait.
+    #[test]
+    fn while_a_bump_waits_only_batches_that_may_be_in_the_log_go_out() {
+        let mut p = eager();
+        let a = send(&mut p, 1, SimTime::ZERO);
+        let b = send(&mut p, 1, SimTime::ZERO);
+        p.answered(&a);
+        p.retry_or_fail(a, Some(ProduceError::InvalidProducerEpoch), ms(1));
+        p.answered(&b);
+        let Retry::At(at) = p.retry_or_fail(b, None, ms(30_000)) else { panic!("retried") };
+        p.append(P0, rec(), at);
+        let b = p.drain(B0, &[P0], at).pop().expect("b settles");
+        assert_eq!((b.batch.epoch, b.batch.base_seq, p.epoch_bumps), (0, 1, 0));
+        assert!(p.drain(B0, &[P0], at).is_empty(), "the new batch waits for the bump");
+        p.answered(&b);
+        p.acknowledged(&b.batch);
+        let d = p.drain(B0, &[P0], at).pop().expect("bumped, then sent");
+        assert_eq!((d.batch.epoch, d.batch.base_seq, p.epoch_bumps), (1, 0, 1));
+    }
+
+    /// TransactionManager.canRetry: OUT_OF_ORDER_SEQUENCE_NUMBER for the batch right after the last
+    /// acknowledged one means the broker lost the producer's state: bump the epoch. For a batch further on
+    /// it only means an earlier one is missing: retry with the same numbers.
+    #[test]
+    fn out_of_order_right_after_the_last_acknowledged_batch_bumps_the_epoch() {
+        for acked_first in [true, false] {
+            let mut p = eager();
+            let a = send(&mut p, 1, SimTime::ZERO);
+            let b = send(&mut p, 1, SimTime::ZERO);
+            p.answered(&a);
+            if acked_first {
+                p.acknowledged(&a.batch);
+            }
+            p.answered(&b);
+            let Retry::At(at) = p.retry_or_fail(b, Some(ProduceError::OutOfOrderSequence), ms(1)) else {
+                panic!("retried")
+            };
+            let b = p.drain(B0, &[P0], at).pop().expect("b again");
+            let expected = if acked_first { (1, 0) } else { (0, 1) };
+            assert_eq!((b.batch.epoch, b.batch.base_seq), expected, "a acknowledged: {acked_first}");
+        }
+    }
+
+    /// An acknowledgement from an earlier epoch says nothing about the current one.
+    #[test]
+    fn an_acknowledgement_of_an_earlier_epoch_is_ignored() {
+        let mut p = eager();
+        let a = send(&mut p, 1, SimTime::ZERO);
+        p.answered(&a);
+        p.retry_or_fail(a, Some(ProduceError::InvalidProducerEpoch), ms(1));
+        let b = send(&mut p, 1, ms(1));
+        let c = send(&mut p, 1, ms(1));
+        assert_eq!((b.batch.epoch, b.batch.base_seq, c.batch.base_seq), (1, 0, 1));
+        let (producer, partition) = (b.batch.producer, b.batch.partition);
+        let old =
+            Batch { producer, partition, first_record: 0, epoch: 0, base_seq: 0, records: vec![rec()], bytes: 100 };
+        p.acknowledged(&old);
+        p.answered(&b);
+        p.answered(&c);
+        let Retry::At(at) = p.retry_or_fail(c, Some(ProduceError::OutOfOrderSequence), ms(2)) else {
+            panic!("retried")
+        };
+        let c = p.drain(B0, &[P0], at).pop().expect("c again");
+        assert_eq!((c.batch.epoch, c.batch.base_seq), (1, 1), "b was not acknowledged: no bump");
+    }
+
+    /// Without idempotence a failed batch leaves no gap to repair: the sequence numbers run on.
+    #[test]
+    fn without_idempotence_a_failure_bumps_nothing() {
+        let mut p = producer(ProducerConfig { linger_ms: 0, idempotence: Some(false), ..ProducerConfig::default() });
+        let a = send(&mut p, 1, SimTime::ZERO);
+        p.answered(&a);
+        p.retry_or_fail(a, Some(ProduceError::InvalidProducerEpoch), ms(1));
+        assert!(!p.has_flagged());
+        let b = send(&mut p, 1, ms(1));
+        assert_eq!((b.batch.epoch, b.batch.base_seq, p.epoch_bumps), (0, 1, 0));
+    }
+
+    /// RecordAccumulator.expiredBatches: a batch expires at exactly delivery.timeout.ms (120000) after its
+    /// creation, however long it waited (here, never drained), and each batch at its own time.
+    #[test]
+    fn queued_batches_expire_at_the_delivery_timeout() {
+        let mut p = producer(ProducerConfig { record_bytes: 9_000, ..ProducerConfig::default() });
+        p.append(P0, rec(), SimTime::ZERO);
+        p.append(P0, rec(), ms(10_000));
+        assert_eq!(p.expire(ms(119_999)), 0);
+        assert_eq!(p.expire(ms(120_000)), 1);
+        assert_eq!(p.queues()[0].len(), 1);
+        assert_eq!(p.expire(ms(129_999)), 0);
+        assert_eq!(p.expire(ms(135_000)), 1);
+        assert!(p.queues()[0].is_empty());
+    }
+
+    /// A retry that waited past delivery.timeout.ms expires too; it was sent, so its numbers leave a gap and
+    /// the next batch starts a new epoch.
+    #[test]
+    fn an_expired_retry_leaves_a_gap_that_bumps_the_epoch() {
+        let mut p = eager();
+        let a = send(&mut p, 3, SimTime::ZERO);
+        p.answered(&a);
+        assert!(matches!(p.retry_or_fail(a, None, ms(30_000)), Retry::At(_)));
+        assert_eq!(p.expire(ms(120_000)), 3);
+        let b = send(&mut p, 1, ms(120_000));
+        assert_eq!((b.batch.epoch, b.batch.base_seq), (1, 0));
+    }
+
+    /// Records neither acknowledged nor failed: those queued plus those in requests.
+    #[test]
+    fn records_in_flight_count_the_queue_and_the_requests() {
+        let mut p = eager();
+        let sent = send(&mut p, 3, SimTime::ZERO);
+        p.append(P0, rec(), SimTime::ZERO);
+        p.append(P0, rec(), SimTime::ZERO);
+        p.in_flight.insert(0, InFlight { broker: B0, batches: vec![sent], deadline: ms(30_000) });
+        assert_eq!(p.records_in_flight(), 5);
+    }
+
+    /// Idle: done producing, no request in flight, nothing queued.
+    #[test]
+    fn a_producer_is_idle_once_done_with_nothing_queued_or_in_flight() {
+        let mut p = eager();
+        assert!(!p.idle(), "still producing");
+        p.done_producing = true;
+        assert!(p.idle());
+        let sent = send(&mut p, 1, SimTime::ZERO);
+        p.in_flight.insert(0, InFlight { broker: B0, batches: vec![sent], deadline: ms(30_000) });
+        assert!(!p.idle(), "a request in flight");
+        p.in_flight.clear();
+        p.append(P0, rec(), SimTime::ZERO);
+        assert!(!p.idle(), "a batch queued");
+    }
+
+    /// retry.backoff.ms at or above retry.backoff.max.ms: the backoff is the maximum, without jitter
+    /// (ExponentialBackoff with expMax 0).
+    #[test]
+    fn a_backoff_not_below_its_maximum_is_constant() {
+        let cfg = ProducerConfig { retry_backoff_ms: 2_000, retry_backoff_max_ms: 500, ..ProducerConfig::default() };
+        let mut p = producer(cfg);
+        assert!((0..5).all(|r| p.backoff(r) == ms(500)));
+    }
+
+    /// At the cap the jitter still applies below it: backoffs fall in [800, 1000] ms, not all at 1000.
+    #[test]
+    fn the_capped_backoff_keeps_its_jitter_below_the_maximum() {
+        let mut p = producer(ProducerConfig::default());
+        let backoffs: Vec<u64> = (0..20).map(|_| p.backoff(10).as_millis()).collect();
+        assert!(backoffs.iter().all(|ms| (800..=1000).contains(ms)), "{backoffs:?}");
+        assert!(backoffs.iter().any(|&ms| ms < 990), "{backoffs:?}");
     }
 }
