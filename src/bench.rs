@@ -59,6 +59,7 @@ pub fn run(records: u64, engines: bool, model: Model, against_simpy: bool) -> Re
         "engines": engines,
         "events": world.events_processed(),
         "events_per_record": per_record(world.events_processed()),
+        "handler_calls_per_record": per_record(world.events_processed() + world.handoffs()),
         "heap_events_per_record": per_record(world.events_processed() - world.same_instant_events()),
         "wall_s": (wall_s * 1000.0).round() / 1000.0,
         "records_per_s": records_per_s,

@@ -1,12 +1,10 @@
 //! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
 
 use crate::dist::Sampler;
-use crate::hash::IntHash;
 use crate::kafka::ids::{BrokerId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
 use crate::time::SimTime;
-use std::collections::HashMap;
 
 /// An endpoint of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +27,14 @@ pub struct Network {
     rng: SimRng,
     producers: u32,
     brokers: u32,
-    /// The latest delivery time on each link, keyed by node number.
-    links: HashMap<(u32, u32), SimTime, IntHash>,
+    /// The latest delivery time on each link, `links[from][to]` by node number (grown on first use).
+    links: Vec<Vec<SimTime>>,
     spikes: Vec<Spike>,
 }
 
 impl Network {
     pub fn new(delay: Sampler, rng: SimRng, producers: u32, brokers: u32) -> Self {
-        Network { delay, rng, producers, brokers, links: HashMap::default(), spikes: Vec::new() }
+        Network { delay, rng, producers, brokers, links: Vec::new(), spikes: Vec::new() }
     }
 
     /// Node numbers: producers first, then brokers, then group members.
@@ -58,7 +56,15 @@ impl Network {
                 t += s.extra;
             }
         }
-        let last = self.links.entry((self.number(from), self.number(to))).or_insert(SimTime::ZERO);
+        let (from, to) = (self.number(from) as usize, self.number(to) as usize);
+        if self.links.len() <= from {
+            self.links.resize_with(from + 1, Vec::new);
+        }
+        let row = &mut self.links[from];
+        if row.len() <= to {
+            row.resize(to + 1, SimTime::ZERO);
+        }
+        let last = &mut row[to];
         t = t.max(*last);
         *last = t;
         t

@@ -14,6 +14,11 @@
 //! one key: they are a chain of slots behind it, adjacent in sequence, so they pop in push order with no
 //! other key between them.
 //!
+//! The first event due now, pushed when nothing else is due now (a message without delay, as a chain of
+//! them: a produce request, its append, its answer), waits in a single hand-off place instead: it is the
+//! next event in (time, sequence) order for as long as no event into the past is pushed, and the world
+//! takes it straight after the event that caused it (`pop_handoff`), with no slot, lane or heap work.
+//!
 //! A pop leaves its key's place at the root empty until the next push or pop: a handler that schedules
 //! a follow-up (the next arrival, the next poll) puts it straight at the root, one sift down instead of a
 //! sift down and a sift up.
@@ -51,6 +56,8 @@ const IN_LANE: u32 = u32::MAX;
 const IN_CHAIN: u32 = u32::MAX - 1;
 /// No slot.
 const NONE: u32 = u32::MAX;
+/// The `slot` of a `Timer` for the hand-off.
+const HANDOFF: u32 = u32::MAX;
 
 /// A pushed event, for `cancel`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +86,10 @@ pub struct EventQueue<E> {
     tail: Option<(SimTime, u32, u32)>,
     /// Events in chains behind their key's first slot, not cancelled.
     chained: usize,
+    /// The event due now that precedes every other (see the module comment).
+    handoff: Option<E>,
+    /// Bumped each time the hand-off is taken, so that a stale `Timer` cancels nothing.
+    handoff_generation: u32,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -101,11 +112,22 @@ impl<E> EventQueue<E> {
             hole: false,
             tail: None,
             chained: 0,
+            handoff: None,
+            handoff_generation: 0,
         }
+    }
+
+    /// Nothing is due at or before the instant being processed.
+    fn idle_now(&self) -> bool {
+        self.handoff.is_none() && self.lane_live == 0 && self.top().is_none_or(|k| k.time > self.now)
     }
 
     pub fn push(&mut self, time: SimTime, event: E) -> Timer {
         if time == self.now {
+            if self.idle_now() {
+                self.handoff = Some(event);
+                return Timer { slot: HANDOFF, generation: self.handoff_generation };
+            }
             let slot = self.occupy(event, IN_LANE);
             self.lane.push_back(slot);
             self.lane_live += 1;
@@ -204,10 +226,28 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         let heap = self.top().map(|k| k.time);
-        if self.lane_live == 0 { heap } else { Some(heap.map_or(self.now, |t| t.min(self.now))) }
+        if self.lane_live == 0 && self.handoff.is_none() {
+            heap
+        } else {
+            Some(heap.map_or(self.now, |t| t.min(self.now)))
+        }
+    }
+
+    /// The hand-off, if it is the next event: the event a handler just scheduled for now, with nothing
+    /// due before it.
+    pub fn pop_handoff(&mut self) -> Option<E> {
+        if self.handoff.is_none() || self.top().is_some_and(|k| k.time <= self.now) {
+            return None;
+        }
+        self.handoff_generation = self.handoff_generation.wrapping_add(1);
+        self.handoff.take()
     }
 
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if let Some(event) = self.pop_handoff() {
+            self.lane_pops += 1;
+            return Some((self.now, event));
+        }
         if self.lane_live > 0 && self.top().is_none_or(|k| k.time > self.now) {
             loop {
                 let slot = self.lane.pop_front().expect("a live event in the lane");
@@ -232,6 +272,12 @@ impl<E> EventQueue<E> {
 
     /// Takes out an event not yet popped; a timer whose event was already popped or cancelled is ignored.
     pub fn cancel(&mut self, timer: Timer) {
+        if timer.slot == HANDOFF {
+            if timer.generation == self.handoff_generation && self.handoff.take().is_some() {
+                self.handoff_generation = self.handoff_generation.wrapping_add(1);
+            }
+            return;
+        }
         let slot = &mut self.slots[timer.slot as usize];
         if slot.generation != timer.generation || slot.event.is_none() {
             return;
@@ -256,7 +302,7 @@ impl<E> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.hole) + self.lane_live + self.chained
+        self.heap.len() - usize::from(self.hole) + self.lane_live + self.chained + usize::from(self.handoff.is_some())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -343,8 +389,38 @@ mod tests {
         assert_eq!(order, ["a", "c", "b1", "b2", "b3"]);
     }
 
+    #[test]
+    fn the_first_event_due_now_is_handed_off_unless_something_precedes_it() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), "a");
+        q.push(SimTime(9), "later");
+        assert_eq!(q.pop(), Some((SimTime(5), "a")));
+        // A chain of messages without delay: each is the next event, taken without the lane or heap.
+        q.push(SimTime(5), "b");
+        q.push(SimTime(5), "c");
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.pop_handoff(), Some("b"));
+        assert_eq!(q.pop_handoff(), None, "c waits in the lane, behind b");
+        assert_eq!(q.pop(), Some((SimTime(5), "c")));
+        // An event pushed into the past precedes the hand-off.
+        q.push(SimTime(5), "d");
+        q.push(SimTime(4), "past");
+        assert_eq!(q.pop_handoff(), None);
+        assert_eq!(q.pop(), Some((SimTime(4), "past")));
+        assert_eq!(q.pop_handoff(), Some("d"));
+        // A cancelled hand-off never pops; its stale timer cancels no later one.
+        let e = q.push(SimTime(5), "e");
+        q.cancel(e);
+        let f = q.push(SimTime(5), "f");
+        q.cancel(e);
+        assert_ne!(e, f);
+        assert_eq!(q.pop(), Some((SimTime(5), "f")));
+        assert_eq!(q.pop(), Some((SimTime(9), "later")));
+        assert!(q.is_empty());
+    }
+
     /// Pushes, pops and cancels drawn from a fixed generator, checked against a sorted list. With delays
-    /// below 3 most events are due at the instant being processed and take the lane; pushes repeating
+    /// below 3 most events are due at the instant being processed and take the hand-off or the lane; pushes repeating
     /// the previous time form chains; pops leave holes that pushes, pops and cancels fill.
     #[test]
     fn cancelled_events_never_pop_and_the_rest_keep_their_order() {
@@ -363,6 +439,7 @@ mod tests {
             x >> 33
         };
         let (mut now, mut last) = (SimTime(0), SimTime(0));
+        let mut handoffs = 0;
         for id in 0..20_000u64 {
             match next() % 4 {
                 0 | 1 => {
@@ -387,7 +464,12 @@ mod tests {
                     // The earliest (time, push order): ids grow with pushes, so they break ties.
                     let expected = model.iter().copied().min();
                     assert_eq!(q.peek_time(), expected.map(|(t, _)| t));
-                    let got = q.pop();
+                    // Half the time as the world takes a step's hand-off first, when there is one.
+                    let handoff = if next() % 2 == 0 { q.pop_handoff().map(|e| (now, e)) } else { None };
+                    if handoff.is_some() {
+                        handoffs += 1;
+                    }
+                    let got = handoff.or_else(|| q.pop());
                     assert_eq!(got, expected);
                     if let Some((t, e)) = got {
                         now = t;
@@ -398,5 +480,6 @@ mod tests {
             assert_eq!(q.len(), model.len());
         }
         assert!(span > 3 || q.lane_pops() > 50, "the lane was exercised: {}", q.lane_pops());
+        assert!(span > 3 || handoffs > 0, "the hand-off was exercised");
     }
 }

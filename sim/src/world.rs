@@ -20,7 +20,7 @@ use crate::kafka::consumer_group::{Group, Member};
 use crate::kafka::controller::Elected;
 use crate::kafka::coordinator::RebalanceBegun;
 use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::{BrokerId, MemberId, Offset, PartitionId, ProducerId};
+use crate::kafka::ids::{BrokerId, MemberId, PartitionId, ProducerId};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
@@ -44,7 +44,9 @@ pub enum SimError {
 pub struct World {
     pub scenario: Scenario,
     env: Env,
+    /// Events taken from the queue; each step may hand off to further handlers (`handoffs`).
     events: u64,
+    handoffs: u64,
     pub producers: Vec<Producer>,
     pub cluster: Cluster,
     pub consumers: Consumers,
@@ -119,6 +121,7 @@ impl World {
         let mut w = World {
             env,
             events: 0,
+            handoffs: 0,
             producers,
             cluster,
             consumers,
@@ -164,6 +167,11 @@ impl World {
         self.events
     }
 
+    /// Handlers called in the steps of `events_processed` besides the first: events handed off.
+    pub fn handoffs(&self) -> u64 {
+        self.handoffs
+    }
+
     /// The events among them that were due at the instant they were scheduled (a hop without delay):
     /// they went through the queue's FIFO lane, never its heap.
     pub fn same_instant_events(&self) -> u64 {
@@ -207,6 +215,17 @@ impl World {
                     self.handle(event);
                     if !self.cluster.readable.is_empty() {
                         self.feed_engines();
+                    }
+                    // What it sent for now with nothing due before (a message without delay, an append
+                    // without disk time) is handled in the same step, as the queue would have next.
+                    while !self.finished
+                        && let Some(event) = self.env.queue.pop_handoff()
+                    {
+                        self.handoffs += 1;
+                        self.handle(event);
+                        if !self.cluster.readable.is_empty() {
+                            self.feed_engines();
+                        }
                     }
                 }
                 Some(next) if next <= t => {
@@ -329,7 +348,7 @@ impl World {
     fn after_election(&mut self, e: Elected) {
         self.consumers.on_new_leader(&mut self.env, &self.cluster, e);
         for reader in &mut self.readers {
-            reader.truncated(e.partition, Offset(e.log_end));
+            reader.truncated(e.partition, e.log_end);
         }
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
@@ -460,8 +479,8 @@ impl World {
                     replicas: p.replicas.iter().map(|b| b.0).collect(),
                     leader: p.leader.map(|b| b.0),
                     isr: p.isr.iter().map(|&i| p.replicas[i].0).collect(),
-                    high_watermark: p.hw,
-                    log_end_offset: p.log_end,
+                    high_watermark: p.hw.0,
+                    log_end_offset: p.log_end.0,
                 })
                 .collect(),
             producers: self.producers.len() as u32,
@@ -476,7 +495,7 @@ impl World {
                         assigned: m.assigned.iter().map(|p| p.0).collect(),
                     })
                     .collect(),
-                committed: group.committed.clone(),
+                committed: group.committed.iter().map(|o| o.0).collect(),
             },
         }
     }

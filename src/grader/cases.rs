@@ -5,6 +5,7 @@ use rand::RngExt;
 use streamlab_sim::engine::window::{WindowSpec, window_start};
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::broker::{ProducerState, SeqCheck};
+use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::kafka::partitioner::{murmur2, partition_for_key};
 use streamlab_sim::rng::SimRng;
 use streamlab_sim::time::MS;
@@ -387,7 +388,7 @@ fn dedup_case(recent: &[(u32, u32)], base: u32) -> Case {
     // The simulator's broker decides, as Kafka's ProducerStateManager does.
     let mut state = ProducerState::default();
     for &(first, last) in recent {
-        state.appended(0, first, last - first + 1, 0);
+        state.appended(0, first, last - first + 1, Offset(0));
     }
     // A retry resends the same batch: the same length as the recent batch it repeats.
     let len = recent.iter().find(|b| b.0 == base).map_or(1, |b| b.1 - b.0 + 1);

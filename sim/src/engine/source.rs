@@ -45,13 +45,13 @@ impl EngineConsumer {
         }
         engine.advance_to(now);
         if self.position.len() < topic.partitions() {
-            self.position.resize(topic.partitions(), Offset(0));
+            self.position.resize(topic.partitions(), Offset::ZERO);
         }
         for p in partitions {
             self.buffer.clear();
             topic.read(p, self.position[p.index()], &mut self.buffer);
             for &r in &self.buffer {
-                self.position[p.index()] = r.offset.plus(1);
+                self.position[p.index()] = r.offset.next();
                 engine.on_record(now, r);
             }
         }
@@ -114,11 +114,11 @@ impl Topic for Cluster {
             return;
         }
         let mut chunks = Vec::new();
-        part.read(from.0, u32::MAX, &mut chunks);
+        part.read(from, u32::MAX, &mut chunks);
         for c in chunks {
             let records = &c.batch.records[c.from as usize..c.to as usize];
-            for (r, offset) in records.iter().zip(c.offset..) {
-                out.push(EngineRecord::of(r, partition, Offset(offset)));
+            for (i, r) in (0..).zip(records) {
+                out.push(EngineRecord::of(r, partition, c.offset.plus(i)));
             }
         }
     }
@@ -200,10 +200,10 @@ impl SourceOffsets {
     pub fn read(&mut self, r: &EngineRecord) -> bool {
         let p = r.partition as usize;
         if self.next.len() <= p {
-            self.next.resize(p + 1, Offset(0));
-            self.furthest.resize(p + 1, Offset(0));
+            self.next.resize(p + 1, Offset::ZERO);
+            self.furthest.resize(p + 1, Offset::ZERO);
         }
-        self.next[p] = r.offset.plus(1);
+        self.next[p] = r.offset.next();
         let first = r.offset >= self.furthest[p];
         self.furthest[p] = self.furthest[p].max(self.next[p]);
         first
@@ -405,7 +405,7 @@ mod tests {
         let mut c = cluster(1, 1);
         c.partitions[0].append(batch(0, 0, 0, 3));
         c.partitions[0].append(batch(0, 0, 3, 2));
-        c.partitions[0].hw = 4;
+        c.partitions[0].hw = Offset(4);
         assert_eq!(Topic::partitions(&c), 1);
         let mut out = Vec::new();
         c.read(P0, Offset(1), &mut out);

@@ -6,6 +6,7 @@
 //! A bandwidth of 0 is unlimited and an overhead of 0 free: then nothing waits, as before the cost model.
 
 use super::broker::Partition;
+use super::ids::Offset;
 use crate::scenario::ClusterConfig;
 use crate::time::SimTime;
 
@@ -71,7 +72,7 @@ impl BrokerLinks {
 impl Partition {
     /// The bytes of the log's batches between offsets `from` and `to` (whole batches: a fetch returns the
     /// batches that hold the offsets asked for).
-    pub fn bytes_between(&self, from: u64, to: u64) -> u64 {
+    pub fn bytes_between(&self, from: Offset, to: Offset) -> u64 {
         self.log
             .range(self.first_batch_holding(from)..)
             .take_while(|(base, _)| *base < to)
@@ -138,10 +139,10 @@ mod tests {
         for (seq, n) in [(0, 10), (10, 5), (15, 20)] {
             p.append(batch(0, 0, seq, n));
         }
-        assert_eq!(p.bytes_between(0, 35), 3500);
-        assert_eq!(p.bytes_between(12, 15), 500);
-        assert_eq!(p.bytes_between(12, 16), 2500);
-        assert_eq!(p.bytes_between(35, 35), 0);
+        assert_eq!(p.bytes_between(Offset(0), Offset(35)), 3500);
+        assert_eq!(p.bytes_between(Offset(12), Offset(15)), 500);
+        assert_eq!(p.bytes_between(Offset(12), Offset(16)), 2500);
+        assert_eq!(p.bytes_between(Offset(35), Offset(35)), 0);
     }
 
     /// Partition 0's leader with a 1 MB/s network and disk and 100 µs per request.
@@ -175,7 +176,7 @@ mod tests {
     fn a_fetch_response_leaves_once_the_nic_has_sent_its_bytes() {
         let (mut env, mut c) = (env(1), slow_leader());
         c.partitions[0].append(batch(0, 0, 0, 10));
-        c.partitions[0].hw = 10;
+        c.partitions[0].hw = Offset(10);
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(4));
         // 6 records of 100 bytes take 600 µs on the NIC, then 1 ms on the network.
         let answered = take(&mut env);

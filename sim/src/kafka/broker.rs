@@ -4,7 +4,7 @@
 //! All replicas of a partition share one log: after Kafka's leader-epoch truncation every replica's log
 //! is a prefix of the leader's (KIP-101), so a replica is fully described by its LEO.
 
-use super::ids::{BrokerId, PartitionId};
+use super::ids::{BrokerId, Offset, PartitionId};
 use super::{BatchRef, Chunk, ProduceError};
 use crate::time::SimTime;
 use std::collections::VecDeque;
@@ -19,9 +19,9 @@ pub struct Broker {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FollowerState {
     /// The follower's LEO as of its last fetch request.
-    pub fetched_leo: u64,
+    pub fetched_leo: Offset,
     pub last_caught_up: SimTime,
-    pub last_fetch_leader_leo: u64,
+    pub last_fetch_leader_leo: Offset,
     pub last_fetch_time: SimTime,
 }
 
@@ -31,9 +31,9 @@ pub struct BatchMeta {
     pub epoch: u32,
     pub base_seq: u32,
     pub last_seq: u32,
-    pub base_offset: u64,
+    pub base_offset: Offset,
     /// The offset after the batch's last record.
-    pub end_offset: u64,
+    pub end_offset: Offset,
 }
 
 /// Idempotent producer state per partition (ProducerStateManager): the last batches' sequence ranges.
@@ -51,7 +51,7 @@ pub enum SeqCheck {
     Append,
     /// A retry of a batch already in the log, which ends at this offset.
     Duplicate {
-        end_offset: u64,
+        end_offset: Offset,
     },
     OutOfOrder,
     /// From an epoch older than the producer's current one (INVALID_PRODUCER_EPOCH).
@@ -85,14 +85,14 @@ impl ProducerState {
         }
     }
 
-    pub fn appended(&mut self, epoch: u32, base_seq: u32, n: u32, base_offset: u64) {
+    pub fn appended(&mut self, epoch: u32, base_seq: u32, n: u32, base_offset: Offset) {
         if self.recent.back().is_some_and(|m| m.epoch != epoch) {
             self.recent.clear();
         }
         if self.recent.len() == BATCHES_TO_RETAIN {
             self.recent.pop_front();
         }
-        let end_offset = base_offset + u64::from(n);
+        let end_offset = base_offset.plus(n);
         self.recent.push_back(BatchMeta {
             epoch,
             base_seq,
@@ -106,7 +106,7 @@ impl ProducerState {
 /// A produce waiting for the high watermark (acks=all): the broker's "delayed produce purgatory".
 #[derive(Clone, Copy, Debug)]
 pub struct PendingAck {
-    pub end_offset: u64,
+    pub end_offset: Offset,
     pub request: u64,
     pub slot: u32,
 }
@@ -114,7 +114,7 @@ pub struct PendingAck {
 /// Where a leader's append put a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
-    pub end_offset: u64,
+    pub end_offset: Offset,
     /// A retry of a batch the log already held: nothing was written.
     pub duplicate: bool,
 }
@@ -129,12 +129,12 @@ pub struct Partition {
     /// Indices into `replicas`.
     pub isr: Vec<usize>,
     /// Retained batches and their base offsets. Retention deletes the oldest; offsets stay absolute.
-    pub log: VecDeque<(u64, BatchRef)>,
-    pub log_end: u64,
+    pub log: VecDeque<(Offset, BatchRef)>,
+    pub log_end: Offset,
     /// The LEO of each replica (indexed like `replicas`).
-    pub leo: Vec<u64>,
+    pub leo: Vec<Offset>,
     pub followers: Vec<FollowerState>,
-    pub hw: u64,
+    pub hw: Offset,
     /// Each replica's log is a single FIFO server: the time it finishes its queued appends.
     pub busy_until: Vec<SimTime>,
     pub producer_state: Vec<ProducerState>,
@@ -151,10 +151,10 @@ impl Partition {
             replicas,
             isr: (0..n).collect(),
             log: VecDeque::new(),
-            log_end: 0,
-            leo: vec![0; n],
+            log_end: Offset::ZERO,
+            leo: vec![Offset::ZERO; n],
             followers: vec![FollowerState::default(); n],
-            hw: 0,
+            hw: Offset::ZERO,
             busy_until: vec![SimTime::ZERO; n],
             producer_state: vec![ProducerState::default(); producers as usize],
             pending_acks: VecDeque::new(),
@@ -170,9 +170,9 @@ impl Partition {
     }
 
     /// Appends a batch at the leader; returns its base offset.
-    pub fn append(&mut self, batch: BatchRef) -> u64 {
+    pub fn append(&mut self, batch: BatchRef) -> Offset {
         let base = self.log_end;
-        self.log_end += u64::from(batch.len());
+        self.log_end = base.plus(batch.len());
         self.log.push_back((base, batch));
         if let Some(l) = self.leader_index() {
             self.leo[l] = self.log_end;
@@ -240,7 +240,7 @@ impl Partition {
 
     /// The leader takes a follower's fetch at `offset` (Replica.updateFetchState): a follower is caught up
     /// if it asked for the leader's LEO, or for at least what the leader had at its previous fetch.
-    pub fn on_follower_fetch(&mut self, idx: usize, offset: u64, now: SimTime) {
+    pub fn on_follower_fetch(&mut self, idx: usize, offset: Offset, now: SimTime) {
         let end = self.log_end;
         let f = &mut self.followers[idx];
         f.fetched_leo = offset;
@@ -255,7 +255,7 @@ impl Partition {
 
     /// How many batches start at or before `offset`. Readers are mostly near the log end, so the search
     /// gallops from the back: its cost grows with the distance from the end, not with the log's length.
-    pub(super) fn batches_from(&self, offset: u64) -> usize {
+    pub(super) fn batches_from(&self, offset: Offset) -> usize {
         let n = self.log.len();
         let (mut lo, mut hi) = (0, n);
         let mut step = 1;
@@ -282,42 +282,36 @@ impl Partition {
 
     /// The index of the first batch ending past `offset`: the batches do not overlap, so it is the last one
     /// starting at or before it, or the next. The search reads only the bases kept in the log, never a batch.
-    pub fn first_batch_holding(&self, offset: u64) -> usize {
+    pub fn first_batch_holding(&self, offset: Offset) -> usize {
         let after = self.batches_from(offset);
         match after.checked_sub(1).map(|i| &self.log[i]) {
-            Some((base, b)) if base + u64::from(b.len()) > offset => after - 1,
+            Some((base, b)) if base.plus(b.len()) > offset => after - 1,
             _ => after,
         }
     }
 
     /// Up to `max_records` records from `offset`, but not past the HW.
-    pub fn read(&self, offset: u64, max_records: u32, out: &mut Vec<Chunk>) -> u32 {
+    pub fn read(&self, offset: Offset, max_records: u32, out: &mut Vec<Chunk>) -> u32 {
         let mut taken = 0;
-        for (base, batch) in self.log.range(self.first_batch_holding(offset)..) {
-            if *base >= self.hw || taken >= max_records {
+        for &(base, ref batch) in self.log.range(self.first_batch_holding(offset)..) {
+            if base >= self.hw || taken >= max_records {
                 break;
             }
-            let from = offset.max(*base) - base;
-            let visible_end = (self.hw.min(base + u64::from(batch.len())) - base) as u32;
-            let to = visible_end.min((from as u32).saturating_add(max_records - taken));
-            if to as u64 > from {
-                out.push(Chunk {
-                    partition: self.id,
-                    offset: base + from,
-                    batch: batch.clone(),
-                    from: from as u32,
-                    to,
-                });
-                taken += to - from as u32;
+            let from = base.distance_to(offset) as u32;
+            let visible_end = base.distance_to(self.hw.min(base.plus(batch.len()))) as u32;
+            let to = visible_end.min(from.saturating_add(max_records - taken));
+            if to > from {
+                out.push(Chunk { partition: self.id, offset: base.plus(from), batch: batch.clone(), from, to });
+                taken += to - from;
             }
         }
         taken
     }
 
     /// Deletes batches from the front while `delete` says so, none ending past `bound`.
-    pub fn expire(&mut self, bound: u64, mut delete: impl FnMut(&BatchRef) -> bool) {
+    pub fn expire(&mut self, bound: Offset, mut delete: impl FnMut(&BatchRef) -> bool) {
         while let Some((base, b)) = self.log.front() {
-            if base + u64::from(b.len()) > bound || !delete(b) {
+            if base.plus(b.len()) > bound || !delete(b) {
                 break;
             }
             self.log.pop_front();
@@ -325,7 +319,7 @@ impl Partition {
     }
 
     /// Truncates the log to `end` (a new leader's LEO).
-    pub fn truncate(&mut self, end: u64) {
+    pub fn truncate(&mut self, end: Offset) {
         while self.log.back().is_some_and(|(base, _)| *base >= end) {
             self.log.pop_back();
         }
@@ -347,7 +341,7 @@ impl Partition {
             if ps.recent.is_empty() {
                 let mine =
                     self.log.iter().rev().filter(|(_, b)| b.producer.index() == producer).take(BATCHES_TO_RETAIN);
-                let mut rebuilt: Vec<(u64, &BatchRef)> = mine.map(|(o, b)| (*o, b)).collect();
+                let mut rebuilt: Vec<(Offset, &BatchRef)> = mine.map(|(o, b)| (*o, b)).collect();
                 rebuilt.reverse();
                 if let Some(&(_, last)) = rebuilt.last() {
                     rebuilt.retain(|(_, b)| b.epoch == last.epoch);
@@ -373,8 +367,8 @@ mod tests {
     /// (offset, from, to) of each chunk `read` hands out.
     fn read(p: &Partition, offset: u64, max_records: u32) -> (u32, Vec<(u64, u32, u32)>) {
         let mut out = Vec::new();
-        let taken = p.read(offset, max_records, &mut out);
-        (taken, out.iter().map(|c| (c.offset, c.from, c.to)).collect())
+        let taken = p.read(Offset(offset), max_records, &mut out);
+        (taken, out.iter().map(|c| (c.offset.0, c.from, c.to)).collect())
     }
 
     #[test]
@@ -383,23 +377,26 @@ mod tests {
         let mut s = ProducerState::default();
         assert_eq!(s.check(0, 0, 5), SeqCheck::Append, "a producer's first batch starts at 0");
         assert_eq!(s.check(0, 3, 5), SeqCheck::OutOfOrder);
-        s.appended(0, 0, 5, 100);
-        assert_eq!(s.recent[0], BatchMeta { epoch: 0, base_seq: 0, last_seq: 4, base_offset: 100, end_offset: 105 });
+        s.appended(0, 0, 5, Offset(100));
+        assert_eq!(
+            s.recent[0],
+            BatchMeta { epoch: 0, base_seq: 0, last_seq: 4, base_offset: Offset(100), end_offset: Offset(105) }
+        );
         assert_eq!(s.check(0, 5, 3), SeqCheck::Append);
         assert_eq!(s.check(0, 6, 3), SeqCheck::OutOfOrder);
         // findDuplicateBatch: the same first and last sequence as a retained batch.
-        assert_eq!(s.check(0, 0, 5), SeqCheck::Duplicate { end_offset: 105 });
+        assert_eq!(s.check(0, 0, 5), SeqCheck::Duplicate { end_offset: Offset(105) });
         assert_eq!(s.check(0, 0, 4), SeqCheck::OutOfOrder, "same first sequence, other last");
     }
 
     #[test]
     fn an_older_epoch_is_fenced_and_a_new_epoch_starts_again_at_sequence_0() {
         let mut s = ProducerState::default();
-        s.appended(1, 0, 5, 0);
+        s.appended(1, 0, 5, Offset(0));
         assert_eq!(s.check(0, 5, 1), SeqCheck::StaleEpoch);
         assert_eq!(s.check(2, 5, 1), SeqCheck::OutOfOrder);
         assert_eq!(s.check(2, 0, 1), SeqCheck::Append);
-        s.appended(2, 0, 1, 5);
+        s.appended(2, 0, 1, Offset(5));
         // The new epoch's state replaces the old one's.
         assert_eq!(s.recent.iter().map(|m| m.epoch).collect::<Vec<_>>(), vec![2]);
     }
@@ -408,28 +405,43 @@ mod tests {
     fn the_state_keeps_the_last_5_batches_so_an_older_retry_is_out_of_order() {
         let mut s = ProducerState::default();
         for i in 0..6 {
-            s.appended(0, 2 * i, 2, u64::from(2 * i));
+            s.appended(0, 2 * i, 2, Offset(u64::from(2 * i)));
         }
         assert_eq!(s.recent.len(), BATCHES_TO_RETAIN);
         assert_eq!(s.check(0, 0, 2), SeqCheck::OutOfOrder, "the first batch's metadata is gone");
-        assert_eq!(s.check(0, 2, 2), SeqCheck::Duplicate { end_offset: 4 });
+        assert_eq!(s.check(0, 2, 2), SeqCheck::Duplicate { end_offset: Offset(4) });
     }
 
     #[test]
     fn the_leader_appends_an_idempotent_batch_once_and_answers_its_retry_with_the_original_offsets() {
         let mut p = partition();
-        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), true), Ok(Appended { end_offset: 4, duplicate: false }));
-        assert_eq!(p.append_as_leader(batch(1, 0, 0, 6), true), Ok(Appended { end_offset: 10, duplicate: false }));
-        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), true), Ok(Appended { end_offset: 4, duplicate: true }));
+        assert_eq!(
+            p.append_as_leader(batch(0, 0, 0, 4), true),
+            Ok(Appended { end_offset: Offset(4), duplicate: false })
+        );
+        assert_eq!(
+            p.append_as_leader(batch(1, 0, 0, 6), true),
+            Ok(Appended { end_offset: Offset(10), duplicate: false })
+        );
+        assert_eq!(
+            p.append_as_leader(batch(0, 0, 0, 4), true),
+            Ok(Appended { end_offset: Offset(4), duplicate: true })
+        );
         assert_eq!(p.append_as_leader(batch(0, 0, 9, 1), true), Err(ProduceError::OutOfOrderSequence));
-        assert_eq!(p.append_as_leader(batch(1, 0, 6, 1), true), Ok(Appended { end_offset: 11, duplicate: false }));
-        p.producer_state[0].appended(3, 0, 1, 11);
+        assert_eq!(
+            p.append_as_leader(batch(1, 0, 6, 1), true),
+            Ok(Appended { end_offset: Offset(11), duplicate: false })
+        );
+        p.producer_state[0].appended(3, 0, 1, Offset(11));
         assert_eq!(p.append_as_leader(batch(0, 2, 0, 1), true), Err(ProduceError::InvalidProducerEpoch));
-        assert_eq!((p.log_end, p.leo.clone(), p.log.len()), (11, vec![11, 0, 0], 3));
+        assert_eq!((p.log_end, p.leo.clone(), p.log.len()), (Offset(11), vec![Offset(11), Offset(0), Offset(0)], 3));
         // Without idempotence the broker checks nothing and keeps no state: a retry is written twice.
         let mut p = partition();
         p.append_as_leader(batch(0, 0, 0, 4), false).unwrap();
-        assert_eq!(p.append_as_leader(batch(0, 0, 0, 4), false), Ok(Appended { end_offset: 8, duplicate: false }));
+        assert_eq!(
+            p.append_as_leader(batch(0, 0, 0, 4), false),
+            Ok(Appended { end_offset: Offset(8), duplicate: false })
+        );
         assert!(p.producer_state[0].recent.is_empty());
     }
 
@@ -437,17 +449,17 @@ mod tests {
     fn parked_produces_complete_in_offset_order_once_the_high_watermark_reaches_their_end() {
         let mut p = partition();
         for (request, end_offset) in [(0, 10), (1, 5), (2, 10), (3, 3)] {
-            p.await_hw(PendingAck { end_offset, request, slot: 0 });
+            p.await_hw(PendingAck { end_offset: Offset(end_offset), request, slot: 0 });
         }
         // DelayedProduce: equal ends keep their arrival order.
         let order: Vec<u64> = p.pending_acks.iter().map(|a| a.request).collect();
         assert_eq!(order, vec![3, 1, 0, 2]);
-        p.hw = 5;
+        p.hw = Offset(5);
         let done: Vec<(u64, bool)> = p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r.is_ok())).collect();
         assert_eq!(done, vec![(3, true), (1, true)]);
         // The ISR shrank to 1 < min.insync.replicas = 2: the rest fail with NOT_ENOUGH_REPLICAS_AFTER_APPEND.
         p.isr = vec![0];
-        p.hw = 10;
+        p.hw = Offset(10);
         let done: Vec<(u64, Result<(), ProduceError>)> =
             p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r)).collect();
         let failed = Err(ProduceError::NotEnoughReplicasAfterAppend);
@@ -459,21 +471,21 @@ mod tests {
     fn the_high_watermark_is_the_smallest_leo_in_the_isr_and_never_moves_back() {
         let mut p = partition();
         p.append(batch(0, 0, 0, 10));
-        p.followers[1].fetched_leo = 7;
-        p.followers[2].fetched_leo = 4;
+        p.followers[1].fetched_leo = Offset(7);
+        p.followers[2].fetched_leo = Offset(4);
         assert!(p.update_hw());
-        assert_eq!(p.hw, 4);
+        assert_eq!(p.hw, Offset(4));
         // Replica 2 leaves the ISR: it no longer holds the HW back.
         p.isr = vec![0, 1];
         assert!(p.update_hw());
-        assert_eq!(p.hw, 7);
-        p.followers[1].fetched_leo = 6;
+        assert_eq!(p.hw, Offset(7));
+        p.followers[1].fetched_leo = Offset(6);
         assert!(!p.update_hw());
-        assert_eq!(p.hw, 7);
+        assert_eq!(p.hw, Offset(7));
         // The ISR of the leader alone: the HW is the leader's log end.
         p.isr = vec![0];
         assert!(p.update_hw());
-        assert_eq!(p.hw, 10);
+        assert_eq!(p.hw, Offset(10));
         p.leader = None;
         p.append(batch(0, 0, 10, 5));
         assert!(!p.update_hw(), "an offline partition has no HW to move");
@@ -485,20 +497,20 @@ mod tests {
         // previous fetch means the follower was caught up at that previous fetch's time.
         let mut p = partition();
         p.append(batch(0, 0, 0, 10));
-        p.on_follower_fetch(1, 0, ms(1));
+        p.on_follower_fetch(1, Offset(0), ms(1));
         assert_eq!(p.followers[1].last_caught_up, ms(0));
-        assert_eq!((p.followers[1].last_fetch_leader_leo, p.followers[1].last_fetch_time), (10, ms(1)));
+        assert_eq!((p.followers[1].last_fetch_leader_leo, p.followers[1].last_fetch_time), (Offset(10), ms(1)));
         p.append(batch(0, 0, 10, 5));
-        p.on_follower_fetch(1, 10, ms(5));
-        assert_eq!((p.followers[1].fetched_leo, p.followers[1].last_caught_up), (10, ms(1)));
-        p.on_follower_fetch(1, 14, ms(6));
+        p.on_follower_fetch(1, Offset(10), ms(5));
+        assert_eq!((p.followers[1].fetched_leo, p.followers[1].last_caught_up), (Offset(10), ms(1)));
+        p.on_follower_fetch(1, Offset(14), ms(6));
         assert_eq!(p.followers[1].last_caught_up, ms(1), "14 is behind the 15 the leader had at 5 ms");
-        p.on_follower_fetch(1, 15, ms(7));
+        p.on_follower_fetch(1, Offset(15), ms(7));
         assert_eq!(p.followers[1].last_caught_up, ms(7));
         p.append(batch(0, 0, 15, 5));
-        p.on_follower_fetch(1, 15, ms(9));
+        p.on_follower_fetch(1, Offset(15), ms(9));
         p.append(batch(0, 0, 20, 5));
-        p.on_follower_fetch(1, 20, ms(11));
+        p.on_follower_fetch(1, Offset(20), ms(11));
         assert_eq!(p.followers[1].last_caught_up, ms(9), "20 is what the leader had at 9 ms");
     }
 
@@ -508,12 +520,12 @@ mod tests {
         for (seq, n) in [(0, 4), (4, 6), (10, 2)] {
             p.append(batch(0, 0, seq, n));
         }
-        p.hw = 8;
+        p.hw = Offset(8);
         assert_eq!(read(&p, 0, 100), (8, vec![(0, 0, 4), (4, 0, 4)]));
         assert_eq!(read(&p, 5, 2), (2, vec![(5, 1, 3)]));
         assert_eq!(read(&p, 3, 3), (3, vec![(3, 3, 4), (4, 0, 2)]));
         assert_eq!(read(&p, 8, 100), (0, vec![]));
-        p.hw = 12;
+        p.hw = Offset(12);
         assert_eq!(read(&p, 9, 100), (3, vec![(9, 5, 6), (10, 0, 2)]));
     }
 
@@ -527,14 +539,15 @@ mod tests {
             seq += n;
         }
         p.hw = p.log_end;
-        for offset in 0..p.log_end + 2 {
+        for offset in (0..p.log_end.0 + 2).map(Offset) {
             let starting = p.log.iter().filter(|(base, _)| *base <= offset).count();
-            assert_eq!(p.batches_from(offset), starting, "offset {offset}");
+            assert_eq!(p.batches_from(offset), starting, "offset {offset:?}");
         }
-        for offset in 0..p.log_end {
+        for offset in 0..p.log_end.0 {
             let (_, chunks) = read(&p, offset, 1);
-            let (base, b) = p.log.iter().find(|(base, b)| offset < base + u64::from(b.len())).unwrap();
-            assert_eq!(chunks, vec![(offset, (offset - base) as u32, (offset - base) as u32 + 1)], "{b:?}");
+            let (base, b) = p.log.iter().find(|(base, b)| offset < base.plus(b.len()).0).unwrap();
+            let from = (offset - base.0) as u32;
+            assert_eq!(chunks, vec![(offset, from, from + 1)], "{b:?}");
         }
     }
 
@@ -544,17 +557,21 @@ mod tests {
         p.append(batch(0, 0, 0, 4));
         p.append(batch(0, 0, 4, 6));
         let mut asked = Vec::new();
-        p.expire(9, |b| {
+        p.expire(Offset(9), |b| {
             asked.push(b.base_seq);
             true
         });
-        assert_eq!((asked.clone(), p.log.front().map(|(base, _)| *base)), (vec![0], Some(4)), "4-9 ends past 9");
-        p.expire(10, |b| {
+        assert_eq!(
+            (asked.clone(), p.log.front().map(|(base, _)| *base)),
+            (vec![0], Some(Offset(4))),
+            "4-9 ends past 9"
+        );
+        p.expire(Offset(10), |b| {
             asked.push(b.base_seq);
             false
         });
         assert_eq!((asked.clone(), p.log.len()), (vec![0, 4], 1), "kept when not asked");
-        p.expire(10, |_| true);
+        p.expire(Offset(10), |_| true);
         assert!(p.log.is_empty());
     }
 
@@ -564,19 +581,19 @@ mod tests {
         p.append_as_leader(batch(0, 0, 0, 4), true).unwrap();
         p.append_as_leader(batch(1, 0, 0, 2), true).unwrap();
         p.append_as_leader(batch(0, 0, 4, 6), true).unwrap();
-        p.leo = vec![12, 12, 6];
-        p.followers[1].fetched_leo = 12;
-        p.hw = 6;
-        p.truncate(6);
-        assert_eq!((p.log_end, p.log.len(), p.leo.clone(), p.hw), (6, 2, vec![6, 6, 6], 6));
-        assert_eq!(p.followers[1].fetched_leo, 6);
+        p.leo = vec![Offset(12), Offset(12), Offset(6)];
+        p.followers[1].fetched_leo = Offset(12);
+        p.hw = Offset(6);
+        p.truncate(Offset(6));
+        assert_eq!((p.log_end, p.log.len(), p.leo.clone(), p.hw), (Offset(6), 2, vec![Offset(6); 3], Offset(6)));
+        assert_eq!(p.followers[1].fetched_leo, Offset(6));
         // Producer 0's batch of sequences 4-9 is gone: 4 comes next again; producer 1 is untouched.
         assert_eq!(p.producer_state[0].check(0, 4, 6), SeqCheck::Append);
-        assert_eq!(p.producer_state[0].check(0, 0, 4), SeqCheck::Duplicate { end_offset: 4 });
-        assert_eq!(p.producer_state[1].check(0, 0, 2), SeqCheck::Duplicate { end_offset: 6 });
-        p.hw = 2;
-        p.truncate(4);
-        assert_eq!(p.hw, 2, "truncation never raises the HW");
+        assert_eq!(p.producer_state[0].check(0, 0, 4), SeqCheck::Duplicate { end_offset: Offset(4) });
+        assert_eq!(p.producer_state[1].check(0, 0, 2), SeqCheck::Duplicate { end_offset: Offset(6) });
+        p.hw = Offset(2);
+        p.truncate(Offset(4));
+        assert_eq!(p.hw, Offset(2), "truncation never raises the HW");
         assert_eq!(p.producer_state[1].check(0, 0, 2), SeqCheck::Append, "producer 1 starts over");
     }
 
@@ -589,7 +606,7 @@ mod tests {
         }
         // The retained state (epoch 1, sequences 1-5) all ends past offset 3; the log left holds epoch 0's
         // batch and epoch 1's sequence 0.
-        p.truncate(3);
+        p.truncate(Offset(3));
         let s = &p.producer_state[0];
         assert_eq!(s.recent.iter().map(|m| (m.epoch, m.base_seq)).collect::<Vec<_>>(), vec![(1, 0)]);
         assert_eq!(s.check(1, 1, 1), SeqCheck::Append);

@@ -5,7 +5,7 @@
 use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
-use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
+use super::ids::{BrokerId, FetchPosition, MemberId, Offset, PartitionId, ProducerId};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
@@ -133,7 +133,7 @@ impl Cluster {
     pub fn apply_retention(&mut self, now: SimTime, topic: &TopicConfig, ledger: &mut Ledger) {
         let oldest_kept = now.saturating_sub(SimTime::from_millis(topic.retention_ms));
         for part in &mut self.partitions {
-            let bound = part.hw.min(part.leo.iter().copied().min().unwrap_or(0));
+            let bound = part.hw.min(part.leo.iter().copied().min().unwrap_or_default());
             let mut over_bytes = topic
                 .retention_bytes
                 .map_or(0, |limit| part.log.iter().map(|(_, b)| u64::from(b.bytes)).sum::<u64>().saturating_sub(limit));
@@ -167,7 +167,7 @@ impl Cluster {
     }
 
     /// The consumer-visible end of partition `p`'s log.
-    pub fn hw(&self, p: PartitionId) -> u64 {
+    pub fn hw(&self, p: PartitionId) -> Offset {
         self.partitions[p.index()].hw
     }
 
@@ -205,10 +205,10 @@ mod tests {
         // max.partition.fetch.bytes = 1 MiB (ConsumerConfig) of 100-byte records.
         assert_eq!(c.max_partition_fetch_records, 10_485);
         c.partitions[0].append(batch(0, 0, 0, 10));
-        c.partitions[0].hw = 6;
-        assert_eq!(c.hw(P0), 6);
+        c.partitions[0].hw = Offset(6);
+        assert_eq!(c.hw(P0), Offset(6));
         let read = |c: &Cluster, b| -> Vec<(u64, u32)> {
-            c.read_for_consumer(b, &from(2)).iter().map(|k| (k.offset, k.len())).collect()
+            c.read_for_consumer(b, &from(2)).iter().map(|k| (k.offset.0, k.len())).collect()
         };
         assert_eq!(read(&c, B0), vec![(2, 4)]);
         assert_eq!(read(&c, B1), vec![]);
@@ -252,8 +252,8 @@ mod tests {
         for (seq, n) in [(0, 4), (4, 4), (8, 4)] {
             c.partitions[0].append(batch(0, 0, seq, n));
         }
-        c.partitions[0].leo = vec![12, 12, 8];
-        c.partitions[0].hw = 8;
+        c.partitions[0].leo = vec![Offset(12), Offset(12), Offset(8)];
+        c.partitions[0].hw = Offset(8);
         c
     }
 
@@ -270,14 +270,14 @@ mod tests {
         assert_eq!(firsts(&c), vec![0, 4, 8], "written at 0 s: not older than 1 s yet");
         c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
         assert_eq!(firsts(&c), vec![8], "the HW and replica 2 end at 8");
-        c.partitions[0].leo[2] = 12;
-        c.partitions[0].hw = 12;
+        c.partitions[0].leo[2] = Offset(12);
+        c.partitions[0].hw = Offset(12);
         c.apply_retention(ms(1_001), &topic(1_000, None), &mut ledger);
         assert!(firsts(&c).is_empty());
         // retention.bytes: the oldest go while what is left stays at or above the limit.
         let mut c = retained();
-        c.partitions[0].hw = 12;
-        c.partitions[0].leo[2] = 12;
+        c.partitions[0].hw = Offset(12);
+        c.partitions[0].leo[2] = Offset(12);
         c.apply_retention(ms(1), &topic(1_000, Some(700)), &mut ledger);
         assert_eq!(firsts(&c), vec![4, 8], "1200 bytes: deleting 400 leaves 800, deleting 800 would leave 400");
     }

@@ -7,13 +7,12 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
+use super::ids::{BrokerId, FetchPosition, MemberId, Offset, PartitionId};
 use crate::dist::Sampler;
 use crate::network::Node;
 use crate::rng::SimRng;
 use crate::scenario::{CommitMode, ConsumerGroupConfig};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 pub struct Consumers {
     pub cfg: ConsumerGroupConfig,
@@ -38,21 +37,22 @@ impl Consumers {
         if !m.alive || self.group.rebalancing.is_some() {
             return;
         }
-        let mut per_broker: BTreeMap<BrokerId, Vec<FetchPosition>> = BTreeMap::new();
-        for &p in &m.assigned {
-            let Some(l) = cluster.partitions[p.index()].leader else {
-                continue;
-            };
-            if m.fetch_in_flight[l.index()] || m.buffered_from(p) {
+        let epoch = m.epoch;
+        // One fetch per broker, in broker order, for the partitions it leads (no map: a handful of brokers).
+        for broker in BrokerId::all(cluster.brokers.len()) {
+            let m = &self.group.members[member.index()];
+            if m.fetch_in_flight[broker.index()] {
                 continue;
             }
-            per_broker
-                .entry(l)
-                .or_default()
-                .push(FetchPosition { partition: p, offset: self.group.position[p.index()] });
-        }
-        let epoch = m.epoch;
-        for (broker, offsets) in per_broker {
+            let offsets: Vec<FetchPosition> = m
+                .assigned
+                .iter()
+                .filter(|&&p| cluster.partitions[p.index()].leader == Some(broker) && !m.buffered_from(p))
+                .map(|&p| FetchPosition { partition: p, offset: self.group.position[p.index()] })
+                .collect();
+            if offsets.is_empty() {
+                continue;
+            }
             self.group.members[member.index()].fetch_in_flight[broker.index()] = true;
             let incarnation = cluster.brokers[broker.index()].incarnation;
             let fetch = Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets };
@@ -86,7 +86,7 @@ impl Consumers {
         let m = &mut self.group.members[member.index()];
         // The partition and offset the next chunk must start at: a response's chunks of one partition follow
         // each other, and all are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
-        let mut next: Option<(PartitionId, u64)> = None;
+        let mut next: Option<(PartitionId, Offset)> = None;
         for c in chunks {
             let pos = match next {
                 Some((p, end)) if p == c.partition => end,
@@ -121,9 +121,9 @@ impl Consumers {
             let pos = self.group.position[front.partition.index()];
             // Skip records below the position (already delivered from an earlier, overlapping fetch).
             if front.offset < pos {
-                let skip = (pos - front.offset).min(u64::from(front.len())) as u32;
+                let skip = front.offset.distance_to(pos).min(u64::from(front.len())) as u32;
                 front.from += skip;
-                front.offset += u64::from(skip);
+                front.offset = front.offset.plus(skip);
             }
             if front.is_empty() {
                 m.buffer.pop_front();
@@ -133,7 +133,7 @@ impl Consumers {
             let mut part = front.clone();
             part.to = part.from + n;
             front.from += n;
-            front.offset += u64::from(n);
+            front.offset = front.offset.plus(n);
             if front.is_empty() {
                 m.buffer.pop_front();
             }
@@ -281,7 +281,7 @@ mod tests {
 
     /// Offsets [from, from + n) of partition 0.
     fn chunk(from: u64, n: u32) -> Chunk {
-        Chunk { partition: P0, offset: from, batch: batch(0, 0, from as u32, n), from: 0, to: n }
+        Chunk { partition: P0, offset: Offset(from), batch: batch(0, 0, from as u32, n), from: 0, to: n }
     }
 
     /// A fetch answer reaches the member at `now`; returns the committed offset after it.
@@ -289,7 +289,7 @@ mod tests {
         at(env, now);
         let epoch = c.group.members[0].epoch;
         c.on_fetch_response(env, cl, (M0, epoch, B0), chunks);
-        c.group.committed[0]
+        c.group.committed[0].0
     }
 
     /// The member's poll ends at `now`; returns the committed offset after it.
@@ -297,14 +297,14 @@ mod tests {
         at(env, now);
         let epoch = c.group.members[0].epoch;
         c.on_poll_done(env, cl, M0, epoch);
-        c.group.committed[0]
+        c.group.committed[0].0
     }
 
     #[test]
     fn a_poll_takes_at_most_max_poll_records_and_processes_them_one_after_another() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
         assert_eq!(fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 10)]), 0);
-        assert_eq!(c.group.position[0], 4);
+        assert_eq!(c.group.position[0], Offset(4));
         assert_eq!(c.group.members[0].busy_until, Some(ms(104)));
         let done: Vec<SimTime> =
             take(&mut env).into_iter().filter_map(|(t, e)| matches!(e, Event::PollDone { .. }).then_some(t)).collect();
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 0);
         let _ = poll_done(&mut c, &mut env, &cl, ms(104));
         assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 4);
-        assert_eq!(c.group.position[0], 8);
+        assert_eq!(c.group.position[0], Offset(8));
     }
 
     #[test]
@@ -324,7 +324,7 @@ mod tests {
         // At 6 s the interval has passed and an answer reaches the idle member (waiting in poll()): it
         // commits the position its earlier poll returned, 10, before taking offsets 10-19.
         assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![chunk(10, 10)]), 10);
-        assert_eq!(c.group.position[0], 20);
+        assert_eq!(c.group.position[0], Offset(20));
         assert_eq!(c.group.members[0].next_auto_commit, ms(11_000));
         // The next poll() (after processing) is before 11 s: no commit.
         assert_eq!(poll_done(&mut c, &mut env, &cl, ms(6_010)), 10);
@@ -335,7 +335,7 @@ mod tests {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
         let _ = fetched(&mut c, &mut env, &cl, ms(4_999), vec![chunk(0, 10)]);
         assert_eq!(fetched(&mut c, &mut env, &cl, ms(5_005), vec![chunk(10, 10)]), 0);
-        assert_eq!(c.group.position[0], 10);
+        assert_eq!(c.group.position[0], Offset(10));
     }
 
     #[test]
@@ -348,10 +348,10 @@ mod tests {
     #[test]
     fn a_new_leader_with_a_shorter_log_sends_positions_and_commits_back_to_its_end() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
-        c.group.position[0] = 12;
-        c.group.committed[0] = 9;
-        c.on_new_leader(&mut env, &cl, Elected { partition: P0, log_end: 10 });
-        assert_eq!((c.group.position[0], c.group.committed[0]), (10, 9));
+        c.group.position[0] = Offset(12);
+        c.group.committed[0] = Offset(9);
+        c.on_new_leader(&mut env, &cl, Elected { partition: P0, log_end: Offset(10) });
+        assert_eq!((c.group.position[0], c.group.committed[0]), (Offset(10), Offset(9)));
         let fetches: Vec<(SimTime, Vec<FetchPosition>)> = take(&mut env)
             .into_iter()
             .filter_map(|(t, e)| match e {
@@ -388,7 +388,7 @@ mod tests {
         assert!(fetches(take(&mut env)).is_empty(), "2 records still buffered");
         let _ = poll_done(&mut c, &mut env, &cl, ms(10));
         assert_eq!(fetches(take(&mut env)), vec![(ms(11), from(10))]);
-        assert_eq!(c.group.position[0], 10);
+        assert_eq!(c.group.position[0], Offset(10));
     }
 
     #[test]
@@ -408,22 +408,22 @@ mod tests {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
         c.group.members[0].fetch_in_flight[0] = true;
         c.on_fetch_response(&mut env, &cl, (M0, 7, B0), vec![chunk(0, 10)]);
-        assert_eq!((c.group.position[0], c.group.members[0].fetch_in_flight[0]), (0, true));
+        assert_eq!((c.group.position[0], c.group.members[0].fetch_in_flight[0]), (Offset(0), true));
         c.group.members[0].alive = false;
         c.on_fetch_response(&mut env, &cl, (M0, 0, B0), vec![chunk(0, 10)]);
-        assert_eq!(c.group.position[0], 0);
+        assert_eq!(c.group.position[0], Offset(0));
         assert!(take(&mut env).is_empty());
     }
 
     #[test]
     fn only_records_at_the_position_are_buffered_and_a_responses_chunks_follow_each_other() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
-        c.group.position[0] = 7;
+        c.group.position[0] = Offset(7);
         // Ends at the position (stale), starts past it (a gap), then one that overlaps it and its successor.
         let chunks = vec![chunk(0, 7), chunk(8, 4), chunk(5, 10), chunk(15, 5)];
         let _ = fetched(&mut c, &mut env, &cl, ms(100), chunks);
         // Offsets 7-19: 13 records of 1 ms each; the overlap's first two are skipped.
-        assert_eq!(c.group.position[0], 20);
+        assert_eq!(c.group.position[0], Offset(20));
         assert_eq!(c.group.members[0].busy_until, Some(ms(113)));
         let _ = poll_done(&mut c, &mut env, &cl, ms(113));
         assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 13);
@@ -436,7 +436,7 @@ mod tests {
         c.group.members[0].buffer.push_back(chunk(2, 3));
         c.group.members[0].buffer.push_back(chunk(5, 10));
         let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![]);
-        assert_eq!(c.group.position[0], 15);
+        assert_eq!(c.group.position[0], Offset(15));
         assert_eq!(c.group.members[0].busy_until, Some(ms(115)));
         assert!(c.group.members[0].buffer.is_empty());
     }
@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn commit_after_processing_never_auto_commits_while_waiting() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::AfterProcessing, 500));
-        c.group.position[0] = 10;
+        c.group.position[0] = Offset(10);
         assert_eq!(fetched(&mut c, &mut env, &cl, ms(6_000), vec![]), 0);
     }
 
@@ -468,7 +468,7 @@ mod tests {
         let _ = fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]);
         at(&mut env, ms(11));
         c.on_poll_done(&mut env, &cl, M0, 7);
-        assert_eq!((c.group.committed[0], c.group.members[0].busy_until), (0, Some(ms(11))));
+        assert_eq!((c.group.committed[0], c.group.members[0].busy_until), (Offset(0), Some(ms(11))));
         c.group.members[0].alive = false;
         assert_eq!(poll_done(&mut c, &mut env, &cl, ms(11)), 0);
         assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 0);
@@ -486,26 +486,26 @@ mod tests {
     #[test]
     fn close_commits_the_live_members_positions_unless_the_group_is_rebalancing() {
         let mut c = consumers(CommitMode::Auto, 500);
-        c.group.position[0] = 10;
+        c.group.position[0] = Offset(10);
         c.group.rebalancing = Some(0);
         c.close();
-        assert_eq!(c.group.committed[0], 0);
+        assert_eq!(c.group.committed[0], Offset(0));
         c.group.rebalancing = None;
         c.group.members[0].alive = false;
         c.close();
-        assert_eq!(c.group.committed[0], 0, "a dead member commits nothing");
+        assert_eq!(c.group.committed[0], Offset(0), "a dead member commits nothing");
         c.group.members[0].alive = true;
         c.close();
-        assert_eq!(c.group.committed[0], 10);
+        assert_eq!(c.group.committed[0], Offset(10));
     }
 
     #[test]
     fn caught_up_means_idle_and_at_the_log_end_of_every_led_partition() {
         let (mut cl, mut c) = (cluster(1, 1), consumers(CommitMode::Auto, 500));
-        cl.partitions[0].log_end = 10;
-        c.group.position[0] = 9;
+        cl.partitions[0].log_end = Offset(10);
+        c.group.position[0] = Offset(9);
         assert!(!c.caught_up(&cl));
-        c.group.position[0] = 10;
+        c.group.position[0] = Offset(10);
         assert!(c.caught_up(&cl));
         c.group.members[0].busy_until = Some(ms(1));
         assert!(!c.caught_up(&cl));
@@ -513,7 +513,7 @@ mod tests {
         c.group.rebalancing = Some(0);
         assert!(!c.caught_up(&cl));
         c.group.rebalancing = None;
-        c.group.position[0] = 0;
+        c.group.position[0] = Offset(0);
         cl.partitions[0].leader = None;
         assert!(c.caught_up(&cl), "an offline partition cannot be read");
         cl.partitions[0].leader = Some(B0);
@@ -528,14 +528,14 @@ mod tests {
         let (mut env, mut c) = (env(1), group_consumers(2, CommitMode::Auto, 500));
         let p1 = Chunk { partition: PartitionId(1), ..chunk(0, 5) };
         let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 5), p1]);
-        assert_eq!(c.group.position, vec![5, 5]);
+        assert_eq!(c.group.position, vec![Offset(5); 2]);
     }
 
     #[test]
     fn max_poll_records_counts_the_records_of_every_chunk_the_poll_takes() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
         let _ = fetched(&mut c, &mut env, &cl, ms(100), vec![chunk(0, 3), chunk(3, 3)]);
-        assert_eq!((c.group.position[0], c.group.members[0].busy_until), (4, Some(ms(104))));
+        assert_eq!((c.group.position[0], c.group.members[0].busy_until), (Offset(4), Some(ms(104))));
     }
 
     #[test]

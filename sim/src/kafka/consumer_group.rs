@@ -4,7 +4,7 @@
 
 use super::Chunk;
 use super::assignor::{self, Assignment, Strategy};
-use super::ids::PartitionId;
+use super::ids::{Offset, PartitionId};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -76,8 +76,8 @@ pub struct Group {
     pub next_rebalance_id: u64,
     pub rebalance_started: SimTime,
     /// Offset of the next record to deliver, per partition (the owner's position).
-    pub position: Vec<u64>,
-    pub committed: Vec<u64>,
+    pub position: Vec<Offset>,
+    pub committed: Vec<Offset>,
     pub previous: Assignment,
 }
 
@@ -91,8 +91,8 @@ impl Group {
             rebalancing: None,
             next_rebalance_id: 0,
             rebalance_started: SimTime::ZERO,
-            position: vec![0; partitions as usize],
-            committed: vec![0; partitions as usize],
+            position: vec![Offset::ZERO; partitions as usize],
+            committed: vec![Offset::ZERO; partitions as usize],
             previous: Assignment::new(),
         }
     }
@@ -123,8 +123,8 @@ impl Group {
     }
 
     /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
-    pub fn lag(&self, hw: impl Fn(PartitionId) -> u64) -> u64 {
-        PartitionId::all(self.partitions as usize).map(|p| hw(p).saturating_sub(self.committed[p.index()])).sum()
+    pub fn lag(&self, hw: impl Fn(PartitionId) -> Offset) -> u64 {
+        PartitionId::all(self.partitions as usize).map(|p| self.committed[p.index()].distance_to(hw(p))).sum()
     }
 }
 
@@ -148,7 +148,7 @@ mod tests {
     fn a_member_knows_which_partitions_it_has_buffered() {
         let mut m = Member::new("c".into(), 1, SimTime::ZERO);
         let batch = crate::kafka::testkit::batch(0, 0, 0, 2);
-        m.buffer.push_back(Chunk { partition: PartitionId(1), offset: 0, batch, from: 0, to: 2 });
+        m.buffer.push_back(Chunk { partition: PartitionId(1), offset: Offset(0), batch, from: 0, to: 2 });
         assert!(m.buffered_from(PartitionId(1)));
         assert!(!m.buffered_from(PartitionId(0)));
     }
@@ -164,13 +164,13 @@ mod tests {
     #[test]
     fn an_eager_rebalance_gives_the_live_members_everything_from_the_committed_offsets() {
         let mut g = group();
-        g.committed = vec![5, 6, 7];
-        g.position = vec![9, 9, 9];
+        g.committed = vec![Offset(5), Offset(6), Offset(7)];
+        g.position = vec![Offset(9), Offset(9), Offset(9)];
         g.members[0].fetch_in_flight = vec![true];
         let a = g.install_assignment();
         let owned: Vec<Vec<PartitionId>> = g.members.iter().map(|m| m.assigned.clone()).collect();
         assert_eq!(owned, vec![vec![PartitionId(0), PartitionId(1)], vec![], vec![PartitionId(2)]]);
-        assert_eq!(g.position, vec![5, 6, 7], "positions restart from the committed offsets");
+        assert_eq!(g.position, vec![Offset(5), Offset(6), Offset(7)], "positions restart from the committed offsets");
         assert_eq!(g.members.iter().map(|m| m.epoch).collect::<Vec<_>>(), vec![1, 1, 1]);
         assert_eq!(g.members[0].fetch_in_flight, vec![false]);
         assert_eq!(g.previous, a);
@@ -180,11 +180,11 @@ mod tests {
     fn a_member_commits_its_own_positions_and_lag_is_the_hw_minus_the_committed_offset() {
         let mut g = group();
         g.install_assignment();
-        g.position = vec![10, 20, 30];
+        g.position = vec![Offset(10), Offset(20), Offset(30)];
         g.commit(0);
-        assert_eq!(g.committed, vec![10, 20, 0]);
+        assert_eq!(g.committed, vec![Offset(10), Offset(20), Offset(0)]);
         // kafka-consumer-groups' LAG: log end (HW) - committed offset, summed; never negative.
-        let hw = [15, 20, 4];
+        let hw = [15, 20, 4].map(Offset);
         assert_eq!(g.lag(|p| hw[p.index()]), 5 + 4);
     }
 }

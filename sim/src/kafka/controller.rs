@@ -5,7 +5,7 @@
 
 use super::cluster::Cluster;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, PartitionId};
+use super::ids::{BrokerId, Offset, PartitionId};
 use crate::time::SimTime;
 
 /// A partition got a new leader whose log ends at `log_end`: the clients must look for it, and consumers
@@ -13,7 +13,7 @@ use crate::time::SimTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elected {
     pub partition: PartitionId,
-    pub log_end: u64,
+    pub log_end: Offset,
 }
 
 impl Cluster {
@@ -116,7 +116,7 @@ impl Cluster {
         let part = &mut self.partitions[p.index()];
         // Every replica truncates to the new leader's log end (KIP-101 leader epochs).
         let new_end = part.leo[i];
-        env.stats.counters.records_truncated += part.log_end - new_end;
+        env.stats.counters.records_truncated += new_end.distance_to(part.log_end);
         part.truncate(new_end);
         part.isr = if unclean { vec![i] } else { isr_live };
         let now = env.now;
@@ -156,12 +156,12 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].append(batch(0, 0, 0, 6));
         c.partitions[0].append(batch(0, 0, 6, 4));
-        c.partitions[0].leo = vec![10, 6, 10];
+        c.partitions[0].leo = vec![Offset(10), Offset(6), Offset(10)];
         c.brokers[0].alive = false;
-        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 6 }));
+        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: Offset(6) }));
         let p = &c.partitions[0];
         assert_eq!((p.leader, p.leader_epoch, p.isr.clone()), (Some(B1), 1, vec![1, 2]));
-        assert_eq!((p.log_end, p.leo.clone(), p.hw), (6, vec![6, 6, 6], 6));
+        assert_eq!((p.log_end, p.leo.clone(), p.hw), (Offset(6), vec![Offset(6); 3], Offset(6)));
         assert_eq!((env.stats.counters.leader_elections, env.stats.counters.records_truncated), (1, 4));
         assert_eq!(c.led_by(B1), &[P0]);
         assert!(c.led_by(B0).is_empty());
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!((p.leader, p.isr.clone()), (None, vec![0]));
         assert_eq!((env.stats.counters.offline_partition_events, env.stats.counters.leader_elections), (1, 0));
         assert!(c.restart(B0));
-        assert_eq!(c.elect(&mut env, P0), Some(Elected { partition: P0, log_end: 0 }));
+        assert_eq!(c.elect(&mut env, P0), Some(Elected { partition: P0, log_end: Offset(0) }));
         assert_eq!(c.partitions[0].leader, Some(B0));
     }
 
@@ -188,14 +188,14 @@ mod tests {
         c.partitions[0].append(batch(0, 0, 0, 4));
         c.partitions[0].append(batch(0, 0, 4, 6));
         c.partitions[0].isr = vec![0];
-        c.partitions[0].leo = vec![10, 4, 0];
+        c.partitions[0].leo = vec![Offset(10), Offset(4), Offset(0)];
         c.brokers[0].alive = false;
-        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: 4 }));
+        assert_eq!(c.fence(&mut env, B0, P0), Some(Elected { partition: P0, log_end: Offset(4) }));
         assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B1), vec![1]));
         assert_eq!((env.stats.counters.unclean_leader_elections, env.stats.counters.records_truncated), (1, 6));
         // Broker 1 dies too: the first live replica is broker 2.
         c.brokers[1].alive = false;
-        assert_eq!(c.fence(&mut env, B1, P0), Some(Elected { partition: P0, log_end: 0 }));
+        assert_eq!(c.fence(&mut env, B1, P0), Some(Elected { partition: P0, log_end: Offset(0) }));
         assert_eq!((c.partitions[0].leader, c.partitions[0].isr.clone()), (Some(B2), vec![2]));
     }
 
@@ -217,7 +217,7 @@ mod tests {
         c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
         c.on_replica_fetch(&mut env, B2, B0, 0, from(0));
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
-        c.partitions[0].await_hw(PendingAck { end_offset: 5, request: 0, slot: 0 });
+        c.partitions[0].await_hw(PendingAck { end_offset: Offset(5), request: 0, slot: 0 });
         take(&mut env);
         c.crash(&mut env, B2);
         let parked: Vec<(BrokerId, BrokerId)> = c.replica_parked.keys().copied().collect();
@@ -238,7 +238,7 @@ mod tests {
     fn a_failed_election_leaves_the_partition_offline_without_its_fenced_leader_in_the_isr() {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].isr = vec![0, 1];
-        c.partitions[0].await_hw(PendingAck { end_offset: 5, request: 0, slot: 0 });
+        c.partitions[0].await_hw(PendingAck { end_offset: Offset(5), request: 0, slot: 0 });
         c.brokers[0].alive = false;
         c.brokers[1].alive = false;
         // Broker 2 is alive but out of the ISR, and unclean.leader.election.enable is false.
@@ -257,15 +257,15 @@ mod tests {
     fn a_new_leader_counts_its_followers_caught_up_from_the_election() {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].append(batch(0, 0, 0, 10));
-        c.partitions[0].leo = vec![10, 10, 4];
+        c.partitions[0].leo = vec![Offset(10), Offset(10), Offset(4)];
         env.now = ms(7);
         c.brokers[0].alive = false;
         c.fence(&mut env, B0, P0);
         let f = &c.partitions[0].followers;
         assert_eq!(
             f.iter().map(|f| (f.last_caught_up, f.fetched_leo)).collect::<Vec<_>>(),
-            vec![(ms(7), 10), (ms(7), 10), (ms(7), 4)]
+            vec![(ms(7), Offset(10)), (ms(7), Offset(10)), (ms(7), Offset(4))]
         );
-        assert_eq!(c.partitions[0].hw, 4, "the smallest LEO in the new ISR {{1, 2}}");
+        assert_eq!(c.partitions[0].hw, Offset(4), "the smallest LEO in the new ISR {{1, 2}}");
     }
 }

@@ -128,6 +128,7 @@ impl Consumers {
 mod tests {
     use super::*;
     use crate::kafka::consumer_group::{Group, Member};
+    use crate::kafka::ids::Offset;
     use crate::kafka::testkit::{M0, M1, P0, at, cluster, env, ms, take};
     use crate::scenario::ConsumerGroupConfig;
 
@@ -179,10 +180,10 @@ mod tests {
     #[test]
     fn a_crashed_member_loses_its_uncommitted_positions() {
         let (mut env, _, mut c) = (env(1), cluster(1, 1), consumers());
-        c.group.position[0] = 40;
-        c.group.committed[0] = 25;
+        c.group.position[0] = Offset(40);
+        c.group.committed[0] = Offset(25);
         c.crash(&mut env, M0);
-        assert_eq!(c.group.position[0], 25);
+        assert_eq!(c.group.position[0], Offset(25));
         assert!(!c.group.members[0].alive);
     }
 
@@ -195,7 +196,7 @@ mod tests {
         c.group.members[1].busy_until = Some(ms(3_500));
         c.group.members[0].buffer.push_back(crate::kafka::Chunk {
             partition: P0,
-            offset: 0,
+            offset: Offset(0),
             batch: crate::kafka::testkit::batch(0, 0, 0, 1),
             from: 0,
             to: 1,

@@ -42,7 +42,7 @@ id!(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FetchPosition {
     pub partition: PartitionId,
-    pub offset: u64,
+    pub offset: Offset,
 }
 
 /// What a replica fetch answer says of one partition: the leader's epoch and log end offset.
@@ -50,16 +50,29 @@ pub struct FetchPosition {
 pub struct ReplicaEnd {
     pub partition: PartitionId,
     pub leader_epoch: u32,
-    pub log_end: u64,
+    pub log_end: Offset,
 }
 
-/// A position in a partition's log: the offset of a record, or of the next record to read.
+/// A position in a partition's log: the offset of a record, or of the next record to read. A log's end,
+/// its high watermark and a group's committed offsets are all of this kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Offset(pub u64);
 
 impl Offset {
+    pub const ZERO: Offset = Offset(0);
+
     /// The offset `n` records further on.
-    pub const fn plus(self, n: u64) -> Offset {
-        Offset(self.0 + n)
+    pub const fn plus(self, n: u32) -> Offset {
+        Offset(self.0 + n as u64)
+    }
+
+    /// The offset of the record after this one.
+    pub const fn next(self) -> Offset {
+        self.plus(1)
+    }
+
+    /// How many records lie from here up to `later`; none when `later` is not further on.
+    pub const fn distance_to(self, later: Offset) -> u64 {
+        later.0.saturating_sub(self.0)
     }
 }

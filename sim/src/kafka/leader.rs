@@ -202,6 +202,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka::ids::Offset;
     use crate::kafka::testkit::{B0, B1, B2, M0, MS, P0, at, batch, cluster, env, from, ms, request, take};
 
     /// The produce responses among `events`: (arrival time, request, results).
@@ -242,12 +243,12 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(2, 1));
         let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert!(responses(events).is_empty());
-        assert_eq!((c.partitions[0].log_end, c.partitions[0].hw), (10, 0));
+        assert_eq!((c.partitions[0].log_end, c.partitions[0].hw), (Offset(10), Offset(0)));
         // HW = the smallest LEO in the ISR {0, 1, 2}: follower 2 still has nothing.
         assert!(responses(follower_fetch(&mut env, &mut c, ms(2), B1, 10)).is_empty());
-        assert_eq!(c.partitions[0].hw, 0);
+        assert_eq!(c.partitions[0].hw, Offset(0));
         let answered = responses(follower_fetch(&mut env, &mut c, ms(3), B2, 10));
-        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(c.partitions[0].hw, Offset(10));
         assert_eq!(answered, vec![(ms(4), 0, vec![Ok(())])]);
     }
 
@@ -256,7 +257,7 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(2, 1));
         let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
         assert_eq!(responses(events), vec![(ms(2), 0, vec![Ok(())])]);
-        assert_eq!(c.partitions[0].hw, 0);
+        assert_eq!(c.partitions[0].hw, Offset(0));
     }
 
     #[test]
@@ -265,11 +266,11 @@ mod tests {
         c.partitions[0].isr = vec![0];
         let events = append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert_eq!(responses(events), vec![(MS, 0, vec![Err(ProduceError::NotEnoughReplicas)])]);
-        assert_eq!(c.partitions[0].log_end, 0);
+        assert_eq!(c.partitions[0].log_end, Offset(0));
         // acks=1 does not ask for min.insync.replicas.
         let events = append(&mut env, &mut c, SimTime::ZERO, request(1, Acks::Leader, vec![batch(0, 0, 0, 10)]));
         assert_eq!(responses(events), vec![(ms(2), 1, vec![Ok(())])]);
-        assert_eq!(c.partitions[0].log_end, 10);
+        assert_eq!(c.partitions[0].log_end, Offset(10));
     }
 
     #[test]
@@ -285,7 +286,7 @@ mod tests {
         at(&mut env, ms(30_001));
         c.on_isr_check(&mut env, B0);
         assert_eq!(c.partitions[0].isr, vec![0]);
-        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(c.partitions[0].hw, Offset(10));
         assert_eq!(env.stats.counters.isr_shrinks, 2);
         let answered = responses(take(&mut env));
         assert_eq!(answered, vec![(ms(30_002), 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)])]);
@@ -300,8 +301,8 @@ mod tests {
         let events = append(&mut env, &mut c, ms(2), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert!(responses(events).is_empty());
         assert_eq!(env.stats.counters.duplicate_batches_rejected, 1);
-        assert_eq!(c.partitions[0].log_end, 15);
-        let waits: Vec<(u64, u64)> = c.partitions[0].pending_acks.iter().map(|a| (a.request, a.end_offset)).collect();
+        assert_eq!(c.partitions[0].log_end, Offset(15));
+        let waits: Vec<(u64, u64)> = c.partitions[0].pending_acks.iter().map(|a| (a.request, a.end_offset.0)).collect();
         assert_eq!(waits, vec![(0, 10), (2, 10), (1, 15)]);
         follower_fetch(&mut env, &mut c, ms(10), B1, 10);
         let answered = responses(follower_fetch(&mut env, &mut c, ms(10), B2, 10));
@@ -321,7 +322,7 @@ mod tests {
         c.brokers[0].incarnation = 2;
         c.on_produce_arrive(&mut env, B0, 0, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert!(take(&mut env).is_empty());
-        assert_eq!(c.partitions[0].log_end, 0);
+        assert_eq!(c.partitions[0].log_end, Offset(0));
     }
 
     #[test]
@@ -341,7 +342,7 @@ mod tests {
                 Event::ConsumerFetchResponse { chunks, .. } => Some((t, chunks)),
                 _ => None,
             })
-            .flat_map(|(t, cs)| cs.into_iter().map(move |c| (t, c.offset, c.from, c.to)))
+            .flat_map(|(t, cs)| cs.into_iter().map(move |c| (t, c.offset.0, c.from, c.to)))
             .collect();
         assert_eq!(chunks, vec![(ms(21), 0, 0, 6)]);
     }
@@ -365,7 +366,7 @@ mod tests {
         c.on_append_done(&mut env, B0, 0, 2, 0);
         c.on_append_done(&mut env, B0, 0, 2, 1);
         assert!(responses(take(&mut env)).is_empty(), "acks=0: the producer hears nothing");
-        assert_eq!((c.partitions[0].log_end, c.requests.len()), (30, 0));
+        assert_eq!((c.partitions[0].log_end, c.requests.len()), (Offset(30), 0));
     }
 
     #[test]
@@ -381,14 +382,14 @@ mod tests {
         c.partitions[0].leader = Some(B1);
         c.on_append_done(&mut env, B0, 0, 1, 0);
         assert_eq!(responses(take(&mut env)), vec![(MS, 1, vec![Err(ProduceError::NotLeader)])]);
-        assert_eq!(c.partitions[0].log_end, 0);
+        assert_eq!(c.partitions[0].log_end, Offset(0));
     }
 
     #[test]
     fn a_consumer_fetch_below_the_high_watermark_is_answered_at_once_and_a_dead_broker_is_silent() {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].append(batch(0, 0, 0, 10));
-        c.partitions[0].hw = 10;
+        c.partitions[0].hw = Offset(10);
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(9));
         assert!(matches!(take(&mut env)[..], [(MS, Event::ConsumerFetchResponse { member: M0, .. })]));
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
@@ -425,7 +426,7 @@ mod tests {
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
         take(&mut env);
         let events = append(&mut env, &mut c, ms(1), request(0, Acks::Leader, vec![batch(0, 0, 0, 10)]));
-        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(c.partitions[0].hw, Offset(10));
         assert_eq!(events.iter().filter(|(_, e)| matches!(e, Event::ConsumerFetchResponse { .. })).count(), 1);
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
         take(&mut env);
@@ -436,6 +437,6 @@ mod tests {
         c.partitions[0].isr = vec![0, 1];
         let events = append(&mut env, &mut c, ms(9), request(2, Acks::All, vec![batch(0, 0, 0, 10)]));
         assert!(responses(events).is_empty(), "appended, waiting for the HW");
-        assert_eq!(c.partitions[0].log_end, 10);
+        assert_eq!(c.partitions[0].log_end, Offset(10));
     }
 }

@@ -20,7 +20,7 @@ pub(crate) mod testkit;
 
 use crate::ledger::RecordRange;
 use crate::workload::Record;
-use ids::{PartitionId, ProducerId};
+use ids::{Offset, PartitionId, ProducerId};
 use std::rc::Rc;
 
 /// A producer batch: records for one partition with consecutive sequence numbers
@@ -76,7 +76,7 @@ pub enum ProduceError {
 pub struct Chunk {
     pub partition: PartitionId,
     /// Offset of `batch.records[from]`.
-    pub offset: u64,
+    pub offset: Offset,
     pub batch: BatchRef,
     pub from: u32,
     pub to: u32,
@@ -93,8 +93,8 @@ impl Chunk {
     pub fn bytes(&self) -> u64 {
         u64::from(self.batch.bytes) * u64::from(self.len()) / u64::from(self.batch.len().max(1))
     }
-    pub fn end_offset(&self) -> u64 {
-        self.offset + u64::from(self.len())
+    pub fn end_offset(&self) -> Offset {
+        self.offset.plus(self.len())
     }
     /// The chunk's records, as the ledger numbers them.
     pub fn range(&self) -> RecordRange {

@@ -222,6 +222,10 @@ impl Producer {
         let mut out = Vec::new();
         for &p in partitions {
             let p = p.index();
+            // Nothing ready and no bump due: `refresh` has nothing to change there either.
+            if !self.flagged[p] {
+                continue;
+            }
             if self.bump_pending[p] {
                 self.maybe_bump_epoch(p);
             }

@@ -207,6 +207,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kafka::ids::Offset;
     use crate::kafka::testkit::{B0, B1, B2, MS, P0, at, batch, cluster, env, from, ms, take};
 
     #[test]
@@ -215,7 +216,7 @@ mod tests {
         c.partitions[0].isr = vec![0, 1];
         c.partitions[0].append(batch(0, 0, 0, 10));
         c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
-        assert_eq!(c.partitions[0].hw, 10);
+        assert_eq!(c.partitions[0].hw, Offset(10));
         // Fetching from offset 5 < HW 10: still out of sync.
         c.on_replica_fetch(&mut env, B2, B0, 0, from(5));
         assert_eq!((c.partitions[0].isr.clone(), env.stats.counters.isr_expands), (vec![0, 1], 0));
@@ -254,7 +255,7 @@ mod tests {
         c.wake_replica_fetchers(&mut env, B0, P0);
         let answer = take(&mut env);
         assert!(
-            matches!(&answer[..], [(t, Event::ReplicaFetchResponse { follower: B1, ends, .. })] if *t == ms(4) && ends == &vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: 10 }]),
+            matches!(&answer[..], [(t, Event::ReplicaFetchResponse { follower: B1, ends, .. })] if *t == ms(4) && ends == &vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: Offset(10) }]),
             "{answer:?}"
         );
     }
@@ -266,13 +267,19 @@ mod tests {
         c.partitions[0].leader_epoch = 1;
         // Broker 1's answer from broker 0: partition 0's log ends at 10 in `leader_epoch`.
         let answer = |c: &mut Cluster, env: &mut Env, leader_epoch| {
-            c.on_replica_fetch_response(env, B1, 0, B0, vec![ReplicaEnd { partition: P0, leader_epoch, log_end: 10 }])
+            c.on_replica_fetch_response(
+                env,
+                B1,
+                0,
+                B0,
+                vec![ReplicaEnd { partition: P0, leader_epoch, log_end: Offset(10) }],
+            )
         };
         answer(&mut c, &mut env, 0);
-        assert_eq!(c.partitions[0].leo[1], 0);
+        assert_eq!(c.partitions[0].leo[1], Offset(0));
         assert!(matches!(take(&mut env)[..], [(SimTime::ZERO, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
         answer(&mut c, &mut env, 1);
-        assert_eq!(c.partitions[0].leo[1], 10);
+        assert_eq!(c.partitions[0].leo[1], Offset(10));
         // The next fetch goes out once the follower's 1 ms append is done.
         assert!(matches!(take(&mut env)[..], [(MS, Event::ReplicaFetch { follower: B1, leader: B0, .. })]));
     }
@@ -294,7 +301,7 @@ mod tests {
             })
             .collect();
         assert_eq!(leaders, vec![B0, B2]);
-        c.partitions[0].leo[1] = 7;
+        c.partitions[0].leo[1] = Offset(7);
         c.send_replica_fetch(&mut env, B1, B0, 0);
         let sent = take(&mut env);
         assert!(
@@ -325,7 +332,7 @@ mod tests {
         c.brokers[0].alive = true;
         c.on_replica_fetch(&mut env, B1, B0, 1, from(0));
         assert_eq!(kinds(take(&mut env)), vec![(ms(503), "ReplicaFetch".to_string())], "an earlier life's fetch");
-        assert_eq!(c.partitions[0].followers[1].fetched_leo, 0);
+        assert_eq!(c.partitions[0].followers[1].fetched_leo, Offset(0));
     }
 
     #[test]
@@ -348,18 +355,18 @@ mod tests {
     fn a_follower_appends_only_what_it_lacks_up_to_the_leaders_log_end() {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.partitions[0].append(batch(0, 0, 0, 10));
-        c.partitions[0].leo[1] = 10;
-        let end = |log_end| vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end }];
+        c.partitions[0].leo[1] = Offset(10);
+        let end = |log_end| vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: Offset(log_end) }];
         c.on_replica_fetch_response(&mut env, B1, 0, B0, end(10));
         assert_eq!(kinds(take(&mut env)), vec![(SimTime::ZERO, "ReplicaFetch".to_string())], "nothing to append");
         c.on_replica_fetch_response(&mut env, B2, 0, B0, end(12));
-        assert_eq!(c.partitions[0].leo[2], 10, "never past the log end");
+        assert_eq!(c.partitions[0].leo[2], Offset(10), "never past the log end");
         assert_eq!(kinds(take(&mut env)), vec![(MS, "ReplicaFetch".to_string())]);
         c.brokers[2].alive = false;
-        c.partitions[0].leo[2] = 0;
+        c.partitions[0].leo[2] = Offset(0);
         c.on_replica_fetch_response(&mut env, B2, 0, B0, end(10));
         c.on_replica_fetch_response(&mut env, B1, 1, B0, end(10));
-        assert_eq!((c.partitions[0].leo[2], take(&mut env).len()), (0, 0), "a dead or earlier life ignores it");
+        assert_eq!((c.partitions[0].leo[2], take(&mut env).len()), (Offset(0), 0), "a dead or earlier life ignores it");
     }
 
     #[test]

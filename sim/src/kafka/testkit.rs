@@ -4,7 +4,7 @@
 use super::broker::Partition;
 use super::cluster::Cluster;
 use super::env::{Env, Event, ProduceRequest};
-use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId};
+use super::ids::{BrokerId, FetchPosition, MemberId, Offset, PartitionId, ProducerId};
 use super::{Batch, BatchRef};
 use crate::dist::DistSpec;
 use crate::ledger::Ledger;
@@ -64,7 +64,7 @@ pub fn request(id: u64, acks: Acks, batches: Vec<BatchRef>) -> ProduceRequest {
 
 /// A fetch of partition 0 from `offset`.
 pub fn from(offset: u64) -> Vec<FetchPosition> {
-    vec![FetchPosition { partition: P0, offset }]
+    vec![FetchPosition { partition: P0, offset: Offset(offset) }]
 }
 
 /// Everything the actors scheduled, in the order it will happen; the queue is left empty.
