@@ -289,7 +289,6 @@ impl SparkEngine {
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");
             agg.dirty = false;
-            agg.fired += 1;
             for c in &agg.created[agg.reported..] {
                 self.metrics.latency.record(e - *c);
             }
