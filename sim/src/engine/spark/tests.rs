@@ -231,3 +231,19 @@ fn update_mode_counts_each_record_in_results_once() {
     assert_eq!(m.latency.count(), 3);
     assert_eq!(m.latency.mean(), SimTime(921_666_666), "(956 + 856 + 953) / 3 ms: 1056 - 100, 1056 - 200, 2053 - 1100");
 }
+
+/// Continuous processing: a record's row [event time, + 1 ns) is emitted when its map work (2 ms, one FIFO
+/// task) ends, its latency counted from its creation; a value equal to the filter's bound (50) passes, and
+/// a filtered record still takes its map work.
+#[test]
+fn a_continuous_row_follows_its_record_s_map_work() {
+    let cfg = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 40, 0, 51);
+    feed(&mut e, 101, 41, 0, 50);
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start, o.end - o.start, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(41 * MS, 1, 104)]);
+    let m = e.metrics();
+    assert_eq!((m.filtered, m.records_in_results, m.latency.max()), (1, 1, SimTime::from_millis(3)));
+}
