@@ -247,3 +247,22 @@ fn a_continuous_row_follows_its_record_s_map_work() {
     let m = e.metrics();
     assert_eq!((m.filtered, m.records_in_results, m.latency.max()), (1, 1, SimTime::from_millis(3)));
 }
+
+/// A failure at the instant a batch commits finds it committed: it is not run again. A failure at the
+/// instant of a trigger finds the batch started, with the offsets then available: its re-run reads the
+/// same ones, and a record that came during the restart waits for the next batch.
+#[test]
+fn a_failure_at_a_batch_boundary_fails_what_has_started_and_not_what_committed() {
+    let cfg = SparkConfig { restart_delay_ms: 1000, ..SparkConfig::default() };
+    let mut e = engine(cfg.clone(), WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    e.fail(SimTime::from_millis(1052));
+    e.finish(SimTime::from_millis(1100));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(1000, 1052, 1)]);
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    e.fail(SimTime::from_millis(1000));
+    feed(&mut e, 1500, 1500, 0, 1);
+    e.finish(SimTime::from_millis(1500));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2000, 2052, 1), (3000, 3052, 1)]);
+}
