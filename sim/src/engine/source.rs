@@ -312,7 +312,8 @@ impl SourceOffsets {
 mod tests {
     use super::*;
     use crate::engine::EngineMetrics;
-    use crate::kafka::testkit::{P0, batch, cluster};
+    use crate::kafka::broker::Partition;
+    use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster};
 
     /// An engine that notes what it is handed; a failure restarts it `restart` later, and a restart rewinds
     /// to `checkpoint` (None: reads on).
@@ -499,7 +500,6 @@ mod tests {
         c.partitions[0].append(batch(0, 0, 0, 3));
         c.partitions[0].append(batch(0, 0, 3, 2));
         c.partitions[0].hw = Offset(4);
-        assert_eq!(Topic::partitions(&c), 1);
         let mut out = Vec::new();
         c.read(P0, Offset(1), &mut out);
         assert_eq!(out.iter().map(|r| (r.offset.0, r.key)).collect::<Vec<_>>(), vec![(1, 1), (2, 2), (3, 0)]);
@@ -507,6 +507,22 @@ mod tests {
         out.clear();
         c.read(P0, Offset(0), &mut out);
         assert!(out.is_empty());
+    }
+
+    /// Every partition of the cluster's topic is read, each from its own position.
+    #[test]
+    fn an_engine_reads_every_partition_of_the_cluster() {
+        let mut c = cluster(1, 1);
+        c.partitions.push(Partition::new(PartitionId(1), vec![B0, B1, B2], 1));
+        for (p, n) in [(0, 2), (1, 3)] {
+            let part = &mut c.partitions[p];
+            part.append(batch(0, 0, 0, n));
+            part.hw = Offset(u64::from(n));
+        }
+        assert_eq!(Topic::partitions(&c), 2);
+        let (mut engine, mut reader) = (Recorder::new(None, None), EngineConsumer::default());
+        reader.poll_all(&mut engine, &c, ms(1));
+        assert_eq!(engine.take(), vec![(0, 0), (0, 1), (1, 0), (1, 1), (1, 2)]);
     }
 
     /// A record below the furthest offset read is a replay; the snapshot holds the next offset per partition.
