@@ -275,4 +275,19 @@ mod tests {
             "produced != acknowledged + failed + in_flight"
         );
     }
+
+    /// Records are numbered per (producer, partition): two producers' record 0 on one partition are two
+    /// records, and so are one producer's record 0 on two partitions.
+    #[test]
+    fn each_producer_and_partition_numbers_its_own_records() {
+        let mut l = Ledger::new(2, 2);
+        l.produced(12);
+        for (producer, partition) in [(0, 0), (1, 0), (0, 1)] {
+            l.acked(r(producer, partition, 0, 4));
+        }
+        assert_eq!(l.delivered(r(1, 0, 0, 4)), 0, "not producer 0's records");
+        let s = l.summary([r(0, 0, 0, 4), r(0, 1, 0, 4)], 0);
+        assert_eq!((s.acknowledged, s.delivered, s.unconsumed, s.lost), (12, 4, 8, 0));
+        assert_eq!(s.check(), Ok(()));
+    }
 }

@@ -128,6 +128,8 @@ mod tests {
     #[test]
     fn zero_bandwidth_and_overhead_cost_nothing() {
         let mut links = BrokerLinks::new(&ClusterConfig::default());
+        assert!(links.nic_in.is_unlimited() && links.disk.is_unlimited());
+        assert!(!Link::new(1).is_unlimited(), "1 byte per second is slow, not unlimited");
         assert_eq!(links.nic_in.serve(us(5), 1 << 40, links.request_overhead), us(5));
         assert_eq!(links.disk.serve(us(3), 1 << 40, SimTime::ZERO), us(3));
     }

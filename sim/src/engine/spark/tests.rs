@@ -93,6 +93,9 @@ fn a_failed_batch_reruns_with_its_offsets_after_the_restart() {
     e.finish(SimTime::from_millis(1500));
     let b: Vec<_> = e.batches().iter().map(ms).collect();
     assert_eq!(b, [(2020, 2072, 1), (3000, 3052, 1)], "batch 0 restarted at 2.02 s, then the next tick");
+    let rerun = e.batches()[0];
+    let phases = [rerun.planned, rerun.processed].map(SimTime::as_millis);
+    assert_eq!(phases, [2070, 2072], "every phase of the re-run shifted: 50 ms planning, 2 ms of tasks");
     let out = e.metrics().outputs.as_ref().expect("kept");
     assert_eq!(
         out.iter().map(|o| (o.batch, o.emit.as_millis())).collect::<Vec<_>>(),
@@ -165,4 +168,101 @@ fn spark_refuses_what_spark_refuses() {
     assert_eq!(refusal(&tumbling, OutputMode::Complete), None);
     let bad = SparkConfig { batch_overhead: DistSpec::constant_ms(-1.0), ..SparkConfig::default() };
     assert_eq!(key(bad.validate(&pipe(tumbling)).unwrap_err()).0, "spark.batch_overhead");
+}
+
+/// A query with 2 tasks, 2 ms of map and 1 ms of aggregation work per record, values above 1 filtered
+/// out, 50 ms of planning and a 5 ms commit log write per batch.
+fn costed(window: WindowSpec, output_mode: OutputMode) -> SparkEngine {
+    let pipe = PipelineConfig {
+        filter_max_value: 1,
+        map_cost: DistSpec::constant_ms(2.0),
+        aggregate_cost: DistSpec::constant_ms(1.0),
+        window,
+        time: TimeDomain::Event,
+        parallelism: 2,
+        ..PipelineConfig::default()
+    };
+    let cfg = SparkConfig {
+        batch_overhead: DistSpec::constant_ms(50.0),
+        commit_overhead: DistSpec::constant_ms(5.0),
+        watermark_delay_ms: 0,
+        output_mode,
+        ..SparkConfig::default()
+    };
+    SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
+}
+
+/// StreamingQueryProgress durationMs: planning, then the tasks (partition % 2 picks the task; the batch
+/// lasts as long as its busiest: partition 1's 3 records of 3 ms, not the task of partitions 0 and 2),
+/// then the commit. Without a window each record is a result once the tasks are done, before the commit;
+/// a value equal to the filter's bound passes it.
+#[test]
+fn a_batch_plans_runs_its_busiest_task_then_commits() {
+    let mut e = costed(WindowSpec::None, OutputMode::Append);
+    for (arrival, partition, value) in [(100, 1, 1), (200, 1, 1), (300, 1, 1), (400, 0, 1), (500, 2, 2)] {
+        feed(&mut e, arrival, arrival as i64, partition, value);
+    }
+    e.advance_to(SimTime::from_millis(2000));
+    let b = e.batches()[0];
+    let phases = [b.trigger, b.planned, b.processed, b.committed].map(SimTime::as_millis);
+    assert_eq!(phases, [1000, 1050, 1059, 1064]);
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start / MS, o.end - o.start, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(100, 1, 1059), (200, 1, 1059), (300, 1, 1059), (400, 1, 1059)], "one row per record");
+    let m = e.metrics();
+    assert_eq!((m.records_in, m.filtered, m.records_in_results), (5, 1, 4));
+    assert_eq!((m.latency.count(), m.latency.max()), (4, SimTime::from_millis(959)), "1059 - 100 ms");
+}
+
+/// Update mode emits a window each batch it changed; its records count as results once, with the latency
+/// of the batch that first emitted them.
+#[test]
+fn update_mode_counts_each_record_in_results_once() {
+    let mut e = costed(WindowSpec::Tumbling { size_ms: 1000 }, OutputMode::Update);
+    feed(&mut e, 100, 100, 0, 1);
+    feed(&mut e, 200, 200, 0, 1);
+    feed(&mut e, 1100, 900, 0, 1);
+    e.advance_to(SimTime::from_millis(2500));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start / MS, o.count, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(0, 2, 1056), (0, 3, 2053)], "[0, 1 s) after each batch that changed it");
+    let m = e.metrics();
+    assert_eq!(m.records_in_results, 3);
+    assert_eq!(m.latency.count(), 3);
+    assert_eq!(m.latency.mean(), SimTime(921_666_666), "(956 + 856 + 953) / 3 ms: 1056 - 100, 1056 - 200, 2053 - 1100");
+}
+
+/// Continuous processing: a record's row [event time, + 1 ns) is emitted when its map work (2 ms, one FIFO
+/// task) ends, its latency counted from its creation; a value equal to the filter's bound (50) passes, and
+/// a filtered record still takes its map work.
+#[test]
+fn a_continuous_row_follows_its_record_s_map_work() {
+    let cfg = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 40, 0, 51);
+    feed(&mut e, 101, 41, 0, 50);
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start, o.end - o.start, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(41 * MS, 1, 104)]);
+    let m = e.metrics();
+    assert_eq!((m.filtered, m.records_in_results, m.latency.max()), (1, 1, SimTime::from_millis(3)));
+}
+
+/// A failure at the instant a batch commits finds it committed: it is not run again. A failure at the
+/// instant of a trigger finds the batch started, with the offsets then available: its re-run reads the
+/// same ones, and a record that came during the restart waits for the next batch.
+#[test]
+fn a_failure_at_a_batch_boundary_fails_what_has_started_and_not_what_committed() {
+    let cfg = SparkConfig { restart_delay_ms: 1000, ..SparkConfig::default() };
+    let mut e = engine(cfg.clone(), WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    e.fail(SimTime::from_millis(1052));
+    e.finish(SimTime::from_millis(1100));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(1000, 1052, 1)]);
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    e.fail(SimTime::from_millis(1000));
+    feed(&mut e, 1500, 1500, 0, 1);
+    e.finish(SimTime::from_millis(1500));
+    assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2000, 2052, 1), (3000, 3052, 1)]);
 }
