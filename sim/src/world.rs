@@ -295,12 +295,17 @@ impl World {
             Event::ConsumerFetchExpire { consumer, broker, park } => {
                 cluster.on_consumer_fetch_expire(env, consumer, broker, park)
             }
-            Event::ConsumerFetchResponse { consumer: ConsumerId::Member(member), epoch, broker, chunks } => {
-                self.consumers.on_fetch_response(env, cluster, (member, epoch, broker), chunks)
-            }
-            Event::ConsumerFetchResponse { consumer: ConsumerId::Engine(id), epoch, broker, chunks } => {
+            Event::ConsumerFetchResponse {
+                consumer: ConsumerId::Member(member),
+                epoch,
+                broker,
+                chunks,
+                out_of_range,
+            } => self.consumers.on_fetch_response(env, cluster, (member, epoch, broker), (chunks, &out_of_range)),
+            Event::ConsumerFetchResponse { consumer: ConsumerId::Engine(id), epoch, broker, chunks, out_of_range } => {
                 let engine = self.engines[id.index()].as_mut();
-                self.readers[id.index()].on_fetch_response(engine, (env, cluster), (id, epoch, broker), chunks)
+                let answer = (chunks, &out_of_range[..]);
+                self.readers[id.index()].on_fetch_response(engine, (env, cluster), (id, epoch, broker), answer)
             }
             Event::PollDone { member, epoch } => self.consumers.on_poll_done(env, cluster, member, epoch),
             Event::RebalanceDone { id } => self.consumers.on_rebalance_done(env, cluster, id),

@@ -9,9 +9,9 @@
 use super::{Engine, EngineRecord};
 use crate::kafka::Chunk;
 use crate::kafka::cluster::Cluster;
-use crate::kafka::consumer::{continuing, send_fetches};
+use crate::kafka::consumer::{continuing, reset_out_of_range, send_fetches};
 use crate::kafka::env::Env;
-use crate::kafka::ids::{BrokerId, EngineId, FetchPosition, Offset, PartitionId};
+use crate::kafka::ids::{BrokerId, EngineId, FetchPosition, Offset, OutOfRange, PartitionId};
 use crate::time::SimTime;
 
 /// A topic as a reader sees it: per partition, the records from an offset up to what is readable now.
@@ -104,13 +104,14 @@ impl EngineConsumer {
         engine: &mut dyn Engine,
         (env, cluster): (&mut Env, &Cluster),
         (id, epoch, broker): (EngineId, u32, BrokerId),
-        chunks: Vec<Chunk>,
+        (chunks, out_of_range): (Vec<Chunk>, &[OutOfRange]),
     ) {
         if epoch != self.epoch || self.resumes_at.is_some() {
             return;
         }
         self.fetch_in_flight[broker.index()] = false;
         engine.advance_to(env.now);
+        reset_out_of_range(out_of_range, &mut self.position);
         let position = &self.position;
         let fresh: Vec<Chunk> = continuing(chunks, |p| Some(position[p.index()])).collect();
         self.buffer.clear();

@@ -5,7 +5,7 @@
 use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
-use super::ids::{BrokerId, ConsumerId, FetchPosition, Offset, PartitionId, ProducerId};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, Offset, OutOfRange, PartitionId, ProducerId};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
@@ -168,16 +168,27 @@ impl Cluster {
         self.partitions[p.index()].hw
     }
 
-    /// The chunks a consumer fetch gets from `broker`: up to max.partition.fetch.bytes per partition it leads.
-    pub(super) fn read_for_consumer(&self, broker: BrokerId, offsets: &[FetchPosition]) -> Vec<Chunk> {
-        let mut chunks = Vec::new();
+    /// The chunks a consumer fetch gets from `broker`: up to max.partition.fetch.bytes per partition it leads;
+    /// a position below the log start gets OFFSET_OUT_OF_RANGE instead (UnifiedLog.read).
+    pub(super) fn read_for_consumer(
+        &self,
+        broker: BrokerId,
+        offsets: &[FetchPosition],
+    ) -> (Vec<Chunk>, Vec<OutOfRange>) {
+        let (mut chunks, mut out_of_range) = (Vec::new(), Vec::new());
         for f in offsets {
             let part = &self.partitions[f.partition.index()];
-            if part.leader == Some(broker) {
+            if part.leader != Some(broker) {
+                continue;
+            }
+            let log_start = part.log.front().map_or(part.log_end, |(base, _)| *base);
+            if f.offset < log_start {
+                out_of_range.push(OutOfRange { at: *f, log_start });
+            } else {
                 part.read(f.offset, self.max_partition_fetch_records, &mut chunks);
             }
         }
-        chunks
+        (chunks, out_of_range)
     }
 }
 
@@ -206,12 +217,31 @@ mod tests {
         c.partitions[0].hw = Offset(6);
         assert_eq!(c.hw(P0), Offset(6));
         let read = |c: &Cluster, b| -> Vec<(u64, u32)> {
-            c.read_for_consumer(b, &from(2)).iter().map(|k| (k.offset.0, k.len())).collect()
+            c.read_for_consumer(b, &from(2)).0.iter().map(|k| (k.offset.0, k.len())).collect()
         };
         assert_eq!(read(&c, B0), vec![(2, 4)]);
         assert_eq!(read(&c, B1), vec![]);
         c.max_partition_fetch_records = 3;
         assert_eq!(read(&c, B0), vec![(2, 3)]);
+    }
+
+    #[test]
+    fn a_consumer_fetch_below_the_log_start_is_out_of_range() {
+        let mut c = cluster(1, 1);
+        c.partitions[0].append(batch(0, 0, 0, 4));
+        c.partitions[0].append(batch(0, 0, 4, 4));
+        c.partitions[0].hw = Offset(8);
+        c.partitions[0].expire(Offset(8), |b| b.base_seq == 0);
+        let at = FetchPosition { partition: P0, offset: Offset(2) };
+        let (chunks, out_of_range) = c.read_for_consumer(B0, &[at]);
+        assert!(chunks.is_empty(), "no records of a deleted batch, nor of the next");
+        assert_eq!(out_of_range, vec![OutOfRange { at, log_start: Offset(4) }]);
+        c.partitions[0].expire(Offset(8), |_| true);
+        let (chunks, out_of_range) = c.read_for_consumer(B0, &from(4));
+        assert!(chunks.is_empty());
+        assert_eq!(out_of_range[0].log_start, Offset(8), "an emptied log starts at its end");
+        let (chunks, out_of_range) = c.read_for_consumer(B0, &from(8));
+        assert!(chunks.is_empty() && out_of_range.is_empty(), "at the log start: nothing new yet");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, Offset, PartitionId};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, Offset, OutOfRange, PartitionId};
 use crate::dist::Sampler;
 use crate::network::Node;
 use crate::rng::SimRng;
@@ -59,7 +59,7 @@ impl Consumers {
         env: &mut Env,
         cluster: &Cluster,
         (member, epoch, broker): (MemberId, u32, BrokerId),
-        chunks: Vec<Chunk>,
+        (chunks, out_of_range): (Vec<Chunk>, &[OutOfRange]),
     ) {
         let m = &mut self.group.members[member.index()];
         if m.epoch != epoch || !m.alive {
@@ -71,6 +71,7 @@ impl Consumers {
         if m.busy_until.is_none() {
             self.maybe_auto_commit(env, member);
         }
+        reset_out_of_range(out_of_range, &mut self.group.position);
         let m = &mut self.group.members[member.index()];
         // All are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
         let position = &self.group.position;
@@ -252,6 +253,18 @@ pub fn send_fetches<I: Iterator<Item = FetchPosition>>(
     }
 }
 
+/// A position answered OFFSET_OUT_OF_RANGE that the consumer still holds moves to the log start
+/// (FetchCollector.handleInitializeErrors, then auto.offset.reset = earliest: where the model's consumers
+/// start). Without it the consumer would ask again from the same position, answered at once, forever.
+pub fn reset_out_of_range(out_of_range: &[OutOfRange], position: &mut [Offset]) {
+    for r in out_of_range {
+        let pos = &mut position[r.at.partition.index()];
+        if *pos == r.at.offset {
+            *pos = r.log_start;
+        }
+    }
+}
+
 /// The chunks of a fetch response that go on from the consumer's positions (`position` gives the position
 /// of a partition it reads, None for another). A response's chunks of one partition follow each other;
 /// any other chunk is stale, fetched before a rebalance or a rewind moved the position (Fetcher drops a
@@ -278,6 +291,17 @@ mod tests {
     use crate::kafka::broker::Partition;
     use crate::kafka::consumer_group::Member;
     use crate::kafka::testkit::{B0, B1, B2, M0, P0, at, batch, cluster, env, from, ms, take};
+
+    #[test]
+    fn an_out_of_range_position_moves_to_the_log_start_unless_it_moved_since() {
+        let r = |p, offset, log_start| OutOfRange {
+            at: FetchPosition { partition: PartitionId(p), offset: Offset(offset) },
+            log_start: Offset(log_start),
+        };
+        let mut position = vec![Offset(2), Offset(9)];
+        reset_out_of_range(&[r(0, 2, 5), r(1, 3, 5)], &mut position);
+        assert_eq!(position, vec![Offset(5), Offset(9)], "partition 1 was fetched from 3, it is at 9 now");
+    }
 
     /// One member that owns partition 0 from offset 0, processing a record in exactly 1 ms; its next
     /// auto-commit is due at 5 s.
@@ -310,7 +334,7 @@ mod tests {
     fn fetched(c: &mut Consumers, env: &mut Env, cl: &Cluster, now: SimTime, chunks: Vec<Chunk>) -> u64 {
         at(env, now);
         let epoch = c.group.members[0].epoch;
-        c.on_fetch_response(env, cl, (M0, epoch, B0), chunks);
+        c.on_fetch_response(env, cl, (M0, epoch, B0), (chunks, &[]));
         c.group.committed[0].0
     }
 
@@ -429,10 +453,10 @@ mod tests {
     fn an_answer_to_an_older_epoch_or_a_dead_member_is_dropped() {
         let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
         c.group.members[0].fetch_in_flight[0] = true;
-        c.on_fetch_response(&mut env, &cl, (M0, 7, B0), vec![chunk(0, 10)]);
+        c.on_fetch_response(&mut env, &cl, (M0, 7, B0), (vec![chunk(0, 10)], &[]));
         assert_eq!((c.group.position[0], c.group.members[0].fetch_in_flight[0]), (Offset(0), true));
         c.group.members[0].alive = false;
-        c.on_fetch_response(&mut env, &cl, (M0, 0, B0), vec![chunk(0, 10)]);
+        c.on_fetch_response(&mut env, &cl, (M0, 0, B0), (vec![chunk(0, 10)], &[]));
         assert_eq!(c.group.position[0], Offset(0));
         assert!(take(&mut env).is_empty());
     }
@@ -625,16 +649,16 @@ mod tests {
         };
         assert_eq!(*t, ms(2));
         at(&mut env, ms(2));
-        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), (chunks.clone(), &[]));
         assert_eq!(engine.read, (0..10).map(|o| (ms(2), o)).collect::<Vec<_>>());
         assert_eq!(fetches(take(&mut env)), vec![(ms(3), from(10))], "it asks again from its position");
         // The same answer again is stale: it ends at the position, so nothing is read, and it asks again.
-        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), (chunks.clone(), &[]));
         assert_eq!(engine.read.len(), 10);
         assert_eq!(fetches(take(&mut env)), vec![(ms(3), from(10))]);
         // A failed job drops what was fetched before, and after its restart fetches from offset 0 again.
         reader.fail(&mut engine, ms(2));
-        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), (chunks.clone(), &[]));
         assert_eq!(engine.read.len(), 10);
         assert!(!reader.caught_up(&cl));
         at(&mut env, ms(1_002));

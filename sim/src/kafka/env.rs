@@ -1,7 +1,7 @@
 //! What every Kafka actor is lent while it handles an event: the clock, the event queue, the network,
 //! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and timers between actors are `Event`s.
 
-use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, PartitionId, ProducerId, ReplicaEnd};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, OutOfRange, PartitionId, ProducerId, ReplicaEnd};
 use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
@@ -95,6 +95,8 @@ pub enum Event {
         epoch: u32,
         broker: BrokerId,
         chunks: Vec<Chunk>,
+        /// Positions answered OFFSET_OUT_OF_RANGE.
+        out_of_range: Vec<OutOfRange>,
     },
     PollDone {
         member: MemberId,

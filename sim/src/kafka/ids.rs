@@ -68,6 +68,13 @@ pub struct FetchPosition {
     pub offset: Offset,
 }
 
+/// A fetch position below the partition's log start (retention deleted its records), and that log start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfRange {
+    pub at: FetchPosition,
+    pub log_start: Offset,
+}
+
 /// What a replica fetch answer says of one partition: the leader's epoch and log end offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReplicaEnd {

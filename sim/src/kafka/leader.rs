@@ -188,7 +188,7 @@ impl Cluster {
         broker: BrokerId,
         offsets: &[FetchPosition],
     ) {
-        let chunks = self.read_for_consumer(broker, offsets);
+        let (chunks, out_of_range) = self.read_for_consumer(broker, offsets);
         // The response's bytes leave through the broker's network interface (`bandwidth.rs`).
         let bytes = chunks.iter().map(Chunk::bytes).sum();
         let sent = self.links[broker.index()].nic_out.serve(env.now, bytes, SimTime::ZERO);
@@ -196,7 +196,7 @@ impl Cluster {
             sent,
             Node::Broker(broker),
             consumer.into(),
-            Event::ConsumerFetchResponse { consumer, epoch, broker, chunks },
+            Event::ConsumerFetchResponse { consumer, epoch, broker, chunks, out_of_range },
         );
     }
 }
