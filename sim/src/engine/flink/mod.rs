@@ -546,8 +546,9 @@ impl Engine for FlinkEngine {
             let Some(next) = self.queue.peek_time() else { break };
             self.advance_to(next);
         }
-        let drain = self.now.max(self.tasks.iter().map(|k| k.busy).max().unwrap_or(SimTime::ZERO))
-            + SimTime::from_millis(self.cfg.buffer_timeout_ms);
+        // Records still in a source's map work are sent when it ends, and flushed within a buffer timeout.
+        let busy = self.sources.iter().map(|s| s.busy).chain(self.tasks.iter().map(|k| k.busy)).max();
+        let drain = self.now.max(busy.unwrap_or(SimTime::ZERO)) + SimTime::from_millis(self.cfg.buffer_timeout_ms);
         self.advance_to(drain);
         for s in 0..self.parallelism {
             let at = self.now.max(self.sources[s].busy);

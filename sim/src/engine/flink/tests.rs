@@ -175,3 +175,24 @@ fn each_channel_fills_and_flushes_its_own_buffer() {
     rows.sort();
     assert_eq!(rows, [(10, 100), (20, 100), (30, 100), (40, 50), (50, 50)]);
 }
+
+/// The output flusher sends the open buffer at each 100 ms tick even while the source is busy: a record
+/// the source finishes (150 ms of map work) after that tick goes in the next buffer, never back in time.
+#[test]
+fn a_record_written_after_the_flush_tick_waits_for_the_next() {
+    let pipe = PipelineConfig {
+        map_cost: DistSpec::constant_ms(150.0),
+        aggregate_cost: DistSpec::constant_ms(0.0),
+        window: WindowSpec::None,
+        parallelism: 1,
+        ..PipelineConfig::default()
+    };
+    let cfg = FlinkConfig { buffer_timeout_ms: 100, watermark_interval_ms: 0, ..FlinkConfig::default() };
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    feed(&mut e, 10, 10);
+    feed(&mut e, 20, 20);
+    e.finish(SimTime::from_millis(30));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(10, 200), (20, 400)], "mapped by 160 and 310 ms, flushed at 200 and 400 ms");
+}
