@@ -44,7 +44,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
         e.on_record(SimTime::ZERO, r);
     }
     e.finish(SimTime::ZERO);
-    EngineSummary::of(&e, &WindowSpec::None, SimTime::ZERO).latency_ms.max_ms / 1000.0
+    EngineSummary::of(&e, SimTime::ZERO).latency_ms.max_ms / 1000.0
 }
 
 fn bars(axis: Axis, groups: Vec<(Text, f64)>) -> Plot {

@@ -10,7 +10,8 @@ use streamlab_sim::{Scenario, SimTime, World};
 type Payload = [u64; 7];
 
 /// The hold model: `pending` events queued, then each step pops the earliest and pushes it again a
-/// pseudo-random delay (0 to ~1 ms) later.
+/// pseudo-random delay (0 to ~1 ms) later; then the same with each step handing off a chain of
+/// same-instant events first.
 fn event_queue(c: &mut Criterion) {
     const STEPS: u64 = 200_000;
     let mut g = c.benchmark_group("event_queue");
@@ -37,6 +38,32 @@ fn event_queue(c: &mut Criterion) {
             })
         });
     }
+    // A step as a message without delay makes it: the popped event's chain of three same-instant
+    // follow-ups (request, append, answer), taken as the world takes them, then the next future event.
+    let mut x: u64 = 1;
+    let mut delay = move || {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        SimTime(1 + (x >> 44))
+    };
+    let mut q = EventQueue::new();
+    for i in 0..10_000u64 {
+        q.push(delay(), [i; 7]);
+    }
+    g.bench_function(BenchmarkId::new("chain_of_3_at_the_same_instant", 10_000), |b| {
+        b.iter(|| {
+            let mut sum = 0;
+            for _ in 0..STEPS {
+                let (t, mut e): (SimTime, Payload) = q.pop().expect("non-empty");
+                for _ in 0..3 {
+                    q.push(t, e);
+                    e = q.pop_handoff().expect("the next event");
+                    sum += e[3];
+                }
+                q.push(t + delay(), e);
+            }
+            sum
+        })
+    });
     g.finish();
 }
 

@@ -188,7 +188,9 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 }
             };
             engine_busy_until_ms = engine_busy_until_ms.max(span_ms);
-            events += records * windows * ENGINE_STEPS_PER_WINDOW + timers;
+            // Its consumer's long polls, one per partition leader like a group member's.
+            let fetches = brokers.min(partitions) * polls(s.consumer_group.fetch_max_wait_ms);
+            events += records * windows * ENGINE_STEPS_PER_WINDOW + timers + fetches;
             // Open window state: a (key, window) entry for every key in each window a record can still enter.
             memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE + records * ENGINE_BYTES_PER_RECORD;
         }

@@ -1,7 +1,7 @@
 //! The simulated network: one delay draw per message, latency spikes, and per-link FIFO order.
 
 use crate::dist::Sampler;
-use crate::kafka::ids::{BrokerId, MemberId, ProducerId};
+use crate::kafka::ids::{BrokerId, ConsumerId, EngineId, MemberId, ProducerId};
 use crate::rng::SimRng;
 use crate::scenario::SpikeScope;
 use crate::time::SimTime;
@@ -12,6 +12,16 @@ pub enum Node {
     Producer(ProducerId),
     Broker(BrokerId),
     Member(MemberId),
+    Engine(EngineId),
+}
+
+impl From<ConsumerId> for Node {
+    fn from(c: ConsumerId) -> Node {
+        match c {
+            ConsumerId::Member(m) => Node::Member(m),
+            ConsumerId::Engine(e) => Node::Engine(e),
+        }
+    }
 }
 
 /// A window of extra delay (a `network_spike` fault).
@@ -25,31 +35,41 @@ struct Spike {
 pub struct Network {
     delay: Sampler,
     rng: SimRng,
+    /// The engines' messages draw their delays from a stream of their own: adding an engine to a run
+    /// changes nothing the other clients see.
+    engine_rng: SimRng,
     producers: u32,
     brokers: u32,
+    members: u32,
     /// The latest delivery time on each link, `links[from][to]` by node number (grown on first use).
     links: Vec<Vec<SimTime>>,
     spikes: Vec<Spike>,
 }
 
 impl Network {
-    pub fn new(delay: Sampler, rng: SimRng, producers: u32, brokers: u32) -> Self {
-        Network { delay, rng, producers, brokers, links: Vec::new(), spikes: Vec::new() }
+    /// A network of producers, brokers and group members (as many as `nodes` says), whose messages draw
+    /// their delays from `rng`, and of engines, whose messages draw from `engine_rng`.
+    pub fn new(delay: Sampler, rng: SimRng, engine_rng: SimRng, nodes: (u32, u32, u32)) -> Self {
+        let (producers, brokers, members) = nodes;
+        Network { delay, rng, engine_rng, producers, brokers, members, links: Vec::new(), spikes: Vec::new() }
     }
 
-    /// Node numbers: producers first, then brokers, then group members.
+    /// Node numbers: producers first, then brokers, then group members, then engines.
     fn number(&self, node: Node) -> u32 {
         match node {
             Node::Producer(p) => p.0,
             Node::Broker(b) => self.producers + b.0,
             Node::Member(m) => self.producers + self.brokers + m.0,
+            Node::Engine(e) => self.producers + self.brokers + self.members + e.0,
         }
     }
 
     /// When a message sent at `now` from `from` reaches `to`: one delay draw, plus any spike, and never
     /// before the previous message on the same link (TCP keeps order).
     pub fn deliver(&mut self, now: SimTime, from: Node, to: Node) -> SimTime {
-        let mut t = now + self.delay.sample(&mut self.rng);
+        let engine = matches!(from, Node::Engine(_)) || matches!(to, Node::Engine(_));
+        let rng = if engine { &mut self.engine_rng } else { &mut self.rng };
+        let mut t = now + self.delay.sample(rng);
         let replication = matches!((from, to), (Node::Broker(_), Node::Broker(_)));
         for s in &self.spikes {
             if s.start <= now && now < s.end && (s.scope == SpikeScope::All || replication) {

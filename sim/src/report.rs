@@ -155,13 +155,10 @@ impl Results {
             events: w.events_processed(),
             series: stats.series(),
             engines: match &s.pipeline {
-                Some(p) => w
-                    .engines
-                    .iter()
-                    .map(|e| {
-                        EngineSummary::of(e.as_ref(), &p.window, crate::time::SimTime::from_millis(s.run.duration_ms))
-                    })
-                    .collect(),
+                Some(_) => {
+                    let duration = crate::time::SimTime::from_millis(s.run.duration_ms);
+                    w.engines.iter().map(|e| EngineSummary::of(e.as_ref(), duration)).collect()
+                }
                 None => Vec::new(),
             },
         }

@@ -12,6 +12,8 @@
 //!
 //! The printed scenario reproduces the run with `streamlab run`.
 
+pub mod engines;
+
 use crate::dist::DistSpec;
 use crate::kafka::assignor::Strategy;
 use crate::ledger::LedgerSummary;

@@ -20,7 +20,7 @@ use crate::kafka::consumer_group::{Group, Member};
 use crate::kafka::controller::Elected;
 use crate::kafka::coordinator::RebalanceBegun;
 use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::{BrokerId, MemberId, PartitionId, ProducerId};
+use crate::kafka::ids::{BrokerId, ConsumerId, EngineId, MemberId, PartitionId, ProducerId};
 use crate::kafka::producer::Producer;
 use crate::ledger::{Ledger, LedgerSummary, Unbalanced};
 use crate::network::Network;
@@ -61,8 +61,6 @@ pub struct World {
     /// The engines, each reading the topic as a consumer group of its own (`readers`, one per engine).
     pub engines: Vec<Box<dyn Engine>>,
     readers: Vec<EngineConsumer>,
-    /// Partitions whose HW just moved, for the readers (a buffer kept between events).
-    readable: Vec<PartitionId>,
 }
 
 impl World {
@@ -105,7 +103,13 @@ impl World {
         let group = Group::new(s.topic.name.clone(), np, s.consumer_group.assignor, members);
         let consumers = Consumers::new(s.consumer_group.clone(), group, stream(seed, "consumer-processing"));
         let produce_until = SimTime::from_millis(s.run.duration_ms);
-        let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), producers.len() as u32, b);
+        let nodes = (producers.len() as u32, b, s.consumer_group.members);
+        let net = Network::new(
+            s.cluster.network_delay.sampler(),
+            stream(seed, "network"),
+            stream(seed, "engine-network"),
+            nodes,
+        );
         let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
@@ -131,7 +135,6 @@ impl World {
             unbalanced: None,
             final_ledger: None,
             readers: vec![EngineConsumer::default(); engines.len()],
-            readable: Vec::new(),
             engines,
             scenario: s,
         };
@@ -151,6 +154,9 @@ impl World {
         }
         for (index, fault) in self.scenario.faults.iter().enumerate() {
             env.at(SimTime::from_millis(fault.at_ms()), Event::Fault { index });
+        }
+        for (i, reader) in self.readers.iter_mut().enumerate() {
+            reader.fetch(env, &self.cluster, EngineId(i as u32));
         }
         let begun = self.consumers.start(env);
         self.after_rebalance_begun(begun);
@@ -213,9 +219,6 @@ impl World {
                         return Err(SimError::EventLimit(max, self.env.now));
                     }
                     self.handle(event);
-                    if !self.cluster.readable.is_empty() {
-                        self.feed_engines();
-                    }
                     // What it sent for now with nothing due before (a message without delay, an append
                     // without disk time) is handled in the same step, as the queue would have next.
                     while !self.finished
@@ -223,9 +226,6 @@ impl World {
                     {
                         self.handoffs += 1;
                         self.handle(event);
-                        if !self.cluster.readable.is_empty() {
-                            self.feed_engines();
-                        }
                     }
                 }
                 Some(next) if next <= t => {
@@ -285,14 +285,18 @@ impl World {
             Event::ReplicaFetchResponse { follower, incarnation, leader, ends } => {
                 cluster.on_replica_fetch_response(env, follower, incarnation, leader, ends)
             }
-            Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets } => {
-                cluster.on_consumer_fetch(env, member, epoch, broker, incarnation, offsets)
+            Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets } => {
+                cluster.on_consumer_fetch(env, consumer, epoch, broker, incarnation, offsets)
             }
-            Event::ConsumerFetchExpire { member, broker, park } => {
-                cluster.on_consumer_fetch_expire(env, member, broker, park)
+            Event::ConsumerFetchExpire { consumer, broker, park } => {
+                cluster.on_consumer_fetch_expire(env, consumer, broker, park)
             }
-            Event::ConsumerFetchResponse { member, epoch, broker, chunks } => {
+            Event::ConsumerFetchResponse { consumer: ConsumerId::Member(member), epoch, broker, chunks } => {
                 self.consumers.on_fetch_response(env, cluster, (member, epoch, broker), chunks)
+            }
+            Event::ConsumerFetchResponse { consumer: ConsumerId::Engine(id), epoch, broker, chunks } => {
+                let engine = self.engines[id.index()].as_mut();
+                self.readers[id.index()].on_fetch_response(engine, (env, cluster), (id, epoch, broker), chunks)
             }
             Event::PollDone { member, epoch } => self.consumers.on_poll_done(env, cluster, member, epoch),
             Event::RebalanceDone { id } => self.consumers.on_rebalance_done(env, cluster, id),
@@ -304,7 +308,8 @@ impl World {
             Event::ControllerFence { broker, incarnation } => self.on_controller_fence(broker, incarnation),
             Event::Fault { index } => self.on_fault(index),
             Event::EngineResume { engine } => {
-                self.readers[engine].resume(self.engines[engine].as_mut(), cluster, env.now)
+                let id = EngineId(engine as u32);
+                self.readers[engine].resume_fetching(self.engines[engine].as_mut(), env, cluster, id)
             }
             Event::RetentionCheck => {
                 cluster.apply_retention(env.now, &self.scenario.topic, &mut env.ledger);
@@ -328,15 +333,6 @@ impl World {
         }
     }
 
-    /// Each engine reads the partitions whose HW moved: their new records are readable from now.
-    fn feed_engines(&mut self) {
-        self.cluster.take_readable(&mut self.readable);
-        let now = self.env.now;
-        for (reader, engine) in self.readers.iter_mut().zip(&mut self.engines) {
-            reader.poll(engine.as_mut(), &self.cluster, self.readable.iter().copied(), now);
-        }
-    }
-
     fn after_rebalance_begun(&mut self, begun: RebalanceBegun) {
         if begun.0 {
             self.cluster.drop_consumer_fetches();
@@ -347,8 +343,9 @@ impl World {
     /// and fetch again, producers send what they hold for it.
     fn after_election(&mut self, e: Elected) {
         self.consumers.on_new_leader(&mut self.env, &self.cluster, e);
-        for reader in &mut self.readers {
+        for (i, reader) in self.readers.iter_mut().enumerate() {
             reader.truncated(e.partition, e.log_end);
+            reader.refetch(&mut self.env, &self.cluster, EngineId(i as u32), None);
         }
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
@@ -380,6 +377,9 @@ impl World {
                     pr.disconnect(env, broker);
                 }
                 self.consumers.on_broker_restart(env, &self.cluster, broker);
+                for (i, reader) in self.readers.iter_mut().enumerate() {
+                    reader.refetch(env, &self.cluster, EngineId(i as u32), Some(broker));
+                }
             }
             Fault::ConsumerCrash { member, .. } => self.consumers.crash(env, MemberId(member)),
             Fault::ConsumerRestart { member, .. } => {
@@ -448,12 +448,12 @@ impl World {
         self.env.ledger.summary(self.cluster.batches_in_logs(), in_flight)
     }
 
-    /// Producers done and idle, every live consumer caught up with the log of every online partition, and
-    /// every engine reading (its reader is at the HW whenever its job runs).
+    /// Producers done and idle, and every live consumer and every engine caught up with the log of every
+    /// online partition.
     pub fn drained(&self) -> bool {
         self.producers.iter().all(|p| p.idle())
             && self.consumers.caught_up(&self.cluster)
-            && self.readers.iter().all(|r| r.resumes_at().is_none())
+            && self.readers.iter().all(|r| r.caught_up(&self.cluster))
     }
 
     /// What an observer sees now: brokers, leaders, ISR, the group's assignment (for diagrams and live views).

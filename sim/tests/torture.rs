@@ -1,6 +1,7 @@
 //! The fault checker's fixed budget: a few hundred drawn clusters and fault schedules, each held to what
 //! its configuration promises; and the other side of the lesson, unsafe configurations that lose records.
 
+use streamlab_sim::engine::flink;
 use streamlab_sim::torture::{Tally, check, draw};
 
 /// Seeds 1 to 300 (about a minute on one core).
@@ -27,4 +28,23 @@ fn the_guarantees_hold_on_the_ci_budget_and_unsafe_configurations_lose() {
 fn seed_4964_a_stale_replica_fetch_answer_is_fenced() {
     let v = check(&draw(4964));
     assert_eq!(v.broken, None, "{:?}", v.ledger);
+}
+
+/// Engines under failures: every record read ends in one fate (in a result, late, pending, lost),
+/// counted once however often a restart replays it; restarts from a checkpoint lose nothing; a
+/// two-phase-commit sink shows no result twice; an at-least-once sink's duplicates are exactly the
+/// (window, key) results shown again.
+#[test]
+fn every_record_has_one_fate_and_exactly_once_repeats_nothing() {
+    use streamlab_sim::torture::engines;
+    let (mut failing, mut duplicated) = (0, 0);
+    for seed in 1..=400 {
+        let case = engines::draw(seed);
+        if let Some(broken) = engines::check(&case) {
+            panic!("engine seed {seed}: {broken}\n{:?} {:?} failures {:?}", case.pipe, case.flink, case.failures_ms);
+        }
+        failing += usize::from(!case.failures_ms.is_empty());
+        duplicated += usize::from(case.flink.as_ref().is_some_and(|f| f.sink == flink::SinkMode::AtLeastOnce));
+    }
+    assert!(failing >= 100 && duplicated >= 50, "{failing} seeds with failures, {duplicated} at-least-once");
 }

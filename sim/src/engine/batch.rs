@@ -88,7 +88,7 @@ impl BatchEngine {
                 if w.end <= self.published_until {
                     self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, arrival));
                 } else if w.end <= cut {
-                    state.add(w, r.key, r.value, r.created, session);
+                    state.add(w, &r, session);
                 }
             }
         }
@@ -97,10 +97,10 @@ impl BatchEngine {
         let end = start + self.startup.sample(&mut self.rng) + parallel + shuffle;
         for (w, key) in state.select(|_| true, |_| true) {
             let agg = state.remove(w, key).expect("selected");
-            for c in &agg.created {
-                self.metrics.latency.record(end - *c);
+            for m in &agg.members {
+                self.metrics.latency.record(end - m.created);
             }
-            self.metrics.records_in_results += agg.created.len() as u64;
+            self.metrics.records_in_results += agg.members.len() as u64;
             self.metrics.emit(agg.output(w, key, end));
         }
         self.published_until = self.published_until.max(cut);

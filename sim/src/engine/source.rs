@@ -1,11 +1,17 @@
 //! How an engine reads Kafka: as a consumer group of its own, with a fetch position per partition, as the
-//! Flink Kafka source, a Spark query and a batch job each do. It reads what the log holds up to the high
-//! watermark, and a restarted job rewinds to the offsets of its last checkpoint and reads them again from
-//! the log (Flink's KafkaSourceReader restores its splits' offsets from the checkpoint).
+//! Flink Kafka source, a Spark query and a batch job each do. Against the cluster it fetches like any
+//! consumer: a request to each partition leader, answered once there are records past its position below
+//! the high watermark (or after fetch.max.wait.ms), across the network and the leader's network interface
+//! (`kafka::consumer::send_fetches`, `Cluster::on_consumer_fetch`). A restarted job rewinds to the offsets
+//! of its last checkpoint and reads them again from the log (Flink's KafkaSourceReader restores its
+//! splits' offsets from the checkpoint).
 
 use super::{Engine, EngineRecord};
+use crate::kafka::Chunk;
 use crate::kafka::cluster::Cluster;
-use crate::kafka::ids::{Offset, PartitionId};
+use crate::kafka::consumer::{continuing, send_fetches};
+use crate::kafka::env::Env;
+use crate::kafka::ids::{BrokerId, EngineId, FetchPosition, Offset, PartitionId};
 use crate::time::SimTime;
 
 /// A topic as a reader sees it: per partition, the records from an offset up to what is readable now.
@@ -22,6 +28,10 @@ pub struct EngineConsumer {
     position: Vec<Offset>,
     /// When a failed job reads again.
     resumes_at: Option<SimTime>,
+    /// Bumped when the job fails: answers to the fetches it sent before are dropped.
+    epoch: u32,
+    /// Whether a fetch is in flight to each broker.
+    fetch_in_flight: Vec<bool>,
     buffer: Vec<EngineRecord>,
 }
 
@@ -29,6 +39,23 @@ impl EngineConsumer {
     /// When a failed job will read again (it reads nothing until then).
     pub fn resumes_at(&self) -> Option<SimTime> {
         self.resumes_at
+    }
+
+    fn cover(&mut self, partitions: usize) {
+        if self.position.len() < partitions {
+            self.position.resize(partitions, Offset::ZERO);
+        }
+    }
+
+    /// Hands the records of the buffer at or past their partition's position to the engine at `now`.
+    fn deliver_buffer(&mut self, engine: &mut dyn Engine, now: SimTime) {
+        for &r in &self.buffer {
+            let pos = &mut self.position[r.partition as usize];
+            if r.offset >= *pos {
+                *pos = r.offset.next();
+                engine.on_record(now, r);
+            }
+        }
     }
 
     /// Reads `partitions` from the engine's positions and hands the records over at `now`, the time they
@@ -44,16 +71,11 @@ impl EngineConsumer {
             return;
         }
         engine.advance_to(now);
-        if self.position.len() < topic.partitions() {
-            self.position.resize(topic.partitions(), Offset::ZERO);
-        }
+        self.cover(topic.partitions());
         for p in partitions {
             self.buffer.clear();
             topic.read(p, self.position[p.index()], &mut self.buffer);
-            for &r in &self.buffer {
-                self.position[p.index()] = r.offset.next();
-                engine.on_record(now, r);
-            }
+            self.deliver_buffer(engine, now);
         }
     }
 
@@ -62,18 +84,65 @@ impl EngineConsumer {
         self.poll(engine, topic, PartitionId::all(topic.partitions()), now);
     }
 
+    /// Sends engine `id`'s fetches from its positions to the partition leaders it has none in flight to.
+    /// A job that is down sends none.
+    pub fn fetch(&mut self, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        if self.resumes_at.is_some() {
+            return;
+        }
+        self.cover(cluster.partitions.len());
+        self.fetch_in_flight.resize(cluster.brokers.len(), false);
+        let position = &self.position;
+        let positions = || (0..).zip(position).map(|(p, &offset)| FetchPosition { partition: PartitionId(p), offset });
+        send_fetches(env, cluster, (id.into(), self.epoch), &mut self.fetch_in_flight, positions);
+    }
+
+    /// The answer to a fetch sent to `broker` arrives now: its records at the positions go to the engine,
+    /// and the job fetches again (KafkaConsumer.poll sends the next fetch once a response is taken).
+    pub fn on_fetch_response(
+        &mut self,
+        engine: &mut dyn Engine,
+        (env, cluster): (&mut Env, &Cluster),
+        (id, epoch, broker): (EngineId, u32, BrokerId),
+        chunks: Vec<Chunk>,
+    ) {
+        if epoch != self.epoch || self.resumes_at.is_some() {
+            return;
+        }
+        self.fetch_in_flight[broker.index()] = false;
+        engine.advance_to(env.now);
+        let position = &self.position;
+        let fresh: Vec<Chunk> = continuing(chunks, |p| Some(position[p.index()])).collect();
+        self.buffer.clear();
+        self.buffer.extend(fresh.iter().flat_map(records));
+        self.deliver_buffer(engine, env.now);
+        self.fetch(env, cluster, id);
+    }
+
+    /// The job's metadata changed: a new leader (`broker` None: fetch every partition again) or a broker
+    /// restarted (its connection broke: fetch from it again).
+    pub fn refetch(&mut self, env: &mut Env, cluster: &Cluster, id: EngineId, broker: Option<BrokerId>) {
+        match broker {
+            Some(b) => self.fetch_in_flight.get_mut(b.index()).into_iter().for_each(|f| *f = false),
+            None => self.fetch_in_flight.iter_mut().for_each(|f| *f = false),
+        }
+        self.fetch(env, cluster, id);
+    }
+
     /// A task failure at `t`: the job stops reading until it has restarted.
     pub fn fail(&mut self, engine: &mut dyn Engine, t: SimTime) {
         if let Some(at) = engine.fail(t) {
             self.resumes_at = Some(at);
+            self.epoch += 1;
+            self.fetch_in_flight.iter_mut().for_each(|f| *f = false);
         }
     }
 
-    /// The restart is due at `now`: the job restores its checkpoint, its positions go back to the
-    /// checkpoint's offsets (or stay, without checkpoints) and it reads the log from there.
-    pub fn resume(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, now: SimTime) {
+    /// The restart is due at `now`: the job restores its checkpoint and its positions go back to the
+    /// checkpoint's offsets (or stay, without checkpoints). Returns whether it restarted.
+    fn restart(&mut self, engine: &mut dyn Engine, now: SimTime) -> bool {
         if self.resumes_at.is_none_or(|at| at > now) {
-            return;
+            return false;
         }
         self.resumes_at = None;
         engine.advance_to(now);
@@ -82,7 +151,21 @@ impl EngineConsumer {
                 *pos = offsets.get(p).copied().unwrap_or_default();
             }
         }
-        self.poll_all(engine, topic, now);
+        true
+    }
+
+    /// The restart is due at `now`: the job reads `topic` again from where it restarted.
+    pub fn resume(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, now: SimTime) {
+        if self.restart(engine, now) {
+            self.poll_all(engine, topic, now);
+        }
+    }
+
+    /// The restart of engine `id` is due now: the job fetches again from where it restarted.
+    pub fn resume_fetching(&mut self, engine: &mut dyn Engine, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        if self.restart(engine, env.now) {
+            self.fetch(env, cluster, id);
+        }
     }
 
     /// The input ends at `t`: a restart under way completes and reads what it rewound to, then the engine
@@ -100,6 +183,21 @@ impl EngineConsumer {
             *pos = (*pos).min(log_end);
         }
     }
+
+    /// The job runs and has read every partition that has a leader up to its log end (records above the
+    /// HW are readable once the followers have them).
+    pub fn caught_up(&self, cluster: &Cluster) -> bool {
+        self.resumes_at.is_none()
+            && cluster.partitions.iter().all(|part| {
+                part.leader.is_none() || self.position.get(part.id.index()).copied().unwrap_or_default() >= part.log_end
+            })
+    }
+}
+
+/// The records of a chunk as the engines read them.
+fn records(c: &Chunk) -> impl Iterator<Item = EngineRecord> + '_ {
+    let records = &c.batch.records[c.from as usize..c.to as usize];
+    (0..).zip(records).map(|(i, r)| EngineRecord::of(r, c.partition, c.offset.plus(i)))
 }
 
 /// The cluster's topic: an engine reads from the partition's leader, up to the HW.
@@ -115,12 +213,7 @@ impl Topic for Cluster {
         }
         let mut chunks = Vec::new();
         part.read(from, u32::MAX, &mut chunks);
-        for c in chunks {
-            let records = &c.batch.records[c.from as usize..c.to as usize];
-            for (i, r) in (0..).zip(records) {
-                out.push(EngineRecord::of(r, partition, c.offset.plus(i)));
-            }
-        }
+        out.extend(chunks.iter().flat_map(records));
     }
 }
 

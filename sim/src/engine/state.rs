@@ -1,8 +1,9 @@
-//! Keyed window state shared by the engines: an aggregate per (window, key), with the creation times
-//! of its records so that each record's result latency can be measured when the result is emitted.
+//! Keyed window state shared by the engines: an aggregate per (window, key), with its records (creation
+//! time and offset) so that each record's result latency and fate can be counted when a result is emitted.
 
+use super::fate::{Member, RecordId};
 use super::window::Window;
-use super::{Output, OutputKind};
+use super::{EngineRecord, Output, OutputKind};
 use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
@@ -13,26 +14,27 @@ pub struct Agg {
     pub sum: i64,
     pub min: i64,
     pub max: i64,
-    pub created: Vec<SimTime>,
+    /// Its records, those already in an emitted result (`reported`) first.
+    pub members: Vec<Member>,
     /// How many times this window was emitted (late firings re-emit it).
     pub fired: u32,
     /// Changed since it was last emitted.
     pub dirty: bool,
-    /// How many of `created` were already in an emitted result.
+    /// How many of `members` were already in an emitted result.
     pub reported: usize,
 }
 
 impl Agg {
     fn new() -> Self {
-        Agg { count: 0, sum: 0, min: i64::MAX, max: i64::MIN, created: Vec::new(), fired: 0, dirty: false, reported: 0 }
+        Agg { count: 0, sum: 0, min: i64::MAX, max: i64::MIN, members: Vec::new(), fired: 0, dirty: false, reported: 0 }
     }
 
-    fn add(&mut self, value: i64, created: SimTime) {
+    fn add(&mut self, r: &EngineRecord) {
         self.count += 1;
-        self.sum += value;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-        self.created.push(created);
+        self.sum += r.value;
+        self.min = self.min.min(r.value);
+        self.max = self.max.max(r.value);
+        self.members.push(Member::of(r));
         self.dirty = true;
     }
 
@@ -41,9 +43,20 @@ impl Agg {
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        self.created.extend(other.created);
+        // Reported records of both first, then the unreported ones.
+        let unreported = self.members.split_off(self.reported);
+        self.members.extend_from_slice(&other.members[..other.reported]);
+        self.members.extend(unreported);
+        self.members.extend_from_slice(&other.members[other.reported..]);
+        self.reported += other.reported;
         self.fired = self.fired.max(other.fired);
         self.dirty = true;
+    }
+
+    /// The records not yet in an emitted result, now reported.
+    pub fn report(&mut self) -> &[Member] {
+        let from = std::mem::replace(&mut self.reported, self.members.len());
+        &self.members[from..]
     }
 
     pub fn output(&self, w: Window, key: u32, emit: SimTime) -> Output {
@@ -68,9 +81,43 @@ type Keyed = HashMap<u32, Agg, IntHash>;
 
 /// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
 /// the order the cleanup drops them. A watermark visits only the windows it passed.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct WindowState {
     windows: BTreeMap<(i64, i64), Keyed>,
+    spare: Spare,
+}
+
+/// A snapshot copies the windows, not the spare storage.
+impl Clone for WindowState {
+    fn clone(&self) -> Self {
+        WindowState { windows: self.windows.clone(), spare: Spare::default() }
+    }
+}
+
+/// The storage of dropped windows, kept for the next ones: a new window takes a key map and record lists
+/// that already have room, instead of growing them again from empty.
+#[derive(Debug, Default)]
+struct Spare {
+    maps: Vec<Keyed>,
+    members: Vec<Vec<Member>>,
+}
+
+impl Spare {
+    const MAPS: usize = 4;
+    const LISTS: usize = 1 << 16;
+
+    fn keep(&mut self, mut map: Keyed) {
+        for (_, agg) in map.drain() {
+            let mut list = agg.members;
+            if self.members.len() < Self::LISTS && list.capacity() > 0 {
+                list.clear();
+                self.members.push(list);
+            }
+        }
+        if self.maps.len() < Self::MAPS {
+            self.maps.push(map);
+        }
+    }
 }
 
 impl WindowState {
@@ -95,9 +142,10 @@ impl WindowState {
         v
     }
 
-    /// Adds a value to (window, key); with `merge_sessions`, first merges every window of the key that
-    /// intersects it (MergingWindowSet). Returns the window the value landed in.
-    pub fn add(&mut self, mut w: Window, key: u32, value: i64, created: SimTime, merge_sessions: bool) -> Window {
+    /// Adds a record to (window, its key); with `merge_sessions`, first merges every window of the key that
+    /// intersects it (MergingWindowSet). Returns the window the record landed in.
+    pub fn add(&mut self, mut w: Window, r: &EngineRecord, merge_sessions: bool) -> Window {
+        let key = r.key;
         let mut agg = Agg::new();
         if merge_sessions {
             for x in self.intersecting(w, key) {
@@ -107,8 +155,15 @@ impl WindowState {
             }
         }
         // A merged session's cover held no state of the key (every window it covers was removed above).
-        let entry = self.windows.entry((w.end, w.start)).or_default().entry(key).or_insert(agg);
-        entry.add(value, created);
+        let spare = &mut self.spare;
+        let aggs = self.windows.entry((w.end, w.start)).or_insert_with(|| spare.maps.pop().unwrap_or_default());
+        let entry = aggs.entry(key).or_insert_with(|| {
+            if agg.members.capacity() == 0 {
+                agg.members = spare.members.pop().unwrap_or_default();
+            }
+            agg
+        });
+        entry.add(r);
         w
     }
 
@@ -139,19 +194,37 @@ impl WindowState {
     pub fn remove(&mut self, w: Window, key: u32) -> Option<Agg> {
         let aggs = self.windows.get_mut(&(w.end, w.start))?;
         let agg = aggs.remove(&key);
-        if aggs.is_empty() {
-            self.windows.remove(&(w.end, w.start));
+        if aggs.is_empty()
+            && let Some(map) = self.windows.remove(&(w.end, w.start))
+        {
+            self.spare.keep(map);
         }
         agg
     }
 
     pub fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
-        self.windows.retain(|&(end, start), _| keep(&Window { start, end }));
+        let spare = &mut self.spare;
+        self.windows.retain(|&(end, start), aggs| {
+            let kept = keep(&Window { start, end });
+            if !kept {
+                spare.keep(std::mem::take(aggs));
+            }
+            kept
+        });
+    }
+
+    fn aggs(&self) -> impl Iterator<Item = &Agg> {
+        self.windows.values().flat_map(HashMap::values)
     }
 
     /// Records held in windows that have not been emitted with them yet.
     pub fn unreported(&self) -> u64 {
-        self.windows.values().flat_map(HashMap::values).map(|a| (a.created.len() - a.reported) as u64).sum()
+        self.aggs().map(|a| (a.members.len() - a.reported) as u64).sum()
+    }
+
+    /// The records held in windows that have not been emitted with them yet.
+    pub fn unreported_records(&self) -> impl Iterator<Item = RecordId> + '_ {
+        self.aggs().flat_map(|a| a.members[a.reported..].iter().map(|m| m.id))
     }
 }
 
@@ -166,22 +239,30 @@ mod tests {
     fn t(ms: u64) -> SimTime {
         SimTime::from_millis(ms)
     }
+    /// A record of `key` with `value`, created at `created` (its offset is its creation time in ms).
+    fn rec(key: u32, value: i64, created: SimTime) -> EngineRecord {
+        let offset = crate::kafka::ids::Offset(created.0 / 1_000_000);
+        EngineRecord { created, event_time: 0, key, value, partition: 0, offset }
+    }
+    fn created(a: &Agg) -> Vec<SimTime> {
+        a.members.iter().map(|m| m.created).collect()
+    }
 
     #[test]
     fn a_window_aggregates_count_sum_min_max_and_creation_times() {
         let mut s = WindowState::default();
         assert!(s.is_empty());
-        s.add(w(0, 10), 1, 5, t(1), false);
-        s.add(w(0, 10), 1, -3, t(2), false);
-        s.add(w(0, 10), 1, 9, t(3), false);
-        s.add(w(0, 10), 2, 4, t(4), false);
+        s.add(w(0, 10), &rec(1, 5, t(1)), false);
+        s.add(w(0, 10), &rec(1, -3, t(2)), false);
+        s.add(w(0, 10), &rec(1, 9, t(3)), false);
+        s.add(w(0, 10), &rec(2, 4, t(4)), false);
         assert!(!s.is_empty());
         assert_eq!(s.len(), 2, "one state per (window, key)");
         let o = s.get_mut(w(0, 10), 1).expect("state").output(w(0, 10), 1, t(7));
         assert_eq!((o.kind, o.start, o.end, o.key, o.emit), (OutputKind::Window, 0, 10 * MS, 1, t(7)));
         assert_eq!((o.count, o.sum, o.min, o.max), (3, 11, -3, 9));
         assert_eq!((o.batch, o.watermark), (None, i64::MIN), "the engine marks the batch and watermark");
-        assert_eq!(s.get_mut(w(0, 10), 1).expect("state").created, [t(1), t(2), t(3)]);
+        assert_eq!(created(s.get_mut(w(0, 10), 1).expect("state")), [t(1), t(2), t(3)]);
         assert!(s.get_mut(w(0, 10), 3).is_none());
     }
 
@@ -190,24 +271,24 @@ mod tests {
     #[test]
     fn sessions_of_a_key_merge_into_their_cover() {
         let mut s = WindowState::default();
-        s.add(w(0, 10), 1, 1, t(0), true);
-        s.add(w(30, 40), 1, 2, t(1), true);
-        s.add(w(12, 22), 7, 50, t(2), true);
+        s.add(w(0, 10), &rec(1, 1, t(0)), true);
+        s.add(w(30, 40), &rec(1, 2, t(1)), true);
+        s.add(w(12, 22), &rec(7, 50, t(2)), true);
         let a = s.get_mut(w(0, 10), 1).expect("state");
         a.fired = 2;
         a.dirty = false;
         assert_eq!(s.merged(w(10, 30), 1), w(0, 40), "touches both ends");
         assert_eq!(s.merged(w(12, 22), 1), w(12, 22), "touches neither: key 7 does not count");
-        assert_eq!(s.add(w(10, 30), 1, 3, t(5), true), w(0, 40));
+        assert_eq!(s.add(w(10, 30), &rec(1, 3, t(5)), true), w(0, 40));
         assert_eq!(s.len(), 2, "three sessions of key 1 became one");
         let m = s.get_mut(w(0, 40), 1).expect("merged");
         assert_eq!((m.count, m.sum, m.min, m.max), (3, 6, 1, 3));
-        assert_eq!(m.created, [t(0), t(1), t(5)]);
+        assert_eq!(created(m), [t(0), t(1), t(5)]);
         assert_eq!((m.fired, m.dirty), (2, true), "a fired session stays fired, and has changed");
         // Without merging (tumbling and sliding windows), overlapping windows stay apart.
         let mut s = WindowState::default();
-        s.add(w(0, 10), 1, 1, t(0), false);
-        assert_eq!(s.add(w(5, 15), 1, 1, t(0), false), w(5, 15));
+        s.add(w(0, 10), &rec(1, 1, t(0)), false);
+        assert_eq!(s.add(w(5, 15), &rec(1, 1, t(0)), false), w(5, 15));
         assert_eq!(s.len(), 2);
     }
 
@@ -216,7 +297,7 @@ mod tests {
     fn selected_windows_come_in_firing_order() {
         let mut s = WindowState::default();
         for (win, key) in [(w(5, 20), 1), (w(0, 10), 9), (w(10, 20), 2), (w(0, 10), 3), (w(10, 20), 1)] {
-            s.add(win, key, 1, t(0), false);
+            s.add(win, &rec(key, 1, t(0)), false);
         }
         let order = s.select(|_| true, |_| true);
         assert_eq!(order, [(w(0, 10), 3), (w(0, 10), 9), (w(5, 20), 1), (w(10, 20), 1), (w(10, 20), 2)]);
@@ -231,9 +312,9 @@ mod tests {
     fn unreported_counts_records_not_yet_in_an_emitted_result() {
         let mut s = WindowState::default();
         for v in 0..3 {
-            s.add(w(0, 10), 1, v, t(0), false);
+            s.add(w(0, 10), &rec(1, v, t(0)), false);
         }
-        s.add(w(10, 20), 1, 0, t(0), false);
+        s.add(w(10, 20), &rec(1, 0, t(0)), false);
         assert_eq!(s.unreported(), 4);
         s.get_mut(w(0, 10), 1).expect("state").reported = 2;
         assert_eq!(s.unreported(), 2);

@@ -5,7 +5,7 @@
 use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
-use super::ids::{BrokerId, FetchPosition, MemberId, Offset, PartitionId, ProducerId};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, Offset, PartitionId, ProducerId};
 use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
@@ -52,11 +52,9 @@ pub struct Cluster {
     pub(super) max_partition_fetch_records: u32,
     pub(super) requests: BTreeMap<u64, HeldRequest>,
     next_park: u64,
-    /// Parked fetches by (leader, follower) and by (broker, member).
+    /// Parked fetches by (leader, follower) and by (broker, consumer).
     pub(super) replica_parked: BTreeMap<(BrokerId, BrokerId), ParkedFetch>,
-    pub(super) consumer_parked: BTreeMap<(BrokerId, MemberId), ParkedFetch>,
-    /// Partitions whose HW moved since the engines' readers last looked (`take_readable`).
-    pub(crate) readable: Vec<PartitionId>,
+    pub(super) consumer_parked: BTreeMap<(BrokerId, ConsumerId), ParkedFetch>,
 }
 
 impl Cluster {
@@ -80,7 +78,6 @@ impl Cluster {
             next_park: 0,
             replica_parked: BTreeMap::new(),
             consumer_parked: BTreeMap::new(),
-            readable: Vec::new(),
             cfg,
         };
         c.update_leadership();
@@ -112,16 +109,23 @@ impl Cluster {
         park
     }
 
-    /// Eager rebalance: the members' waiting fetches are abandoned.
+    /// Eager rebalance: the members' waiting fetches are abandoned (the engines' are not in the group).
     pub fn drop_consumer_fetches(&mut self) {
-        self.consumer_parked.clear();
+        self.consumer_parked.retain(|(_, c), _| matches!(c, ConsumerId::Engine(_)));
     }
 
     /// Serves a waiting fetch whose fetch.max.wait.ms passed, if it still waits.
-    pub fn on_consumer_fetch_expire(&mut self, env: &mut Env, member: MemberId, broker: BrokerId, park: u64) {
-        if self.consumer_parked.get(&(broker, member)).is_some_and(|p| p.park == park) {
-            let parked = self.consumer_parked.remove(&(broker, member)).expect("checked");
-            self.answer_consumer_fetch(env, member, parked.epoch, broker, &parked.offsets);
+    pub fn on_consumer_fetch_expire(
+        &mut self,
+        env: &mut Env,
+        consumer: impl Into<ConsumerId>,
+        broker: BrokerId,
+        park: u64,
+    ) {
+        let consumer = consumer.into();
+        if self.consumer_parked.get(&(broker, consumer)).is_some_and(|p| p.park == park) {
+            let parked = self.consumer_parked.remove(&(broker, consumer)).expect("checked");
+            self.answer_consumer_fetch(env, consumer, parked.epoch, broker, &parked.offsets);
         }
     }
 
@@ -147,13 +151,6 @@ impl Cluster {
                 expired || too_big
             });
         }
-    }
-
-    /// Moves into `into` the partitions with new records below the HW since the last call, in the order
-    /// their HW moved.
-    pub fn take_readable(&mut self, into: &mut Vec<PartitionId>) {
-        into.clear();
-        std::mem::swap(&mut self.readable, into);
     }
 
     /// The records of every batch still in a log, for the ledger.
@@ -188,6 +185,7 @@ impl Cluster {
 mod tests {
     use super::*;
     use crate::kafka::env::Event;
+    use crate::kafka::ids::EngineId;
     use crate::kafka::testkit::{B0, B1, M0, M1, P0, at, batch, cluster, env, from, ms, take};
 
     #[test]
@@ -233,17 +231,26 @@ mod tests {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(0));
         c.on_consumer_fetch(&mut env, M1, 0, B0, 0, from(0));
-        assert_eq!((c.next_park(), c.next_park()), (2, 3), "one number per parked fetch");
+        c.on_consumer_fetch(&mut env, ConsumerId::Engine(EngineId(0)), 0, B0, 0, from(0));
+        assert_eq!((c.next_park(), c.next_park()), (3, 4), "one number per parked fetch");
         take(&mut env);
         at(&mut env, ms(500));
         c.on_consumer_fetch_expire(&mut env, M0, B0, 1);
         assert!(take(&mut env).is_empty(), "park 1 is member 1's");
         c.on_consumer_fetch_expire(&mut env, M0, B0, 0);
         let answered = take(&mut env);
-        assert!(matches!(answered[..], [(t, Event::ConsumerFetchResponse { member: M0, .. })] if t == ms(501)));
+        assert!(
+            matches!(answered[..], [(t, Event::ConsumerFetchResponse { consumer: ConsumerId::Member(M0), .. })] if t == ms(501))
+        );
         c.drop_consumer_fetches();
         c.on_consumer_fetch_expire(&mut env, M1, B0, 1);
-        assert!(take(&mut env).is_empty(), "a rebalance dropped the waiting fetches");
+        assert!(take(&mut env).is_empty(), "a rebalance dropped the members' waiting fetches");
+        c.on_consumer_fetch_expire(&mut env, ConsumerId::Engine(EngineId(0)), B0, 2);
+        let answered = take(&mut env);
+        assert!(
+            matches!(answered[..], [(_, Event::ConsumerFetchResponse { consumer: ConsumerId::Engine(_), .. })]),
+            "an engine is no member of the group: its fetch still waits"
+        );
     }
 
     /// Three 4-record batches of 400 bytes written at 0 s; the HW at 8, replica 2's log end at 8.

@@ -7,7 +7,7 @@ use super::cluster::Cluster;
 use super::consumer_group::Group;
 use super::controller::Elected;
 use super::env::{Env, Event};
-use super::ids::{BrokerId, FetchPosition, MemberId, Offset, PartitionId};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, Offset, PartitionId};
 use crate::dist::Sampler;
 use crate::network::Node;
 use crate::rng::SimRng;
@@ -33,31 +33,19 @@ impl Consumers {
 
     /// Sends a fetch to each broker leading an assigned partition with nothing buffered.
     pub fn maybe_fetch(&mut self, env: &mut Env, cluster: &Cluster, member: MemberId) {
-        let m = &self.group.members[member.index()];
+        let m = &mut self.group.members[member.index()];
         if !m.alive || self.group.rebalancing.is_some() {
             return;
         }
-        let epoch = m.epoch;
-        // One fetch per broker, in broker order, for the partitions it leads (no map: a handful of brokers).
-        for broker in BrokerId::all(cluster.brokers.len()) {
-            let m = &self.group.members[member.index()];
-            if m.fetch_in_flight[broker.index()] {
-                continue;
-            }
-            let offsets: Vec<FetchPosition> = m
-                .assigned
-                .iter()
-                .filter(|&&p| cluster.partitions[p.index()].leader == Some(broker) && !m.buffered_from(p))
-                .map(|&p| FetchPosition { partition: p, offset: self.group.position[p.index()] })
-                .collect();
-            if offsets.is_empty() {
-                continue;
-            }
-            self.group.members[member.index()].fetch_in_flight[broker.index()] = true;
-            let incarnation = cluster.brokers[broker.index()].incarnation;
-            let fetch = Event::ConsumerFetchArrive { member, epoch, broker, incarnation, offsets };
-            env.send(Node::Member(member), Node::Broker(broker), fetch);
-        }
+        let position = &self.group.position;
+        let mut in_flight = std::mem::take(&mut m.fetch_in_flight);
+        let positions = || {
+            (m.assigned.iter())
+                .filter(|&&p| !m.buffered_from(p))
+                .map(|&p| FetchPosition { partition: p, offset: position[p.index()] })
+        };
+        send_fetches(env, cluster, (member.into(), m.epoch), &mut in_flight, positions);
+        m.fetch_in_flight = in_flight;
     }
 
     pub fn maybe_fetch_all(&mut self, env: &mut Env, cluster: &Cluster) {
@@ -84,20 +72,9 @@ impl Consumers {
             self.maybe_auto_commit(env, member);
         }
         let m = &mut self.group.members[member.index()];
-        // The partition and offset the next chunk must start at: a response's chunks of one partition follow
-        // each other, and all are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
-        let mut next: Option<(PartitionId, Offset)> = None;
-        for c in chunks {
-            let pos = match next {
-                Some((p, end)) if p == c.partition => end,
-                _ => self.group.position[c.partition.index()],
-            };
-            // Only records at the current position: anything else is stale (a rebalance moved it).
-            if m.assigned.contains(&c.partition) && c.offset <= pos && c.end_offset() > pos {
-                next = Some((c.partition, c.end_offset()));
-                m.buffer.push_back(c);
-            }
-        }
+        // All are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
+        let position = &self.group.position;
+        m.buffer.extend(continuing(chunks, |p| m.assigned.contains(&p).then(|| position[p.index()])));
         if m.busy_until.is_none() {
             self.poll(env, member);
         }
@@ -247,6 +224,51 @@ impl Consumers {
                 part.leader.is_none() || self.group.position[part.id.index()] >= part.log_end
             })
     }
+}
+
+/// Sends `consumer`'s fetches: one to each broker leading a partition of `positions`, in broker order,
+/// unless one is in flight to it (Fetcher.prepareFetchRequests: a request per node, none to a node with a
+/// request pending). `positions` lists the positions anew for each broker (no map: a handful of brokers).
+pub fn send_fetches<I: Iterator<Item = FetchPosition>>(
+    env: &mut Env,
+    cluster: &Cluster,
+    (consumer, epoch): (ConsumerId, u32),
+    in_flight: &mut [bool],
+    positions: impl Fn() -> I,
+) {
+    for broker in BrokerId::all(cluster.brokers.len()) {
+        if in_flight[broker.index()] {
+            continue;
+        }
+        let offsets: Vec<FetchPosition> =
+            positions().filter(|f| cluster.partitions[f.partition.index()].leader == Some(broker)).collect();
+        if offsets.is_empty() {
+            continue;
+        }
+        in_flight[broker.index()] = true;
+        let incarnation = cluster.brokers[broker.index()].incarnation;
+        let fetch = Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets };
+        env.send(consumer.into(), Node::Broker(broker), fetch);
+    }
+}
+
+/// The chunks of a fetch response that go on from the consumer's positions (`position` gives the position
+/// of a partition it reads, None for another). A response's chunks of one partition follow each other;
+/// any other chunk is stale, fetched before a rebalance or a rewind moved the position (Fetcher drops a
+/// fetched partition whose offset is not the position).
+pub fn continuing(chunks: Vec<Chunk>, position: impl Fn(PartitionId) -> Option<Offset>) -> impl Iterator<Item = Chunk> {
+    let mut next: Option<(PartitionId, Offset)> = None;
+    chunks.into_iter().filter(move |c| {
+        let pos = match next {
+            Some((p, end)) if p == c.partition => Some(end),
+            _ => position(c.partition),
+        };
+        let fits = pos.is_some_and(|pos| c.offset <= pos && c.end_offset() > pos);
+        if fits {
+            next = Some((c.partition, c.end_offset()));
+        }
+        fits
+    })
 }
 
 #[cfg(test)]
@@ -547,5 +569,76 @@ mod tests {
         let _ = fetched(&mut c, &mut env, &cl, ms(105), vec![chunk(5, 5)]);
         assert!(c.group.members[0].buffer.is_empty());
         assert_eq!(fetches(take(&mut env)), vec![(ms(106), from(10))]);
+    }
+
+    /// An engine noting when it reads each offset; a failure stops it for 1 s and rewinds it to offset 0.
+    struct Recorder {
+        read: Vec<(SimTime, u64)>,
+        metrics: crate::engine::EngineMetrics,
+    }
+
+    impl crate::engine::Engine for Recorder {
+        fn name(&self) -> &'static str {
+            "recorder"
+        }
+        fn advance_to(&mut self, _: SimTime) {}
+        fn on_record(&mut self, arrival: SimTime, r: crate::engine::EngineRecord) {
+            self.read.push((arrival, r.offset.0));
+        }
+        fn fail(&mut self, t: SimTime) -> Option<SimTime> {
+            Some(t + ms(1_000))
+        }
+        fn rewind(&mut self) -> Option<Vec<Offset>> {
+            Some(vec![Offset(0)])
+        }
+        fn finish(&mut self, _: SimTime) {}
+        fn metrics(&self) -> &crate::engine::EngineMetrics {
+            &self.metrics
+        }
+        fn metrics_mut(&mut self) -> &mut crate::engine::EngineMetrics {
+            &mut self.metrics
+        }
+    }
+
+    #[test]
+    fn an_engine_reads_what_its_fetch_brings_back_a_network_round_trip_after_asking() {
+        use crate::engine::source::EngineConsumer;
+        use crate::kafka::ids::{ConsumerId, EngineId};
+        let (mut env, mut cl) = (env(1), cluster(1, 1));
+        let mut engine = Recorder { read: Vec::new(), metrics: crate::engine::EngineMetrics::new(false) };
+        let mut reader = EngineConsumer::default();
+        let id = EngineId(0);
+        reader.fetch(&mut env, &cl, id);
+        let sent = take(&mut env);
+        assert!(
+            matches!(&sent[..], [(t, Event::ConsumerFetchArrive { consumer: ConsumerId::Engine(EngineId(0)), broker: B0, offsets, .. })] if *t == ms(1) && offsets == &from(0)),
+            "{sent:?}"
+        );
+        // The leader has offsets 0-9 below the HW when the fetch arrives at 1 ms: the answer reaches the
+        // engine at 2 ms, and only then does the engine read them.
+        cl.partitions[0].append(batch(0, 0, 0, 10));
+        cl.partitions[0].hw = Offset(10);
+        at(&mut env, ms(1));
+        cl.on_consumer_fetch(&mut env, ConsumerId::Engine(id), 0, B0, 0, from(0));
+        let [(t, Event::ConsumerFetchResponse { epoch, broker, chunks, .. })] = &take(&mut env)[..] else {
+            panic!("one answer");
+        };
+        assert_eq!(*t, ms(2));
+        at(&mut env, ms(2));
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        assert_eq!(engine.read, (0..10).map(|o| (ms(2), o)).collect::<Vec<_>>());
+        assert_eq!(fetches(take(&mut env)), vec![(ms(3), from(10))], "it asks again from its position");
+        // The same answer again is stale: it ends at the position, so nothing is read, and it asks again.
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        assert_eq!(engine.read.len(), 10);
+        assert_eq!(fetches(take(&mut env)), vec![(ms(3), from(10))]);
+        // A failed job drops what was fetched before, and after its restart fetches from offset 0 again.
+        reader.fail(&mut engine, ms(2));
+        reader.on_fetch_response(&mut engine, (&mut env, &cl), (id, *epoch, *broker), chunks.clone());
+        assert_eq!(engine.read.len(), 10);
+        assert!(!reader.caught_up(&cl));
+        at(&mut env, ms(1_002));
+        reader.resume_fetching(&mut engine, &mut env, &cl, id);
+        assert_eq!(fetches(take(&mut env)), vec![(ms(1_003), from(0))]);
     }
 }

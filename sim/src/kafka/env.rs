@@ -1,7 +1,7 @@
 //! What every Kafka actor is lent while it handles an event: the clock, the event queue, the network,
 //! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and timers between actors are `Event`s.
 
-use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId, ProducerId, ReplicaEnd};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, PartitionId, ProducerId, ReplicaEnd};
 use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
@@ -79,19 +79,19 @@ pub enum Event {
         ends: Vec<ReplicaEnd>,
     },
     ConsumerFetchArrive {
-        member: MemberId,
+        consumer: ConsumerId,
         epoch: u32,
         broker: BrokerId,
         incarnation: u32,
         offsets: Vec<FetchPosition>,
     },
     ConsumerFetchExpire {
-        member: MemberId,
+        consumer: ConsumerId,
         broker: BrokerId,
         park: u64,
     },
     ConsumerFetchResponse {
-        member: MemberId,
+        consumer: ConsumerId,
         epoch: u32,
         broker: BrokerId,
         chunks: Vec<Chunk>,

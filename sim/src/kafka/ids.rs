@@ -37,6 +37,29 @@ id!(
     /// A consumer group member.
     MemberId
 );
+id!(
+    /// An engine's job, reading the topic as a consumer of its own.
+    EngineId
+);
+
+/// Who sends a consumer fetch: a member of the consumer group, or an engine's own consumer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConsumerId {
+    Member(MemberId),
+    Engine(EngineId),
+}
+
+impl From<MemberId> for ConsumerId {
+    fn from(m: MemberId) -> ConsumerId {
+        ConsumerId::Member(m)
+    }
+}
+
+impl From<EngineId> for ConsumerId {
+    fn from(e: EngineId) -> ConsumerId {
+        ConsumerId::Engine(e)
+    }
+}
 
 /// Where a fetch reads a partition from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use super::broker::PendingAck;
 use super::cluster::{Cluster, HeldRequest, ParkedFetch};
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
-use super::ids::{BrokerId, FetchPosition, MemberId, PartitionId};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, PartitionId};
 use super::{Chunk, ProduceError};
 use crate::network::Node;
 use crate::scenario::Acks;
@@ -112,13 +112,12 @@ impl Cluster {
         );
     }
 
-    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake consumers, and
-    /// note the partition for the engines' readers.
+    /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake the consumers
+    /// (the group's and the engines').
     pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: PartitionId) {
         if !self.partitions[p.index()].update_hw() {
             return;
         }
-        self.readable.push(p);
         self.complete_produces(env, p);
         if let Some(leader) = self.partitions[p.index()].leader {
             self.wake_consumer_fetchers(env, leader, p);
@@ -136,15 +135,18 @@ impl Cluster {
 
     // ----- consumer fetches ---------------------------------------------------------------------------
 
+    /// A consumer fetch reaches the leader: answered at once if there are records past a position, parked
+    /// otherwise (fetch.min.bytes = 1) until data arrives or fetch.max.wait.ms passes (DelayedFetch).
     pub fn on_consumer_fetch(
         &mut self,
         env: &mut Env,
-        member: MemberId,
+        consumer: impl Into<ConsumerId>,
         epoch: u32,
         broker: BrokerId,
         incarnation: u32,
         offsets: Vec<FetchPosition>,
     ) {
+        let consumer = consumer.into();
         let b = &self.brokers[broker.index()];
         if b.incarnation != incarnation || !b.alive {
             return; // unanswered; the consumer refetches after the next leader election
@@ -154,34 +156,34 @@ impl Cluster {
             part.leader == Some(broker) && part.hw > f.offset
         });
         if ready {
-            self.answer_consumer_fetch(env, member, epoch, broker, &offsets);
+            self.answer_consumer_fetch(env, consumer, epoch, broker, &offsets);
         } else {
             // fetch.min.bytes = 1: wait until data arrives or fetch.max.wait.ms passes.
             let park = self.next_park();
             let expiry =
-                env.at(env.now + self.consumer_fetch_wait, Event::ConsumerFetchExpire { member, broker, park });
-            self.consumer_parked.insert((broker, member), ParkedFetch { park, epoch, offsets, expiry });
+                env.at(env.now + self.consumer_fetch_wait, Event::ConsumerFetchExpire { consumer, broker, park });
+            self.consumer_parked.insert((broker, consumer), ParkedFetch { park, epoch, offsets, expiry });
         }
     }
 
     fn wake_consumer_fetchers(&mut self, env: &mut Env, broker: BrokerId, p: PartitionId) {
-        let waiting: Vec<MemberId> = self
+        let waiting: Vec<ConsumerId> = self
             .consumer_parked
             .iter()
             .filter(|((b, _), f)| *b == broker && f.offsets.iter().any(|o| o.partition == p))
-            .map(|((_, m), _)| *m)
+            .map(|((_, c), _)| *c)
             .collect();
-        for member in waiting {
-            let parked = self.consumer_parked.remove(&(broker, member)).expect("listed");
+        for consumer in waiting {
+            let parked = self.consumer_parked.remove(&(broker, consumer)).expect("listed");
             env.queue.cancel(parked.expiry);
-            self.answer_consumer_fetch(env, member, parked.epoch, broker, &parked.offsets);
+            self.answer_consumer_fetch(env, consumer, parked.epoch, broker, &parked.offsets);
         }
     }
 
     pub(super) fn answer_consumer_fetch(
         &mut self,
         env: &mut Env,
-        member: MemberId,
+        consumer: ConsumerId,
         epoch: u32,
         broker: BrokerId,
         offsets: &[FetchPosition],
@@ -193,8 +195,8 @@ impl Cluster {
         env.send_at(
             sent,
             Node::Broker(broker),
-            Node::Member(member),
-            Event::ConsumerFetchResponse { member, epoch, broker, chunks },
+            consumer.into(),
+            Event::ConsumerFetchResponse { consumer, epoch, broker, chunks },
         );
     }
 }
@@ -202,7 +204,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::ids::Offset;
+    use crate::kafka::ids::{ConsumerId, Offset};
     use crate::kafka::testkit::{B0, B1, B2, M0, MS, P0, at, batch, cluster, env, from, ms, request, take};
 
     /// The produce responses among `events`: (arrival time, request, results).
@@ -391,7 +393,10 @@ mod tests {
         c.partitions[0].append(batch(0, 0, 0, 10));
         c.partitions[0].hw = Offset(10);
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(9));
-        assert!(matches!(take(&mut env)[..], [(MS, Event::ConsumerFetchResponse { member: M0, .. })]));
+        assert!(matches!(
+            take(&mut env)[..],
+            [(MS, Event::ConsumerFetchResponse { consumer: ConsumerId::Member(M0), .. })]
+        ));
         c.on_consumer_fetch(&mut env, M0, 0, B0, 0, from(10));
         assert!(matches!(take(&mut env)[..], [(t, Event::ConsumerFetchExpire { .. })] if t == ms(500)));
         // Broker 1 leads nothing: it waits too; a dead broker or an earlier life answers nothing.

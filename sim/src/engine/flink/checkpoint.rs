@@ -4,36 +4,30 @@
 use super::*;
 
 impl FlinkEngine {
+    /// A two-phase-commit sink: results wait for the checkpoint that follows them.
+    pub(super) fn commits_at_checkpoints(&self) -> bool {
+        self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0
+    }
+
     pub(super) fn sink(&mut self, k: usize, result: Pending, t: SimTime) {
-        if self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0 {
+        if self.commits_at_checkpoints() {
             self.tasks[k].pending.push(result);
         } else {
             self.make_visible(result, t);
         }
     }
 
-    /// Output replayed after a restart can repeat only with checkpoints and a non-transactional sink.
-    pub(super) fn tracks_duplicates(&self) -> bool {
-        self.cfg.checkpoint_interval_ms > 0 && self.cfg.sink == SinkMode::AtLeastOnce
-    }
-
-    pub(super) fn make_visible(&mut self, (mut out, created, first): Pending, at: SimTime) {
+    /// The sink shows a result. A restart replays from the last completed checkpoint, so with an
+    /// at-least-once sink the results shown since then are shown again: the same (window, key, firing),
+    /// possibly with other contents (Flink docs, "Fault Tolerance Guarantees of Data Sources and Sinks":
+    /// exactly-once output needs a transactional sink).
+    pub(super) fn make_visible(&mut self, (mut out, id, members): Pending, at: SimTime) {
         out.emit = at;
-        let duplicate = self.tracks_duplicates() && !self.visible.insert((out.start, out.end, out.key, out.count));
-        if duplicate {
-            self.metrics.duplicate_results += 1;
-        } else if first {
-            for c in &created {
-                self.metrics.latency.record(at - *c);
-            }
-            self.metrics.records_in_results += created.len() as u64;
-        }
-        self.metrics.emit(out);
+        self.fates.visible(id, out, &members, &mut self.metrics);
     }
 
     pub(super) fn inject_checkpoint(&mut self) {
-        let id = self.next_checkpoint;
-        self.next_checkpoint += 1;
+        let id = u64::from(self.fates.begin_restore_point());
         self.checkpoints.insert(
             id,
             CheckpointProgress {
@@ -50,6 +44,9 @@ impl FlinkEngine {
     }
 
     pub(super) fn on_barrier(&mut self, k: usize, from: usize, id: u64) {
+        if !self.checkpoints.contains_key(&id) {
+            return; // abandoned at the end of input
+        }
         let inputs = self.parallelism;
         let task = &mut self.tasks[k];
         let seen = match &mut task.aligning {
@@ -94,9 +91,8 @@ impl FlinkEngine {
             self.make_visible(result, at);
         }
         let snapshots: Vec<Snapshot> = cp.snapshots.into_iter().map(|s| s.expect("complete")).collect();
-        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
-        let min_wm = snapshots.iter().map(|s| s.wm).min().unwrap_or(i64::MIN);
-        self.visible.retain(|(_, end, _, _)| end - 1 + lateness > min_wm);
+        // A restart goes back no further than this checkpoint: what was decided before it began is final.
+        self.fates.restore_point(id as u32);
         self.last_completed = Some(Completed { offsets: cp.offsets, snapshots, sources: cp.sources });
     }
 
@@ -137,5 +133,8 @@ impl FlinkEngine {
         if self.cfg.checkpoint_interval_ms > 0 {
             self.rewind = Some(self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default());
         }
+        // What neither the restored state holds nor the source reads again is lost.
+        let kept: HashSet<RecordId> = self.tasks.iter().flat_map(|t| t.state.unreported_records()).collect();
+        self.fates.restart(self.rewind.as_deref(), |id| kept.contains(&id), &mut self.metrics);
     }
 }

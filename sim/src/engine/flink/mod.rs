@@ -19,6 +19,7 @@ mod checkpoint;
 #[cfg(test)]
 mod tests;
 
+use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::Window;
@@ -29,7 +30,7 @@ use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -148,8 +149,8 @@ struct Task {
     pending: Vec<Pending>,
 }
 
-/// A result and the creation times of its records; `first` when the window is emitted the first time.
-type Pending = (Output, Vec<SimTime>, bool);
+/// A result as the sink will see it, and the records new in it.
+type Pending = (Output, ResultId, Vec<Member>);
 
 struct CheckpointProgress {
     /// The source's offsets when the barrier was injected.
@@ -180,16 +181,15 @@ pub struct FlinkEngine {
     tasks: Vec<Task>,
     epoch: u32,
     down: bool,
-    next_checkpoint: u64,
     checkpoints: BTreeMap<u64, CheckpointProgress>,
     last_completed: Option<Completed>,
     /// The Kafka source's offsets, snapshotted by every checkpoint.
     offsets: SourceOffsets,
     /// Set by a restart: the offsets the source rewinds to, for its consumer to take.
     rewind: Option<Vec<Offset>>,
-    /// Results made visible since the last completed checkpoint (window, key, count), to count the ones
-    /// emitted again.
-    visible: BTreeSet<(i64, i64, u32, u64)>,
+    /// Where each record read ended, and the results the sink saw since the last completed checkpoint.
+    /// Its restore points are the checkpoints: checkpoint `n` is its epoch `n`.
+    fates: FateLedger,
     metrics: EngineMetrics,
 }
 
@@ -218,12 +218,11 @@ impl FlinkEngine {
             tasks: (0..parallelism).map(|_| task()).collect(),
             epoch: 0,
             down: false,
-            next_checkpoint: 1,
             checkpoints: BTreeMap::new(),
             last_completed: None,
             offsets: SourceOffsets::default(),
             rewind: None,
-            visible: BTreeSet::new(),
+            fates: FateLedger::new(cfg.checkpoint_interval_ms > 0),
             metrics: EngineMetrics::new(collect),
             cfg,
             pipe,
@@ -271,7 +270,8 @@ impl FlinkEngine {
         let at = t.max(ch.last_delivery);
         ch.last_delivery = at;
         ch.records = 0;
-        for item in std::mem::take(&mut ch.buffer) {
+        // Drained, not taken: the buffer keeps its room for the next records.
+        for item in ch.buffer.drain(..) {
             self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
         }
     }
@@ -311,7 +311,9 @@ impl FlinkEngine {
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        if r.value > self.pipe.filter_max_value {
+        let passed = r.value <= self.pipe.filter_max_value;
+        self.fates.read(RecordId::of(&r), passed);
+        if !passed {
             self.metrics.filtered += u64::from(first);
             return;
         }
@@ -360,7 +362,7 @@ impl FlinkEngine {
         };
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
             let out = Output::single(OutputKind::Window, ts, ts + 1, &r, t);
-            self.sink(k, (out, vec![r.created], true), t);
+            self.sink(k, (out, ResultId::Record(RecordId::of(&r)), vec![Member::of(&r)]), t);
             return;
         }
         let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
@@ -379,7 +381,7 @@ impl FlinkEngine {
                 continue;
             }
             skipped = false;
-            let landed = task.state.add(w, r.key, r.value, r.created, session);
+            let landed = task.state.add(w, &r, session);
             if self.pipe.time == TimeDomain::Processing {
                 self.queue.push(SimTime(landed.end.max(0) as u64), Ev::ProcTimer { epoch: self.epoch });
             }
@@ -393,7 +395,7 @@ impl FlinkEngine {
         let wm = self.tasks[k].wm;
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts.saturating_add(lateness) <= wm) {
             let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
-            self.metrics.emit(late);
+            self.fates.late(&r, late, &mut self.metrics);
         }
     }
 
@@ -421,14 +423,18 @@ impl FlinkEngine {
     }
 
     fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
-        let wm = self.tasks[k].wm;
-        let Some(agg) = self.tasks[k].state.get_mut(w, key) else { return };
+        let transactional = self.commits_at_checkpoints();
+        let task = &mut self.tasks[k];
+        let Some(agg) = task.state.get_mut(w, key) else { return };
         agg.fired += 1;
         agg.dirty = false;
-        let first = agg.fired == 1;
-        let out = agg.output(w, key, t).decided(None, wm);
-        let created = agg.created.clone();
-        self.sink(k, (out, created, first), t);
+        let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired };
+        let out = agg.output(w, key, t).decided(None, task.wm);
+        if transactional {
+            task.pending.push((out, id, agg.report().to_vec()));
+        } else {
+            self.fates.visible(id, out, agg.report(), &mut self.metrics);
+        }
     }
 
     fn handle(&mut self, ev: Ev) {
@@ -546,15 +552,22 @@ impl Engine for FlinkEngine {
             let Some(next) = self.queue.peek_time() else { break };
             self.advance_to(next);
         }
-        // Records still in a source's map work are sent when it ends, and flushed within a buffer timeout.
+        // Every record read is mapped, flushed and processed: a replay may leave the sources busy longest.
         let busy = self.sources.iter().map(|s| s.busy).chain(self.tasks.iter().map(|k| k.busy)).max();
         let drain = self.now.max(busy.unwrap_or(SimTime::ZERO)) + SimTime::from_millis(self.cfg.buffer_timeout_ms);
         self.advance_to(drain);
+        // No checkpoint completes after the end of input: an alignment under way lets its held input go.
+        self.checkpoints.clear();
+        for k in 0..self.parallelism {
+            self.tasks[k].aligning = None;
+            for (from, item) in std::mem::take(&mut self.tasks[k].held) {
+                self.process(k, from, item);
+            }
+        }
         for s in 0..self.parallelism {
             let at = self.now.max(self.sources[s].busy);
             self.broadcast(s, at, Item::Watermark(i64::MAX));
         }
-        self.checkpoints.clear();
         let end = self.now + SimTime::from_millis(self.cfg.buffer_timeout_ms.max(1) * 2);
         while let Some(next) = self.queue.peek_time() {
             if next > end {
@@ -573,6 +586,8 @@ impl Engine for FlinkEngine {
                 self.make_visible(result, at);
             }
         }
+        let held: HashSet<RecordId> = self.tasks.iter().flat_map(|t| t.state.unreported_records()).collect();
+        self.fates.finish(|id| held.contains(&id), &mut self.metrics);
     }
 
     fn metrics(&self) -> &EngineMetrics {

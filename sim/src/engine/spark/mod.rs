@@ -17,6 +17,7 @@
 #[cfg(test)]
 mod tests;
 
+use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::WindowSpec;
@@ -169,6 +170,8 @@ pub struct SparkEngine {
     wm_evict: i64,
     wm_late: i64,
     max_event: Option<i64>,
+    /// When a failed query runs again (micro-batch: the failed batch re-runs then; continuous: no epoch
+    /// commits until then).
     down_until: Option<SimTime>,
     /// Continuous mode: the task's FIFO, the source's offsets, those of the last epoch commit and, after
     /// a failure, the ones its source rewinds to.
@@ -177,6 +180,8 @@ pub struct SparkEngine {
     epoch_offsets: Vec<Offset>,
     rewind: Option<Vec<Offset>>,
     next_epoch: SimTime,
+    /// Continuous mode: where each record ended, and the results a rewind repeats.
+    fates: FateLedger,
     /// Every completed batch: one entry per batch, not per record.
     timeline: Vec<BatchPhases>,
     metrics: EngineMetrics,
@@ -205,6 +210,7 @@ impl SparkEngine {
             epoch_offsets: Vec::new(),
             rewind: None,
             next_epoch: SimTime::from_millis(cfg.continuous_checkpoint_ms),
+            fates: FateLedger::new(true),
             timeline: Vec::new(),
             metrics: EngineMetrics::new(collect),
             cfg,
@@ -277,7 +283,7 @@ impl SparkEngine {
                     self.metrics.emit(late);
                     continue;
                 }
-                self.state.add(w, r.key, r.value, r.created, session);
+                self.state.add(w, r, session);
             }
         }
         let evictable = |w: &super::window::Window| w.end <= wm_evict;
@@ -289,11 +295,11 @@ impl SparkEngine {
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");
             agg.dirty = false;
-            for c in &agg.created[agg.reported..] {
-                self.metrics.latency.record(e - *c);
+            agg.fired += 1;
+            for m in agg.report() {
+                self.metrics.latency.record(e - m.created);
+                self.metrics.records_in_results += 1;
             }
-            self.metrics.records_in_results += (agg.created.len() - agg.reported) as u64;
-            agg.reported = agg.created.len();
             let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
             self.metrics.emit(out);
         }
@@ -317,25 +323,21 @@ impl SparkEngine {
             && self.wm_evict > self.wm_late
     }
 
-    /// A record read again after a rewind repeats its result (at-least-once), counted as a duplicate.
+    /// A record read again after a rewind repeats its result (at-least-once): the sink sees it twice.
     fn continuous_record(&mut self, arrival: SimTime, r: EngineRecord) {
         let first = self.offsets.read(&r);
         self.metrics.records_in += u64::from(first);
         let cost = self.map_cost.sample(&mut self.rng);
         let t = arrival.max(self.busy) + cost;
         self.busy = t;
-        if r.value > self.pipe.filter_max_value {
+        let passed = r.value <= self.pipe.filter_max_value;
+        self.fates.read(RecordId::of(&r), passed);
+        if !passed {
             self.metrics.filtered += u64::from(first);
             return;
         }
-        if first {
-            self.metrics.latency.record(t - r.created);
-            self.metrics.records_in_results += 1;
-        } else {
-            self.metrics.duplicate_results += 1;
-        }
         let out = Output::single(OutputKind::Window, r.event_time, r.event_time + 1, &r, t);
-        self.metrics.emit(out);
+        self.fates.visible(ResultId::Record(RecordId::of(&r)), out, &[Member::of(&r)], &mut self.metrics);
     }
 }
 
@@ -348,10 +350,16 @@ impl Engine for SparkEngine {
         if self.cfg.mode == SparkMode::Continuous {
             let iv = SimTime::from_millis(self.cfg.continuous_checkpoint_ms);
             while self.next_epoch <= t {
-                // An epoch commit: the offsets read so far are committed and will not be read again.
-                self.epoch_offsets = self.offsets.snapshot();
+                // An epoch commit: the offsets read so far are committed and will not be read again. A
+                // query that is down commits nothing: it restarts from the last commit.
+                if self.down_until.is_none_or(|until| self.next_epoch >= until) {
+                    self.epoch_offsets = self.offsets.snapshot();
+                    let epoch = self.fates.begin_restore_point();
+                    self.fates.restore_point(epoch);
+                }
                 self.next_epoch += iv;
             }
+            self.down_until = self.down_until.filter(|&until| until > t);
             self.now = self.now.max(t);
             return;
         }
@@ -414,6 +422,8 @@ impl Engine for SparkEngine {
             // The query restarts from the last epoch's offsets: everything since is read and processed
             // again (at-least-once).
             self.rewind = Some(self.epoch_offsets.clone());
+            self.fates.restart(Some(&self.epoch_offsets), |_| false, &mut self.metrics);
+            self.down_until = Some(until);
             return Some(until);
         }
         // The failed batch re-runs with the offsets of its offset log entry; later ones wait in Kafka.
@@ -437,7 +447,11 @@ impl Engine for SparkEngine {
             }
             horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
         }
-        self.metrics.pending_at_end = self.state.unreported();
+        if self.cfg.mode == SparkMode::Continuous {
+            self.fates.finish(|_| false, &mut self.metrics);
+        } else {
+            self.metrics.pending_at_end = self.state.unreported();
+        }
     }
 
     fn metrics(&self) -> &EngineMetrics {

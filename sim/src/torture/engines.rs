@@ -1,0 +1,140 @@
+//! The engines' part of the checker: one seed draws a pipeline, a Flink job (checkpoints, sink, lateness)
+//! or a Spark continuous query, out-of-order records on a few partitions and up to two task failures;
+//! the checker holds the run's record accounting to what the configuration promises.
+
+use crate::dist::DistSpec;
+use crate::engine::flink::{FlinkConfig, FlinkEngine, SinkMode};
+use crate::engine::source::MemoryFeed;
+use crate::engine::spark::{SparkConfig, SparkEngine, SparkMode};
+use crate::engine::window::WindowSpec;
+use crate::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use crate::kafka::ids::Offset;
+use crate::rng::stream;
+use crate::time::{MS, SimTime};
+use rand::RngExt;
+use std::collections::BTreeSet;
+
+/// One drawn engine run.
+#[derive(Clone, Debug)]
+pub struct EngineCase {
+    pub pipe: PipelineConfig,
+    /// `None`: Spark's continuous processing.
+    pub flink: Option<FlinkConfig>,
+    /// (arrival, record) in arrival order; offsets are set by the log.
+    pub records: Vec<(SimTime, EngineRecord)>,
+    pub failures_ms: Vec<u64>,
+}
+
+/// Draws seed `seed`'s engine run.
+pub fn draw(seed: u64) -> EngineCase {
+    let mut r = stream(seed, "torture-engines");
+    let continuous = r.random_bool(0.15);
+    let window = match r.random_range(0..4) {
+        _ if continuous => WindowSpec::None,
+        0 => WindowSpec::Sliding { size_ms: 1000, slide_ms: r.random_range(2..=5) * 100 },
+        1 => WindowSpec::Session { gap_ms: r.random_range(50..400) },
+        _ => WindowSpec::Tumbling { size_ms: r.random_range(1..=4) * 500 },
+    };
+    let pipe = PipelineConfig {
+        filter_max_value: r.random_range(60..=100),
+        map_cost: DistSpec::Exponential { mean_ms: r.random_range(0.01..0.5) },
+        window,
+        time: TimeDomain::Event,
+        aggregate_cost: DistSpec::Exponential { mean_ms: r.random_range(0.01..0.5) },
+        parallelism: r.random_range(1..=3),
+        ..PipelineConfig::default()
+    };
+    let flink = (!continuous).then(|| FlinkConfig {
+        watermark_delay_ms: r.random_range(0..500),
+        watermark_interval_ms: [0, 50, 200][r.random_range(0..3)],
+        allowed_lateness_ms: [0, 0, 300][r.random_range(0..3)],
+        buffer_timeout_ms: [0, 100][r.random_range(0..2)],
+        checkpoint_interval_ms: [0, 500, 1000, 3000][r.random_range(0..4)],
+        sink: if r.random_bool(0.5) { SinkMode::AtLeastOnce } else { SinkMode::ExactlyOnce },
+        restart_delay_ms: r.random_range(100..1500),
+        ..FlinkConfig::default()
+    });
+    let (partitions, keys) = (r.random_range(1..=4u32), r.random_range(1..=20u32));
+    let (duration_ms, rate_per_ms) = (r.random_range(3_000..8_000u64), r.random_range(0.2..1.5));
+    let mut records = Vec::new();
+    let mut t = 0.0;
+    loop {
+        t += -r.random_range(f64::EPSILON..1.0).ln() / rate_per_ms;
+        if t >= duration_ms as f64 {
+            break;
+        }
+        let arrival = SimTime((t * MS as f64) as u64);
+        // Out of order: an event happened up to a second before it arrived, now and then much earlier.
+        let behind_ms = if r.random_bool(0.05) { r.random_range(0.0..3000.0) } else { r.random_range(0.0..300.0) };
+        let record = EngineRecord {
+            created: arrival,
+            event_time: arrival.0 as i64 - (behind_ms * MS as f64) as i64,
+            key: r.random_range(0..keys),
+            value: r.random_range(1..=100),
+            partition: r.random_range(0..partitions),
+            offset: Offset(0),
+        };
+        records.push((arrival, record));
+    }
+    let failures_ms = (0..r.random_range(0..=2)).map(|_| r.random_range(500..duration_ms)).collect::<BTreeSet<_>>();
+    EngineCase { pipe, flink, records, failures_ms: failures_ms.into_iter().collect() }
+}
+
+/// Runs the case through its engine from an in-memory log and returns the first broken rule, if any.
+pub fn check(c: &EngineCase) -> Option<String> {
+    let mut engine: Box<dyn Engine> = match &c.flink {
+        Some(cfg) => Box::new(FlinkEngine::new(cfg.clone(), c.pipe.clone(), stream(1, "flink"), true)),
+        None => {
+            let cfg = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
+            Box::new(SparkEngine::new(cfg, c.pipe.clone(), stream(1, "spark"), true))
+        }
+    };
+    let mut kafka = MemoryFeed::default();
+    let mut failures = c.failures_ms.iter().map(|&ms| SimTime::from_millis(ms)).peekable();
+    let mut end = SimTime::ZERO;
+    for &(arrival, r) in &c.records {
+        while let Some(at) = failures.next_if(|&at| at <= arrival) {
+            kafka.fail(engine.as_mut(), at);
+        }
+        kafka.push(engine.as_mut(), arrival, r);
+        end = arrival;
+    }
+    kafka.finish(engine.as_mut(), end);
+    let m = engine.metrics();
+    let outputs = m.outputs.as_deref().unwrap_or_default();
+    let passed = m.records_in - m.filtered;
+    let fated = m.in_result + m.late + m.pending_at_end + m.lost;
+    let checkpoints = c.flink.as_ref().map_or(1, |f| f.checkpoint_interval_ms);
+    let exactly_once = c.flink.as_ref().is_some_and(|f| f.sink == SinkMode::ExactlyOnce && checkpoints > 0);
+    let windows: Vec<_> = outputs.iter().filter(|o| o.kind == OutputKind::Window).collect();
+    let distinct = windows.iter().map(|o| (o.start, o.end, o.key)).collect::<BTreeSet<_>>().len() as u64;
+    // Without lateness a (window, key) fires once per life of its state; without checkpoints a restart
+    // starts that life again with other records (the first ones lost), which repeats no result.
+    let fires_once = c.flink.as_ref().is_some_and(|f| f.allowed_lateness_ms == 0 && checkpoints > 0);
+    let counted: u64 = windows.iter().map(|o| o.count).sum();
+    if m.records_in != c.records.len() as u64 {
+        Some(format!("every record is read: {} of {}", m.records_in, c.records.len()))
+    } else if fated != passed {
+        Some(format!(
+            "every record that passed the filter has one fate: {passed} passed, {} in a result + {} late + {} pending + {} lost",
+            m.in_result, m.late, m.pending_at_end, m.lost
+        ))
+    } else if checkpoints > 0 && m.lost > 0 {
+        Some(format!("a job that restarts from a checkpoint (or epoch) loses nothing: {} lost", m.lost))
+    } else if (exactly_once || checkpoints == 0) && m.duplicate_results > 0 {
+        Some(format!(
+            "a two-phase-commit sink, or a restart that never replays, repeats nothing: {} duplicates",
+            m.duplicate_results
+        ))
+    } else if fires_once && m.duplicate_results != windows.len() as u64 - distinct {
+        Some(format!(
+            "a duplicate is a (window, key) result shown again: {} duplicates, {} results for {distinct} windows",
+            m.duplicate_results,
+            windows.len()
+        ))
+    } else if exactly_once && fires_once && c.pipe.window.windows_per_element() == 1.0 && counted != m.in_result {
+        Some(format!("exactly-once shows each record in one result: {counted} counted, {} in a result", m.in_result))
+    } else {
+        None
+    }
+}
