@@ -151,29 +151,34 @@ fn a_restart_rewinds_to_the_checkpoint_or_loses_the_window() {
 
 /// Every source subtask has its own network buffer to every keyed subtask (RecordWriter per channel):
 /// with 2 and 2, buffers of 2 records and a 100 ms timeout, one record on each of three channels waits
-/// for the flush at 100 ms; a second record on a channel fills its buffer, which leaves at once.
+/// for the flush at 100 ms; a second record on a channel fills its buffer, which leaves at once. With a
+/// timeout of 0 every record leaves at once, on its own channel.
 #[test]
 fn each_channel_fills_and_flushes_its_own_buffer() {
-    let pipe = PipelineConfig {
-        map_cost: DistSpec::constant_ms(0.0),
-        aggregate_cost: DistSpec::constant_ms(0.0),
-        window: WindowSpec::None,
-        parallelism: 2,
-        ..PipelineConfig::default()
+    let run = |buffer_timeout_ms| {
+        let pipe = PipelineConfig {
+            map_cost: DistSpec::constant_ms(0.0),
+            aggregate_cost: DistSpec::constant_ms(0.0),
+            window: WindowSpec::None,
+            parallelism: 2,
+            ..PipelineConfig::default()
+        };
+        let cfg =
+            FlinkConfig { buffer_records: 2, buffer_timeout_ms, watermark_interval_ms: 0, ..FlinkConfig::default() };
+        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        // (arrival ms, partition: the source subtask, key: the keyed subtask)
+        for (at, partition, key) in [(10, 0, 0), (20, 1, 0), (30, 0, 1), (40, 1, 1), (50, 1, 1)] {
+            let r = EngineRecord { key, partition, ..record(at, at as i64) };
+            e.on_record(SimTime::from_millis(at), r);
+        }
+        e.finish(SimTime::from_millis(60));
+        let out = e.metrics().outputs.as_ref().expect("kept");
+        let mut rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+        rows.sort();
+        rows
     };
-    let cfg =
-        FlinkConfig { buffer_records: 2, buffer_timeout_ms: 100, watermark_interval_ms: 0, ..FlinkConfig::default() };
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
-    // (arrival ms, partition: the source subtask, key: the keyed subtask)
-    for (at, partition, key) in [(10, 0, 0), (20, 1, 0), (30, 0, 1), (40, 1, 1), (50, 1, 1)] {
-        let r = EngineRecord { key, partition, ..record(at, at as i64) };
-        e.on_record(SimTime::from_millis(at), r);
-    }
-    e.finish(SimTime::from_millis(60));
-    let out = e.metrics().outputs.as_ref().expect("kept");
-    let mut rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
-    rows.sort();
-    assert_eq!(rows, [(10, 100), (20, 100), (30, 100), (40, 50), (50, 50)]);
+    assert_eq!(run(100), [(10, 100), (20, 100), (30, 100), (40, 50), (50, 50)]);
+    assert_eq!(run(0), [(10, 10), (20, 20), (30, 30), (40, 40), (50, 50)], "a timeout of 0 sends each at once");
 }
 
 /// The output flusher sends the open buffer at each 100 ms tick even while the source is busy: a record
