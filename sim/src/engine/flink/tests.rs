@@ -273,3 +273,16 @@ fn a_late_record_replayed_is_late_once() {
     assert_eq!(fates(&e), ((30, 1, 0, 0), 1));
     assert_eq!(e.metrics().records_in, 31);
 }
+
+/// The source's filter drops values above its bound (100) and counts them; a value at the bound passes.
+#[test]
+fn the_filter_drops_values_above_its_bound() {
+    let mut e = engine(FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() }, TimeDomain::Event);
+    for (at, value) in [(10, 101), (20, 100), (30, 1000)] {
+        e.on_record(SimTime::from_millis(at), EngineRecord { value, ..record(at, at as i64) });
+    }
+    e.finish(SimTime::from_millis(40));
+    let m = e.metrics();
+    assert_eq!((m.records_in, m.filtered), (3, 2));
+    assert_eq!(results(&e).iter().map(|r| r.1).collect::<Vec<_>>(), [1], "[0, 1 s) holds the value 100 alone");
+}
