@@ -215,7 +215,8 @@ impl World {
                     let (time, event) = self.env.queue.pop().expect("peeked");
                     self.env.now = time;
                     self.events += 1;
-                    if self.events > max {
+                    // run.max_events bounds the handler calls, hand-offs included.
+                    if self.events + self.handoffs > max {
                         return Err(SimError::EventLimit(max, self.env.now));
                     }
                     self.handle(event);
@@ -225,6 +226,9 @@ impl World {
                         && let Some(event) = self.env.queue.pop_handoff()
                     {
                         self.handoffs += 1;
+                        if self.events + self.handoffs > max {
+                            return Err(SimError::EventLimit(max, self.env.now));
+                        }
                         self.handle(event);
                     }
                 }
