@@ -149,6 +149,59 @@ fn a_restart_rewinds_to_the_checkpoint_or_loses_the_window() {
     assert_eq!(run(0), [(0, 1, 2000), (2000, 1, 2000)], "only the record read while down survives");
 }
 
+/// Every source subtask has its own network buffer to every keyed subtask (RecordWriter per channel):
+/// with 2 and 2, buffers of 2 records and a 100 ms timeout, one record on each of three channels waits
+/// for the flush at 100 ms; a second record on a channel fills its buffer, which leaves at once. With a
+/// timeout of 0 every record leaves at once, on its own channel.
+#[test]
+fn each_channel_fills_and_flushes_its_own_buffer() {
+    let run = |buffer_timeout_ms| {
+        let pipe = PipelineConfig {
+            map_cost: DistSpec::constant_ms(0.0),
+            aggregate_cost: DistSpec::constant_ms(0.0),
+            window: WindowSpec::None,
+            parallelism: 2,
+            ..PipelineConfig::default()
+        };
+        let cfg =
+            FlinkConfig { buffer_records: 2, buffer_timeout_ms, watermark_interval_ms: 0, ..FlinkConfig::default() };
+        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        // (arrival ms, partition: the source subtask, key: the keyed subtask)
+        for (at, partition, key) in [(10, 0, 0), (20, 1, 0), (30, 0, 1), (40, 1, 1), (50, 1, 1)] {
+            let r = EngineRecord { key, partition, ..record(at, at as i64) };
+            e.on_record(SimTime::from_millis(at), r);
+        }
+        e.finish(SimTime::from_millis(60));
+        let out = e.metrics().outputs.as_ref().expect("kept");
+        let mut rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(run(100), [(10, 100), (20, 100), (30, 100), (40, 50), (50, 50)]);
+    assert_eq!(run(0), [(10, 10), (20, 20), (30, 30), (40, 40), (50, 50)], "a timeout of 0 sends each at once");
+}
+
+/// The output flusher sends the open buffer at each 100 ms tick even while the source is busy: a record
+/// the source finishes (150 ms of map work) after that tick goes in the next buffer, never back in time.
+#[test]
+fn a_record_written_after_the_flush_tick_waits_for_the_next() {
+    let pipe = PipelineConfig {
+        map_cost: DistSpec::constant_ms(150.0),
+        aggregate_cost: DistSpec::constant_ms(0.0),
+        window: WindowSpec::None,
+        parallelism: 1,
+        ..PipelineConfig::default()
+    };
+    let cfg = FlinkConfig { buffer_timeout_ms: 100, watermark_interval_ms: 0, ..FlinkConfig::default() };
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    feed(&mut e, 10, 10);
+    feed(&mut e, 20, 20);
+    e.finish(SimTime::from_millis(30));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+    assert_eq!(rows, [(10, 200), (20, 400)], "mapped by 160 and 310 ms, flushed at 200 and 400 ms");
+}
+
 /// Records every 100 ms from 0 to 2.9 s (event time = arrival) plus `extra` (arrival ms, event ms), read
 /// from a log; checkpoints every second, watermarks after every record, no network buffering; a task
 /// fails at 2.5 s and the job reads again at 3 s.
@@ -219,4 +272,17 @@ fn a_late_record_replayed_is_late_once() {
     assert_eq!(late, 2);
     assert_eq!(fates(&e), ((30, 1, 0, 0), 1));
     assert_eq!(e.metrics().records_in, 31);
+}
+
+/// The source's filter drops values above its bound (100) and counts them; a value at the bound passes.
+#[test]
+fn the_filter_drops_values_above_its_bound() {
+    let mut e = engine(FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() }, TimeDomain::Event);
+    for (at, value) in [(10, 101), (20, 100), (30, 1000)] {
+        e.on_record(SimTime::from_millis(at), EngineRecord { value, ..record(at, at as i64) });
+    }
+    e.finish(SimTime::from_millis(40));
+    let m = e.metrics();
+    assert_eq!((m.records_in, m.filtered), (3, 2));
+    assert_eq!(results(&e).iter().map(|r| r.1).collect::<Vec<_>>(), [1], "[0, 1 s) holds the value 100 alone");
 }
