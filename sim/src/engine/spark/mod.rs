@@ -295,7 +295,6 @@ impl SparkEngine {
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");
             agg.dirty = false;
-            agg.fired += 1;
             for m in agg.report() {
                 self.metrics.latency.record(e - m.created);
                 self.metrics.records_in_results += 1;
