@@ -215,21 +215,14 @@ impl World {
                     let (time, event) = self.env.queue.pop().expect("peeked");
                     self.env.now = time;
                     self.events += 1;
-                    // run.max_events bounds the handler calls, hand-offs included.
-                    if self.events + self.handoffs > max {
-                        return Err(SimError::EventLimit(max, self.env.now));
-                    }
-                    self.handle(event);
+                    self.handle_within(event, max)?;
                     // What it sent for now with nothing due before (a message without delay, an append
                     // without disk time) is handled in the same step, as the queue would have next.
                     while !self.finished
                         && let Some(event) = self.env.queue.pop_handoff()
                     {
                         self.handoffs += 1;
-                        if self.events + self.handoffs > max {
-                            return Err(SimError::EventLimit(max, self.env.now));
-                        }
-                        self.handle(event);
+                        self.handle_within(event, max)?;
                     }
                 }
                 Some(next) if next <= t => {
@@ -247,6 +240,15 @@ impl World {
             Some(e) => Err(e.into()),
             None => Ok(()),
         }
+    }
+
+    /// Handles `event` unless the run's handler calls, hand-offs included, pass `max` (run.max_events).
+    fn handle_within(&mut self, event: Event, max: u64) -> Result<(), SimError> {
+        if self.events + self.handoffs > max {
+            return Err(SimError::EventLimit(max, self.env.now));
+        }
+        self.handle(event);
+        Ok(())
     }
 
     /// Runs to the end: producers stop at run.duration_ms, then consumers drain (at most run.drain_ms).
