@@ -11,8 +11,9 @@ use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
+use streamlab_sim::engine::source::MemoryFeed;
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, PipelineConfig};
+use streamlab_sim::engine::{EngineRecord, EngineSummary, PipelineConfig};
 use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
@@ -32,6 +33,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
         shuffle_cost: DistSpec::Constant { ms: 0.0005 },
     };
     let mut e = BatchEngine::new(cfg, pipe, stream(seed, "bigdata-job"), false);
+    let mut input = MemoryFeed::default();
     for i in 0..records {
         let r = EngineRecord {
             created: SimTime::ZERO,
@@ -41,9 +43,9 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
             partition: (i % 64) as u32,
             offset: Offset(i / 64),
         };
-        e.on_record(SimTime::ZERO, r);
+        input.push(&mut e, SimTime::ZERO, r);
     }
-    e.finish(SimTime::ZERO);
+    input.finish(&mut e, SimTime::ZERO);
     EngineSummary::of(&e, SimTime::ZERO).latency_ms.max_ms / 1000.0
 }
 

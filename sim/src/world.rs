@@ -155,8 +155,8 @@ impl World {
         for (index, fault) in self.scenario.faults.iter().enumerate() {
             env.at(SimTime::from_millis(fault.at_ms()), Event::Fault { index });
         }
-        for (i, reader) in self.readers.iter_mut().enumerate() {
-            reader.fetch(env, &self.cluster, EngineId(i as u32));
+        for (i, (reader, e)) in self.readers.iter_mut().zip(&self.engines).enumerate() {
+            reader.start(e.as_ref(), env, &self.cluster, EngineId(i as u32));
         }
         let begun = self.consumers.start(env);
         self.after_rebalance_begun(begun);
@@ -321,6 +321,10 @@ impl World {
             Event::EngineResume { engine } => {
                 let id = EngineId(engine as u32);
                 self.readers[engine].resume_fetching(self.engines[engine].as_mut(), env, cluster, id)
+            }
+            Event::EngineWake { engine } => {
+                let id = EngineId(engine as u32);
+                self.readers[engine].wake(self.engines[engine].as_mut(), env, cluster, id)
             }
             Event::RetentionCheck => {
                 cluster.apply_retention(env.now, &self.scenario.topic, &mut env.ledger);

@@ -1,10 +1,13 @@
-//! A Hadoop-style batch job, for contrast: every `interval` it starts, reads what accumulated, maps,
-//! shuffles and reduces, and publishes results when it ends. Windows are computed once their end has
-//! passed by the job's start; their records wait in storage until then.
+//! A Hadoop-style batch job, for contrast: every `interval` it starts, its mappers read the log from
+//! where the last job stopped to the end it had at the job's start, and it maps, shuffles and reduces,
+//! publishing results when it ends. Windows are computed once their end has passed by the job's start;
+//! records of later windows wait in storage for the next job. Offsets retention deleted before a job
+//! read them are lost.
 
 use super::state::WindowState;
-use super::{Engine, EngineMetrics, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
+use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -39,8 +42,13 @@ pub struct BatchEngine {
     agg_cost: Sampler,
     startup: Sampler,
     shuffle: Sampler,
-    stored: VecDeque<(SimTime, EngineRecord)>,
+    /// Records read by earlier jobs whose windows were not complete yet.
+    stored: VecDeque<EngineRecord>,
+    /// Where the next job starts reading, per partition.
+    next_offsets: Vec<Offset>,
     next_job: SimTime,
+    /// A job that started and whose input is being read: its start.
+    reading: Option<SimTime>,
     /// Windows ending at or before this were already published.
     published_until: i64,
     metrics: EngineMetrics,
@@ -56,6 +64,8 @@ impl BatchEngine {
             next_job: SimTime::from_millis(cfg.interval_ms),
             rng,
             stored: VecDeque::new(),
+            next_offsets: Vec::new(),
+            reading: None,
             published_until: i64::MIN,
             metrics: EngineMetrics::new(collect),
             cfg,
@@ -63,30 +73,31 @@ impl BatchEngine {
         }
     }
 
-    fn run_job(&mut self, start: SimTime) {
+    /// The job that started at `start` and read its input by `read`.
+    fn run_job(&mut self, start: SimTime, read: SimTime) {
         let cut = start.0 as i64;
         let mut state = WindowState::default();
         let mut keep = VecDeque::new();
         let mut work = SimTime::ZERO;
         let mut shuffle = SimTime::ZERO;
         let session = self.pipe.window.is_session();
-        // Every stored record arrived before `start`: a record is stored only after the jobs due by its arrival.
-        while let Some((arrival, r)) = self.stored.pop_front() {
+        while let Some(r) = self.stored.pop_front() {
             if r.value > self.pipe.filter_max_value {
                 self.metrics.filtered += 1;
                 continue;
             }
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { arrival.0 as i64 };
+            // Processing time is the record's Kafka timestamp (CreateTime): a job reads no arrival time.
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { r.created.0 as i64 };
             let windows = self.pipe.window.assign(ts);
             if windows.iter().all(|w| w.end > cut) {
-                keep.push_back((arrival, r)); // its windows are not complete yet: next job
+                keep.push_back(r); // its windows are not complete yet: next job
                 continue;
             }
             work += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
             shuffle += self.shuffle.sample(&mut self.rng);
             for w in windows {
                 if w.end <= self.published_until {
-                    self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, arrival));
+                    self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, read));
                 } else if w.end <= cut {
                     state.add(w, &r, session);
                 }
@@ -94,7 +105,7 @@ impl BatchEngine {
         }
         self.stored = keep;
         let parallel = SimTime(work.0 / u64::from(self.pipe.parallelism));
-        let end = start + self.startup.sample(&mut self.rng) + parallel + shuffle;
+        let end = read + parallel + shuffle;
         for (w, key) in state.select(|_| true, |_| true) {
             let agg = state.remove(w, key).expect("selected");
             for m in &agg.members {
@@ -112,38 +123,49 @@ impl Engine for BatchEngine {
         "batch"
     }
 
-    fn advance_to(&mut self, t: SimTime) {
-        while self.next_job <= t {
-            let start = self.next_job;
-            self.next_job += SimTime::from_millis(self.cfg.interval_ms);
-            if !self.stored.is_empty() {
-                self.run_job(start);
-            }
+    fn advance_to(&mut self, _t: SimTime) {}
+
+    fn on_record(&mut self, _arrival: SimTime, _r: EngineRecord) {
+        debug_assert!(false, "a batch job reads its input range when it starts");
+    }
+
+    fn reads(&self) -> Reads {
+        Reads::AtTrigger(self.reading.is_none().then_some(self.next_job))
+    }
+
+    fn trigger(&mut self, at: SimTime, ends: &[Offset]) -> Option<ReadPlan> {
+        self.next_job = at + SimTime::from_millis(self.cfg.interval_ms);
+        self.next_offsets.resize(ends.len(), Offset::ZERO);
+        let ranges: Vec<_> = self.next_offsets.iter().zip(ends).map(|(&s, &e)| s..e.max(s)).collect();
+        if self.stored.is_empty() && ranges.iter().all(|r| r.is_empty()) {
+            return None; // nothing to compute: no job runs, the schedule goes on
         }
+        self.next_offsets = ranges.iter().map(|r| r.end).collect();
+        self.reading = Some(at);
+        // The mappers read once the job is submitted and its containers are up.
+        Some(ReadPlan { tasks_start: at + self.startup.sample(&mut self.rng), ranges })
     }
 
-    fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
-        self.advance_to(arrival);
-        self.metrics.records_in += 1;
-        self.stored.push_back((arrival, r));
+    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
+        let Some(start) = self.reading.take() else { return };
+        self.metrics.records_in += records.len() as u64;
+        self.metrics.lost += deleted;
+        self.stored.extend(records);
+        self.run_job(start, at);
     }
 
-    fn fail(&mut self, t: SimTime) -> Option<SimTime> {
+    fn fail(&mut self, _t: SimTime) -> Option<SimTime> {
         // A failed job is simply run again by the next schedule: the input stays in storage.
-        self.advance_to(t);
         None
     }
 
     fn finish(&mut self, t: SimTime) {
-        self.advance_to(t);
-        // The next scheduled run after the data ends, once every window has closed.
-        while !self.stored.is_empty() {
+        // The next scheduled runs after the data ends, once every window has closed.
+        while !self.stored.is_empty() && self.next_job.0 <= t.0.saturating_mul(4) + 86_400_000_000_000 {
             let start = self.next_job;
             self.next_job += SimTime::from_millis(self.cfg.interval_ms);
-            self.run_job(start);
-            if self.next_job.0 > t.0.saturating_mul(4) + 86_400_000_000_000 {
-                break;
-            }
+            let read = start + self.startup.sample(&mut self.rng);
+            self.run_job(start, read);
         }
         // Records whose windows end too far ahead stay in storage, not computed: pending, not lost.
         self.metrics.pending_at_end = self.stored.len() as u64;
@@ -162,13 +184,14 @@ impl Engine for BatchEngine {
 mod tests {
     use super::*;
     use crate::engine::Output;
+    use crate::engine::source::MemoryFeed;
     use crate::engine::window::WindowSpec;
     use crate::kafka::ids::Offset;
     use crate::time::MS;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
     /// per record (1 ms map, 1 ms aggregate) over 2 subtasks, values above 50 filtered out.
-    fn engine(time: TimeDomain) -> BatchEngine {
+    fn engine(time: TimeDomain) -> Job {
         let cfg = BatchConfig {
             interval_ms: 1000,
             startup: DistSpec::constant_ms(100.0),
@@ -183,10 +206,42 @@ mod tests {
             parallelism: 2,
             ..PipelineConfig::default()
         };
-        BatchEngine::new(cfg, pipe, crate::rng::stream(1, "batch"), true)
+        Job { e: BatchEngine::new(cfg, pipe, crate::rng::stream(1, "batch"), true), kafka: MemoryFeed::default() }
     }
 
-    fn feed(e: &mut BatchEngine, arrival_ms: u64, event_ms: i64, key: u32, value: i64) {
+    /// A job reading an in-memory log: each job reads what was appended by its start.
+    struct Job {
+        e: BatchEngine,
+        kafka: MemoryFeed,
+    }
+
+    impl Job {
+        fn advance_to(&mut self, t: SimTime) {
+            self.kafka.advance(&mut self.e, t);
+        }
+        fn fail(&mut self, t: SimTime) {
+            self.kafka.fail(&mut self.e, t);
+        }
+        fn finish(&mut self, t: SimTime) {
+            self.kafka.finish(&mut self.e, t);
+        }
+    }
+
+    impl std::ops::Deref for Job {
+        type Target = BatchEngine;
+        fn deref(&self) -> &BatchEngine {
+            &self.e
+        }
+    }
+
+    impl std::ops::DerefMut for Job {
+        fn deref_mut(&mut self) -> &mut BatchEngine {
+            &mut self.e
+        }
+    }
+
+    /// A record appended to the log at `arrival_ms`.
+    fn feed(e: &mut Job, arrival_ms: u64, event_ms: i64, key: u32, value: i64) {
         let arrival = SimTime::from_millis(arrival_ms);
         let r = EngineRecord {
             created: arrival,
@@ -196,16 +251,16 @@ mod tests {
             partition: 0,
             offset: Offset(arrival_ms),
         };
-        e.on_record(arrival, r);
+        e.kafka.push(&mut e.e, arrival, r);
     }
 
     /// (kind, start ms, end ms, key, count, sum, emit ms)
-    fn rows(e: &mut BatchEngine) -> Vec<(OutputKind, i64, i64, u32, u64, i64, u64)> {
+    fn rows(e: &mut Job) -> Vec<(OutputKind, i64, i64, u32, u64, i64, u64)> {
         let out: Vec<Output> = e.metrics_mut().outputs.as_mut().map(std::mem::take).unwrap_or_default();
         out.iter().map(|o| (o.kind, o.start / MS, o.end / MS, o.key, o.count, o.sum, o.emit.as_millis())).collect()
     }
 
-    /// The job at 1 s reads what arrived by then, computes the windows that ended by then and keeps the
+    /// The job at 1 s reads what the log held by then, computes the windows that ended by then and keeps the
     /// rest for the next job; results appear when the job ends: start + start-up + map work / subtasks +
     /// shuffle. A record for a window already published is late.
     #[test]
@@ -225,10 +280,11 @@ mod tests {
         let l = &e.metrics().latency;
         assert_eq!((l.count(), l.max(), l.mean()), (3, SimTime::from_millis(1006), SimTime::from_millis(906)));
         e.advance_to(SimTime::from_millis(2000));
-        // Job at 2 s: the kept record and the late one, 4 ms of work over 2 subtasks, 2 ms of shuffle.
+        // Job at 2 s: the kept record and the late one (dropped once read, at 2.1 s), 4 ms of work over 2
+        // subtasks, 2 ms of shuffle.
         assert_eq!(
             rows(&mut e),
-            [(OutputKind::Late, 0, 500, 1, 1, 1, 1100), (OutputKind::Window, 1000, 1500, 2, 1, 7, 2104)]
+            [(OutputKind::Late, 0, 500, 1, 1, 1, 2100), (OutputKind::Window, 1000, 1500, 2, 1, 7, 2104)]
         );
         let m = e.metrics();
         assert_eq!((m.records_in, m.filtered, m.late, m.results, m.records_in_results), (6, 1, 1, 3, 4));

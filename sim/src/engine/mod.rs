@@ -208,13 +208,44 @@ impl EngineMetrics {
     }
 }
 
+/// How an engine reads the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// Each record as its fetch brings it (Flink, Spark's continuous processing): `on_record`.
+    AsRecordsArrive,
+    /// A range of offsets decided at each trigger (Spark's micro-batches, the batch job): `trigger`, then
+    /// `on_input`. The time of the next trigger, or None while the input of the last one is being read.
+    AtTrigger(Option<SimTime>),
+}
+
+/// The offsets an engine reads at a trigger: per partition (by index), [start, end); its tasks read them
+/// once they start, at `tasks_start`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadPlan {
+    pub tasks_start: SimTime,
+    pub ranges: Vec<std::ops::Range<Offset>>,
+}
+
 /// The engines' common face: records are fed in arrival order; `advance_to` runs the engine's own timers.
 pub trait Engine {
     fn name(&self) -> &'static str;
     /// Runs everything due up to `t`.
     fn advance_to(&mut self, t: SimTime);
-    /// A record reaches the engine at `arrival` (not before the last `advance_to`).
+    /// A record reaches the engine at `arrival` (not before the last `advance_to`): engines that read as
+    /// records arrive.
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord);
+    fn reads(&self) -> Reads {
+        Reads::AsRecordsArrive
+    }
+    /// The trigger due at `at` (from `reads`): the readable end of each partition is `ends` (the high
+    /// watermark; without transactions read_committed sees the same). Returns the offsets the engine
+    /// reads, or None when it runs nothing now.
+    fn trigger(&mut self, _at: SimTime, _ends: &[Offset]) -> Option<ReadPlan> {
+        None
+    }
+    /// The planned input has been read at `at`: its records in offset order per partition, and how many
+    /// of its offsets retention had deleted before they were read.
+    fn on_input(&mut self, _at: SimTime, _records: Vec<EngineRecord>, _deleted: u64) {}
     /// A task failure at `t` (from the scenario's engine faults). Returns when the job reads Kafka again
     /// if it stopped reading (a restarting Flink job); Spark and the batch job keep their offsets and
     /// re-run a failed batch or job themselves.

@@ -7,6 +7,7 @@
 //! `dropped-row` (streamlab's reconstruction of one (record, window) Spark dropped; Spark reports none).
 
 use super::flink::{FlinkConfig, FlinkEngine, SinkMode};
+use super::source::MemoryFeed;
 use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
 use super::window::{WindowError, WindowSpec};
 use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
@@ -151,6 +152,8 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
         };
         engines.push(Box::new(SparkEngine::new(cfg, pipe, stream(0, "replay-spark"), true)));
     }
+    // Each engine reads the trace as its own log: a record is readable from its arrival.
+    let mut feeds = vec![MemoryFeed::default(); engines.len()];
     let mut end = SimTime::ZERO;
     for (offset, r) in (0..).zip(rows) {
         let arrival = SimTime::from_millis(r.arrival_ms);
@@ -163,13 +166,13 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             partition: 0,
             offset: Offset(offset),
         };
-        for e in &mut engines {
-            e.on_record(arrival, rec);
+        for (e, kafka) in engines.iter_mut().zip(&mut feeds) {
+            kafka.push(e.as_mut(), arrival, rec);
         }
     }
     let mut rows: Vec<CsvRow> = Vec::new();
-    for e in &mut engines {
-        e.finish(end);
+    for (e, kafka) in engines.iter_mut().zip(&mut feeds) {
+        kafka.finish(e.as_mut(), end);
         let engine = e.name();
         let outputs = e.metrics_mut().outputs.take().unwrap_or_default();
         let name = |o: &Output| names[o.key as usize].to_string();

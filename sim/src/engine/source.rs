@@ -5,12 +5,16 @@
 //! (`kafka::consumer::send_fetches`, `Cluster::on_consumer_fetch`). A restarted job rewinds to the offsets
 //! of its last checkpoint and reads them again from the log (Flink's KafkaSourceReader restores its
 //! splits' offsets from the checkpoint).
+//!
+//! An engine that reads at its triggers (Spark's micro-batches, the batch job) holds nothing between
+//! them: at a trigger it takes each partition's readable end and decides a range; once its tasks start,
+//! the reader fetches exactly that range through the same path and hands it over when all of it arrived.
 
-use super::{Engine, EngineRecord};
+use super::{Engine, EngineRecord, ReadPlan, Reads};
 use crate::kafka::Chunk;
 use crate::kafka::cluster::Cluster;
 use crate::kafka::consumer::{continuing, reset_out_of_range, send_fetches};
-use crate::kafka::env::Env;
+use crate::kafka::env::{Env, Event};
 use crate::kafka::ids::{BrokerId, EngineId, FetchPosition, Offset, OutOfRange, PartitionId};
 use crate::time::SimTime;
 
@@ -20,6 +24,8 @@ pub trait Topic {
     /// Appends the readable records of `partition` from `from` on to `out`, in offset order; a position
     /// below the log's start reads from the start (auto.offset.reset = earliest).
     fn read(&self, partition: PartitionId, from: Offset, out: &mut Vec<EngineRecord>);
+    /// Where the readable records of `partition` end (None while it cannot be read).
+    fn end(&self, partition: PartitionId) -> Option<Offset>;
 }
 
 /// An engine's consumer: its own positions, independent of every other group's.
@@ -33,6 +39,20 @@ pub struct EngineConsumer {
     /// Whether a fetch is in flight to each broker.
     fetch_in_flight: Vec<bool>,
     buffer: Vec<EngineRecord>,
+    /// The engine reads at its triggers: the reader wakes at `wake_at` (`Event::EngineWake`) for the next
+    /// trigger or for the tasks to start, and `range` is the input of the trigger under way.
+    at_trigger: bool,
+    wake_at: Option<SimTime>,
+    range: Option<RangeRead>,
+}
+
+/// The input of a trigger: its planned offsets and the records read of them so far.
+#[derive(Clone, Debug)]
+struct RangeRead {
+    plan: ReadPlan,
+    /// Whether the tasks started reading it.
+    fetching: bool,
+    records: Vec<EngineRecord>,
 }
 
 impl EngineConsumer {
@@ -59,7 +79,8 @@ impl EngineConsumer {
     }
 
     /// Reads `partitions` from the engine's positions and hands the records over at `now`, the time they
-    /// are readable. A job that is down reads nothing: its records wait in the log.
+    /// are readable. A job that is down reads nothing: its records wait in the log; one that reads at its
+    /// triggers is not handed records as they come.
     pub fn poll(
         &mut self,
         engine: &mut dyn Engine,
@@ -67,7 +88,7 @@ impl EngineConsumer {
         partitions: impl IntoIterator<Item = PartitionId>,
         now: SimTime,
     ) {
-        if self.resumes_at.is_some() {
+        if self.resumes_at.is_some() || matches!(engine.reads(), Reads::AtTrigger(_)) {
             return;
         }
         engine.advance_to(now);
@@ -84,17 +105,160 @@ impl EngineConsumer {
         self.poll(engine, topic, PartitionId::all(topic.partitions()), now);
     }
 
-    /// Sends engine `id`'s fetches from its positions to the partition leaders it has none in flight to.
-    /// A job that is down sends none.
+    /// Engine `id` starts reading the cluster: fetching at once, or waiting for its first trigger.
+    pub fn start(&mut self, engine: &dyn Engine, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        self.at_trigger = matches!(engine.reads(), Reads::AtTrigger(_));
+        self.fetch(env, cluster, id);
+        self.arm(engine, env, id);
+    }
+
+    /// Sends engine `id`'s fetches from its positions to the partition leaders it has none in flight to:
+    /// every partition, or for an engine reading at its triggers the unread part of the range its tasks
+    /// read. A job that is down sends none.
     pub fn fetch(&mut self, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        let ends: Option<Vec<Offset>> = match &self.range {
+            Some(r) if r.fetching => Some(r.plan.ranges.iter().map(|r| r.end).collect()),
+            _ if self.at_trigger => return,
+            _ => None,
+        };
         if self.resumes_at.is_some() {
             return;
         }
         self.cover(cluster.partitions.len());
         self.fetch_in_flight.resize(cluster.brokers.len(), false);
         let position = &self.position;
-        let positions = || (0..).zip(position).map(|(p, &offset)| FetchPosition { partition: PartitionId(p), offset });
+        let unread = |p: usize, offset: Offset| ends.as_ref().is_none_or(|e| e.get(p).is_some_and(|&end| offset < end));
+        let positions = || {
+            (0..)
+                .zip(position)
+                .filter(|&(p, &o)| unread(p, o))
+                .map(|(p, &offset)| FetchPosition { partition: PartitionId(p as u32), offset })
+        };
         send_fetches(env, cluster, (id.into(), self.epoch), &mut self.fetch_in_flight, positions);
+    }
+
+    /// Wakes the reader when the engine's next trigger is due, or when the tasks of the one under way start.
+    fn arm(&mut self, engine: &dyn Engine, env: &mut Env, id: EngineId) {
+        let due = match &self.range {
+            Some(r) if !r.fetching => Some(r.plan.tasks_start),
+            Some(_) => None,
+            None => match engine.reads() {
+                Reads::AtTrigger(at) => at,
+                Reads::AsRecordsArrive => None,
+            },
+        };
+        if let Some(at) = due.map(|at| at.max(env.now)).filter(|&at| self.wake_at != Some(at)) {
+            self.wake_at = Some(at);
+            env.at(at, Event::EngineWake { engine: id.index() });
+        }
+    }
+
+    /// The reader of engine `id` wakes now: the trigger due decides its range from where each partition's
+    /// readable records end (KafkaMicroBatchStream.latestOffset), or the tasks start fetching the range.
+    pub fn wake(&mut self, engine: &mut dyn Engine, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        if self.wake_at != Some(env.now) {
+            return; // a wake-up set before the next one moved
+        }
+        self.wake_at = None;
+        engine.advance_to(env.now);
+        match &mut self.range {
+            Some(r) => {
+                r.fetching = true;
+                self.fetch_range(engine, env, cluster, id);
+            }
+            None => {
+                if let Reads::AtTrigger(Some(at)) = engine.reads()
+                    && at <= env.now
+                {
+                    let ends = self.ends(cluster);
+                    if let Some(plan) = engine.trigger(env.now, &ends) {
+                        self.begin(plan);
+                    }
+                }
+            }
+        }
+        self.arm(engine, env, id);
+    }
+
+    /// Where each partition's readable records end; where it cannot be read, the position.
+    fn ends(&mut self, topic: &dyn Topic) -> Vec<Offset> {
+        self.cover(topic.partitions());
+        (0..).zip(&self.position).map(|(p, &pos)| topic.end(PartitionId(p)).unwrap_or(pos)).collect()
+    }
+
+    /// A trigger planned `plan`: the positions go to its starts.
+    fn begin(&mut self, plan: ReadPlan) {
+        self.cover(plan.ranges.len());
+        for (pos, r) in self.position.iter_mut().zip(&plan.ranges) {
+            *pos = r.start;
+        }
+        self.range = Some(RangeRead { plan, fetching: false, records: Vec::new() });
+    }
+
+    /// Takes the buffered records that continue the range under way.
+    fn take_range_buffer(&mut self) {
+        let Some(r) = &mut self.range else { return };
+        for &rec in &self.buffer {
+            let p = rec.partition as usize;
+            let pos = &mut self.position[p];
+            if rec.offset >= *pos && r.plan.ranges.get(p).is_some_and(|range| rec.offset < range.end) {
+                *pos = rec.offset.next();
+                r.records.push(rec);
+            }
+        }
+    }
+
+    /// Hands the range over at `now` if every partition's part of it was read or found deleted by
+    /// retention (the log starts past it: those offsets are lost). Returns whether it did.
+    fn complete_range(&mut self, engine: &mut dyn Engine, now: SimTime) -> bool {
+        let Some(r) = &self.range else { return false };
+        if (r.plan.ranges.iter().zip(&self.position)).any(|(range, &pos)| pos < range.end) {
+            return false;
+        }
+        let r = self.range.take().expect("checked");
+        let planned: u64 = r.plan.ranges.iter().map(|range| range.start.distance_to(range.end)).sum();
+        let deleted = planned - r.records.len() as u64;
+        engine.on_input(now, r.records, deleted);
+        true
+    }
+
+    /// The range is complete, or its unread part is fetched.
+    fn fetch_range(&mut self, engine: &mut dyn Engine, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        if !self.complete_range(engine, env.now) {
+            self.fetch(env, cluster, id);
+        }
+    }
+
+    /// The range under way read straight from `topic`, handed over at `at`.
+    fn read_range_directly(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, at: SimTime) {
+        let Some(r) = &self.range else { return };
+        let ranges = r.plan.ranges.clone();
+        for (p, range) in (0..).zip(ranges) {
+            self.buffer.clear();
+            topic.read(PartitionId(p), self.position[p as usize], &mut self.buffer);
+            self.take_range_buffer();
+            self.position[p as usize] = self.position[p as usize].max(range.end);
+        }
+        self.complete_range(engine, at);
+    }
+
+    /// Runs the engine's triggers against `topic`, reading each range straight from it once the tasks
+    /// start (no network: an in-memory log, or the end of the run): those due before `before`, or with
+    /// None those that find unread records.
+    fn trigger_directly(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, before: Option<SimTime>) {
+        while let Reads::AtTrigger(Some(at)) = engine.reads()
+            && before.is_none_or(|b| at < b)
+        {
+            let ends = self.ends(topic);
+            if before.is_none() && ends.iter().zip(&self.position).all(|(end, pos)| end <= pos) {
+                break;
+            }
+            if let Some(plan) = engine.trigger(at, &ends) {
+                let tasks_start = plan.tasks_start;
+                self.begin(plan);
+                self.read_range_directly(engine, topic, tasks_start);
+            }
+        }
     }
 
     /// The answer to a fetch sent to `broker` arrives now: its records at the positions go to the engine,
@@ -116,8 +280,14 @@ impl EngineConsumer {
         let fresh: Vec<Chunk> = continuing(chunks, |p| Some(position[p.index()])).collect();
         self.buffer.clear();
         self.buffer.extend(fresh.iter().flat_map(records));
-        self.deliver_buffer(engine, env.now);
-        self.fetch(env, cluster, id);
+        if self.at_trigger {
+            self.take_range_buffer();
+            self.fetch_range(engine, env, cluster, id);
+            self.arm(engine, env, id);
+        } else {
+            self.deliver_buffer(engine, env.now);
+            self.fetch(env, cluster, id);
+        }
     }
 
     /// The job's metadata changed: a new leader (`broker` None: fetch every partition again) or a broker
@@ -169,12 +339,17 @@ impl EngineConsumer {
         }
     }
 
-    /// The input ends at `t`: a restart under way completes and reads what it rewound to, then the engine
-    /// finishes.
+    /// The input ends at `t`: a restart under way completes and reads what it rewound to, the range under
+    /// way is read, and the triggers that find unread records run; then the engine finishes.
     pub fn finish(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, t: SimTime) {
         if let Some(at) = self.resumes_at {
             self.resume(engine, topic, at);
         }
+        if let Some(r) = &self.range {
+            let at = t.max(r.plan.tasks_start);
+            self.read_range_directly(engine, topic, at);
+        }
+        self.trigger_directly(engine, topic, None);
         engine.finish(t);
     }
 
@@ -216,6 +391,11 @@ impl Topic for Cluster {
         part.read(from, u32::MAX, &mut chunks);
         out.extend(chunks.iter().flat_map(records));
     }
+
+    fn end(&self, partition: PartitionId) -> Option<Offset> {
+        let part = &self.partitions[partition.index()];
+        part.leader.map(|_| part.hw)
+    }
 }
 
 /// Records in memory, as a topic: for driving an engine without a Kafka cluster (tests, traces).
@@ -246,6 +426,10 @@ impl Topic for RecordLog {
             out.extend_from_slice(&log[(from.0 as usize).min(log.len())..]);
         }
     }
+
+    fn end(&self, partition: PartitionId) -> Option<Offset> {
+        self.partitions.get(partition.index()).map(|log| Offset(log.len() as u64))
+    }
 }
 
 /// An engine reading an in-memory topic through its consumer: each record is readable from the time it
@@ -257,15 +441,25 @@ pub struct MemoryFeed {
 }
 
 impl MemoryFeed {
-    /// Appends `r` (its offset is the partition's next) and lets the engine read it at `at`.
+    /// Appends `r` (its offset is the partition's next) and lets the engine read it at `at`: at once, or
+    /// at its first trigger from `at` on.
     pub fn push(&mut self, engine: &mut dyn Engine, at: SimTime, r: EngineRecord) {
         self.resume_due(engine, at);
+        self.reader.trigger_directly(engine, &self.log, Some(at));
         self.log.append(r);
         self.reader.poll(engine, &self.log, [PartitionId(r.partition)], at);
     }
 
-    /// A task failure at `t`.
+    /// Runs the engine up to `t`, its triggers due by then included.
+    pub fn advance(&mut self, engine: &mut dyn Engine, t: SimTime) {
+        self.resume_due(engine, t);
+        self.reader.trigger_directly(engine, &self.log, Some(t + SimTime(1)));
+        engine.advance_to(t);
+    }
+
+    /// A task failure at `t`, after the triggers due by then.
     pub fn fail(&mut self, engine: &mut dyn Engine, t: SimTime) {
+        self.reader.trigger_directly(engine, &self.log, Some(t + SimTime(1)));
         self.reader.fail(engine, t);
     }
 

@@ -123,6 +123,10 @@ pub enum Event {
     EngineResume {
         engine: usize,
     },
+    /// An engine that reads at its triggers: its next trigger is due, or its tasks start reading.
+    EngineWake {
+        engine: usize,
+    },
     /// The brokers delete what retention no longer keeps.
     RetentionCheck,
     Tick,

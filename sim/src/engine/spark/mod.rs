@@ -1,9 +1,15 @@
 //! A Spark-style engine: Structured Streaming micro-batches (and continuous processing as an option).
 //!
 //! ```text
-//!  Kafka --offsets--> [trigger] batch k: read available offsets, plan (overhead), process, commit
-//!                      watermark(k+1) = max event time seen - delay, computed at the end of batch k
+//!  Kafka --latest offsets--> [trigger] batch k: offset range, plan (overhead), tasks read the range, process, commit
+//!                             watermark(k+1) = max event time seen - delay, computed at the end of batch k
 //! ```
+//! The Kafka source (KafkaMicroBatchStream.latestOffset, then KafkaSourceRDD): at each trigger the driver
+//! takes each partition's latest offset, writes [end of the last batch, latest) to the offset log, and the
+//! tasks fetch exactly that range from the leaders; records arriving after the trigger belong to the next
+//! batch. Offsets retention deleted before the tasks read them are lost: the query runs with
+//! failOnDataLoss = false (skip them and go on, KafkaDataConsumer.get); Spark's default, true, would stop
+//! the query with an IllegalStateException instead.
 //! Rules, from the Structured Streaming programming guide and the ProcessingTimeExecutor: a
 //! processing-time trigger starts a batch at each interval tick; a batch that overruns the interval makes
 //! the next one start as soon as it ends; the default trigger runs the next batch as soon as the previous
@@ -21,14 +27,14 @@ use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::WindowSpec;
-use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
 use crate::scenario::{ScenarioError, invalid};
 use crate::time::{MS, SimTime};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::ops::Range;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,9 +124,11 @@ pub fn refusal(window: &WindowSpec, mode: OutputMode) -> Option<String> {
 /// spark.sql.streaming.pollingDelay: how long the default trigger waits when there is no new data.
 const POLLING_DELAY: SimTime = SimTime::from_millis(10);
 
+/// A batch under way: planned at its trigger; its phases after planning are known once its input is read.
 struct Batch {
     phases: BatchPhases,
-    records: Vec<(SimTime, EngineRecord)>,
+    records: Vec<EngineRecord>,
+    read: bool,
 }
 
 /// One micro-batch as Spark's StreamingQueryProgress reports it: when it started and when each phase
@@ -141,7 +149,7 @@ pub struct BatchPhases {
 impl BatchPhases {
     /// The same phases shifted to start at `trigger` (a batch re-run after a failure).
     fn restarted_at(self, trigger: SimTime) -> BatchPhases {
-        let shift = |t: SimTime| trigger + (t - self.trigger);
+        let shift = |t: SimTime| trigger + t.saturating_sub(self.trigger);
         BatchPhases {
             trigger,
             planned: shift(self.planned),
@@ -160,9 +168,8 @@ pub struct SparkEngine {
     agg_cost: Sampler,
     overhead: Sampler,
     commit: Sampler,
-    now: SimTime,
-    /// In Kafka, not yet read by a batch.
-    available: VecDeque<(SimTime, EngineRecord)>,
+    /// The offset log's last entry: where the next batch starts reading, per partition.
+    next_offsets: Vec<Offset>,
     running: Option<Batch>,
     next_check: SimTime,
     state: WindowState,
@@ -170,8 +177,7 @@ pub struct SparkEngine {
     wm_evict: i64,
     wm_late: i64,
     max_event: Option<i64>,
-    /// When a failed query runs again (micro-batch: the failed batch re-runs then; continuous: no epoch
-    /// commits until then).
+    /// Continuous mode: when a failed query runs again (no epoch commits until then).
     down_until: Option<SimTime>,
     /// Continuous mode: the task's FIFO, the source's offsets, those of the last epoch commit and, after
     /// a failure, the ones its source rewinds to.
@@ -195,8 +201,7 @@ impl SparkEngine {
             overhead: cfg.batch_overhead.sampler(),
             commit: cfg.commit_overhead.sampler(),
             rng,
-            now: SimTime::ZERO,
-            available: VecDeque::new(),
+            next_offsets: Vec::new(),
             running: None,
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
             state: WindowState::default(),
@@ -224,37 +229,18 @@ impl SparkEngine {
         SimTime((t.0 / iv + 1) * iv)
     }
 
-    fn start_batch(&mut self, at: SimTime, no_data: bool) {
-        let mut records = Vec::new();
-        while self.available.front().is_some_and(|(a, _)| *a <= at) {
-            records.push(self.available.pop_front().expect("front"));
+    /// When the next trigger is due: a batch's end decides it once its input is read.
+    fn next_trigger(&self) -> Option<SimTime> {
+        match &self.running {
+            Some(b) if !b.read => None,
+            Some(b) if self.cfg.trigger_ms > 0 => Some(self.next_tick(b.phases.trigger).max(b.phases.committed)),
+            Some(b) => Some(b.phases.committed),
+            None => Some(self.next_check),
         }
-        if records.is_empty() && !no_data {
-            return;
-        }
-        // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
-        let tasks = self.pipe.parallelism as usize;
-        let mut per_task = vec![SimTime::ZERO; tasks];
-        for (_, r) in &records {
-            let t = &mut per_task[r.partition as usize % tasks];
-            *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
-        }
-        let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
-        let planned = at + self.overhead.sample(&mut self.rng);
-        let processed = planned + work;
-        let committed = processed + self.commit.sample(&mut self.rng);
-        let phases = BatchPhases {
-            id: self.timeline.len() as u64,
-            trigger: at,
-            planned,
-            processed,
-            committed,
-            records: records.len() as u64,
-        };
-        self.running = Some(Batch { phases, records });
     }
 
     fn complete_batch(&mut self) {
+        self.next_check = self.next_trigger().expect("the batch was read");
         let batch = self.running.take().expect("a batch is running");
         let phases = batch.phases;
         // The sink wrote the batch's output before the commit log entry.
@@ -262,7 +248,7 @@ impl SparkEngine {
         self.timeline.push(phases);
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
-        for (_, r) in &batch.records {
+        for r in &batch.records {
             if r.value > self.pipe.filter_max_value {
                 self.metrics.filtered += 1;
                 continue;
@@ -309,8 +295,6 @@ impl SparkEngine {
         let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
         self.wm_late = wm_evict;
         self.wm_evict = next_wm;
-        let end = phases.committed;
-        self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(phases.trigger).max(end) } else { end };
     }
 
     /// StateStoreSaveExec.shouldRunAnotherBatch: in append and update mode a batch without new data runs
@@ -359,59 +343,68 @@ impl Engine for SparkEngine {
                 self.next_epoch += iv;
             }
             self.down_until = self.down_until.filter(|&until| until > t);
-            self.now = self.now.max(t);
             return;
         }
-        loop {
-            if let Some(until) = self.down_until {
-                if until > t {
-                    break;
-                }
-                self.down_until = None;
-                self.now = until;
-                // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
-                if let Some(b) = self.running.take() {
-                    self.running = Some(Batch { phases: b.phases.restarted_at(until), records: b.records });
-                } else {
-                    self.next_check = self.next_check.max(until);
-                }
-            }
-            if let Some(b) = &self.running {
-                if b.phases.committed > t {
-                    break;
-                }
-                self.now = b.phases.committed;
-                self.complete_batch();
-                continue;
-            }
-            if self.next_check > t {
-                break;
-            }
-            let at = self.next_check;
-            self.now = at;
-            let has_data = self.available.front().is_some_and(|(a, _)| *a <= at);
-            if has_data || self.needs_no_data_batch() {
-                self.start_batch(at, !has_data);
-            } else if self.cfg.trigger_ms > 0 {
-                self.next_check = self.next_tick(at);
-            } else {
-                // Default trigger, idle: poll again shortly. A record is queued only once it has arrived,
-                // so the next record cannot be known earlier than that poll.
-                self.next_check = at + POLLING_DELAY;
-            }
+        if self.running.as_ref().is_some_and(|b| b.read && b.phases.committed <= t) {
+            self.complete_batch();
         }
-        self.now = self.now.max(t);
     }
 
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
-        // A trigger at exactly `arrival` still sees this record: run only what is due before it.
+        debug_assert_eq!(self.cfg.mode, SparkMode::Continuous, "micro-batches read at their triggers");
+        // An epoch commit at exactly `arrival` does not hold this record yet.
         self.advance_to(SimTime(arrival.0.saturating_sub(1)));
-        if self.cfg.mode == SparkMode::Continuous {
-            self.continuous_record(arrival, r);
-            return;
+        self.continuous_record(arrival, r);
+    }
+
+    fn reads(&self) -> Reads {
+        match self.cfg.mode {
+            SparkMode::Continuous => Reads::AsRecordsArrive,
+            SparkMode::MicroBatch => Reads::AtTrigger(self.next_trigger()),
         }
-        self.metrics.records_in += 1;
-        self.available.push_back((arrival, r));
+    }
+
+    fn trigger(&mut self, at: SimTime, ends: &[Offset]) -> Option<ReadPlan> {
+        self.advance_to(at);
+        if self.running.is_some() {
+            return None;
+        }
+        // latestOffset: from the end of the last batch to each partition's latest offset.
+        self.next_offsets.resize(ends.len(), Offset::ZERO);
+        let ranges: Vec<Range<Offset>> = self.next_offsets.iter().zip(ends).map(|(&s, &e)| s..e.max(s)).collect();
+        let has_data = ranges.iter().any(|r| !r.is_empty());
+        if !has_data && !self.needs_no_data_batch() {
+            // Idle: the next tick, or with the default trigger a poll shortly (pollingDelay).
+            self.next_check = if self.cfg.trigger_ms > 0 { self.next_tick(at) } else { at + POLLING_DELAY };
+            return None;
+        }
+        // The range goes to the offset log (walCommit) before the tasks read it.
+        self.next_offsets = ranges.iter().map(|r| r.end).collect();
+        let planned = at + self.overhead.sample(&mut self.rng);
+        let id = self.timeline.len() as u64;
+        let phases = BatchPhases { id, trigger: at, planned, processed: planned, committed: planned, records: 0 };
+        self.running = Some(Batch { phases, records: Vec::new(), read: false });
+        Some(ReadPlan { tasks_start: planned, ranges })
+    }
+
+    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
+        let Some(b) = self.running.as_mut().filter(|b| !b.read) else { return };
+        self.metrics.records_in += records.len() as u64;
+        self.metrics.lost += deleted;
+        // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
+        let tasks = self.pipe.parallelism as usize;
+        let mut per_task = vec![SimTime::ZERO; tasks];
+        for r in &records {
+            let t = &mut per_task[r.partition as usize % tasks];
+            *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
+        }
+        let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);
+        let p = &mut b.phases;
+        p.processed = at.max(p.planned) + work;
+        p.committed = p.processed + self.commit.sample(&mut self.rng);
+        p.records = records.len() as u64;
+        b.records = records;
+        b.read = true;
     }
 
     fn fail(&mut self, t: SimTime) -> Option<SimTime> {
@@ -425,8 +418,12 @@ impl Engine for SparkEngine {
             self.down_until = Some(until);
             return Some(until);
         }
-        // The failed batch re-runs with the offsets of its offset log entry; later ones wait in Kafka.
-        self.down_until = Some(until);
+        // The failed batch re-runs with the offsets of its offset log entry after the restart; later ones
+        // wait in Kafka.
+        match &mut self.running {
+            Some(b) => b.phases = b.phases.restarted_at(until),
+            None => self.next_check = self.next_check.max(until),
+        }
         None
     }
 
@@ -435,22 +432,26 @@ impl Engine for SparkEngine {
     }
 
     fn finish(&mut self, t: SimTime) {
-        // A streaming query has no end of input: run the batches that are due and those the watermark
-        // still asks for; windows the watermark never passed stay in state, unemitted.
-        let mut horizon = t;
-        loop {
-            self.advance_to(horizon);
-            let busy = self.running.is_some() || !self.available.is_empty() || self.needs_no_data_batch();
-            if !busy && self.down_until.is_none() {
-                break;
-            }
-            horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
-        }
         if self.cfg.mode == SparkMode::Continuous {
+            let mut horizon = t;
+            loop {
+                self.advance_to(horizon);
+                if self.down_until.is_none() {
+                    break;
+                }
+                horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
+            }
             self.fates.finish(|_| false, &mut self.metrics);
-        } else {
-            self.metrics.pending_at_end = self.state.unreported();
+            return;
         }
+        // A streaming query has no end of input: the triggers still due find no new data and run the
+        // no-data batches the watermark asks for; windows it never passed stay in state, unemitted.
+        while let Some(at) = self.next_trigger() {
+            let ends = self.next_offsets.clone();
+            let Some(plan) = self.trigger(at, &ends) else { break };
+            self.on_input(plan.tasks_start, Vec::new(), 0);
+        }
+        self.metrics.pending_at_end = self.state.unreported();
     }
 
     fn metrics(&self) -> &EngineMetrics {

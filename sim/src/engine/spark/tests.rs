@@ -1,9 +1,34 @@
 use super::*;
 use crate::engine::source::MemoryFeed;
 
+/// A query reading an in-memory log: its batches read, at each trigger, what was appended by then.
+struct Query {
+    e: SparkEngine,
+    kafka: MemoryFeed,
+}
+
+impl Query {
+    fn advance_to(&mut self, t: SimTime) {
+        self.kafka.advance(&mut self.e, t);
+    }
+    fn fail(&mut self, t: SimTime) {
+        self.kafka.fail(&mut self.e, t);
+    }
+    fn finish(&mut self, t: SimTime) {
+        self.kafka.finish(&mut self.e, t);
+    }
+}
+
+impl std::ops::Deref for Query {
+    type Target = SparkEngine;
+    fn deref(&self) -> &SparkEngine {
+        &self.e
+    }
+}
+
 /// 1 s tumbling windows, 2 ms of map work per record, 2 tasks (partition % 2), values above 50
 /// filtered out; 50 ms of planning per batch.
-fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> SparkEngine {
+fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> Query {
     let pipe = PipelineConfig {
         filter_max_value: 50,
         map_cost: DistSpec::constant_ms(2.0),
@@ -14,7 +39,7 @@ fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> SparkEngine
         ..PipelineConfig::default()
     };
     let cfg = SparkConfig { batch_overhead: DistSpec::constant_ms(50.0), watermark_delay_ms: 0, ..cfg };
-    SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
+    Query { e: SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true), kafka: MemoryFeed::default() }
 }
 
 fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
@@ -22,8 +47,10 @@ fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineR
     EngineRecord { created, event_time: event_ms * MS, key: 0, value, partition, offset: Offset(arrival_ms) }
 }
 
-fn feed(e: &mut SparkEngine, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
-    e.on_record(SimTime::from_millis(arrival_ms), record(arrival_ms, event_ms, partition, value));
+/// A record appended to the log at `arrival_ms`.
+fn feed(q: &mut Query, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
+    let r = record(arrival_ms, event_ms, partition, value);
+    q.kafka.push(&mut q.e, SimTime::from_millis(arrival_ms), r);
 }
 
 /// A batch as (trigger, end, records), in ms.
@@ -128,13 +155,12 @@ fn continuous_processing_replays_records_since_the_last_epoch() {
     };
     let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
     assert_eq!(e.name(), "spark-continuous");
-    let mut kafka = MemoryFeed::default();
     for (at, p, value) in [(100, 0, 1), (101, 1, 1), (1200, 0, 1), (1300, 0, 99)] {
-        kafka.push(&mut e, SimTime::from_millis(at), record(at, at as i64, p, value));
+        feed(&mut e, at, at as i64, p, value);
     }
-    kafka.fail(&mut e, SimTime::from_millis(1400));
-    kafka.push(&mut e, SimTime::from_millis(1600), record(1600, 1600, 0, 1)); // read after the restart
-    kafka.finish(&mut e, SimTime::from_millis(2000));
+    e.fail(SimTime::from_millis(1400));
+    feed(&mut e, 1600, 1600, 0, 1); // read after the restart
+    e.finish(SimTime::from_millis(2000));
     let out = e.metrics().outputs.as_ref().expect("kept");
     let emits: Vec<u64> = out.iter().map(|o| o.emit.as_millis()).collect();
     assert_eq!(emits, [102, 104, 1202, 1902, 1906], "the replay of 1200 waits for the restart at 1.9 s");
@@ -172,7 +198,7 @@ fn spark_refuses_what_spark_refuses() {
 
 /// A query with 2 tasks, 2 ms of map and 1 ms of aggregation work per record, values above 1 filtered
 /// out, 50 ms of planning and a 5 ms commit log write per batch.
-fn costed(window: WindowSpec, output_mode: OutputMode) -> SparkEngine {
+fn costed(window: WindowSpec, output_mode: OutputMode) -> Query {
     let pipe = PipelineConfig {
         filter_max_value: 1,
         map_cost: DistSpec::constant_ms(2.0),
@@ -189,7 +215,7 @@ fn costed(window: WindowSpec, output_mode: OutputMode) -> SparkEngine {
         output_mode,
         ..SparkConfig::default()
     };
-    SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true)
+    Query { e: SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true), kafka: MemoryFeed::default() }
 }
 
 /// StreamingQueryProgress durationMs: planning, then the tasks (partition % 2 picks the task; the batch
@@ -208,7 +234,8 @@ fn a_batch_plans_runs_its_busiest_task_then_commits() {
     assert_eq!(phases, [1000, 1050, 1059, 1064]);
     let out = e.metrics().outputs.as_ref().expect("kept");
     let rows: Vec<_> = out.iter().map(|o| (o.start / MS, o.end - o.start, o.emit.as_millis())).collect();
-    assert_eq!(rows, [(100, 1, 1059), (200, 1, 1059), (300, 1, 1059), (400, 1, 1059)], "one row per record");
+    // One row per record, in the order the batch read them: partition by partition.
+    assert_eq!(rows, [(400, 1, 1059), (100, 1, 1059), (200, 1, 1059), (300, 1, 1059)]);
     let m = e.metrics();
     assert_eq!((m.records_in, m.filtered, m.records_in_results), (5, 1, 4));
     assert_eq!((m.latency.count(), m.latency.max()), (4, SimTime::from_millis(959)), "1059 - 100 ms");
