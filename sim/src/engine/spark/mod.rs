@@ -160,7 +160,6 @@ pub struct SparkEngine {
     agg_cost: Sampler,
     overhead: Sampler,
     commit: Sampler,
-    now: SimTime,
     /// In Kafka, not yet read by a batch.
     available: VecDeque<(SimTime, EngineRecord)>,
     running: Option<Batch>,
@@ -195,7 +194,6 @@ impl SparkEngine {
             overhead: cfg.batch_overhead.sampler(),
             commit: cfg.commit_overhead.sampler(),
             rng,
-            now: SimTime::ZERO,
             available: VecDeque::new(),
             running: None,
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
@@ -361,7 +359,6 @@ impl Engine for SparkEngine {
                 self.next_epoch += iv;
             }
             self.down_until = self.down_until.filter(|&until| until > t);
-            self.now = self.now.max(t);
             return;
         }
         loop {
@@ -370,7 +367,6 @@ impl Engine for SparkEngine {
                     break;
                 }
                 self.down_until = None;
-                self.now = until;
                 // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
                 if let Some(b) = self.running.take() {
                     self.running = Some(Batch { phases: b.phases.restarted_at(until), records: b.records });
@@ -382,7 +378,6 @@ impl Engine for SparkEngine {
                 if b.phases.committed > t {
                     break;
                 }
-                self.now = b.phases.committed;
                 self.complete_batch();
                 continue;
             }
@@ -390,7 +385,6 @@ impl Engine for SparkEngine {
                 break;
             }
             let at = self.next_check;
-            self.now = at;
             let has_data = self.available.front().is_some_and(|(a, _)| *a <= at);
             if has_data || self.needs_no_data_batch() {
                 self.start_batch(at, !has_data);
@@ -402,7 +396,6 @@ impl Engine for SparkEngine {
                 self.next_check = at + POLLING_DELAY;
             }
         }
-        self.now = self.now.max(t);
     }
 
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
