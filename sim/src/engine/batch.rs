@@ -5,7 +5,7 @@
 //! read them are lost.
 
 use super::state::WindowState;
-use super::{Engine, EngineMetrics, EngineRecord, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
@@ -50,7 +50,7 @@ pub struct BatchEngine {
     /// A job that started and whose input is being read: its start.
     reading: Option<SimTime>,
     /// Windows ending at or before this were already published.
-    published_until: i64,
+    published_until: EventTime,
     metrics: EngineMetrics,
 }
 
@@ -66,7 +66,7 @@ impl BatchEngine {
             stored: VecDeque::new(),
             next_offsets: Vec::new(),
             reading: None,
-            published_until: i64::MIN,
+            published_until: EventTime::MIN,
             metrics: EngineMetrics::new(collect),
             cfg,
             pipe,
@@ -75,7 +75,7 @@ impl BatchEngine {
 
     /// The job that started at `start` and read its input by `read`.
     fn run_job(&mut self, start: SimTime, read: SimTime) {
-        let cut = start.0 as i64;
+        let cut = EventTime::from(start);
         let mut state = WindowState::default();
         let mut keep = VecDeque::new();
         let mut work = SimTime::ZERO;
@@ -87,7 +87,7 @@ impl BatchEngine {
                 continue;
             }
             // Processing time is the record's Kafka timestamp (CreateTime): a job reads no arrival time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { r.created.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(r.created) };
             let windows = self.pipe.window.assign(ts);
             if windows.iter().all(|w| w.end > cut) {
                 keep.push_back(r); // its windows are not complete yet: next job
@@ -187,7 +187,6 @@ mod tests {
     use crate::engine::source::MemoryFeed;
     use crate::engine::window::WindowSpec;
     use crate::kafka::ids::Offset;
-    use crate::time::MS;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
     /// per record (1 ms map, 1 ms aggregate) over 2 subtasks, values above 50 filtered out.
@@ -245,7 +244,7 @@ mod tests {
         let arrival = SimTime::from_millis(arrival_ms);
         let r = EngineRecord {
             created: arrival,
-            event_time: event_ms * MS,
+            event_time: EventTime::from_ms(event_ms),
             key,
             value,
             partition: 0,
@@ -257,7 +256,9 @@ mod tests {
     /// (kind, start ms, end ms, key, count, sum, emit ms)
     fn rows(e: &mut Job) -> Vec<(OutputKind, i64, i64, u32, u64, i64, u64)> {
         let out: Vec<Output> = e.metrics_mut().outputs.as_mut().map(std::mem::take).unwrap_or_default();
-        out.iter().map(|o| (o.kind, o.start / MS, o.end / MS, o.key, o.count, o.sum, o.emit.as_millis())).collect()
+        out.iter()
+            .map(|o| (o.kind, o.start.as_ms(), o.end.as_ms(), o.key, o.count, o.sum, o.emit.as_millis()))
+            .collect()
     }
 
     /// The job at 1 s reads what the log held by then, computes the windows that ended by then and keeps the
@@ -316,13 +317,22 @@ mod tests {
         assert_eq!(e.metrics().filtered, 1);
     }
 
-    /// Processing time: a record's window is that of its arrival, whatever its event time.
+    /// Processing time: a record's window is that of its Kafka timestamp (its creation), whatever its event
+    /// time or when it reached the log.
     #[test]
-    fn processing_time_windows_by_arrival() {
+    fn processing_time_windows_by_the_kafka_timestamp() {
         let mut e = engine(TimeDomain::Processing);
-        feed(&mut e, 700, 100, 3, 4);
+        let r = EngineRecord {
+            created: SimTime::from_millis(450),
+            event_time: EventTime::from_ms(100),
+            key: 3,
+            value: 4,
+            partition: 0,
+            offset: Offset(0),
+        };
+        e.kafka.push(&mut e.e, SimTime::from_millis(700), r);
         e.finish(SimTime::from_millis(800));
-        assert_eq!(rows(&mut e), [(OutputKind::Window, 500, 1000, 3, 1, 4, 1102)]);
+        assert_eq!(rows(&mut e), [(OutputKind::Window, 0, 500, 3, 1, 4, 1102)]);
     }
 
     /// After the input ends, jobs run until every window is computed, but stop a day (plus four times the

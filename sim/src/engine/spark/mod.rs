@@ -27,12 +27,14 @@ use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::WindowSpec;
-use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
+use super::{
+    Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain,
+};
 use crate::dist::{DistSpec, Sampler};
 use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
 use crate::scenario::{ScenarioError, invalid};
-use crate::time::{MS, SimTime};
+use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -174,9 +176,9 @@ pub struct SparkEngine {
     next_check: SimTime,
     state: WindowState,
     /// The watermark the next batch evicts with, and the one it drops late rows with.
-    wm_evict: i64,
-    wm_late: i64,
-    max_event: Option<i64>,
+    wm_evict: EventTime,
+    wm_late: EventTime,
+    max_event: Option<EventTime>,
     /// Continuous mode: when a failed query runs again (no epoch commits until then).
     down_until: Option<SimTime>,
     /// Continuous mode: the task's FIFO, the source's offsets, those of the last epoch commit and, after
@@ -206,8 +208,8 @@ impl SparkEngine {
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
             state: WindowState::default(),
             // WatermarkTracker: the global watermark starts at 0 and never goes back.
-            wm_evict: 0,
-            wm_late: 0,
+            wm_evict: EventTime::ZERO,
+            wm_late: EventTime::ZERO,
             max_event: None,
             down_until: None,
             busy: SimTime::ZERO,
@@ -255,9 +257,10 @@ impl SparkEngine {
             }
             self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
             // Processing-time windows use current_timestamp(): the batch's trigger time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { phases.trigger.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(phases.trigger) };
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(phases.id), wm_evict);
+                let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), r, e)
+                    .decided(Some(phases.id), wm_evict);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -292,7 +295,8 @@ impl SparkEngine {
             self.state.retain(|w| !evictable(w));
         }
         // The watermark for the next batch: max event time seen minus the delay, never decreasing.
-        let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
+        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms);
+        let next_wm = self.max_event.map_or(EventTime::MIN, |m| m - delay).max(wm_evict);
         self.wm_late = wm_evict;
         self.wm_evict = next_wm;
     }
@@ -319,7 +323,7 @@ impl SparkEngine {
             self.metrics.filtered += u64::from(first);
             return;
         }
-        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + 1, &r, t);
+        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + SimTime::from_nanos(1), &r, t);
         self.fates.visible(ResultId::Record(RecordId::of(&r)), out, &[Member::of(&r)], &mut self.metrics);
     }
 }
