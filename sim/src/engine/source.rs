@@ -361,8 +361,12 @@ impl EngineConsumer {
     }
 
     /// The job runs and has read every partition that has a leader up to its log end (records above the
-    /// HW are readable once the followers have them).
+    /// HW are readable once the followers have them); one that reads at its triggers has no range under
+    /// way (what it has not read waits in the log for its next trigger, which runs when the run ends).
     pub fn caught_up(&self, cluster: &Cluster) -> bool {
+        if self.at_trigger {
+            return self.range.is_none();
+        }
         self.resumes_at.is_none()
             && cluster.partitions.iter().all(|part| {
                 part.leader.is_none() || self.position.get(part.id.index()).copied().unwrap_or_default() >= part.log_end

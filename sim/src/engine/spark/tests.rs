@@ -1,5 +1,9 @@
 use super::*;
-use crate::engine::source::MemoryFeed;
+use crate::engine::source::{EngineConsumer, MemoryFeed};
+use crate::kafka::cluster::Cluster;
+use crate::kafka::env::{Env, Event};
+use crate::kafka::ids::EngineId;
+use crate::kafka::testkit::{batch, cluster, env as kafka_env};
 
 /// A query reading an in-memory log: its batches read, at each trigger, what was appended by then.
 struct Query {
@@ -294,4 +298,78 @@ fn a_failure_at_a_batch_boundary_fails_what_has_started_and_not_what_committed()
     feed(&mut e, 1500, 1500, 0, 1);
     e.finish(SimTime::from_millis(1500));
     assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2000, 2052, 1), (3000, 3052, 1)]);
+}
+
+/// Engine 0's reader and the cluster of `kafka::testkit` (a 1 ms network), run event by event up to `until`.
+fn run_reading((env, cl): (&mut Env, &mut Cluster), reader: &mut EngineConsumer, e: &mut SparkEngine, until: SimTime) {
+    let id = EngineId(0);
+    while let Some(t) = env.queue.peek_time().filter(|&t| t <= until) {
+        let (_, event) = env.queue.pop().expect("peeked");
+        env.now = t;
+        match event {
+            Event::EngineWake { .. } => reader.wake(e, env, cl, id),
+            Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets } => {
+                cl.on_consumer_fetch(env, consumer, epoch, broker, incarnation, offsets)
+            }
+            Event::ConsumerFetchExpire { consumer, broker, park } => {
+                cl.on_consumer_fetch_expire(env, consumer, broker, park)
+            }
+            Event::ConsumerFetchResponse { epoch, broker, chunks, out_of_range, .. } => {
+                reader.on_fetch_response(e, (env, cl), (id, epoch, broker), (chunks, &out_of_range))
+            }
+            other => panic!("not an event of an engine's reads: {other:?}"),
+        }
+    }
+}
+
+/// The cluster's partition 0 gets `n` more records (offsets from its log end), all below the HW.
+fn append(cl: &mut Cluster, n: u32) {
+    let part = &mut cl.partitions[0];
+    let base = part.log_end.0 as u32;
+    part.append(batch(0, 0, base, n));
+    part.hw = part.log_end;
+}
+
+/// KafkaMicroBatchStream through the fetch path: the trigger at 1 s takes the leader's high watermark
+/// (3) and batch 0 reads exactly [0, 3) once its tasks start (50 ms of planning) and the fetch has made
+/// its round trip (2 ms); the 2 records appended after the trigger, though the same fetch brings them,
+/// belong to batch 1, decided at 2 s. Each batch lasts its tasks (3 ms a record) and its 5 ms commit.
+#[test]
+fn a_micro_batch_reads_exactly_the_range_decided_at_its_trigger() {
+    let (mut env, mut cl) = (kafka_env(1), cluster(1, 1));
+    let mut q = costed(WindowSpec::None, OutputMode::Append);
+    let mut reader = EngineConsumer::default();
+    reader.start(&q.e, &mut env, &cl, EngineId(0));
+    append(&mut cl, 3);
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(1020));
+    assert!(q.batches().is_empty() && q.metrics().records_in == 0, "nothing is read before its tasks start");
+    append(&mut cl, 2);
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(3000));
+    let b: Vec<_> = q.batches().iter().map(ms).collect();
+    assert_eq!(b, [(1000, 1066, 3), (2000, 2063, 2)]);
+    let first = q.batches()[0];
+    assert_eq!([first.planned, first.processed].map(SimTime::as_millis), [1050, 1061], "read at 1052");
+    let emits: Vec<u64> = q.metrics().outputs.as_ref().expect("kept").iter().map(|o| o.emit.as_millis()).collect();
+    assert_eq!(emits, [1061, 1061, 1061, 2058, 2058]);
+    assert!(reader.caught_up(&cl));
+}
+
+/// Retention deletes the first 3 offsets of batch 0's range after its trigger, before its tasks read
+/// them: the leader answers OFFSET_OUT_OF_RANGE, the tasks read on from the log start, and the batch runs
+/// with the 2 records left; the 3 deleted ones are lost (failOnDataLoss = false), never read.
+#[test]
+fn offsets_retention_deleted_before_a_batch_read_them_are_lost() {
+    let (mut env, mut cl) = (kafka_env(1), cluster(1, 1));
+    let mut q = costed(WindowSpec::None, OutputMode::Append);
+    let mut reader = EngineConsumer::default();
+    reader.start(&q.e, &mut env, &cl, EngineId(0));
+    append(&mut cl, 3);
+    append(&mut cl, 2);
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(1020));
+    cl.partitions[0].expire(Offset(5), |b| b.len() == 3);
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(3000));
+    let b: Vec<_> = q.batches().iter().map(ms).collect();
+    assert_eq!(b, [(1000, 1065, 2)], "read at 1054: a second round trip from the log start");
+    let m = q.metrics();
+    assert_eq!((m.records_in, m.lost, m.records_in_results), (2, 3, 2));
 }
