@@ -404,6 +404,9 @@ impl World {
             Fault::EngineFailure { engine, .. } => {
                 for (i, &kind) in self.scenario.engines.iter().enumerate() {
                     if kind == engine {
+                        // A trigger due at this instant has started: the failure finds its batch running.
+                        let id = EngineId(i as u32);
+                        self.readers[i].wake(self.engines[i].as_mut(), env, &self.cluster, id);
                         self.readers[i].fail(self.engines[i].as_mut(), env.now);
                         if let Some(at) = self.readers[i].resumes_at() {
                             env.at(at, Event::EngineResume { engine: i });

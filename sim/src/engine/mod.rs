@@ -173,7 +173,9 @@ pub struct EngineMetrics {
     /// Records still waiting in open windows (or storage) when the run ended.
     pub pending_at_end: u64,
     /// Records read and passed on that no result holds, not late and not pending: thrown away with the
-    /// state of a restart that does not read them again.
+    /// state of a restart that does not read them again. For the engines that read at their triggers,
+    /// the offsets of a planned range that retention deleted before they were read (never read, so not
+    /// in `records_in`).
     pub lost: u64,
     /// Collected only when asked (replay); compare keeps just the metrics.
     pub outputs: Option<Vec<Output>>,
@@ -282,8 +284,8 @@ pub struct EngineSummary {
     /// unless the watermark passes).
     pub records_pending_at_end: u64,
     /// Records that passed the filter but are in no visible result, not late and not pending: counted
-    /// record by record where a restart can throw state away, 0 where none can (Spark's micro-batches
-    /// re-run from the offset log, the batch job from storage).
+    /// record by record where a restart can throw state away; Spark's micro-batches (re-run from the
+    /// offset log) and the batch job (from storage) lose only offsets retention deleted before they read.
     pub records_lost: u64,
     pub throughput_per_s: f64,
 }

@@ -50,6 +50,8 @@ pub struct EngineConsumer {
 #[derive(Clone, Debug)]
 struct RangeRead {
     plan: ReadPlan,
+    /// How many offsets it spans.
+    planned: u64,
     /// Whether the tasks started reading it.
     fetching: bool,
     records: Vec<EngineRecord>,
@@ -192,7 +194,9 @@ impl EngineConsumer {
         for (pos, r) in self.position.iter_mut().zip(&plan.ranges) {
             *pos = r.start;
         }
-        self.range = Some(RangeRead { plan, fetching: false, records: Vec::new() });
+        let planned = plan.ranges.iter().map(|r| r.start.distance_to(r.end)).sum::<u64>();
+        let records = Vec::with_capacity(planned as usize);
+        self.range = Some(RangeRead { plan, planned, fetching: false, records });
     }
 
     /// Takes the buffered records that continue the range under way.
@@ -216,8 +220,7 @@ impl EngineConsumer {
             return false;
         }
         let r = self.range.take().expect("checked");
-        let planned: u64 = r.plan.ranges.iter().map(|range| range.start.distance_to(range.end)).sum();
-        let deleted = planned - r.records.len() as u64;
+        let deleted = r.planned - r.records.len() as u64;
         engine.on_input(now, r.records, deleted);
         true
     }
