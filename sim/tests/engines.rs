@@ -296,11 +296,11 @@ fn spark_batches_record_their_phases_and_the_commit_holds_back_only_the_next_bat
         let cfg =
             SparkConfig { trigger_ms: 0, commit_overhead: DistSpec::constant_ms(commit_ms), ..SparkConfig::default() };
         let mut e = SparkEngine::new(cfg, pipeline(WindowSpec::None), stream(1, "s"), true);
+        let mut kafka = MemoryFeed::default();
         for i in 0..5000u64 {
-            let t = SimTime::from_millis(i);
-            e.on_record(t, EngineRecord { key: 0, value: 1, offset: Offset(i / 4), ..record(i) });
+            kafka.push(&mut e, SimTime::from_millis(i), EngineRecord { key: 0, value: 1, ..record(i) });
         }
-        e.finish(SimTime::from_millis(5000));
+        kafka.finish(&mut e, SimTime::from_millis(5000));
         e
     };
     let (plain, committing) = (run(0.0), run(30.0));
