@@ -253,6 +253,9 @@ impl Producer {
                 self.next_seq[p] = self.next_seq[p].wrapping_add(qb.batch.len());
             }
             self.in_network[p] += 1;
+            // The batch is closed: a batch sent before it filled (linger.ms passed) gives back the room
+            // reserved for batch.size, which a log keeping it until retention would hold otherwise.
+            qb.batch.records.shrink_to_fit();
             out.push(Sent {
                 batch: Rc::new(qb.batch),
                 attempts: qb.attempts,
