@@ -312,10 +312,9 @@ impl FlinkEngine {
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        let passed = r.value <= self.pipe.filter_max_value;
+        let passed = self.metrics.filter(&self.pipe, &r, first);
         self.fates.read(RecordId::of(&r), passed);
         if !passed {
-            self.metrics.filtered += u64::from(first);
             return;
         }
         let to = (r.key as usize) % self.parallelism;
@@ -357,12 +356,9 @@ impl FlinkEngine {
         let task = &mut self.tasks[k];
         let t = self.now.max(task.busy) + cost;
         task.busy = t;
-        let ts = match self.pipe.time {
-            TimeDomain::Event => r.event_time,
-            TimeDomain::Processing => EventTime::from(t),
-        };
+        let ts = self.pipe.timestamp(&r, t);
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
-            let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), &r, t);
+            let out = Output::single(OutputKind::Window, Window::instant(ts), &r, t);
             self.sink(k, (out, ResultId::Record(RecordId::of(&r)), vec![Member::of(&r)]), t);
             return;
         }
@@ -395,7 +391,7 @@ impl FlinkEngine {
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
-            let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
+            let late = Output::single(OutputKind::Late, *last, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
     }
@@ -519,7 +515,7 @@ impl Engine for FlinkEngine {
             return;
         }
         let first = self.offsets.read(&r);
-        self.metrics.records_in += u64::from(first);
+        self.metrics.read(first);
         self.source_record(arrival, r, first);
     }
 
