@@ -12,7 +12,7 @@ use serde_json::json;
 use streamlab_sim::dist::DistSpec;
 use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, PipelineConfig};
+use streamlab_sim::engine::{Engine, EngineRecord, EngineSummary, EventTime, PipelineConfig};
 use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
@@ -35,7 +35,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
     for i in 0..records {
         let r = EngineRecord {
             created: SimTime::ZERO,
-            event_time: 0,
+            event_time: EventTime::ZERO,
             key: (i % 1000) as u32,
             value: 1,
             partition: (i % 64) as u32,

@@ -107,7 +107,7 @@ fn engines(c: &mut Criterion) {
     use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine};
     use streamlab_sim::engine::spark::{SparkConfig, SparkEngine};
     use streamlab_sim::engine::window::WindowSpec;
-    use streamlab_sim::engine::{Engine, EngineRecord, PipelineConfig};
+    use streamlab_sim::engine::{Engine, EngineRecord, EventTime, PipelineConfig};
     use streamlab_sim::kafka::ids::Offset;
     use streamlab_sim::rng::stream;
     const RECORDS: u64 = 300_000;
@@ -117,7 +117,7 @@ fn engines(c: &mut Criterion) {
             let t = SimTime::from_micros(i * 10);
             let r = EngineRecord {
                 created: t,
-                event_time: t.0 as i64,
+                event_time: EventTime::from(t),
                 key: (i.wrapping_mul(7919) % 10_000) as u32,
                 value: 1,
                 partition: (i % 12) as u32,

@@ -10,11 +10,8 @@ pub struct SimTime(pub u64);
 
 /// The latest time a scenario or trace may name, in milliseconds (about 31.7 years). Every time and duration
 /// is refused above it, so that sums of a few of them stay far inside the engines' signed nanoseconds
-/// (`i64::MAX` ns is about 292 years) and no arithmetic on them can overflow.
+/// (`EventTime`: `i64::MAX` ns is about 292 years) and no arithmetic on them can overflow.
 pub const MAX_MS: u64 = 1_000_000_000_000;
-
-/// One millisecond in the engines' event time (signed nanoseconds, so that times before an offset exist).
-pub const MS: i64 = 1_000_000;
 
 /// A number for a message: huge and tiny ones in scientific notation instead of hundreds of digits.
 pub fn show_f64(v: f64) -> String {

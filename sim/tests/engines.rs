@@ -6,7 +6,7 @@ use streamlab_sim::engine::replay::{ReplayError, ReplaySettings, parse_trace, re
 use streamlab_sim::engine::source::MemoryFeed;
 use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMode};
 use streamlab_sim::engine::window::WindowSpec;
-use streamlab_sim::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use streamlab_sim::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
 use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::rng::stream;
 use streamlab_sim::{ScenarioError, SimTime};
@@ -176,7 +176,7 @@ fn record(i: u64) -> EngineRecord {
     let t = SimTime::from_millis(i);
     EngineRecord {
         created: t,
-        event_time: t.0 as i64,
+        event_time: EventTime::from(t),
         key: (i % 8) as u32,
         value: (i % 100 + 1) as i64,
         partition: (i % 4) as u32,
@@ -186,7 +186,7 @@ fn record(i: u64) -> EngineRecord {
 
 /// 20 s of records, one per millisecond over 8 keys and 4 partitions, read from a log, an optional
 /// failure at 7.5 s.
-fn drive(engine: &mut dyn Engine, fail_at: Option<u64>) -> Vec<(i64, i64, u32, u64, i64)> {
+fn drive(engine: &mut dyn Engine, fail_at: Option<u64>) -> Vec<(EventTime, EventTime, u32, u64, i64)> {
     let mut kafka = MemoryFeed::default();
     for i in 0..20_000u64 {
         let t = SimTime::from_millis(i);

@@ -2,13 +2,14 @@
 //! from the simulator's own rules. Only the inputs ever reach the student's process.
 
 use rand::RngExt;
+use streamlab_sim::engine::EventTime;
 use streamlab_sim::engine::window::{WindowSpec, window_start};
 use streamlab_sim::kafka::assignor::{self, Assignment, Strategy};
 use streamlab_sim::kafka::broker::{ProducerState, SeqCheck};
 use streamlab_sim::kafka::ids::Offset;
 use streamlab_sim::kafka::partitioner::{murmur2, partition_for_key};
 use streamlab_sim::rng::SimRng;
-use streamlab_sim::time::MS;
+use streamlab_sim::time::SimTime;
 
 /// One input line for the harness and how to judge the line it prints back.
 pub struct Case {
@@ -127,14 +128,15 @@ pub fn range_assignor(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
 }
 
 fn tumbling_case(ts: i64, size: i64, offset: i64) -> Case {
-    // TimeWindow.getWindowStartWithOffset.
-    let want = window_start(ts, offset, size);
+    // TimeWindow.getWindowStartWithOffset, in milliseconds as Flink counts them.
+    let want =
+        window_start(EventTime::from_ms(ts), EventTime::from_ms(offset), SimTime::from_millis(size as u64)).as_ms();
     Case::exact(format!("tumbling_start({ts}, {size}, {offset})"), format!("tumbling {ts} {size} {offset}"), want)
 }
 
 fn sliding_case(ts: i64, size: i64, slide: i64) -> Case {
-    let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(ts * MS);
-    let want: Vec<(i64, i64)> = w.iter().map(|w| (w.start / MS, w.end / MS)).collect();
+    let w = WindowSpec::Sliding { size_ms: size as u64, slide_ms: slide as u64 }.assign(EventTime::from_ms(ts));
+    let want: Vec<(i64, i64)> = w.iter().map(|w| (w.start.as_ms(), w.end.as_ms())).collect();
     Case::exact(
         format!("sliding_windows({ts}, {size}, {slide})"),
         format!("sliding {ts} {size} {slide}"),

@@ -3,7 +3,7 @@
 //! passed by the job's start; their records wait in storage until then.
 
 use super::state::WindowState;
-use super::{Engine, EngineMetrics, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -42,7 +42,7 @@ pub struct BatchEngine {
     stored: VecDeque<(SimTime, EngineRecord)>,
     next_job: SimTime,
     /// Windows ending at or before this were already published.
-    published_until: i64,
+    published_until: EventTime,
     metrics: EngineMetrics,
 }
 
@@ -56,7 +56,7 @@ impl BatchEngine {
             next_job: SimTime::from_millis(cfg.interval_ms),
             rng,
             stored: VecDeque::new(),
-            published_until: i64::MIN,
+            published_until: EventTime::MIN,
             metrics: EngineMetrics::new(collect),
             cfg,
             pipe,
@@ -64,7 +64,7 @@ impl BatchEngine {
     }
 
     fn run_job(&mut self, start: SimTime) {
-        let cut = start.0 as i64;
+        let cut = EventTime::from(start);
         let mut state = WindowState::default();
         let mut keep = VecDeque::new();
         let mut work = SimTime::ZERO;
@@ -76,7 +76,7 @@ impl BatchEngine {
                 self.metrics.filtered += 1;
                 continue;
             }
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { arrival.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(arrival) };
             let windows = self.pipe.window.assign(ts);
             if windows.iter().all(|w| w.end > cut) {
                 keep.push_back((arrival, r)); // its windows are not complete yet: next job
@@ -164,7 +164,6 @@ mod tests {
     use crate::engine::Output;
     use crate::engine::window::WindowSpec;
     use crate::kafka::ids::Offset;
-    use crate::time::MS;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
     /// per record (1 ms map, 1 ms aggregate) over 2 subtasks, values above 50 filtered out.
@@ -190,7 +189,7 @@ mod tests {
         let arrival = SimTime::from_millis(arrival_ms);
         let r = EngineRecord {
             created: arrival,
-            event_time: event_ms * MS,
+            event_time: EventTime::from_ms(event_ms),
             key,
             value,
             partition: 0,
@@ -202,7 +201,9 @@ mod tests {
     /// (kind, start ms, end ms, key, count, sum, emit ms)
     fn rows(e: &mut BatchEngine) -> Vec<(OutputKind, i64, i64, u32, u64, i64, u64)> {
         let out: Vec<Output> = e.metrics_mut().outputs.as_mut().map(std::mem::take).unwrap_or_default();
-        out.iter().map(|o| (o.kind, o.start / MS, o.end / MS, o.key, o.count, o.sum, o.emit.as_millis())).collect()
+        out.iter()
+            .map(|o| (o.kind, o.start.as_ms(), o.end.as_ms(), o.key, o.count, o.sum, o.emit.as_millis()))
+            .collect()
     }
 
     /// The job at 1 s reads what arrived by then, computes the windows that ended by then and keeps the

@@ -13,7 +13,7 @@
 //! Memory follows what is open, not the run: per partition, the records from the oldest one whose fate may
 //! still change to the newest read; per result, the ones a restart could still repeat.
 
-use super::{EngineMetrics, EngineRecord, Output};
+use super::{EngineMetrics, EngineRecord, EventTime, Output};
 use crate::kafka::ids::Offset;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
@@ -59,7 +59,7 @@ impl Member {
 /// What the sink sees a result as: one firing of a (window, key), or one record's own result (no window).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ResultId {
-    Window { start: i64, end: i64, key: u32, firing: u32 },
+    Window { start: EventTime, end: EventTime, key: u32, firing: u32 },
     Record(RecordId),
 }
 
@@ -267,16 +267,29 @@ mod tests {
         Member { created: SimTime::from_millis(offset), id: id(offset) }
     }
     fn rec(offset: u64) -> EngineRecord {
-        EngineRecord { created: SimTime::ZERO, event_time: 0, key: 0, value: 1, partition: 3, offset: Offset(offset) }
+        EngineRecord {
+            created: SimTime::ZERO,
+            event_time: EventTime::ZERO,
+            key: 0,
+            value: 1,
+            partition: 3,
+            offset: Offset(offset),
+        }
     }
     fn row(emit_ms: u64) -> Output {
-        Output::single(OutputKind::Window, 0, 1, &rec(0), SimTime::from_millis(emit_ms))
+        Output::single(
+            OutputKind::Window,
+            EventTime::ZERO,
+            EventTime::from_nanos(1),
+            &rec(0),
+            SimTime::from_millis(emit_ms),
+        )
     }
     fn late_row(emit_ms: u64) -> Output {
         Output { kind: OutputKind::Late, ..row(emit_ms) }
     }
     fn window(firing: u32) -> ResultId {
-        ResultId::Window { start: 0, end: 1000, key: 0, firing }
+        ResultId::Window { start: EventTime::ZERO, end: EventTime::from_nanos(1000), key: 0, firing }
     }
     fn fates(m: &EngineMetrics) -> (u64, u64, u64, u64, u64) {
         (m.in_result, m.late, m.pending_at_end, m.lost, m.duplicate_results)

@@ -3,6 +3,7 @@
 //! rules; the pipeline they run is data (`PipelineConfig`).
 
 pub mod batch;
+pub mod event_time;
 pub mod fate;
 pub mod flink;
 #[cfg(test)]
@@ -19,14 +20,15 @@ use crate::metrics::{Histogram, LatencySummary};
 use crate::scenario::{ScenarioError, invalid};
 use crate::time::SimTime;
 use crate::workload::Record;
+pub use event_time::EventTime;
 use serde::{Deserialize, Serialize};
 use window::WindowSpec;
 
-/// A record as an engine sees it: `event_time` in nanoseconds since the start of the run.
+/// A record as an engine sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EngineRecord {
     pub created: SimTime,
-    pub event_time: i64,
+    pub event_time: EventTime,
     pub key: u32,
     pub value: i64,
     /// The Kafka partition it was read from: decides the source subtask.
@@ -40,7 +42,7 @@ impl EngineRecord {
     pub fn of(r: &Record, partition: PartitionId, offset: Offset) -> EngineRecord {
         EngineRecord {
             created: r.created,
-            event_time: r.event_time.0 as i64,
+            event_time: EventTime::from(r.event_time),
             key: r.key,
             value: i64::from(r.value),
             partition: partition.0,
@@ -122,8 +124,8 @@ pub enum OutputKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Output {
     pub kind: OutputKind,
-    pub start: i64,
-    pub end: i64,
+    pub start: EventTime,
+    pub end: EventTime,
     pub key: u32,
     pub count: u64,
     pub sum: i64,
@@ -133,19 +135,20 @@ pub struct Output {
     pub emit: SimTime,
     /// The micro-batch that produced it (Spark; no-data batches count).
     pub batch: Option<u64>,
-    /// The watermark it was decided under (ns; i64::MAX is the final watermark of a bounded input).
-    pub watermark: i64,
+    /// The watermark it was decided under (`EventTime::MAX` is the final watermark of a bounded input).
+    pub watermark: EventTime,
 }
 
 impl Output {
     /// A row about one record: its own result (window `None`) or its late drop from window [start, end).
-    pub fn single(kind: OutputKind, start: i64, end: i64, r: &EngineRecord, emit: SimTime) -> Output {
+    pub fn single(kind: OutputKind, start: EventTime, end: EventTime, r: &EngineRecord, emit: SimTime) -> Output {
         let (key, v) = (r.key, r.value);
-        Output { kind, start, end, key, count: 1, sum: v, min: v, max: v, emit, batch: None, watermark: i64::MIN }
+        let watermark = EventTime::MIN;
+        Output { kind, start, end, key, count: 1, sum: v, min: v, max: v, emit, batch: None, watermark }
     }
 
     /// The same row, marked with the batch and watermark that decided it.
-    pub fn decided(self, batch: Option<u64>, watermark: i64) -> Output {
+    pub fn decided(self, batch: Option<u64>, watermark: EventTime) -> Output {
         Output { batch, watermark, ..self }
     }
 }

@@ -9,11 +9,11 @@
 use super::flink::{FlinkConfig, FlinkEngine, SinkMode};
 use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
 use super::window::{WindowError, WindowSpec};
-use super::{Aggregate, Engine, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use super::{Aggregate, Engine, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
 use crate::kafka::ids::Offset;
 use crate::rng::stream;
-use crate::time::{MAX_MS, MS, SimTime};
+use crate::time::{MAX_MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
@@ -157,7 +157,7 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
         end = arrival;
         let rec = EngineRecord {
             created: arrival,
-            event_time: r.event_ms * MS,
+            event_time: EventTime::from_ms(r.event_ms),
             key: ids[r.key.as_str()],
             value: r.value,
             partition: 0,
@@ -180,7 +180,7 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
                 OutputKind::Late if engine == "spark" => "dropped-row",
                 OutputKind::Late => "late",
             };
-            rows.push(CsvRow::of(engine, kind, o, Some((o.start, o.end, name(o), o.sum))));
+            rows.push(CsvRow::of(engine, kind, o, Some((o.start.as_ms(), o.end.as_ms(), name(o), o.sum))));
         }
         rows.extend(
             dropped.iter().map(|(o, groups)| CsvRow::of(engine, "dropped", &Output { count: *groups, ..*o }, None)),
@@ -214,7 +214,7 @@ fn dropped_per_batch(outputs: &[Output]) -> Vec<(Output, u64)> {
         .into_iter()
         .map(|b| {
             let rows: Vec<&&Output> = late.iter().filter(|o| o.batch == Some(b)).collect();
-            let groups: BTreeSet<(i64, i64, u32)> = rows.iter().map(|o| (o.start, o.end, o.key)).collect();
+            let groups: BTreeSet<(EventTime, EventTime, u32)> = rows.iter().map(|o| (o.start, o.end, o.key)).collect();
             (**rows[0], groups.len() as u64)
         })
         .collect()
@@ -234,8 +234,7 @@ struct CsvRow {
 
 impl CsvRow {
     fn of(engine: &'static str, kind: &'static str, o: &Output, window: Option<(i64, i64, String, i64)>) -> CsvRow {
-        let window = window.map(|(start, end, key, sum)| (start.div_euclid(MS), end.div_euclid(MS), key, sum));
-        let watermark_ms = if o.watermark == i64::MAX { i64::MAX } else { o.watermark.div_euclid(MS) };
+        let watermark_ms = if o.watermark == EventTime::MAX { i64::MAX } else { o.watermark.as_ms() };
         CsvRow { engine, emit_ms: o.emit.as_millis(), batch: o.batch, kind, window, count: o.count, watermark_ms }
     }
 

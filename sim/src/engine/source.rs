@@ -312,7 +312,7 @@ impl SourceOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::EngineMetrics;
+    use crate::engine::{EngineMetrics, EventTime};
     use crate::kafka::broker::Partition;
     use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster};
 
@@ -371,7 +371,14 @@ mod tests {
     }
 
     fn record(partition: u32) -> EngineRecord {
-        EngineRecord { created: SimTime::ZERO, event_time: 0, key: 0, value: 0, partition, offset: Offset(0) }
+        EngineRecord {
+            created: SimTime::ZERO,
+            event_time: EventTime::ZERO,
+            key: 0,
+            value: 0,
+            partition,
+            offset: Offset(0),
+        }
     }
 
     /// Partition 0 holds 3 records, partition 2 holds 2 (partition 1 none).

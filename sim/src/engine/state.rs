@@ -3,7 +3,7 @@
 
 use super::fate::{Member, RecordId};
 use super::window::Window;
-use super::{EngineRecord, Output, OutputKind};
+use super::{EngineRecord, EventTime, Output, OutputKind};
 use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
@@ -71,7 +71,7 @@ impl Agg {
             max: self.max,
             emit,
             batch: None,
-            watermark: i64::MIN,
+            watermark: EventTime::MIN,
         }
     }
 }
@@ -83,7 +83,7 @@ type Keyed = HashMap<u32, Agg, IntHash>;
 /// the order the cleanup drops them. A watermark visits only the windows it passed.
 #[derive(Debug, Default)]
 pub struct WindowState {
-    windows: BTreeMap<(i64, i64), Keyed>,
+    windows: BTreeMap<(EventTime, EventTime), Keyed>,
     spare: Spare,
 }
 
@@ -231,10 +231,9 @@ impl WindowState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::MS;
 
     fn w(start_ms: i64, end_ms: i64) -> Window {
-        Window { start: start_ms * MS, end: end_ms * MS }
+        Window { start: EventTime::from_ms(start_ms), end: EventTime::from_ms(end_ms) }
     }
     fn t(ms: u64) -> SimTime {
         SimTime::from_millis(ms)
@@ -242,7 +241,7 @@ mod tests {
     /// A record of `key` with `value`, created at `created` (its offset is its creation time in ms).
     fn rec(key: u32, value: i64, created: SimTime) -> EngineRecord {
         let offset = crate::kafka::ids::Offset(created.0 / 1_000_000);
-        EngineRecord { created, event_time: 0, key, value, partition: 0, offset }
+        EngineRecord { created, event_time: EventTime::ZERO, key, value, partition: 0, offset }
     }
     fn created(a: &Agg) -> Vec<SimTime> {
         a.members.iter().map(|m| m.created).collect()
@@ -259,9 +258,12 @@ mod tests {
         assert!(!s.is_empty());
         assert_eq!(s.len(), 2, "one state per (window, key)");
         let o = s.get_mut(w(0, 10), 1).expect("state").output(w(0, 10), 1, t(7));
-        assert_eq!((o.kind, o.start, o.end, o.key, o.emit), (OutputKind::Window, 0, 10 * MS, 1, t(7)));
+        assert_eq!(
+            (o.kind, (o.start, o.end), o.key, o.emit),
+            (OutputKind::Window, (w(0, 10).start, w(0, 10).end), 1, t(7))
+        );
         assert_eq!((o.count, o.sum, o.min, o.max), (3, 11, -3, 9));
-        assert_eq!((o.batch, o.watermark), (None, i64::MIN), "the engine marks the batch and watermark");
+        assert_eq!((o.batch, o.watermark), (None, EventTime::MIN), "the engine marks the batch and watermark");
         assert_eq!(created(s.get_mut(w(0, 10), 1).expect("state")), [t(1), t(2), t(3)]);
         assert!(s.get_mut(w(0, 10), 3).is_none());
     }
@@ -301,8 +303,8 @@ mod tests {
         }
         let order = s.select(|_| true, |_| true);
         assert_eq!(order, [(w(0, 10), 3), (w(0, 10), 9), (w(5, 20), 1), (w(10, 20), 1), (w(10, 20), 2)]);
-        assert_eq!(s.select(|win| win.end <= 10 * MS, |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
-        s.retain(|win| win.start > 0);
+        assert_eq!(s.select(|win| win.end <= EventTime::from_ms(10), |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
+        s.retain(|win| win.start > EventTime::ZERO);
         assert_eq!(s.len(), 3);
         assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count), Some(1));
         assert!(s.remove(w(5, 20), 1).is_none());

@@ -1,7 +1,8 @@
 //! Window assignment, as Flink's window assigners and Spark's `window()` / `session_window()` define it.
-//! Times are nanoseconds; a window is [start, end), its max timestamp is end - 1.
+//! A window is [start, end) in event time; its max timestamp is a nanosecond before its end.
 
-use crate::time::MS;
+use super::EventTime;
+use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -36,14 +37,14 @@ pub enum WindowSpec {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Window {
-    pub start: i64,
-    pub end: i64,
+    pub start: EventTime,
+    pub end: EventTime,
 }
 
 impl Window {
     /// TimeWindow.maxTimestamp(): the last instant inside the window.
-    pub fn max_timestamp(&self) -> i64 {
-        self.end - 1
+    pub fn max_timestamp(&self) -> EventTime {
+        self.end - SimTime::from_nanos(1)
     }
 
     /// TimeWindow.intersects: touching windows count as intersecting, so sessions merge.
@@ -56,11 +57,13 @@ impl Window {
     }
 }
 
-/// TimeWindow.getWindowStartWithOffset: `timestamp - (timestamp - offset + size) % size`.
-pub fn window_start(timestamp: i64, offset: i64, size: i64) -> i64 {
-    let remainder = (timestamp - offset + size) % size;
+/// TimeWindow.getWindowStartWithOffset: `timestamp - (timestamp - offset + size) % size`, windows of `size`
+/// beginning at `offset` and every `size` before and after it.
+pub fn window_start(timestamp: EventTime, offset: EventTime, size: SimTime) -> EventTime {
+    let (ts, size) = (timestamp.as_nanos(), size.as_nanos() as i64);
+    let remainder = (ts - offset.as_nanos() + size) % size;
     // Flink 1.16+ also handles negative remainders (timestamps before the offset).
-    if remainder < 0 { timestamp - (remainder + size) } else { timestamp - remainder }
+    EventTime::from_nanos(if remainder < 0 { ts - (remainder + size) } else { ts - remainder })
 }
 
 impl WindowSpec {
@@ -87,29 +90,29 @@ impl WindowSpec {
     }
 
     /// The windows an element with this timestamp belongs to (before session merging), earliest first.
-    pub fn assign(&self, ts: i64) -> Vec<Window> {
+    pub fn assign(&self, ts: EventTime) -> Vec<Window> {
         match *self {
-            WindowSpec::None => vec![Window { start: ts, end: ts + 1 }],
+            WindowSpec::None => vec![Window { start: ts, end: ts + SimTime::from_nanos(1) }],
             WindowSpec::Tumbling { size_ms } => {
-                let size = size_ms as i64 * MS;
-                let start = window_start(ts, 0, size);
+                let size = SimTime::from_millis(size_ms);
+                let start = window_start(ts, EventTime::ZERO, size);
                 vec![Window { start, end: start + size }]
             }
             // SlidingEventTimeWindows.assignWindows: from the last start down while start > ts - size.
             WindowSpec::Sliding { size_ms, slide_ms } => {
-                let (size, slide) = (size_ms as i64 * MS, slide_ms as i64 * MS);
-                let last = window_start(ts, 0, slide);
+                let (size, slide) = (SimTime::from_millis(size_ms), SimTime::from_millis(slide_ms));
+                let last = window_start(ts, EventTime::ZERO, slide);
                 let mut out = Vec::new();
                 let mut start = last;
                 while start > ts - size {
                     out.push(Window { start, end: start + size });
-                    start -= slide;
+                    start = start - slide;
                 }
                 out.reverse();
                 out
             }
             // EventTimeSessionWindows: [ts, ts + gap), merged with intersecting sessions of the same key.
-            WindowSpec::Session { gap_ms } => vec![Window { start: ts, end: ts + gap_ms as i64 * MS }],
+            WindowSpec::Session { gap_ms } => vec![Window { start: ts, end: ts + SimTime::from_millis(gap_ms) }],
         }
     }
 
@@ -131,7 +134,13 @@ mod tests {
     use super::*;
 
     fn w(start_ms: i64, end_ms: i64) -> Window {
-        Window { start: start_ms * MS, end: end_ms * MS }
+        Window { start: EventTime::from_ms(start_ms), end: EventTime::from_ms(end_ms) }
+    }
+    fn ms(ms: i64) -> EventTime {
+        EventTime::from_ms(ms)
+    }
+    fn ns(ns: i64) -> EventTime {
+        EventTime::from_nanos(ns)
     }
 
     /// Spark's window(): "The slide duration must be less than or equal to the windowDuration".
@@ -148,29 +157,30 @@ mod tests {
     #[test]
     fn tumbling_assignment_matches_flink() {
         let t = WindowSpec::Tumbling { size_ms: 5000 };
-        assert_eq!(t.assign(0), vec![w(0, 5000)]);
-        assert_eq!(t.assign(4999 * MS), vec![w(0, 5000)]);
-        assert_eq!(t.assign(5000 * MS), vec![w(5000, 10000)]);
-        assert_eq!(window_start(100 * MS, 100 * MS, 5000 * MS), 100 * MS, "with an offset of 100 ms");
-        assert_eq!(window_start(5099 * MS, 100 * MS, 5000 * MS), 100 * MS);
-        assert_eq!(window_start(5100 * MS, 100 * MS, 5000 * MS), 5100 * MS);
-        assert_eq!(w(0, 5000).max_timestamp(), 5000 * MS - 1, "end is exclusive");
+        assert_eq!(t.assign(ms(0)), vec![w(0, 5000)]);
+        assert_eq!(t.assign(ms(4999)), vec![w(0, 5000)]);
+        assert_eq!(t.assign(ms(5000)), vec![w(5000, 10000)]);
+        let size = SimTime::from_millis(5000);
+        assert_eq!(window_start(ms(100), ms(100), size), ms(100), "with an offset of 100 ms");
+        assert_eq!(window_start(ms(5099), ms(100), size), ms(100));
+        assert_eq!(window_start(ms(5100), ms(100), size), ms(5100));
+        assert_eq!(w(0, 5000).max_timestamp(), ns(5000 * 1_000_000 - 1), "end is exclusive");
     }
 
     /// SlidingEventTimeWindowsTest.testWindowAssignment: size 5000, slide 1000.
     #[test]
     fn sliding_assignment_matches_flink() {
         let s = WindowSpec::Sliding { size_ms: 5000, slide_ms: 1000 };
-        assert_eq!(s.assign(0), vec![w(-4000, 1000), w(-3000, 2000), w(-2000, 3000), w(-1000, 4000), w(0, 5000)]);
-        assert_eq!(s.assign(4999 * MS), vec![w(0, 5000), w(1000, 6000), w(2000, 7000), w(3000, 8000), w(4000, 9000)]);
+        assert_eq!(s.assign(ms(0)), vec![w(-4000, 1000), w(-3000, 2000), w(-2000, 3000), w(-1000, 4000), w(0, 5000)]);
+        assert_eq!(s.assign(ms(4999)), vec![w(0, 5000), w(1000, 6000), w(2000, 7000), w(3000, 8000), w(4000, 9000)]);
     }
 
     #[test]
     fn sessions_touching_merge() {
         let s = WindowSpec::Session { gap_ms: 10 };
-        let a = s.assign(0)[0];
-        let b = s.assign(10 * MS)[0];
-        let c = s.assign(25 * MS)[0];
+        let a = s.assign(ms(0))[0];
+        let b = s.assign(ms(10))[0];
+        let c = s.assign(ms(25))[0];
         assert!(a.intersects(&b), "[0,10) and [10,20) touch");
         assert!(!a.cover(&b).intersects(&c));
         assert_eq!(a.cover(&b), w(0, 20));
@@ -179,20 +189,21 @@ mod tests {
     /// Flink 1.16+ TimeWindow.getWindowStartWithOffset before the offset: the window still holds the element.
     #[test]
     fn window_start_before_zero_and_offset() {
-        assert_eq!(window_start(-1, 0, 7), -7);
-        assert_eq!(window_start(-7, 0, 7), -7);
-        assert_eq!(window_start(-8, 0, 7), -14, "remainder -1: one size further down");
-        assert_eq!(window_start(2, 3, 7), -4, "offset 3: windows [-4, 3), [3, 10)");
-        assert_eq!(window_start(-12, 3, 7), -18);
+        let seven = SimTime::from_nanos(7);
+        assert_eq!(window_start(ns(-1), ns(0), seven), ns(-7));
+        assert_eq!(window_start(ns(-7), ns(0), seven), ns(-7));
+        assert_eq!(window_start(ns(-8), ns(0), seven), ns(-14), "remainder -1: one size further down");
+        assert_eq!(window_start(ns(2), ns(3), seven), ns(-4), "offset 3: windows [-4, 3), [3, 10)");
+        assert_eq!(window_start(ns(-12), ns(3), seven), ns(-18));
     }
 
     /// SlidingEventTimeWindows with a size that is no multiple of the slide: 3 or 4 windows per element.
     #[test]
     fn sliding_windows_per_element_when_size_is_no_multiple_of_slide() {
         let s = WindowSpec::Sliding { size_ms: 10_000, slide_ms: 3000 };
-        assert_eq!(s.assign(0), vec![w(-9000, 1000), w(-6000, 4000), w(-3000, 7000), w(0, 10_000)]);
+        assert_eq!(s.assign(ms(0)), vec![w(-9000, 1000), w(-6000, 4000), w(-3000, 7000), w(0, 10_000)]);
         assert_eq!(
-            s.assign(1000 * MS),
+            s.assign(ms(1000)),
             vec![w(-6000, 4000), w(-3000, 7000), w(0, 10_000)],
             "-9000 > 1000 - 10000 fails"
         );
@@ -205,7 +216,7 @@ mod tests {
 
     #[test]
     fn no_window_is_one_result_per_record_and_only_sessions_merge() {
-        assert_eq!(WindowSpec::None.assign(7), vec![Window { start: 7, end: 8 }]);
+        assert_eq!(WindowSpec::None.assign(ns(7)), vec![Window { start: ns(7), end: ns(8) }]);
         assert!(WindowSpec::Session { gap_ms: 1 }.is_session());
         assert!(!WindowSpec::Tumbling { size_ms: 1 }.is_session());
         assert!(!WindowSpec::Sliding { size_ms: 2, slide_ms: 1 }.is_session());

@@ -7,10 +7,10 @@ use crate::engine::flink::{FlinkConfig, FlinkEngine, SinkMode};
 use crate::engine::source::MemoryFeed;
 use crate::engine::spark::{SparkConfig, SparkEngine, SparkMode};
 use crate::engine::window::WindowSpec;
-use crate::engine::{Engine, EngineRecord, OutputKind, PipelineConfig, TimeDomain};
+use crate::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
 use crate::kafka::ids::Offset;
 use crate::rng::stream;
-use crate::time::{MS, SimTime};
+use crate::time::SimTime;
 use rand::RngExt;
 use std::collections::BTreeSet;
 
@@ -63,12 +63,12 @@ pub fn draw(seed: u64) -> EngineCase {
         if t >= duration_ms as f64 {
             break;
         }
-        let arrival = SimTime((t * MS as f64) as u64);
+        let arrival = SimTime((t * 1e6) as u64);
         // Out of order: an event happened up to a second before it arrived, now and then much earlier.
         let behind_ms = if r.random_bool(0.05) { r.random_range(0.0..3000.0) } else { r.random_range(0.0..300.0) };
         let record = EngineRecord {
             created: arrival,
-            event_time: arrival.0 as i64 - (behind_ms * MS as f64) as i64,
+            event_time: EventTime::from(arrival) - SimTime((behind_ms * 1e6) as u64),
             key: r.random_range(0..keys),
             value: r.random_range(1..=100),
             partition: r.random_range(0..partitions),

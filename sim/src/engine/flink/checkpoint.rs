@@ -126,9 +126,9 @@ impl FlinkEngine {
             None => {
                 for task in &mut self.tasks {
                     task.state = WindowState::default();
-                    task.chan_wm = vec![i64::MIN; p];
+                    task.chan_wm = vec![EventTime::MIN; p];
                     task.chan_idle = vec![false; p];
-                    task.wm = i64::MIN;
+                    task.wm = EventTime::MIN;
                 }
                 self.sources = vec![Source::default(); p];
             }

@@ -23,12 +23,12 @@ use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::Window;
-use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::Sampler;
 use crate::kafka::ids::Offset;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
-use crate::time::{MS, SimTime};
+use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -80,7 +80,7 @@ impl Default for FlinkConfig {
 #[derive(Clone, Debug)]
 enum Item {
     Record { arrival: SimTime, r: EngineRecord },
-    Watermark(i64),
+    Watermark(EventTime),
     Idle(bool),
     Barrier(u64),
 }
@@ -111,10 +111,10 @@ enum Ev {
 #[derive(Clone, Debug, Default)]
 struct Source {
     busy: SimTime,
-    max_ts: Option<i64>,
+    max_ts: Option<EventTime>,
     last_record: SimTime,
     idle: bool,
-    last_wm: Option<i64>,
+    last_wm: Option<EventTime>,
 }
 
 /// One source subtask's output to one window subtask.
@@ -131,16 +131,16 @@ struct Channel {
 #[derive(Clone, Debug)]
 struct Snapshot {
     state: WindowState,
-    chan_wm: Vec<i64>,
+    chan_wm: Vec<EventTime>,
     chan_idle: Vec<bool>,
-    wm: i64,
+    wm: EventTime,
 }
 
 struct Task {
     busy: SimTime,
-    chan_wm: Vec<i64>,
+    chan_wm: Vec<EventTime>,
     chan_idle: Vec<bool>,
-    wm: i64,
+    wm: EventTime,
     state: WindowState,
     /// Barrier alignment: the checkpoint and which inputs delivered its barrier.
     aligning: Option<(u64, Vec<bool>)>,
@@ -200,9 +200,9 @@ impl FlinkEngine {
         let parallelism = pipe.parallelism as usize;
         let task = || Task {
             busy: SimTime::ZERO,
-            chan_wm: vec![i64::MIN; parallelism],
+            chan_wm: vec![EventTime::MIN; parallelism],
             chan_idle: vec![false; parallelism],
-            wm: i64::MIN,
+            wm: EventTime::MIN,
             state: WindowState::default(),
             aligning: None,
             held: VecDeque::new(),
@@ -285,9 +285,10 @@ impl FlinkEngine {
         }
     }
 
-    fn watermark_of(&self, s: usize) -> Option<i64> {
+    fn watermark_of(&self, s: usize) -> Option<EventTime> {
         // BoundedOutOfOrdernessWatermarks.onPeriodicEmit: maxTimestamp - outOfOrdernessMillis - 1.
-        self.sources[s].max_ts.map(|m| m - self.cfg.watermark_delay_ms as i64 * MS - 1)
+        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms) + SimTime::from_nanos(1);
+        self.sources[s].max_ts.map(|m| m - delay)
     }
 
     fn emit_watermark(&mut self, s: usize, t: SimTime) {
@@ -361,14 +362,14 @@ impl FlinkEngine {
         task.busy = t;
         let ts = match self.pipe.time {
             TimeDomain::Event => r.event_time,
-            TimeDomain::Processing => t.0 as i64,
+            TimeDomain::Processing => EventTime::from(t),
         };
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
-            let out = Output::single(OutputKind::Window, ts, ts + 1, &r, t);
+            let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), &r, t);
             self.sink(k, (out, ResultId::Record(RecordId::of(&r)), vec![Member::of(&r)]), t);
             return;
         }
-        let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+        let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
         let session = self.pipe.window.is_session();
         let event_time = self.pipe.time == TimeDomain::Event;
         let windows = self.pipe.window.assign(ts);
@@ -380,13 +381,13 @@ impl FlinkEngine {
             // then isWindowLate(actualWindow)): touching an open session saves a record whose own is late.
             let actual = if session { task.state.merged(w, r.key) } else { w };
             // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
-            if event_time && actual.max_timestamp().saturating_add(lateness) <= wm {
+            if event_time && actual.max_timestamp() + lateness <= wm {
                 continue;
             }
             skipped = false;
             let landed = task.state.add(w, &r, session);
             if self.pipe.time == TimeDomain::Processing {
-                self.queue.push(SimTime(landed.end.max(0) as u64), Ev::ProcTimer { epoch: self.epoch });
+                self.queue.push(landed.end.as_sim_time(), Ev::ProcTimer { epoch: self.epoch });
             }
             // EventTimeTrigger.onElement: a window already past the watermark fires at once (a late firing).
             if event_time && landed.max_timestamp() <= wm {
@@ -396,7 +397,7 @@ impl FlinkEngine {
         // WindowOperator.processElement: the side output gets the record only when no window took it
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
-        if let Some(last) = windows.last().filter(|_| skipped && event_time && ts.saturating_add(lateness) <= wm) {
+        if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
             let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
@@ -405,7 +406,8 @@ impl FlinkEngine {
     fn advance_watermark(&mut self, k: usize) {
         let task = &self.tasks[k];
         // StatusWatermarkValve: the minimum over active (non-idle) inputs.
-        let active: Vec<i64> = (0..self.parallelism).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
+        let active: Vec<EventTime> =
+            (0..self.parallelism).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
         let Some(&wm) = active.iter().min() else { return };
         if wm <= task.wm {
             return;
@@ -419,7 +421,7 @@ impl FlinkEngine {
             for (w, key) in due {
                 self.fire(k, w, key, t);
             }
-            let lateness = self.cfg.allowed_lateness_ms as i64 * MS;
+            let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
             // The cleanup timer: state goes at maxTimestamp + allowedLateness.
             self.tasks[k].state.retain(|w| w.max_timestamp() + lateness > wm);
         }
@@ -480,7 +482,7 @@ impl FlinkEngine {
                 }
             }
             Ev::ProcTimer { epoch } if epoch == self.epoch && !self.down => {
-                let now = self.now.0 as i64;
+                let now = EventTime::from(self.now);
                 for k in 0..self.parallelism {
                     let t = self.now.max(self.tasks[k].busy);
                     for (w, key) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
@@ -568,7 +570,7 @@ impl Engine for FlinkEngine {
         }
         for s in 0..self.parallelism {
             let at = self.now.max(self.sources[s].busy);
-            self.broadcast(s, at, Item::Watermark(i64::MAX));
+            self.broadcast(s, at, Item::Watermark(EventTime::MAX));
         }
         let end = self.now + SimTime::from_millis(self.cfg.buffer_timeout_ms.max(1) * 2);
         while let Some(next) = self.queue.peek_time() {

@@ -19,8 +19,8 @@ fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
 
 /// A record of partition 0 created at its arrival; offsets follow the arrival times.
 fn record(arrival_ms: u64, event_ms: i64) -> EngineRecord {
-    let created = SimTime::from_millis(arrival_ms);
-    EngineRecord { created, event_time: event_ms * MS, key: 0, value: 1, partition: 0, offset: Offset(arrival_ms) }
+    let (created, event_time) = (SimTime::from_millis(arrival_ms), EventTime::from_ms(event_ms));
+    EngineRecord { created, event_time, key: 0, value: 1, partition: 0, offset: Offset(arrival_ms) }
 }
 
 fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
@@ -30,7 +30,10 @@ fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
 /// (window start ms, count, emit ms) of every result so far.
 fn results(e: &FlinkEngine) -> Vec<(i64, u64, u64)> {
     let out = e.metrics().outputs.as_ref().expect("kept");
-    out.iter().filter(|o| o.kind == OutputKind::Window).map(|o| (o.start / MS, o.count, o.emit.as_millis())).collect()
+    out.iter()
+        .filter(|o| o.kind == OutputKind::Window)
+        .map(|o| (o.start.as_ms(), o.count, o.emit.as_millis()))
+        .collect()
 }
 
 /// pipeline.auto-watermark-interval: the source emits `max - delay - 1` every 200 ms, so [0, 1 s) fires
@@ -45,7 +48,7 @@ fn periodic_watermarks_fire_windows_on_the_next_tick() {
     e.advance_to(SimTime::from_millis(400));
     assert_eq!(results(&e), [(0, 1, 400)]);
     // max - delay - 1: Flink's 1 is a millisecond, ours a nanosecond (whole milliseconds either way).
-    assert_eq!(e.metrics().outputs.as_ref().expect("kept")[0].watermark, 1200 * MS - 1);
+    assert_eq!(e.metrics().outputs.as_ref().expect("kept")[0].watermark, EventTime::from_nanos(1200 * 1_000_000 - 1));
     assert_eq!(e.name(), "flink");
 }
 
@@ -173,7 +176,7 @@ fn each_channel_fills_and_flushes_its_own_buffer() {
         }
         e.finish(SimTime::from_millis(60));
         let out = e.metrics().outputs.as_ref().expect("kept");
-        let mut rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+        let mut rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
         rows.sort();
         rows
     };
@@ -198,7 +201,7 @@ fn a_record_written_after_the_flush_tick_waits_for_the_next() {
     feed(&mut e, 20, 20);
     e.finish(SimTime::from_millis(30));
     let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start / MS, o.emit.as_millis())).collect();
+    let rows: Vec<(i64, u64)> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
     assert_eq!(rows, [(10, 200), (20, 400)], "mapped by 160 and 310 ms, flushed at 200 and 400 ms");
 }
 

@@ -21,12 +21,12 @@ use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
 use super::window::WindowSpec;
-use super::{Engine, EngineMetrics, EngineRecord, Output, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::{DistSpec, Sampler};
 use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
 use crate::scenario::{ScenarioError, invalid};
-use crate::time::{MS, SimTime};
+use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -160,16 +160,15 @@ pub struct SparkEngine {
     agg_cost: Sampler,
     overhead: Sampler,
     commit: Sampler,
-    now: SimTime,
     /// In Kafka, not yet read by a batch.
     available: VecDeque<(SimTime, EngineRecord)>,
     running: Option<Batch>,
     next_check: SimTime,
     state: WindowState,
     /// The watermark the next batch evicts with, and the one it drops late rows with.
-    wm_evict: i64,
-    wm_late: i64,
-    max_event: Option<i64>,
+    wm_evict: EventTime,
+    wm_late: EventTime,
+    max_event: Option<EventTime>,
     /// When a failed query runs again (micro-batch: the failed batch re-runs then; continuous: no epoch
     /// commits until then).
     down_until: Option<SimTime>,
@@ -195,14 +194,13 @@ impl SparkEngine {
             overhead: cfg.batch_overhead.sampler(),
             commit: cfg.commit_overhead.sampler(),
             rng,
-            now: SimTime::ZERO,
             available: VecDeque::new(),
             running: None,
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
             state: WindowState::default(),
             // WatermarkTracker: the global watermark starts at 0 and never goes back.
-            wm_evict: 0,
-            wm_late: 0,
+            wm_evict: EventTime::ZERO,
+            wm_late: EventTime::ZERO,
             max_event: None,
             down_until: None,
             busy: SimTime::ZERO,
@@ -269,9 +267,10 @@ impl SparkEngine {
             }
             self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
             // Processing-time windows use current_timestamp(): the batch's trigger time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { phases.trigger.0 as i64 };
+            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(phases.trigger) };
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + 1, r, e).decided(Some(phases.id), wm_evict);
+                let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), r, e)
+                    .decided(Some(phases.id), wm_evict);
                 self.metrics.latency.record(e - r.created);
                 self.metrics.records_in_results += 1;
                 self.metrics.emit(out);
@@ -306,7 +305,8 @@ impl SparkEngine {
             self.state.retain(|w| !evictable(w));
         }
         // The watermark for the next batch: max event time seen minus the delay, never decreasing.
-        let next_wm = self.max_event.map_or(i64::MIN, |m| m - self.cfg.watermark_delay_ms as i64 * MS).max(wm_evict);
+        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms);
+        let next_wm = self.max_event.map_or(EventTime::MIN, |m| m - delay).max(wm_evict);
         self.wm_late = wm_evict;
         self.wm_evict = next_wm;
         let end = phases.committed;
@@ -335,7 +335,7 @@ impl SparkEngine {
             self.metrics.filtered += u64::from(first);
             return;
         }
-        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + 1, &r, t);
+        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + SimTime::from_nanos(1), &r, t);
         self.fates.visible(ResultId::Record(RecordId::of(&r)), out, &[Member::of(&r)], &mut self.metrics);
     }
 }
@@ -359,7 +359,6 @@ impl Engine for SparkEngine {
                 self.next_epoch += iv;
             }
             self.down_until = self.down_until.filter(|&until| until > t);
-            self.now = self.now.max(t);
             return;
         }
         loop {
@@ -368,7 +367,6 @@ impl Engine for SparkEngine {
                     break;
                 }
                 self.down_until = None;
-                self.now = until;
                 // The failed batch re-runs with the same offsets (offsets WAL) after the restart.
                 if let Some(b) = self.running.take() {
                     self.running = Some(Batch { phases: b.phases.restarted_at(until), records: b.records });
@@ -380,7 +378,6 @@ impl Engine for SparkEngine {
                 if b.phases.committed > t {
                     break;
                 }
-                self.now = b.phases.committed;
                 self.complete_batch();
                 continue;
             }
@@ -388,7 +385,6 @@ impl Engine for SparkEngine {
                 break;
             }
             let at = self.next_check;
-            self.now = at;
             let has_data = self.available.front().is_some_and(|(a, _)| *a <= at);
             if has_data || self.needs_no_data_batch() {
                 self.start_batch(at, !has_data);
@@ -400,7 +396,6 @@ impl Engine for SparkEngine {
                 self.next_check = at + POLLING_DELAY;
             }
         }
-        self.now = self.now.max(t);
     }
 
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {

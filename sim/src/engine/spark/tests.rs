@@ -18,8 +18,8 @@ fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> SparkEngine
 }
 
 fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
-    let created = SimTime::from_millis(arrival_ms);
-    EngineRecord { created, event_time: event_ms * MS, key: 0, value, partition, offset: Offset(arrival_ms) }
+    let (created, event_time) = (SimTime::from_millis(arrival_ms), EventTime::from_ms(event_ms));
+    EngineRecord { created, event_time, key: 0, value, partition, offset: Offset(arrival_ms) }
 }
 
 fn feed(e: &mut SparkEngine, arrival_ms: u64, event_ms: i64, partition: u32, value: i64) {
@@ -207,7 +207,8 @@ fn a_batch_plans_runs_its_busiest_task_then_commits() {
     let phases = [b.trigger, b.planned, b.processed, b.committed].map(SimTime::as_millis);
     assert_eq!(phases, [1000, 1050, 1059, 1064]);
     let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<_> = out.iter().map(|o| (o.start / MS, o.end - o.start, o.emit.as_millis())).collect();
+    let rows: Vec<_> =
+        out.iter().map(|o| (o.start.as_ms(), o.end.as_nanos() - o.start.as_nanos(), o.emit.as_millis())).collect();
     assert_eq!(rows, [(100, 1, 1059), (200, 1, 1059), (300, 1, 1059), (400, 1, 1059)], "one row per record");
     let m = e.metrics();
     assert_eq!((m.records_in, m.filtered, m.records_in_results), (5, 1, 4));
@@ -224,7 +225,7 @@ fn update_mode_counts_each_record_in_results_once() {
     feed(&mut e, 1100, 900, 0, 1);
     e.advance_to(SimTime::from_millis(2500));
     let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<_> = out.iter().map(|o| (o.start / MS, o.count, o.emit.as_millis())).collect();
+    let rows: Vec<_> = out.iter().map(|o| (o.start.as_ms(), o.count, o.emit.as_millis())).collect();
     assert_eq!(rows, [(0, 2, 1056), (0, 3, 2053)], "[0, 1 s) after each batch that changed it");
     let m = e.metrics();
     assert_eq!(m.records_in_results, 3);
@@ -242,8 +243,9 @@ fn a_continuous_row_follows_its_record_s_map_work() {
     feed(&mut e, 100, 40, 0, 51);
     feed(&mut e, 101, 41, 0, 50);
     let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<_> = out.iter().map(|o| (o.start, o.end - o.start, o.emit.as_millis())).collect();
-    assert_eq!(rows, [(41 * MS, 1, 104)]);
+    let rows: Vec<_> =
+        out.iter().map(|o| (o.start, o.end.as_nanos() - o.start.as_nanos(), o.emit.as_millis())).collect();
+    assert_eq!(rows, [(EventTime::from_ms(41), 1, 104)]);
     let m = e.metrics();
     assert_eq!((m.filtered, m.records_in_results, m.latency.max()), (1, 1, SimTime::from_millis(3)));
 }
