@@ -144,10 +144,10 @@ impl FlinkEngine {
         // Timers are snapshotted with the keyed state (InternalTimerServiceImpl): a restored processing-time
         // window's timer fires at its end, at once if that has passed.
         if self.pipe.time == TimeDomain::Processing {
-            let ends: BTreeSet<i64> =
+            let ends: BTreeSet<EventTime> =
                 self.tasks.iter().flat_map(|t| t.state.select(|_| true, |_| true)).map(|(w, _)| w.end).collect();
             for end in ends {
-                self.queue.push(SimTime(end.max(0) as u64).max(now), Ev::ProcTimer { epoch: self.epoch });
+                self.queue.push(end.as_sim_time().max(now), Ev::ProcTimer { epoch: self.epoch });
             }
         }
         self.channels = vec![Channel::default(); p * p];

@@ -306,7 +306,7 @@ fn pipeline(window: WindowSpec, time: TimeDomain, parallelism: u32, map_ms: f64,
 fn starts_and_emits(e: &FlinkEngine) -> Vec<(i64, u64)> {
     let out = e.metrics().outputs.as_ref().expect("kept");
     let mut rows: Vec<(i64, u64)> =
-        out.iter().filter(|o| o.kind == OutputKind::Window).map(|o| (o.start / MS, o.emit.as_millis())).collect();
+        out.iter().filter(|o| o.kind == OutputKind::Window).map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
     rows.sort();
     rows
 }
@@ -346,8 +346,10 @@ fn the_window_subtask_processes_one_record_at_a_time() {
     }
     e.advance_to(SimTime::from_millis(200));
     let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<(i64, i64, u64)> = out.iter().map(|o| (o.start, o.end, o.emit.as_millis())).collect();
-    assert_eq!(rows, [(MS, MS + 1, 110), (2 * MS, 2 * MS + 1, 120), (3 * MS, 3 * MS + 1, 130)]);
+    let rows: Vec<(i64, i64, u64)> =
+        out.iter().map(|o| (o.start.as_nanos(), o.end.as_nanos(), o.emit.as_millis())).collect();
+    let ms = EventTime::from_ms(1).as_nanos();
+    assert_eq!(rows, [(ms, ms + 1, 110), (2 * ms, 2 * ms + 1, 120), (3 * ms, 3 * ms + 1, 130)]);
 }
 
 /// WindowOperator's cleanup timer fires at maxTimestamp + allowedLateness: once the watermark reaches
