@@ -497,3 +497,20 @@ fn a_checkpoint_trigger_waits_for_the_one_under_way() {
     e.advance_to(SimTime::from_millis(1000));
     assert_eq!(starts_and_emits(&e), [(0, 500), (1, 500), (2, 500), (3, 500), (4, 500), (450, 550)]);
 }
+
+/// InternalTimerServiceImpl.onProcessingTime fires the timers due at its instant, no later one: two
+/// processing-time sessions that open 1 ns apart (records of two keys) fire 1 ns apart.
+#[test]
+fn a_processing_time_timer_fires_only_the_windows_due_at_its_instant() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::Session { gap_ms: 1000 }, TimeDomain::Processing, 1, 0.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let at = SimTime::from_millis(100);
+    e.on_record(at, record(100, 100));
+    e.on_record(at + SimTime(1), EngineRecord { key: 1, ..record(100, 100) });
+    e.advance_to(SimTime::from_millis(2000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let emits: Vec<(u32, SimTime)> = out.iter().map(|o| (o.key, o.emit)).collect();
+    let end = SimTime::from_millis(1100);
+    assert_eq!(emits, [(0, end), (1, end + SimTime(1))]);
+}
