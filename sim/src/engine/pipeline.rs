@@ -71,3 +71,54 @@ impl EngineMetrics {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::window::Window;
+    use crate::kafka::ids::Offset;
+
+    fn rec(value: i64, created_ms: u64) -> EngineRecord {
+        let (created, event_time) = (SimTime::from_millis(created_ms), EventTime::from_ms(-5));
+        EngineRecord { created, event_time, key: 0, value, partition: 0, offset: Offset(created_ms) }
+    }
+
+    /// Values up to the bound pass; a record filtered out is counted once however often a rewind reads it.
+    #[test]
+    fn the_filter_counts_a_record_once() {
+        let pipe = PipelineConfig { filter_max_value: 50, ..PipelineConfig::default() };
+        let mut m = EngineMetrics::new(false);
+        m.read(true);
+        assert!(m.filter(&pipe, &rec(50, 0), true));
+        for first in [true, false] {
+            m.read(first);
+            assert!(!m.filter(&pipe, &rec(51, 1), first));
+        }
+        assert_eq!((m.records_in, m.filtered), (2, 1));
+    }
+
+    #[test]
+    fn windows_use_event_time_or_the_time_the_engine_handles_the_record() {
+        let handled = SimTime::from_millis(7);
+        let event = PipelineConfig { time: TimeDomain::Event, ..PipelineConfig::default() };
+        let processing = PipelineConfig { time: TimeDomain::Processing, ..event.clone() };
+        assert_eq!(event.timestamp(&rec(1, 0), handled), EventTime::from_ms(-5));
+        assert_eq!(processing.timestamp(&rec(1, 0), handled), EventTime::from_ms(7));
+    }
+
+    /// A visible result takes one latency sample per record new in it; a late row counts one late record.
+    #[test]
+    fn a_visible_result_samples_its_new_records_and_a_late_row_counts_late() {
+        let mut m = EngineMetrics::new(true);
+        let (a, b) = (rec(1, 10), rec(2, 40));
+        let out = Output::single(OutputKind::Window, Window::instant(EventTime::ZERO), &a, SimTime::from_millis(100));
+        m.visible(out, &[Member::of(&a), Member::of(&b)]);
+        m.late_row(Output { kind: OutputKind::Late, ..out });
+        assert_eq!((m.results, m.records_in_results, m.late), (1, 2, 1));
+        assert_eq!(
+            (m.latency.count(), m.latency.max(), m.latency.mean()),
+            (2, SimTime::from_millis(90), SimTime::from_millis(75))
+        );
+        assert_eq!(m.outputs.map(|o| o.len()), Some(2), "the sink saw both rows");
+    }
+}
