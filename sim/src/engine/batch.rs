@@ -3,7 +3,7 @@
 //! passed by the job's start; their records wait in storage until then.
 
 use super::state::WindowState;
-use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig};
 use crate::dist::{DistSpec, Sampler};
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -72,11 +72,10 @@ impl BatchEngine {
         let session = self.pipe.window.is_session();
         // Every stored record arrived before `start`: a record is stored only after the jobs due by its arrival.
         while let Some((arrival, r)) = self.stored.pop_front() {
-            if r.value > self.pipe.filter_max_value {
-                self.metrics.filtered += 1;
+            if !self.metrics.filter(&self.pipe, &r, true) {
                 continue;
             }
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(arrival) };
+            let ts = self.pipe.timestamp(&r, arrival);
             let windows = self.pipe.window.assign(ts);
             if windows.iter().all(|w| w.end > cut) {
                 keep.push_back((arrival, r)); // its windows are not complete yet: next job
@@ -86,7 +85,7 @@ impl BatchEngine {
             shuffle += self.shuffle.sample(&mut self.rng);
             for w in windows {
                 if w.end <= self.published_until {
-                    self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, arrival));
+                    self.metrics.late_row(super::Output::single(OutputKind::Late, w, &r, arrival));
                 } else if w.end <= cut {
                     state.add(w, &r, session);
                 }
@@ -97,11 +96,7 @@ impl BatchEngine {
         let end = start + self.startup.sample(&mut self.rng) + parallel + shuffle;
         for (w, key) in state.select(|_| true, |_| true) {
             let agg = state.remove(w, key).expect("selected");
-            for m in &agg.members {
-                self.metrics.latency.record(end - m.created);
-            }
-            self.metrics.records_in_results += agg.members.len() as u64;
-            self.metrics.emit(agg.output(w, key, end));
+            self.metrics.visible(agg.output(w, key, end), &agg.members);
         }
         self.published_until = self.published_until.max(cut);
     }
@@ -124,7 +119,7 @@ impl Engine for BatchEngine {
 
     fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
         self.advance_to(arrival);
-        self.metrics.records_in += 1;
+        self.metrics.read(true);
         self.stored.push_back((arrival, r));
     }
 
@@ -161,8 +156,8 @@ impl Engine for BatchEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Output;
     use crate::engine::window::WindowSpec;
+    use crate::engine::{Output, TimeDomain};
     use crate::kafka::ids::Offset;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
