@@ -103,9 +103,9 @@ enum Ev {
     ProcTimer {
         epoch: u32,
     },
-    Restart {
-        epoch: u32,
-    },
+    /// The end of the restart delay. A failure while down schedules none, and the next failure comes after
+    /// it: no restart event is ever stale.
+    Restart,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -182,6 +182,8 @@ pub struct FlinkEngine {
     epoch: u32,
     down: bool,
     checkpoints: BTreeMap<u64, CheckpointProgress>,
+    /// A periodic trigger came while a checkpoint was under way: the next one begins when it completes.
+    checkpoint_due: bool,
     last_completed: Option<Completed>,
     /// The Kafka source's offsets, snapshotted by every checkpoint.
     offsets: SourceOffsets,
@@ -219,6 +221,7 @@ impl FlinkEngine {
             epoch: 0,
             down: false,
             checkpoints: BTreeMap::new(),
+            checkpoint_due: false,
             last_completed: None,
             offsets: SourceOffsets::default(),
             rewind: None,
@@ -471,7 +474,7 @@ impl FlinkEngine {
             Ev::Checkpoint => {
                 self.queue.push(self.now + SimTime::from_millis(self.cfg.checkpoint_interval_ms), Ev::Checkpoint);
                 if !self.down {
-                    self.inject_checkpoint();
+                    self.trigger_checkpoint();
                 }
             }
             Ev::ProcTimer { epoch } if epoch == self.epoch && !self.down => {
@@ -485,8 +488,7 @@ impl FlinkEngine {
                 }
             }
             Ev::ProcTimer { .. } => {}
-            Ev::Restart { epoch } if epoch == self.epoch => self.restart(),
-            Ev::Restart { .. } => {}
+            Ev::Restart => self.restart(),
         }
     }
 }
@@ -527,14 +529,14 @@ impl Engine for FlinkEngine {
         self.down = true;
         self.epoch += 1;
         self.checkpoints.clear();
+        self.checkpoint_due = false;
         for task in &mut self.tasks {
             task.pending.clear(); // open transactions abort
             task.aligning = None;
             task.held.clear();
         }
-        let epoch = self.epoch;
         let restart = t + SimTime::from_millis(self.cfg.restart_delay_ms);
-        self.queue.push(restart, Ev::Restart { epoch });
+        self.queue.push(restart, Ev::Restart);
         Some(restart)
     }
 
