@@ -1,17 +1,18 @@
 //! `streamlab torture`: the randomized fault checker's command. The drawing and the checking live in
-//! `streamlab_sim::torture`; this prints the first violation as a scenario `streamlab run` reproduces.
+//! `streamlab_sim::torture`; this prints the first violation as something to reproduce it with.
 
 use anyhow::{Result, bail};
 use std::time::Instant;
 use streamlab_sim::Scenario;
-use streamlab_sim::torture::{Tally, check, draw};
+use streamlab_sim::torture::{Tally, check, draw, engines};
 
-/// Checks seeds `from..from + seeds` (or the one scenario given). Returns an error (exit 1) at the first
-/// violation, after printing its seed, scenario and broken invariant.
+/// Checks seeds `from..from + seeds`, each a Kafka run and an engine case (or the one scenario given, a
+/// Kafka run alone). Returns an error (exit 1) at the first violation, after printing its seed, what
+/// reproduces it and the broken invariant.
 pub fn torture(seeds: u64, from: u64, scenario: Option<Scenario>) -> Result<()> {
     let started = Instant::now();
     let mut last_progress = started;
-    let mut tally = Tally::default();
+    let (mut tally, mut engine_tally) = (Tally::default(), engines::Tally::default());
     let one = scenario.is_some();
     let mut scenario = scenario;
     for seed in from..from.saturating_add(if one { 1 } else { seeds }) {
@@ -28,12 +29,32 @@ pub fn torture(seeds: u64, from: u64, scenario: Option<Scenario>) -> Result<()> 
             println!("{}", s.to_toml().trim_end());
             bail!("invariant broken at seed {} after {} seeds", s.run.seed, tally.seeds);
         }
+        if !one {
+            let case = engines::draw(seed);
+            let verdict = engines::check(&case);
+            engine_tally.add(&case, &verdict);
+            if let Some(broken) = verdict.broken {
+                println!("engine violation at seed {seed}: {broken}");
+                println!("pipeline: {:?}", case.pipe);
+                match &case.flink {
+                    Some(cfg) => println!("flink: {cfg:?}"),
+                    None => println!("spark: continuous processing"),
+                }
+                println!("task failures at ms: {:?}; {} records", case.failures_ms, case.records.len());
+                println!("# reproduce: `streamlab torture --from {seed} --seeds 1`");
+                bail!("engine invariant broken at seed {seed} after {} seeds", engine_tally.seeds);
+            }
+        }
         if last_progress.elapsed().as_secs() >= 10 {
             last_progress = Instant::now();
             eprintln!("  seed {seed}: {} ({:.1} seeds/s)", tally.line(), per_second(&tally, started));
+            eprintln!("  seed {seed}: {}", engine_tally.line());
         }
     }
     println!("{}", tally.line());
+    if !one {
+        println!("{}", engine_tally.line());
+    }
     println!("{:.1} seeds/s", per_second(&tally, started));
     Ok(())
 }

@@ -379,6 +379,23 @@ fn a_lab_refuses_a_scenario_it_cannot_use() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Each seed checks a Kafka run and an engine case (a Flink job or Spark continuous query with task
+/// failures), and the summary counts both; a scenario given is a Kafka run alone.
+#[test]
+fn torture_checks_kafka_runs_and_engine_cases() {
+    let o = streamlab(&["torture", "--seeds", "3", "--from", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("3 seeds, 0 violations; no-loss configurations: "), "{out}");
+    assert!(lines[1].starts_with("3 engine seeds, 0 violations; 3 with task failures; "), "{out}");
+    assert!(lines[1].contains(" records passed the filter: ") && lines[1].ends_with(" results shown twice"), "{out}");
+    let o = streamlab(&["torture", "--scenario", "broker-crash-acks-1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("1 seeds, 0 violations") && !out.contains("engine seeds"), "{out}");
+}
+
 /// What `--help` shows for the commands whose choices clap lists: a change here is a change students see.
 #[test]
 fn help_names_every_choice_and_subcommand() {

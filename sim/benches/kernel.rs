@@ -101,7 +101,8 @@ fn whole_runs(c: &mut Criterion) {
 }
 
 /// Each engine alone, fed 300k records (1 per 10 us, 10k keys, 12 partitions) into 1 s tumbling windows,
-/// so each holds ~10k (window, key) aggregates when a watermark passes.
+/// so each holds ~10k (window, key) aggregates when a watermark passes; and Flink into 150 ms sessions,
+/// where each key's next record (100 ms later) merges into its open session among ~10k others.
 fn engines(c: &mut Criterion) {
     use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
     use streamlab_sim::engine::flink::{FlinkConfig, FlinkEngine};
@@ -133,6 +134,10 @@ fn engines(c: &mut Criterion) {
     g.throughput(Throughput::Elements(RECORDS));
     g.bench_function("flink_300k_10k_keys", |b| {
         b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), pipe.clone(), stream(1, "f"), false)))
+    });
+    let sessions = PipelineConfig { window: WindowSpec::Session { gap_ms: 150 }, ..PipelineConfig::default() };
+    g.bench_function("flink_sessions_300k_10k_keys", |b| {
+        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), sessions.clone(), stream(1, "f"), false)))
     });
     g.bench_function("spark_300k_10k_keys", |b| {
         b.iter(|| feed(&mut SparkEngine::new(SparkConfig::default(), pipe.clone(), stream(1, "s"), false)))

@@ -16,6 +16,7 @@ pub mod queue;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sorted_map;
 pub mod stats;
 pub mod time;
 pub mod torture;

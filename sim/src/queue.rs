@@ -233,6 +233,12 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// An event pushed now for `time` would be the hand-off, taken straight after the handler that pushes
+    /// it if that handler pushes nothing more: the handler may as well do its work itself.
+    pub fn would_hand_off(&self, time: SimTime) -> bool {
+        time == self.now && self.idle_now()
+    }
+
     /// The hand-off, if it is the next event: the event a handler just scheduled for now, with nothing
     /// due before it.
     pub fn pop_handoff(&mut self) -> Option<E> {

@@ -1,7 +1,6 @@
 //! The fault checker's fixed budget: a few hundred drawn clusters and fault schedules, each held to what
 //! its configuration promises; and the other side of the lesson, unsafe configurations that lose records.
 
-use streamlab_sim::engine::flink;
 use streamlab_sim::torture::{Tally, check, draw};
 
 /// Seeds 1 to 300 (about a minute on one core).
@@ -37,14 +36,16 @@ fn seed_4964_a_stale_replica_fetch_answer_is_fenced() {
 #[test]
 fn every_record_has_one_fate_and_exactly_once_repeats_nothing() {
     use streamlab_sim::torture::engines;
-    let (mut failing, mut duplicated) = (0, 0);
+    let mut tally = engines::Tally::default();
     for seed in 1..=400 {
         let case = engines::draw(seed);
-        if let Some(broken) = engines::check(&case) {
+        let v = engines::check(&case);
+        if let Some(broken) = &v.broken {
             panic!("engine seed {seed}: {broken}\n{:?} {:?} failures {:?}", case.pipe, case.flink, case.failures_ms);
         }
-        failing += usize::from(!case.failures_ms.is_empty());
-        duplicated += usize::from(case.flink.as_ref().is_some_and(|f| f.sink == flink::SinkMode::AtLeastOnce));
+        tally.add(&case, &v);
     }
-    assert!(failing >= 100 && duplicated >= 50, "{failing} seeds with failures, {duplicated} at-least-once");
+    eprintln!("{}", tally.line());
+    assert!(tally.failing >= 100 && tally.at_least_once >= 50, "{}", tally.line());
+    assert!(tally.duplicate_results > 0 && tally.lost > 0, "failures show both sides: {}", tally.line());
 }

@@ -36,7 +36,8 @@ enum Command {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
-    /// Randomized fault checker: per seed, a random cluster and fault schedule, held to what it promises.
+    /// Randomized fault checker: per seed, a random cluster with faults and an engine job with task failures,
+    /// each held to what it promises.
     Torture {
         /// How many seeds to check.
         #[arg(long, default_value_t = 100)]
@@ -44,7 +45,7 @@ enum Command {
         /// The first seed.
         #[arg(long, default_value_t = 1)]
         from: u64,
-        /// Check this scenario (file or built-in name) instead of drawn ones.
+        /// Check this scenario (file or built-in name) instead of drawn ones: its Kafka run alone.
         #[arg(long)]
         scenario: Option<String>,
     },

@@ -5,7 +5,7 @@
 //! read them are lost.
 
 use super::state::WindowState;
-use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain};
+use super::{Engine, EngineMetrics, EngineRecord, EventTime, OutputKind, PipelineConfig, ReadPlan, Reads};
 use crate::dist::{DistSpec, Sampler};
 use crate::kafka::ids::Offset;
 use crate::rng::SimRng;
@@ -82,12 +82,11 @@ impl BatchEngine {
         let mut shuffle = SimTime::ZERO;
         let session = self.pipe.window.is_session();
         while let Some(r) = self.stored.pop_front() {
-            if r.value > self.pipe.filter_max_value {
-                self.metrics.filtered += 1;
+            if !self.metrics.filter(&self.pipe, &r, true) {
                 continue;
             }
             // Processing time is the record's Kafka timestamp (CreateTime): a job reads no arrival time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(r.created) };
+            let ts = self.pipe.timestamp(&r, r.created);
             let windows = self.pipe.window.assign(ts);
             if windows.iter().all(|w| w.end > cut) {
                 keep.push_back(r); // its windows are not complete yet: next job
@@ -97,7 +96,7 @@ impl BatchEngine {
             shuffle += self.shuffle.sample(&mut self.rng);
             for w in windows {
                 if w.end <= self.published_until {
-                    self.metrics.emit(super::Output::single(OutputKind::Late, w.start, w.end, &r, read));
+                    self.metrics.late_row(super::Output::single(OutputKind::Late, w, &r, read));
                 } else if w.end <= cut {
                     state.add(w, &r, session);
                 }
@@ -108,11 +107,7 @@ impl BatchEngine {
         let end = read + parallel + shuffle;
         for (w, key) in state.select(|_| true, |_| true) {
             let agg = state.remove(w, key).expect("selected");
-            for m in &agg.members {
-                self.metrics.latency.record(end - m.created);
-            }
-            self.metrics.records_in_results += agg.members.len() as u64;
-            self.metrics.emit(agg.output(w, key, end));
+            self.metrics.visible(agg.output(w, key, end), &agg.members);
         }
         self.published_until = self.published_until.max(cut);
     }
@@ -183,9 +178,9 @@ impl Engine for BatchEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Output;
     use crate::engine::source::MemoryFeed;
     use crate::engine::window::WindowSpec;
+    use crate::engine::{Output, TimeDomain};
     use crate::kafka::ids::Offset;
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work

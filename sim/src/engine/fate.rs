@@ -177,8 +177,7 @@ impl FateLedger {
         m.duplicate_results += u64::from(repeated);
         for member in members {
             if self.decide(member.id, State::InResult, m) || !repeated {
-                m.latency.record(out.emit - member.created);
-                m.records_in_results += 1;
+                m.sample(out.emit, member.created);
             }
         }
         m.push(out);
@@ -259,6 +258,7 @@ impl FateLedger {
 mod tests {
     use super::*;
     use crate::engine::OutputKind;
+    use crate::engine::window::Window;
 
     fn id(offset: u64) -> RecordId {
         RecordId::new(3, Offset(offset))
@@ -277,13 +277,7 @@ mod tests {
         }
     }
     fn row(emit_ms: u64) -> Output {
-        Output::single(
-            OutputKind::Window,
-            EventTime::ZERO,
-            EventTime::from_nanos(1),
-            &rec(0),
-            SimTime::from_millis(emit_ms),
-        )
+        Output::single(OutputKind::Window, Window::instant(EventTime::ZERO), &rec(0), SimTime::from_millis(emit_ms))
     }
     fn late_row(emit_ms: u64) -> Output {
         Output { kind: OutputKind::Late, ..row(emit_ms) }

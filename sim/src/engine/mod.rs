@@ -8,6 +8,7 @@ pub mod fate;
 pub mod flink;
 #[cfg(test)]
 mod oracle_tests;
+pub mod pipeline;
 pub mod replay;
 pub mod source;
 pub mod spark;
@@ -22,7 +23,7 @@ use crate::time::SimTime;
 use crate::workload::Record;
 pub use event_time::EventTime;
 use serde::{Deserialize, Serialize};
-use window::WindowSpec;
+use window::{Window, WindowSpec};
 
 /// A record as an engine sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,10 +141,10 @@ pub struct Output {
 }
 
 impl Output {
-    /// A row about one record: its own result (window `None`) or its late drop from window [start, end).
-    pub fn single(kind: OutputKind, start: EventTime, end: EventTime, r: &EngineRecord, emit: SimTime) -> Output {
+    /// A row about one record: its own result (`Window::instant`, no window) or its late drop from `w`.
+    pub fn single(kind: OutputKind, w: Window, r: &EngineRecord, emit: SimTime) -> Output {
         let (key, v) = (r.key, r.value);
-        let watermark = EventTime::MIN;
+        let (start, end, watermark) = (w.start, w.end, EventTime::MIN);
         Output { kind, start, end, key, count: 1, sum: v, min: v, max: v, emit, batch: None, watermark }
     }
 
@@ -195,20 +196,6 @@ impl EngineMetrics {
             pending_at_end: 0,
             lost: 0,
             outputs: collect.then(Vec::new),
-        }
-    }
-
-    /// A row the sink sees, counting a late row as a late record (engines that never read a record twice).
-    pub fn emit(&mut self, out: Output) {
-        self.late += u64::from(out.kind == OutputKind::Late);
-        self.push(out);
-    }
-
-    /// A row the sink sees; the records' fates are counted elsewhere.
-    pub fn push(&mut self, out: Output) {
-        self.results += u64::from(out.kind == OutputKind::Window);
-        if let Some(v) = &mut self.outputs {
-            v.push(out);
         }
     }
 }

@@ -84,13 +84,16 @@ type Keyed = HashMap<u32, Agg, IntHash>;
 #[derive(Debug, Default)]
 pub struct WindowState {
     windows: BTreeMap<(EventTime, EventTime), Keyed>,
+    /// Session windows only (from the first merging `add` on): each key's windows, so that merging a
+    /// record looks at its key's few sessions instead of every window of every key.
+    sessions: Option<HashMap<u32, Vec<Window>, IntHash>>,
     spare: Spare,
 }
 
 /// A snapshot copies the windows, not the spare storage.
 impl Clone for WindowState {
     fn clone(&self) -> Self {
-        WindowState { windows: self.windows.clone(), spare: Spare::default() }
+        WindowState { windows: self.windows.clone(), sessions: self.sessions.clone(), spare: Spare::default() }
     }
 }
 
@@ -131,15 +134,41 @@ impl WindowState {
 
     /// The key's windows that intersect `w`, in (start, end) order.
     fn intersecting(&self, w: Window, key: u32) -> Vec<Window> {
-        let mut v: Vec<Window> = self
-            .windows
-            .iter()
-            .map(|(&(end, start), aggs)| (Window { start, end }, aggs))
-            .filter(|(x, aggs)| x.intersects(&w) && aggs.contains_key(&key))
-            .map(|(x, _)| x)
-            .collect();
+        let mut v: Vec<Window> = match &self.sessions {
+            Some(sessions) => sessions.get(&key).into_iter().flatten().copied().filter(|x| x.intersects(&w)).collect(),
+            None => self
+                .windows
+                .iter()
+                .map(|(&(end, start), aggs)| (Window { start, end }, aggs))
+                .filter(|(x, aggs)| x.intersects(&w) && aggs.contains_key(&key))
+                .map(|(x, _)| x)
+                .collect(),
+        };
         v.sort();
         v
+    }
+
+    /// Each key's windows, from the windows held now.
+    fn index_sessions(&self) -> HashMap<u32, Vec<Window>, IntHash> {
+        let mut sessions: HashMap<u32, Vec<Window>, IntHash> = HashMap::default();
+        for (&(end, start), aggs) in &self.windows {
+            for &key in aggs.keys() {
+                sessions.entry(key).or_default().push(Window { start, end });
+            }
+        }
+        sessions
+    }
+
+    /// Window `w` no longer holds state of `key`.
+    fn unindex(sessions: &mut Option<HashMap<u32, Vec<Window>, IntHash>>, w: Window, key: u32) {
+        if let Some(sessions) = sessions
+            && let Some(list) = sessions.get_mut(&key)
+        {
+            list.retain(|x| *x != w);
+            if list.is_empty() {
+                sessions.remove(&key);
+            }
+        }
     }
 
     /// Adds a record to (window, its key); with `merge_sessions`, first merges every window of the key that
@@ -147,6 +176,9 @@ impl WindowState {
     pub fn add(&mut self, mut w: Window, r: &EngineRecord, merge_sessions: bool) -> Window {
         let key = r.key;
         let mut agg = Agg::new();
+        if merge_sessions && self.sessions.is_none() {
+            self.sessions = Some(self.index_sessions());
+        }
         if merge_sessions {
             for x in self.intersecting(w, key) {
                 let old = self.remove(x, key).expect("listed");
@@ -157,7 +189,11 @@ impl WindowState {
         // A merged session's cover held no state of the key (every window it covers was removed above).
         let spare = &mut self.spare;
         let aggs = self.windows.entry((w.end, w.start)).or_insert_with(|| spare.maps.pop().unwrap_or_default());
+        let sessions = &mut self.sessions;
         let entry = aggs.entry(key).or_insert_with(|| {
+            if let Some(sessions) = sessions {
+                sessions.entry(key).or_default().push(w);
+            }
             if agg.members.capacity() == 0 {
                 agg.members = spare.members.pop().unwrap_or_default();
             }
@@ -194,6 +230,9 @@ impl WindowState {
     pub fn remove(&mut self, w: Window, key: u32) -> Option<Agg> {
         let aggs = self.windows.get_mut(&(w.end, w.start))?;
         let agg = aggs.remove(&key);
+        if agg.is_some() {
+            Self::unindex(&mut self.sessions, w, key);
+        }
         if aggs.is_empty()
             && let Some(map) = self.windows.remove(&(w.end, w.start))
         {
@@ -203,10 +242,14 @@ impl WindowState {
     }
 
     pub fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
-        let spare = &mut self.spare;
+        let (spare, sessions) = (&mut self.spare, &mut self.sessions);
         self.windows.retain(|&(end, start), aggs| {
-            let kept = keep(&Window { start, end });
+            let w = Window { start, end };
+            let kept = keep(&w);
             if !kept {
+                for &key in aggs.keys() {
+                    Self::unindex(sessions, w, key);
+                }
                 spare.keep(std::mem::take(aggs));
             }
             kept
@@ -308,6 +351,26 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count), Some(1));
         assert!(s.remove(w(5, 20), 1).is_none());
+    }
+
+    /// The index of each key's sessions follows removals, the cleanup and snapshots: a dropped session
+    /// merges no more, and a snapshot merges as the state did when it was taken.
+    #[test]
+    fn a_dropped_session_merges_no_more() {
+        let mut s = WindowState::default();
+        for win in [w(0, 10), w(20, 30), w(40, 50)] {
+            s.add(win, &rec(1, 1, t(0)), true);
+        }
+        s.retain(|win| win.start > EventTime::ZERO);
+        assert_eq!(s.merged(w(5, 25), 1), w(5, 30), "(0, 10) was dropped");
+        assert_eq!(s.remove(w(20, 30), 1).map(|a| a.count), Some(1));
+        assert_eq!(s.merged(w(5, 45), 1), w(5, 50));
+        let snapshot = s.clone();
+        assert_eq!(s.add(w(5, 45), &rec(1, 1, t(0)), true), w(5, 50));
+        assert_eq!(s.merged(w(0, 6), 1), w(0, 50));
+        s.retain(|_| false);
+        assert_eq!((s.merged(w(0, 6), 1), snapshot.merged(w(0, 6), 1)), (w(0, 6), w(0, 6)));
+        assert_eq!(snapshot.merged(w(45, 60), 1), w(40, 60));
     }
 
     #[test]

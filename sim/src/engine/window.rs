@@ -42,6 +42,11 @@ pub struct Window {
 }
 
 impl Window {
+    /// The one instant `ts`: a record's own result when there is no window.
+    pub fn instant(ts: EventTime) -> Window {
+        Window { start: ts, end: ts + SimTime::from_nanos(1) }
+    }
+
     /// TimeWindow.maxTimestamp(): the last instant inside the window.
     pub fn max_timestamp(&self) -> EventTime {
         self.end - SimTime::from_nanos(1)
@@ -92,7 +97,7 @@ impl WindowSpec {
     /// The windows an element with this timestamp belongs to (before session merging), earliest first.
     pub fn assign(&self, ts: EventTime) -> Vec<Window> {
         match *self {
-            WindowSpec::None => vec![Window { start: ts, end: ts + SimTime::from_nanos(1) }],
+            WindowSpec::None => vec![Window::instant(ts)],
             WindowSpec::Tumbling { size_ms } => {
                 let size = SimTime::from_millis(size_ms);
                 let start = window_start(ts, EventTime::ZERO, size);

@@ -12,8 +12,8 @@ use crate::ledger::{Ledger, RecordRange};
 use crate::queue::Timer;
 use crate::rng::SimRng;
 use crate::scenario::{Acks, ClusterConfig, TopicConfig};
+use crate::sorted_map::SortedMap;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 /// A produce request as the leader holds it until every batch is decided (the purgatory's view).
 pub(super) struct HeldRequest {
@@ -50,11 +50,11 @@ pub struct Cluster {
     pub(super) consumer_fetch_wait: SimTime,
     /// max.partition.fetch.bytes (1 MiB) in records of the producers' size.
     pub(super) max_partition_fetch_records: u32,
-    pub(super) requests: BTreeMap<u64, HeldRequest>,
+    pub(super) requests: SortedMap<u64, HeldRequest>,
     next_park: u64,
     /// Parked fetches by (leader, follower) and by (broker, consumer).
-    pub(super) replica_parked: BTreeMap<(BrokerId, BrokerId), ParkedFetch>,
-    pub(super) consumer_parked: BTreeMap<(BrokerId, ConsumerId), ParkedFetch>,
+    pub(super) replica_parked: SortedMap<(BrokerId, BrokerId), ParkedFetch>,
+    pub(super) consumer_parked: SortedMap<(BrokerId, ConsumerId), ParkedFetch>,
 }
 
 impl Cluster {
@@ -74,10 +74,10 @@ impl Cluster {
             disk_rng,
             consumer_fetch_wait,
             max_partition_fetch_records: (1_048_576 / min_record_bytes).max(1),
-            requests: BTreeMap::new(),
+            requests: SortedMap::new(),
             next_park: 0,
-            replica_parked: BTreeMap::new(),
-            consumer_parked: BTreeMap::new(),
+            replica_parked: SortedMap::new(),
+            consumer_parked: SortedMap::new(),
             cfg,
         };
         c.update_leadership();

@@ -91,7 +91,9 @@ impl Consumers {
         let m = &mut self.group.members[member.index()];
         let mut taken = 0u32;
         let mut t = env.now;
-        let mut polled: Vec<Chunk> = Vec::new();
+        // The previous poll's list, delivered and emptied by `on_poll_done`: its room is used again.
+        let mut polled = std::mem::take(&mut m.processing);
+        polled.clear();
         while taken < max {
             let Some(front) = m.buffer.front_mut() else {
                 break;
@@ -120,6 +122,7 @@ impl Consumers {
             polled.push(part);
         }
         if polled.is_empty() {
+            self.group.members[member.index()].processing = polled;
             return;
         }
         // Processing is a FIFO server: each record's delivery time is when its processing ends.
@@ -144,7 +147,7 @@ impl Consumers {
         }
         m.busy_until = None;
         // The poll's records are delivered once processed: a crash before then delivers none of them.
-        for c in std::mem::take(&mut m.processing) {
+        for c in m.processing.drain(..) {
             env.ledger.delivered(c.range());
         }
         let interval = self.auto_commit_interval();

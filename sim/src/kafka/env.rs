@@ -152,6 +152,12 @@ impl Env {
         self.queue.push(at, event)
     }
 
+    /// An event for `at` pushed now would be handled straight after the current handler (see
+    /// `EventQueue::would_hand_off`).
+    pub fn would_hand_off(&self, at: SimTime) -> bool {
+        at == self.now && self.queue.would_hand_off(at)
+    }
+
     /// Sends a message now from `from` to `to`: it arrives after the network's delay.
     pub fn send(&mut self, from: Node, to: Node, event: Event) {
         self.send_at(self.now, from, to, event);

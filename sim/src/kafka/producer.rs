@@ -9,10 +9,11 @@ use super::partitioner::StickyPartitioner;
 use super::{Batch, BatchRef, ProduceError};
 use crate::rng::SimRng;
 use crate::scenario::ProducerConfig;
+use crate::sorted_map::SortedMap;
 use crate::time::SimTime;
 use crate::workload::{Record, Workload};
 use rand::RngExt;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A batch waiting in the accumulator.
@@ -86,7 +87,7 @@ pub struct Producer {
     /// Per partition: batches in requests not yet answered.
     in_network: Vec<u32>,
     pub epoch_bumps: u64,
-    pub in_flight: BTreeMap<u64, InFlight>,
+    pub in_flight: SortedMap<u64, InFlight>,
     /// Requests in flight per broker.
     pub in_flight_per_broker: Vec<u32>,
     pub done_producing: bool,
@@ -122,7 +123,7 @@ impl Producer {
             bump_pending: vec![false; n],
             in_network: vec![0; n],
             epoch_bumps: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: SortedMap::new(),
             in_flight_per_broker: vec![0; brokers as usize],
             done_producing: false,
             timeout_armed: false,
@@ -252,6 +253,9 @@ impl Producer {
                 self.next_seq[p] = self.next_seq[p].wrapping_add(qb.batch.len());
             }
             self.in_network[p] += 1;
+            // The batch is closed: a batch sent before it filled (linger.ms passed) gives back the room
+            // reserved for batch.size, which a log keeping it until retention would hold otherwise.
+            qb.batch.records.shrink_to_fit();
             out.push(Sent {
                 batch: Rc::new(qb.batch),
                 attempts: qb.attempts,

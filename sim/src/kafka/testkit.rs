@@ -39,9 +39,14 @@ pub fn env(producers: u32) -> Env {
 
 /// Brokers 0, 1, 2; partition 0 on replicas [0, 1, 2], led by 0, all in sync.
 pub fn cluster(min_insync_replicas: u32, producers: u32) -> Cluster {
+    cluster_appending_in(1.0, min_insync_replicas, producers)
+}
+
+/// `cluster` with appends of `append_ms` each.
+pub fn cluster_appending_in(append_ms: f64, min_insync_replicas: u32, producers: u32) -> Cluster {
     let cfg = ClusterConfig {
         network_delay: DistSpec::constant_ms(1.0),
-        append_time: DistSpec::constant_ms(1.0),
+        append_time: DistSpec::constant_ms(append_ms),
         min_insync_replicas,
         ..ClusterConfig::default()
     };

@@ -80,8 +80,22 @@ pub fn draw(seed: u64) -> EngineCase {
     EngineCase { pipe, flink, records, failures_ms: failures_ms.into_iter().collect() }
 }
 
-/// Runs the case through its engine from an in-memory log and returns the first broken rule, if any.
-pub fn check(c: &EngineCase) -> Option<String> {
+/// What one engine case showed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Verdict {
+    /// The first rule the run broke.
+    pub broken: Option<String>,
+    /// Records read that passed the filter, and their fates.
+    pub passed: u64,
+    pub in_result: u64,
+    pub late: u64,
+    pub pending_at_end: u64,
+    pub lost: u64,
+    pub duplicate_results: u64,
+}
+
+/// Runs the case through its engine from an in-memory log and holds it to its rules.
+pub fn check(c: &EngineCase) -> Verdict {
     let mut engine: Box<dyn Engine> = match &c.flink {
         Some(cfg) => Box::new(FlinkEngine::new(cfg.clone(), c.pipe.clone(), stream(1, "flink"), true)),
         None => {
@@ -112,7 +126,7 @@ pub fn check(c: &EngineCase) -> Option<String> {
     // starts that life again with other records (the first ones lost), which repeats no result.
     let fires_once = c.flink.as_ref().is_some_and(|f| f.allowed_lateness_ms == 0 && checkpoints > 0);
     let counted: u64 = windows.iter().map(|o| o.count).sum();
-    if m.records_in != c.records.len() as u64 {
+    let broken = if m.records_in != c.records.len() as u64 {
         Some(format!("every record is read: {} of {}", m.records_in, c.records.len()))
     } else if fated != passed {
         Some(format!(
@@ -136,5 +150,68 @@ pub fn check(c: &EngineCase) -> Option<String> {
         Some(format!("exactly-once shows each record in one result: {counted} counted, {} in a result", m.in_result))
     } else {
         None
+    };
+    Verdict {
+        broken,
+        passed,
+        in_result: m.in_result,
+        late: m.late,
+        pending_at_end: m.pending_at_end,
+        lost: m.lost,
+        duplicate_results: m.duplicate_results,
+    }
+}
+
+/// The engine cases run so far and what they showed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    pub seeds: u64,
+    pub violations: u64,
+    /// Cases with at least one task failure.
+    pub failing: u64,
+    /// Flink jobs with an at-least-once sink, and the results they showed twice.
+    pub at_least_once: u64,
+    pub duplicate_results: u64,
+    /// Flink jobs without checkpoints: a restart reads on and loses the records its state held.
+    pub without_checkpoints: u64,
+    /// Records read that passed the filter, and their fates.
+    pub passed: u64,
+    pub in_result: u64,
+    pub late: u64,
+    pub pending_at_end: u64,
+    pub lost: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, c: &EngineCase, v: &Verdict) {
+        self.seeds += 1;
+        self.violations += u64::from(v.broken.is_some());
+        self.failing += u64::from(!c.failures_ms.is_empty());
+        self.at_least_once += u64::from(c.flink.as_ref().is_some_and(|f| f.sink == SinkMode::AtLeastOnce));
+        self.duplicate_results += v.duplicate_results;
+        self.without_checkpoints += u64::from(c.flink.as_ref().is_some_and(|f| f.checkpoint_interval_ms == 0));
+        self.passed += v.passed;
+        self.in_result += v.in_result;
+        self.late += v.late;
+        self.pending_at_end += v.pending_at_end;
+        self.lost += v.lost;
+    }
+
+    /// One line for the end of a run (and for progress).
+    pub fn line(&self) -> String {
+        format!(
+            "{} engine seeds, {} violations; {} with task failures; {} records passed the filter: {} in a result, {} late, {} pending at the end, {} lost (Flink without checkpoints: {} seeds); at-least-once sinks: {} seeds, {} results shown twice",
+            self.seeds,
+            self.violations,
+            self.failing,
+            self.passed,
+            self.in_result,
+            self.late,
+            self.pending_at_end,
+            self.lost,
+            self.without_checkpoints,
+            self.at_least_once,
+            self.duplicate_results
+        )
     }
 }

@@ -2,6 +2,7 @@
 //! makes results visible when the checkpoint completes, and the restart from the last completed one.
 
 use super::*;
+use std::collections::BTreeSet;
 
 impl FlinkEngine {
     /// A two-phase-commit sink: results wait for the checkpoint that follows them.
@@ -26,7 +27,17 @@ impl FlinkEngine {
         self.fates.visible(id, out, &members, &mut self.metrics);
     }
 
-    pub(super) fn inject_checkpoint(&mut self) {
+    /// CheckpointRequestDecider: one checkpoint at a time (execution.checkpointing.max-concurrent-checkpoints,
+    /// default 1); a periodic trigger while one is under way waits for it to complete.
+    pub(super) fn trigger_checkpoint(&mut self) {
+        if self.checkpoints.is_empty() {
+            self.inject_checkpoint();
+        } else {
+            self.checkpoint_due = true;
+        }
+    }
+
+    fn inject_checkpoint(&mut self) {
         let id = u64::from(self.fates.begin_restore_point());
         self.checkpoints.insert(
             id,
@@ -94,6 +105,9 @@ impl FlinkEngine {
         // A restart goes back no further than this checkpoint: what was decided before it began is final.
         self.fates.restore_point(id as u32);
         self.last_completed = Some(Completed { offsets: cp.offsets, snapshots, sources: cp.sources });
+        if std::mem::take(&mut self.checkpoint_due) {
+            self.inject_checkpoint();
+        }
     }
 
     pub(super) fn restart(&mut self) {
@@ -126,6 +140,15 @@ impl FlinkEngine {
         }
         for t in &mut self.tasks {
             t.busy = now;
+        }
+        // Timers are snapshotted with the keyed state (InternalTimerServiceImpl): a restored processing-time
+        // window's timer fires at its end, at once if that has passed.
+        if self.pipe.time == TimeDomain::Processing {
+            let ends: BTreeSet<EventTime> =
+                self.tasks.iter().flat_map(|t| t.state.select(|_| true, |_| true)).map(|(w, _)| w.end).collect();
+            for end in ends {
+                self.queue.push(end.as_sim_time().max(now), Ev::ProcTimer { epoch: self.epoch });
+            }
         }
         self.channels = vec![Channel::default(); p * p];
         // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads

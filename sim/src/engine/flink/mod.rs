@@ -103,9 +103,9 @@ enum Ev {
     ProcTimer {
         epoch: u32,
     },
-    Restart {
-        epoch: u32,
-    },
+    /// The end of the restart delay. A failure while down schedules none, and the next failure comes after
+    /// it: no restart event is ever stale.
+    Restart,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -182,6 +182,8 @@ pub struct FlinkEngine {
     epoch: u32,
     down: bool,
     checkpoints: BTreeMap<u64, CheckpointProgress>,
+    /// A periodic trigger came while a checkpoint was under way: the next one begins when it completes.
+    checkpoint_due: bool,
     last_completed: Option<Completed>,
     /// The Kafka source's offsets, snapshotted by every checkpoint.
     offsets: SourceOffsets,
@@ -219,6 +221,7 @@ impl FlinkEngine {
             epoch: 0,
             down: false,
             checkpoints: BTreeMap::new(),
+            checkpoint_due: false,
             last_completed: None,
             offsets: SourceOffsets::default(),
             rewind: None,
@@ -312,10 +315,9 @@ impl FlinkEngine {
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        let passed = r.value <= self.pipe.filter_max_value;
+        let passed = self.metrics.filter(&self.pipe, &r, first);
         self.fates.read(RecordId::of(&r), passed);
         if !passed {
-            self.metrics.filtered += u64::from(first);
             return;
         }
         let to = (r.key as usize) % self.parallelism;
@@ -357,12 +359,9 @@ impl FlinkEngine {
         let task = &mut self.tasks[k];
         let t = self.now.max(task.busy) + cost;
         task.busy = t;
-        let ts = match self.pipe.time {
-            TimeDomain::Event => r.event_time,
-            TimeDomain::Processing => EventTime::from(t),
-        };
+        let ts = self.pipe.timestamp(&r, t);
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
-            let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), &r, t);
+            let out = Output::single(OutputKind::Window, Window::instant(ts), &r, t);
             self.sink(k, (out, ResultId::Record(RecordId::of(&r)), vec![Member::of(&r)]), t);
             return;
         }
@@ -395,7 +394,7 @@ impl FlinkEngine {
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
-            let late = Output::single(OutputKind::Late, last.start, last.end, &r, arrival).decided(None, wm);
+            let late = Output::single(OutputKind::Late, *last, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
     }
@@ -475,7 +474,7 @@ impl FlinkEngine {
             Ev::Checkpoint => {
                 self.queue.push(self.now + SimTime::from_millis(self.cfg.checkpoint_interval_ms), Ev::Checkpoint);
                 if !self.down {
-                    self.inject_checkpoint();
+                    self.trigger_checkpoint();
                 }
             }
             Ev::ProcTimer { epoch } if epoch == self.epoch && !self.down => {
@@ -489,8 +488,7 @@ impl FlinkEngine {
                 }
             }
             Ev::ProcTimer { .. } => {}
-            Ev::Restart { epoch } if epoch == self.epoch => self.restart(),
-            Ev::Restart { .. } => {}
+            Ev::Restart => self.restart(),
         }
     }
 }
@@ -519,7 +517,7 @@ impl Engine for FlinkEngine {
             return;
         }
         let first = self.offsets.read(&r);
-        self.metrics.records_in += u64::from(first);
+        self.metrics.read(first);
         self.source_record(arrival, r, first);
     }
 
@@ -531,14 +529,14 @@ impl Engine for FlinkEngine {
         self.down = true;
         self.epoch += 1;
         self.checkpoints.clear();
+        self.checkpoint_due = false;
         for task in &mut self.tasks {
             task.pending.clear(); // open transactions abort
             task.aligning = None;
             task.held.clear();
         }
-        let epoch = self.epoch;
         let restart = t + SimTime::from_millis(self.cfg.restart_delay_ms);
-        self.queue.push(restart, Ev::Restart { epoch });
+        self.queue.push(restart, Ev::Restart);
         Some(restart)
     }
 

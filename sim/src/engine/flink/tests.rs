@@ -289,3 +289,245 @@ fn the_filter_drops_values_above_its_bound() {
     assert_eq!((m.records_in, m.filtered), (3, 2));
     assert_eq!(results(&e).iter().map(|r| r.1).collect::<Vec<_>>(), [1], "[0, 1 s) holds the value 100 alone");
 }
+
+/// `parallelism` subtasks per operator with `map_ms` and `aggregate_ms` of work per record.
+fn pipeline(window: WindowSpec, time: TimeDomain, parallelism: u32, map_ms: f64, aggregate_ms: f64) -> PipelineConfig {
+    PipelineConfig {
+        map_cost: DistSpec::constant_ms(map_ms),
+        aggregate_cost: DistSpec::constant_ms(aggregate_ms),
+        window,
+        time,
+        parallelism,
+        ..PipelineConfig::default()
+    }
+}
+
+/// (window start ms, emit ms) of every result, sorted.
+fn starts_and_emits(e: &FlinkEngine) -> Vec<(i64, u64)> {
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let mut rows: Vec<(i64, u64)> =
+        out.iter().filter(|o| o.kind == OutputKind::Window).map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
+    rows.sort();
+    rows
+}
+
+/// WatermarkStrategy.withIdleness: two source subtasks, records every 100 ms (from 50 ms) on one only.
+/// Without idleness the silent one holds the window operator's watermark (the minimum over its inputs)
+/// at its start, and nothing fires; with a 600 ms timeout it is marked idle at the 600 ms tick and left
+/// out, so [0, 1 s) fires at the tick after the watermark passed 999 ms (1.2 s, max 1150 ms). The busy
+/// source is never marked idle: its records come 50 ms before each tick.
+#[test]
+fn a_silent_source_holds_the_watermark_until_marked_idle() {
+    let run = |idle_timeout_ms| {
+        let cfg =
+            FlinkConfig { idle_timeout_ms, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
+        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Event, 2, 0.0, 0.0);
+        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        for at in (50..1500).step_by(100) {
+            feed(&mut e, at, at as i64);
+        }
+        e.advance_to(SimTime::from_millis(1500));
+        results(&e)
+    };
+    assert_eq!(run(0), [], "never idle: the silent source blocks every window");
+    assert_eq!(run(600), [(0, 10, 1200)]);
+}
+
+/// StreamTask's mailbox: a window subtask processes one record at a time, so records that reach it
+/// together wait for each other's 10 ms of work. A record without a window is a result of its own,
+/// [timestamp, timestamp + 1 ns): TimeWindow.maxTimestamp, end - 1, is the record's timestamp.
+#[test]
+fn the_window_subtask_processes_one_record_at_a_time() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, watermark_interval_ms: 0, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 1, 0.0, 10.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    for event_ms in [1, 2, 3] {
+        e.on_record(SimTime::from_millis(100), record(100, event_ms));
+    }
+    e.advance_to(SimTime::from_millis(200));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<(i64, i64, u64)> =
+        out.iter().map(|o| (o.start.as_nanos(), o.end.as_nanos(), o.emit.as_millis())).collect();
+    let ms = EventTime::from_ms(1).as_nanos();
+    assert_eq!(rows, [(ms, ms + 1, 110), (2 * ms, 2 * ms + 1, 120), (3 * ms, 3 * ms + 1, 130)]);
+}
+
+/// WindowOperator's cleanup timer fires at maxTimestamp + allowedLateness: once the watermark reaches
+/// 999 ms the session [0, 1 s) of key 0 is gone, so a record at 999 ms (its own session [999, 1999) is
+/// not late) starts a new session instead of merging into the fired one.
+#[test]
+fn a_session_is_cleaned_up_when_the_watermark_reaches_its_max_timestamp() {
+    let cfg =
+        FlinkConfig { buffer_timeout_ms: 0, watermark_interval_ms: 0, watermark_delay_ms: 0, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::Session { gap_ms: 1000 }, TimeDomain::Event, 1, 0.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    feed(&mut e, 10, 0);
+    e.on_record(SimTime::from_millis(20), EngineRecord { key: 1, ..record(20, 1000) }); // watermark 999 ms
+    feed(&mut e, 30, 999);
+    e.finish(SimTime::from_millis(40));
+    let rows: Vec<(i64, u64)> = results(&e).into_iter().map(|(start, count, _)| (start, count)).collect();
+    assert_eq!(rows, [(0, 1), (999, 1), (1000, 1)]);
+}
+
+/// Each output flusher tick sends the buffer of its own channel: two records from source subtask 1, one
+/// to each window subtask, both leave at the 100 ms tick while the buffers from subtask 0 stay empty.
+#[test]
+fn each_flush_tick_sends_its_own_channel() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 100, watermark_interval_ms: 10_000, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 0.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    for (at, key) in [(10, 0), (20, 1)] {
+        e.on_record(SimTime::from_millis(at), EngineRecord { key, partition: 1, ..record(at, at as i64) });
+    }
+    e.advance_to(SimTime::from_millis(300));
+    assert_eq!(starts_and_emits(&e), [(10, 100), (20, 100)]);
+}
+
+/// Aligned checkpoints (CheckpointBarrierAligner, now SingleCheckpointBarrierHandler): after its barrier
+/// an input is blocked until the barrier came on every input. Source subtask 1 is busy (100 ms a record)
+/// until 1150 ms, so checkpoint 1's barrier leaves it then; the record source 0 maps at 1101 ms, after
+/// its own barrier (1000 ms), waits for that and falls into checkpoint 2. The two-phase-commit sink shows
+/// what came before the barriers when checkpoint 1 completes (1150 ms), the rest at checkpoint 2 (2 s).
+#[test]
+fn alignment_holds_an_input_after_its_barrier() {
+    let cfg = FlinkConfig {
+        buffer_timeout_ms: 0,
+        checkpoint_interval_ms: 1000,
+        sink: SinkMode::ExactlyOnce,
+        ..FlinkConfig::default()
+    };
+    let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    for (at, partition) in [(950, 1), (990, 1), (1001, 0)] {
+        e.on_record(SimTime::from_millis(at), EngineRecord { partition, ..record(at, at as i64) });
+    }
+    e.advance_to(SimTime::from_millis(2500));
+    assert_eq!(starts_and_emits(&e), [(950, 1150), (990, 1150), (1001, 2000)]);
+}
+
+/// A failure cancels every task: what is in flight is gone, whether in the source's map function past the
+/// restart at 600 ms or in a network buffer whose flush tick is the restart's instant; nothing runs until
+/// the restart. Without a checkpoint nothing reads the record again, so it is lost.
+#[test]
+fn a_record_in_flight_at_a_failure_is_gone() {
+    let run = |map_ms, buffer_timeout_ms| {
+        let cfg = FlinkConfig {
+            buffer_timeout_ms,
+            watermark_interval_ms: 0,
+            restart_delay_ms: 500,
+            ..FlinkConfig::default()
+        };
+        let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 1, map_ms, 0.0);
+        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        feed(&mut e, 10, 10);
+        assert_eq!(e.fail(SimTime::from_millis(100)), Some(SimTime::from_millis(600)));
+        e.finish(SimTime::from_millis(2000));
+        (starts_and_emits(&e), fates(&e))
+    };
+    assert_eq!(run(1000.0, 0), (vec![], ((0, 0, 0, 1), 0)), "mapped at 1010 ms");
+    assert_eq!(run(590.0, 100), (vec![], ((0, 0, 0, 1), 0)), "in the buffer the 600 ms tick would send");
+}
+
+/// No timer fires while the job is down: the processing-time window [0, 1 s) would fire at 1 s, but the
+/// job failed at 500 ms and runs again only at 1.5 s, empty (no checkpoint): its record is lost.
+#[test]
+fn no_window_fires_while_the_job_is_down() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, restart_delay_ms: 1000, ..FlinkConfig::default() };
+    let mut e = engine(cfg, TimeDomain::Processing);
+    feed(&mut e, 100, 100);
+    e.fail(SimTime::from_millis(500));
+    e.finish(SimTime::from_millis(2000));
+    assert_eq!(results(&e), []);
+    assert_eq!(fates(&e), ((0, 0, 0, 1), 0));
+}
+
+/// Timers are part of a checkpoint (InternalTimerService snapshots them with the keyed state): the
+/// processing-time window [0, 1 s) restored from the checkpoint at 300 ms fires at 1 s as it would have.
+#[test]
+fn a_restored_processing_time_window_fires_at_its_end() {
+    let cfg = FlinkConfig {
+        buffer_timeout_ms: 0,
+        checkpoint_interval_ms: 300,
+        restart_delay_ms: 100,
+        ..FlinkConfig::default()
+    };
+    let mut e = engine(cfg, TimeDomain::Processing);
+    let mut kafka = MemoryFeed::default();
+    kafka.push(&mut e, SimTime::from_millis(100), record(100, 100));
+    kafka.fail(&mut e, SimTime::from_millis(500));
+    kafka.finish(&mut e, SimTime::from_millis(1500));
+    assert_eq!(results(&e), [(0, 1, 1000)]);
+    assert_eq!(fates(&e), ((1, 0, 0, 0), 0));
+}
+
+/// FlinkKafkaProducer: "Using EXACTLY_ONCE semantic, but checkpointing is not enabled. Switching to
+/// NONE": without checkpoints nothing would ever commit, so the sink writes at once.
+#[test]
+fn an_exactly_once_sink_without_checkpoints_writes_at_once() {
+    let cfg = FlinkConfig {
+        buffer_timeout_ms: 0,
+        watermark_interval_ms: 0,
+        sink: SinkMode::ExactlyOnce,
+        ..FlinkConfig::default()
+    };
+    let mut e = engine(cfg, TimeDomain::Event);
+    feed(&mut e, 100, 100);
+    feed(&mut e, 200, 1200);
+    e.advance_to(SimTime::from_millis(1500));
+    assert_eq!(results(&e), [(0, 1, 200)]);
+}
+
+/// CheckpointRequestDecider: one checkpoint at a time (max-concurrent-checkpoints 1). Source subtask 1
+/// maps a record every 100 ms until 500 ms, so checkpoint 1 (100 ms) completes only then; the triggers at
+/// 200-400 ms wait, and checkpoint 2 begins as 1 completes. Its barrier leaves source 0 after the record
+/// that source maps by 550 ms, which the two-phase-commit sink then shows.
+#[test]
+fn a_checkpoint_trigger_waits_for_the_one_under_way() {
+    let cfg = FlinkConfig {
+        buffer_timeout_ms: 0,
+        checkpoint_interval_ms: 100,
+        sink: SinkMode::ExactlyOnce,
+        ..FlinkConfig::default()
+    };
+    let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    for (at, partition) in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (450, 0)] {
+        e.on_record(SimTime::from_millis(at), EngineRecord { partition, ..record(at, at as i64) });
+    }
+    e.advance_to(SimTime::from_millis(1000));
+    assert_eq!(starts_and_emits(&e), [(0, 500), (1, 500), (2, 500), (3, 500), (4, 500), (450, 550)]);
+}
+
+/// InternalTimerServiceImpl.onProcessingTime fires the timers due at its instant, no later one: two
+/// processing-time sessions that open 1 ns apart (records of two keys) fire 1 ns apart.
+#[test]
+fn a_processing_time_timer_fires_only_the_windows_due_at_its_instant() {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::Session { gap_ms: 1000 }, TimeDomain::Processing, 1, 0.0, 0.0);
+    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let at = SimTime::from_millis(100);
+    e.on_record(at, record(100, 100));
+    e.on_record(at + SimTime(1), EngineRecord { key: 1, ..record(100, 100) });
+    e.advance_to(SimTime::from_millis(2000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let emits: Vec<(u32, SimTime)> = out.iter().map(|o| (o.key, o.emit)).collect();
+    let end = SimTime::from_millis(1100);
+    assert_eq!(emits, [(0, end), (1, end + SimTime(1))]);
+}
+
+/// The end of the run (`finish` at t): what was sent drains for one buffer timeout past t (or the last busy
+/// subtask), then the final watermark goes out and the job runs two buffer timeouts more, until which
+/// timers still fire. The processing-time window [1 s, 2 s) is due at 2 s: ending at 1.7 s it fires (the
+/// run reaches 1.8 s + 200 ms), ending at 1.5 s it stays pending.
+#[test]
+fn the_end_of_the_run_fires_the_timers_due_within_two_buffer_timeouts_of_the_drain() {
+    let run = |finish_ms| {
+        let cfg = FlinkConfig { buffer_timeout_ms: 100, ..FlinkConfig::default() };
+        let mut e = engine(cfg, TimeDomain::Processing);
+        feed(&mut e, 1100, 0);
+        e.finish(SimTime::from_millis(finish_ms));
+        (results(&e), e.metrics().pending_at_end)
+    };
+    assert_eq!(run(1700), (vec![(1000, 1, 2000)], 0));
+    assert_eq!(run(1500), (vec![], 1));
+}

@@ -26,7 +26,7 @@ mod tests;
 use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
 use super::state::WindowState;
-use super::window::WindowSpec;
+use super::window::{Window, WindowSpec};
 use super::{
     Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain,
 };
@@ -251,31 +251,28 @@ impl SparkEngine {
         let (wm_evict, wm_late) = (self.wm_evict, self.wm_late);
         let session = self.pipe.window.is_session();
         for r in &batch.records {
-            if r.value > self.pipe.filter_max_value {
-                self.metrics.filtered += 1;
+            if !self.metrics.filter(&self.pipe, r, true) {
                 continue;
             }
             self.max_event = Some(self.max_event.map_or(r.event_time, |m| m.max(r.event_time)));
             // Processing-time windows use current_timestamp(): the batch's trigger time.
-            let ts = if self.pipe.time == TimeDomain::Event { r.event_time } else { EventTime::from(phases.trigger) };
+            let ts = self.pipe.timestamp(r, phases.trigger);
             if self.pipe.window == WindowSpec::None {
-                let out = Output::single(OutputKind::Window, ts, ts + SimTime::from_nanos(1), r, e)
-                    .decided(Some(phases.id), wm_evict);
-                self.metrics.latency.record(e - r.created);
-                self.metrics.records_in_results += 1;
-                self.metrics.emit(out);
+                let out =
+                    Output::single(OutputKind::Window, Window::instant(ts), r, e).decided(Some(phases.id), wm_evict);
+                self.metrics.visible(out, &[Member::of(r)]);
                 continue;
             }
             for w in self.pipe.window.assign(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
-                    let late = Output::single(OutputKind::Late, w.start, w.end, r, e).decided(Some(phases.id), wm_late);
-                    self.metrics.emit(late);
+                    let late = Output::single(OutputKind::Late, w, r, e).decided(Some(phases.id), wm_late);
+                    self.metrics.late_row(late);
                     continue;
                 }
                 self.state.add(w, r, session);
             }
         }
-        let evictable = |w: &super::window::Window| w.end <= wm_evict;
+        let evictable = |w: &Window| w.end <= wm_evict;
         let emit_now = match self.cfg.output_mode {
             OutputMode::Append => self.state.select(evictable, |_| true),
             OutputMode::Update => self.state.select(|_| true, |a| a.dirty),
@@ -284,12 +281,8 @@ impl SparkEngine {
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");
             agg.dirty = false;
-            for m in agg.report() {
-                self.metrics.latency.record(e - m.created);
-                self.metrics.records_in_results += 1;
-            }
             let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
-            self.metrics.emit(out);
+            self.metrics.visible(out, agg.report());
         }
         if self.cfg.output_mode != OutputMode::Complete {
             self.state.retain(|w| !evictable(w));
@@ -313,17 +306,16 @@ impl SparkEngine {
     /// A record read again after a rewind repeats its result (at-least-once): the sink sees it twice.
     fn continuous_record(&mut self, arrival: SimTime, r: EngineRecord) {
         let first = self.offsets.read(&r);
-        self.metrics.records_in += u64::from(first);
+        self.metrics.read(first);
         let cost = self.map_cost.sample(&mut self.rng);
         let t = arrival.max(self.busy) + cost;
         self.busy = t;
-        let passed = r.value <= self.pipe.filter_max_value;
+        let passed = self.metrics.filter(&self.pipe, &r, first);
         self.fates.read(RecordId::of(&r), passed);
         if !passed {
-            self.metrics.filtered += u64::from(first);
             return;
         }
-        let out = Output::single(OutputKind::Window, r.event_time, r.event_time + SimTime::from_nanos(1), &r, t);
+        let out = Output::single(OutputKind::Window, Window::instant(r.event_time), &r, t);
         self.fates.visible(ResultId::Record(RecordId::of(&r)), out, &[Member::of(&r)], &mut self.metrics);
     }
 }
