@@ -121,7 +121,7 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let r = x >> 33;
             // Mostly growing keys, as request ids; now and then one below, as a request arriving late.
-            let key = if r % 5 == 0 { step.saturating_sub(r % 40) } else { step };
+            let key = if r.is_multiple_of(5) { step.saturating_sub(r % 40) } else { step };
             match r % 7 {
                 0..=2 => assert_eq!(ours.insert(key, step), theirs.insert(key, step)),
                 3 | 4 => assert_eq!(ours.remove(&key.saturating_sub(r % 9)), theirs.remove(&key.saturating_sub(r % 9))),
