@@ -10,7 +10,8 @@ fn mm1_hands_off_its_zero_delay_messages_and_max_events_bounds_every_handler_cal
     let mut w = World::new(&s);
     w.run().unwrap();
     let (steps, calls) = (w.events_processed(), w.events_processed() + w.handoffs());
-    // Per record: an arrival, then request, append and answer without delay; a poll and its fetches.
+    // Per record: an arrival, then request (whose append without disk time its own handler does) and
+    // answer without delay; a poll and its fetches.
     assert!(calls > 2 * steps, "{steps} steps for {calls} handler calls");
     s.run.max_events = calls - 1;
     assert!(matches!(World::new(&s).run(), Err(SimError::EventLimit(max, _)) if max == calls - 1));
