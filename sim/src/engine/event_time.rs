@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::{Add, Sub};
 
 /// A point in event time (a record's timestamp, a window bound, a watermark), in nanoseconds.
-#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventTime(i64);
 
 impl EventTime {

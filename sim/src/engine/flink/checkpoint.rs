@@ -112,7 +112,7 @@ impl FlinkEngine {
 
     pub(super) fn restart(&mut self) {
         self.down = false;
-        let p = self.parallelism;
+        let subtasks = self.parallelism;
         match &self.last_completed {
             Some(c) => {
                 for (task, snap) in self.tasks.iter_mut().zip(&c.snapshots) {
@@ -126,11 +126,11 @@ impl FlinkEngine {
             None => {
                 for task in &mut self.tasks {
                     task.state = WindowState::default();
-                    task.chan_wm = vec![EventTime::MIN; p];
-                    task.chan_idle = vec![false; p];
+                    task.chan_wm = vec![EventTime::MIN; subtasks];
+                    task.chan_idle = vec![false; subtasks];
                     task.wm = EventTime::MIN;
                 }
-                self.sources = vec![Source::default(); p];
+                self.sources = vec![Source::default(); subtasks];
             }
         }
         let now = self.now;
@@ -150,7 +150,7 @@ impl FlinkEngine {
                 self.queue.push(end.as_sim_time().max(now), Ev::ProcTimer { epoch: self.epoch });
             }
         }
-        self.channels = vec![Channel::default(); p * p];
+        self.channels = vec![Channel::default(); subtasks * subtasks];
         // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads
         // the log again; without checkpoints it reads on from where it was.
         if self.cfg.checkpoint_interval_ms > 0 {

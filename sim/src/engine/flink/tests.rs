@@ -514,3 +514,20 @@ fn a_processing_time_timer_fires_only_the_windows_due_at_its_instant() {
     let end = SimTime::from_millis(1100);
     assert_eq!(emits, [(0, end), (1, end + SimTime(1))]);
 }
+
+/// The end of the run (`finish` at t): what was sent drains for one buffer timeout past t (or the last busy
+/// subtask), then the final watermark goes out and the job runs two buffer timeouts more, until which
+/// timers still fire. The processing-time window [1 s, 2 s) is due at 2 s: ending at 1.7 s it fires (the
+/// run reaches 1.8 s + 200 ms), ending at 1.5 s it stays pending.
+#[test]
+fn the_end_of_the_run_fires_the_timers_due_within_two_buffer_timeouts_of_the_drain() {
+    let run = |finish_ms| {
+        let cfg = FlinkConfig { buffer_timeout_ms: 100, ..FlinkConfig::default() };
+        let mut e = engine(cfg, TimeDomain::Processing);
+        feed(&mut e, 1100, 0);
+        e.finish(SimTime::from_millis(finish_ms));
+        (results(&e), e.metrics().pending_at_end)
+    };
+    assert_eq!(run(1700), (vec![(1000, 1, 2000)], 0));
+    assert_eq!(run(1500), (vec![], 1));
+}
