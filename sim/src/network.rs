@@ -35,9 +35,9 @@ struct Spike {
 pub struct Network {
     delay: Sampler,
     rng: SimRng,
-    /// The engines' messages draw their delays from a stream of their own: adding an engine to a run
-    /// changes nothing the other clients see.
-    engine_rng: SimRng,
+    /// Each engine's messages draw their delays from a stream of its own: adding an engine to a run, or
+    /// changing how one reads, changes nothing the other clients and engines see.
+    engine_rngs: Vec<SimRng>,
     producers: u32,
     brokers: u32,
     members: u32,
@@ -48,10 +48,10 @@ pub struct Network {
 
 impl Network {
     /// A network of producers, brokers and group members (as many as `nodes` says), whose messages draw
-    /// their delays from `rng`, and of engines, whose messages draw from `engine_rng`.
-    pub fn new(delay: Sampler, rng: SimRng, engine_rng: SimRng, nodes: (u32, u32, u32)) -> Self {
+    /// their delays from `rng`, and of engines, engine `e`'s messages drawing from `engine_rngs[e]`.
+    pub fn new(delay: Sampler, rng: SimRng, engine_rngs: Vec<SimRng>, nodes: (u32, u32, u32)) -> Self {
         let (producers, brokers, members) = nodes;
-        Network { delay, rng, engine_rng, producers, brokers, members, links: Vec::new(), spikes: Vec::new() }
+        Network { delay, rng, engine_rngs, producers, brokers, members, links: Vec::new(), spikes: Vec::new() }
     }
 
     /// Node numbers: producers first, then brokers, then group members, then engines.
@@ -67,8 +67,10 @@ impl Network {
     /// When a message sent at `now` from `from` reaches `to`: one delay draw, plus any spike, and never
     /// before the previous message on the same link (TCP keeps order).
     pub fn deliver(&mut self, now: SimTime, from: Node, to: Node) -> SimTime {
-        let engine = matches!(from, Node::Engine(_)) || matches!(to, Node::Engine(_));
-        let rng = if engine { &mut self.engine_rng } else { &mut self.rng };
+        let rng = match (from, to) {
+            (Node::Engine(e), _) | (_, Node::Engine(e)) => &mut self.engine_rngs[e.0 as usize],
+            _ => &mut self.rng,
+        };
         let mut t = now + self.delay.sample(rng);
         let replication = matches!((from, to), (Node::Broker(_), Node::Broker(_)));
         for s in &self.spikes {

@@ -688,6 +688,11 @@ impl Scenario {
             if self.engines.is_empty() {
                 return Err(invalid("engines", "list at least one of \"flink\", \"spark\", \"batch\""));
             }
+            if let Some(k) =
+                self.engines.iter().enumerate().find_map(|(i, k)| self.engines[..i].contains(k).then_some(k))
+            {
+                return Err(invalid("engines", format!("lists {k:?} twice: name each engine once")));
+            }
             pipe.window.check_slide().map_err(|p| invalid("pipeline.window", p))?;
             let windows = pipe.window.windows_per_element();
             if windows > MAX_WINDOWS_PER_RECORD {
@@ -846,6 +851,8 @@ mod tests {
         assert!(err("[cluster]\ndisk_bytes_per_s = 5").contains("cluster.disk_bytes_per_s"));
         assert!(err("[cluster]\nrequest_overhead_us = 1000001").contains("cluster.request_overhead_us"));
         assert!(Scenario::from_toml("[cluster]\nnetwork_bytes_per_s = 1000\ndisk_bytes_per_s = 0").is_ok());
+        let e = err("engines = [\"flink\", \"spark\", \"flink\"]\n[pipeline]");
+        assert!(e.contains("engines") && e.contains("Flink twice"), "{e}");
     }
 
     #[test]

@@ -104,16 +104,14 @@ impl World {
         let consumers = Consumers::new(s.consumer_group.clone(), group, stream(seed, "consumer-processing"));
         let produce_until = SimTime::from_millis(s.run.duration_ms);
         let nodes = (producers.len() as u32, b, s.consumer_group.members);
-        let net = Network::new(
-            s.cluster.network_delay.sampler(),
-            stream(seed, "network"),
-            stream(seed, "engine-network"),
-            nodes,
-        );
+        // Streams named by engine kind: an engine's numbers do not depend on which others run beside it.
+        let engine_kinds = if s.pipeline.is_some() { &s.engines[..] } else { &[] };
+        let engine_rngs = engine_kinds.iter().map(|k| stream(seed, &format!("engine-{k:?}-network"))).collect();
+        let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), engine_rngs, nodes);
         let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
-            for &kind in &s.engines {
+            for &kind in engine_kinds {
                 let rng = stream(seed, &format!("engine-{kind:?}"));
                 engines.push(match kind {
                     EngineKind::Flink => Box::new(FlinkEngine::new(s.flink.clone(), pipe.clone(), rng, false)),

@@ -8,8 +8,10 @@ use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMo
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
 use streamlab_sim::kafka::ids::Offset;
+use streamlab_sim::report::Results;
 use streamlab_sim::rng::stream;
-use streamlab_sim::{ScenarioError, SimTime};
+use streamlab_sim::scenario::EngineKind;
+use streamlab_sim::{Scenario, ScenarioError, SimTime, World};
 
 fn settings(flink: bool, spark: bool) -> ReplaySettings {
     ReplaySettings {
@@ -471,4 +473,25 @@ fn spark_runs_a_no_data_batch_whenever_the_watermark_advances() {
     assert!(out.contains("spark,dropped,,,,1,,3000,2,4500\n"), "{out}");
     assert!(out.contains("spark,window,4000,6000,a,1,1,6000,4,9000\n"), "{out}");
     assert!(!out.contains("spark,window,2000,4000"), "{out}");
+}
+
+/// Each engine reads the log as a consumer group of its own, over network delays drawn from its own
+/// stream: what one engine measures does not depend on which others run beside it, or in what order.
+#[test]
+fn an_engine_measures_the_same_with_or_without_the_others() {
+    let mut s = Scenario::from_toml(include_str!("../../labs/scenarios/flink-vs-spark.toml")).unwrap();
+    s.run.duration_ms = 4000;
+    let summaries = |engines: &[EngineKind]| {
+        let mut s = s.clone();
+        s.engines = engines.to_vec();
+        let mut w = World::new(&s);
+        assert_eq!(w.run(), Ok(()));
+        Results::of(&w).engines
+    };
+    let (flink, spark, batch) = (EngineKind::Flink, EngineKind::Spark, EngineKind::Batch);
+    let all = summaries(&[flink, spark, batch]);
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|e| e.results > 0), "{all:?}");
+    assert_eq!(summaries(&[flink])[0], all[0]);
+    assert_eq!(summaries(&[batch, spark]), [all[2].clone(), all[1].clone()]);
 }

@@ -31,7 +31,7 @@ pub fn env(producers: u32) -> Env {
     let net = Network::new(
         DistSpec::constant_ms(1.0).sampler(),
         stream(1, "network"),
-        stream(1, "engine-network"),
+        vec![stream(1, "engine-network")],
         (producers, 3, 2),
     );
     Env::new(net, Ledger::new(producers, 1), ms(1000))
