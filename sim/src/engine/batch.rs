@@ -143,8 +143,7 @@ impl Engine for BatchEngine {
 
     fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
         let Some(start) = self.reading.take() else { return };
-        self.metrics.records_in += records.len() as u64;
-        self.metrics.lost += deleted;
+        self.metrics.read_range(&records, deleted);
         self.stored.extend(records);
         self.run_job(start, at);
     }

@@ -2,9 +2,10 @@
 //! filter, the timestamp the windows use, and the sink's bookkeeping of what it read, dropped and showed.
 //!
 //! ```text
-//!  read (records_in) -> filter (filtered) -> timestamp -> [the engine's windows and triggers]
-//!                                                          -> visible result: a latency sample per new record
-//!                                                          -> late row
+//!  read (records_in; lost if retention deleted it first) -> filter (filtered) -> timestamp
+//!    -> [the engine's windows and triggers]
+//!    -> visible result: a latency sample per new record
+//!    -> late row
 //! ```
 //! Engines whose restarts replay records count fates and results through their `FateLedger`, which
 //! takes the same samples.
@@ -33,6 +34,13 @@ impl EngineMetrics {
     /// The source read a record; `first` unless a rewind read it before, so that a replay counts once.
     pub fn read(&mut self, first: bool) {
         self.records_in += u64::from(first);
+    }
+
+    /// A job read an offset range of the log: its `records`, and `deleted` offsets that retention removed
+    /// before the job got to them (lost: no result can hold them).
+    pub fn read_range(&mut self, records: &[EngineRecord], deleted: u64) {
+        self.records_in += records.len() as u64;
+        self.lost += deleted;
     }
 
     /// The filter on a record read (`first` as in `read`): whether it passes.
@@ -95,6 +103,8 @@ mod tests {
             assert!(!m.filter(&pipe, &rec(51, 1), first));
         }
         assert_eq!((m.records_in, m.filtered), (2, 1));
+        m.read_range(&[rec(1, 2), rec(1, 3)], 4);
+        assert_eq!((m.records_in, m.lost), (4, 4), "deleted before they were read: lost");
     }
 
     #[test]

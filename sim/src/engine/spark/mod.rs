@@ -385,8 +385,7 @@ impl Engine for SparkEngine {
 
     fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
         let Some(b) = self.running.as_mut().filter(|b| !b.read) else { return };
-        self.metrics.records_in += records.len() as u64;
-        self.metrics.lost += deleted;
+        self.metrics.read_range(&records, deleted);
         // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
         let tasks = self.pipe.parallelism as usize;
         let mut per_task = vec![SimTime::ZERO; tasks];
