@@ -14,7 +14,7 @@ use streamlab_sim::engine::batch::{BatchConfig, BatchEngine};
 use streamlab_sim::engine::source::MemoryFeed;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{EngineRecord, EngineSummary, EventTime, PipelineConfig};
-use streamlab_sim::kafka::ids::Offset;
+use streamlab_sim::kafka::ids::{Offset, PartitionId};
 use streamlab_sim::rng::stream;
 use streamlab_sim::{Scenario, SimTime};
 
@@ -40,7 +40,7 @@ fn job_seconds(records: u64, nodes: u32, seed: u64) -> f64 {
             event_time: EventTime::ZERO,
             key: (i % 1000) as u32,
             value: 1,
-            partition: (i % 64) as u32,
+            partition: PartitionId((i % 64) as u32),
             offset: Offset(i / 64),
         };
         input.push(&mut e, SimTime::ZERO, r);

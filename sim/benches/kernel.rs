@@ -109,7 +109,7 @@ fn engines(c: &mut Criterion) {
     use streamlab_sim::engine::spark::{SparkConfig, SparkEngine};
     use streamlab_sim::engine::window::WindowSpec;
     use streamlab_sim::engine::{Engine, EngineRecord, EventTime, PipelineConfig};
-    use streamlab_sim::kafka::ids::Offset;
+    use streamlab_sim::kafka::ids::{Offset, PartitionId};
     use streamlab_sim::rng::stream;
     const RECORDS: u64 = 300_000;
     let pipe = PipelineConfig { window: WindowSpec::Tumbling { size_ms: 1000 }, ..PipelineConfig::default() };
@@ -121,7 +121,7 @@ fn engines(c: &mut Criterion) {
                 event_time: EventTime::from(t),
                 key: (i.wrapping_mul(7919) % 10_000) as u32,
                 value: 1,
-                partition: (i % 12) as u32,
+                partition: PartitionId((i % 12) as u32),
                 offset: Offset(i / 12),
             };
             e.on_record(t, r);

@@ -7,7 +7,7 @@ use streamlab_sim::engine::source::MemoryFeed;
 use streamlab_sim::engine::spark::{OutputMode, SparkConfig, SparkEngine, SparkMode};
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
-use streamlab_sim::kafka::ids::Offset;
+use streamlab_sim::kafka::ids::{Offset, PartitionId};
 use streamlab_sim::report::Results;
 use streamlab_sim::rng::stream;
 use streamlab_sim::scenario::EngineKind;
@@ -181,7 +181,7 @@ fn record(i: u64) -> EngineRecord {
         event_time: EventTime::from(t),
         key: (i % 8) as u32,
         value: (i % 100 + 1) as i64,
-        partition: (i % 4) as u32,
+        partition: PartitionId((i % 4) as u32),
         offset: Offset(0),
     }
 }
@@ -331,7 +331,10 @@ fn an_idle_source_holds_back_the_watermark_until_marked_idle() {
         let mut e = FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "idle"), true);
         for i in 0..5000u64 {
             let t = SimTime::from_millis(i);
-            e.on_record(t, EngineRecord { key: 0, value: 1, partition: 0, offset: Offset(i), ..record(i) });
+            e.on_record(
+                t,
+                EngineRecord { key: 0, value: 1, partition: PartitionId(0), offset: Offset(i), ..record(i) },
+            );
         }
         e.advance_to(SimTime::from_millis(5000));
         let fired_before_end = e.metrics().results;

@@ -180,7 +180,7 @@ mod tests {
     use crate::engine::source::MemoryFeed;
     use crate::engine::window::WindowSpec;
     use crate::engine::{Output, TimeDomain};
-    use crate::kafka::ids::Offset;
+    use crate::kafka::ids::{Offset, PartitionId};
 
     /// Jobs every second, 100 ms start-up, 1 ms shuffle per record; 500 ms tumbling windows, 2 ms of work
     /// per record (1 ms map, 1 ms aggregate) over 2 subtasks, values above 50 filtered out.
@@ -241,7 +241,7 @@ mod tests {
             event_time: EventTime::from_ms(event_ms),
             key,
             value,
-            partition: 0,
+            partition: PartitionId(0),
             offset: Offset(arrival_ms),
         };
         e.kafka.push(&mut e.e, arrival, r);
@@ -321,7 +321,7 @@ mod tests {
             event_time: EventTime::from_ms(100),
             key: 3,
             value: 4,
-            partition: 0,
+            partition: PartitionId(0),
             offset: Offset(0),
         };
         e.kafka.push(&mut e.e, SimTime::from_millis(700), r);

@@ -31,7 +31,7 @@ impl RecordId {
     }
 
     pub fn of(r: &EngineRecord) -> RecordId {
-        RecordId::new(r.partition, r.offset)
+        RecordId::new(r.partition.0, r.offset)
     }
 
     pub fn partition(self) -> usize {
@@ -259,6 +259,7 @@ mod tests {
     use super::*;
     use crate::engine::OutputKind;
     use crate::engine::window::Window;
+    use crate::kafka::ids::PartitionId;
 
     fn id(offset: u64) -> RecordId {
         RecordId::new(3, Offset(offset))
@@ -272,7 +273,7 @@ mod tests {
             event_time: EventTime::ZERO,
             key: 0,
             value: 1,
-            partition: 3,
+            partition: PartitionId(3),
             offset: Offset(offset),
         }
     }

@@ -33,7 +33,7 @@ pub struct EngineRecord {
     pub key: u32,
     pub value: i64,
     /// The Kafka partition it was read from: decides the source subtask.
-    pub partition: u32,
+    pub partition: PartitionId,
     /// Its offset in that partition.
     pub offset: Offset,
 }
@@ -46,7 +46,7 @@ impl EngineRecord {
             event_time: EventTime::from(r.event_time),
             key: r.key,
             value: i64::from(r.value),
-            partition: partition.0,
+            partition,
             offset,
         }
     }

@@ -84,11 +84,11 @@ impl EngineMetrics {
 mod tests {
     use super::*;
     use crate::engine::window::Window;
-    use crate::kafka::ids::Offset;
+    use crate::kafka::ids::{Offset, PartitionId};
 
     fn rec(value: i64, created_ms: u64) -> EngineRecord {
         let (created, event_time) = (SimTime::from_millis(created_ms), EventTime::from_ms(-5));
-        EngineRecord { created, event_time, key: 0, value, partition: 0, offset: Offset(created_ms) }
+        EngineRecord { created, event_time, key: 0, value, partition: PartitionId(0), offset: Offset(created_ms) }
     }
 
     /// Values up to the bound pass; a record filtered out is counted once however often a rewind reads it.

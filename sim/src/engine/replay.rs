@@ -12,7 +12,7 @@ use super::spark::{OutputMode, SparkConfig, SparkEngine, refusal};
 use super::window::{WindowError, WindowSpec};
 use super::{Aggregate, Engine, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::DistSpec;
-use crate::kafka::ids::Offset;
+use crate::kafka::ids::{Offset, PartitionId};
 use crate::rng::stream;
 use crate::time::{MAX_MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,7 +163,7 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             event_time: EventTime::from_ms(r.event_ms),
             key: ids[r.key.as_str()],
             value: r.value,
-            partition: 0,
+            partition: PartitionId(0),
             offset: Offset(offset),
         };
         for (e, kafka) in engines.iter_mut().zip(&mut feeds) {

@@ -72,7 +72,7 @@ impl EngineConsumer {
     /// Hands the records of the buffer at or past their partition's position to the engine at `now`.
     fn deliver_buffer(&mut self, engine: &mut dyn Engine, now: SimTime) {
         for &r in &self.buffer {
-            let pos = &mut self.position[r.partition as usize];
+            let pos = &mut self.position[r.partition.index()];
             if r.offset >= *pos {
                 *pos = r.offset.next();
                 engine.on_record(now, r);
@@ -203,7 +203,7 @@ impl EngineConsumer {
     fn take_range_buffer(&mut self) {
         let Some(r) = &mut self.range else { return };
         for &rec in &self.buffer {
-            let p = rec.partition as usize;
+            let p = rec.partition.index();
             let pos = &mut self.position[p];
             if rec.offset >= *pos && r.plan.ranges.get(p).is_some_and(|range| rec.offset < range.end) {
                 *pos = rec.offset.next();
@@ -414,7 +414,7 @@ struct RecordLog {
 impl RecordLog {
     /// Appends `r` to its partition, at the partition's next offset.
     fn append(&mut self, mut r: EngineRecord) {
-        let p = r.partition as usize;
+        let p = r.partition.index();
         if self.partitions.len() <= p {
             self.partitions.resize(p + 1, Vec::new());
         }
@@ -454,7 +454,7 @@ impl MemoryFeed {
         self.resume_due(engine, at);
         self.reader.trigger_directly(engine, &self.log, Some(at));
         self.log.append(r);
-        self.reader.poll(engine, &self.log, [PartitionId(r.partition)], at);
+        self.reader.poll(engine, &self.log, [r.partition], at);
     }
 
     /// Runs the engine up to `t`, its triggers due by then included.
@@ -493,7 +493,7 @@ pub struct SourceOffsets {
 impl SourceOffsets {
     /// Notes that `r` was read; returns whether for the first time.
     pub fn read(&mut self, r: &EngineRecord) -> bool {
-        let p = r.partition as usize;
+        let p = r.partition.index();
         if self.next.len() <= p {
             self.next.resize(p + 1, Offset::ZERO);
             self.furthest.resize(p + 1, Offset::ZERO);
@@ -548,7 +548,7 @@ mod tests {
             self.advanced = t;
         }
         fn on_record(&mut self, arrival: SimTime, r: EngineRecord) {
-            self.seen.push((arrival, r.partition, r.offset.0));
+            self.seen.push((arrival, r.partition.0, r.offset.0));
         }
         fn fail(&mut self, t: SimTime) -> Option<SimTime> {
             self.restart.map(|d| t + d)
@@ -577,7 +577,7 @@ mod tests {
             event_time: EventTime::ZERO,
             key: 0,
             value: 0,
-            partition,
+            partition: PartitionId(partition),
             offset: Offset(0),
         }
     }
@@ -601,7 +601,7 @@ mod tests {
         log.read(PartitionId(2), Offset(0), &mut out);
         log.read(PartitionId(2), Offset(9), &mut out);
         log.read(PartitionId(7), Offset(0), &mut out);
-        let read: Vec<(u32, u64)> = out.iter().map(|r| (r.partition, r.offset.0)).collect();
+        let read: Vec<(u32, u64)> = out.iter().map(|r| (r.partition.0, r.offset.0)).collect();
         assert_eq!(read, vec![(0, 1), (0, 2), (2, 0), (2, 1)]);
     }
 

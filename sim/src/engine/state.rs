@@ -284,7 +284,14 @@ mod tests {
     /// A record of `key` with `value`, created at `created` (its offset is its creation time in ms).
     fn rec(key: u32, value: i64, created: SimTime) -> EngineRecord {
         let offset = crate::kafka::ids::Offset(created.0 / 1_000_000);
-        EngineRecord { created, event_time: EventTime::ZERO, key, value, partition: 0, offset }
+        EngineRecord {
+            created,
+            event_time: EventTime::ZERO,
+            key,
+            value,
+            partition: crate::kafka::ids::PartitionId(0),
+            offset,
+        }
     }
     fn created(a: &Agg) -> Vec<SimTime> {
         a.members.iter().map(|m| m.created).collect()

@@ -8,7 +8,7 @@ use crate::engine::source::MemoryFeed;
 use crate::engine::spark::{SparkConfig, SparkEngine, SparkMode};
 use crate::engine::window::WindowSpec;
 use crate::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
-use crate::kafka::ids::Offset;
+use crate::kafka::ids::{Offset, PartitionId};
 use crate::rng::stream;
 use crate::time::SimTime;
 use rand::RngExt;
@@ -71,7 +71,7 @@ pub fn draw(seed: u64) -> EngineCase {
             event_time: EventTime::from(arrival) - SimTime((behind_ms * 1e6) as u64),
             key: r.random_range(0..keys),
             value: r.random_range(1..=100),
-            partition: r.random_range(0..partitions),
+            partition: PartitionId(r.random_range(0..partitions)),
             offset: Offset(0),
         };
         records.push((arrival, record));

@@ -303,7 +303,7 @@ impl FlinkEngine {
     /// The source subtask reads a record: map/filter on its FIFO thread, then out to the keyed subtask.
     /// A record read again after a rewind (`first` false) was counted the first time.
     fn source_record(&mut self, arrival: SimTime, r: EngineRecord, first: bool) {
-        let s = r.partition as usize % self.parallelism;
+        let s = r.partition.index() % self.parallelism;
         let cost = self.map_cost.sample(&mut self.rng);
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;

@@ -2,6 +2,7 @@ use super::*;
 use crate::dist::DistSpec;
 use crate::engine::source::MemoryFeed;
 use crate::engine::window::WindowSpec;
+use crate::kafka::ids::PartitionId;
 
 /// One subtask, no processing cost, 1 s tumbling windows, no watermark delay.
 fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
@@ -20,7 +21,7 @@ fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
 /// A record of partition 0 created at its arrival; offsets follow the arrival times.
 fn record(arrival_ms: u64, event_ms: i64) -> EngineRecord {
     let (created, event_time) = (SimTime::from_millis(arrival_ms), EventTime::from_ms(event_ms));
-    EngineRecord { created, event_time, key: 0, value: 1, partition: 0, offset: Offset(arrival_ms) }
+    EngineRecord { created, event_time, key: 0, value: 1, partition: PartitionId(0), offset: Offset(arrival_ms) }
 }
 
 fn feed(e: &mut FlinkEngine, arrival_ms: u64, event_ms: i64) {
@@ -171,7 +172,7 @@ fn each_channel_fills_and_flushes_its_own_buffer() {
         let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
         // (arrival ms, partition: the source subtask, key: the keyed subtask)
         for (at, partition, key) in [(10, 0, 0), (20, 1, 0), (30, 0, 1), (40, 1, 1), (50, 1, 1)] {
-            let r = EngineRecord { key, partition, ..record(at, at as i64) };
+            let r = EngineRecord { key, partition: PartitionId(partition), ..record(at, at as i64) };
             e.on_record(SimTime::from_millis(at), r);
         }
         e.finish(SimTime::from_millis(60));
@@ -377,7 +378,7 @@ fn each_flush_tick_sends_its_own_channel() {
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 0.0, 0.0);
     let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
     for (at, key) in [(10, 0), (20, 1)] {
-        e.on_record(SimTime::from_millis(at), EngineRecord { key, partition: 1, ..record(at, at as i64) });
+        e.on_record(SimTime::from_millis(at), EngineRecord { key, partition: PartitionId(1), ..record(at, at as i64) });
     }
     e.advance_to(SimTime::from_millis(300));
     assert_eq!(starts_and_emits(&e), [(10, 100), (20, 100)]);
@@ -399,7 +400,10 @@ fn alignment_holds_an_input_after_its_barrier() {
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
     let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
     for (at, partition) in [(950, 1), (990, 1), (1001, 0)] {
-        e.on_record(SimTime::from_millis(at), EngineRecord { partition, ..record(at, at as i64) });
+        e.on_record(
+            SimTime::from_millis(at),
+            EngineRecord { partition: PartitionId(partition), ..record(at, at as i64) },
+        );
     }
     e.advance_to(SimTime::from_millis(2500));
     assert_eq!(starts_and_emits(&e), [(950, 1150), (990, 1150), (1001, 2000)]);
@@ -492,7 +496,10 @@ fn a_checkpoint_trigger_waits_for_the_one_under_way() {
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
     let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
     for (at, partition) in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (450, 0)] {
-        e.on_record(SimTime::from_millis(at), EngineRecord { partition, ..record(at, at as i64) });
+        e.on_record(
+            SimTime::from_millis(at),
+            EngineRecord { partition: PartitionId(partition), ..record(at, at as i64) },
+        );
     }
     e.advance_to(SimTime::from_millis(1000));
     assert_eq!(starts_and_emits(&e), [(0, 500), (1, 500), (2, 500), (3, 500), (4, 500), (450, 550)]);

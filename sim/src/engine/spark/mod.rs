@@ -390,7 +390,7 @@ impl Engine for SparkEngine {
         let tasks = self.pipe.parallelism as usize;
         let mut per_task = vec![SimTime::ZERO; tasks];
         for r in &records {
-            let t = &mut per_task[r.partition as usize % tasks];
+            let t = &mut per_task[r.partition.index() % tasks];
             *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
         }
         let work = per_task.into_iter().max().unwrap_or(SimTime::ZERO);

@@ -2,7 +2,7 @@ use super::*;
 use crate::engine::source::{EngineConsumer, MemoryFeed};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::EngineId;
+use crate::kafka::ids::{EngineId, PartitionId};
 use crate::kafka::testkit::{batch, cluster, env as kafka_env};
 
 /// A query reading an in-memory log: its batches read, at each trigger, what was appended by then.
@@ -48,7 +48,7 @@ fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> Query {
 
 fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
     let (created, event_time) = (SimTime::from_millis(arrival_ms), EventTime::from_ms(event_ms));
-    EngineRecord { created, event_time, key: 0, value, partition, offset: Offset(arrival_ms) }
+    EngineRecord { created, event_time, key: 0, value, partition: PartitionId(partition), offset: Offset(arrival_ms) }
 }
 
 /// A record appended to the log at `arrival_ms`.
