@@ -177,7 +177,7 @@ impl Engine for BatchEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::source::MemoryFeed;
+    use crate::engine::source::Fed;
     use crate::engine::window::WindowSpec;
     use crate::engine::{Output, TimeDomain};
     use crate::kafka::ids::{Offset, PartitionId};
@@ -199,39 +199,11 @@ mod tests {
             parallelism: 2,
             ..PipelineConfig::default()
         };
-        Job { e: BatchEngine::new(cfg, pipe, crate::rng::stream(1, "batch"), true), kafka: MemoryFeed::default() }
+        Fed::new(BatchEngine::new(cfg, pipe, crate::rng::stream(1, "batch"), true))
     }
 
     /// A job reading an in-memory log: each job reads what was appended by its start.
-    struct Job {
-        e: BatchEngine,
-        kafka: MemoryFeed,
-    }
-
-    impl Job {
-        fn advance_to(&mut self, t: SimTime) {
-            self.kafka.advance(&mut self.e, t);
-        }
-        fn fail(&mut self, t: SimTime) {
-            self.kafka.fail(&mut self.e, t);
-        }
-        fn finish(&mut self, t: SimTime) {
-            self.kafka.finish(&mut self.e, t);
-        }
-    }
-
-    impl std::ops::Deref for Job {
-        type Target = BatchEngine;
-        fn deref(&self) -> &BatchEngine {
-            &self.e
-        }
-    }
-
-    impl std::ops::DerefMut for Job {
-        fn deref_mut(&mut self) -> &mut BatchEngine {
-            &mut self.e
-        }
-    }
+    type Job = Fed<BatchEngine>;
 
     /// A record appended to the log at `arrival_ms`.
     fn feed(e: &mut Job, arrival_ms: u64, event_ms: i64, key: u32, value: i64) {

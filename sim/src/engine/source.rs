@@ -510,6 +510,44 @@ impl SourceOffsets {
     }
 }
 
+/// A test's engine reading an in-memory log through its `MemoryFeed`, read like the engine itself.
+#[cfg(test)]
+pub(crate) struct Fed<E> {
+    pub e: E,
+    pub kafka: MemoryFeed,
+}
+
+#[cfg(test)]
+impl<E: Engine> Fed<E> {
+    pub fn new(e: E) -> Self {
+        Fed { e, kafka: MemoryFeed::default() }
+    }
+    pub fn advance_to(&mut self, t: SimTime) {
+        self.kafka.advance(&mut self.e, t);
+    }
+    pub fn fail(&mut self, t: SimTime) {
+        self.kafka.fail(&mut self.e, t);
+    }
+    pub fn finish(&mut self, t: SimTime) {
+        self.kafka.finish(&mut self.e, t);
+    }
+}
+
+#[cfg(test)]
+impl<E> std::ops::Deref for Fed<E> {
+    type Target = E;
+    fn deref(&self) -> &E {
+        &self.e
+    }
+}
+
+#[cfg(test)]
+impl<E> std::ops::DerefMut for Fed<E> {
+    fn deref_mut(&mut self) -> &mut E {
+        &mut self.e
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

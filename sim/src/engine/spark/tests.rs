@@ -1,34 +1,12 @@
 use super::*;
-use crate::engine::source::{EngineConsumer, MemoryFeed};
+use crate::engine::source::{EngineConsumer, Fed};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::env::{Env, Event};
 use crate::kafka::ids::{EngineId, PartitionId};
 use crate::kafka::testkit::{batch, cluster, env as kafka_env};
 
 /// A query reading an in-memory log: its batches read, at each trigger, what was appended by then.
-struct Query {
-    e: SparkEngine,
-    kafka: MemoryFeed,
-}
-
-impl Query {
-    fn advance_to(&mut self, t: SimTime) {
-        self.kafka.advance(&mut self.e, t);
-    }
-    fn fail(&mut self, t: SimTime) {
-        self.kafka.fail(&mut self.e, t);
-    }
-    fn finish(&mut self, t: SimTime) {
-        self.kafka.finish(&mut self.e, t);
-    }
-}
-
-impl std::ops::Deref for Query {
-    type Target = SparkEngine;
-    fn deref(&self) -> &SparkEngine {
-        &self.e
-    }
-}
+type Query = Fed<SparkEngine>;
 
 /// 1 s tumbling windows, 2 ms of map work per record, 2 tasks (partition % 2), values above 50
 /// filtered out; 50 ms of planning per batch.
@@ -43,7 +21,7 @@ fn engine(cfg: SparkConfig, window: WindowSpec, time: TimeDomain) -> Query {
         ..PipelineConfig::default()
     };
     let cfg = SparkConfig { batch_overhead: DistSpec::constant_ms(50.0), watermark_delay_ms: 0, ..cfg };
-    Query { e: SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true), kafka: MemoryFeed::default() }
+    Fed::new(SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true))
 }
 
 fn record(arrival_ms: u64, event_ms: i64, partition: u32, value: i64) -> EngineRecord {
@@ -219,7 +197,7 @@ fn costed(window: WindowSpec, output_mode: OutputMode) -> Query {
         output_mode,
         ..SparkConfig::default()
     };
-    Query { e: SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true), kafka: MemoryFeed::default() }
+    Fed::new(SparkEngine::new(cfg, pipe, crate::rng::stream(1, "spark"), true))
 }
 
 /// StreamingQueryProgress durationMs: planning, then the tasks (partition % 2 picks the task; the batch
