@@ -87,11 +87,12 @@ enum Item {
 
 enum Ev {
     WatermarkTick,
+    /// A network buffer arriving: its items, in the order they were written.
     Deliver {
         epoch: u32,
         to: usize,
         from: usize,
-        item: Item,
+        items: Vec<Item>,
     },
     /// The output flusher's tick for the open buffer of channel `from` -> `to`.
     Flush {
@@ -178,6 +179,8 @@ pub struct FlinkEngine {
     agg_cost: Sampler,
     sources: Vec<Source>,
     channels: Vec<Channel>,
+    /// Delivered buffers, emptied, for the channels' next ones: their room is kept.
+    spare_buffers: Vec<Vec<Item>>,
     tasks: Vec<Task>,
     epoch: u32,
     down: bool,
@@ -217,6 +220,7 @@ impl FlinkEngine {
             rng,
             sources: vec![Source::default(); parallelism],
             channels: vec![Channel::default(); parallelism * parallelism],
+            spare_buffers: Vec::new(),
             tasks: (0..parallelism).map(|_| task()).collect(),
             epoch: 0,
             down: false,
@@ -268,15 +272,18 @@ impl FlinkEngine {
     }
 
     /// Sends the open buffer of channel `from` -> `to` at `t`, in order, never before the previous one.
+    /// One event for the whole buffer: its items are due at the same instant, one after the other, before
+    /// anything scheduled later, so handling them in one step keeps the order of one event per item.
     fn flush(&mut self, from: usize, to: usize, t: SimTime) {
         let ch = &mut self.channels[from * self.parallelism + to];
         let at = t.max(ch.last_delivery);
         ch.last_delivery = at;
         ch.records = 0;
-        // Drained, not taken: the buffer keeps its room for the next records.
-        for item in ch.buffer.drain(..) {
-            self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
+        if ch.buffer.is_empty() {
+            return;
         }
+        let items = std::mem::replace(&mut ch.buffer, self.spare_buffers.pop().unwrap_or_default());
+        self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, items });
     }
 
     fn broadcast(&mut self, from: usize, t: SimTime, item: Item) {
@@ -368,9 +375,9 @@ impl FlinkEngine {
         let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
         let session = self.pipe.window.is_session();
         let event_time = self.pipe.time == TimeDomain::Event;
-        let windows = self.pipe.window.assign(ts);
+        let windows = self.pipe.window.windows(ts);
         let mut skipped = true;
-        for &w in &windows {
+        for w in windows.clone() {
             let task = &mut self.tasks[k];
             let wm = task.wm;
             // WindowOperator.processElement: a session is judged after merging (mergingWindows.addWindow,
@@ -394,7 +401,7 @@ impl FlinkEngine {
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
-            let late = Output::single(OutputKind::Late, *last, &r, arrival).decided(None, wm);
+            let late = Output::single(OutputKind::Late, last, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
     }
@@ -459,10 +466,16 @@ impl FlinkEngine {
                     self.emit_watermark(s, t);
                 }
             }
-            Ev::Deliver { epoch, to, from, item } if epoch == self.epoch && !self.down => {
-                self.on_deliver(to, from, item)
+            Ev::Deliver { epoch, to, from, mut items } => {
+                // A restart (a new epoch) drops what was in flight; a failure comes from outside a step.
+                if epoch == self.epoch && !self.down {
+                    for item in items.drain(..) {
+                        self.on_deliver(to, from, item);
+                    }
+                }
+                items.clear();
+                self.spare_buffers.push(items);
             }
-            Ev::Deliver { .. } => {}
             Ev::Flush { epoch, from, to } if epoch == self.epoch => {
                 // A buffer sent early (full) left this tick to the buffer opened after it, if any.
                 let ch = &self.channels[from * self.parallelism + to];

@@ -263,7 +263,7 @@ impl SparkEngine {
                 self.metrics.visible(out, &[Member::of(r)]);
                 continue;
             }
-            for w in self.pipe.window.assign(ts) {
+            for w in self.pipe.window.windows(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
                     let late = Output::single(OutputKind::Late, w, r, e).decided(Some(phases.id), wm_late);
                     self.metrics.late_row(late);
