@@ -203,6 +203,17 @@ mod tests {
         assert_eq!(s.assign(ms(4999)), vec![w(0, 5000), w(1000, 6000), w(2000, 7000), w(3000, 8000), w(4000, 9000)]);
     }
 
+    /// A slide longer than the window (Flink allows it, Spark does not): an element between two windows is
+    /// in none.
+    #[test]
+    fn sliding_with_gaps_between_windows() {
+        let s = WindowSpec::Sliding { size_ms: 1000, slide_ms: 3000 };
+        assert_eq!(s.assign(ms(999)), vec![w(0, 1000)]);
+        assert_eq!(s.assign(ms(1000)), vec![], "after the window, before the next");
+        assert_eq!(s.assign(ms(3000)), vec![w(3000, 4000)]);
+        assert_eq!(s.windows(ms(-1)).count(), 0);
+    }
+
     #[test]
     fn sessions_touching_merge() {
         let s = WindowSpec::Session { gap_ms: 10 };
