@@ -337,9 +337,7 @@ impl FlinkEngine {
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        let passed = self.metrics.filter(&self.pipe, &r, first);
-        self.fates.read(RecordId::of(&r), passed);
-        if !passed {
+        if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
         let to = (r.key as usize) % self.parallelism;
