@@ -113,9 +113,31 @@ enum Ev {
 struct Source {
     busy: SimTime,
     max_ts: Option<EventTime>,
-    last_record: SimTime,
+    idleness: IdlenessTimer,
     idle: bool,
     last_wm: Option<EventTime>,
+}
+
+/// WatermarksWithIdleness.IdlenessTimer: idleness is checked only at the periodic watermark emission. The
+/// countdown starts at the first emission that saw no record since the one before, and the source is idle
+/// at the first emission strictly more than the timeout after that: between the timeout and the timeout
+/// plus three intervals after its last record.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdlenessTimer {
+    /// A record was read since the last check.
+    active: bool,
+    quiet_since: Option<SimTime>,
+}
+
+impl IdlenessTimer {
+    fn is_idle(&mut self, now: SimTime, timeout: SimTime) -> bool {
+        if std::mem::take(&mut self.active) {
+            self.quiet_since = None;
+            return false;
+        }
+        let since = *self.quiet_since.get_or_insert(now);
+        now - since > timeout
+    }
 }
 
 /// One source subtask's output to one window subtask.
@@ -315,16 +337,14 @@ impl FlinkEngine {
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;
         src.busy = done;
-        src.last_record = arrival;
+        src.idleness.active = true;
         if src.idle {
             src.idle = false;
             self.broadcast(s, done, Item::Idle(false));
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        let passed = self.metrics.filter(&self.pipe, &r, first);
-        self.fates.read(RecordId::of(&r), passed);
-        if !passed {
+        if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
         let to = (r.key as usize) % self.parallelism;
@@ -457,8 +477,8 @@ impl FlinkEngine {
                 for s in 0..self.parallelism {
                     let t = self.now.max(self.sources[s].busy);
                     if self.cfg.idle_timeout_ms > 0
+                        && self.sources[s].idleness.is_idle(self.now, idle_after)
                         && !self.sources[s].idle
-                        && self.now.saturating_sub(self.sources[s].last_record) >= idle_after
                     {
                         self.sources[s].idle = true;
                         self.broadcast(s, t, Item::Idle(true));

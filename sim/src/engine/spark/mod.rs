@@ -310,9 +310,7 @@ impl SparkEngine {
         let cost = self.map_cost.sample(&mut self.rng);
         let t = arrival.max(self.busy) + cost;
         self.busy = t;
-        let passed = self.metrics.filter(&self.pipe, &r, first);
-        self.fates.read(RecordId::of(&r), passed);
-        if !passed {
+        if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
         let out = Output::single(OutputKind::Window, Window::instant(r.event_time), &r, t);
