@@ -87,8 +87,8 @@ impl BatchEngine {
             }
             // Processing time is the record's Kafka timestamp (CreateTime): a job reads no arrival time.
             let ts = self.pipe.timestamp(&r, r.created);
-            let windows = self.pipe.window.assign(ts);
-            if windows.iter().all(|w| w.end > cut) {
+            let windows = self.pipe.window.windows(ts);
+            if windows.clone().all(|w| w.end > cut) {
                 keep.push_back(r); // its windows are not complete yet: next job
                 continue;
             }

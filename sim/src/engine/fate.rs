@@ -13,7 +13,7 @@
 //! Memory follows what is open, not the run: per partition, the records from the oldest one whose fate may
 //! still change to the newest read; per result, the ones a restart could still repeat.
 
-use super::{EngineMetrics, EngineRecord, EventTime, Output};
+use super::{EngineMetrics, EngineRecord, EventTime, Output, PipelineConfig};
 use crate::kafka::ids::Offset;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
@@ -114,6 +114,20 @@ impl FateLedger {
         let t = self.tracks.get_mut(id.partition())?;
         let i = id.offset().checked_sub(t.base)?;
         t.entries.get_mut(i as usize)
+    }
+
+    /// The filter on a record read (`first` as in `EngineMetrics::read`), and the record's fate: dropped,
+    /// or on its way to a result.
+    pub fn filter(
+        &mut self,
+        pipe: &PipelineConfig,
+        r: &EngineRecord,
+        first: bool,
+        metrics: &mut EngineMetrics,
+    ) -> bool {
+        let passed = metrics.filter(pipe, r, first);
+        self.read(RecordId::of(r), passed);
+        passed
     }
 
     /// The source read `r`, which passed the filter or not; a record read again changes nothing.

@@ -96,28 +96,31 @@ impl WindowSpec {
 
     /// The windows an element with this timestamp belongs to (before session merging), earliest first.
     pub fn assign(&self, ts: EventTime) -> Vec<Window> {
+        self.windows(ts).collect()
+    }
+
+    /// The windows of `assign`, one after the other, without a list: the engines call it for every record.
+    pub fn windows(&self, ts: EventTime) -> Windows {
+        let one = |start: EventTime, size: SimTime| Windows { next: start, size, slide: size, left: 1 };
         match *self {
-            WindowSpec::None => vec![Window::instant(ts)],
+            WindowSpec::None => one(ts, SimTime::from_nanos(1)),
             WindowSpec::Tumbling { size_ms } => {
                 let size = SimTime::from_millis(size_ms);
-                let start = window_start(ts, EventTime::ZERO, size);
-                vec![Window { start, end: start + size }]
+                one(window_start(ts, EventTime::ZERO, size), size)
             }
             // SlidingEventTimeWindows.assignWindows: from the last start down while start > ts - size.
             WindowSpec::Sliding { size_ms, slide_ms } => {
                 let (size, slide) = (SimTime::from_millis(size_ms), SimTime::from_millis(slide_ms));
                 let last = window_start(ts, EventTime::ZERO, slide);
-                let mut out = Vec::new();
-                let mut start = last;
-                while start > ts - size {
-                    out.push(Window { start, end: start + size });
-                    start = start - slide;
-                }
-                out.reverse();
-                out
+                // The starts last, last - slide, ... above ts - size: ceil(span / slide) of them.
+                let (size_ns, slide_ns) = (i128::from(size.as_nanos()), i128::from(slide.as_nanos()));
+                let span = i128::from(last.as_nanos()) - i128::from(ts.as_nanos()) + size_ns;
+                let left = if span > 0 { (span + slide_ns - 1) / slide_ns } else { 0 };
+                let first = i128::from(last.as_nanos()) - (left - 1).max(0) * slide_ns;
+                Windows { next: EventTime::from_nanos(first as i64), size, slide, left: left as u64 }
             }
             // EventTimeSessionWindows: [ts, ts + gap), merged with intersecting sessions of the same key.
-            WindowSpec::Session { gap_ms } => vec![Window { start: ts, end: ts + SimTime::from_millis(gap_ms) }],
+            WindowSpec::Session { gap_ms } => one(ts, SimTime::from_millis(gap_ms)),
         }
     }
 
@@ -131,6 +134,26 @@ impl WindowSpec {
             WindowSpec::Sliding { size_ms, slide_ms } => size_ms as f64 / slide_ms as f64,
             _ => 1.0,
         }
+    }
+}
+
+/// The windows a timestamp belongs to, earliest first: `left` windows of `size`, `slide` apart from `next`.
+#[derive(Clone, Debug)]
+pub struct Windows {
+    next: EventTime,
+    size: SimTime,
+    slide: SimTime,
+    left: u64,
+}
+
+impl Iterator for Windows {
+    type Item = Window;
+
+    fn next(&mut self) -> Option<Window> {
+        self.left = self.left.checked_sub(1)?;
+        let w = Window { start: self.next, end: self.next + self.size };
+        self.next = self.next + self.slide;
+        Some(w)
     }
 }
 
@@ -178,6 +201,17 @@ mod tests {
         let s = WindowSpec::Sliding { size_ms: 5000, slide_ms: 1000 };
         assert_eq!(s.assign(ms(0)), vec![w(-4000, 1000), w(-3000, 2000), w(-2000, 3000), w(-1000, 4000), w(0, 5000)]);
         assert_eq!(s.assign(ms(4999)), vec![w(0, 5000), w(1000, 6000), w(2000, 7000), w(3000, 8000), w(4000, 9000)]);
+    }
+
+    /// A slide longer than the window (Flink allows it, Spark does not): an element between two windows is
+    /// in none.
+    #[test]
+    fn sliding_with_gaps_between_windows() {
+        let s = WindowSpec::Sliding { size_ms: 1000, slide_ms: 3000 };
+        assert_eq!(s.assign(ms(999)), vec![w(0, 1000)]);
+        assert_eq!(s.assign(ms(1000)), vec![], "after the window, before the next");
+        assert_eq!(s.assign(ms(3000)), vec![w(3000, 4000)]);
+        assert_eq!(s.windows(ms(-1)).count(), 0);
     }
 
     #[test]

@@ -136,7 +136,7 @@ impl FlinkEngine {
         let now = self.now;
         for s in &mut self.sources {
             s.busy = now;
-            s.last_record = now;
+            s.idleness = IdlenessTimer::default();
         }
         for t in &mut self.tasks {
             t.busy = now;

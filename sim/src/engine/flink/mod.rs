@@ -87,11 +87,12 @@ enum Item {
 
 enum Ev {
     WatermarkTick,
+    /// A network buffer arriving: its items, in the order they were written.
     Deliver {
         epoch: u32,
         to: usize,
         from: usize,
-        item: Item,
+        items: Vec<Item>,
     },
     /// The output flusher's tick for the open buffer of channel `from` -> `to`.
     Flush {
@@ -112,9 +113,31 @@ enum Ev {
 struct Source {
     busy: SimTime,
     max_ts: Option<EventTime>,
-    last_record: SimTime,
+    idleness: IdlenessTimer,
     idle: bool,
     last_wm: Option<EventTime>,
+}
+
+/// WatermarksWithIdleness.IdlenessTimer: idleness is checked only at the periodic watermark emission. The
+/// countdown starts at the first emission that saw no record since the one before, and the source is idle
+/// at the first emission strictly more than the timeout after that: between the timeout and the timeout
+/// plus three intervals after its last record.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdlenessTimer {
+    /// A record was read since the last check.
+    active: bool,
+    quiet_since: Option<SimTime>,
+}
+
+impl IdlenessTimer {
+    fn is_idle(&mut self, now: SimTime, timeout: SimTime) -> bool {
+        if std::mem::take(&mut self.active) {
+            self.quiet_since = None;
+            return false;
+        }
+        let since = *self.quiet_since.get_or_insert(now);
+        now - since > timeout
+    }
 }
 
 /// One source subtask's output to one window subtask.
@@ -178,6 +201,8 @@ pub struct FlinkEngine {
     agg_cost: Sampler,
     sources: Vec<Source>,
     channels: Vec<Channel>,
+    /// Delivered buffers, emptied, for the channels' next ones: their room is kept.
+    spare_buffers: Vec<Vec<Item>>,
     tasks: Vec<Task>,
     epoch: u32,
     down: bool,
@@ -217,6 +242,7 @@ impl FlinkEngine {
             rng,
             sources: vec![Source::default(); parallelism],
             channels: vec![Channel::default(); parallelism * parallelism],
+            spare_buffers: Vec::new(),
             tasks: (0..parallelism).map(|_| task()).collect(),
             epoch: 0,
             down: false,
@@ -268,15 +294,18 @@ impl FlinkEngine {
     }
 
     /// Sends the open buffer of channel `from` -> `to` at `t`, in order, never before the previous one.
+    /// One event for the whole buffer: its items are due at the same instant, one after the other, before
+    /// anything scheduled later, so handling them in one step keeps the order of one event per item.
     fn flush(&mut self, from: usize, to: usize, t: SimTime) {
         let ch = &mut self.channels[from * self.parallelism + to];
         let at = t.max(ch.last_delivery);
         ch.last_delivery = at;
         ch.records = 0;
-        // Drained, not taken: the buffer keeps its room for the next records.
-        for item in ch.buffer.drain(..) {
-            self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, item });
+        if ch.buffer.is_empty() {
+            return;
         }
+        let items = std::mem::replace(&mut ch.buffer, self.spare_buffers.pop().unwrap_or_default());
+        self.queue.push(at, Ev::Deliver { epoch: self.epoch, to, from, items });
     }
 
     fn broadcast(&mut self, from: usize, t: SimTime, item: Item) {
@@ -308,16 +337,14 @@ impl FlinkEngine {
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;
         src.busy = done;
-        src.last_record = arrival;
+        src.idleness.active = true;
         if src.idle {
             src.idle = false;
             self.broadcast(s, done, Item::Idle(false));
         }
         let src = &mut self.sources[s];
         src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
-        let passed = self.metrics.filter(&self.pipe, &r, first);
-        self.fates.read(RecordId::of(&r), passed);
-        if !passed {
+        if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
         let to = (r.key as usize) % self.parallelism;
@@ -368,9 +395,9 @@ impl FlinkEngine {
         let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
         let session = self.pipe.window.is_session();
         let event_time = self.pipe.time == TimeDomain::Event;
-        let windows = self.pipe.window.assign(ts);
+        let windows = self.pipe.window.windows(ts);
         let mut skipped = true;
-        for &w in &windows {
+        for w in windows.clone() {
             let task = &mut self.tasks[k];
             let wm = task.wm;
             // WindowOperator.processElement: a session is judged after merging (mergingWindows.addWindow,
@@ -394,7 +421,7 @@ impl FlinkEngine {
         // (isSkippedElement && isElementLate), once, however many windows it had.
         let wm = self.tasks[k].wm;
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
-            let late = Output::single(OutputKind::Late, *last, &r, arrival).decided(None, wm);
+            let late = Output::single(OutputKind::Late, last, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
     }
@@ -450,8 +477,8 @@ impl FlinkEngine {
                 for s in 0..self.parallelism {
                     let t = self.now.max(self.sources[s].busy);
                     if self.cfg.idle_timeout_ms > 0
+                        && self.sources[s].idleness.is_idle(self.now, idle_after)
                         && !self.sources[s].idle
-                        && self.now.saturating_sub(self.sources[s].last_record) >= idle_after
                     {
                         self.sources[s].idle = true;
                         self.broadcast(s, t, Item::Idle(true));
@@ -459,10 +486,16 @@ impl FlinkEngine {
                     self.emit_watermark(s, t);
                 }
             }
-            Ev::Deliver { epoch, to, from, item } if epoch == self.epoch && !self.down => {
-                self.on_deliver(to, from, item)
+            Ev::Deliver { epoch, to, from, mut items } => {
+                // A restart (a new epoch) drops what was in flight; a failure comes from outside a step.
+                if epoch == self.epoch && !self.down {
+                    for item in items.drain(..) {
+                        self.on_deliver(to, from, item);
+                    }
+                }
+                items.clear();
+                self.spare_buffers.push(items);
             }
-            Ev::Deliver { .. } => {}
             Ev::Flush { epoch, from, to } if epoch == self.epoch => {
                 // A buffer sent early (full) left this tick to the buffer opened after it, if any.
                 let ch = &self.channels[from * self.parallelism + to];

@@ -312,26 +312,29 @@ fn starts_and_emits(e: &FlinkEngine) -> Vec<(i64, u64)> {
     rows
 }
 
-/// WatermarkStrategy.withIdleness: two source subtasks, records every 100 ms (from 50 ms) on one only.
-/// Without idleness the silent one holds the window operator's watermark (the minimum over its inputs)
-/// at its start, and nothing fires; with a 600 ms timeout it is marked idle at the 600 ms tick and left
-/// out, so [0, 1 s) fires at the tick after the watermark passed 999 ms (1.2 s, max 1150 ms). The busy
-/// source is never marked idle: its records come 50 ms before each tick.
+/// WatermarkStrategy.withIdleness: two source subtasks, records every 100 ms (from 50 ms) on one only,
+/// watermarks every 200 ms. Without idleness the silent one holds the window operator's watermark (the
+/// minimum over its inputs) at its start, and nothing fires. With it, the silent source's countdown
+/// starts at the first tick that saw no record (200 ms, IdlenessTimer), and it is idle at the first tick
+/// strictly more than the timeout later: 1000 ms for 600 ms (800 - 200 is not more than 600), 800 ms
+/// for 599. Then [0, 500 ms) fires, the busy source's watermark (549 ms at 600 ms) being past 499 ms.
+/// The busy source is never marked idle: its records come 50 ms before each tick.
 #[test]
 fn a_silent_source_holds_the_watermark_until_marked_idle() {
     let run = |idle_timeout_ms| {
         let cfg =
             FlinkConfig { idle_timeout_ms, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
-        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Event, 2, 0.0, 0.0);
+        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 500 }, TimeDomain::Event, 2, 0.0, 0.0);
         let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
-        for at in (50..1500).step_by(100) {
+        for at in (50..1300).step_by(100) {
             feed(&mut e, at, at as i64);
         }
-        e.advance_to(SimTime::from_millis(1500));
+        e.advance_to(SimTime::from_millis(1300));
         results(&e)
     };
     assert_eq!(run(0), [], "never idle: the silent source blocks every window");
-    assert_eq!(run(600), [(0, 10, 1200)]);
+    assert_eq!(run(600), [(0, 5, 1000), (500, 5, 1200)]);
+    assert_eq!(run(599), [(0, 5, 800), (500, 5, 1200)]);
 }
 
 /// StreamTask's mailbox: a window subtask processes one record at a time, so records that reach it

@@ -263,7 +263,7 @@ impl SparkEngine {
                 self.metrics.visible(out, &[Member::of(r)]);
                 continue;
             }
-            for w in self.pipe.window.assign(ts) {
+            for w in self.pipe.window.windows(ts) {
                 if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
                     let late = Output::single(OutputKind::Late, w, r, e).decided(Some(phases.id), wm_late);
                     self.metrics.late_row(late);
@@ -310,9 +310,7 @@ impl SparkEngine {
         let cost = self.map_cost.sample(&mut self.rng);
         let t = arrival.max(self.busy) + cost;
         self.busy = t;
-        let passed = self.metrics.filter(&self.pipe, &r, first);
-        self.fates.read(RecordId::of(&r), passed);
-        if !passed {
+        if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
         let out = Output::single(OutputKind::Window, Window::instant(r.event_time), &r, t);
