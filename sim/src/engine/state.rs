@@ -380,6 +380,22 @@ mod tests {
         assert_eq!(snapshot.merged(w(45, 60), 1), w(40, 60));
     }
 
+    /// MergingWindowSet merges the sessions' state: records a session already emitted stay reported, so
+    /// the merged session reports (and counts the latency of) only the records new since.
+    #[test]
+    fn a_merged_session_reports_only_records_not_yet_in_a_result() {
+        let mut s = WindowState::default();
+        s.add(w(0, 10), &rec(1, 1, t(0)), true);
+        s.add(w(30, 40), &rec(1, 1, t(1)), true);
+        for win in [w(0, 10), w(30, 40)] {
+            assert_eq!(s.get_mut(win, 1).expect("state").report().len(), 1);
+        }
+        s.add(w(5, 35), &rec(1, 1, t(2)), true);
+        let merged = s.get_mut(w(0, 40), 1).expect("merged");
+        assert_eq!(merged.report().iter().map(|m| m.created).collect::<Vec<_>>(), [t(2)]);
+        assert_eq!(s.unreported(), 0);
+    }
+
     #[test]
     fn unreported_counts_records_not_yet_in_an_emitted_result() {
         let mut s = WindowState::default();
