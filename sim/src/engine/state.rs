@@ -344,6 +344,19 @@ mod tests {
         assert_eq!(s.len(), 2);
     }
 
+    /// Before any merging add, a window merges with the key's windows it intersects, found among all held;
+    /// the first merging add indexes them.
+    #[test]
+    fn the_first_merging_add_finds_the_windows_already_held() {
+        let mut s = WindowState::default();
+        s.add(w(0, 10), &rec(1, 1, t(0)), false);
+        s.add(w(20, 30), &rec(7, 1, t(0)), false);
+        assert_eq!(s.merged(w(5, 25), 1), w(0, 25), "key 7's window does not count");
+        assert_eq!(s.merged(w(40, 50), 1), w(40, 50), "apart from key 1's window");
+        assert_eq!(s.add(w(5, 15), &rec(1, 1, t(1)), true), w(0, 15));
+        assert_eq!(s.len(), 2);
+    }
+
     /// By window end, then start, then key: a window's end-of-window timer decides when it fires.
     #[test]
     fn selected_windows_come_in_firing_order() {
