@@ -23,6 +23,8 @@ pub struct Agg {
     pub reported: u32,
 }
 
+const _: () = assert!(size_of::<Agg>() == 56);
+
 impl Agg {
     fn new() -> Self {
         Agg { sum: 0, min: i64::MAX, max: i64::MIN, members: Vec::new(), fired: 0, reported: 0 }
