@@ -510,6 +510,34 @@ impl SourceOffsets {
     }
 }
 
+/// Engine 0's reader and the cluster of `kafka::testkit` (a 1 ms network), run event by event up to `until`.
+#[cfg(test)]
+pub(crate) fn run_reading(
+    (env, cl): (&mut Env, &mut Cluster),
+    reader: &mut EngineConsumer,
+    e: &mut dyn Engine,
+    until: SimTime,
+) {
+    let id = EngineId(0);
+    while let Some(t) = env.queue.peek_time().filter(|&t| t <= until) {
+        let (_, event) = env.queue.pop().expect("peeked");
+        env.now = t;
+        match event {
+            Event::EngineWake { .. } => reader.wake(e, env, cl, id),
+            Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets } => {
+                cl.on_consumer_fetch(env, consumer, epoch, broker, incarnation, offsets)
+            }
+            Event::ConsumerFetchExpire { consumer, broker, park } => {
+                cl.on_consumer_fetch_expire(env, consumer, broker, park)
+            }
+            Event::ConsumerFetchResponse { epoch, broker, chunks, out_of_range, .. } => {
+                reader.on_fetch_response(e, (env, cl), (id, epoch, broker), (chunks, &out_of_range))
+            }
+            other => panic!("not an event of an engine's reads: {other:?}"),
+        }
+    }
+}
+
 /// A test's engine reading an in-memory log through its `MemoryFeed`, read like the engine itself.
 #[cfg(test)]
 pub(crate) struct Fed<E> {
@@ -553,7 +581,7 @@ mod tests {
     use super::*;
     use crate::engine::{EngineMetrics, EventTime};
     use crate::kafka::broker::Partition;
-    use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster};
+    use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster, env};
 
     /// An engine that notes what it is handed; a failure restarts it `restart` later, and a restart rewinds
     /// to `checkpoint` (None: reads on).
@@ -786,5 +814,58 @@ mod tests {
         assert!(offsets.read(&at(1, 2)), "past the furthest");
         assert!(offsets.read(&at(0, 5)));
         assert_eq!(offsets.snapshot(), vec![Offset(6), Offset(3)]);
+    }
+
+    /// The cluster's partition 0 holds `n` records, all below the HW.
+    fn filled(n: u32) -> Cluster {
+        let mut c = cluster(1, 1);
+        c.partitions[0].append(batch(0, 0, 0, n));
+        c.partitions[0].hw = Offset(u64::from(n));
+        c
+    }
+
+    /// A broker restart loses the fetch on its way to it (the new process never heard of it): the reader
+    /// sends it again (NetworkClient fails the requests of a broken connection; the Fetcher sends anew).
+    #[test]
+    fn a_fetch_lost_to_a_broker_restart_is_sent_again() {
+        let (mut env, mut cl) = (env(1), filled(3));
+        let (mut engine, mut reader) = (Recorder::new(None, None), EngineConsumer::default());
+        reader.start(&engine, &mut env, &cl, EngineId(0));
+        cl.brokers[0].incarnation += 1;
+        reader.refetch(&mut env, &cl, EngineId(0), Some(B0));
+        run_reading((&mut env, &mut cl), &mut reader, &mut engine, ms(10));
+        assert_eq!(engine.take(), vec![(0, 0), (0, 1), (0, 2)]);
+    }
+
+    /// A restarted job is a new consumer (Flink recreates its KafkaSourceReader): the answer to a fetch sent
+    /// before the failure is dropped even when it arrives after the restart, and the job reads those records
+    /// from its own new fetch.
+    #[test]
+    fn an_answer_to_a_fetch_sent_before_a_failure_is_dropped() {
+        let (mut env, mut cl) = (env(1), filled(3));
+        let (mut engine, mut reader) = (Recorder::new(Some(SimTime::ZERO), None), EngineConsumer::default());
+        reader.start(&engine, &mut env, &cl, EngineId(0));
+        run_reading((&mut env, &mut cl), &mut reader, &mut engine, ms(1));
+        reader.fail(&mut engine, ms(1)); // the leader has just answered
+        reader.resume_fetching(&mut engine, &mut env, &cl, EngineId(0));
+        run_reading((&mut env, &mut cl), &mut reader, &mut engine, ms(10));
+        let read_at_3_ms = vec![(ms(3), 0, 0), (ms(3), 0, 1), (ms(3), 0, 2)];
+        assert_eq!(engine.seen, read_at_3_ms, "the new fetch's round trip: 1 ms there, 1 ms back");
+    }
+
+    /// The job has caught up when it has read every partition that has a leader up to its log end, records
+    /// above the HW included (readable once the followers have them); a partition without a leader waits.
+    #[test]
+    fn caught_up_means_every_led_partition_read_to_its_log_end() {
+        let mut c = filled(2);
+        c.partitions.push(Partition::new(PartitionId(1), vec![B0, B1, B2], 1));
+        c.partitions[1].append(batch(0, 0, 0, 1));
+        c.partitions[1].leader = None;
+        let (mut engine, mut reader) = (Recorder::new(None, None), EngineConsumer::default());
+        assert!(!reader.caught_up(&c), "partition 0 unread");
+        reader.poll_all(&mut engine, &c, ms(1));
+        assert!(reader.caught_up(&c), "partition 1 has no leader");
+        c.partitions[0].append(batch(0, 0, 2, 1));
+        assert!(!reader.caught_up(&c), "a record above the HW");
     }
 }

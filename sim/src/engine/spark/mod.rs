@@ -179,7 +179,7 @@ pub struct SparkEngine {
     wm_evict: EventTime,
     wm_late: EventTime,
     max_event: Option<EventTime>,
-    /// Continuous mode: when a failed query runs again (no epoch commits until then).
+    /// Continuous mode: when the query last failed, it ran again at this time (no epoch commits before).
     down_until: Option<SimTime>,
     /// Continuous mode: the task's FIFO, the source's offsets, those of the last epoch commit and, after
     /// a failure, the ones its source rewinds to.
@@ -335,7 +335,6 @@ impl Engine for SparkEngine {
                 }
                 self.next_epoch += iv;
             }
-            self.down_until = self.down_until.filter(|&until| until > t);
             return;
         }
         if self.running.as_ref().is_some_and(|b| b.read && b.phases.committed <= t) {
@@ -423,16 +422,9 @@ impl Engine for SparkEngine {
         self.rewind.take()
     }
 
-    fn finish(&mut self, t: SimTime) {
+    fn finish(&mut self, _t: SimTime) {
         if self.cfg.mode == SparkMode::Continuous {
-            let mut horizon = t;
-            loop {
-                self.advance_to(horizon);
-                if self.down_until.is_none() {
-                    break;
-                }
-                horizon = horizon + SimTime::from_millis(self.cfg.trigger_ms.max(10)) + SimTime::from_secs(1);
-            }
+            // A restart under way has completed and read again (EngineConsumer::finish); no state is held.
             self.fates.finish(|_| false, &mut self.metrics);
             return;
         }

@@ -1,9 +1,10 @@
 use super::*;
-use crate::engine::source::{EngineConsumer, Fed};
+use crate::engine::source::{EngineConsumer, Fed, run_reading};
+use crate::kafka::broker::Partition;
 use crate::kafka::cluster::Cluster;
-use crate::kafka::env::{Env, Event};
-use crate::kafka::ids::{EngineId, PartitionId};
-use crate::kafka::testkit::{batch, cluster, env as kafka_env};
+use crate::kafka::env::Event;
+use crate::kafka::ids::{EngineId, FetchPosition, PartitionId};
+use crate::kafka::testkit::{B0, B1, B2, P0, batch, cluster, env as kafka_env};
 
 /// A query reading an in-memory log: its batches read, at each trigger, what was appended by then.
 type Query = Fed<SparkEngine>;
@@ -150,6 +151,30 @@ fn continuous_processing_replays_records_since_the_last_epoch() {
     assert_eq!((m.records_in, m.filtered, m.records_in_results, m.duplicate_results), (5, 1, 4, 1));
 }
 
+/// ContinuousExecution commits an epoch only while the query runs: the epoch due at 2 s, while the query
+/// is down (1.4 s to 2.4 s), commits nothing, so a second failure at 2.6 s rewinds again to the offsets of
+/// the epoch at 1 s and replays both the record of 1.2 s (a second time) and that of 2.5 s.
+#[test]
+fn continuous_processing_commits_no_epoch_while_down() {
+    let cfg = SparkConfig {
+        mode: SparkMode::Continuous,
+        continuous_checkpoint_ms: 1000,
+        restart_delay_ms: 1000,
+        ..SparkConfig::default()
+    };
+    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    feed(&mut e, 100, 100, 0, 1);
+    feed(&mut e, 1200, 1200, 0, 1);
+    e.fail(SimTime::from_millis(1400));
+    feed(&mut e, 2500, 2500, 0, 1);
+    e.fail(SimTime::from_millis(2600));
+    e.finish(SimTime::from_millis(4000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
+    assert_eq!(rows, [(100, 102), (1200, 1202), (1200, 2402), (2500, 2502), (1200, 3602), (2500, 3604)]);
+    assert_eq!(e.metrics().duplicate_results, 3);
+}
+
 /// The key and the problem of a refusal.
 fn key(e: ScenarioError) -> (String, String) {
     match e {
@@ -278,28 +303,6 @@ fn a_failure_at_a_batch_boundary_fails_what_has_started_and_not_what_committed()
     assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2000, 2052, 1), (3000, 3052, 1)]);
 }
 
-/// Engine 0's reader and the cluster of `kafka::testkit` (a 1 ms network), run event by event up to `until`.
-fn run_reading((env, cl): (&mut Env, &mut Cluster), reader: &mut EngineConsumer, e: &mut SparkEngine, until: SimTime) {
-    let id = EngineId(0);
-    while let Some(t) = env.queue.peek_time().filter(|&t| t <= until) {
-        let (_, event) = env.queue.pop().expect("peeked");
-        env.now = t;
-        match event {
-            Event::EngineWake { .. } => reader.wake(e, env, cl, id),
-            Event::ConsumerFetchArrive { consumer, epoch, broker, incarnation, offsets } => {
-                cl.on_consumer_fetch(env, consumer, epoch, broker, incarnation, offsets)
-            }
-            Event::ConsumerFetchExpire { consumer, broker, park } => {
-                cl.on_consumer_fetch_expire(env, consumer, broker, park)
-            }
-            Event::ConsumerFetchResponse { epoch, broker, chunks, out_of_range, .. } => {
-                reader.on_fetch_response(e, (env, cl), (id, epoch, broker), (chunks, &out_of_range))
-            }
-            other => panic!("not an event of an engine's reads: {other:?}"),
-        }
-    }
-}
-
 /// The cluster's partition 0 gets `n` more records (offsets from its log end), all below the HW.
 fn append(cl: &mut Cluster, n: u32) {
     let part = &mut cl.partitions[0];
@@ -321,6 +324,8 @@ fn a_micro_batch_reads_exactly_the_range_decided_at_its_trigger() {
     append(&mut cl, 3);
     run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(1020));
     assert!(q.batches().is_empty() && q.metrics().records_in == 0, "nothing is read before its tasks start");
+    // ProcessingTimeExecutor: the next trigger waits for the batch under way, whose end is not known yet.
+    assert_eq!(q.reads(), Reads::AtTrigger(None));
     append(&mut cl, 2);
     run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(3000));
     let b: Vec<_> = q.batches().iter().map(ms).collect();
@@ -350,4 +355,30 @@ fn offsets_retention_deleted_before_a_batch_read_them_are_lost() {
     assert_eq!(b, [(1000, 1065, 2)], "read at 1054: a second round trip from the log start");
     let m = q.metrics();
     assert_eq!((m.records_in, m.lost, m.records_in_results), (2, 3, 2));
+}
+
+/// KafkaSourceRDD: a batch's tasks fetch its range once they start, each up to its partition's end offset.
+/// A leader change while the batch is planned sends no fetch; partition 1, empty at the trigger, is not
+/// fetched although records came since.
+#[test]
+fn a_batch_s_tasks_fetch_only_the_unread_part_of_its_range_once_they_start() {
+    let (mut env, mut cl) = (kafka_env(1), cluster(1, 1));
+    cl.partitions.push(Partition::new(PartitionId(1), vec![B0, B1, B2], 1));
+    let mut q = costed(WindowSpec::None, OutputMode::Append);
+    let mut reader = EngineConsumer::default();
+    reader.start(&q.e, &mut env, &cl, EngineId(0));
+    append(&mut cl, 3);
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(1020));
+    let p1 = &mut cl.partitions[1];
+    p1.append(batch(0, 0, 0, 2));
+    p1.hw = p1.log_end;
+    reader.refetch(&mut env, &cl, EngineId(0), None);
+    assert_eq!(env.queue.peek_time(), Some(SimTime::from_millis(1050)), "nothing before the tasks start at 1050");
+    run_reading((&mut env, &mut cl), &mut reader, &mut q.e, SimTime::from_millis(1050));
+    match env.queue.pop() {
+        Some((_, Event::ConsumerFetchArrive { offsets, .. })) => {
+            assert_eq!(offsets, [FetchPosition { partition: P0, offset: Offset(0) }])
+        }
+        other => panic!("the tasks' fetch, not {other:?}"),
+    }
 }
