@@ -8,9 +8,10 @@ use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
 
+/// 56 bytes: with its key, a slot of the key table is one cache line (every record looks one up). Its count
+/// is its number of records, and it has changed since it was last emitted when some are not reported yet.
 #[derive(Clone, Debug)]
 pub struct Agg {
-    pub count: u64,
     pub sum: i64,
     pub min: i64,
     pub max: i64,
@@ -18,45 +19,52 @@ pub struct Agg {
     pub members: Vec<Member>,
     /// How many times this window was emitted (late firings re-emit it).
     pub fired: u32,
-    /// Changed since it was last emitted.
-    pub dirty: bool,
     /// How many of `members` were already in an emitted result.
-    pub reported: usize,
+    pub reported: u32,
 }
+
+const _: () = assert!(size_of::<Agg>() == 56);
 
 impl Agg {
     fn new() -> Self {
-        Agg { count: 0, sum: 0, min: i64::MAX, max: i64::MIN, members: Vec::new(), fired: 0, dirty: false, reported: 0 }
+        Agg { sum: 0, min: i64::MAX, max: i64::MIN, members: Vec::new(), fired: 0, reported: 0 }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.members.len() as u64
+    }
+
+    /// Changed since it was last emitted: it holds records no emitted result held.
+    pub fn dirty(&self) -> bool {
+        self.members.len() > self.reported as usize
     }
 
     fn add(&mut self, r: &EngineRecord) {
-        self.count += 1;
         self.sum += r.value;
         self.min = self.min.min(r.value);
         self.max = self.max.max(r.value);
         self.members.push(Member::of(r));
-        self.dirty = true;
     }
 
     fn merge(&mut self, other: Agg) {
-        self.count += other.count;
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         // Reported records of both first, then the unreported ones.
-        let unreported = self.members.split_off(self.reported);
-        self.members.extend_from_slice(&other.members[..other.reported]);
+        let (mine, theirs) = (self.reported as usize, other.reported as usize);
+        let unreported = self.members.split_off(mine);
+        self.members.extend_from_slice(&other.members[..theirs]);
         self.members.extend(unreported);
-        self.members.extend_from_slice(&other.members[other.reported..]);
+        self.members.extend_from_slice(&other.members[theirs..]);
         self.reported += other.reported;
         self.fired = self.fired.max(other.fired);
-        self.dirty = true;
     }
 
     /// The records not yet in an emitted result, now reported.
     pub fn report(&mut self) -> &[Member] {
-        let from = std::mem::replace(&mut self.reported, self.members.len());
-        &self.members[from..]
+        let held = u32::try_from(self.members.len()).expect("a window holds fewer than 2^32 records of a key");
+        let from = std::mem::replace(&mut self.reported, held);
+        &self.members[from as usize..]
     }
 
     pub fn output(&self, w: Window, key: u32, emit: SimTime) -> Output {
@@ -65,7 +73,7 @@ impl Agg {
             start: w.start,
             end: w.end,
             key,
-            count: self.count,
+            count: self.count(),
             sum: self.sum,
             min: self.min,
             max: self.max,
@@ -262,12 +270,12 @@ impl WindowState {
 
     /// Records held in windows that have not been emitted with them yet.
     pub fn unreported(&self) -> u64 {
-        self.aggs().map(|a| (a.members.len() - a.reported) as u64).sum()
+        self.aggs().map(|a| a.count() - u64::from(a.reported)).sum()
     }
 
     /// The records held in windows that have not been emitted with them yet.
     pub fn unreported_records(&self) -> impl Iterator<Item = RecordId> + '_ {
-        self.aggs().flat_map(|a| a.members[a.reported..].iter().map(|m| m.id))
+        self.aggs().flat_map(|a| a.members[a.reported as usize..].iter().map(|m| m.id))
     }
 }
 
@@ -328,15 +336,15 @@ mod tests {
         s.add(w(12, 22), &rec(7, 50, t(2)), true);
         let a = s.get_mut(w(0, 10), 1).expect("state");
         a.fired = 2;
-        a.dirty = false;
+        a.report();
         assert_eq!(s.merged(w(10, 30), 1), w(0, 40), "touches both ends");
         assert_eq!(s.merged(w(12, 22), 1), w(12, 22), "touches neither: key 7 does not count");
         assert_eq!(s.add(w(10, 30), &rec(1, 3, t(5)), true), w(0, 40));
         assert_eq!(s.len(), 2, "three sessions of key 1 became one");
         let m = s.get_mut(w(0, 40), 1).expect("merged");
-        assert_eq!((m.count, m.sum, m.min, m.max), (3, 6, 1, 3));
+        assert_eq!((m.count(), m.sum, m.min, m.max), (3, 6, 1, 3));
         assert_eq!(created(m), [t(0), t(1), t(5)]);
-        assert_eq!((m.fired, m.dirty), (2, true), "a fired session stays fired, and has changed");
+        assert_eq!((m.fired, m.dirty()), (2, true), "a fired session stays fired, and has changed");
         // Without merging (tumbling and sliding windows), overlapping windows stay apart.
         let mut s = WindowState::default();
         s.add(w(0, 10), &rec(1, 1, t(0)), false);
@@ -369,7 +377,7 @@ mod tests {
         assert_eq!(s.select(|win| win.end <= EventTime::from_ms(10), |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
         s.retain(|win| win.start > EventTime::ZERO);
         assert_eq!(s.len(), 3);
-        assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count), Some(1));
+        assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count()), Some(1));
         assert!(s.remove(w(5, 20), 1).is_none());
     }
 
@@ -383,7 +391,7 @@ mod tests {
         }
         s.retain(|win| win.start > EventTime::ZERO);
         assert_eq!(s.merged(w(5, 25), 1), w(5, 30), "(0, 10) was dropped");
-        assert_eq!(s.remove(w(20, 30), 1).map(|a| a.count), Some(1));
+        assert_eq!(s.remove(w(20, 30), 1).map(|a| a.count()), Some(1));
         assert_eq!(s.merged(w(5, 45), 1), w(5, 50));
         let snapshot = s.clone();
         assert_eq!(s.add(w(5, 45), &rec(1, 1, t(0)), true), w(5, 50));

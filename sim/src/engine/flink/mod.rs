@@ -440,7 +440,7 @@ impl FlinkEngine {
         // Processing-time windows have processing-time triggers and cleanup timers: the watermark
         // leaves them alone (WindowOperator.registerCleanupTimer).
         if self.pipe.time == TimeDomain::Event {
-            let due = self.tasks[k].state.select(|w| w.max_timestamp() <= wm, |a| a.fired == 0 || a.dirty);
+            let due = self.tasks[k].state.select(|w| w.max_timestamp() <= wm, |a| a.fired == 0 || a.dirty());
             for (w, key) in due {
                 self.fire(k, w, key, t);
             }
@@ -455,7 +455,6 @@ impl FlinkEngine {
         let task = &mut self.tasks[k];
         let Some(agg) = task.state.get_mut(w, key) else { return };
         agg.fired += 1;
-        agg.dirty = false;
         let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired };
         let out = agg.output(w, key, t).decided(None, task.wm);
         if transactional {

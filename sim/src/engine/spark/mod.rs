@@ -25,7 +25,7 @@ mod tests;
 
 use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
-use super::state::WindowState;
+use super::state::{Agg, WindowState};
 use super::window::{Window, WindowSpec};
 use super::{
     Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, ReadPlan, Reads, TimeDomain,
@@ -275,12 +275,11 @@ impl SparkEngine {
         let evictable = |w: &Window| w.end <= wm_evict;
         let emit_now = match self.cfg.output_mode {
             OutputMode::Append => self.state.select(evictable, |_| true),
-            OutputMode::Update => self.state.select(|_| true, |a| a.dirty),
+            OutputMode::Update => self.state.select(|_| true, Agg::dirty),
             OutputMode::Complete => self.state.select(|_| true, |_| true),
         };
         for (w, key) in emit_now {
             let agg = self.state.get_mut(w, key).expect("selected");
-            agg.dirty = false;
             let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
             self.metrics.visible(out, agg.report());
         }
