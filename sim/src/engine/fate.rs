@@ -330,8 +330,47 @@ mod tests {
         l.visible(window(1), row(30), &[member(0), member(2)], &mut m);
         assert_eq!(fates(&m), (2, 0, 0, 0, 1), "shown again with the late record in it");
         assert_eq!((m.latency.count(), m.results), (2, 2), "record 0 measured once, record 2 once");
+        l.read(id(4), true);
         l.finish(|r| r == id(1), &mut m);
-        assert_eq!(fates(&m), (2, 0, 1, 0, 1), "record 1 is pending; record 3 was filtered");
+        assert_eq!(fates(&m), (2, 0, 1, 1, 1), "record 1 is pending, record 4 lost; record 3 was filtered");
+    }
+
+    /// Flink's checkpoint n holds what happened before its barriers: a result shown, or a record dropped as
+    /// late, after checkpoint 1 began may happen again after a restart to checkpoint 1, even once it has
+    /// completed. The late record goes into a result in the replay: it ends there, though a checkpoint
+    /// taken after the restart completed before the replay reached it.
+    #[test]
+    fn what_happened_after_a_checkpoint_began_can_happen_again() {
+        let mut l = FateLedger::new(true);
+        let mut m = EngineMetrics::new(false);
+        l.read(id(0), true);
+        l.read(id(1), true);
+        let first = l.begin_restore_point();
+        l.visible(ResultId::Record(id(0)), row(10), &[member(0)], &mut m);
+        l.late(&rec(1), late_row(10), &mut m);
+        l.restore_point(first);
+        l.begin_restore_point(); // never completes
+        l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
+        let after_restart = l.begin_restore_point();
+        l.restore_point(after_restart);
+        l.visible(ResultId::Record(id(0)), row(20), &[member(0)], &mut m);
+        l.visible(window(1), row(20), &[member(1)], &mut m);
+        assert_eq!(fates(&m), (2, 0, 0, 0, 1), "record 0's result again: a duplicate; record 1 in a result");
+    }
+
+    /// A record decided before a restart and decided again by the replay is final once a restore point
+    /// taken after the replay completes: the ledger lets it go.
+    #[test]
+    fn a_replayed_record_is_let_go_after_the_next_restore_point() {
+        let mut l = FateLedger::new(true);
+        let mut m = EngineMetrics::new(false);
+        l.read(id(0), true);
+        l.visible(ResultId::Record(id(0)), row(10), &[member(0)], &mut m);
+        l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
+        l.visible(ResultId::Record(id(0)), row(20), &[member(0)], &mut m);
+        let epoch = l.begin_restore_point();
+        l.restore_point(epoch);
+        assert_eq!(l.footprint(), (0, 0));
     }
 
     /// Without a rewind, an open record the restored state does not hold is lost; one it holds is not.

@@ -131,14 +131,18 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
     };
     let mut engines: Vec<Box<dyn Engine>> = Vec::new();
     if s.flink {
+        // Every setting stated, so that no new default can change a replay: no idle sources, a flush after
+        // every record, no checkpoints (an at-least-once sink) and no failures to restart from.
         let cfg = FlinkConfig {
             watermark_delay_ms: s.watermark_delay_ms,
             watermark_interval_ms: s.watermark_interval_ms,
+            idle_timeout_ms: 0,
             allowed_lateness_ms: s.allowed_lateness_ms,
             buffer_timeout_ms: 0,
+            buffer_records: 1,
             checkpoint_interval_ms: 0,
             sink: SinkMode::AtLeastOnce,
-            ..FlinkConfig::default()
+            restart_delay_ms: 0,
         };
         engines.push(Box::new(FlinkEngine::new(cfg, pipe.clone(), stream(0, "replay-flink"), true)));
     }
