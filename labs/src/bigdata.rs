@@ -62,12 +62,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     progress("volume: one machine vs a cluster");
     let seed_v = seed.unwrap_or(1);
     let volumes = [10_000u64, 100_000, 1_000_000];
-    let mut volume = Vec::new();
-    for nodes in [1u32, 4, 16] {
-        let pts: Vec<(f64, f64)> =
-            volumes.iter().map(|&v| (v as f64, job_seconds(v, nodes, seed_v) * 1000.0)).collect();
-        volume.push((nodes, pts));
-    }
+    let clusters = [1u32, 4, 16];
+    // The jobs are independent: all of them side by side.
+    let jobs: Vec<(u32, u64)> = clusters.iter().flat_map(|&n| volumes.map(|v| (n, v))).collect();
+    let mut measured_ms = crate::par::map(&jobs, |&(nodes, v)| job_seconds(v, nodes, seed_v) * 1000.0).into_iter();
+    let volume: Vec<(u32, Vec<(f64, f64)>)> = clusters
+        .iter()
+        .map(|&nodes| (nodes, volumes.iter().map(|&v| v as f64).zip(measured_ms.by_ref()).collect()))
+        .collect();
     let job_ms = |nodes: u32| {
         volume.iter().find(|(n, _)| *n == nodes).and_then(|(_, p)| p.last()).map(|p| p.1).expect("measured")
     };

@@ -5,7 +5,7 @@
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, pipe};
 use crate::error::{LabError, Result};
-use crate::lab::{LabReport, at, pick, sweep};
+use crate::lab::{LabReport, at, measure_all, pick, varied};
 use crate::t;
 use crate::text::Text;
 use crate::tl;
@@ -156,19 +156,11 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     progress("the watermark over a replayed trace");
     let (timeline, trace_late) = watermark_figure(s0.run.seed, 500);
 
-    progress("bounded out-of-orderness vs late records");
+    progress("watermark delays, processing time, checkpoint intervals");
     let delays = [0u64, 100, 250, 500, 1000, 2000];
     let set_delay = |s: &mut Scenario, d: u64| s.flink.watermark_delay_ms = d;
-    let by_delay = sweep(&s0, &delays, set_delay, engines::one)?;
-    let late = pick(&by_delay, |e| e.late_records as f64);
-    let lat = pick(&by_delay, |e| e.latency_ms.p50_ms);
-
-    progress("event time vs processing time");
     let mut proc = s0.clone();
     pipe(&mut proc).time = TimeDomain::Processing;
-    let proc_run = engines::one(&proc)?;
-
-    progress("checkpoint interval vs recovery");
     let intervals = [1000u64, 2000, 5000, 10_000];
     let failing = |sink: SinkMode| {
         let mut s = s0.clone();
@@ -178,8 +170,17 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     };
     let set_interval = |s: &mut Scenario, i: u64| s.flink.checkpoint_interval_ms = i;
     let (alo, eo) = (failing(SinkMode::AtLeastOnce), failing(SinkMode::ExactlyOnce));
-    let alo_runs = sweep(&alo, &intervals, set_interval, engines::one)?;
-    let eo_runs = sweep(&eo, &intervals, set_interval, engines::one)?;
+    let mut scenarios = varied(&s0, &delays, set_delay);
+    scenarios.push(proc);
+    scenarios.extend(varied(&alo, &intervals, set_interval));
+    scenarios.extend(varied(&eo, &intervals, set_interval));
+    let mut runs = measure_all(&scenarios, engines::one)?.into_iter();
+    let by_delay: Vec<_> = delays.iter().copied().zip(runs.by_ref()).collect();
+    let proc_run = runs.next().expect("one run per scenario");
+    let alo_runs: Vec<_> = intervals.iter().copied().zip(runs.by_ref()).collect();
+    let eo_runs: Vec<_> = intervals.iter().copied().zip(runs).collect();
+    let late = pick(&by_delay, |e| e.late_records as f64);
+    let lat = pick(&by_delay, |e| e.latency_ms.p50_ms);
     let dups = pick(&alo_runs, |e| e.duplicate_results as f64);
     let eo_dups = pick(&eo_runs, |e| e.duplicate_results as f64);
     let eo_p50 = pick(&eo_runs, |e| e.latency_ms.p50_ms);

@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, cdf_figure, named, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, sweep};
+use crate::lab::{LabReport, measure_all, varied};
 use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -14,14 +14,12 @@ use streamlab_sim::scenario::EngineKind;
 /// Each engine's measurement per swept value: (engine, [(x, y)]).
 type ByEngine = Vec<(String, Vec<(f64, f64)>)>;
 
-fn by_engine<T: Copy + Into<f64> + Send + Sync>(
-    base: &Scenario,
-    values: &[T],
-    set: impl Fn(&mut Scenario, T) + Sync,
+fn by_engine<T: Copy + Into<f64>>(
+    runs: impl Iterator<Item = (T, Vec<engines::EngineRun>)>,
     measure: impl Fn(&streamlab_sim::engine::EngineSummary) -> f64,
-) -> Result<ByEngine> {
+) -> ByEngine {
     let mut out: ByEngine = Vec::new();
-    for (v, runs) in sweep(base, values, set, engines::run)? {
+    for (v, runs) in runs {
         for r in runs {
             match out.iter_mut().find(|(e, _)| *e == r.summary.engine) {
                 Some((_, pts)) => pts.push((v.into(), measure(&r.summary))),
@@ -29,7 +27,7 @@ fn by_engine<T: Copy + Into<f64> + Send + Sync>(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn series(v: &ByEngine) -> Vec<Series> {
@@ -42,24 +40,27 @@ fn value(v: &ByEngine, engine: &str, x: f64) -> f64 {
 
 pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("flink-vs-spark", seed, scenario, &[EngineKind::Flink, EngineKind::Spark])?;
-    progress("per-record latency");
+    progress("per-record latency, latency vs throughput, window size");
     let mut per_record = s0.clone();
     pipe(&mut per_record).window = WindowSpec::None;
-    let pr = engines::run(&per_record)?;
-    let (f, sp) = (named(&pr, "flink")?.latency_ms.clone(), named(&pr, "spark")?.latency_ms.clone());
-    progress("latency vs throughput");
     let rates = [1000.0, 4000.0, 16_000.0, 32_000.0, 64_000.0, 96_000.0];
     let mut fast = per_record.clone();
     fast.run.duration_ms = 10_000;
     let producers: f64 = fast.producers.iter().map(|p| f64::from(p.count)).sum();
     let set_rate = |s: &mut Scenario, rate: f64| s.producers.iter_mut().for_each(|p| p.rate_per_s = rate / producers);
-    let vs_rate = by_engine(&fast, &rates, set_rate, |e| e.latency_ms.p99_ms)?;
-    progress("window size dominates");
     let mut long = s0.clone();
     long.run.duration_ms = 60_000;
+    let windows_s = [1u32, 5, 10, 30];
     let set_window =
         |s: &mut Scenario, size_s: u32| pipe(s).window = WindowSpec::Tumbling { size_ms: u64::from(size_s) * 1000 };
-    let vs_window = by_engine(&long, &[1u32, 5, 10, 30], set_window, |e| e.latency_ms.p50_ms)?;
+    let mut scenarios = vec![per_record];
+    scenarios.extend(varied(&fast, &rates, set_rate));
+    scenarios.extend(varied(&long, &windows_s, set_window));
+    let mut runs = measure_all(&scenarios, engines::run)?.into_iter();
+    let pr = runs.next().expect("one run per scenario");
+    let (f, sp) = (named(&pr, "flink")?.latency_ms.clone(), named(&pr, "spark")?.latency_ms.clone());
+    let vs_rate = by_engine(rates.iter().copied().zip(runs.by_ref()), |e| e.latency_ms.p99_ms);
+    let vs_window = by_engine(windows_s.iter().copied().zip(runs), |e| e.latency_ms.p50_ms);
 
     let ms = |v: f64| Unit::Ms.text(v);
     let ratio = Unit::Plain.text((sp.p50_ms / f.p50_ms.max(1e-9)).round());

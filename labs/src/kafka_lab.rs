@@ -5,7 +5,7 @@
 
 use crate::chart::{Axis, BarGroup, Bars, Cluster, Figure, Lines, Mark, Plot, Series, Unit};
 use crate::error::{LabError, Result};
-use crate::lab::{LabReport, base, lab_base, run, sweep, world};
+use crate::lab::{LabReport, base, lab_base, run, varied, world};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -21,6 +21,8 @@ const FAILURE: &str = "broker-crash-acks-1";
 const PARTITIONS: [u32; 4] = [1, 2, 4, 8];
 /// How often the lag run looks at the group to find when a rebalance starts and ends.
 const WATCH_MS: u64 = 50;
+/// When the lag run's consumer crashes.
+const CRASH_MS: u64 = 8000;
 
 /// Runs scenario `s`'s world `w` until `ms`.
 fn step(s: &Scenario, w: &mut World, ms: u64) -> Result<()> {
@@ -77,25 +79,16 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> 
     Ok((figure, before, after))
 }
 
-/// Acknowledged records lost under the same failure, per acks and min.insync.replicas.
-fn loss(seed: Option<u64>) -> Result<Vec<(Acks, u32, u64)>> {
-    let failure = base(FAILURE, seed);
-    let settings: Vec<(Acks, u32)> =
-        [Acks::None, Acks::Leader, Acks::All].into_iter().flat_map(|a| [(a, 1u32), (a, 2)]).collect();
-    sweep(
-        &failure,
-        &settings,
-        |s, (acks, min_isr)| {
-            s.cluster.min_insync_replicas = min_isr;
-            for p in &mut s.producers {
-                p.acks = acks;
-                // The idempotent producer requires acks=all (KafkaProducer's config check).
-                p.idempotence = Some(acks == Acks::All);
-            }
-        },
-        |s| Ok(run(s)?.ledger.lost),
-    )
-    .map(|runs| runs.into_iter().map(|((acks, min_isr), lost)| (acks, min_isr, lost)).collect())
+/// The same failure under every acks and min.insync.replicas setting.
+fn loss_scenarios(seed: Option<u64>, settings: &[(Acks, u32)]) -> Vec<Scenario> {
+    varied(&base(FAILURE, seed), settings, |s, (acks, min_isr)| {
+        s.cluster.min_insync_replicas = min_isr;
+        for p in &mut s.producers {
+            p.acks = acks;
+            // The idempotent producer requires acks=all (KafkaProducer's config check).
+            p.idempotence = Some(acks == Acks::All);
+        }
+    })
 }
 
 fn acks_name(a: Acks) -> &'static str {
@@ -114,21 +107,24 @@ struct CrashRun {
     rebalances: Vec<(f64, f64)>,
 }
 
-fn consumer_crash(quick: &Scenario) -> Result<CrashRun> {
+fn crash_scenario(quick: &Scenario) -> Scenario {
     let mut s = quick.clone();
     s.run.duration_ms = 30_000;
     s.consumer_group.session_timeout_ms = 10_000;
     // Lag is measured at committed offsets (as kafka-consumer-groups reports it): committing every
     // second keeps the auto-commit sawtooth small next to what the crash does.
     s.consumer_group.auto_commit_interval_ms = 1000;
-    let crash_ms = 8000;
-    s.faults = vec![Fault::ConsumerCrash { at_ms: crash_ms, member: 1 }];
-    let mut w = world(&s)?;
+    s.faults = vec![Fault::ConsumerCrash { at_ms: CRASH_MS, member: 1 }];
+    s
+}
+
+fn consumer_crash(s: &Scenario) -> Result<CrashRun> {
+    let mut w = world(s)?;
     let (mut rebalances, mut since) = (Vec::new(), None);
     let mut t = 0;
     while !w.is_finished() {
         t += WATCH_MS;
-        step(&s, &mut w, t)?;
+        step(s, &mut w, t)?;
         match (w.cluster_state().group.rebalancing, since) {
             (true, None) => since = Some(t),
             (false, Some(start)) => {
@@ -140,7 +136,7 @@ fn consumer_crash(quick: &Scenario) -> Result<CrashRun> {
     }
     Ok(CrashRun {
         results: Results::of(&w),
-        crash_ms,
+        crash_ms: CRASH_MS,
         session_timeout_ms: s.consumer_group.session_timeout_ms,
         rebalances,
     })
@@ -167,21 +163,107 @@ fn group_rate(s: &Scenario) -> Result<GroupRate> {
     Ok(GroupRate { delivered_per_s: (delivered as f64 / seconds).round(), idle })
 }
 
+/// What one of the lab's runs measures.
+#[derive(Clone, Copy)]
+enum Measure {
+    Cluster,
+    Results,
+    Crash,
+    Group,
+}
+
+enum Measured {
+    Cluster(Box<(Figure, ClusterState, ClusterState)>),
+    Results(Box<Results>),
+    Crash(Box<CrashRun>),
+    Group(GroupRate),
+}
+
+fn measure(m: Measure, s: &Scenario) -> Result<Measured> {
+    Ok(match m {
+        Measure::Cluster => Measured::Cluster(Box::new(cluster_figure(s)?)),
+        Measure::Results => Measured::Results(Box::new(run(s)?)),
+        Measure::Crash => Measured::Crash(Box::new(consumer_crash(s)?)),
+        Measure::Group => Measured::Group(group_rate(s)?),
+    })
+}
+
+/// The measurement of a run listed as that kind: the lab reads them back in the order it listed them.
+impl Measured {
+    fn cluster(self) -> Box<(Figure, ClusterState, ClusterState)> {
+        let Self::Cluster(c) = self else { unreachable!("listed as the cluster run") };
+        c
+    }
+
+    fn results(self) -> Results {
+        let Self::Results(r) = self else { unreachable!("listed as a run to its end") };
+        *r
+    }
+
+    fn crash(self) -> CrashRun {
+        let Self::Crash(c) = self else { unreachable!("listed as the consumer crash") };
+        *c
+    }
+
+    fn group(self) -> GroupRate {
+        let Self::Group(g) = self else { unreachable!("listed as a group's rate") };
+        g
+    }
+}
+
 pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let quick = lab_base("kafka", seed, scenario);
 
-    progress("the cluster before and after a broker failure");
-    let (cluster, _, after) = cluster_figure(&base(FAILURE, seed))?;
-    let elected = after.partitions.iter().filter(|p| p.leader.is_some()).count();
+    progress("the cluster, the failure's losses, the consumer crash, the group's rate, linger.ms");
+    let settings: Vec<(Acks, u32)> =
+        [Acks::None, Acks::Leader, Acks::All].into_iter().flat_map(|a| [(a, 1u32), (a, 2)]).collect();
+    let mut busy = quick.clone();
+    busy.run.duration_ms = 3000;
+    // Each consumer works 50 µs per record: at most 20 000 records/s, less its fetches' round trips.
+    busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.05 };
+    let consumers = [1u32, 2, 3, 4, 6, 8];
+    let groups = PARTITIONS.map(|partitions| {
+        let mut s = busy.clone();
+        s.topic.partitions = partitions;
+        // The producers offer every partition 25 000 records/s, more than one consumer can take.
+        let producers: u32 = s.producers.iter().map(|p| p.count).sum();
+        for p in &mut s.producers {
+            p.rate_per_s = 25_000.0 * f64::from(partitions) / f64::from(producers);
+        }
+        varied(&s, &consumers, |s, c| s.consumer_group.members = c)
+    });
+    let lingers = [0u64, 2, 5, 10, 20, 50];
+    let linger_acks = [Acks::Leader, Acks::All];
+    let mut batching = quick.clone();
+    batching.run.duration_ms = 5000;
+    let batching_runs = linger_acks.map(|acks| {
+        let mut s = batching.clone();
+        for p in &mut s.producers {
+            p.acks = acks;
+            p.idempotence = Some(acks == Acks::All);
+        }
+        varied(&s, &lingers, |s, linger| s.producers.iter_mut().for_each(|p| p.linger_ms = linger))
+    });
+    // Every run is independent of the others: one list, run side by side.
+    let mut runs = vec![(Measure::Cluster, base(FAILURE, seed))];
+    runs.extend(loss_scenarios(seed, &settings).into_iter().map(|s| (Measure::Results, s)));
+    runs.push((Measure::Crash, crash_scenario(&quick)));
+    runs.extend(groups.into_iter().flatten().map(|s| (Measure::Group, s)));
+    runs.extend(batching_runs.into_iter().flatten().map(|s| (Measure::Results, s)));
+    let measured = crate::par::map(&runs, |(m, s)| measure(*m, s)).into_iter().collect::<Result<Vec<_>>>()?;
+    let mut measured = measured.into_iter();
 
-    progress("loss under one failure: acks x min.insync.replicas");
-    let losses = loss(seed)?;
+    let (cluster, _, after) = *measured.next().expect("listed").cluster();
+    let elected = after.partitions.iter().filter(|p| p.leader.is_some()).count();
+    let losses: Vec<(Acks, u32, u64)> = settings
+        .iter()
+        .zip(measured.by_ref())
+        .map(|(&(acks, min_isr), m)| (acks, min_isr, m.results().ledger.lost))
+        .collect();
     let lost = |acks: Acks, min_isr: u32| {
         losses.iter().find(|(a, m, _)| *a == acks && *m == min_isr).map(|l| l.2 as f64).expect("measured")
     };
-
-    progress("consumer crash and rebalance");
-    let crash = consumer_crash(&quick)?;
+    let crash = measured.next().expect("listed").crash();
     let lag_series = &crash.results.series.consumer_lag;
     let lag: Vec<(f64, f64)> =
         lag_series.mean.iter().enumerate().map(|(i, v)| ((i + 1) as f64 * lag_series.bucket_ms, *v)).collect();
@@ -191,24 +273,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let rebalance = crash.rebalances.iter().copied().find(|r| r.0 >= crash.crash_ms as f64);
     let timeout_at = rebalance.map_or(f64::NAN, |r| r.0);
 
-    progress("partitions bound the consumers that work");
-    let mut busy = quick.clone();
-    busy.run.duration_ms = 3000;
-    // Each consumer works 50 µs per record: at most 20 000 records/s, less its fetches' round trips.
-    busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.05 };
-    let consumers = [1u32, 2, 3, 4, 6, 8];
-    let mut parallel = Vec::new();
-    for partitions in PARTITIONS {
-        let mut s = busy.clone();
-        s.topic.partitions = partitions;
-        // The producers offer every partition 25 000 records/s, more than one consumer can take.
-        let producers: u32 = s.producers.iter().map(|p| p.count).sum();
-        for p in &mut s.producers {
-            p.rate_per_s = 25_000.0 * f64::from(partitions) / f64::from(producers);
-        }
-        let pts = sweep(&s, &consumers, |s, c| s.consumer_group.members = c, group_rate)?;
-        parallel.push((partitions, pts));
-    }
+    let parallel: Vec<(u32, Vec<(u32, GroupRate)>)> = PARTITIONS
+        .iter()
+        .map(|&p| (p, consumers.iter().copied().zip(measured.by_ref().map(Measured::group)).collect()))
+        .collect();
     let group = |partitions: u32, c: u32| {
         let pts = &parallel.iter().find(|(p, _)| *p == partitions).expect("swept").1;
         pts.iter().find(|(m, _)| *m == c).expect("swept").1
@@ -216,25 +284,17 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let rate_at = |partitions: u32, c: u32| group(partitions, c).delivered_per_s;
     let most = *consumers.last().expect("swept");
 
-    progress("batching: linger.ms");
-    let lingers = [0u64, 2, 5, 10, 20, 50];
     let mut per_request = Vec::new();
     let mut requests_per_s = Vec::new();
     let mut latency = Vec::new();
-    for acks in [Acks::Leader, Acks::All] {
-        let mut s = quick.clone();
-        s.run.duration_ms = 5000;
-        for p in &mut s.producers {
-            p.acks = acks;
-            p.idempotence = Some(acks == Acks::All);
-        }
-        let runs = sweep(&s, &lingers, |s, linger| s.producers.iter_mut().for_each(|p| p.linger_ms = linger), run)?;
+    for acks in linger_acks {
+        let runs: Vec<(u64, Results)> = lingers.iter().copied().zip(measured.by_ref().map(Measured::results)).collect();
         let req = runs
             .iter()
             .map(|(linger, r)| (*linger as f64, r.ledger.produced as f64 / r.kafka.produce_requests.max(1) as f64))
             .collect();
         let lat = runs.iter().map(|(linger, r)| (*linger as f64, r.produce_latency_ms.p50_ms)).collect();
-        let seconds = s.run.duration_ms as f64 / 1000.0;
+        let seconds = batching.run.duration_ms as f64 / 1000.0;
         let rps = runs.iter().map(|(linger, r)| (*linger as f64, r.kafka.produce_requests as f64 / seconds)).collect();
         per_request.push((acks, req));
         requests_per_s.push((acks, rps));

@@ -104,16 +104,28 @@ pub fn run_traced(s: &Scenario) -> Result<(Results, Vec<EngineTrace>)> {
 pub fn sweep<T: Copy + Send + Sync, M: Send>(
     base: &Scenario,
     values: &[T],
-    set: impl Fn(&mut Scenario, T) + Sync,
+    set: impl Fn(&mut Scenario, T),
     measure: impl Fn(&Scenario) -> Result<M> + Sync,
 ) -> Result<Vec<(T, M)>> {
-    crate::par::map(values, |&v| {
-        let mut s = base.clone();
-        set(&mut s, v);
-        Ok((v, measure(&s)?))
-    })
-    .into_iter()
-    .collect()
+    Ok(values.iter().copied().zip(measure_all(&varied(base, values, set), measure)?).collect())
+}
+
+/// The scenario once per value, each time changed by `set`.
+pub fn varied<T: Copy>(base: &Scenario, values: &[T], set: impl Fn(&mut Scenario, T)) -> Vec<Scenario> {
+    values
+        .iter()
+        .map(|&v| {
+            let mut s = base.clone();
+            set(&mut s, v);
+            s
+        })
+        .collect()
+}
+
+/// Every scenario measured, the runs in parallel: a lab lists all its independent runs and measures them
+/// in one go, so that no run waits for another. The measurements come in the scenarios' order.
+pub fn measure_all<M: Send>(scenarios: &[Scenario], measure: impl Fn(&Scenario) -> Result<M> + Sync) -> Result<Vec<M>> {
+    crate::par::map(scenarios, measure).into_iter().collect()
 }
 
 /// One number out of each measurement of a sweep.
