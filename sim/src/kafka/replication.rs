@@ -383,6 +383,27 @@ mod tests {
         assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
     }
 
+    /// A follower's copy comes in through its network interface and goes to its disk, each a limit of its
+    /// own: at 1 MB/s on either one alone, the 1000 bytes of offsets 0-9 take 1 ms before the 1 ms append,
+    /// and the next fetch goes out when the append is done.
+    #[test]
+    fn a_followers_copy_pays_its_network_interface_and_its_disk_each_limited_alone() {
+        for (network_bytes_per_s, disk_bytes_per_s) in [(1_000_000, 0), (0, 1_000_000)] {
+            let (mut env, mut c) = (env(1), cluster(1, 1));
+            let cfg = crate::scenario::ClusterConfig { network_bytes_per_s, disk_bytes_per_s, ..c.cfg.clone() };
+            c.links[1] = crate::kafka::bandwidth::BrokerLinks::new(&cfg);
+            c.partitions[0].append(batch(0, 0, 0, 10));
+            let ends = vec![ReplicaEnd { partition: P0, leader_epoch: 0, log_end: Offset(10) }];
+            c.on_replica_fetch_response(&mut env, B1, 0, B0, ends);
+            let next = kinds(take(&mut env));
+            assert_eq!(
+                next,
+                vec![(ms(2), "ReplicaFetch".to_string())],
+                "{network_bytes_per_s} B/s, {disk_bytes_per_s} B/s"
+            );
+        }
+    }
+
     /// The copied batches leave through the leader's network interface: at 1 MB/s, the 1000 bytes of
     /// offsets 0-9 take 1 ms before the 1 ms network delay.
     #[test]
