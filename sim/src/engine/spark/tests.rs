@@ -125,18 +125,24 @@ fn an_idle_failure_delays_the_next_trigger_to_the_restart() {
     assert_eq!(e.batches().iter().map(ms).collect::<Vec<_>>(), [(2600, 2652, 1)]);
 }
 
+/// A continuous query without windows, its epochs committed every second, restarting `restart_delay_ms`
+/// after a failure.
+fn continuous_query(restart_delay_ms: u64) -> Query {
+    let cfg = SparkConfig {
+        mode: SparkMode::Continuous,
+        continuous_checkpoint_ms: 1000,
+        restart_delay_ms,
+        ..SparkConfig::default()
+    };
+    engine(cfg, WindowSpec::None, TimeDomain::Event)
+}
+
 /// Continuous processing: each record's result follows its map work at once (one task, FIFO); a
 /// failure rewinds the source to the last epoch commit's offsets and processes everything since
 /// again, at least once.
 #[test]
 fn continuous_processing_replays_records_since_the_last_epoch() {
-    let cfg = SparkConfig {
-        mode: SparkMode::Continuous,
-        continuous_checkpoint_ms: 1000,
-        restart_delay_ms: 500,
-        ..SparkConfig::default()
-    };
-    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    let mut e = continuous_query(500);
     assert_eq!(e.name(), "spark-continuous");
     for (at, p, value) in [(100, 0, 1), (101, 1, 1), (1200, 0, 1), (1300, 0, 99)] {
         feed(&mut e, at, at as i64, p, value);
@@ -156,13 +162,7 @@ fn continuous_processing_replays_records_since_the_last_epoch() {
 /// the epoch at 1 s and replays both the record of 1.2 s (a second time) and that of 2.5 s.
 #[test]
 fn continuous_processing_commits_no_epoch_while_down() {
-    let cfg = SparkConfig {
-        mode: SparkMode::Continuous,
-        continuous_checkpoint_ms: 1000,
-        restart_delay_ms: 1000,
-        ..SparkConfig::default()
-    };
-    let mut e = engine(cfg, WindowSpec::None, TimeDomain::Event);
+    let mut e = continuous_query(1000);
     feed(&mut e, 100, 100, 0, 1);
     feed(&mut e, 1200, 1200, 0, 1);
     e.fail(SimTime::from_millis(1400));
