@@ -141,10 +141,14 @@ impl Engine for BatchEngine {
         Some(ReadPlan { tasks_start: at + self.startup.sample(&mut self.rng), ranges })
     }
 
-    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
+    fn on_input(&mut self, at: SimTime, records: &mut Vec<EngineRecord>, deleted: u64) {
         let Some(start) = self.reading.take() else { return };
-        self.metrics.read_range(&records, deleted);
-        self.stored.extend(records);
+        self.metrics.read_range(records, deleted);
+        if self.stored.is_empty() {
+            self.stored = std::mem::take(records).into(); // the read buffer itself, not a copy of it
+        } else {
+            self.stored.extend(records.drain(..));
+        }
         self.run_job(start, at);
     }
 

@@ -236,8 +236,9 @@ pub trait Engine {
         None
     }
     /// The planned input has been read at `at`: its records in offset order per partition, and how many
-    /// of its offsets retention had deleted before they were read.
-    fn on_input(&mut self, _at: SimTime, _records: Vec<EngineRecord>, _deleted: u64) {}
+    /// of its offsets retention had deleted before they were read. The engine takes the records and may
+    /// leave a buffer of its own in their place, which the reader empties and reads the next range into.
+    fn on_input(&mut self, _at: SimTime, _records: &mut Vec<EngineRecord>, _deleted: u64) {}
     /// A task failure at `t` (from the scenario's engine faults). Returns when the job reads Kafka again
     /// if it stopped reading (a restarting Flink job); Spark and the batch job keep their offsets and
     /// re-run a failed batch or job themselves.

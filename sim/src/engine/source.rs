@@ -44,6 +44,9 @@ pub struct EngineConsumer {
     at_trigger: bool,
     wake_at: Option<SimTime>,
     range: Option<RangeRead>,
+    /// The buffer the engine handed back with the last range: the next range is read into it, so that
+    /// a run does not allocate (and fault in) a new one per trigger.
+    spare: Vec<EngineRecord>,
 }
 
 /// The input of a trigger: its planned offsets and the records read of them so far.
@@ -195,7 +198,9 @@ impl EngineConsumer {
             *pos = r.start;
         }
         let planned = plan.ranges.iter().map(|r| r.start.distance_to(r.end)).sum::<u64>();
-        let records = Vec::with_capacity(planned as usize);
+        let mut records = std::mem::take(&mut self.spare);
+        records.clear();
+        records.reserve(planned as usize);
         self.range = Some(RangeRead { plan, planned, fetching: false, records });
     }
 
@@ -219,9 +224,10 @@ impl EngineConsumer {
         if (r.plan.ranges.iter().zip(&self.position)).any(|(range, &pos)| pos < range.end) {
             return false;
         }
-        let r = self.range.take().expect("checked");
+        let mut r = self.range.take().expect("checked");
         let deleted = r.planned - r.records.len() as u64;
-        engine.on_input(now, r.records, deleted);
+        engine.on_input(now, &mut r.records, deleted);
+        self.spare = r.records;
         true
     }
 

@@ -173,6 +173,8 @@ pub struct SparkEngine {
     /// The offset log's last entry: where the next batch starts reading, per partition.
     next_offsets: Vec<Offset>,
     running: Option<Batch>,
+    /// The last batch's buffer, emptied: the next batch's input goes into it.
+    spare: Vec<EngineRecord>,
     next_check: SimTime,
     state: WindowState,
     /// The watermark the next batch evicts with, and the one it drops late rows with.
@@ -205,6 +207,7 @@ impl SparkEngine {
             rng,
             next_offsets: Vec::new(),
             running: None,
+            spare: Vec::new(),
             next_check: if cfg.trigger_ms > 0 { SimTime::from_millis(cfg.trigger_ms) } else { SimTime::ZERO },
             state: WindowState::default(),
             // WatermarkTracker: the global watermark starts at 0 and never goes back.
@@ -272,6 +275,7 @@ impl SparkEngine {
                 self.state.add(w, r, session);
             }
         }
+        self.spare = batch.records; // the reader empties it before reading into it
         let evictable = |w: &Window| w.end <= wm_evict;
         let emit_now = match self.cfg.output_mode {
             OutputMode::Append => self.state.select(evictable, |_| true),
@@ -375,17 +379,17 @@ impl Engine for SparkEngine {
         let planned = at + self.overhead.sample(&mut self.rng);
         let id = self.timeline.len() as u64;
         let phases = BatchPhases { id, trigger: at, planned, processed: planned, committed: planned, records: 0 };
-        self.running = Some(Batch { phases, records: Vec::new(), read: false });
+        self.running = Some(Batch { phases, records: std::mem::take(&mut self.spare), read: false });
         Some(ReadPlan { tasks_start: planned, ranges })
     }
 
-    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
+    fn on_input(&mut self, at: SimTime, records: &mut Vec<EngineRecord>, deleted: u64) {
         let Some(b) = self.running.as_mut().filter(|b| !b.read) else { return };
-        self.metrics.read_range(&records, deleted);
+        self.metrics.read_range(records, deleted);
         // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
         let tasks = self.pipe.parallelism as usize;
         let mut per_task = vec![SimTime::ZERO; tasks];
-        for r in &records {
+        for r in records.iter() {
             let t = &mut per_task[r.partition.index() % tasks];
             *t += self.map_cost.sample(&mut self.rng) + self.agg_cost.sample(&mut self.rng);
         }
@@ -394,7 +398,7 @@ impl Engine for SparkEngine {
         p.processed = at.max(p.planned) + work;
         p.committed = p.processed + self.commit.sample(&mut self.rng);
         p.records = records.len() as u64;
-        b.records = records;
+        std::mem::swap(&mut b.records, records); // the reader gets the emptied buffer of the last batch
         b.read = true;
     }
 
@@ -433,7 +437,7 @@ impl Engine for SparkEngine {
         while let Some(at) = self.next_trigger() {
             let ends = self.next_offsets.clone();
             let Some(plan) = self.trigger(at, &ends) else { break };
-            self.on_input(plan.tasks_start, Vec::new(), 0);
+            self.on_input(plan.tasks_start, &mut Vec::new(), 0);
         }
         self.metrics.pending_at_end = self.state.unreported();
     }
