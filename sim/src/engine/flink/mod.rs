@@ -389,7 +389,7 @@ impl FlinkEngine {
         let ts = self.pipe.timestamp(&r, t);
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
             let out = Output::single(OutputKind::Window, Window::instant(ts), &r, t);
-            self.sink(k, (out, ResultId::Record(RecordId::of(&r)), vec![Member::of(&r)]), t);
+            self.sink(k, (out, ResultId::Record(RecordId::of(&r))), &[Member::of(&r)], t);
             return;
         }
         let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
@@ -614,8 +614,8 @@ impl Engine for FlinkEngine {
         // End of input commits what the sink still holds (the final checkpoint of a bounded job).
         let at = self.now;
         for k in 0..self.parallelism {
-            for result in std::mem::take(&mut self.tasks[k].pending) {
-                self.make_visible(result, at);
+            for (out, id, members) in std::mem::take(&mut self.tasks[k].pending) {
+                self.make_visible((out, id), &members, at);
             }
         }
         let held: HashSet<RecordId> = self.tasks.iter().flat_map(|t| t.state.unreported_records()).collect();
