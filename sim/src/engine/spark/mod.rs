@@ -173,7 +173,7 @@ pub struct SparkEngine {
     /// The offset log's last entry: where the next batch starts reading, per partition.
     next_offsets: Vec<Offset>,
     running: Option<Batch>,
-    /// The last batch's buffer, emptied: the next batch's input goes into it.
+    /// The last batch's buffer: the next batch's input is read into it (the reader empties it first).
     spare: Vec<EngineRecord>,
     next_check: SimTime,
     state: WindowState,
@@ -398,7 +398,7 @@ impl Engine for SparkEngine {
         p.processed = at.max(p.planned) + work;
         p.committed = p.processed + self.commit.sample(&mut self.rng);
         p.records = records.len() as u64;
-        std::mem::swap(&mut b.records, records); // the reader gets the emptied buffer of the last batch
+        std::mem::swap(&mut b.records, records); // the reader gets the last batch's buffer back
         b.read = true;
     }
 
