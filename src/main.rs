@@ -19,18 +19,19 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() != Some("serve") && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        keep_freed_pages();
-    }
     cli::main()
 }
 
 /// By default mimalloc gives freed pages back to the system a second after the free, and a run that
 /// allocates again faults them in anew: `lab all` took 6 % more CPU, 45 000 more page faults and twice the
-/// system time. A command that ends when its runs end keeps them; the live lab, which serves for
-/// hours, and a run that sets `MIMALLOC_PURGE_DELAY` itself keep mimalloc's default.
+/// system time. A command that ends when its runs end keeps them (the live lab, which serves for hours,
+/// does not call this); a run that sets `MIMALLOC_PURGE_DELAY` itself keeps its setting. Called before
+/// any other thread starts.
 #[allow(unsafe_code)]
 fn keep_freed_pages() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // mimalloc.h (v3), enum mi_option_e: mi_option_purge_delay, in ms; -1 never purges.
     const MI_OPTION_PURGE_DELAY: i32 = 15;
     unsafe extern "C" {
