@@ -142,7 +142,7 @@ impl Cluster {
                 .retention_bytes
                 .map_or(0, |limit| part.log.iter().map(|(_, b)| u64::from(b.bytes)).sum::<u64>().saturating_sub(limit));
             part.expire(bound, |b| {
-                let expired = b.records.last().is_some_and(|r| r.created < oldest_kept);
+                let expired = b.max_timestamp < oldest_kept;
                 let too_big = topic.retention_bytes.is_some() && over_bytes >= u64::from(b.bytes);
                 if expired || too_big {
                     over_bytes = over_bytes.saturating_sub(u64::from(b.bytes));

@@ -19,6 +19,7 @@ pub mod sender;
 pub(crate) mod testkit;
 
 use crate::ledger::RecordRange;
+use crate::time::SimTime;
 use crate::workload::Record;
 use ids::{Offset, PartitionId, ProducerId};
 use std::rc::Rc;
@@ -37,9 +38,33 @@ pub struct Batch {
     pub base_seq: u32,
     pub records: Vec<Record>,
     pub bytes: u32,
+    /// The latest creation time of its records: the record batch header's maxTimestamp, which time-based
+    /// retention compares with retention.ms (LogSegment.largestTimestamp), so the check reads no record.
+    pub max_timestamp: SimTime,
 }
 
 impl Batch {
+    /// A batch of `record` alone; `capacity` records fit before the list grows.
+    pub fn first(
+        producer: ProducerId,
+        partition: PartitionId,
+        first_record: u32,
+        record: Record,
+        bytes: u32,
+        capacity: usize,
+    ) -> Batch {
+        let mut records = Vec::with_capacity(capacity);
+        records.push(record);
+        let max_timestamp = record.created;
+        Batch { producer, partition, first_record, epoch: 0, base_seq: 0, records, bytes, max_timestamp }
+    }
+
+    pub fn push(&mut self, record: Record, bytes: u32) {
+        self.max_timestamp = self.max_timestamp.max(record.created);
+        self.records.push(record);
+        self.bytes += bytes;
+    }
+
     pub fn len(&self) -> u32 {
         self.records.len() as u32
     }

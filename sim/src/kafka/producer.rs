@@ -142,8 +142,7 @@ impl Producer {
         if let Some(last) = q.back_mut() {
             // A batch takes records until full, even after it became ready; a retried batch takes none.
             if last.attempts == 0 && last.batch.bytes + size <= limit {
-                last.batch.records.push(record);
-                last.batch.bytes += size;
+                last.batch.push(record, size);
                 if last.batch.bytes + size > limit {
                     last.ready = true;
                     self.refresh(p);
@@ -153,17 +152,8 @@ impl Producer {
             last.ready = true;
         }
         // The first record always fits, even if larger than batch.size (Kafka sends it alone).
-        let mut records = Vec::with_capacity((limit / size).clamp(1, 1024) as usize);
-        records.push(record);
-        let batch = Batch {
-            producer: self.id,
-            partition,
-            first_record: self.next_record[p] - 1,
-            epoch: 0,
-            base_seq: 0,
-            records,
-            bytes: size,
-        };
+        let capacity = (limit / size).clamp(1, 1024) as usize;
+        let batch = Batch::first(self.id, partition, self.next_record[p] - 1, record, size, capacity);
         q.push_back(QueuedBatch {
             batch,
             created: now,
@@ -334,6 +324,7 @@ impl Producer {
             base_seq: rc.base_seq,
             records: rc.records.clone(),
             bytes: rc.bytes,
+            max_timestamp: rc.max_timestamp,
         });
         let attempts = sent.attempts + 1;
         let q = &mut self.queues[p];
@@ -783,8 +774,7 @@ mod tests {
         let c = send(&mut p, 1, ms(1));
         assert_eq!((b.batch.epoch, b.batch.base_seq, c.batch.base_seq), (1, 0, 1));
         let (producer, partition) = (b.batch.producer, b.batch.partition);
-        let old =
-            Batch { producer, partition, first_record: 0, epoch: 0, base_seq: 0, records: vec![rec()], bytes: 100 };
+        let old = Batch::first(producer, partition, 0, rec(), 100, 1);
         p.acknowledged(&old);
         p.answered(&b);
         p.answered(&c);

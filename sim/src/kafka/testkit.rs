@@ -65,6 +65,7 @@ pub fn batch(producer: u32, epoch: u32, base_seq: u32, n: u32) -> BatchRef {
         base_seq,
         records,
         bytes: 100 * n,
+        max_timestamp: SimTime::ZERO,
     })
 }
 
