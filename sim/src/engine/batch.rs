@@ -138,16 +138,16 @@ impl Engine for BatchEngine {
         self.next_offsets = ranges.iter().map(|r| r.end).collect();
         self.reading = Some(at);
         // The mappers read once the job is submitted and its containers are up.
-        Some(ReadPlan { tasks_start: at + self.startup.sample(&mut self.rng), ranges })
+        Some(ReadPlan { tasks_start: at + self.startup.sample(&mut self.rng), ranges, buffer: Vec::new() })
     }
 
-    fn on_input(&mut self, at: SimTime, records: &mut Vec<EngineRecord>, deleted: u64) {
+    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
         let Some(start) = self.reading.take() else { return };
-        self.metrics.read_range(records, deleted);
+        self.metrics.read_range(&records, deleted);
         if self.stored.is_empty() {
-            self.stored = std::mem::take(records).into(); // the read buffer itself, not a copy of it
+            self.stored = records.into(); // the read buffer itself, not a copy of it
         } else {
-            self.stored.extend(records.drain(..));
+            self.stored.extend(records);
         }
         self.run_job(start, at);
     }

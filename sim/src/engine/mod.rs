@@ -211,11 +211,13 @@ pub enum Reads {
 }
 
 /// The offsets an engine reads at a trigger: per partition (by index), [start, end); its tasks read them
-/// once they start, at `tasks_start`.
+/// once they start, at `tasks_start`, into `buffer`: an empty list the engine may offer (the one its last
+/// input came in), so that one buffer serves every trigger instead of a new one faulted in per trigger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadPlan {
     pub tasks_start: SimTime,
     pub ranges: Vec<std::ops::Range<Offset>>,
+    pub buffer: Vec<EngineRecord>,
 }
 
 /// The engines' common face: records are fed in arrival order; `advance_to` runs the engine's own timers.
@@ -235,10 +237,9 @@ pub trait Engine {
     fn trigger(&mut self, _at: SimTime, _ends: &[Offset]) -> Option<ReadPlan> {
         None
     }
-    /// The planned input has been read at `at`: its records in offset order per partition, and how many
-    /// of its offsets retention had deleted before they were read. The engine takes the records and may
-    /// leave a buffer of its own in their place, which the reader empties and reads the next range into.
-    fn on_input(&mut self, _at: SimTime, _records: &mut Vec<EngineRecord>, _deleted: u64) {}
+    /// The planned input has been read at `at`: its records in offset order per partition (in the plan's
+    /// buffer), and how many of its offsets retention had deleted before they were read.
+    fn on_input(&mut self, _at: SimTime, _records: Vec<EngineRecord>, _deleted: u64) {}
     /// A task failure at `t` (from the scenario's engine faults). Returns when the job reads Kafka again
     /// if it stopped reading (a restarting Flink job); Spark and the batch job keep their offsets and
     /// re-run a failed batch or job themselves.

@@ -44,9 +44,6 @@ pub struct EngineConsumer {
     at_trigger: bool,
     wake_at: Option<SimTime>,
     range: Option<RangeRead>,
-    /// The buffer the engine handed back with the last range: the next range is read into it, so that
-    /// a run does not allocate (and fault in) a new one per trigger.
-    spare: Vec<EngineRecord>,
 }
 
 /// The input of a trigger: its planned offsets and the records read of them so far.
@@ -192,14 +189,14 @@ impl EngineConsumer {
     }
 
     /// A trigger planned `plan`: the positions go to its starts.
-    fn begin(&mut self, plan: ReadPlan) {
+    fn begin(&mut self, mut plan: ReadPlan) {
         self.cover(plan.ranges.len());
         for (pos, r) in self.position.iter_mut().zip(&plan.ranges) {
             *pos = r.start;
         }
         let planned = plan.ranges.iter().map(|r| r.start.distance_to(r.end)).sum::<u64>();
-        let mut records = std::mem::take(&mut self.spare);
-        records.clear();
+        let mut records = std::mem::take(&mut plan.buffer);
+        debug_assert!(records.is_empty(), "a plan offers an empty buffer");
         records.reserve(planned as usize);
         self.range = Some(RangeRead { plan, planned, fetching: false, records });
     }
@@ -224,10 +221,9 @@ impl EngineConsumer {
         if (r.plan.ranges.iter().zip(&self.position)).any(|(range, &pos)| pos < range.end) {
             return false;
         }
-        let mut r = self.range.take().expect("checked");
+        let r = self.range.take().expect("checked");
         let deleted = r.planned - r.records.len() as u64;
-        engine.on_input(now, &mut r.records, deleted);
-        self.spare = r.records;
+        engine.on_input(now, r.records, deleted);
         true
     }
 

@@ -173,7 +173,7 @@ pub struct SparkEngine {
     /// The offset log's last entry: where the next batch starts reading, per partition.
     next_offsets: Vec<Offset>,
     running: Option<Batch>,
-    /// The last batch's buffer: the next batch's input is read into it (the reader empties it first).
+    /// The last batch's buffer, emptied: the next batch's input is read into it.
     spare: Vec<EngineRecord>,
     next_check: SimTime,
     state: WindowState,
@@ -275,7 +275,9 @@ impl SparkEngine {
                 self.state.add(w, r, session);
             }
         }
-        self.spare = batch.records; // the reader empties it before reading into it
+        // The next trigger's plan offers the buffer to the reader.
+        self.spare = batch.records;
+        self.spare.clear();
         let evictable = |w: &Window| w.end <= wm_evict;
         let emit_now = match self.cfg.output_mode {
             OutputMode::Append => self.state.select(evictable, |_| true),
@@ -379,13 +381,13 @@ impl Engine for SparkEngine {
         let planned = at + self.overhead.sample(&mut self.rng);
         let id = self.timeline.len() as u64;
         let phases = BatchPhases { id, trigger: at, planned, processed: planned, committed: planned, records: 0 };
-        self.running = Some(Batch { phases, records: std::mem::take(&mut self.spare), read: false });
-        Some(ReadPlan { tasks_start: planned, ranges })
+        self.running = Some(Batch { phases, records: Vec::new(), read: false });
+        Some(ReadPlan { tasks_start: planned, ranges, buffer: std::mem::take(&mut self.spare) })
     }
 
-    fn on_input(&mut self, at: SimTime, records: &mut Vec<EngineRecord>, deleted: u64) {
+    fn on_input(&mut self, at: SimTime, records: Vec<EngineRecord>, deleted: u64) {
         let Some(b) = self.running.as_mut().filter(|b| !b.read) else { return };
-        self.metrics.read_range(records, deleted);
+        self.metrics.read_range(&records, deleted);
         // Tasks run in parallel over partitions: the batch takes as long as its busiest task.
         let tasks = self.pipe.parallelism as usize;
         let mut per_task = vec![SimTime::ZERO; tasks];
@@ -398,7 +400,7 @@ impl Engine for SparkEngine {
         p.processed = at.max(p.planned) + work;
         p.committed = p.processed + self.commit.sample(&mut self.rng);
         p.records = records.len() as u64;
-        std::mem::swap(&mut b.records, records); // the reader gets the last batch's buffer back
+        b.records = records;
         b.read = true;
     }
 
@@ -437,7 +439,7 @@ impl Engine for SparkEngine {
         while let Some(at) = self.next_trigger() {
             let ends = self.next_offsets.clone();
             let Some(plan) = self.trigger(at, &ends) else { break };
-            self.on_input(plan.tasks_start, &mut Vec::new(), 0);
+            self.on_input(plan.tasks_start, plan.buffer, 0);
         }
         self.metrics.pending_at_end = self.state.unreported();
     }
