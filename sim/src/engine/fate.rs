@@ -59,7 +59,15 @@ impl Member {
 /// What the sink sees a result as: one firing of a (window, key), or one record's own result (no window).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ResultId {
-    Window { start: EventTime, end: EventTime, key: u32, firing: u32 },
+    /// `life` n > 0: the window had closed before the snapshot restart n restored, and records replayed
+    /// before the first new watermark opened it again (Flink checkpoints no watermark): a new result.
+    Window {
+        start: EventTime,
+        end: EventTime,
+        key: u32,
+        firing: u32,
+        life: u32,
+    },
     Record(RecordId),
 }
 
@@ -189,6 +197,7 @@ impl FateLedger {
     pub fn visible(&mut self, id: ResultId, out: Output, members: &[Member], m: &mut EngineMetrics) {
         let repeated = self.replays && self.seen.insert(id, self.epoch).is_some();
         m.duplicate_results += u64::from(repeated);
+        m.reopened_results += u64::from(!repeated && matches!(id, ResultId::Window { life: 1.., .. }));
         for member in members {
             if self.decide(member.id, State::InResult, m) || !repeated {
                 m.sample(out.emit, member.created);
@@ -298,7 +307,7 @@ mod tests {
         Output { kind: OutputKind::Late, ..row(emit_ms) }
     }
     fn window(firing: u32) -> ResultId {
-        ResultId::Window { start: EventTime::ZERO, end: EventTime::from_nanos(1000), key: 0, firing }
+        ResultId::Window { start: EventTime::ZERO, end: EventTime::from_nanos(1000), key: 0, firing, life: 0 }
     }
     fn fates(m: &EngineMetrics) -> (u64, u64, u64, u64, u64) {
         (m.in_result, m.late, m.pending_at_end, m.lost, m.duplicate_results)

@@ -167,6 +167,9 @@ pub struct EngineMetrics {
     pub results: u64,
     /// Results the sink saw again: a (window, key, firing) a replay emitted a second time.
     pub duplicate_results: u64,
+    /// Results of windows that had closed before the snapshot a restart restored, opened again by
+    /// records replayed before the first new watermark: no watermark is checkpointed (Flink).
+    pub reopened_results: u64,
     /// (record, window) pairs in visible results: one latency sample each.
     pub records_in_results: u64,
     /// Records in at least one visible result.
@@ -191,6 +194,7 @@ impl EngineMetrics {
             late: 0,
             results: 0,
             duplicate_results: 0,
+            reopened_results: 0,
             records_in_results: 0,
             in_result: 0,
             pending_at_end: 0,
@@ -269,6 +273,8 @@ pub struct EngineSummary {
     pub late_records: u64,
     pub results: u64,
     pub duplicate_results: u64,
+    /// Results of windows a restart opened again after they had closed (Flink checkpoints no watermark).
+    pub reopened_results: u64,
     /// Records in windows that were still open when the input ended (a streaming query never closes them
     /// unless the watermark passes).
     pub records_pending_at_end: u64,
@@ -291,6 +297,7 @@ impl EngineSummary {
             late_records: m.late,
             results: m.results,
             duplicate_results: m.duplicate_results,
+            reopened_results: m.reopened_results,
             records_pending_at_end: m.pending_at_end,
             records_lost: m.lost,
             throughput_per_s: if duration.0 == 0 { 0.0 } else { (passed as f64 / duration.as_secs_f64()).round() },

@@ -44,7 +44,6 @@ impl FlinkEngine {
             CheckpointProgress {
                 offsets: self.offsets.snapshot(),
                 snapshots: vec![None; self.parallelism],
-                sources: self.sources.clone(),
                 precommitted: Vec::new(),
             },
         );
@@ -73,12 +72,7 @@ impl FlinkEngine {
         }
         // Aligned: snapshot the state (asynchronously, so no extra time on the task), then unblock.
         task.aligning = None;
-        let snap = Snapshot {
-            state: task.state.clone(),
-            chan_wm: task.chan_wm.clone(),
-            chan_idle: task.chan_idle.clone(),
-            wm: task.wm,
-        };
+        let snap = Snapshot { state: task.state.clone(), wm: task.wm };
         let pending = std::mem::take(&mut task.pending);
         if let Some(cp) = self.checkpoints.get_mut(&id) {
             cp.snapshots[k] = Some(snap);
@@ -104,7 +98,7 @@ impl FlinkEngine {
         let snapshots: Vec<Snapshot> = cp.snapshots.into_iter().map(|s| s.expect("complete")).collect();
         // A restart goes back no further than this checkpoint: what was decided before it began is final.
         self.fates.restore_point(id as u32);
-        self.last_completed = Some(Completed { offsets: cp.offsets, snapshots, sources: cp.sources });
+        self.last_completed = Some(Completed { offsets: cp.offsets, snapshots });
         if std::mem::take(&mut self.checkpoint_due) {
             self.inject_checkpoint();
         }
@@ -112,35 +106,24 @@ impl FlinkEngine {
 
     pub(super) fn restart(&mut self) {
         self.down = false;
-        let subtasks = self.parallelism;
-        match &self.last_completed {
-            Some(c) => {
-                for (task, snap) in self.tasks.iter_mut().zip(&c.snapshots) {
-                    task.state = snap.state.clone();
-                    task.chan_wm.clone_from(&snap.chan_wm);
-                    task.chan_idle.clone_from(&snap.chan_idle);
-                    task.wm = snap.wm;
-                }
-                self.sources.clone_from(&c.sources);
-            }
-            None => {
-                for task in &mut self.tasks {
-                    task.state = WindowState::default();
-                    task.chan_wm = vec![EventTime::MIN; subtasks];
-                    task.chan_idle = vec![false; subtasks];
-                    task.wm = EventTime::MIN;
-                }
-                self.sources = vec![Source::default(); subtasks];
-            }
+        let (subtasks, now) = (self.parallelism, self.now);
+        // A checkpoint holds the keyed state (windows and their timers) and the source's offsets, no
+        // watermark: the window operator's watermark (InternalTimerServiceImpl.currentWatermark), its
+        // inputs' watermarks and statuses (a new StatusWatermarkValve) and the sources' watermark
+        // generators and idleness timers all start afresh, at Long.MIN_VALUE and ACTIVE. "Flink generates
+        // the watermark as the first step of recovery instead of storing the latest watermark in the
+        // operators" (docs, "Checkpointing under backpressure"); until the sources emit one, no record
+        // counts as late (FLINK-5601), and a window that had closed can open again.
+        for (k, task) in self.tasks.iter_mut().enumerate() {
+            let snap = self.last_completed.as_ref().map(|c| &c.snapshots[k]);
+            task.state = snap.map(|s| s.state.clone()).unwrap_or_default();
+            task.closed_before.push(snap.map_or(EventTime::MIN, |s| s.wm));
+            task.chan_wm = vec![EventTime::MIN; subtasks];
+            task.chan_idle = vec![false; subtasks];
+            task.wm = EventTime::MIN;
+            task.busy = now;
         }
-        let now = self.now;
-        for s in &mut self.sources {
-            s.busy = now;
-            s.idleness = IdlenessTimer::default();
-        }
-        for t in &mut self.tasks {
-            t.busy = now;
-        }
+        self.sources = vec![Source { busy: now, ..Source::default() }; subtasks];
         // Timers are snapshotted with the keyed state (InternalTimerServiceImpl): a restored processing-time
         // window's timer fires at its end, at once if that has passed.
         if self.pipe.time == TimeDomain::Processing {

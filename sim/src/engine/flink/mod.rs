@@ -151,11 +151,12 @@ struct Channel {
     last_delivery: SimTime,
 }
 
+/// A window subtask's part of a checkpoint: its keyed state (windows and their timers), and the watermark
+/// it had then. The watermark is not restored (Flink checkpoints none); it tells which windows the state
+/// no longer holds because they had closed.
 #[derive(Clone, Debug)]
 struct Snapshot {
     state: WindowState,
-    chan_wm: Vec<EventTime>,
-    chan_idle: Vec<bool>,
     wm: EventTime,
 }
 
@@ -164,6 +165,9 @@ struct Task {
     chan_wm: Vec<EventTime>,
     chan_idle: Vec<bool>,
     wm: EventTime,
+    /// Per restart, the watermark of the snapshot it restored: the windows closed by then, which records
+    /// replayed before the first new watermark may open again (a new life, not the old result again).
+    closed_before: Vec<EventTime>,
     state: WindowState,
     /// Barrier alignment: the checkpoint and which inputs delivered its barrier.
     aligning: Option<(u64, Vec<bool>)>,
@@ -178,15 +182,14 @@ type Pending = (Output, ResultId, Vec<Member>);
 struct CheckpointProgress {
     /// The source's offsets when the barrier was injected.
     offsets: Vec<Offset>,
+    /// Each window subtask's snapshot, once its barriers aligned.
     snapshots: Vec<Option<Snapshot>>,
-    sources: Vec<Source>,
     precommitted: Vec<Pending>,
 }
 
 struct Completed {
     offsets: Vec<Offset>,
     snapshots: Vec<Snapshot>,
-    sources: Vec<Source>,
 }
 
 pub struct FlinkEngine {
@@ -228,6 +231,7 @@ impl FlinkEngine {
             chan_wm: vec![EventTime::MIN; parallelism],
             chan_idle: vec![false; parallelism],
             wm: EventTime::MIN,
+            closed_before: Vec::new(),
             state: WindowState::default(),
             aligning: None,
             held: VecDeque::new(),
@@ -455,7 +459,11 @@ impl FlinkEngine {
         let task = &mut self.tasks[k];
         let Some(agg) = task.state.get_mut(w, key) else { return };
         agg.fired += 1;
-        let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired };
+        // The window's life: the last restart whose snapshot had it closed (0: none had; a processing-time
+        // window always ends after the event-time watermark of any snapshot taken before it fired).
+        let closes = w.max_timestamp() + SimTime::from_millis(self.cfg.allowed_lateness_ms);
+        let life = task.closed_before.iter().rposition(|&wm| closes <= wm).map_or(0, |i| i as u32 + 1);
+        let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired, life };
         let out = agg.output(w, key, t).decided(None, task.wm);
         if transactional {
             task.pending.push((out, id, agg.report().to_vec()));

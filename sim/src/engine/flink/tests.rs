@@ -210,7 +210,12 @@ fn a_record_written_after_the_flush_tick_waits_for_the_next() {
 /// from a log; checkpoints every second, watermarks after every record, no network buffering; a task
 /// fails at 2.5 s and the job reads again at 3 s.
 fn fail_between_checkpoints(cfg: FlinkConfig, extra: &[(u64, i64)]) -> FlinkEngine {
-    let cfg = FlinkConfig { watermark_interval_ms: 0, buffer_timeout_ms: 0, restart_delay_ms: 500, ..cfg };
+    fail_at_2500_ms(FlinkConfig { watermark_interval_ms: 0, ..cfg }, extra)
+}
+
+/// As `fail_between_checkpoints`, with the watermark interval of `cfg`.
+fn fail_at_2500_ms(cfg: FlinkConfig, extra: &[(u64, i64)]) -> FlinkEngine {
+    let cfg = FlinkConfig { buffer_timeout_ms: 0, restart_delay_ms: 500, ..cfg };
     let mut e = engine(cfg, TimeDomain::Event);
     let mut rows: Vec<(u64, i64)> = (0..30).map(|i| (i * 100, i as i64 * 100)).chain(extra.iter().copied()).collect();
     rows.sort_by_key(|&(arrival, _)| arrival);
@@ -276,6 +281,26 @@ fn a_late_record_replayed_is_late_once() {
     assert_eq!(late, 2);
     assert_eq!(fates(&e), ((30, 1, 0, 0), 1));
     assert_eq!(e.metrics().records_in, 31);
+}
+
+/// A checkpoint holds no watermark (FLINK-5601): the restart at 3 s starts from Long.MIN_VALUE, and the
+/// replay from checkpoint 2's offsets is read before the first periodic watermark (3.2 s). So the record
+/// of [0, 1 s) arriving at 2.05 s, late before the failure, is not late in the replay: it opens [0, 1 s)
+/// again, which had closed before checkpoint 2, and the two-phase-commit sink shows a second result for
+/// it, of that record alone. It is a reopened window, not the old result again: no duplicate.
+#[test]
+fn a_window_closed_before_the_checkpoint_reopens_for_records_replayed_before_the_first_watermark() {
+    let e = fail_at_2500_ms(checkpointed(SinkMode::ExactlyOnce), &[(2050, 500)]);
+    let shown: Vec<(i64, u64)> = results(&e).into_iter().map(|(start, count, _)| (start, count)).collect();
+    // [1 s, 2 s) fired after checkpoint 2 began (aborted), and fires again at 3.2 s, after the reopened
+    // [0, 1 s): the first watermark passes both, earliest end first.
+    assert_eq!(shown, [(0, 10), (0, 1), (1000, 10), (2000, 10)]);
+    assert_eq!(fates(&e), ((31, 0, 0, 0), 0), "the record is in a result, not late");
+    assert_eq!(e.metrics().reopened_results, 1);
+    // With a watermark after every record the first record replayed (2 s) moves the watermark past
+    // [0, 1 s) before the late one is read: it stays late, and nothing reopens.
+    let e = fail_between_checkpoints(checkpointed(SinkMode::ExactlyOnce), &[(2050, 500)]);
+    assert_eq!((fates(&e), e.metrics().reopened_results), (((30, 1, 0, 0), 0), 0));
 }
 
 /// The source's filter drops values above its bound (100) and counts them; a value at the bound passes.
