@@ -318,4 +318,25 @@ mod tests {
         c.apply_retention(ms(1), &topic(1_000, Some(700)), &mut ledger);
         assert_eq!(firsts(&c), vec![4, 8], "1200 bytes: deleting 400 leaves 800, deleting 800 would leave 400");
     }
+
+    /// A batch goes when its newest record is older than retention.ms (the header's maxTimestamp), not
+    /// its first: records created at 0 and 0.6 s stay until 1.6 s.
+    #[test]
+    fn retention_keeps_a_batch_until_its_newest_record_expires() {
+        let record =
+            |created_ms| crate::workload::Record { created: ms(created_ms), event_time: ms(0), key: 0, value: 1 };
+        let mut b = super::super::Batch::first(ProducerId(0), P0, 0, record(0), 100, 2);
+        b.push(record(600), 100);
+        b.push(record(300), 100);
+        assert_eq!((b.max_timestamp, b.bytes), (ms(600), 300));
+        let mut c = cluster(1, 1);
+        c.partitions[0].append(std::rc::Rc::new(b));
+        c.partitions[0].leo = vec![Offset(3); 3];
+        c.partitions[0].hw = Offset(3);
+        let (mut ledger, topic) = (Ledger::new(1, 1), TopicConfig { retention_ms: 1_000, ..Default::default() });
+        c.apply_retention(ms(1_600), &topic, &mut ledger);
+        assert_eq!(firsts(&c), vec![0], "its newest record is exactly 1 s old");
+        c.apply_retention(ms(1_601), &topic, &mut ledger);
+        assert!(firsts(&c).is_empty());
+    }
 }
