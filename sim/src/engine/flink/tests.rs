@@ -297,6 +297,12 @@ fn a_window_closed_before_the_checkpoint_reopens_for_records_replayed_before_the
     assert_eq!(shown, [(0, 10), (0, 1), (1000, 10), (2000, 10)]);
     assert_eq!(fates(&e), ((31, 0, 0, 0), 0), "the record is in a result, not late");
     assert_eq!(e.metrics().reopened_results, 1);
+    // A window closes when the watermark passes its max timestamp plus the allowed lateness: with 0.6 s,
+    // [0, 1 s) had closed by checkpoint 2 (watermark 1.9 s) and reopens, [1 s, 2 s) had not and is
+    // restored with the state, its firing no reopening.
+    let late_ok = FlinkConfig { allowed_lateness_ms: 600, ..checkpointed(SinkMode::ExactlyOnce) };
+    let e = fail_at_2500_ms(late_ok, &[(2050, 500)]);
+    assert_eq!((fates(&e), e.metrics().reopened_results), (((31, 0, 0, 0), 0), 1));
     // With a watermark after every record the first record replayed (2 s) moves the watermark past
     // [0, 1 s) before the late one is read: it stays late, and nothing reopens.
     let e = fail_between_checkpoints(checkpointed(SinkMode::ExactlyOnce), &[(2050, 500)]);
