@@ -61,6 +61,14 @@ pub struct FlinkConfig {
     pub restart_delay_ms: u64,
 }
 
+impl FlinkConfig {
+    /// WindowOperator.cleanupTime: the window's max timestamp plus the allowed lateness. Once the
+    /// watermark reaches it the window is late (isWindowLate) and its state is dropped (the cleanup timer).
+    fn cleanup_time(&self, w: Window) -> EventTime {
+        w.max_timestamp() + SimTime::from_millis(self.allowed_lateness_ms)
+    }
+}
+
 impl Default for FlinkConfig {
     fn default() -> Self {
         FlinkConfig {
@@ -407,8 +415,8 @@ impl FlinkEngine {
             // WindowOperator.processElement: a session is judged after merging (mergingWindows.addWindow,
             // then isWindowLate(actualWindow)): touching an open session saves a record whose own is late.
             let actual = if session { task.state.merged(w, r.key) } else { w };
-            // WindowOperator.isWindowLate: event time and maxTimestamp + allowedLateness <= watermark.
-            if event_time && actual.max_timestamp() + lateness <= wm {
+            // WindowOperator.isWindowLate: event time and cleanupTime <= watermark.
+            if event_time && self.cfg.cleanup_time(actual) <= wm {
                 continue;
             }
             skipped = false;
@@ -448,9 +456,8 @@ impl FlinkEngine {
             for (w, key) in due {
                 self.fire(k, w, key, t);
             }
-            let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
-            // The cleanup timer: state goes at maxTimestamp + allowedLateness.
-            self.tasks[k].state.retain(|w| w.max_timestamp() + lateness > wm);
+            let cfg = &self.cfg;
+            self.tasks[k].state.retain(|&w| cfg.cleanup_time(w) > wm);
         }
     }
 
@@ -461,7 +468,7 @@ impl FlinkEngine {
         agg.fired += 1;
         // The window's life: the last restart whose snapshot had it closed (0: none had; a processing-time
         // window always ends after the event-time watermark of any snapshot taken before it fired).
-        let closes = w.max_timestamp() + SimTime::from_millis(self.cfg.allowed_lateness_ms);
+        let closes = self.cfg.cleanup_time(w);
         let life = task.closed_before.iter().rposition(|&wm| closes <= wm).map_or(0, |i| i as u32 + 1);
         let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired, life };
         let out = agg.output(w, key, t).decided(None, task.wm);
