@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 /// A producer batch: records for one partition with consecutive sequence numbers
 /// (the idempotent producer numbers records per partition, from `base_seq`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Batch {
     pub producer: ProducerId,
     pub partition: PartitionId,

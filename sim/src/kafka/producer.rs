@@ -316,16 +316,7 @@ impl Producer {
             return Retry::Failed(sent.batch.len());
         }
         let not_before = now + self.backoff(sent.attempts);
-        let batch = Rc::try_unwrap(sent.batch).unwrap_or_else(|rc| Batch {
-            producer: rc.producer,
-            partition: rc.partition,
-            first_record: rc.first_record,
-            epoch: rc.epoch,
-            base_seq: rc.base_seq,
-            records: rc.records.clone(),
-            bytes: rc.bytes,
-            max_timestamp: rc.max_timestamp,
-        });
+        let batch = Rc::unwrap_or_clone(sent.batch);
         let attempts = sent.attempts + 1;
         let q = &mut self.queues[p];
         // Retries go out in sequence order, ahead of newer batches.

@@ -123,6 +123,7 @@ pub fn check(c: &EngineCase) -> Verdict {
     let exactly_once = c.flink.as_ref().is_some_and(|f| f.sink == SinkMode::ExactlyOnce && checkpoints > 0);
     let windows: Vec<_> = outputs.iter().filter(|o| o.kind == OutputKind::Window).collect();
     let distinct = windows.iter().map(|o| (o.start, o.end, o.key)).collect::<BTreeSet<_>>().len() as u64;
+    let repeats = windows.len() as u64 - distinct;
     // Without lateness a (window, key) fires once per life of its state; without checkpoints a restart
     // starts that life again with other records (the first ones lost), which repeats no result. A window
     // a restart reopened (it had closed before the checkpoint) is a second life: a result of its own.
@@ -142,10 +143,7 @@ pub fn check(c: &EngineCase) -> Verdict {
             "a two-phase-commit sink, or a restart that never replays, repeats nothing: {} duplicates",
             m.duplicate_results
         ))
-    } else if fires_once
-        && (m.duplicate_results > windows.len() as u64 - distinct
-            || windows.len() as u64 - distinct > m.duplicate_results + m.reopened_results)
-    {
+    } else if fires_once && (m.duplicate_results > repeats || repeats > m.duplicate_results + m.reopened_results) {
         Some(format!(
             "a duplicate is a (window, key) result shown again: {} duplicates, {} reopened, {} results for {distinct} windows",
             m.duplicate_results,
