@@ -129,15 +129,16 @@ fn engines(c: &mut Criterion) {
         e.finish(SimTime::from_micros(RECORDS * 10));
         e.metrics().results
     };
+    let topic = streamlab_sim::scenario::TopicConfig { partitions: 12, ..Default::default() };
     let mut g = c.benchmark_group("engines");
     g.sample_size(10);
     g.throughput(Throughput::Elements(RECORDS));
     g.bench_function("flink_300k_10k_keys", |b| {
-        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), pipe.clone(), stream(1, "f"), false)))
+        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), pipe.clone(), &topic, stream(1, "f"), false)))
     });
     let sessions = PipelineConfig { window: WindowSpec::Session { gap_ms: 150 }, ..PipelineConfig::default() };
     g.bench_function("flink_sessions_300k_10k_keys", |b| {
-        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), sessions.clone(), stream(1, "f"), false)))
+        b.iter(|| feed(&mut FlinkEngine::new(FlinkConfig::default(), sessions.clone(), &topic, stream(1, "f"), false)))
     });
     g.bench_function("spark_300k_10k_keys", |b| {
         b.iter(|| feed(&mut SparkEngine::new(SparkConfig::default(), pipe.clone(), stream(1, "s"), false)))

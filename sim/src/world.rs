@@ -114,7 +114,9 @@ impl World {
             for &kind in engine_kinds {
                 let rng = stream(seed, &format!("engine-{kind:?}"));
                 engines.push(match kind {
-                    EngineKind::Flink => Box::new(FlinkEngine::new(s.flink.clone(), pipe.clone(), rng, false)),
+                    EngineKind::Flink => {
+                        Box::new(FlinkEngine::new(s.flink.clone(), pipe.clone(), &s.topic, rng, false))
+                    }
                     EngineKind::Spark => Box::new(SparkEngine::new(s.spark.clone(), pipe.clone(), rng, false)),
                     EngineKind::Batch => Box::new(BatchEngine::new(s.batch.clone(), pipe.clone(), rng, false)),
                 });

@@ -10,7 +10,7 @@ use streamlab_sim::engine::{Engine, EngineRecord, EventTime, OutputKind, Pipelin
 use streamlab_sim::kafka::ids::{Offset, PartitionId};
 use streamlab_sim::report::Results;
 use streamlab_sim::rng::stream;
-use streamlab_sim::scenario::EngineKind;
+use streamlab_sim::scenario::{EngineKind, TopicConfig};
 use streamlab_sim::{Scenario, ScenarioError, SimTime, World};
 
 fn settings(flink: bool, spark: bool) -> ReplaySettings {
@@ -172,6 +172,11 @@ fn pipeline(window: WindowSpec) -> PipelineConfig {
     }
 }
 
+/// The topic of `record`: 4 partitions.
+fn topic() -> TopicConfig {
+    TopicConfig { partitions: 4, ..TopicConfig::default() }
+}
+
 /// Record `i` of a run: created at `i` ms, readable at once, on partition `i % 4` (`offset` is set by the
 /// log it is appended to).
 fn record(i: u64) -> EngineRecord {
@@ -213,7 +218,7 @@ fn drive(engine: &mut dyn Engine, fail_at: Option<u64>) -> Vec<(EventTime, Event
 
 fn flink(sink: SinkMode) -> FlinkEngine {
     let cfg = FlinkConfig { checkpoint_interval_ms: 2000, sink, ..FlinkConfig::default() };
-    FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "flink"), true)
+    FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), &topic(), stream(1, "flink"), true)
 }
 
 #[test]
@@ -328,7 +333,8 @@ fn an_idle_source_holds_back_the_watermark_until_marked_idle() {
     let run = |idle_timeout_ms: u64| {
         let cfg =
             FlinkConfig { idle_timeout_ms, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
-        let mut e = FlinkEngine::new(cfg, pipeline(WindowSpec::Tumbling { size_ms: 1000 }), stream(1, "idle"), true);
+        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 1000 });
+        let mut e = FlinkEngine::new(cfg, pipe, &topic(), stream(1, "idle"), true);
         for i in 0..5000u64 {
             let t = SimTime::from_millis(i);
             e.on_record(

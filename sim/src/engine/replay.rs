@@ -14,6 +14,7 @@ use super::{Aggregate, Engine, EngineRecord, EventTime, Output, OutputKind, Pipe
 use crate::dist::DistSpec;
 use crate::kafka::ids::{Offset, PartitionId};
 use crate::rng::stream;
+use crate::scenario::TopicConfig;
 use crate::time::{MAX_MS, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
@@ -144,7 +145,9 @@ pub fn replay(rows: &[TraceRow], s: &ReplaySettings) -> String {
             sink: SinkMode::AtLeastOnce,
             restart_delay_ms: 0,
         };
-        engines.push(Box::new(FlinkEngine::new(cfg, pipe.clone(), stream(0, "replay-flink"), true)));
+        // The trace is one partition: one watermark generator.
+        let topic = TopicConfig { partitions: 1, ..TopicConfig::default() };
+        engines.push(Box::new(FlinkEngine::new(cfg, pipe.clone(), &topic, stream(0, "replay-flink"), true)));
     }
     if s.spark {
         let cfg = SparkConfig {

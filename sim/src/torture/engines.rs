@@ -10,6 +10,7 @@ use crate::engine::window::WindowSpec;
 use crate::engine::{Engine, EngineRecord, EventTime, OutputKind, PipelineConfig, TimeDomain};
 use crate::kafka::ids::{Offset, PartitionId};
 use crate::rng::stream;
+use crate::scenario::TopicConfig;
 use crate::time::SimTime;
 use rand::RngExt;
 use std::collections::BTreeSet;
@@ -22,6 +23,8 @@ pub struct EngineCase {
     pub flink: Option<FlinkConfig>,
     /// (arrival, record) in arrival order; offsets are set by the log.
     pub records: Vec<(SimTime, EngineRecord)>,
+    /// The topic's partition count: each partition is a split with its own watermark.
+    pub partitions: u32,
     pub failures_ms: Vec<u64>,
 }
 
@@ -77,7 +80,7 @@ pub fn draw(seed: u64) -> EngineCase {
         records.push((arrival, record));
     }
     let failures_ms = (0..r.random_range(0..=2)).map(|_| r.random_range(500..duration_ms)).collect::<BTreeSet<_>>();
-    EngineCase { pipe, flink, records, failures_ms: failures_ms.into_iter().collect() }
+    EngineCase { pipe, flink, records, partitions, failures_ms: failures_ms.into_iter().collect() }
 }
 
 /// What one engine case showed.
@@ -98,7 +101,10 @@ pub struct Verdict {
 /// Runs the case through its engine from an in-memory log and holds it to its rules.
 pub fn check(c: &EngineCase) -> Verdict {
     let mut engine: Box<dyn Engine> = match &c.flink {
-        Some(cfg) => Box::new(FlinkEngine::new(cfg.clone(), c.pipe.clone(), stream(1, "flink"), true)),
+        Some(cfg) => {
+            let topic = TopicConfig { partitions: c.partitions, ..TopicConfig::default() };
+            Box::new(FlinkEngine::new(cfg.clone(), c.pipe.clone(), &topic, stream(1, "flink"), true))
+        }
         None => {
             let cfg = SparkConfig { mode: SparkMode::Continuous, ..SparkConfig::default() };
             Box::new(SparkEngine::new(cfg, c.pipe.clone(), stream(1, "spark"), true))

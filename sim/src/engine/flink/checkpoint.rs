@@ -123,7 +123,9 @@ impl FlinkEngine {
             task.wm = EventTime::MIN;
             task.busy = now;
         }
-        self.sources = vec![Source { busy: now, ..Source::default() }; subtasks];
+        for src in &mut self.sources {
+            *src = Source::new(src.splits(), now);
+        }
         // Timers are snapshotted with the keyed state (InternalTimerServiceImpl): a restored processing-time
         // window's timer fires at its end, at once if that has passed.
         if self.pipe.time == TimeDomain::Processing {

@@ -6,7 +6,8 @@
 //!                      checkpoint barriers ---------------------------->  aligned snapshots
 //! ```
 //! Rules, from the Flink documentation: bounded out-of-orderness watermarks are
-//! `max timestamp - delay - 1`, emitted every `pipeline.auto-watermark-interval`; an operator's watermark is the minimum over
+//! `max timestamp - delay - 1` per Kafka partition, emitted every `pipeline.auto-watermark-interval` as the
+//! minimum over the source subtask's non-idle partitions; an operator's watermark is the minimum over
 //! its non-idle inputs; an event-time window fires when the watermark reaches its max timestamp; a window
 //! is late when `maxTimestamp + allowedLateness <= watermark` (a session after merging), and a record
 //! goes to the late side output only when every one of its windows was late; network buffers are flushed
@@ -16,6 +17,7 @@
 //! that follows it completes.
 
 mod checkpoint;
+mod splits;
 #[cfg(test)]
 mod tests;
 
@@ -28,8 +30,10 @@ use crate::dist::Sampler;
 use crate::kafka::ids::Offset;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
+use crate::scenario::TopicConfig;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
+use splits::{Source, split_owner};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +50,7 @@ pub struct FlinkConfig {
     pub watermark_delay_ms: u64,
     /// pipeline.auto-watermark-interval (Flink default 200); 0 emits a watermark after every record.
     pub watermark_interval_ms: u64,
-    /// WatermarkStrategy.withIdleness; 0 = sources are never marked idle.
+    /// WatermarkStrategy.withIdleness, per partition; 0 = partitions are never marked idle.
     pub idle_timeout_ms: u64,
     /// allowedLateness of the window operator.
     pub allowed_lateness_ms: u64,
@@ -117,37 +121,6 @@ enum Ev {
     Restart,
 }
 
-#[derive(Clone, Debug, Default)]
-struct Source {
-    busy: SimTime,
-    max_ts: Option<EventTime>,
-    idleness: IdlenessTimer,
-    idle: bool,
-    last_wm: Option<EventTime>,
-}
-
-/// WatermarksWithIdleness.IdlenessTimer: idleness is checked only at the periodic watermark emission. The
-/// countdown starts at the first emission that saw no record since the one before, and the source is idle
-/// at the first emission strictly more than the timeout after that: between the timeout and the timeout
-/// plus three intervals after its last record.
-#[derive(Clone, Copy, Debug, Default)]
-struct IdlenessTimer {
-    /// A record was read since the last check.
-    active: bool,
-    quiet_since: Option<SimTime>,
-}
-
-impl IdlenessTimer {
-    fn is_idle(&mut self, now: SimTime, timeout: SimTime) -> bool {
-        if std::mem::take(&mut self.active) {
-            self.quiet_since = None;
-            return false;
-        }
-        let since = *self.quiet_since.get_or_insert(now);
-        now - since > timeout
-    }
-}
-
 /// One source subtask's output to one window subtask.
 #[derive(Clone, Debug, Default)]
 struct Channel {
@@ -211,6 +184,8 @@ pub struct FlinkEngine {
     map_cost: Sampler,
     agg_cost: Sampler,
     sources: Vec<Source>,
+    /// Per partition, the source subtask that reads it and its split there.
+    split_of: Vec<(usize, usize)>,
     channels: Vec<Channel>,
     /// Delivered buffers, emptied, for the channels' next ones: their room is kept.
     spare_buffers: Vec<Vec<Item>>,
@@ -232,8 +207,17 @@ pub struct FlinkEngine {
 }
 
 impl FlinkEngine {
-    pub fn new(cfg: FlinkConfig, pipe: PipelineConfig, rng: SimRng, collect: bool) -> Self {
+    /// A job reading `topic` with `pipe.parallelism` subtasks per operator.
+    pub fn new(cfg: FlinkConfig, pipe: PipelineConfig, topic: &TopicConfig, rng: SimRng, collect: bool) -> Self {
         let parallelism = pipe.parallelism as usize;
+        let mut splits = vec![0; parallelism];
+        let split_of = (0..topic.partitions)
+            .map(|p| {
+                let s = split_owner(&topic.name, p, pipe.parallelism) as usize;
+                splits[s] += 1;
+                (s, splits[s] - 1)
+            })
+            .collect();
         let task = || Task {
             busy: SimTime::ZERO,
             chan_wm: vec![EventTime::MIN; parallelism],
@@ -252,7 +236,8 @@ impl FlinkEngine {
             queue: EventQueue::new(),
             now: SimTime::ZERO,
             rng,
-            sources: vec![Source::default(); parallelism],
+            sources: splits.iter().map(|&n| Source::new(n, SimTime::ZERO)).collect(),
+            split_of,
             channels: vec![Channel::default(); parallelism * parallelism],
             spare_buffers: Vec::new(),
             tasks: (0..parallelism).map(|_| task()).collect(),
@@ -326,17 +311,8 @@ impl FlinkEngine {
         }
     }
 
-    fn watermark_of(&self, s: usize) -> Option<EventTime> {
-        // BoundedOutOfOrdernessWatermarks.onPeriodicEmit: maxTimestamp - outOfOrdernessMillis - 1.
-        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms) + SimTime::from_nanos(1);
-        self.sources[s].max_ts.map(|m| m - delay)
-    }
-
     fn emit_watermark(&mut self, s: usize, t: SimTime) {
-        if let Some(wm) = self.watermark_of(s)
-            && self.sources[s].last_wm.is_none_or(|last| wm > last)
-        {
-            self.sources[s].last_wm = Some(wm);
+        if let Some(wm) = self.sources[s].next_watermark(SimTime::from_millis(self.cfg.watermark_delay_ms)) {
             self.broadcast(s, t, Item::Watermark(wm));
         }
     }
@@ -344,18 +320,14 @@ impl FlinkEngine {
     /// The source subtask reads a record: map/filter on its FIFO thread, then out to the keyed subtask.
     /// A record read again after a rewind (`first` false) was counted the first time.
     fn source_record(&mut self, arrival: SimTime, r: EngineRecord, first: bool) {
-        let s = r.partition.index() % self.parallelism;
+        let (s, split) = self.split_of[r.partition.index()];
         let cost = self.map_cost.sample(&mut self.rng);
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;
         src.busy = done;
-        src.idleness.active = true;
-        if src.idle {
-            src.idle = false;
+        if src.read(split, r.event_time) {
             self.broadcast(s, done, Item::Idle(false));
         }
-        let src = &mut self.sources[s];
-        src.max_ts = Some(src.max_ts.map_or(r.event_time, |m| m.max(r.event_time)));
         if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
@@ -490,11 +462,7 @@ impl FlinkEngine {
                 let idle_after = SimTime::from_millis(self.cfg.idle_timeout_ms);
                 for s in 0..self.parallelism {
                     let t = self.now.max(self.sources[s].busy);
-                    if self.cfg.idle_timeout_ms > 0
-                        && self.sources[s].idleness.is_idle(self.now, idle_after)
-                        && !self.sources[s].idle
-                    {
-                        self.sources[s].idle = true;
+                    if self.cfg.idle_timeout_ms > 0 && self.sources[s].check_idle(self.now, idle_after) {
                         self.broadcast(s, t, Item::Idle(true));
                     }
                     self.emit_watermark(s, t);

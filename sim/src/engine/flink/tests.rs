@@ -15,7 +15,20 @@ fn engine(cfg: FlinkConfig, time: TimeDomain) -> FlinkEngine {
         ..PipelineConfig::default()
     };
     let cfg = FlinkConfig { watermark_delay_ms: 0, ..cfg };
-    FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true)
+    flink(cfg, pipe)
+}
+
+/// A job whose subtask `p` reads partition `p`, one per subtask.
+fn flink(cfg: FlinkConfig, pipe: PipelineConfig) -> FlinkEngine {
+    let partitions = pipe.parallelism;
+    flink_reading(partitions, cfg, pipe)
+}
+
+/// A job reading `partitions` partitions: "hello" starts them at reader 0 of 1 or 2, so partition `p` goes
+/// to subtask `p % parallelism` (KafkaSourceEnumerator.getSplitOwner).
+fn flink_reading(partitions: u32, cfg: FlinkConfig, pipe: PipelineConfig) -> FlinkEngine {
+    let topic = TopicConfig { name: "hello".into(), partitions, ..TopicConfig::default() };
+    FlinkEngine::new(cfg, pipe, &topic, crate::rng::stream(1, "flink"), true)
 }
 
 /// A record of partition 0 created at its arrival; offsets follow the arrival times.
@@ -169,7 +182,7 @@ fn each_channel_fills_and_flushes_its_own_buffer() {
         };
         let cfg =
             FlinkConfig { buffer_records: 2, buffer_timeout_ms, watermark_interval_ms: 0, ..FlinkConfig::default() };
-        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        let mut e = flink(cfg, pipe);
         // (arrival ms, partition: the source subtask, key: the keyed subtask)
         for (at, partition, key) in [(10, 0, 0), (20, 1, 0), (30, 0, 1), (40, 1, 1), (50, 1, 1)] {
             let r = EngineRecord { key, partition: PartitionId(partition), ..record(at, at as i64) };
@@ -197,7 +210,7 @@ fn a_record_written_after_the_flush_tick_waits_for_the_next() {
         ..PipelineConfig::default()
     };
     let cfg = FlinkConfig { buffer_timeout_ms: 100, watermark_interval_ms: 0, ..FlinkConfig::default() };
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     feed(&mut e, 10, 10);
     feed(&mut e, 20, 20);
     e.finish(SimTime::from_millis(30));
@@ -343,29 +356,72 @@ fn starts_and_emits(e: &FlinkEngine) -> Vec<(i64, u64)> {
     rows
 }
 
-/// WatermarkStrategy.withIdleness: two source subtasks, records every 100 ms (from 50 ms) on one only,
-/// watermarks every 200 ms. Without idleness the silent one holds the window operator's watermark (the
-/// minimum over its inputs) at its start, and nothing fires. With it, the silent source's countdown
-/// starts at the first tick that saw no record (200 ms, IdlenessTimer), and it is idle at the first tick
-/// strictly more than the timeout later: 1000 ms for 600 ms (800 - 200 is not more than 600), 800 ms
-/// for 599. Then [0, 500 ms) fires, the busy source's watermark (549 ms at 600 ms) being past 499 ms.
-/// The busy source is never marked idle: its records come 50 ms before each tick.
+/// WatermarkStrategy.withIdleness: two partitions, records every 100 ms (from 50 ms) on one only,
+/// watermarks every 200 ms. Without idleness the silent one holds the watermark at its start, and nothing
+/// fires: read by a source subtask of its own, as the window operator's minimum over its inputs; read by
+/// the same subtask, as the source's minimum over its splits (the Kafka source's per-split watermarks).
+/// With idleness the silent partition's countdown starts at the first tick that saw no record (200 ms,
+/// IdlenessTimer), and it is idle at the first tick strictly more than the timeout later: 1000 ms for
+/// 600 ms (800 - 200 is not more than 600), 800 ms for 599. Then [0, 500 ms) fires, the busy partition's
+/// watermark (549 ms at 600 ms) being past 499 ms. The busy one is never marked idle: its records come
+/// 50 ms before each tick.
 #[test]
-fn a_silent_source_holds_the_watermark_until_marked_idle() {
-    let run = |idle_timeout_ms| {
+fn a_silent_partition_holds_the_watermark_until_marked_idle() {
+    let run = |parallelism, idle_timeout_ms| {
         let cfg =
             FlinkConfig { idle_timeout_ms, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
-        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 500 }, TimeDomain::Event, 2, 0.0, 0.0);
-        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        let pipe = pipeline(WindowSpec::Tumbling { size_ms: 500 }, TimeDomain::Event, parallelism, 0.0, 0.0);
+        let mut e = flink_reading(2, cfg, pipe);
         for at in (50..1300).step_by(100) {
             feed(&mut e, at, at as i64);
         }
         e.advance_to(SimTime::from_millis(1300));
         results(&e)
     };
-    assert_eq!(run(0), [], "never idle: the silent source blocks every window");
-    assert_eq!(run(600), [(0, 5, 1000), (500, 5, 1200)]);
-    assert_eq!(run(599), [(0, 5, 800), (500, 5, 1200)]);
+    for parallelism in [1, 2] {
+        assert_eq!(run(parallelism, 0), [], "never idle: the silent partition blocks every window");
+        assert_eq!(run(parallelism, 600), [(0, 5, 1000), (500, 5, 1200)]);
+        assert_eq!(run(parallelism, 599), [(0, 5, 800), (500, 5, 1200)]);
+    }
+}
+
+/// The Kafka source keeps no watermark in a checkpoint: after a restart each partition's generator starts
+/// again at Long.MIN_VALUE (its split output is created when the split is restored, FLINK-32828), so one
+/// that the replay does not reach holds the watermark until it reads again. One subtask reads partitions
+/// 0 and 1; partition 1 stops at 1.4 s, so the source's watermark stops at 1.4 s and [1 s, 2 s) waits.
+/// The job fails at 2.5 s and replays partition 0 from the checkpoint at 2 s; partition 1, read up to
+/// its end before the checkpoint, sends nothing until its record at 4.2 s, and only the tick after that
+/// (4.4 s) fires [1 s, 2 s) and [2 s, 3 s), partition 0 being at 3.5 s by then.
+#[test]
+fn a_restored_partition_holds_the_watermark_until_it_reads_again() {
+    let cfg = FlinkConfig {
+        watermark_delay_ms: 0,
+        buffer_timeout_ms: 0,
+        checkpoint_interval_ms: 2000,
+        restart_delay_ms: 100,
+        ..FlinkConfig::default()
+    };
+    let pipe = pipeline(WindowSpec::Tumbling { size_ms: 1000 }, TimeDomain::Event, 1, 0.0, 0.0);
+    let mut e = flink_reading(2, cfg, pipe);
+    let mut log = MemoryFeed::default();
+    let on =
+        |p, at: u64| (SimTime::from_millis(at), EngineRecord { partition: PartitionId(p), ..record(at, at as i64) });
+    for at in (0..3600).step_by(100) {
+        if at == 2500 {
+            log.fail(&mut e, SimTime::from_millis(at));
+        }
+        let (t, r) = on(0, at);
+        log.push(&mut e, t, r);
+        if at < 1500 {
+            let (t, r) = on(1, at);
+            log.push(&mut e, t, r);
+        }
+    }
+    let (t, r) = on(1, 4200);
+    log.push(&mut e, t, r);
+    e.advance_to(SimTime::from_millis(5000));
+    let emits: Vec<(i64, u64)> = results(&e).into_iter().map(|(start, _, emit)| (start, emit)).collect();
+    assert_eq!(emits, [(0, 1200), (1000, 4400), (2000, 4400)]);
 }
 
 /// StreamTask's mailbox: a window subtask processes one record at a time, so records that reach it
@@ -375,7 +431,7 @@ fn a_silent_source_holds_the_watermark_until_marked_idle() {
 fn the_window_subtask_processes_one_record_at_a_time() {
     let cfg = FlinkConfig { buffer_timeout_ms: 0, watermark_interval_ms: 0, ..FlinkConfig::default() };
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 1, 0.0, 10.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     for event_ms in [1, 2, 3] {
         e.on_record(SimTime::from_millis(100), record(100, event_ms));
     }
@@ -395,7 +451,7 @@ fn a_session_is_cleaned_up_when_the_watermark_reaches_its_max_timestamp() {
     let cfg =
         FlinkConfig { buffer_timeout_ms: 0, watermark_interval_ms: 0, watermark_delay_ms: 0, ..FlinkConfig::default() };
     let pipe = pipeline(WindowSpec::Session { gap_ms: 1000 }, TimeDomain::Event, 1, 0.0, 0.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     feed(&mut e, 10, 0);
     e.on_record(SimTime::from_millis(20), EngineRecord { key: 1, ..record(20, 1000) }); // watermark 999 ms
     feed(&mut e, 30, 999);
@@ -410,7 +466,7 @@ fn a_session_is_cleaned_up_when_the_watermark_reaches_its_max_timestamp() {
 fn each_flush_tick_sends_its_own_channel() {
     let cfg = FlinkConfig { buffer_timeout_ms: 100, watermark_interval_ms: 10_000, ..FlinkConfig::default() };
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 0.0, 0.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     for (at, key) in [(10, 0), (20, 1)] {
         e.on_record(SimTime::from_millis(at), EngineRecord { key, partition: PartitionId(1), ..record(at, at as i64) });
     }
@@ -432,7 +488,7 @@ fn alignment_holds_an_input_after_its_barrier() {
         ..FlinkConfig::default()
     };
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     for (at, partition) in [(950, 1), (990, 1), (1001, 0)] {
         e.on_record(
             SimTime::from_millis(at),
@@ -456,7 +512,7 @@ fn a_record_in_flight_at_a_failure_is_gone() {
             ..FlinkConfig::default()
         };
         let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 1, map_ms, 0.0);
-        let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+        let mut e = flink(cfg, pipe);
         feed(&mut e, 10, 10);
         assert_eq!(e.fail(SimTime::from_millis(100)), Some(SimTime::from_millis(600)));
         e.finish(SimTime::from_millis(2000));
@@ -528,7 +584,7 @@ fn a_checkpoint_trigger_waits_for_the_one_under_way() {
         ..FlinkConfig::default()
     };
     let pipe = pipeline(WindowSpec::None, TimeDomain::Event, 2, 100.0, 0.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     for (at, partition) in [(0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (450, 0)] {
         e.on_record(
             SimTime::from_millis(at),
@@ -545,7 +601,7 @@ fn a_checkpoint_trigger_waits_for_the_one_under_way() {
 fn a_processing_time_timer_fires_only_the_windows_due_at_its_instant() {
     let cfg = FlinkConfig { buffer_timeout_ms: 0, ..FlinkConfig::default() };
     let pipe = pipeline(WindowSpec::Session { gap_ms: 1000 }, TimeDomain::Processing, 1, 0.0, 0.0);
-    let mut e = FlinkEngine::new(cfg, pipe, crate::rng::stream(1, "flink"), true);
+    let mut e = flink(cfg, pipe);
     let at = SimTime::from_millis(100);
     e.on_record(at, record(100, 100));
     e.on_record(at + SimTime(1), EngineRecord { key: 1, ..record(100, 100) });
