@@ -72,7 +72,7 @@ impl FlinkEngine {
         }
         // Aligned: snapshot the state (asynchronously, so no extra time on the task), then unblock.
         task.aligning = None;
-        let snap = Snapshot { state: task.state.clone(), wm: task.wm };
+        let snap = Snapshot { state: task.state.clone(), wm: task.valve.watermark() };
         let pending = std::mem::take(&mut task.pending);
         if let Some(cp) = self.checkpoints.get_mut(&id) {
             cp.snapshots[k] = Some(snap);
@@ -118,9 +118,7 @@ impl FlinkEngine {
             let snap = self.last_completed.as_ref().map(|c| &c.snapshots[k]);
             task.state = snap.map(|s| s.state.clone()).unwrap_or_default();
             task.closed_before.push(snap.map_or(EventTime::MIN, |s| s.wm));
-            task.chan_wm = vec![EventTime::MIN; subtasks];
-            task.chan_idle = vec![false; subtasks];
-            task.wm = EventTime::MIN;
+            task.valve = Valve::new(subtasks);
             task.busy = now;
         }
         for src in &mut self.sources {

@@ -8,7 +8,7 @@
 //! Rules, from the Flink documentation: bounded out-of-orderness watermarks are
 //! `max timestamp - delay - 1` per Kafka partition, emitted every `pipeline.auto-watermark-interval` as the
 //! minimum over the source subtask's non-idle partitions; an operator's watermark is the minimum over
-//! its non-idle inputs; an event-time window fires when the watermark reaches its max timestamp; a window
+//! its active inputs that have caught up with it (StatusWatermarkValve); an event-time window fires when the watermark reaches its max timestamp; a window
 //! is late when `maxTimestamp + allowedLateness <= watermark` (a session after merging), and a record
 //! goes to the late side output only when every one of its windows was late; network buffers are flushed
 //! when full or every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from
@@ -20,6 +20,7 @@ mod checkpoint;
 mod splits;
 #[cfg(test)]
 mod tests;
+mod valve;
 
 use super::fate::{FateLedger, Member, RecordId, ResultId};
 use super::source::SourceOffsets;
@@ -33,8 +34,9 @@ use crate::rng::SimRng;
 use crate::scenario::TopicConfig;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-use splits::{Source, split_owner};
+use splits::{Emission, Source, split_owner};
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use valve::Valve;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,9 +145,8 @@ struct Snapshot {
 
 struct Task {
     busy: SimTime,
-    chan_wm: Vec<EventTime>,
-    chan_idle: Vec<bool>,
-    wm: EventTime,
+    /// Its inputs' watermarks and statuses, and its own watermark.
+    valve: Valve,
     /// Per restart, the watermark of the snapshot it restored: the windows closed by then, which records
     /// replayed before the first new watermark may open again (a new life, not the old result again).
     closed_before: Vec<EventTime>,
@@ -220,9 +221,7 @@ impl FlinkEngine {
             .collect();
         let task = || Task {
             busy: SimTime::ZERO,
-            chan_wm: vec![EventTime::MIN; parallelism],
-            chan_idle: vec![false; parallelism],
-            wm: EventTime::MIN,
+            valve: Valve::new(parallelism),
             closed_before: Vec::new(),
             state: WindowState::default(),
             aligning: None,
@@ -311,9 +310,21 @@ impl FlinkEngine {
         }
     }
 
+    /// Source subtask `s` emits its watermark at `t` (at each interval, or after each record when it is
+    /// 0, where no idleness is checked).
     fn emit_watermark(&mut self, s: usize, t: SimTime) {
-        if let Some(wm) = self.sources[s].next_watermark(SimTime::from_millis(self.cfg.watermark_delay_ms)) {
-            self.broadcast(s, t, Item::Watermark(wm));
+        let idle_timeout = (self.cfg.idle_timeout_ms > 0 && self.cfg.watermark_interval_ms > 0)
+            .then(|| SimTime::from_millis(self.cfg.idle_timeout_ms));
+        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms);
+        match self.sources[s].emit(self.now, idle_timeout, delay) {
+            Emission::Nothing => {}
+            Emission::Idle => self.broadcast(s, t, Item::Idle(true)),
+            Emission::Watermark { resumed, wm } => {
+                if resumed {
+                    self.broadcast(s, t, Item::Idle(false));
+                }
+                self.broadcast(s, t, Item::Watermark(wm));
+            }
         }
     }
 
@@ -325,9 +336,7 @@ impl FlinkEngine {
         let src = &mut self.sources[s];
         let done = arrival.max(src.busy) + cost;
         src.busy = done;
-        if src.read(split, r.event_time) {
-            self.broadcast(s, done, Item::Idle(false));
-        }
+        src.read(split, r.event_time);
         if !self.fates.filter(&self.pipe, &r, first, &mut self.metrics) {
             return;
         }
@@ -354,12 +363,14 @@ impl FlinkEngine {
         match item {
             Item::Record { arrival, r } => self.window_record(to, arrival, r),
             Item::Watermark(wm) => {
-                self.tasks[to].chan_wm[from] = self.tasks[to].chan_wm[from].max(wm);
-                self.advance_watermark(to);
+                if let Some(wm) = self.tasks[to].valve.input_watermark(from, wm) {
+                    self.advance_watermark(to, wm);
+                }
             }
             Item::Idle(idle) => {
-                self.tasks[to].chan_idle[from] = idle;
-                self.advance_watermark(to);
+                if let Some(wm) = self.tasks[to].valve.input_status(from, idle) {
+                    self.advance_watermark(to, wm);
+                }
             }
             Item::Barrier(id) => self.on_barrier(to, from, id),
         }
@@ -383,7 +394,7 @@ impl FlinkEngine {
         let mut skipped = true;
         for w in windows.clone() {
             let task = &mut self.tasks[k];
-            let wm = task.wm;
+            let wm = task.valve.watermark();
             // WindowOperator.processElement: a session is judged after merging (mergingWindows.addWindow,
             // then isWindowLate(actualWindow)): touching an open session saves a record whose own is late.
             let actual = if session { task.state.merged(w, r.key) } else { w };
@@ -403,23 +414,15 @@ impl FlinkEngine {
         }
         // WindowOperator.processElement: the side output gets the record only when no window took it
         // (isSkippedElement && isElementLate), once, however many windows it had.
-        let wm = self.tasks[k].wm;
+        let wm = self.tasks[k].valve.watermark();
         if let Some(last) = windows.last().filter(|_| skipped && event_time && ts + lateness <= wm) {
             let late = Output::single(OutputKind::Late, last, &r, arrival).decided(None, wm);
             self.fates.late(&r, late, &mut self.metrics);
         }
     }
 
-    fn advance_watermark(&mut self, k: usize) {
-        let task = &self.tasks[k];
-        // StatusWatermarkValve: the minimum over active (non-idle) inputs.
-        let active: Vec<EventTime> =
-            (0..self.parallelism).filter(|&c| !task.chan_idle[c]).map(|c| task.chan_wm[c]).collect();
-        let Some(&wm) = active.iter().min() else { return };
-        if wm <= task.wm {
-            return;
-        }
-        self.tasks[k].wm = wm;
+    /// Window subtask `k`'s watermark advanced to `wm`.
+    fn advance_watermark(&mut self, k: usize, wm: EventTime) {
         let t = self.now.max(self.tasks[k].busy);
         // Processing-time windows have processing-time triggers and cleanup timers: the watermark
         // leaves them alone (WindowOperator.registerCleanupTimer).
@@ -443,7 +446,7 @@ impl FlinkEngine {
         let closes = self.cfg.cleanup_time(w);
         let life = task.closed_before.iter().rposition(|&wm| closes <= wm).map_or(0, |i| i as u32 + 1);
         let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired, life };
-        let out = agg.output(w, key, t).decided(None, task.wm);
+        let out = agg.output(w, key, t).decided(None, task.valve.watermark());
         if transactional {
             task.pending.push((out, id, agg.report().to_vec()));
         } else {
@@ -459,12 +462,8 @@ impl FlinkEngine {
                 if self.down {
                     return;
                 }
-                let idle_after = SimTime::from_millis(self.cfg.idle_timeout_ms);
                 for s in 0..self.parallelism {
                     let t = self.now.max(self.sources[s].busy);
-                    if self.cfg.idle_timeout_ms > 0 && self.sources[s].check_idle(self.now, idle_after) {
-                        self.broadcast(s, t, Item::Idle(true));
-                    }
                     self.emit_watermark(s, t);
                 }
             }

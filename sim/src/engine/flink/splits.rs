@@ -24,9 +24,9 @@ pub(super) fn split_owner(topic: &str, partition: u32, readers: u32) -> u32 {
 pub(super) struct Source {
     pub busy: SimTime,
     splits: Vec<Split>,
-    /// The status it sent downstream: idle once every split is.
+    /// The status it sent downstream (WatermarkToDataOutput.isIdle).
     idle: bool,
-    /// The last watermark it sent.
+    /// The last watermark it sent (CombinedWatermarkStatus.combinedWatermark).
     last_wm: EventTime,
 }
 
@@ -35,8 +35,22 @@ struct Split {
     /// The greatest timestamp read; BoundedOutOfOrdernessWatermarks starts at Long.MIN_VALUE + delay + 1,
     /// whose watermark is Long.MIN_VALUE.
     max_ts: EventTime,
-    idleness: IdlenessTimer,
+    /// Its last watermark and status in the multiplexer (CombinedWatermarkStatus.PartialWatermark).
+    wm: EventTime,
     idle: bool,
+    idleness: IdlenessTimer,
+}
+
+/// What a subtask sends downstream after a watermark emission.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Emission {
+    Nothing,
+    Idle,
+    /// A new watermark, after an ACTIVE status when the subtask was idle.
+    Watermark {
+        resumed: bool,
+        wm: EventTime,
+    },
 }
 
 impl Source {
@@ -44,7 +58,8 @@ impl Source {
     /// restores offsets and no watermark. A subtask with no partition is held like one whose partition is
     /// silent: without an idle timeout it blocks the watermark (Kafka connector docs, "Idleness").
     pub fn new(splits: usize, busy: SimTime) -> Self {
-        let split = Split { max_ts: EventTime::MIN, idleness: IdlenessTimer::default(), idle: false };
+        let split =
+            Split { max_ts: EventTime::MIN, wm: EventTime::MIN, idle: false, idleness: IdlenessTimer::default() };
         Source { busy, splits: vec![split; splits.max(1)], idle: false, last_wm: EventTime::MIN }
     }
 
@@ -52,35 +67,42 @@ impl Source {
         self.splits.len()
     }
 
-    /// Split `i` read a record with timestamp `ts`: it is active again (and so is the subtask, if it was
-    /// idle: true when the subtask must say so downstream).
-    pub fn read(&mut self, i: usize, ts: EventTime) -> bool {
+    /// Split `i` read a record with timestamp `ts` (WatermarksWithIdleness.onEvent). Its status changes
+    /// at the next emission, not with the record.
+    pub fn read(&mut self, i: usize, ts: EventTime) {
         let split = &mut self.splits[i];
         split.max_ts = split.max_ts.max(ts);
         split.idleness.active = true;
-        split.idle = false;
-        std::mem::replace(&mut self.idle, false)
     }
 
-    /// The periodic emission's idleness check of every split (WatermarksWithIdleness.onPeriodicEmit): true
-    /// when the subtask has just become idle, every split being so.
-    pub fn check_idle(&mut self, now: SimTime, timeout: SimTime) -> bool {
-        for split in &mut self.splits {
-            split.idle |= split.idleness.is_idle(now, timeout);
-        }
-        let idle = self.splits.iter().all(|s| s.idle);
-        !std::mem::replace(&mut self.idle, idle) && idle
-    }
-
-    /// The watermark to send, if it is new: BoundedOutOfOrdernessWatermarks.onPeriodicEmit per split,
-    /// `maxTimestamp - outOfOrdernessMillis - 1`, and the minimum over the splits not idle.
-    pub fn next_watermark(&mut self, delay: SimTime) -> Option<EventTime> {
+    /// A periodic watermark emission (ProgressiveTimestampsAndWatermarks, every auto-watermark-interval):
+    /// each split's generator marks it idle after `idle_timeout` without records, or emits
+    /// `maxTimestamp - outOfOrdernessMillis - 1`, which makes it active (WatermarksWithIdleness and
+    /// BoundedOutOfOrdernessWatermarks.onPeriodicEmit, PartialWatermark.setWatermark). Then the subtask
+    /// sends the minimum over the active splits if it is new, and says it is idle once all of them are
+    /// (WatermarkOutputMultiplexer.onPeriodicEmit): an idle subtask is active again only with a new
+    /// watermark.
+    pub fn emit(&mut self, now: SimTime, idle_timeout: Option<SimTime>, delay: SimTime) -> Emission {
         let lag = delay + SimTime::from_nanos(1);
-        let wm = self.splits.iter().filter(|s| !s.idle).map(|s| s.max_ts - lag).min()?;
-        (wm > self.last_wm).then(|| {
-            self.last_wm = wm;
-            wm
-        })
+        for split in &mut self.splits {
+            if idle_timeout.is_some_and(|timeout| split.idleness.is_idle(now, timeout)) {
+                split.idle = true;
+            } else {
+                split.idle = false;
+                split.wm = split.wm.max(split.max_ts - lag);
+            }
+        }
+        match self.splits.iter().filter(|s| !s.idle).map(|s| s.wm).min() {
+            None if !self.idle => {
+                self.idle = true;
+                Emission::Idle
+            }
+            Some(wm) if wm > self.last_wm => {
+                self.last_wm = wm;
+                Emission::Watermark { resumed: std::mem::replace(&mut self.idle, false), wm }
+            }
+            _ => Emission::Nothing,
+        }
     }
 }
 
@@ -121,25 +143,26 @@ mod tests {
     }
 
     /// A subtask's watermark is the minimum over its splits: one that has read nothing holds it at MIN
-    /// (nothing to send), and once idle it no longer counts; a record makes it count again.
+    /// (nothing to send); once idle it no longer counts, until its next emission after a record. An idle
+    /// subtask is active again only with a new watermark.
     #[test]
     fn the_subtask_watermark_is_the_minimum_over_its_active_splits() {
-        let ms = SimTime::from_millis;
-        let mut src = Source::new(2, SimTime::ZERO);
-        assert!(!src.read(0, EventTime::from_ms(500)));
-        assert_eq!(src.next_watermark(SimTime::ZERO), None, "split 1 has read nothing");
-        assert!(!src.check_idle(ms(200), ms(100)), "the countdown starts");
-        assert!(!src.check_idle(ms(400), ms(100)), "split 1 is idle, split 0 only starts its countdown");
-        let wm = |ms: i64| Some(EventTime::from_nanos(ms * 1_000_000 - 1));
-        assert_eq!(src.next_watermark(SimTime::ZERO), wm(500));
-        assert_eq!(src.next_watermark(SimTime::ZERO), None, "nothing new");
-        assert!(!src.read(1, EventTime::from_ms(700)));
-        assert!(!src.read(0, EventTime::from_ms(900)));
-        assert_eq!(src.next_watermark(SimTime::ZERO), wm(700), "split 1 counts again");
-        assert!(!src.check_idle(ms(600), ms(100)), "both read since the last check");
-        assert!(!src.check_idle(ms(800), ms(100)), "both quiet: the countdowns start");
-        assert!(src.check_idle(ms(1000), ms(100)), "both quiet for more than 100 ms: the subtask is idle");
-        assert!(!src.check_idle(ms(1200), ms(100)), "and says so once");
-        assert!(src.read(1, EventTime::from_ms(950)), "and active again at its next record");
+        let (ms, zero) = (SimTime::from_millis, SimTime::ZERO);
+        let wm = |ms: i64, resumed| Emission::Watermark { resumed, wm: EventTime::from_nanos(ms * 1_000_000 - 1) };
+        let timeout = Some(ms(100));
+        let mut src = Source::new(2, zero);
+        src.read(0, EventTime::from_ms(500));
+        assert_eq!(src.emit(ms(200), timeout, zero), Emission::Nothing, "split 1 has read nothing");
+        assert_eq!(src.emit(ms(400), timeout, zero), wm(500, false), "split 1 is idle, split 0 starts counting");
+        assert_eq!(src.emit(ms(600), timeout, zero), Emission::Idle, "both are idle");
+        assert_eq!(src.emit(ms(800), timeout, zero), Emission::Nothing, "and it was said once");
+        src.read(1, EventTime::from_ms(300));
+        assert_eq!(src.emit(ms(1000), timeout, zero), Emission::Nothing, "active at 300 ms: nothing new");
+        src.read(1, EventTime::from_ms(700));
+        assert_eq!(src.emit(ms(1200), timeout, zero), wm(700, true), "a new watermark: active again");
+        src.read(0, EventTime::from_ms(900));
+        assert_eq!(src.emit(ms(1400), None, zero), Emission::Nothing, "without idleness split 1 holds it at 700 ms");
+        src.read(1, EventTime::from_ms(800));
+        assert_eq!(src.emit(ms(1600), None, zero), wm(800, false));
     }
 }

@@ -385,6 +385,38 @@ fn a_silent_partition_holds_the_watermark_until_marked_idle() {
     }
 }
 
+/// StatusWatermarkValve: a channel that comes back from idleness behind the operator's watermark does not
+/// hold it back, and what it sends until it catches up is late. Partition 1 (its own subtask) reads one
+/// record and is idle from 600 ms (300 ms timeout); from 1550 ms it reads again, 550 ms behind partition
+/// 0. Its subtask is active again with its first new watermark (999 ms at 1600 ms), far behind the
+/// operator's (1499 ms): partition 0 alone fires each 500 ms window at the first tick past its end, and
+/// partition 1's records are late.
+#[test]
+fn a_partition_back_from_idleness_behind_the_watermark_does_not_hold_it_back() {
+    let cfg =
+        FlinkConfig { idle_timeout_ms: 300, watermark_delay_ms: 0, buffer_timeout_ms: 0, ..FlinkConfig::default() };
+    let pipe = pipeline(WindowSpec::Tumbling { size_ms: 500 }, TimeDomain::Event, 2, 0.0, 0.0);
+    let mut e = flink(cfg, pipe);
+    let on = |p, at: u64, event_ms: i64| EngineRecord { partition: PartitionId(p), key: p, ..record(at, event_ms) };
+    for at in (50..3000).step_by(100) {
+        e.on_record(SimTime::from_millis(at), on(0, at, at as i64));
+        if at == 50 || at >= 1550 {
+            e.on_record(SimTime::from_millis(at), on(1, at, at as i64 - 550));
+        }
+    }
+    e.advance_to(SimTime::from_millis(3000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<(u32, i64, u64, u64)> = out
+        .iter()
+        .filter(|o| o.kind == OutputKind::Window && o.start.as_ms() >= 1000)
+        .map(|o| (o.key, o.start.as_ms(), o.count, o.emit.as_millis()))
+        .collect();
+    let on_time = [(0, 1000, 5, 1600), (1, 1000, 1, 1600), (0, 1500, 5, 2200), (1, 1500, 2, 2200)];
+    assert_eq!(rows, [&on_time[..], &[(0, 2000, 5, 2600), (1, 2000, 1, 2600)]].concat());
+    // Partition 1's records of 1650-1950, 2250-2450 and 2650-2950 ms came after their window fired.
+    assert_eq!(e.metrics().late, 11);
+}
+
 /// The Kafka source keeps no watermark in a checkpoint: after a restart each partition's generator starts
 /// again at Long.MIN_VALUE (its split output is created when the split is restored, FLINK-32828), so one
 /// that the replay does not reach holds the watermark until it reads again. One subtask reads partitions
