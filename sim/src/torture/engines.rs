@@ -1,5 +1,6 @@
-//! The engines' part of the checker: one seed draws a pipeline, a Flink job (checkpoints, sink, lateness)
-//! or a Spark continuous query, out-of-order records on a few partitions and up to two task failures;
+//! The engines' part of the checker: one seed draws a pipeline, a Flink job (checkpoints, sink, lateness,
+//! idleness) or a Spark continuous query, out-of-order records on a few partitions (one of them quiet for
+//! a while, now and then) and up to two task failures;
 //! the checker holds the run's record accounting to what the configuration promises.
 
 use crate::dist::DistSpec;
@@ -59,6 +60,15 @@ pub fn draw(seed: u64) -> EngineCase {
     });
     let (partitions, keys) = (r.random_range(1..=4u32), r.random_range(1..=20u32));
     let (duration_ms, rate_per_ms) = (r.random_range(3_000..8_000u64), r.random_range(0.2..1.5));
+    // Idleness comes from a stream of its own, so that the rest of the case is the same with or without
+    // it: an idle timeout, and now and then a partition quiet for a while (its records go to the next).
+    let mut idleness = stream(seed, "torture-engines-idleness");
+    let idle_timeout_ms = [0, 100, 400][idleness.random_range(0..3)];
+    let quiet_ms = (partitions > 1 && idleness.random_bool(0.5)).then(|| {
+        let from = idleness.random_range(0..duration_ms);
+        from..from + idleness.random_range(200..3000)
+    });
+    let flink = flink.map(|f| FlinkConfig { idle_timeout_ms, ..f });
     let mut records = Vec::new();
     let mut t = 0.0;
     loop {
@@ -74,7 +84,10 @@ pub fn draw(seed: u64) -> EngineCase {
             event_time: EventTime::from(arrival) - SimTime((behind_ms * 1e6) as u64),
             key: r.random_range(0..keys),
             value: r.random_range(1..=100),
-            partition: PartitionId(r.random_range(0..partitions)),
+            partition: match r.random_range(0..partitions) {
+                0 if quiet_ms.as_ref().is_some_and(|q| q.contains(&arrival.as_millis())) => PartitionId(1),
+                p => PartitionId(p),
+            },
             offset: Offset(0),
         };
         records.push((arrival, record));

@@ -75,6 +75,11 @@ impl Source {
         split.idleness.active = true;
     }
 
+    /// Marks the subtask active for the final watermark at the end of the run: true when it was idle.
+    pub fn resume(&mut self) -> bool {
+        std::mem::replace(&mut self.idle, false)
+    }
+
     /// A periodic watermark emission (ProgressiveTimestampsAndWatermarks, every auto-watermark-interval):
     /// each split's generator marks it idle after `idle_timeout` without records, or emits
     /// `maxTimestamp - outOfOrdernessMillis - 1`, which makes it active (WatermarksWithIdleness and

@@ -417,6 +417,21 @@ fn a_partition_back_from_idleness_behind_the_watermark_does_not_hold_it_back() {
     assert_eq!(e.metrics().late, 11);
 }
 
+/// A source idle when the run ends still fires what it holds: the drain says it is active before the last
+/// watermark, which the window operator would otherwise ignore (every input idle: the valve only took the
+/// largest watermark, 49 ms, and [0, 500 ms) stayed open).
+#[test]
+fn the_end_of_the_run_fires_the_windows_of_an_idle_source() {
+    let cfg = FlinkConfig { idle_timeout_ms: 100, buffer_timeout_ms: 0, ..FlinkConfig::default() };
+    let mut e = engine(cfg, TimeDomain::Event);
+    feed(&mut e, 50, 50);
+    e.advance_to(SimTime::from_millis(1000));
+    assert_eq!(results(&e), []);
+    e.finish(SimTime::from_millis(1000));
+    assert_eq!(results(&e), [(0, 1, 1000)]);
+    assert_eq!(e.metrics().pending_at_end, 0);
+}
+
 /// The Kafka source keeps no watermark in a checkpoint: after a restart each partition's generator starts
 /// again at Long.MIN_VALUE (its split output is created when the split is restored, FLINK-32828), so one
 /// that the replay does not reach holds the watermark until it reads again. One subtask reads partitions
