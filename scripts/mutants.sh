@@ -20,7 +20,7 @@ RULE_MODULES=(
   kafka/partitioner.rs kafka/assignor.rs kafka/broker.rs kafka/consumer_group.rs kafka/producer.rs
   kafka/sender.rs kafka/leader.rs kafka/replication.rs kafka/controller.rs kafka/coordinator.rs
   kafka/consumer.rs kafka/cluster.rs kafka/bandwidth.rs
-  engine/window.rs engine/spark/mod.rs engine/flink/mod.rs engine/flink/checkpoint.rs engine/flink/splits.rs engine/state.rs engine/batch.rs
+  engine/window.rs engine/spark/mod.rs engine/flink/mod.rs engine/flink/checkpoint.rs engine/flink/splits.rs engine/flink/valve.rs engine/state.rs engine/batch.rs
   engine/replay.rs engine/source.rs engine/pipeline.rs engine/fate.rs engine/event_time.rs
   ledger.rs metrics.rs
 )
