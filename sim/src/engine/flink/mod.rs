@@ -578,13 +578,12 @@ impl Engine for FlinkEngine {
                 self.process(k, from, item);
             }
         }
-        // The run ends with a drain, so that every record has a fate: a source says it is active (Flink
-        // drops the watermarks of an idle output, RecordWriterOutput), then sends the last watermark.
+        // The run ends with a drain, so that every record has a fate: each source says it is active (Flink
+        // drops the watermarks of an idle output, RecordWriterOutput; to an active input it is no change),
+        // then sends the last watermark.
         for s in 0..self.parallelism {
             let at = self.now.max(self.sources[s].busy);
-            if self.sources[s].resume() {
-                self.broadcast(s, at, Item::Idle(false));
-            }
+            self.broadcast(s, at, Item::Idle(false));
             self.broadcast(s, at, Item::Watermark(EventTime::MAX));
         }
         let end = self.now + SimTime::from_millis(self.cfg.buffer_timeout_ms.max(1) * 2);

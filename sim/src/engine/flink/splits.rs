@@ -16,7 +16,7 @@ use crate::time::SimTime;
 pub(super) fn split_owner(topic: &str, partition: u32, readers: u32) -> u32 {
     let hash = topic.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)));
     let start = (hash.wrapping_mul(31) & 0x7FFF_FFFF) as u32 % readers;
-    (start + partition % readers) % readers
+    (start + partition) % readers
 }
 
 /// One source subtask: a FIFO thread that maps what its splits read.
@@ -73,11 +73,6 @@ impl Source {
         let split = &mut self.splits[i];
         split.max_ts = split.max_ts.max(ts);
         split.idleness.active = true;
-    }
-
-    /// Marks the subtask active for the final watermark at the end of the run: true when it was idle.
-    pub fn resume(&mut self) -> bool {
-        std::mem::replace(&mut self.idle, false)
     }
 
     /// A periodic watermark emission (ProgressiveTimestampsAndWatermarks, every auto-watermark-interval):

@@ -110,4 +110,30 @@ mod tests {
         assert_eq!(v.input_status(0, true), None, "10 ms was not the output");
         assert_eq!(v.input_status(1, true), Some(ms(10)), "all idle: the largest watermark");
     }
+
+    /// An idle channel's watermark is ignored, not kept for later: back at 5 ms it stays out of the
+    /// minimum until it passes the output. The last channel to go idle flushes the largest watermark only
+    /// when it held the output; one that had not caught up does not.
+    #[test]
+    fn an_idle_channel_keeps_the_watermark_it_had() {
+        let mut v = Valve::new(3);
+        v.input_watermark(0, ms(10));
+        v.input_watermark(1, ms(5));
+        assert_eq!(v.input_watermark(2, ms(7)), Some(ms(5)));
+        assert_eq!(v.input_status(1, true), Some(ms(7)));
+        assert_eq!(v.input_watermark(1, ms(20)), None);
+        assert_eq!(v.input_status(1, false), None);
+        assert_eq!(v.input_watermark(0, ms(25)), None, "channel 2 is at 7 ms");
+        assert_eq!(v.input_watermark(2, ms(30)), Some(ms(25)), "channel 1 is at 5 ms, not 20");
+        let mut v = Valve::new(3);
+        v.input_watermark(0, ms(30));
+        v.input_watermark(1, ms(10));
+        assert_eq!(v.input_watermark(2, ms(20)), Some(ms(10)));
+        assert_eq!(v.input_status(0, true), None);
+        assert_eq!(v.input_status(1, true), Some(ms(20)));
+        assert_eq!(v.input_status(1, false), None, "back at 10 ms, behind 20");
+        assert_eq!(v.input_status(2, true), None, "channel 1 is active, but not aligned");
+        assert_eq!(v.input_status(1, true), None, "all idle, but channel 1 did not hold the output");
+        assert_eq!(v.watermark(), ms(20));
+    }
 }
