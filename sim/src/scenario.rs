@@ -416,6 +416,26 @@ impl Scenario {
     }
 
     /// Checks every value that TOML's types cannot: ranges and relations between keys.
+    /// What a valid scenario does that its author may not expect, one sentence each.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(pipe) = &self.pipeline
+            && self.engines.contains(&EngineKind::Flink)
+            && pipe.time == crate::engine::TimeDomain::Event
+            && pipe.parallelism > self.topic.partitions
+            && self.flink.idle_timeout_ms == 0
+        {
+            // Kafka connector docs, "Idleness": a source subtask without a partition never sends a watermark.
+            notes.push(format!(
+                "the Flink job has {} source subtasks for {} partitions: a subtask without a partition holds \
+                 back the watermark, so no event-time window fires before the end of the run. Set \
+                 flink.idle_timeout_ms (Flink's withIdleness), or pipeline.parallelism to at most {}.",
+                pipe.parallelism, self.topic.partitions, self.topic.partitions
+            ));
+        }
+        notes
+    }
+
     pub fn validate(&self) -> Result<(), ScenarioError> {
         let doc = toml::Value::try_from(self).map_err(|e| invalid("scenario", e.to_string()))?;
         check_numbers("", &doc)?;
@@ -820,6 +840,26 @@ mod tests {
 
     fn err(text: &str) -> String {
         Scenario::from_toml(text).unwrap_err().to_string()
+    }
+
+    /// More Flink source subtasks than partitions, in event time without idleness: the note says why no
+    /// window will fire and what to change; idleness or processing time needs no note.
+    #[test]
+    fn a_flink_subtask_without_a_partition_is_noted() {
+        let notes = |top: &str, extra: &str| {
+            let text = format!("{top}[topic]\npartitions = 2\n[pipeline]\nparallelism = 3\n{extra}");
+            Scenario::from_toml(&text).unwrap().notes()
+        };
+        let noted = notes("", "");
+        assert_eq!(noted.len(), 1);
+        assert!(noted[0].starts_with("the Flink job has 3 source subtasks for 2 partitions: a subtask"), "{noted:?}");
+        assert!(noted[0].contains("flink.idle_timeout_ms") && noted[0].contains("at most 2"), "{noted:?}");
+        assert!(notes("", "[flink]\nidle_timeout_ms = 500\n").is_empty());
+        assert!(notes("", "time = \"processing\"\n").is_empty());
+        assert!(notes("engines = [\"spark\"]\n", "").is_empty());
+        assert!(
+            Scenario::from_toml("[topic]\npartitions = 3\n[pipeline]\nparallelism = 3\n").unwrap().notes().is_empty()
+        );
     }
 
     #[test]

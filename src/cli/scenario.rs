@@ -66,6 +66,9 @@ pub fn print_derived(scenario: &Scenario) {
     for line in Derived::of(scenario).lines(&scenario.name, scenario.run.seed) {
         println!("{line}");
     }
+    for note in scenario.notes() {
+        eprintln!("note: {note}");
+    }
 }
 
 /// What a run prints, and its `out/results.json`, for a run already done.
