@@ -270,7 +270,7 @@ impl World {
             }
             Event::Drain { producer } => self.producers[producer.index()].send_ready(env, cluster),
             Event::ProduceArrive { broker, incarnation, request } => {
-                cluster.on_produce_arrive(env, broker, incarnation, *request)
+                cluster.on_produce_arrive(env, broker, incarnation, request)
             }
             Event::AppendDone { broker, incarnation, request, slot } => {
                 cluster.on_append_done(env, broker, incarnation, request, slot)

@@ -93,8 +93,7 @@ impl Producer {
                 env.at(env.now + timeout, Event::RequestTimeouts { producer });
             }
         }
-        let request =
-            Box::new(ProduceRequest { id, producer, acks, idempotent: self.cfg.idempotent(), batches: server_batches });
+        let request = ProduceRequest { id, producer, acks, idempotent: self.cfg.idempotent(), batches: server_batches };
         let incarnation = cluster.brokers[broker.index()].incarnation;
         env.send(Node::Producer(producer), Node::Broker(broker), Event::ProduceArrive { broker, incarnation, request });
     }

@@ -8,13 +8,14 @@
 //! Rules, from the Flink documentation: bounded out-of-orderness watermarks are
 //! `max timestamp - delay - 1` per Kafka partition, emitted every `pipeline.auto-watermark-interval` as the
 //! minimum over the source subtask's non-idle partitions; an operator's watermark is the minimum over
-//! its active inputs that have caught up with it (StatusWatermarkValve); an event-time window fires when the watermark reaches its max timestamp; a window
-//! is late when `maxTimestamp + allowedLateness <= watermark` (a session after merging), and a record
-//! goes to the late side output only when every one of its windows was late; network buffers are flushed
-//! when full or every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from
-//! every input have arrived; on failure the job restarts from the last completed checkpoint and the
-//! Kafka source rewinds to its offsets; a two-phase-commit sink makes output visible when the checkpoint
-//! that follows it completes.
+//! its active inputs that have caught up with it (StatusWatermarkValve); an event-time window fires when
+//! the watermark reaches its max timestamp; a window is late when
+//! `maxTimestamp + allowedLateness <= watermark` (a session after merging), and a record goes to the late
+//! side output only when every one of its windows was late; network buffers are flushed when full or
+//! every `execution.buffer-timeout`; aligned checkpoints snapshot state when barriers from every input
+//! have arrived; on failure the job restarts from the last completed checkpoint and the Kafka source
+//! rewinds to its offsets; a two-phase-commit sink makes output visible when the checkpoint that follows
+//! it completes.
 
 mod checkpoint;
 mod splits;
@@ -68,6 +69,16 @@ pub struct FlinkConfig {
 }
 
 impl FlinkConfig {
+    /// The partitions' idle timeout, checked only at periodic emissions (WatermarksWithIdleness.onPeriodicEmit):
+    /// none when watermarks follow every record.
+    fn idle_timeout(&self) -> Option<SimTime> {
+        (self.idle_timeout_ms > 0 && self.watermark_interval_ms > 0).then(|| SimTime::from_millis(self.idle_timeout_ms))
+    }
+
+    fn watermark_delay(&self) -> SimTime {
+        SimTime::from_millis(self.watermark_delay_ms)
+    }
+
     /// WindowOperator.cleanupTime: the window's max timestamp plus the allowed lateness. Once the
     /// watermark reaches it the window is late (isWindowLate) and its state is dropped (the cleanup timer).
     fn cleanup_time(&self, w: Window) -> EventTime {
@@ -313,10 +324,7 @@ impl FlinkEngine {
     /// Source subtask `s` emits its watermark at `t` (at each interval, or after each record when it is
     /// 0, where no idleness is checked).
     fn emit_watermark(&mut self, s: usize, t: SimTime) {
-        let idle_timeout = (self.cfg.idle_timeout_ms > 0 && self.cfg.watermark_interval_ms > 0)
-            .then(|| SimTime::from_millis(self.cfg.idle_timeout_ms));
-        let delay = SimTime::from_millis(self.cfg.watermark_delay_ms);
-        match self.sources[s].emit(self.now, idle_timeout, delay) {
+        match self.sources[s].emit(self.now, self.cfg.idle_timeout(), self.cfg.watermark_delay()) {
             Emission::Nothing => {}
             Emission::Idle => self.broadcast(s, t, Item::Idle(true)),
             Emission::Watermark { resumed, wm } => {
