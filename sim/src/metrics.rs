@@ -143,28 +143,40 @@ pub struct LatencySummary {
 #[derive(Clone, Debug)]
 pub struct TimeSeries {
     bucket: SimTime,
-    count: Vec<u64>,
-    sum: Vec<f64>,
-    max: Vec<f64>,
+    buckets: Vec<Bucket>,
+    /// The bucket written last, as (index, start, end) in ns: times come nearly in order, so most values
+    /// land in it without the division that finds a bucket.
+    last: (usize, u64, u64),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    count: u64,
+    sum: f64,
+    max: f64,
 }
 
 impl TimeSeries {
     pub fn new(bucket: SimTime) -> Self {
         assert!(bucket.0 > 0, "bucket width must be positive");
-        TimeSeries { bucket, count: Vec::new(), sum: Vec::new(), max: Vec::new() }
+        TimeSeries { bucket, buckets: Vec::new(), last: (0, 0, 0) }
     }
 
     /// Records `n` occurrences of `value` at time `t`.
     pub fn record_n(&mut self, t: SimTime, n: u64, value: f64) {
-        let i = (t.0 / self.bucket.0) as usize;
-        if i >= self.count.len() {
-            self.count.resize(i + 1, 0);
-            self.sum.resize(i + 1, 0.0);
-            self.max.resize(i + 1, f64::NEG_INFINITY);
+        let (mut i, start, end) = self.last;
+        if !(start..end).contains(&t.0) {
+            i = (t.0 / self.bucket.0) as usize;
+            let start = i as u64 * self.bucket.0;
+            self.last = (i, start, start.saturating_add(self.bucket.0));
+            if i >= self.buckets.len() {
+                self.buckets.resize(i + 1, Bucket { count: 0, sum: 0.0, max: f64::NEG_INFINITY });
+            }
         }
-        self.count[i] += n;
-        self.sum[i] += value * n as f64;
-        self.max[i] = self.max[i].max(value);
+        let b = &mut self.buckets[i];
+        b.count += n;
+        b.sum += value * n as f64;
+        b.max = b.max.max(value);
     }
 
     pub fn record(&mut self, t: SimTime, value: f64) {
@@ -175,14 +187,9 @@ impl TimeSeries {
         let round = |v: f64| (v * 1e3).round() / 1e3;
         SeriesSummary {
             bucket_ms: self.bucket.as_millis_f64(),
-            count: self.count.clone(),
-            mean: self
-                .count
-                .iter()
-                .zip(&self.sum)
-                .map(|(&c, &s)| if c == 0 { 0.0 } else { round(s / c as f64) })
-                .collect(),
-            max: self.max.iter().map(|&m| if m.is_finite() { round(m) } else { 0.0 }).collect(),
+            count: self.buckets.iter().map(|b| b.count).collect(),
+            mean: self.buckets.iter().map(|b| if b.count == 0 { 0.0 } else { round(b.sum / b.count as f64) }).collect(),
+            max: self.buckets.iter().map(|b| if b.max.is_finite() { round(b.max) } else { 0.0 }).collect(),
         }
     }
 }
@@ -235,10 +242,14 @@ mod tests {
         ts.record(SimTime::from_millis(10), 2.0);
         ts.record(SimTime::from_millis(90), 4.0);
         ts.record(SimTime::from_millis(250), 1.0);
+        // Back to an earlier bucket, and the edges of one: 100 ms opens the second, 199.999999 ms ends it.
+        ts.record(SimTime::from_millis(50), 6.0);
+        ts.record(SimTime::from_millis(100), 3.0);
+        ts.record(SimTime(SimTime::from_millis(200).0 - 1), 5.0);
         let s = ts.summary();
-        assert_eq!(s.count, vec![2, 0, 1]);
-        assert_eq!(s.mean, vec![3.0, 0.0, 1.0]);
-        assert_eq!(s.max, vec![4.0, 0.0, 1.0]);
+        assert_eq!(s.count, vec![3, 2, 1]);
+        assert_eq!(s.mean, vec![4.0, 4.0, 1.0]);
+        assert_eq!(s.max, vec![6.0, 5.0, 1.0]);
     }
 
     #[test]
