@@ -144,9 +144,6 @@ pub struct LatencySummary {
 pub struct TimeSeries {
     bucket: SimTime,
     buckets: Vec<Bucket>,
-    /// The bucket written last, as (index, start, end) in ns: times come nearly in order, so most values
-    /// land in it without the division that finds a bucket.
-    last: (usize, u64, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -159,19 +156,14 @@ struct Bucket {
 impl TimeSeries {
     pub fn new(bucket: SimTime) -> Self {
         assert!(bucket.0 > 0, "bucket width must be positive");
-        TimeSeries { bucket, buckets: Vec::new(), last: (0, 0, 0) }
+        TimeSeries { bucket, buckets: Vec::new() }
     }
 
     /// Records `n` occurrences of `value` at time `t`.
     pub fn record_n(&mut self, t: SimTime, n: u64, value: f64) {
-        let (mut i, start, end) = self.last;
-        if !(start..end).contains(&t.0) {
-            i = (t.0 / self.bucket.0) as usize;
-            let start = i as u64 * self.bucket.0;
-            self.last = (i, start, start.saturating_add(self.bucket.0));
-            if i >= self.buckets.len() {
-                self.buckets.resize(i + 1, Bucket { count: 0, sum: 0.0, max: f64::NEG_INFINITY });
-            }
+        let i = (t.0 / self.bucket.0) as usize;
+        if i >= self.buckets.len() {
+            self.buckets.resize(i + 1, Bucket { count: 0, sum: 0.0, max: f64::NEG_INFINITY });
         }
         let b = &mut self.buckets[i];
         b.count += n;

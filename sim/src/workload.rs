@@ -5,7 +5,7 @@ use crate::dist::Sampler;
 use crate::kafka::partitioner::partition_for_key;
 use crate::rng::SimRng;
 use crate::scenario::{Arrival, Keys, ProducerConfig};
-use crate::time::{SimTime, round_to_u64};
+use crate::time::SimTime;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Zipf};
 
@@ -134,9 +134,9 @@ impl Workload {
 
     /// The creation time of the record after one created at `now`.
     pub fn next_arrival(&mut self, now: SimTime, rng: &mut SimRng) -> SimTime {
-        let exp_gap = |rng: &mut SimRng| SimTime(round_to_u64(self.gap.sample(rng)).max(1));
+        let exp_gap = |rng: &mut SimRng| SimTime(self.gap.sample(rng).round().max(1.0) as u64);
         match &self.arrival {
-            Arrival::Constant => now + SimTime(round_to_u64(1e9 / self.rate_per_s).max(1)),
+            Arrival::Constant => now + SimTime(((1e9 / self.rate_per_s).round() as u64).max(1)),
             Arrival::Poisson => now + exp_gap(rng),
             Arrival::Onoff { on_ms, off_ms } => {
                 let period = SimTime::from_millis(on_ms + off_ms).0;
@@ -154,7 +154,7 @@ impl Workload {
                 let peak = 1.0 + amplitude;
                 let mut t = now;
                 loop {
-                    t += SimTime(round_to_u64(self.gap.sample(rng) / peak).max(1));
+                    t += SimTime((self.gap.sample(rng) / peak).round().max(1.0) as u64);
                     let phase = std::f64::consts::TAU * (t.0 as f64 % period) / period;
                     if rng.random::<f64>() * peak <= 1.0 + amplitude * phase.sin() {
                         return t;
@@ -166,7 +166,7 @@ impl Workload {
                 let peak = daily.peak();
                 let mut t = now;
                 loop {
-                    t += SimTime(round_to_u64(self.gap.sample(rng) / peak).max(1));
+                    t += SimTime((self.gap.sample(rng) / peak).round().max(1.0) as u64);
                     if rng.random::<f64>() * peak <= daily.rate(t.0, rng) {
                         return t;
                     }
