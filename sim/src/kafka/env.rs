@@ -1,5 +1,6 @@
 //! What every Kafka actor is lent while it handles an event: the clock, the event queue, the network,
-//! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and timers between actors are `Event`s.
+//! and the run's accounts (the ledger, and the stats stage that observes the actors). The messages and
+//! timers between actors are `Event`s.
 
 use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, OutOfRange, PartitionId, ProducerId, ReplicaEnd};
 use super::{BatchRef, Chunk, ProduceError};
