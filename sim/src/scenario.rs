@@ -415,7 +415,6 @@ impl Scenario {
         toml::to_string(self).expect("a scenario always serializes")
     }
 
-    /// Checks every value that TOML's types cannot: ranges and relations between keys.
     /// What a valid scenario does that its author may not expect, one sentence each.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
@@ -436,6 +435,7 @@ impl Scenario {
         notes
     }
 
+    /// Checks every value that TOML's types cannot: ranges and relations between keys.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         let doc = toml::Value::try_from(self).map_err(|e| invalid("scenario", e.to_string()))?;
         check_numbers("", &doc)?;
