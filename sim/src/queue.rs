@@ -19,6 +19,13 @@
 //! next event in (time, sequence) order for as long as no event into the past is pushed, and the world
 //! takes it straight after the event that caused it (`pop_handoff`), with no slot, lane or heap work.
 //!
+//! Events of a few recurring sources (each producer's next arrival: one pending per producer, popped and
+//! pushed again for every record) wait in a short list beside the heap instead, its earliest marked, as
+//! a key and the source's number: the event is made from the number when it pops (`Recurring`), for
+//! moving a whole event in and out for every record costs more than the sift it saves. Their keys come
+//! from the same sequence, and a pop takes the earlier of the list's earliest and the heap's root: the
+//! same (time, sequence) order, without a sift through the heap for every record.
+//!
 //! A pop leaves its key's place at the root empty until the next push or pop: a handler that schedules
 //! a follow-up (the next arrival, the next poll) puts it straight at the root, one sift down instead of a
 //! sift down and a sift up.
@@ -30,6 +37,7 @@ use std::collections::VecDeque;
 struct Key {
     time: SimTime,
     seq: u64,
+    /// The slot of its event; for a recurring event, its source's number.
     slot: u32,
 }
 
@@ -58,6 +66,10 @@ const IN_CHAIN: u32 = u32::MAX - 1;
 const NONE: u32 = u32::MAX;
 /// The `slot` of a `Timer` for the hand-off.
 const HANDOFF: u32 = u32::MAX;
+
+/// Recurring events waiting beside the heap, at most: beyond, they take the heap like any other, so that
+/// a scenario with thousands of producers does not shift long lists.
+const MAX_RECURRING: usize = 32;
 
 /// A pushed event, for `cancel`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,15 +102,23 @@ pub struct EventQueue<E> {
     handoff: Option<E>,
     /// Bumped each time the hand-off is taken, so that a stale `Timer` cancels nothing.
     handoff_generation: u32,
+    /// Keys of recurring events (`push_recurring`), in no order, and the index of the earliest.
+    recurring: Vec<Key>,
+    recurring_first: usize,
 }
 
-impl<E> Default for EventQueue<E> {
+/// Events that recurring sources push (`EventQueue::push_recurring`): the event of source `source`.
+pub trait Recurring {
+    fn of_source(source: u32) -> Self;
+}
+
+impl<E: Recurring> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Recurring> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: Vec::new(),
@@ -114,6 +134,8 @@ impl<E> EventQueue<E> {
             chained: 0,
             handoff: None,
             handoff_generation: 0,
+            recurring: Vec::new(),
+            recurring_first: 0,
         }
     }
 
@@ -145,6 +167,24 @@ impl<E> EventQueue<E> {
         let generation = self.slots[slot as usize].generation;
         self.tail = Some((time, slot, generation));
         Timer { slot, generation }
+    }
+
+    /// Pushes the next event of recurring source `source` (a producer's next arrival): for a later
+    /// instant it waits beside the heap (see the module comment). It cannot be cancelled.
+    pub fn push_recurring(&mut self, time: SimTime, source: u32) {
+        if time == self.now || self.recurring.len() >= MAX_RECURRING {
+            self.push(time, E::of_source(source));
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // A later push for `time` comes after this event: it may not join a chain that precedes it.
+        self.tail = None;
+        // Its sequence is the latest: it is the earliest only if its time is earlier.
+        if self.recurring.get(self.recurring_first).is_none_or(|k| time < k.time) {
+            self.recurring_first = self.recurring.len();
+        }
+        self.recurring.push(Key { time, seq, slot: source });
     }
 
     /// A new key for `event` in the heap; returns its slot.
@@ -204,8 +244,17 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The earliest key in the heap: the root, or with a hole there, the earlier of its children.
+    /// The earliest key, in the heap or among the recurring events.
     fn top(&self) -> Option<&Key> {
+        let recurring = self.recurring.get(self.recurring_first);
+        match (self.heap_top(), recurring) {
+            (Some(h), Some(r)) if r.before(h) => Some(r),
+            (h, r) => h.or(r),
+        }
+    }
+
+    /// The earliest key in the heap: the root, or with a hole there, the earlier of its children.
+    fn heap_top(&self) -> Option<&Key> {
         if !self.hole {
             return self.heap.first();
         }
@@ -265,15 +314,28 @@ impl<E> EventQueue<E> {
                 self.free.push(slot);
             }
         }
+        let recurring = self.recurring.get(self.recurring_first);
+        if recurring.is_some_and(|r| self.heap_top().is_none_or(|h| r.before(h))) {
+            let key = self.recurring.swap_remove(self.recurring_first);
+            self.recurring_first =
+                (0..self.recurring.len()).min_by_key(|&i| (self.recurring[i].time, self.recurring[i].seq)).unwrap_or(0);
+            self.advance_to(key.time);
+            return Some((key.time, E::of_source(key.slot)));
+        }
         self.fill_hole();
         let key = *self.heap.first()?;
         self.hole = !self.advance_chain(0);
-        if key.time > self.now {
+        self.advance_to(key.time);
+        Some((key.time, self.release(key.slot)))
+    }
+
+    /// The clock moves to the time of a popped event.
+    fn advance_to(&mut self, time: SimTime) {
+        if time > self.now {
             // The instant ended with an empty lane: cancelled leftovers' slots can be used again.
             self.free.extend(self.lane.drain(..));
-            self.now = key.time;
+            self.now = time;
         }
-        Some((key.time, self.release(key.slot)))
     }
 
     /// Takes out an event not yet popped; a timer whose event was already popped or cancelled is ignored.
@@ -308,7 +370,11 @@ impl<E> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.hole) + self.lane_live + self.chained + usize::from(self.handoff.is_some())
+        self.heap.len() - usize::from(self.hole)
+            + self.lane_live
+            + self.chained
+            + usize::from(self.handoff.is_some())
+            + self.recurring.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -383,16 +449,30 @@ impl<E> EventQueue<E> {
 mod tests {
     use super::*;
 
+    impl Recurring for u64 {
+        fn of_source(source: u32) -> u64 {
+            u64::from(source)
+        }
+    }
+
+    impl Recurring for &'static str {
+        fn of_source(source: u32) -> Self {
+            ["arrival 0", "arrival 1"][source as usize]
+        }
+    }
+
     #[test]
     fn same_time_events_are_fifo() {
         let mut q = EventQueue::new();
         q.push(SimTime(5), "b1");
         q.push(SimTime(1), "a");
+        q.push_recurring(SimTime(5), 1);
         q.push(SimTime(5), "b2");
         q.push(SimTime(5), "b3");
+        q.push_recurring(SimTime(3), 0);
         q.push(SimTime(3), "c");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
-        assert_eq!(order, ["a", "c", "b1", "b2", "b3"]);
+        assert_eq!(order, ["a", "arrival 0", "c", "b1", "arrival 1", "b2", "b3"]);
     }
 
     #[test]
@@ -425,9 +505,28 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    #[test]
+    fn recurring_events_keep_the_order_beside_the_heap_and_beyond_it_in_the_heap() {
+        let mut q = EventQueue::new();
+        // More sources than wait beside the heap, latest first, with a tie: the rest take the heap.
+        for i in 0..40 {
+            q.push_recurring(SimTime(100 - u64::from(i)), i);
+        }
+        q.push(SimTime(90), 99);
+        q.push_recurring(SimTime(90), 98);
+        assert_eq!(q.recurring.len(), MAX_RECURRING);
+        assert_eq!(q.len(), 42);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        let mut expected: Vec<_> = (0..40).map(|i| (SimTime(100 - i), i)).collect();
+        expected.extend([(SimTime(90), 99), (SimTime(90), 98)]);
+        expected.sort_by_key(|&(t, i)| (t, i != 10, i != 99));
+        assert_eq!(order, expected);
+    }
+
     /// Pushes, pops and cancels drawn from a fixed generator, checked against a sorted list. With delays
     /// below 3 most events are due at the instant being processed and take the hand-off or the lane; pushes repeating
-    /// the previous time form chains; pops leave holes that pushes, pops and cancels fill.
+    /// the previous time form chains; pops leave holes that pushes, pops and cancels fill; recurring events
+    /// wait beside the heap, and beyond `MAX_RECURRING` in it.
     #[test]
     fn cancelled_events_never_pop_and_the_rest_keep_their_order() {
         for span in [50, 3] {
@@ -445,9 +544,16 @@ mod tests {
             x >> 33
         };
         let (mut now, mut last) = (SimTime(0), SimTime(0));
-        let mut handoffs = 0;
+        let (mut handoffs, mut recurring_seen) = (0, 0);
         for id in 0..20_000u64 {
             match next() % 4 {
+                0 if id % 7 == 0 => {
+                    let t = if next() % 4 == 0 { now } else { now + SimTime(next() % span) };
+                    last = t;
+                    q.push_recurring(t, id as u32);
+                    model.push((t, id));
+                    recurring_seen = recurring_seen.max(q.recurring.len());
+                }
                 0 | 1 => {
                     // Now and then into the past, as an engine whose clock ran ahead of its queue does.
                     let t = match next() % 8 {
@@ -471,7 +577,7 @@ mod tests {
                     let expected = model.iter().copied().min();
                     assert_eq!(q.peek_time(), expected.map(|(t, _)| t));
                     // Half the time as the world takes a step's hand-off first, when there is one.
-                    let handoff = if next() % 2 == 0 { q.pop_handoff().map(|e| (now, e)) } else { None };
+                    let handoff = if next() % 2 == 0 { q.pop_handoff().map(|e| (q.now, e)) } else { None };
                     if handoff.is_some() {
                         handoffs += 1;
                     }
@@ -487,5 +593,6 @@ mod tests {
         }
         assert!(span > 3 || q.lane_pops() > 50, "the lane was exercised: {}", q.lane_pops());
         assert!(span > 3 || handoffs > 0, "the hand-off was exercised");
+        assert!(recurring_seen > 1, "recurring events waited beside the heap");
     }
 }

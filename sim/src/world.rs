@@ -146,7 +146,7 @@ impl World {
         let env = &mut self.env;
         for pr in &mut self.producers {
             let first = pr.workload.next_arrival(SimTime::ZERO, &mut pr.rng);
-            env.at(first, Event::Arrival { producer: pr.id });
+            env.arrival_at(first, pr.id);
         }
         for f in BrokerId::all(self.cluster.brokers.len()) {
             self.cluster.start_fetchers(env, f);

@@ -6,7 +6,7 @@ use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, OutOfRange, Part
 use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
-use crate::queue::{EventQueue, Timer};
+use crate::queue::{EventQueue, Recurring, Timer};
 use crate::scenario::Acks;
 use crate::stats::Stats;
 use crate::time::SimTime;
@@ -147,6 +147,13 @@ pub struct Env {
     pub next_request: u64,
 }
 
+/// The producers are the recurring sources (`Env::arrival_at`).
+impl Recurring for Event {
+    fn of_source(producer: u32) -> Self {
+        Event::Arrival { producer: ProducerId(producer) }
+    }
+}
+
 impl Env {
     pub fn new(net: Network, ledger: Ledger, bucket: SimTime) -> Self {
         Env { now: SimTime::ZERO, queue: EventQueue::new(), net, ledger, stats: Stats::new(bucket), next_request: 0 }
@@ -155,6 +162,11 @@ impl Env {
     /// Schedules a timer (or an actor's own later step) at `at`.
     pub fn at(&mut self, at: SimTime, event: Event) -> Timer {
         self.queue.push(at, event)
+    }
+
+    /// A producer's next arrival: the queue's recurring sources are the producers.
+    pub fn arrival_at(&mut self, at: SimTime, producer: ProducerId) {
+        self.queue.push_recurring(at, producer.0)
     }
 
     /// An event for `at` pushed now would be handled straight after the current handler (see

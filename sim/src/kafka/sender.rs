@@ -35,7 +35,7 @@ impl Producer {
         {
             env.at(created + linger, Event::Linger { producer, partition, created });
         }
-        env.at(next, Event::Arrival { producer });
+        env.arrival_at(next, producer);
         self.send_ready(env, cluster);
     }
 

@@ -30,7 +30,7 @@ use super::window::Window;
 use super::{Engine, EngineMetrics, EngineRecord, EventTime, Output, OutputKind, PipelineConfig, TimeDomain};
 use crate::dist::Sampler;
 use crate::kafka::ids::Offset;
-use crate::queue::EventQueue;
+use crate::queue::{EventQueue, Recurring};
 use crate::rng::SimRng;
 use crate::scenario::TopicConfig;
 use crate::time::SimTime;
@@ -108,6 +108,15 @@ enum Item {
     Watermark(EventTime),
     Idle(bool),
     Barrier(u64),
+}
+
+/// The periodic watermark emission is the engine's one recurring source.
+const WATERMARK_TICK: u32 = 0;
+
+impl Recurring for Ev {
+    fn of_source(_: u32) -> Self {
+        Ev::WatermarkTick
+    }
 }
 
 enum Ev {
@@ -264,7 +273,7 @@ impl FlinkEngine {
             pipe,
         };
         if e.cfg.watermark_interval_ms > 0 {
-            e.queue.push(SimTime::from_millis(e.cfg.watermark_interval_ms), Ev::WatermarkTick);
+            e.queue.push_recurring(SimTime::from_millis(e.cfg.watermark_interval_ms), WATERMARK_TICK);
         }
         if e.cfg.checkpoint_interval_ms > 0 {
             e.queue.push(SimTime::from_millis(e.cfg.checkpoint_interval_ms), Ev::Checkpoint);
@@ -466,7 +475,7 @@ impl FlinkEngine {
         match ev {
             Ev::WatermarkTick => {
                 let iv = SimTime::from_millis(self.cfg.watermark_interval_ms);
-                self.queue.push(self.now + iv, Ev::WatermarkTick);
+                self.queue.push_recurring(self.now + iv, WATERMARK_TICK);
                 if self.down {
                     return;
                 }
