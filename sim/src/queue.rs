@@ -21,8 +21,9 @@
 //!
 //! Events of a few recurring sources (each producer's next arrival: one pending per producer, popped and
 //! pushed again for every record) wait in a short list beside the heap instead, its earliest marked, as
-//! a key and the source's number: the event is made from the number when it pops (`Recurring`), for
-//! moving a whole event in and out for every record costs more than the sift it saves. Their keys come
+//! a key and the source's number: the event is made from the number when it pops (`Recurring`), or the
+//! caller takes the number itself (`pop_recurring`), for moving a whole event in and out for every record
+//! costs more than the sift it saves. Their keys come
 //! from the same sequence, and a pop takes the earlier of the list's earliest and the heap's root: the
 //! same (time, sequence) order, without a sift through the heap for every record.
 //!
@@ -42,8 +43,13 @@ struct Key {
 }
 
 impl Key {
+    /// (time, sequence) as one number: comparing two takes no branch.
+    fn order(&self) -> u128 {
+        (u128::from(self.time.0) << 64) | u128::from(self.seq)
+    }
+
     fn before(&self, other: &Key) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        self.order() < other.order()
     }
 }
 
@@ -298,7 +304,31 @@ impl<E: Recurring> EventQueue<E> {
         self.handoff.take()
     }
 
+    /// The next event if it is a recurring source's: its time and the source's number, for a caller that
+    /// handles the source's event without making it.
+    pub fn pop_recurring(&mut self) -> Option<(SimTime, u32)> {
+        let r = *self.recurring.get(self.recurring_first)?;
+        // Keys due now were pushed before the clock reached now: they precede the hand-off and the lane.
+        let next = self.heap_top().is_none_or(|h| r.before(h))
+            && (r.time <= self.now || (self.handoff.is_none() && self.lane_live == 0));
+        if !next {
+            return None;
+        }
+        self.recurring.swap_remove(self.recurring_first);
+        let mut first = (0, u128::MAX);
+        for (i, k) in self.recurring.iter().enumerate() {
+            let o = k.order();
+            first = if o < first.1 { (i, o) } else { first };
+        }
+        self.recurring_first = first.0;
+        self.advance_to(r.time);
+        Some((r.time, r.slot))
+    }
+
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if let Some((time, source)) = self.pop_recurring() {
+            return Some((time, E::of_source(source)));
+        }
         if let Some(event) = self.pop_handoff() {
             self.lane_pops += 1;
             return Some((self.now, event));
@@ -313,14 +343,6 @@ impl<E: Recurring> EventQueue<E> {
                 }
                 self.free.push(slot);
             }
-        }
-        let recurring = self.recurring.get(self.recurring_first);
-        if recurring.is_some_and(|r| self.heap_top().is_none_or(|h| r.before(h))) {
-            let key = self.recurring.swap_remove(self.recurring_first);
-            self.recurring_first =
-                (0..self.recurring.len()).min_by_key(|&i| (self.recurring[i].time, self.recurring[i].seq)).unwrap_or(0);
-            self.advance_to(key.time);
-            return Some((key.time, E::of_source(key.slot)));
         }
         self.fill_hole();
         let key = *self.heap.first()?;

@@ -30,8 +30,9 @@ pub struct Workload {
     rate_per_s: f64,
     gap: Exp<f64>,
     keys: KeyChooser,
-    /// Partition of each key, computed once with Kafka's partitioner.
-    key_partition: Vec<u32>,
+    /// Partition of each key, computed once with Kafka's partitioner. Two bytes each (a topic has at most
+    /// 10 000 partitions): every record looks up a random key, and ten thousand keys fit the first-level cache.
+    key_partition: Vec<u16>,
     event_lag: Sampler,
     /// The `day` arrival's profile and the bursts of the day under way.
     daily: Option<Daily>,
@@ -121,7 +122,12 @@ impl Workload {
             rate_per_s: cfg.rate_per_s,
             gap: Exp::new(cfg.rate_per_s / 1e9).expect("validated: rate > 0"),
             keys,
-            key_partition: (0..count).map(|k| partition_for_key(key_bytes(k).as_bytes(), partitions)).collect(),
+            key_partition: (0..count)
+                .map(|k| {
+                    let p = partition_for_key(key_bytes(k).as_bytes(), partitions);
+                    u16::try_from(p).expect("validated: at most 10 000 partitions")
+                })
+                .collect(),
             event_lag: cfg.event_time_lag.sampler(),
             daily: match &cfg.arrival {
                 Arrival::Day { day_ms, hourly, bursts_per_day, burst_ms, burst_factor } => {
@@ -184,7 +190,7 @@ impl Workload {
         };
         let lag = if self.event_lag.is_zero() { SimTime::ZERO } else { self.event_lag.sample(rng) };
         let value = rng.random_range(1..=100);
-        let partition = (key != NO_KEY).then(|| self.key_partition[key as usize]);
+        let partition = (key != NO_KEY).then(|| u32::from(self.key_partition[key as usize]));
         (Record { created: now, event_time: now.saturating_sub(lag), key, value }, partition)
     }
 }

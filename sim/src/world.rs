@@ -212,10 +212,17 @@ impl World {
         while !self.finished {
             match self.env.queue.peek_time() {
                 Some(next) if next <= t && next <= self.deadline => {
-                    let (time, event) = self.env.queue.pop().expect("peeked");
-                    self.env.now = time;
                     self.events += 1;
-                    self.handle_within(event, max)?;
+                    // A producer's next arrival is handled from its number, without making the event.
+                    if let Some((time, producer)) = self.env.queue.pop_recurring() {
+                        self.env.now = time;
+                        self.within(max)?;
+                        self.producers[producer as usize].on_arrival(&mut self.env, &self.cluster, self.produce_until);
+                    } else {
+                        let (time, event) = self.env.queue.pop().expect("peeked");
+                        self.env.now = time;
+                        self.handle_within(event, max)?;
+                    }
                     // What it sent for now with nothing due before (a message without delay, an append
                     // without disk time) is handled in the same step, as the queue would have next.
                     while !self.finished
@@ -244,10 +251,16 @@ impl World {
 
     /// Handles `event` unless the run's handler calls, hand-offs included, pass `max` (run.max_events).
     fn handle_within(&mut self, event: Event, max: u64) -> Result<(), SimError> {
+        self.within(max)?;
+        self.handle(event);
+        Ok(())
+    }
+
+    /// The run's handler calls, hand-offs included, are at most `max` (run.max_events).
+    fn within(&self, max: u64) -> Result<(), SimError> {
         if self.events + self.handoffs > max {
             return Err(SimError::EventLimit(max, self.env.now));
         }
-        self.handle(event);
         Ok(())
     }
 
