@@ -3,15 +3,22 @@
 //! state past the consumers' 500 ms long-poll waits, and engines holding window state for 10k keys.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use streamlab_sim::queue::EventQueue;
+use streamlab_sim::queue::{EventQueue, Recurring};
 use streamlab_sim::{Scenario, SimTime, World};
 
 /// An event the size of the simulator's own (seven words).
-type Payload = [u64; 7];
+struct Payload([u64; 7]);
+
+impl Recurring for Payload {
+    fn of_source(source: u32) -> Payload {
+        Payload([u64::from(source); 7])
+    }
+}
 
 /// The hold model: `pending` events queued, then each step pops the earliest and pushes it again a
 /// pseudo-random delay (0 to ~1 ms) later; then the same with each step handing off a chain of
-/// same-instant events first.
+/// same-instant events first; then four recurring sources (producers) beside them, each pushing its next
+/// event 0 to ~4 us later, taken as the world takes them.
 fn event_queue(c: &mut Criterion) {
     const STEPS: u64 = 200_000;
     let mut g = c.benchmark_group("event_queue");
@@ -24,14 +31,14 @@ fn event_queue(c: &mut Criterion) {
         };
         let mut q = EventQueue::new();
         for i in 0..pending {
-            q.push(delay(), [i; 7]);
+            q.push(delay(), Payload([i; 7]));
         }
         g.bench_function(BenchmarkId::new("hold_56_byte_events", pending), |b| {
             b.iter(|| {
                 let mut sum = 0;
                 for _ in 0..STEPS {
                     let (t, e): (SimTime, Payload) = q.pop().expect("non-empty");
-                    sum += e[3];
+                    sum += e.0[3];
                     q.push(t + delay(), e);
                 }
                 sum
@@ -47,7 +54,7 @@ fn event_queue(c: &mut Criterion) {
     };
     let mut q = EventQueue::new();
     for i in 0..10_000u64 {
-        q.push(delay(), [i; 7]);
+        q.push(delay(), Payload([i; 7]));
     }
     g.bench_function(BenchmarkId::new("chain_of_3_at_the_same_instant", 10_000), |b| {
         b.iter(|| {
@@ -57,9 +64,35 @@ fn event_queue(c: &mut Criterion) {
                 for _ in 0..3 {
                     q.push(t, e);
                     e = q.pop_handoff().expect("the next event");
-                    sum += e[3];
+                    sum += e.0[3];
                 }
                 q.push(t + delay(), e);
+            }
+            sum
+        })
+    });
+    let mut q = EventQueue::new();
+    for i in 0..10_000u64 {
+        q.push(delay(), Payload([i; 7]));
+    }
+    for source in 0..4 {
+        q.push_recurring(SimTime(delay().0 >> 8), source);
+    }
+    g.bench_function(BenchmarkId::new("4_recurring_sources_beside", 10_000), |b| {
+        b.iter(|| {
+            let mut sum = 0;
+            for _ in 0..STEPS {
+                match q.pop_recurring() {
+                    Some((t, source)) => {
+                        sum += u64::from(source);
+                        q.push_recurring(t + SimTime(delay().0 >> 8), source);
+                    }
+                    None => {
+                        let (t, e) = q.pop().expect("non-empty");
+                        sum += e.0[3];
+                        q.push(t + delay(), e);
+                    }
+                }
             }
             sum
         })

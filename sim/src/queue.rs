@@ -20,12 +20,12 @@
 //! takes it straight after the event that caused it (`pop_handoff`), with no slot, lane or heap work.
 //!
 //! Events of a few recurring sources (each producer's next arrival: one pending per producer, popped and
-//! pushed again for every record) wait in a short list beside the heap instead, its earliest marked, as
-//! a key and the source's number: the event is made from the number when it pops (`Recurring`), or the
-//! caller takes the number itself (`pop_recurring`), for moving a whole event in and out for every record
-//! costs more than the sift it saves. Their keys come
-//! from the same sequence, and a pop takes the earlier of the list's earliest and the heap's root: the
-//! same (time, sequence) order, without a sift through the heap for every record.
+//! pushed again for every record) wait in a short list beside the heap instead, its earliest marked. Their
+//! keys come from the same sequence, and a pop takes the earlier of the list's earliest and the heap's
+//! root: the same (time, sequence) order, without a sift through the heap for every record. The list holds
+//! a key and the source's number, not the event: the event is made from the number when it pops
+//! (`Recurring`), or the caller takes the number itself (`pop_recurring`), for moving a 64-byte event in
+//! and out for every record cost more than the sift it saves.
 //!
 //! A pop leaves its key's place at the root empty until the next push or pop: a handler that schedules
 //! a follow-up (the next arrival, the next poll) puts it straight at the root, one sift down instead of a
@@ -543,6 +543,30 @@ mod tests {
         expected.extend([(SimTime(90), 99), (SimTime(90), 98)]);
         expected.sort_by_key(|&(t, i)| (t, i != 10, i != 99));
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn a_recurring_event_due_now_precedes_the_hand_off_and_the_lane() {
+        let mut q = EventQueue::new();
+        q.push(SimTime(5), "a");
+        q.push_recurring(SimTime(5), 0);
+        assert_eq!(q.pop(), Some((SimTime(5), "a")));
+        // a's handler sends two messages without delay: the arrival, pushed before, comes first.
+        q.push(SimTime(5), "b");
+        q.push(SimTime(5), "c");
+        assert_eq!(q.pop_handoff(), None);
+        assert_eq!(q.pop_recurring(), Some((SimTime(5), 0)));
+        assert_eq!(q.pop_recurring(), None);
+        assert_eq!(q.pop(), Some((SimTime(5), "b")));
+        // A later arrival waits behind the hand-off.
+        q.push_recurring(SimTime(9), 1);
+        q.push(SimTime(5), "d");
+        assert_eq!(q.pop_recurring(), None, "the lane's c is due first");
+        assert_eq!(q.pop(), Some((SimTime(5), "c")));
+        assert_eq!(q.pop_recurring(), None, "d is due first");
+        assert_eq!(q.pop(), Some((SimTime(5), "d")));
+        assert_eq!(q.pop_recurring(), Some((SimTime(9), 1)));
+        assert!(q.is_empty());
     }
 
     /// Pushes, pops and cancels drawn from a fixed generator, checked against a sorted list. With delays
