@@ -217,7 +217,7 @@ impl World {
                     if let Some((time, producer)) = self.env.queue.pop_recurring() {
                         self.env.now = time;
                         self.within(max)?;
-                        self.producers[producer as usize].on_arrival(&mut self.env, &self.cluster, self.produce_until);
+                        self.arrival(ProducerId(producer));
                     } else {
                         let (time, event) = self.env.queue.pop().expect("peeked");
                         self.env.now = time;
@@ -271,13 +271,15 @@ impl World {
 
     // ----- routing -----------------------------------------------------------------------------------
 
+    fn arrival(&mut self, producer: ProducerId) {
+        self.producers[producer.index()].on_arrival(&mut self.env, &self.cluster, self.produce_until)
+    }
+
     fn handle(&mut self, event: Event) {
         let env = &mut self.env;
         let cluster = &mut self.cluster;
         match event {
-            Event::Arrival { producer } => {
-                self.producers[producer.index()].on_arrival(env, cluster, self.produce_until)
-            }
+            Event::Arrival { producer } => self.arrival(producer),
             Event::Linger { producer, partition, created } => {
                 self.producers[producer.index()].on_linger(env, cluster, partition, created)
             }
