@@ -105,9 +105,9 @@ impl BatchEngine {
         self.stored = keep;
         let parallel = SimTime(work.0 / u64::from(self.pipe.parallelism));
         let end = read + parallel + shuffle;
-        for (w, key) in state.select(|_| true, |_| true) {
-            let agg = state.remove(w, key).expect("selected");
-            self.metrics.visible(agg.output(w, key, end), &agg.members);
+        for (w, keys) in state.select(|_| true, |_| true) {
+            let outs = state.per_key(w, &keys, |agg, key| agg.output(w, key, end));
+            self.metrics.visible(&outs, state.report(w, &keys));
         }
         self.published_until = self.published_until.max(cut);
     }

@@ -43,16 +43,17 @@ impl RecordId {
     }
 }
 
-/// A record held in window state: when it was created (for its result latency) and which it is.
+/// A record held in window state: its key, when it was created (for its result latency) and which it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
+    pub key: u32,
     pub created: SimTime,
     pub id: RecordId,
 }
 
 impl Member {
     pub fn of(r: &EngineRecord) -> Member {
-        Member { created: r.created, id: RecordId::of(r) }
+        Member { key: r.key, created: r.created, id: RecordId::of(r) }
     }
 }
 
@@ -191,19 +192,33 @@ impl FateLedger {
         m.push(out);
     }
 
-    /// The sink makes `out` visible at `out.emit`, holding `members`, the records new in this firing.
-    /// A result seen before is a duplicate; each record's latency counts once per (record, window): on the
-    /// result's first sight, or on a repeat that holds a record no visible result held yet.
-    pub fn visible(&mut self, id: ResultId, out: Output, members: &[Member], m: &mut EngineMetrics) {
-        let repeated = self.replays && self.seen.insert(id, self.epoch).is_some();
-        m.duplicate_results += u64::from(repeated);
-        m.reopened_results += u64::from(!repeated && matches!(id, ResultId::Window { life: 1.., .. }));
-        for member in members {
-            if self.decide(member.id, State::InResult, m) || !repeated {
-                m.sample(out.emit, member.created);
+    /// The sink makes `results` visible, all emitted at once and in ascending key order, holding `members`,
+    /// the records new in them (each in its key's result). A result seen before is a duplicate; each
+    /// record's latency counts once per (record, window): on the result's first sight, or on a repeat that
+    /// holds a record no visible result held yet.
+    pub fn visible(&mut self, results: &[(Output, ResultId)], members: &[Member], m: &mut EngineMetrics) {
+        let Some((first, _)) = results.first() else { return };
+        debug_assert!(results.iter().all(|(o, _)| o.emit == first.emit) && results.is_sorted_by_key(|(o, _)| o.key));
+        let emit = first.emit;
+        // The keys whose result the sink saw before, ascending.
+        let mut repeated = Vec::new();
+        for (out, id) in results {
+            let again = self.replays && self.seen.insert(*id, self.epoch).is_some();
+            m.duplicate_results += u64::from(again);
+            m.reopened_results += u64::from(!again && matches!(id, ResultId::Window { life: 1.., .. }));
+            if again {
+                repeated.push(out.key);
             }
         }
-        m.push(out);
+        for member in members {
+            let again = !repeated.is_empty() && repeated.binary_search(&member.key).is_ok();
+            if self.decide(member.id, State::InResult, m) || !again {
+                m.sample(emit, member.created);
+            }
+        }
+        for (out, _) in results {
+            m.push(*out);
+        }
     }
 
     /// A restore point begins (a checkpoint's barriers are injected): what is decided from now on may be
@@ -288,7 +303,7 @@ mod tests {
         RecordId::new(3, Offset(offset))
     }
     fn member(offset: u64) -> Member {
-        Member { created: SimTime::from_millis(offset), id: id(offset) }
+        Member { key: 0, created: SimTime::from_millis(offset), id: id(offset) }
     }
     fn rec(offset: u64) -> EngineRecord {
         EngineRecord {
@@ -331,17 +346,42 @@ mod tests {
         }
         l.read(id(3), false);
         l.late(&rec(2), late_row(5), &mut m);
-        l.visible(window(1), row(10), &[member(0)], &mut m);
+        l.visible(&[(row(10), window(1))], &[member(0)], &mut m);
         assert_eq!(fates(&m), (1, 1, 0, 0, 0));
         l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
         l.late(&rec(2), late_row(20), &mut m);
         assert_eq!(fates(&m), (1, 1, 0, 0, 0), "late again: still one late record");
-        l.visible(window(1), row(30), &[member(0), member(2)], &mut m);
+        l.visible(&[(row(30), window(1))], &[member(0), member(2)], &mut m);
         assert_eq!(fates(&m), (2, 0, 0, 0, 1), "shown again with the late record in it");
         assert_eq!((m.latency.count(), m.results), (2, 2), "record 0 measured once, record 2 once");
         l.read(id(4), true);
         l.finish(|r| r == id(1), &mut m);
         assert_eq!(fates(&m), (2, 0, 1, 1, 1), "record 1 is pending, record 4 lost; record 3 was filtered");
+    }
+
+    /// Results made visible together (one firing of a window's keys) are each their own result: key 4's
+    /// repeats, so its record that a visible result held is not measured again; key 9's is a new firing,
+    /// so its record is measured in it, though an earlier firing held it.
+    #[test]
+    fn a_firing_of_several_keys_counts_each_key_as_its_own_result() {
+        let mut l = FateLedger::new(true);
+        let mut m = EngineMetrics::new(true);
+        for o in 0..3 {
+            l.read(id(o), true);
+        }
+        let result = |key, firing, emit_ms| {
+            let (start, end) = (EventTime::ZERO, EventTime::from_nanos(1000));
+            (Output { key, ..row(emit_ms) }, ResultId::Window { start, end, key, firing, life: 0 })
+        };
+        let keyed = |key, o| Member { key, ..member(o) };
+        l.visible(&[result(4, 1, 10), result(9, 1, 10)], &[keyed(4, 0), keyed(9, 1)], &mut m);
+        l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
+        l.visible(&[result(4, 1, 20), result(9, 2, 20)], &[keyed(4, 0), keyed(9, 1), keyed(4, 2)], &mut m);
+        assert_eq!(fates(&m), (3, 0, 0, 0, 1), "key 4's result again: a duplicate");
+        assert_eq!(m.latency.count(), 4, "records 0 and 1 at the first firing; 1 and 2 at the second");
+        assert_eq!(m.latency.max(), SimTime::from_millis(20 - 1), "record 1 measured at the second firing");
+        let rows = m.outputs.map(|o| o.iter().map(|o| (o.key, o.emit.as_millis())).collect::<Vec<_>>());
+        assert_eq!(rows, Some(vec![(4, 10), (9, 10), (4, 20), (9, 20)]));
     }
 
     /// Flink's checkpoint n holds what happened before its barriers: a result shown, or a record dropped as
@@ -355,15 +395,15 @@ mod tests {
         l.read(id(0), true);
         l.read(id(1), true);
         let first = l.begin_restore_point();
-        l.visible(ResultId::Record(id(0)), row(10), &[member(0)], &mut m);
+        l.visible(&[(row(10), ResultId::Record(id(0)))], &[member(0)], &mut m);
         l.late(&rec(1), late_row(10), &mut m);
         l.restore_point(first);
         l.begin_restore_point(); // never completes
         l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
         let after_restart = l.begin_restore_point();
         l.restore_point(after_restart);
-        l.visible(ResultId::Record(id(0)), row(20), &[member(0)], &mut m);
-        l.visible(window(1), row(20), &[member(1)], &mut m);
+        l.visible(&[(row(20), ResultId::Record(id(0)))], &[member(0)], &mut m);
+        l.visible(&[(row(20), window(1))], &[member(1)], &mut m);
         assert_eq!(fates(&m), (2, 0, 0, 0, 1), "record 0's result again: a duplicate; record 1 in a result");
     }
 
@@ -374,9 +414,9 @@ mod tests {
         let mut l = FateLedger::new(true);
         let mut m = EngineMetrics::new(false);
         l.read(id(0), true);
-        l.visible(ResultId::Record(id(0)), row(10), &[member(0)], &mut m);
+        l.visible(&[(row(10), ResultId::Record(id(0)))], &[member(0)], &mut m);
         l.restart(Some(&[Offset(0); 4]), |_| false, &mut m);
-        l.visible(ResultId::Record(id(0)), row(20), &[member(0)], &mut m);
+        l.visible(&[(row(20), ResultId::Record(id(0)))], &[member(0)], &mut m);
         let epoch = l.begin_restore_point();
         l.restore_point(epoch);
         assert_eq!(l.footprint(), (0, 0));
@@ -390,10 +430,10 @@ mod tests {
         for o in 0..4 {
             l.read(id(o), true);
         }
-        l.visible(window(1), row(10), &[member(0)], &mut m);
+        l.visible(&[(row(10), window(1))], &[member(0)], &mut m);
         l.restart(None, |r| r == id(3), &mut m);
         assert_eq!(fates(&m), (1, 0, 0, 2, 0));
-        l.visible(window(1), row(20), &[member(3)], &mut m);
+        l.visible(&[(row(20), window(1))], &[member(3)], &mut m);
         assert_eq!(fates(&m), (2, 0, 0, 2, 0), "no replay, so no duplicate");
     }
 
@@ -405,7 +445,7 @@ mod tests {
         let mut m = EngineMetrics::new(false);
         for o in 0..1000 {
             l.read(id(o), true);
-            l.visible(ResultId::Record(id(o)), row(o), &[member(o)], &mut m);
+            l.visible(&[(row(o), ResultId::Record(id(o)))], &[member(o)], &mut m);
             if o % 100 == 99 {
                 let epoch = l.begin_restore_point();
                 l.restore_point(epoch);
@@ -414,7 +454,7 @@ mod tests {
         assert_eq!(l.footprint(), (0, 0));
         l.read(id(1000), true);
         l.read(id(1001), true);
-        l.visible(ResultId::Record(id(1001)), row(1), &[member(1001)], &mut m);
+        l.visible(&[(row(1), ResultId::Record(id(1001)))], &[member(1001)], &mut m);
         let epoch = l.begin_restore_point();
         l.restore_point(epoch);
         assert_eq!(l.footprint(), (2, 0), "record 1000 is open");

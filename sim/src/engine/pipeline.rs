@@ -56,13 +56,17 @@ impl EngineMetrics {
         self.records_in_results += 1;
     }
 
-    /// The sink shows `out`, holding `members`, the records new in it (engines that never read a record
-    /// twice: no result repeats).
-    pub fn visible(&mut self, out: Output, members: &[Member]) {
+    /// The sink shows `outs`, all emitted at once, holding `members`, the records new in them (engines
+    /// that never read a record twice: no result repeats).
+    pub fn visible(&mut self, outs: &[Output], members: &[Member]) {
+        let Some(first) = outs.first() else { return };
+        debug_assert!(outs.iter().all(|o| o.emit == first.emit));
         for m in members {
-            self.sample(out.emit, m.created);
+            self.sample(first.emit, m.created);
         }
-        self.push(out);
+        for &out in outs {
+            self.push(out);
+        }
     }
 
     /// The sink sees a late row, counted as a late record (engines that never read a record twice).
@@ -122,7 +126,7 @@ mod tests {
         let mut m = EngineMetrics::new(true);
         let (a, b) = (rec(1, 10), rec(2, 40));
         let out = Output::single(OutputKind::Window, Window::instant(EventTime::ZERO), &a, SimTime::from_millis(100));
-        m.visible(out, &[Member::of(&a), Member::of(&b)]);
+        m.visible(&[out], &[Member::of(&a), Member::of(&b)]);
         m.late_row(Output { kind: OutputKind::Late, ..out });
         assert_eq!((m.results, m.records_in_results, m.late), (1, 2, 1));
         assert_eq!(

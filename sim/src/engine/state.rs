@@ -1,5 +1,10 @@
-//! Keyed window state shared by the engines: an aggregate per (window, key), with its records (creation
-//! time and offset) so that each record's result latency and fate can be counted when a result is emitted.
+//! Keyed window state shared by the engines: an aggregate per (window, key), and each window's records
+//! (creation time and offset) so that each record's result latency and fate can be counted when a result
+//! is emitted.
+//!
+//! A window keeps its records in one log, in arrival order, rather than a list per key: adding a record
+//! writes where the last one was written, and emitting walks the log front to back (its records are in
+//! offset order per partition, the order the fate ledger keeps them in).
 
 use super::fate::{Member, RecordId};
 use super::window::Window;
@@ -8,63 +13,47 @@ use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
 
-/// 56 bytes: with its key, a slot of the key table is one cache line (every record looks one up). Its count
-/// is its number of records, and it has changed since it was last emitted when some are not reported yet.
+/// 48 bytes: with its key, a slot of the key table fits one cache line (every record looks one up). It has
+/// changed since it was last emitted when some of its records are not reported yet.
 #[derive(Clone, Debug)]
 pub struct Agg {
     pub sum: i64,
     pub min: i64,
     pub max: i64,
-    /// Its records, those already in an emitted result (`reported`) first.
-    pub members: Vec<Member>,
+    /// Its records.
+    pub count: u64,
+    /// How many of them were already in an emitted result.
+    pub reported: u64,
     /// How many times this window was emitted (late firings re-emit it).
     pub fired: u32,
-    /// How many of `members` were already in an emitted result.
-    pub reported: u32,
 }
 
-const _: () = assert!(size_of::<Agg>() == 56);
+const _: () = assert!(size_of::<Agg>() == 48);
 
 impl Agg {
     fn new() -> Self {
-        Agg { sum: 0, min: i64::MAX, max: i64::MIN, members: Vec::new(), fired: 0, reported: 0 }
-    }
-
-    pub fn count(&self) -> u64 {
-        self.members.len() as u64
+        Agg { sum: 0, min: i64::MAX, max: i64::MIN, count: 0, reported: 0, fired: 0 }
     }
 
     /// Changed since it was last emitted: it holds records no emitted result held.
     pub fn dirty(&self) -> bool {
-        self.members.len() > self.reported as usize
+        self.count > self.reported
     }
 
     fn add(&mut self, r: &EngineRecord) {
         self.sum += r.value;
         self.min = self.min.min(r.value);
         self.max = self.max.max(r.value);
-        self.members.push(Member::of(r));
+        self.count += 1;
     }
 
     fn merge(&mut self, other: Agg) {
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        // Reported records of both first, then the unreported ones.
-        let (mine, theirs) = (self.reported as usize, other.reported as usize);
-        let unreported = self.members.split_off(mine);
-        self.members.extend_from_slice(&other.members[..theirs]);
-        self.members.extend(unreported);
-        self.members.extend_from_slice(&other.members[theirs..]);
+        self.count += other.count;
         self.reported += other.reported;
         self.fired = self.fired.max(other.fired);
-    }
-
-    /// The records not yet in an emitted result, now reported.
-    pub fn report(&mut self) -> &[Member] {
-        let held = u32::try_from(self.members.len()).expect("a window holds fewer than 2^32 records of a key");
-        let from = std::mem::replace(&mut self.reported, held);
-        &self.members[from as usize..]
     }
 
     pub fn output(&self, w: Window, key: u32, emit: SimTime) -> Output {
@@ -73,7 +62,7 @@ impl Agg {
             start: w.start,
             end: w.end,
             key,
-            count: self.count(),
+            count: self.count,
             sum: self.sum,
             min: self.min,
             max: self.max,
@@ -87,53 +76,71 @@ impl Agg {
 /// A window's aggregates by key; its order never reaches results (selections are sorted by key).
 type Keyed = HashMap<u32, Agg, IntHash>;
 
+/// One window's state: its aggregates, and its records in a log whose first `reported` were already in
+/// an emitted result.
+#[derive(Clone, Debug, Default)]
+struct Pane {
+    aggs: Keyed,
+    log: Vec<Member>,
+    reported: usize,
+}
+
+impl Pane {
+    /// Takes `key`'s records out of the log, into `reported` and `unreported`, keeping the others' order.
+    fn take_records(&mut self, key: u32, reported: &mut Vec<Member>, unreported: &mut Vec<Member>) {
+        let (split, mut kept_reported, mut at) = (self.reported, 0, 0);
+        self.log.retain(|m| {
+            let was_reported = at < split;
+            at += 1;
+            if m.key != key {
+                kept_reported += usize::from(was_reported);
+                return true;
+            }
+            if was_reported {
+                reported.push(*m)
+            } else {
+                unreported.push(*m)
+            }
+            false
+        });
+        self.reported = kept_reported;
+    }
+}
+
 /// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
 /// the order the cleanup drops them. A watermark visits only the windows it passed.
 #[derive(Debug, Default)]
 pub struct WindowState {
-    windows: BTreeMap<(EventTime, EventTime), Keyed>,
+    windows: BTreeMap<(EventTime, EventTime), Pane>,
     /// Session windows only (from the first merging `add` on): each key's windows, so that merging a
     /// record looks at its key's few sessions instead of every window of every key.
     sessions: Option<HashMap<u32, Vec<Window>, IntHash>>,
-    spare: Spare,
+    /// The storage of dropped windows, kept for the next ones: a new window takes a key map and a log
+    /// that already have room, instead of growing them again from empty.
+    spare: Vec<Pane>,
 }
 
 /// A snapshot copies the windows, not the spare storage.
 impl Clone for WindowState {
     fn clone(&self) -> Self {
-        WindowState { windows: self.windows.clone(), sessions: self.sessions.clone(), spare: Spare::default() }
-    }
-}
-
-/// The storage of dropped windows, kept for the next ones: a new window takes a key map and record lists
-/// that already have room, instead of growing them again from empty.
-#[derive(Debug, Default)]
-struct Spare {
-    maps: Vec<Keyed>,
-    members: Vec<Vec<Member>>,
-}
-
-impl Spare {
-    const MAPS: usize = 4;
-    const LISTS: usize = 1 << 16;
-
-    fn keep(&mut self, mut map: Keyed) {
-        for (_, agg) in map.drain() {
-            let mut list = agg.members;
-            if self.members.len() < Self::LISTS && list.capacity() > 0 {
-                list.clear();
-                self.members.push(list);
-            }
-        }
-        if self.maps.len() < Self::MAPS {
-            self.maps.push(map);
-        }
+        WindowState { windows: self.windows.clone(), sessions: self.sessions.clone(), spare: Vec::new() }
     }
 }
 
 impl WindowState {
+    const SPARE: usize = 4;
+
+    fn keep(spare: &mut Vec<Pane>, mut pane: Pane) {
+        if spare.len() < Self::SPARE {
+            pane.aggs.clear();
+            pane.log.clear();
+            pane.reported = 0;
+            spare.push(pane);
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.windows.values().map(HashMap::len).sum()
+        self.windows.values().map(|p| p.aggs.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -147,8 +154,8 @@ impl WindowState {
             None => self
                 .windows
                 .iter()
-                .map(|(&(end, start), aggs)| (Window { start, end }, aggs))
-                .filter(|(x, aggs)| x.intersects(&w) && aggs.contains_key(&key))
+                .map(|(&(end, start), pane)| (Window { start, end }, pane))
+                .filter(|(x, pane)| x.intersects(&w) && pane.aggs.contains_key(&key))
                 .map(|(x, _)| x)
                 .collect(),
         };
@@ -159,8 +166,8 @@ impl WindowState {
     /// Each key's windows, from the windows held now.
     fn index_sessions(&self) -> HashMap<u32, Vec<Window>, IntHash> {
         let mut sessions: HashMap<u32, Vec<Window>, IntHash> = HashMap::default();
-        for (&(end, start), aggs) in &self.windows {
-            for &key in aggs.keys() {
+        for (&(end, start), pane) in &self.windows {
+            for &key in pane.aggs.keys() {
                 sessions.entry(key).or_default().push(Window { start, end });
             }
         }
@@ -184,31 +191,53 @@ impl WindowState {
     pub fn add(&mut self, mut w: Window, r: &EngineRecord, merge_sessions: bool) -> Window {
         let key = r.key;
         let mut agg = Agg::new();
+        // The merged sessions' records: reported ones stay reported, in the cover's reported part.
+        let (mut reported, mut unreported) = (Vec::new(), Vec::new());
         if merge_sessions && self.sessions.is_none() {
             self.sessions = Some(self.index_sessions());
         }
         if merge_sessions {
             for x in self.intersecting(w, key) {
-                let old = self.remove(x, key).expect("listed");
-                agg.merge(old);
+                agg.merge(self.take(x, key, &mut reported, &mut unreported));
                 w = w.cover(&x);
             }
         }
-        // A merged session's cover held no state of the key (every window it covers was removed above).
+        // A merged session's cover held no state of the key (every window it covers was taken above).
         let spare = &mut self.spare;
-        let aggs = self.windows.entry((w.end, w.start)).or_insert_with(|| spare.maps.pop().unwrap_or_default());
+        let pane = self.windows.entry((w.end, w.start)).or_insert_with(|| spare.pop().unwrap_or_default());
         let sessions = &mut self.sessions;
-        let entry = aggs.entry(key).or_insert_with(|| {
-            if let Some(sessions) = sessions {
-                sessions.entry(key).or_default().push(w);
-            }
-            if agg.members.capacity() == 0 {
-                agg.members = spare.members.pop().unwrap_or_default();
-            }
-            agg
-        });
-        entry.add(r);
+        pane.aggs
+            .entry(key)
+            .or_insert_with(|| {
+                if let Some(sessions) = sessions {
+                    sessions.entry(key).or_default().push(w);
+                }
+                agg
+            })
+            .add(r);
+        if !reported.is_empty() {
+            let at = pane.reported;
+            pane.reported += reported.len();
+            pane.log.splice(at..at, reported);
+        }
+        pane.log.extend(unreported);
+        pane.log.push(Member::of(r));
         w
+    }
+
+    /// Takes the key's state out of window `w`: its aggregate, and its records into `reported` and
+    /// `unreported`.
+    fn take(&mut self, w: Window, key: u32, reported: &mut Vec<Member>, unreported: &mut Vec<Member>) -> Agg {
+        let pane = self.windows.get_mut(&(w.end, w.start)).expect("an intersecting window is held");
+        let agg = pane.aggs.remove(&key).expect("an intersecting window holds the key");
+        pane.take_records(key, reported, unreported);
+        Self::unindex(&mut self.sessions, w, key);
+        if pane.aggs.is_empty()
+            && let Some(pane) = self.windows.remove(&(w.end, w.start))
+        {
+            Self::keep(&mut self.spare, pane);
+        }
+        agg
     }
 
     /// The window `w` lands in once merged with the key's intersecting sessions (MergingWindowSet.addWindow).
@@ -216,66 +245,75 @@ impl WindowState {
         self.intersecting(w, key).iter().fold(w, |acc, x| acc.cover(x))
     }
 
-    pub fn get_mut(&mut self, w: Window, key: u32) -> Option<&mut Agg> {
-        self.windows.get_mut(&(w.end, w.start))?.get_mut(&key)
+    /// `f` of each of `keys`' aggregates in window `w`, in their order (keys it does not hold left out).
+    pub fn per_key<T>(&mut self, w: Window, keys: &[u32], mut f: impl FnMut(&mut Agg, u32) -> T) -> Vec<T> {
+        let Some(pane) = self.windows.get_mut(&(w.end, w.start)) else { return Vec::new() };
+        keys.iter().filter_map(|&key| pane.aggs.get_mut(&key).map(|agg| f(agg, key))).collect()
     }
 
-    /// The aggregates of the windows matching `window` whose aggregate matches `agg`, in (end, start, key)
-    /// order: the order timers fire in.
-    pub fn select(&self, window: impl Fn(&Window) -> bool, agg: impl Fn(&Agg) -> bool) -> Vec<(Window, u32)> {
+    /// The records of `keys` (ascending) in window `w` that no emitted result held, now reported.
+    pub fn report(&mut self, w: Window, keys: &[u32]) -> &[Member] {
+        debug_assert!(keys.is_sorted(), "{keys:?}");
+        let Some(pane) = self.windows.get_mut(&(w.end, w.start)) else { return &[] };
+        let mut new = 0;
+        for key in keys {
+            if let Some(agg) = pane.aggs.get_mut(key) {
+                new += (agg.count - agg.reported) as usize;
+                agg.reported = agg.count;
+            }
+        }
+        let from = pane.reported;
+        if from + new < pane.log.len() {
+            // Other keys' unreported records stay unreported, behind these.
+            let (mine, others): (Vec<Member>, Vec<Member>) =
+                pane.log[from..].iter().partition(|m| keys.binary_search(&m.key).is_ok());
+            pane.log.truncate(from);
+            pane.log.extend(mine.into_iter().chain(others));
+        }
+        pane.reported = from + new;
+        &pane.log[from..pane.reported]
+    }
+
+    /// The windows matching `window` with the keys whose aggregate matches `agg`, in (end, start) order
+    /// and the keys ascending: the order timers fire in.
+    pub fn select(&self, window: impl Fn(&Window) -> bool, agg: impl Fn(&Agg) -> bool) -> Vec<(Window, Vec<u32>)> {
         let mut v = Vec::new();
-        for (&(end, start), aggs) in &self.windows {
+        for (&(end, start), pane) in &self.windows {
             let w = Window { start, end };
             if window(&w) {
-                let first = v.len();
-                v.extend(aggs.iter().filter(|(_, a)| agg(a)).map(|(&k, _)| (w, k)));
-                v[first..].sort_unstable_by_key(|&(_, k)| k);
+                let mut keys: Vec<u32> = pane.aggs.iter().filter(|(_, a)| agg(a)).map(|(&k, _)| k).collect();
+                if !keys.is_empty() {
+                    keys.sort_unstable();
+                    v.push((w, keys));
+                }
             }
         }
         v
     }
 
-    pub fn remove(&mut self, w: Window, key: u32) -> Option<Agg> {
-        let aggs = self.windows.get_mut(&(w.end, w.start))?;
-        let agg = aggs.remove(&key);
-        if agg.is_some() {
-            Self::unindex(&mut self.sessions, w, key);
-        }
-        if aggs.is_empty()
-            && let Some(map) = self.windows.remove(&(w.end, w.start))
-        {
-            self.spare.keep(map);
-        }
-        agg
-    }
-
     pub fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
         let (spare, sessions) = (&mut self.spare, &mut self.sessions);
-        self.windows.retain(|&(end, start), aggs| {
+        self.windows.retain(|&(end, start), pane| {
             let w = Window { start, end };
             let kept = keep(&w);
             if !kept {
-                for &key in aggs.keys() {
+                for &key in pane.aggs.keys() {
                     Self::unindex(sessions, w, key);
                 }
-                spare.keep(std::mem::take(aggs));
+                Self::keep(spare, std::mem::take(pane));
             }
             kept
         });
     }
 
-    fn aggs(&self) -> impl Iterator<Item = &Agg> {
-        self.windows.values().flat_map(HashMap::values)
-    }
-
     /// Records held in windows that have not been emitted with them yet.
     pub fn unreported(&self) -> u64 {
-        self.aggs().map(|a| a.count() - u64::from(a.reported)).sum()
+        self.windows.values().map(|p| (p.log.len() - p.reported) as u64).sum()
     }
 
     /// The records held in windows that have not been emitted with them yet.
     pub fn unreported_records(&self) -> impl Iterator<Item = RecordId> + '_ {
-        self.aggs().flat_map(|a| a.members[a.reported as usize..].iter().map(|m| m.id))
+        self.windows.values().flat_map(|p| p.log[p.reported..].iter().map(|m| m.id))
     }
 }
 
@@ -301,8 +339,17 @@ mod tests {
             offset,
         }
     }
-    fn created(a: &Agg) -> Vec<SimTime> {
-        a.members.iter().map(|m| m.created).collect()
+    /// The aggregate of (`win`, `key`), changed by `f`.
+    fn agg(s: &mut WindowState, win: Window, key: u32, f: impl Fn(&mut Agg)) -> Option<Agg> {
+        s.per_key(win, &[key], |a, _| {
+            f(a);
+            a.clone()
+        })
+        .pop()
+    }
+    /// Reports `keys` of `win`: the creation times of the records new in the result.
+    fn report(s: &mut WindowState, win: Window, keys: &[u32]) -> Vec<SimTime> {
+        s.report(win, keys).iter().map(|m| m.created).collect()
     }
 
     #[test]
@@ -310,20 +357,40 @@ mod tests {
         let mut s = WindowState::default();
         assert!(s.is_empty());
         s.add(w(0, 10), &rec(1, 5, t(1)), false);
-        s.add(w(0, 10), &rec(1, -3, t(2)), false);
-        s.add(w(0, 10), &rec(1, 9, t(3)), false);
-        s.add(w(0, 10), &rec(2, 4, t(4)), false);
+        s.add(w(0, 10), &rec(2, 4, t(2)), false);
+        s.add(w(0, 10), &rec(1, -3, t(3)), false);
+        s.add(w(0, 10), &rec(1, 9, t(4)), false);
         assert!(!s.is_empty());
         assert_eq!(s.len(), 2, "one state per (window, key)");
-        let o = s.get_mut(w(0, 10), 1).expect("state").output(w(0, 10), 1, t(7));
+        let o = agg(&mut s, w(0, 10), 1, |_| {}).expect("state").output(w(0, 10), 1, t(7));
         assert_eq!(
             (o.kind, (o.start, o.end), o.key, o.emit),
             (OutputKind::Window, (w(0, 10).start, w(0, 10).end), 1, t(7))
         );
         assert_eq!((o.count, o.sum, o.min, o.max), (3, 11, -3, 9));
         assert_eq!((o.batch, o.watermark), (None, EventTime::MIN), "the engine marks the batch and watermark");
-        assert_eq!(created(s.get_mut(w(0, 10), 1).expect("state")), [t(1), t(2), t(3)]);
-        assert!(s.get_mut(w(0, 10), 3).is_none());
+        assert_eq!(report(&mut s, w(0, 10), &[1, 2]), [t(1), t(2), t(3), t(4)], "in arrival order");
+        assert!(agg(&mut s, w(0, 10), 3, |_| {}).is_none());
+    }
+
+    /// Reporting some keys of a window leaves the other keys' records unreported, to be reported later.
+    #[test]
+    fn a_report_takes_the_new_records_of_its_keys_only() {
+        let mut s = WindowState::default();
+        for (key, ms) in [(1, 1), (2, 2), (3, 3), (1, 4), (2, 5)] {
+            s.add(w(0, 10), &rec(key, 1, t(ms)), false);
+        }
+        assert_eq!(report(&mut s, w(0, 10), &[2]), [t(2), t(5)]);
+        assert_eq!(s.unreported(), 3);
+        assert!(!agg(&mut s, w(0, 10), 2, |_| {}).expect("state").dirty());
+        s.add(w(0, 10), &rec(2, 1, t(6)), false);
+        assert_eq!(report(&mut s, w(0, 10), &[1, 2]), [t(1), t(4), t(6)]);
+        assert_eq!(report(&mut s, w(0, 10), &[1, 2]), [] as [SimTime; 0], "nothing new");
+        let mut unreported: Vec<RecordId> = s.unreported_records().collect();
+        unreported.sort();
+        assert_eq!(unreported, [RecordId::of(&rec(3, 1, t(3)))]);
+        assert_eq!(report(&mut s, w(0, 10), &[3]), [t(3)]);
+        assert_eq!(report(&mut s, w(5, 10), &[3]), [] as [SimTime; 0], "no such window");
     }
 
     /// MergingWindowSet: a session that touches or overlaps others of its key becomes their cover, with
@@ -334,22 +401,40 @@ mod tests {
         s.add(w(0, 10), &rec(1, 1, t(0)), true);
         s.add(w(30, 40), &rec(1, 2, t(1)), true);
         s.add(w(12, 22), &rec(7, 50, t(2)), true);
-        let a = s.get_mut(w(0, 10), 1).expect("state");
-        a.fired = 2;
-        a.report();
+        agg(&mut s, w(0, 10), 1, |a| a.fired = 2);
+        assert_eq!(report(&mut s, w(0, 10), &[1]), [t(0)]);
         assert_eq!(s.merged(w(10, 30), 1), w(0, 40), "touches both ends");
         assert_eq!(s.merged(w(12, 22), 1), w(12, 22), "touches neither: key 7 does not count");
         assert_eq!(s.add(w(10, 30), &rec(1, 3, t(5)), true), w(0, 40));
         assert_eq!(s.len(), 2, "three sessions of key 1 became one");
-        let m = s.get_mut(w(0, 40), 1).expect("merged");
-        assert_eq!((m.count(), m.sum, m.min, m.max), (3, 6, 1, 3));
-        assert_eq!(created(m), [t(0), t(1), t(5)]);
+        let m = agg(&mut s, w(0, 40), 1, |_| {}).expect("merged");
+        assert_eq!((m.count, m.sum, m.min, m.max), (3, 6, 1, 3));
         assert_eq!((m.fired, m.dirty()), (2, true), "a fired session stays fired, and has changed");
+        assert_eq!(report(&mut s, w(0, 40), &[1]), [t(1), t(5)], "the merged session's new records");
         // Without merging (tumbling and sliding windows), overlapping windows stay apart.
         let mut s = WindowState::default();
         s.add(w(0, 10), &rec(1, 1, t(0)), false);
         assert_eq!(s.add(w(5, 15), &rec(1, 1, t(0)), false), w(5, 15));
         assert_eq!(s.len(), 2);
+    }
+
+    /// A merged session's records join its cover's log where they belong when another key already has the
+    /// same window: reported ones among the reported, new ones among the new.
+    #[test]
+    fn a_session_merged_into_a_window_another_key_holds_keeps_what_was_reported() {
+        let mut s = WindowState::default();
+        s.add(w(0, 20), &rec(2, 1, t(0)), true);
+        s.add(w(10, 20), &rec(1, 1, t(1)), true);
+        assert_eq!(report(&mut s, w(0, 20), &[2]), [t(0)]);
+        assert_eq!(report(&mut s, w(10, 20), &[1]), [t(1)]);
+        s.add(w(0, 20), &rec(2, 1, t(2)), true); // key 2's session stays (0, 20), now with a new record
+        s.add(w(0, 12), &rec(1, 1, t(3)), true); // key 1: (0, 12) and (10, 20) merge into (0, 20)
+        s.add(w(0, 20), &rec(3, 1, t(4)), true);
+        assert_eq!((s.len(), s.unreported()), (3, 3), "three keys in one window");
+        assert_eq!(report(&mut s, w(0, 20), &[1]), [t(3)]);
+        assert_eq!(report(&mut s, w(0, 20), &[2, 3]), [t(2), t(4)]);
+        assert_eq!(agg(&mut s, w(0, 20), 1, |_| {}).map(|a| (a.count, a.reported)), Some((2, 2)));
+        assert_eq!(s.unreported(), 0);
     }
 
     /// Before any merging add, a window merges with the key's windows it intersects, found among all held;
@@ -373,15 +458,15 @@ mod tests {
             s.add(win, &rec(key, 1, t(0)), false);
         }
         let order = s.select(|_| true, |_| true);
-        assert_eq!(order, [(w(0, 10), 3), (w(0, 10), 9), (w(5, 20), 1), (w(10, 20), 1), (w(10, 20), 2)]);
-        assert_eq!(s.select(|win| win.end <= EventTime::from_ms(10), |_| true), [(w(0, 10), 3), (w(0, 10), 9)]);
+        assert_eq!(order, [(w(0, 10), vec![3, 9]), (w(5, 20), vec![1]), (w(10, 20), vec![1, 2])]);
+        assert_eq!(s.select(|win| win.end <= EventTime::from_ms(10), |_| true), [(w(0, 10), vec![3, 9])]);
+        agg(&mut s, w(10, 20), 2, |a| a.fired = 1);
+        assert_eq!(s.select(|_| true, |a| a.fired > 0), [(w(10, 20), vec![2])], "windows with no key left out");
         s.retain(|win| win.start > EventTime::ZERO);
-        assert_eq!(s.len(), 3);
-        assert_eq!(s.remove(w(5, 20), 1).map(|a| a.count()), Some(1));
-        assert!(s.remove(w(5, 20), 1).is_none());
+        assert_eq!((s.len(), s.unreported()), (3, 3));
     }
 
-    /// The index of each key's sessions follows removals, the cleanup and snapshots: a dropped session
+    /// The index of each key's sessions follows merges, the cleanup and snapshots: a dropped session
     /// merges no more, and a snapshot merges as the state did when it was taken.
     #[test]
     fn a_dropped_session_merges_no_more() {
@@ -391,14 +476,13 @@ mod tests {
         }
         s.retain(|win| win.start > EventTime::ZERO);
         assert_eq!(s.merged(w(5, 25), 1), w(5, 30), "(0, 10) was dropped");
-        assert_eq!(s.remove(w(20, 30), 1).map(|a| a.count()), Some(1));
-        assert_eq!(s.merged(w(5, 45), 1), w(5, 50));
         let snapshot = s.clone();
         assert_eq!(s.add(w(5, 45), &rec(1, 1, t(0)), true), w(5, 50));
         assert_eq!(s.merged(w(0, 6), 1), w(0, 50));
         s.retain(|_| false);
         assert_eq!((s.merged(w(0, 6), 1), snapshot.merged(w(0, 6), 1)), (w(0, 6), w(0, 6)));
         assert_eq!(snapshot.merged(w(45, 60), 1), w(40, 60));
+        assert_eq!(snapshot.merged(w(25, 35), 1), w(20, 35), "the snapshot still holds (20, 30)");
     }
 
     /// MergingWindowSet merges the sessions' state: records a session already emitted stay reported, so
@@ -409,11 +493,10 @@ mod tests {
         s.add(w(0, 10), &rec(1, 1, t(0)), true);
         s.add(w(30, 40), &rec(1, 1, t(1)), true);
         for win in [w(0, 10), w(30, 40)] {
-            assert_eq!(s.get_mut(win, 1).expect("state").report().len(), 1);
+            assert_eq!(s.report(win, &[1]).len(), 1);
         }
         s.add(w(5, 35), &rec(1, 1, t(2)), true);
-        let merged = s.get_mut(w(0, 40), 1).expect("merged");
-        assert_eq!(merged.report().iter().map(|m| m.created).collect::<Vec<_>>(), [t(2)]);
+        assert_eq!(report(&mut s, w(0, 40), &[1]), [t(2)]);
         assert_eq!(s.unreported(), 0);
     }
 
@@ -425,7 +508,7 @@ mod tests {
         }
         s.add(w(10, 20), &rec(1, 0, t(0)), false);
         assert_eq!(s.unreported(), 4);
-        s.get_mut(w(0, 10), 1).expect("state").reported = 2;
-        assert_eq!(s.unreported(), 2);
+        s.report(w(0, 10), &[1]);
+        assert_eq!(s.unreported(), 1);
     }
 }

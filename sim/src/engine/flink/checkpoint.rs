@@ -10,11 +10,11 @@ impl FlinkEngine {
         self.cfg.sink == SinkMode::ExactlyOnce && self.cfg.checkpoint_interval_ms > 0
     }
 
-    pub(super) fn sink(&mut self, k: usize, (out, id): (Output, ResultId), members: &[Member], t: SimTime) {
+    pub(super) fn sink(&mut self, k: usize, results: Vec<(Output, ResultId)>, members: &[Member], t: SimTime) {
         if self.commits_at_checkpoints() {
-            self.tasks[k].pending.push((out, id, members.to_vec()));
+            self.tasks[k].pending.push((results, members.to_vec()));
         } else {
-            self.make_visible((out, id), members, t);
+            self.make_visible(results, members, t);
         }
     }
 
@@ -22,9 +22,11 @@ impl FlinkEngine {
     /// at-least-once sink the results shown since then are shown again: the same (window, key, firing),
     /// possibly with other contents (Flink docs, "Fault Tolerance Guarantees of Data Sources and Sinks":
     /// exactly-once output needs a transactional sink).
-    pub(super) fn make_visible(&mut self, (mut out, id): (Output, ResultId), members: &[Member], at: SimTime) {
-        out.emit = at;
-        self.fates.visible(id, out, members, &mut self.metrics);
+    pub(super) fn make_visible(&mut self, mut results: Vec<(Output, ResultId)>, members: &[Member], at: SimTime) {
+        for (out, _) in &mut results {
+            out.emit = at;
+        }
+        self.fates.visible(&results, members, &mut self.metrics);
     }
 
     /// CheckpointRequestDecider: one checkpoint at a time (execution.checkpointing.max-concurrent-checkpoints,
@@ -92,8 +94,8 @@ impl FlinkEngine {
         let cp = self.checkpoints.remove(&id).expect("in progress");
         let at = self.now.max(self.tasks.iter().map(|t| t.busy).max().unwrap_or(SimTime::ZERO));
         // Two-phase commit: the transactions of this checkpoint commit now.
-        for (out, id, members) in cp.precommitted {
-            self.make_visible((out, id), &members, at);
+        for (results, members) in cp.precommitted {
+            self.make_visible(results, &members, at);
         }
         let snapshots: Vec<Snapshot> = cp.snapshots.into_iter().map(|s| s.expect("complete")).collect();
         // A restart goes back no further than this checkpoint: what was decided before it began is final.

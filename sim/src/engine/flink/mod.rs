@@ -179,7 +179,7 @@ struct Task {
 }
 
 /// A result as the sink will see it, and the records new in it.
-type Pending = (Output, ResultId, Vec<Member>);
+type Pending = (Vec<(Output, ResultId)>, Vec<Member>);
 
 struct CheckpointProgress {
     /// The source's offsets when the barrier was injected.
@@ -401,7 +401,7 @@ impl FlinkEngine {
         let ts = self.pipe.timestamp(&r, t);
         if matches!(self.pipe.window, super::window::WindowSpec::None) {
             let out = Output::single(OutputKind::Window, Window::instant(ts), &r, t);
-            self.sink(k, (out, ResultId::Record(RecordId::of(&r))), &[Member::of(&r)], t);
+            self.sink(k, vec![(out, ResultId::Record(RecordId::of(&r)))], &[Member::of(&r)], t);
             return;
         }
         let lateness = SimTime::from_millis(self.cfg.allowed_lateness_ms);
@@ -426,7 +426,7 @@ impl FlinkEngine {
             }
             // EventTimeTrigger.onElement: a window already past the watermark fires at once (a late firing).
             if event_time && landed.max_timestamp() <= wm {
-                self.fire(k, landed, r.key, t);
+                self.fire(k, landed, &[r.key], t);
             }
         }
         // WindowOperator.processElement: the side output gets the record only when no window took it
@@ -445,29 +445,33 @@ impl FlinkEngine {
         // leaves them alone (WindowOperator.registerCleanupTimer).
         if self.pipe.time == TimeDomain::Event {
             let due = self.tasks[k].state.select(|w| w.max_timestamp() <= wm, |a| a.fired == 0 || a.dirty());
-            for (w, key) in due {
-                self.fire(k, w, key, t);
+            for (w, keys) in due {
+                self.fire(k, w, &keys, t);
             }
             let cfg = &self.cfg;
             self.tasks[k].state.retain(|&w| cfg.cleanup_time(w) > wm);
         }
     }
 
-    fn fire(&mut self, k: usize, w: Window, key: u32, t: SimTime) {
+    /// Window `w` of subtask `k` fires for `keys` (ascending).
+    fn fire(&mut self, k: usize, w: Window, keys: &[u32], t: SimTime) {
         let transactional = self.commits_at_checkpoints();
         let task = &mut self.tasks[k];
-        let Some(agg) = task.state.get_mut(w, key) else { return };
-        agg.fired += 1;
         // The window's life: the last restart whose snapshot had it closed (0: none had; a processing-time
         // window always ends after the event-time watermark of any snapshot taken before it fired).
         let closes = self.cfg.cleanup_time(w);
         let life = task.closed_before.iter().rposition(|&wm| closes <= wm).map_or(0, |i| i as u32 + 1);
-        let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired, life };
-        let out = agg.output(w, key, t).decided(None, task.valve.watermark());
+        let wm = task.valve.watermark();
+        let results = task.state.per_key(w, keys, |agg, key| {
+            agg.fired += 1;
+            let id = ResultId::Window { start: w.start, end: w.end, key, firing: agg.fired, life };
+            (agg.output(w, key, t).decided(None, wm), id)
+        });
+        let members = task.state.report(w, keys);
         if transactional {
-            task.pending.push((out, id, agg.report().to_vec()));
+            task.pending.push((results, members.to_vec()));
         } else {
-            self.fates.visible(id, out, agg.report(), &mut self.metrics);
+            self.fates.visible(&results, members, &mut self.metrics);
         }
     }
 
@@ -512,10 +516,10 @@ impl FlinkEngine {
                 let now = EventTime::from(self.now);
                 for k in 0..self.parallelism {
                     let t = self.now.max(self.tasks[k].busy);
-                    for (w, key) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
-                        self.fire(k, w, key, t);
-                        self.tasks[k].state.remove(w, key);
+                    for (w, keys) in self.tasks[k].state.select(|w| w.max_timestamp() < now, |_| true) {
+                        self.fire(k, w, &keys, t);
                     }
+                    self.tasks[k].state.retain(|w| w.max_timestamp() >= now);
                 }
             }
             Ev::ProcTimer { .. } => {}
@@ -617,8 +621,8 @@ impl Engine for FlinkEngine {
         // End of input commits what the sink still holds (the final checkpoint of a bounded job).
         let at = self.now;
         for k in 0..self.parallelism {
-            for (out, id, members) in std::mem::take(&mut self.tasks[k].pending) {
-                self.make_visible((out, id), &members, at);
+            for (results, members) in std::mem::take(&mut self.tasks[k].pending) {
+                self.make_visible(results, &members, at);
             }
         }
         let held: HashSet<RecordId> = self.tasks.iter().flat_map(|t| t.state.unreported_records()).collect();

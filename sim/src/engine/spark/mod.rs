@@ -263,7 +263,7 @@ impl SparkEngine {
             if self.pipe.window == WindowSpec::None {
                 let out =
                     Output::single(OutputKind::Window, Window::instant(ts), r, e).decided(Some(phases.id), wm_evict);
-                self.metrics.visible(out, &[Member::of(r)]);
+                self.metrics.visible(&[out], &[Member::of(r)]);
                 continue;
             }
             for w in self.pipe.window.windows(ts) {
@@ -284,10 +284,10 @@ impl SparkEngine {
             OutputMode::Update => self.state.select(|_| true, Agg::dirty),
             OutputMode::Complete => self.state.select(|_| true, |_| true),
         };
-        for (w, key) in emit_now {
-            let agg = self.state.get_mut(w, key).expect("selected");
-            let out = agg.output(w, key, e).decided(Some(phases.id), wm_evict);
-            self.metrics.visible(out, agg.report());
+        for (w, keys) in emit_now {
+            let outs =
+                self.state.per_key(w, &keys, |agg, key| agg.output(w, key, e).decided(Some(phases.id), wm_evict));
+            self.metrics.visible(&outs, self.state.report(w, &keys));
         }
         if self.cfg.output_mode != OutputMode::Complete {
             self.state.retain(|w| !evictable(w));
@@ -319,7 +319,7 @@ impl SparkEngine {
             return;
         }
         let out = Output::single(OutputKind::Window, Window::instant(r.event_time), &r, t);
-        self.fates.visible(ResultId::Record(RecordId::of(&r)), out, &[Member::of(&r)], &mut self.metrics);
+        self.fates.visible(&[(out, ResultId::Record(RecordId::of(&r)))], &[Member::of(&r)], &mut self.metrics);
     }
 }
 
