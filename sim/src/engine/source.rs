@@ -506,6 +506,16 @@ impl SourceOffsets {
         first
     }
 
+    /// The source goes back to `to` (a partition it lacks to the log's start), where the replay reads on
+    /// from: a checkpoint taken before it reads anything holds these offsets, not the ones read before the
+    /// failure (Flink's SourceReaderBase restores its splits' positions with the state; Spark's
+    /// continuous query restarts from the last epoch's offsets). What was read stays read once.
+    pub fn rewind(&mut self, to: &[Offset]) {
+        for (p, next) in self.next.iter_mut().enumerate() {
+            *next = to.get(p).copied().unwrap_or(Offset::ZERO);
+        }
+    }
+
     /// The next offset of every partition read so far, as a checkpoint stores them.
     pub fn snapshot(&self) -> Vec<Offset> {
         self.next.clone()
@@ -816,6 +826,9 @@ mod tests {
         assert!(offsets.read(&at(1, 2)), "past the furthest");
         assert!(offsets.read(&at(0, 5)));
         assert_eq!(offsets.snapshot(), vec![Offset(6), Offset(3)]);
+        offsets.rewind(&[Offset(4)]);
+        assert_eq!(offsets.snapshot(), vec![Offset(4), Offset(0)], "partition 1 is not in the checkpoint");
+        assert!(!offsets.read(&at(1, 2)), "a rewind forgets nothing that was read");
     }
 
     /// The cluster's partition 0 holds `n` records, all below the HW.

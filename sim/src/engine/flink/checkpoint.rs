@@ -139,7 +139,9 @@ impl FlinkEngine {
         // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads
         // the log again; without checkpoints it reads on from where it was.
         if self.cfg.checkpoint_interval_ms > 0 {
-            self.rewind = Some(self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default());
+            let to = self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default();
+            self.offsets.rewind(&to);
+            self.rewind = Some(to);
         }
         // What neither the restored state holds nor the source reads again is lost.
         let kept: HashSet<RecordId> = self.tasks.iter().flat_map(|t| t.state.unreported_records()).collect();

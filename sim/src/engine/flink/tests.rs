@@ -296,6 +296,34 @@ fn a_late_record_replayed_is_late_once() {
     assert_eq!(e.metrics().records_in, 31);
 }
 
+/// The restored source reads on from the checkpoint's offsets, and a checkpoint taken at the restart,
+/// before the replay read anything, holds those (SourceReaderBase restores its splits' positions with
+/// the state), not the ones read before the failure. Checkpoints every 500 ms; the job fails at 1.2 s,
+/// restarts at 2 s (with the checkpoint of 2 s just after), and fails again at 2.03 s, before the
+/// replay: the second restart rewinds as far as the first, and records 1050 and 1150 are not lost.
+#[test]
+fn a_checkpoint_at_the_restart_holds_the_restored_offsets() {
+    let cfg = FlinkConfig {
+        checkpoint_interval_ms: 500,
+        restart_delay_ms: 800,
+        buffer_timeout_ms: 0,
+        watermark_interval_ms: 0,
+        sink: SinkMode::AtLeastOnce,
+        ..FlinkConfig::default()
+    };
+    let mut e = engine(cfg, TimeDomain::Event);
+    let mut kafka = MemoryFeed::default();
+    let mut failures = [1200, 2030].into_iter().peekable();
+    for at in (0..40).map(|i| i * 100 + 50) {
+        while let Some(fail_ms) = failures.next_if(|&ms| ms < at) {
+            kafka.fail(&mut e, SimTime::from_millis(fail_ms));
+        }
+        kafka.push(&mut e, SimTime::from_millis(at), record(at, at as i64));
+    }
+    kafka.finish(&mut e, SimTime::from_millis(4000));
+    assert_eq!(fates(&e).0, (40, 0, 0, 0), "(in a result, late, pending, lost)");
+}
+
 /// A checkpoint holds no watermark (FLINK-5601): the restart at 3 s starts from Long.MIN_VALUE, and the
 /// replay from checkpoint 2's offsets is read before the first periodic watermark (3.2 s). So the record
 /// of [0, 1 s) arriving at 2.05 s, late before the failure, is not late in the replay: it opens [0, 1 s)

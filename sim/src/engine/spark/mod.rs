@@ -410,6 +410,7 @@ impl Engine for SparkEngine {
         if self.cfg.mode == SparkMode::Continuous {
             // The query restarts from the last epoch's offsets: everything since is read and processed
             // again (at-least-once).
+            self.offsets.rewind(&self.epoch_offsets);
             self.rewind = Some(self.epoch_offsets.clone());
             self.fates.restart(Some(&self.epoch_offsets), |_| false, &mut self.metrics);
             self.down_until = Some(until);
