@@ -107,7 +107,7 @@ impl BatchEngine {
         let end = read + parallel + shuffle;
         for (w, keys) in state.select(|_| true, |_| true) {
             let outs = state.per_key(w, &keys, |agg, key| agg.output(w, key, end));
-            self.metrics.visible(&outs, state.report(w, &keys));
+            self.metrics.visible(&outs, state.report(w, &keys).as_slice());
         }
         self.published_until = self.published_until.max(cut);
     }

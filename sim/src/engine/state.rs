@@ -2,9 +2,10 @@
 //! (creation time and offset) so that each record's result latency and fate can be counted when a result
 //! is emitted.
 //!
-//! A window keeps its records in one log, in arrival order, rather than a list per key: adding a record
-//! writes where the last one was written, and emitting walks the log front to back (its records are in
-//! offset order per partition, the order the fate ledger keeps them in).
+//! A window keeps the records no emitted result held yet in one log, in arrival order, rather than a list
+//! per key: adding a record writes where the last one was written, and emitting takes the log front to
+//! back (its records are in offset order per partition, the order the fate ledger keeps them in). A
+//! record an emitted result held is needed no more: its aggregate counts it.
 
 use super::fate::{Member, RecordId};
 use super::window::Window;
@@ -12,6 +13,7 @@ use super::{EngineRecord, EventTime, Output, OutputKind};
 use crate::hash::IntHash;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, HashMap};
+use std::vec::Drain;
 
 /// 48 bytes: with its key, a slot of the key table fits one cache line (every record looks one up). It has
 /// changed since it was last emitted when some of its records are not reported yet.
@@ -76,35 +78,11 @@ impl Agg {
 /// A window's aggregates by key; its order never reaches results (selections are sorted by key).
 type Keyed = HashMap<u32, Agg, IntHash>;
 
-/// One window's state: its aggregates, and its records in a log whose first `reported` were already in
-/// an emitted result.
+/// One window's state: its aggregates, and the records no emitted result held yet.
 #[derive(Clone, Debug, Default)]
 struct Pane {
     aggs: Keyed,
     log: Vec<Member>,
-    reported: usize,
-}
-
-impl Pane {
-    /// Takes `key`'s records out of the log, into `reported` and `unreported`, keeping the others' order.
-    fn take_records(&mut self, key: u32, reported: &mut Vec<Member>, unreported: &mut Vec<Member>) {
-        let (split, mut kept_reported, mut at) = (self.reported, 0, 0);
-        self.log.retain(|m| {
-            let was_reported = at < split;
-            at += 1;
-            if m.key != key {
-                kept_reported += usize::from(was_reported);
-                return true;
-            }
-            if was_reported {
-                reported.push(*m)
-            } else {
-                unreported.push(*m)
-            }
-            false
-        });
-        self.reported = kept_reported;
-    }
 }
 
 /// The aggregates per window, the windows ordered by (end, start): the order their timers fire in, and
@@ -134,7 +112,6 @@ impl WindowState {
         if spare.len() < Self::SPARE {
             pane.aggs.clear();
             pane.log.clear();
-            pane.reported = 0;
             spare.push(pane);
         }
     }
@@ -191,14 +168,14 @@ impl WindowState {
     pub fn add(&mut self, mut w: Window, r: &EngineRecord, merge_sessions: bool) -> Window {
         let key = r.key;
         let mut agg = Agg::new();
-        // The merged sessions' records: reported ones stay reported, in the cover's reported part.
-        let (mut reported, mut unreported) = (Vec::new(), Vec::new());
+        // The merged sessions' records no emitted result held.
+        let mut unreported = Vec::new();
         if merge_sessions && self.sessions.is_none() {
             self.sessions = Some(self.index_sessions());
         }
         if merge_sessions {
             for x in self.intersecting(w, key) {
-                agg.merge(self.take(x, key, &mut reported, &mut unreported));
+                agg.merge(self.take(x, key, &mut unreported));
                 w = w.cover(&x);
             }
         }
@@ -215,22 +192,22 @@ impl WindowState {
                 agg
             })
             .add(r);
-        if !reported.is_empty() {
-            let at = pane.reported;
-            pane.reported += reported.len();
-            pane.log.splice(at..at, reported);
-        }
         pane.log.extend(unreported);
         pane.log.push(Member::of(r));
         w
     }
 
-    /// Takes the key's state out of window `w`: its aggregate, and its records into `reported` and
-    /// `unreported`.
-    fn take(&mut self, w: Window, key: u32, reported: &mut Vec<Member>, unreported: &mut Vec<Member>) -> Agg {
+    /// Takes the key's state out of window `w`: its aggregate, and its unreported records into `unreported`.
+    fn take(&mut self, w: Window, key: u32, unreported: &mut Vec<Member>) -> Agg {
         let pane = self.windows.get_mut(&(w.end, w.start)).expect("an intersecting window is held");
         let agg = pane.aggs.remove(&key).expect("an intersecting window holds the key");
-        pane.take_records(key, reported, unreported);
+        pane.log.retain(|m| {
+            let of_key = m.key == key;
+            if of_key {
+                unreported.push(*m);
+            }
+            !of_key
+        });
         Self::unindex(&mut self.sessions, w, key);
         if pane.aggs.is_empty()
             && let Some(pane) = self.windows.remove(&(w.end, w.start))
@@ -251,10 +228,11 @@ impl WindowState {
         keys.iter().filter_map(|&key| pane.aggs.get_mut(&key).map(|agg| f(agg, key))).collect()
     }
 
-    /// The records of `keys` (ascending) in window `w` that no emitted result held, now reported.
-    pub fn report(&mut self, w: Window, keys: &[u32]) -> &[Member] {
+    /// The records of `keys` (ascending) in window `w`, a window held, that no emitted result held, now
+    /// reported: they leave the window's log when the returned drain is dropped.
+    pub fn report(&mut self, w: Window, keys: &[u32]) -> Drain<'_, Member> {
         debug_assert!(keys.is_sorted(), "{keys:?}");
-        let Some(pane) = self.windows.get_mut(&(w.end, w.start)) else { return &[] };
+        let pane = self.windows.get_mut(&(w.end, w.start)).expect("a window that fires is held");
         let mut new = 0;
         for key in keys {
             if let Some(agg) = pane.aggs.get_mut(key) {
@@ -262,16 +240,14 @@ impl WindowState {
                 agg.reported = agg.count;
             }
         }
-        let from = pane.reported;
-        if from + new < pane.log.len() {
-            // Other keys' unreported records stay unreported, behind these.
+        if new < pane.log.len() {
+            // The other keys' records stay, behind these.
             let (mine, others): (Vec<Member>, Vec<Member>) =
-                pane.log[from..].iter().partition(|m| keys.binary_search(&m.key).is_ok());
-            pane.log.truncate(from);
+                pane.log.iter().partition(|m| keys.binary_search(&m.key).is_ok());
+            pane.log.clear();
             pane.log.extend(mine.into_iter().chain(others));
         }
-        pane.reported = from + new;
-        &pane.log[from..pane.reported]
+        pane.log.drain(..new)
     }
 
     /// The windows matching `window` with the keys whose aggregate matches `agg`, in (end, start) order
@@ -308,12 +284,12 @@ impl WindowState {
 
     /// Records held in windows that have not been emitted with them yet.
     pub fn unreported(&self) -> u64 {
-        self.windows.values().map(|p| (p.log.len() - p.reported) as u64).sum()
+        self.windows.values().map(|p| p.log.len() as u64).sum()
     }
 
     /// The records held in windows that have not been emitted with them yet.
     pub fn unreported_records(&self) -> impl Iterator<Item = RecordId> + '_ {
-        self.windows.values().flat_map(|p| p.log[p.reported..].iter().map(|m| m.id))
+        self.windows.values().flat_map(|p| p.log.iter().map(|m| m.id))
     }
 }
 
@@ -349,7 +325,7 @@ mod tests {
     }
     /// Reports `keys` of `win`: the creation times of the records new in the result.
     fn report(s: &mut WindowState, win: Window, keys: &[u32]) -> Vec<SimTime> {
-        s.report(win, keys).iter().map(|m| m.created).collect()
+        s.report(win, keys).map(|m| m.created).collect()
     }
 
     #[test]
@@ -390,7 +366,6 @@ mod tests {
         unreported.sort();
         assert_eq!(unreported, [RecordId::of(&rec(3, 1, t(3)))]);
         assert_eq!(report(&mut s, w(0, 10), &[3]), [t(3)]);
-        assert_eq!(report(&mut s, w(5, 10), &[3]), [] as [SimTime; 0], "no such window");
     }
 
     /// MergingWindowSet: a session that touches or overlaps others of its key becomes their cover, with
@@ -418,10 +393,10 @@ mod tests {
         assert_eq!(s.len(), 2);
     }
 
-    /// A merged session's records join its cover's log where they belong when another key already has the
-    /// same window: reported ones among the reported, new ones among the new.
+    /// A session merged into a window that another key already has joins it: its new records are reported
+    /// with its key, the other key's with theirs.
     #[test]
-    fn a_session_merged_into_a_window_another_key_holds_keeps_what_was_reported() {
+    fn a_session_merged_into_a_window_another_key_holds_keeps_its_records_apart() {
         let mut s = WindowState::default();
         s.add(w(0, 20), &rec(2, 1, t(0)), true);
         s.add(w(10, 20), &rec(1, 1, t(1)), true);
@@ -494,6 +469,7 @@ mod tests {
         s.add(w(30, 40), &rec(1, 1, t(1)), true);
         for win in [w(0, 10), w(30, 40)] {
             assert_eq!(s.report(win, &[1]).len(), 1);
+            assert_eq!(s.report(win, &[1]).len(), 0, "reported once");
         }
         s.add(w(5, 35), &rec(1, 1, t(2)), true);
         assert_eq!(report(&mut s, w(0, 40), &[1]), [t(2)]);

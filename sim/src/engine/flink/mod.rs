@@ -469,9 +469,9 @@ impl FlinkEngine {
         });
         let members = task.state.report(w, keys);
         if transactional {
-            task.pending.push((results, members.to_vec()));
+            task.pending.push((results, members.collect()));
         } else {
-            self.fates.visible(&results, members, &mut self.metrics);
+            self.fates.visible(&results, members.as_slice(), &mut self.metrics);
         }
     }
 

@@ -287,7 +287,7 @@ impl SparkEngine {
         for (w, keys) in emit_now {
             let outs =
                 self.state.per_key(w, &keys, |agg, key| agg.output(w, key, e).decided(Some(phases.id), wm_evict));
-            self.metrics.visible(&outs, self.state.report(w, &keys));
+            self.metrics.visible(&outs, self.state.report(w, &keys).as_slice());
         }
         if self.cfg.output_mode != OutputMode::Complete {
             self.state.retain(|w| !evictable(w));
