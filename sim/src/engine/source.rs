@@ -282,7 +282,7 @@ impl EngineConsumer {
         engine.advance_to(env.now);
         reset_out_of_range(out_of_range, &mut self.position);
         let position = &self.position;
-        let fresh: Vec<Chunk> = continuing(chunks, |p| Some(position[p.index()])).collect();
+        let fresh: Vec<Chunk> = continuing(chunks, cluster, |p| Some(position[p.index()])).collect();
         self.buffer.clear();
         self.buffer.extend(fresh.iter().flat_map(records));
         if self.at_trigger {

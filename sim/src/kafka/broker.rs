@@ -301,7 +301,8 @@ impl Partition {
             let visible_end = base.distance_to(self.hw.min(base.plus(batch.len()))) as u32;
             let to = visible_end.min(from.saturating_add(max_records - taken));
             if to > from {
-                out.push(Chunk { partition: self.id, offset: base.plus(from), batch: batch.clone(), from, to });
+                let (partition, offset, leader_epoch) = (self.id, base.plus(from), self.leader_epoch);
+                out.push(Chunk { partition, offset, batch: batch.clone(), from, to, leader_epoch });
                 taken += to - from;
             }
         }

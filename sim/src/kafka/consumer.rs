@@ -75,7 +75,7 @@ impl Consumers {
         let m = &mut self.group.members[member.index()];
         // All are buffered (KafkaConsumer keeps the whole fetched batch list, CompletedFetch).
         let position = &self.group.position;
-        m.buffer.extend(continuing(chunks, |p| m.assigned.contains(&p).then(|| position[p.index()])));
+        m.buffer.extend(continuing(chunks, cluster, |p| m.assigned.contains(&p).then(|| position[p.index()])));
         if m.busy_until.is_none() {
             self.poll(env, member);
         }
@@ -179,15 +179,19 @@ impl Consumers {
     }
 
     /// A partition's new leader: consumers that read past its log end detect the truncation and go back
-    /// to it (KIP-320); every member refreshes its metadata and fetches again (requests to the old leader
-    /// time out).
+    /// to it (KIP-320); every member refreshes its metadata, drops what it buffered of the partition from
+    /// the old leader (the position awaits validation against the new leader's epoch, SubscriptionState,
+    /// and FetchCollector returns nothing of a partition that is not fetchable) and fetches again
+    /// (requests to the old leader time out).
     pub fn on_new_leader(&mut self, env: &mut Env, cluster: &Cluster, e: Elected) {
         let pos = &mut self.group.position[e.partition.index()];
         *pos = (*pos).min(e.log_end);
         let committed = &mut self.group.committed[e.partition.index()];
         *committed = (*committed).min(e.log_end);
         for m in MemberId::all(self.group.members.len()) {
-            self.group.members[m.index()].fetch_in_flight.iter_mut().for_each(|f| *f = false);
+            let member = &mut self.group.members[m.index()];
+            member.buffer.retain(|c| c.partition != e.partition);
+            member.fetch_in_flight.iter_mut().for_each(|f| *f = false);
             self.maybe_fetch(env, cluster, m);
         }
     }
@@ -271,15 +275,23 @@ pub fn reset_out_of_range(out_of_range: &[OutOfRange], position: &mut [Offset]) 
 /// The chunks of a fetch response that go on from the consumer's positions (`position` gives the position
 /// of a partition it reads, None for another). A response's chunks of one partition follow each other;
 /// any other chunk is stale, fetched before a rebalance or a rewind moved the position (Fetcher drops a
-/// fetched partition whose offset is not the position).
-pub fn continuing(chunks: Vec<Chunk>, position: impl Fn(PartitionId) -> Option<Offset>) -> impl Iterator<Item = Chunk> {
+/// fetched partition whose offset is not the position). So is a chunk an earlier leader read: the
+/// consumer has learned of the new leader since, and its position awaits validation against it
+/// (KIP-320; FetchCollector returns nothing of a partition awaiting validation); the old leader's log
+/// may have been cut back and written anew past the position.
+pub fn continuing<'a>(
+    chunks: Vec<Chunk>,
+    cluster: &'a Cluster,
+    position: impl Fn(PartitionId) -> Option<Offset> + 'a,
+) -> impl Iterator<Item = Chunk> + 'a {
     let mut next: Option<(PartitionId, Offset)> = None;
     chunks.into_iter().filter(move |c| {
         let pos = match next {
             Some((p, end)) if p == c.partition => Some(end),
             _ => position(c.partition),
         };
-        let fits = pos.is_some_and(|pos| c.offset <= pos && c.end_offset() > pos);
+        let current = c.leader_epoch == cluster.partitions[c.partition.index()].leader_epoch;
+        let fits = current && pos.is_some_and(|pos| c.offset <= pos && c.end_offset() > pos);
         if fits {
             next = Some((c.partition, c.end_offset()));
         }
@@ -330,7 +342,14 @@ mod tests {
 
     /// Offsets [from, from + n) of partition 0.
     fn chunk(from: u64, n: u32) -> Chunk {
-        Chunk { partition: P0, offset: Offset(from), batch: batch(0, 0, from as u32, n), from: 0, to: n }
+        Chunk {
+            partition: P0,
+            offset: Offset(from),
+            batch: batch(0, 0, from as u32, n),
+            from: 0,
+            to: n,
+            leader_epoch: 0,
+        }
     }
 
     /// A fetch answer reaches the member at `now`; returns the committed offset after it.
@@ -409,6 +428,32 @@ mod tests {
             })
             .collect();
         assert_eq!(fetches, vec![(ms(1), from(10))]);
+    }
+
+    /// The member buffered offsets 4-9 from the old leader while it processed 0-3; the new leader's log
+    /// ends at 6 and will go on with other records. The buffered ones are dropped and the member reads
+    /// again from 4: taking them would deliver the old leader's 6-9 and skip the new leader's.
+    #[test]
+    fn a_new_leader_drops_the_records_buffered_from_the_old_one() {
+        let (mut env, cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 4));
+        let _ = fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]);
+        assert_eq!((c.group.position[0], c.group.members[0].buffer.len()), (Offset(4), 1));
+        c.on_new_leader(&mut env, &cl, Elected { partition: P0, log_end: Offset(6) });
+        let _ = poll_done(&mut c, &mut env, &cl, ms(5));
+        assert_eq!((c.group.position[0], c.group.members[0].buffer.len()), (Offset(4), 0));
+        assert_eq!(env.ledger.summary([], 0).delivered_unacknowledged, 4, "offsets 0-3 only");
+    }
+
+    /// A response the old leader read arrives after the member learned of a new leader: its records are
+    /// dropped (their offsets may hold other records in the new leader's log), and the position stays.
+    #[test]
+    fn a_response_read_under_an_earlier_leader_epoch_is_dropped() {
+        let (mut env, mut cl, mut c) = (env(1), cluster(1, 1), consumers(CommitMode::Auto, 500));
+        cl.partitions[0].leader_epoch = 1;
+        let _ = fetched(&mut c, &mut env, &cl, ms(1), vec![chunk(0, 10)]);
+        assert_eq!(c.group.position[0], Offset(0));
+        let _ = fetched(&mut c, &mut env, &cl, ms(2), vec![Chunk { leader_epoch: 1, ..chunk(0, 10) }]);
+        assert_eq!(c.group.position[0], Offset(10), "read by the current leader");
     }
 
     /// The fetches in `events`: when each reaches its broker, and the positions it asks for.

@@ -148,7 +148,14 @@ mod tests {
     fn a_member_knows_which_partitions_it_has_buffered() {
         let mut m = Member::new("c".into(), 1, SimTime::ZERO);
         let batch = crate::kafka::testkit::batch(0, 0, 0, 2);
-        m.buffer.push_back(Chunk { partition: PartitionId(1), offset: Offset(0), batch, from: 0, to: 2 });
+        m.buffer.push_back(Chunk {
+            partition: PartitionId(1),
+            offset: Offset(0),
+            batch,
+            from: 0,
+            to: 2,
+            leader_epoch: 0,
+        });
         assert!(m.buffered_from(PartitionId(1)));
         assert!(!m.buffered_from(PartitionId(0)));
     }

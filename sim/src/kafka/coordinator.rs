@@ -200,6 +200,7 @@ mod tests {
             batch: crate::kafka::testkit::batch(0, 0, 0, 1),
             from: 0,
             to: 1,
+            leader_epoch: 0,
         });
         assert_eq!(c.start(&mut env), RebalanceBegun(true));
         assert!(c.group.members[0].buffer.is_empty(), "eager: buffered records are dropped");

@@ -105,6 +105,8 @@ pub struct Chunk {
     pub batch: BatchRef,
     pub from: u32,
     pub to: u32,
+    /// The partition's leader epoch when the leader read it.
+    pub leader_epoch: u32,
 }
 
 impl Chunk {
