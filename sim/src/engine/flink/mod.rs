@@ -178,7 +178,7 @@ struct Task {
     pending: Vec<Pending>,
 }
 
-/// A result as the sink will see it, and the records new in it.
+/// A firing's results as the sink will see them, and the records new in them.
 type Pending = (Vec<(Output, ResultId)>, Vec<Member>);
 
 struct CheckpointProgress {
