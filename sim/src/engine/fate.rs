@@ -324,6 +324,14 @@ mod tests {
     fn window(firing: u32) -> ResultId {
         ResultId::Window { start: EventTime::ZERO, end: EventTime::from_nanos(1000), key: 0, firing, life: 0 }
     }
+    /// A ledger (of an engine that replays, or not) that has read records 0 to `n - 1`, all passed.
+    fn having_read(replays: bool, n: u64) -> FateLedger {
+        let mut l = FateLedger::new(replays);
+        for o in 0..n {
+            l.read(id(o), true);
+        }
+        l
+    }
     fn fates(m: &EngineMetrics) -> (u64, u64, u64, u64, u64) {
         (m.in_result, m.late, m.pending_at_end, m.lost, m.duplicate_results)
     }
@@ -339,11 +347,8 @@ mod tests {
     /// is a duplicate, and its latency is not measured twice.
     #[test]
     fn a_replayed_record_keeps_one_fate_and_in_a_result_wins() {
-        let mut l = FateLedger::new(true);
+        let mut l = having_read(true, 3);
         let mut m = EngineMetrics::new(false);
-        for o in 0..3 {
-            l.read(id(o), true);
-        }
         l.read(id(3), false);
         l.late(&rec(2), late_row(5), &mut m);
         l.visible(&[(row(10), window(1))], &[member(0)], &mut m);
@@ -364,11 +369,8 @@ mod tests {
     /// so its record is measured in it, though an earlier firing held it.
     #[test]
     fn a_firing_of_several_keys_counts_each_key_as_its_own_result() {
-        let mut l = FateLedger::new(true);
+        let mut l = having_read(true, 3);
         let mut m = EngineMetrics::new(true);
-        for o in 0..3 {
-            l.read(id(o), true);
-        }
         let result = |key, firing, emit_ms| {
             let (start, end) = (EventTime::ZERO, EventTime::from_nanos(1000));
             (Output { key, ..row(emit_ms) }, ResultId::Window { start, end, key, firing, life: 0 })
@@ -425,11 +427,8 @@ mod tests {
     /// Without a rewind, an open record the restored state does not hold is lost; one it holds is not.
     #[test]
     fn a_restart_that_reads_on_loses_what_its_state_dropped() {
-        let mut l = FateLedger::new(false);
+        let mut l = having_read(false, 4);
         let mut m = EngineMetrics::new(false);
-        for o in 0..4 {
-            l.read(id(o), true);
-        }
         l.visible(&[(row(10), window(1))], &[member(0)], &mut m);
         l.restart(None, |r| r == id(3), &mut m);
         assert_eq!(fates(&m), (1, 0, 0, 2, 0));
