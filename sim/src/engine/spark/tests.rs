@@ -175,6 +175,23 @@ fn continuous_processing_commits_no_epoch_while_down() {
     assert_eq!(e.metrics().duplicate_results, 3);
 }
 
+/// The epoch due at the restart (2 s) commits where the restarted query reads from, the last epoch's
+/// offsets, not those it had read before the failure. The query fails again at 2.05 s, before its replay
+/// read anything: the second restart (2.65 s) still replays the record of 1.2 s, which the offsets read
+/// before the first failure would have skipped.
+#[test]
+fn an_epoch_at_the_restart_commits_the_offsets_the_query_restarted_from() {
+    let mut e = continuous_query(600);
+    feed(&mut e, 100, 100, 0, 1);
+    feed(&mut e, 1200, 1200, 0, 1);
+    e.fail(SimTime::from_millis(1400));
+    e.fail(SimTime::from_millis(2050));
+    e.finish(SimTime::from_millis(4000));
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    let rows: Vec<_> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
+    assert_eq!(rows, [(100, 102), (1200, 1202), (1200, 2652)]);
+}
+
 /// The key and the problem of a refusal.
 fn key(e: ScenarioError) -> (String, String) {
     match e {
