@@ -29,6 +29,27 @@ fn seed_4964_a_stale_replica_fetch_answer_is_fenced() {
     assert_eq!(v.broken, None, "{:?}", v.ledger);
 }
 
+/// Found by a long run: a fetch answer the old leader read reached a consumer after the election, and
+/// it took those records, past the new leader's log end, so it never read what the new leader wrote
+/// there. An answer read under an earlier leader epoch is dropped.
+#[test]
+fn seed_79696_a_stale_consumer_fetch_answer_is_dropped() {
+    let v = check(&draw(79696));
+    assert_eq!(v.broken, None, "{:?}", v.ledger);
+}
+
+/// Found by a long run: a Flink checkpoint taken at the restart instant held the offsets read before the
+/// failure with the older checkpoint's state, so a second failure before the replay lost the records in
+/// between. A restarted source is at its checkpoint's offsets.
+#[test]
+fn engine_seeds_59738_and_75275_a_checkpoint_at_a_restart_holds_the_restored_offsets() {
+    use streamlab_sim::torture::engines;
+    for seed in [59738, 75275] {
+        let v = engines::check(&engines::draw(seed));
+        assert_eq!(v.broken, None, "engine seed {seed}: {v:?}");
+    }
+}
+
 /// Engines under failures: every record read ends in one fate (in a result, late, pending, lost),
 /// counted once however often a restart replays it; restarts from a checkpoint lose nothing; a
 /// two-phase-commit sink shows no result twice; an at-least-once sink's duplicates are exactly the
