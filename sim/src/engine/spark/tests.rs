@@ -157,21 +157,34 @@ fn continuous_processing_replays_records_since_the_last_epoch() {
     assert_eq!((m.records_in, m.filtered, m.records_in_results, m.duplicate_results), (5, 1, 4, 1));
 }
 
+/// A continuous query (`continuous_query`) that read records at 0.1 s and 1.2 s and failed at 1.4 s.
+fn failed_at_1400_ms(restart_delay_ms: u64) -> Query {
+    let mut e = continuous_query(restart_delay_ms);
+    feed(&mut e, 100, 100, 0, 1);
+    feed(&mut e, 1200, 1200, 0, 1);
+    e.fail(SimTime::from_millis(1400));
+    e
+}
+
+/// (row start ms, emit ms) of every row the sink saw.
+fn starts_and_emits(e: &Query) -> Vec<(i64, u64)> {
+    let out = e.metrics().outputs.as_ref().expect("kept");
+    out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect()
+}
+
 /// ContinuousExecution commits an epoch only while the query runs: the epoch due at 2 s, while the query
 /// is down (1.4 s to 2.4 s), commits nothing, so a second failure at 2.6 s rewinds again to the offsets of
 /// the epoch at 1 s and replays both the record of 1.2 s (a second time) and that of 2.5 s.
 #[test]
 fn continuous_processing_commits_no_epoch_while_down() {
-    let mut e = continuous_query(1000);
-    feed(&mut e, 100, 100, 0, 1);
-    feed(&mut e, 1200, 1200, 0, 1);
-    e.fail(SimTime::from_millis(1400));
+    let mut e = failed_at_1400_ms(1000);
     feed(&mut e, 2500, 2500, 0, 1);
     e.fail(SimTime::from_millis(2600));
     e.finish(SimTime::from_millis(4000));
-    let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<_> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
-    assert_eq!(rows, [(100, 102), (1200, 1202), (1200, 2402), (2500, 2502), (1200, 3602), (2500, 3604)]);
+    assert_eq!(
+        starts_and_emits(&e),
+        [(100, 102), (1200, 1202), (1200, 2402), (2500, 2502), (1200, 3602), (2500, 3604)]
+    );
     assert_eq!(e.metrics().duplicate_results, 3);
 }
 
@@ -181,15 +194,10 @@ fn continuous_processing_commits_no_epoch_while_down() {
 /// before the first failure would have skipped.
 #[test]
 fn an_epoch_at_the_restart_commits_the_offsets_the_query_restarted_from() {
-    let mut e = continuous_query(600);
-    feed(&mut e, 100, 100, 0, 1);
-    feed(&mut e, 1200, 1200, 0, 1);
-    e.fail(SimTime::from_millis(1400));
+    let mut e = failed_at_1400_ms(600);
     e.fail(SimTime::from_millis(2050));
     e.finish(SimTime::from_millis(4000));
-    let out = e.metrics().outputs.as_ref().expect("kept");
-    let rows: Vec<_> = out.iter().map(|o| (o.start.as_ms(), o.emit.as_millis())).collect();
-    assert_eq!(rows, [(100, 102), (1200, 1202), (1200, 2652)]);
+    assert_eq!(starts_and_emits(&e), [(100, 102), (1200, 1202), (1200, 2652)]);
 }
 
 /// The key and the problem of a refusal.
