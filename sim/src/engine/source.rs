@@ -323,9 +323,7 @@ impl EngineConsumer {
         self.resumes_at = None;
         engine.advance_to(now);
         if let Some(offsets) = engine.rewind() {
-            for (p, pos) in self.position.iter_mut().enumerate() {
-                *pos = offsets.get(p).copied().unwrap_or_default();
-            }
+            rewind(&mut self.position, &offsets);
         }
         true
     }
@@ -484,6 +482,14 @@ impl MemoryFeed {
     }
 }
 
+/// Each partition's position goes back to its offset in `to` (a checkpoint's), or to the log's start
+/// for a partition `to` lacks (it had read none of it).
+fn rewind(positions: &mut [Offset], to: &[Offset]) {
+    for (p, pos) in positions.iter_mut().enumerate() {
+        *pos = to.get(p).copied().unwrap_or(Offset::ZERO);
+    }
+}
+
 /// What a job's source has read, per partition: the next offset, which a checkpoint snapshots, and the
 /// furthest it ever read, below which a record is read again (a replay after a rewind).
 #[derive(Clone, Debug, Default)]
@@ -511,9 +517,7 @@ impl SourceOffsets {
     /// failure (Flink's SourceReaderBase restores its splits' positions with the state; Spark's
     /// continuous query restarts from the last epoch's offsets). What was read stays read once.
     pub fn rewind(&mut self, to: &[Offset]) {
-        for (p, next) in self.next.iter_mut().enumerate() {
-            *next = to.get(p).copied().unwrap_or(Offset::ZERO);
-        }
+        rewind(&mut self.next, to);
     }
 
     /// The next offset of every partition read so far, as a checkpoint stores them.
