@@ -6,7 +6,7 @@ use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
 use super::ids::{BrokerId, ConsumerId, FetchPosition, Offset, OutOfRange, PartitionId, ProducerId};
-use super::{BatchRef, Chunk};
+use super::{BatchRef, Chunk, Inline};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
 use crate::queue::Timer;
@@ -21,8 +21,8 @@ pub(super) struct HeldRequest {
     pub broker: BrokerId,
     pub acks: Acks,
     pub idempotent: bool,
-    pub batches: Vec<BatchRef>,
-    pub results: Vec<Option<ProduceResult>>,
+    pub batches: Inline<BatchRef>,
+    pub results: Inline<Option<ProduceResult>>,
     pub remaining: u32,
 }
 

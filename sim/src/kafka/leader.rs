@@ -26,7 +26,15 @@ impl Cluster {
         let handled = links.disk.serve(received, 0, links.request_overhead);
         self.requests.insert(
             id,
-            HeldRequest { producer, broker, acks, idempotent, batches, results: vec![None; n], remaining: n as u32 },
+            HeldRequest {
+                producer,
+                broker,
+                acks,
+                idempotent,
+                batches,
+                results: smallvec::smallvec![None; n],
+                remaining: n as u32,
+            },
         );
         for slot in 0..n {
             let b = self.requests[&id].batches[slot].clone();
@@ -220,7 +228,7 @@ mod tests {
         events
             .into_iter()
             .filter_map(|(t, e)| match e {
-                Event::ProduceResponse { request, results, .. } => Some((t, request, results)),
+                Event::ProduceResponse { request, results, .. } => Some((t, request, results.to_vec())),
                 _ => None,
             })
             .collect()
