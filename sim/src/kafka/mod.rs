@@ -11,6 +11,7 @@ pub mod coordinator;
 pub mod env;
 pub mod ids;
 pub mod leader;
+mod parked;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;
