@@ -1,11 +1,11 @@
 //! A set of u32 sequence numbers stored as disjoint half-open ranges: the ledger's memory grows with the
 //! number of gaps, not with the number of records.
 
-/// Disjoint ranges that do not touch (inserting merges them), in order: their starts and their ends both
-/// ascend. A sorted array, for a stream's numbers mostly arrive in order and extend the last range.
+use std::collections::BTreeMap;
+
 #[derive(Clone, Debug, Default)]
 pub struct IntervalSet {
-    ranges: Vec<(u32, u32)>, // (start, end exclusive)
+    ranges: BTreeMap<u32, u32>, // start -> end (exclusive)
     len: u64,
 }
 
@@ -18,13 +18,8 @@ impl IntervalSet {
         self.len == 0
     }
 
-    /// The index of the first range starting after `x`.
-    fn after(&self, x: u32) -> usize {
-        self.ranges.partition_point(|&(s, _)| s <= x)
-    }
-
     pub fn contains(&self, x: u32) -> bool {
-        self.after(x).checked_sub(1).is_some_and(|i| x < self.ranges[i].1)
+        self.ranges.range(..=x).next_back().is_some_and(|(_, &end)| x < end)
     }
 
     /// Inserts [start, end); returns how many of those values were already present.
@@ -33,39 +28,49 @@ impl IntervalSet {
             return 0;
         }
         // Fast path: appending right after the last range (the common, in-order case).
-        if let Some((_, last_end)) = self.ranges.last_mut()
+        if let Some((_, last_end)) = self.ranges.iter_mut().next_back()
             && *last_end == start
         {
             *last_end = end;
             self.len += u64::from(end - start);
             return 0;
         }
-        // The ranges that overlap or touch [start, end): from the first ending at or after `start` to the
-        // last starting at or before `end`.
-        let (lo, hi) = (self.ranges.partition_point(|&(_, e)| e < start), self.after(end));
-        let (mut new_start, mut new_end, mut overlap) = (start, end, 0u64);
-        for &(s, e) in &self.ranges[lo..hi] {
-            overlap += u64::from(e.min(end).saturating_sub(s.max(start)));
+        let mut new_start = start;
+        let mut new_end = end;
+        let mut overlap = 0u64;
+        // Ranges that overlap or touch [start, end).
+        let touching: Vec<(u32, u32)> =
+            self.ranges.range(..=end).rev().take_while(|(_, e)| **e >= start).map(|(&s, &e)| (s, e)).collect();
+        for (s, e) in touching {
+            let lo = s.max(start);
+            let hi = e.min(end);
+            if hi > lo {
+                overlap += u64::from(hi - lo);
+            }
             new_start = new_start.min(s);
             new_end = new_end.max(e);
             self.len -= u64::from(e - s);
+            self.ranges.remove(&s);
         }
-        self.ranges.splice(lo..hi, [(new_start, new_end)]);
+        self.ranges.insert(new_start, new_end);
         self.len += u64::from(new_end - new_start);
         overlap
-    }
-
-    /// The ranges of `self` that may overlap [s, e): from the last starting at or before `s`.
-    fn overlapping(&self, s: u32, e: u32) -> impl Iterator<Item = &(u32, u32)> {
-        self.ranges[self.after(s).saturating_sub(1)..].iter().take_while(move |&&(os, _)| os < e)
     }
 
     /// How many values of `self` are not in `other`.
     pub fn count_not_in(&self, other: &IntervalSet) -> u64 {
         let mut missing = 0;
-        for &(s, e) in &self.ranges {
-            let covered: u64 =
-                other.overlapping(s, e).map(|&(os, oe)| u64::from(oe.min(e).saturating_sub(os.max(s)))).sum();
+        for (&s, &e) in &self.ranges {
+            let mut covered = 0u64;
+            // Ranges of `other` that may overlap [s, e).
+            let first = other.ranges.range(..=s).next_back().map_or(s, |(&os, _)| os);
+            for (&os, &oe) in other.ranges.range(first..e) {
+                let lo = os.max(s);
+                let hi = oe.min(e);
+                if hi > lo {
+                    covered += u64::from(hi - lo);
+                }
+            }
             missing += u64::from(e - s) - covered;
         }
         missing
@@ -74,9 +79,10 @@ impl IntervalSet {
     /// The values of `self` that are not in `other`.
     pub fn difference(&self, other: &IntervalSet) -> IntervalSet {
         let mut out = IntervalSet::default();
-        for &(s, e) in &self.ranges {
+        for (&s, &e) in &self.ranges {
             let mut at = s;
-            for &(os, oe) in other.overlapping(s, e) {
+            let first = other.ranges.range(..=s).next_back().map_or(s, |(&os, _)| os);
+            for (&os, &oe) in other.ranges.range(first..e) {
                 if oe <= at {
                     continue;
                 }

@@ -144,9 +144,6 @@ pub struct LatencySummary {
 pub struct TimeSeries {
     bucket: SimTime,
     buckets: Vec<Bucket>,
-    /// The last bucket written, as its index and its [start, end) in nanoseconds: most values fall in
-    /// the same bucket as the one before, and finding it again then takes no division.
-    last: (usize, u64, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -159,17 +156,12 @@ struct Bucket {
 impl TimeSeries {
     pub fn new(bucket: SimTime) -> Self {
         assert!(bucket.0 > 0, "bucket width must be positive");
-        TimeSeries { bucket, buckets: Vec::new(), last: (0, 0, 0) }
+        TimeSeries { bucket, buckets: Vec::new() }
     }
 
     /// Records `n` occurrences of `value` at time `t`.
     pub fn record_n(&mut self, t: SimTime, n: u64, value: f64) {
-        let (mut i, start, end) = self.last;
-        if !(start..end).contains(&t.0) {
-            let k = t.0 / self.bucket.0;
-            i = k as usize;
-            self.last = (i, k * self.bucket.0, (k + 1).saturating_mul(self.bucket.0));
-        }
+        let i = (t.0 / self.bucket.0) as usize;
         if i >= self.buckets.len() {
             self.buckets.resize(i + 1, Bucket { count: 0, sum: 0.0, max: f64::NEG_INFINITY });
         }

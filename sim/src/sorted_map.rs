@@ -1,5 +1,5 @@
 //! A small ordered map kept as one sorted array: what a producer or a broker holds at a time (requests in
-//! flight, requests in purgatory). Request ids grow, so inserts land at the end and most
+//! flight, requests in purgatory, parked fetches). Request ids grow, so inserts land at the end and most
 //! removals at the front, without the tree node a `BTreeMap` allocates and frees as it goes from empty to
 //! one entry and back, once per record. Iteration is in key order, as a `BTreeMap`'s.
 
@@ -23,12 +23,10 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
 
     /// Where `key` is, or where it would go.
     fn find(&self, key: &K) -> Result<usize, usize> {
-        // The common cases first: a key above every other (a new request id), the oldest entry (the
-        // request answered next).
-        match (self.entries.front(), self.entries.back()) {
-            (None, _) | (_, None) => Err(0),
-            (_, Some((last, _))) if last < key => Err(self.entries.len()),
-            (Some((first, _)), _) if first == key => Ok(0),
+        // The common case first: a key above every other (a new request id).
+        match self.entries.back() {
+            None => Err(0),
+            Some((last, _)) if last < key => Err(self.entries.len()),
             _ => self.entries.binary_search_by(|(k, _)| k.cmp(key)),
         }
     }
@@ -62,8 +60,8 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
     }
 
     /// The entry at `index` in key order, taken out.
-    fn remove_at(&mut self, index: usize) -> Option<(K, V)> {
-        if index == 0 { self.entries.pop_front() } else { self.entries.remove(index) }
+    pub fn remove_at(&mut self, index: usize) -> Option<(K, V)> {
+        self.entries.remove(index)
     }
 
     pub fn len(&self) -> usize {
@@ -78,6 +76,11 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
         self.entries.clear();
     }
 
+    /// The entry at `index` in key order.
+    pub fn get_index(&self, index: usize) -> Option<(&K, &V)> {
+        self.entries.get(index).map(|(k, v)| (k, v))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
@@ -88,6 +91,10 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
 
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 }
 
@@ -104,7 +111,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// Inserts in and out of order, replacements and removals, checked against a `BTreeMap`.
+    /// Inserts in and out of order, replacements, removals and retains, checked against a `BTreeMap`.
     #[test]
     fn behaves_as_a_btree_map() {
         let mut ours = SortedMap::new();
@@ -119,6 +126,10 @@ mod tests {
                 0..=2 => assert_eq!(ours.insert(key, step), theirs.insert(key, step)),
                 3 | 4 => assert_eq!(ours.remove(&key.saturating_sub(r % 9)), theirs.remove(&key.saturating_sub(r % 9))),
                 5 => assert_eq!(ours.get_mut(&key).map(|v| *v), theirs.get_mut(&key).map(|v| *v)),
+                _ if step.is_multiple_of(100) => {
+                    ours.retain(|k, _| k % 3 != 0);
+                    theirs.retain(|k, _| k % 3 != 0);
+                }
                 _ => assert_eq!(ours.contains_key(&key), theirs.contains_key(&key)),
             }
             assert!(ours.iter().eq(theirs.iter()), "at step {step}");

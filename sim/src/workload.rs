@@ -5,7 +5,7 @@ use crate::dist::Sampler;
 use crate::kafka::partitioner::partition_for_key;
 use crate::rng::SimRng;
 use crate::scenario::{Arrival, Keys, ProducerConfig};
-use crate::time::{SimTime, round_to_u64};
+use crate::time::SimTime;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, Zipf};
 
@@ -140,7 +140,7 @@ impl Workload {
 
     /// The creation time of the record after one created at `now`.
     pub fn next_arrival(&mut self, now: SimTime, rng: &mut SimRng) -> SimTime {
-        let exp_gap = |rng: &mut SimRng| SimTime(round_to_u64(self.gap.sample(rng)).max(1));
+        let exp_gap = |rng: &mut SimRng| SimTime(self.gap.sample(rng).round().max(1.0) as u64);
         match &self.arrival {
             Arrival::Constant => now + SimTime(((1e9 / self.rate_per_s).round() as u64).max(1)),
             Arrival::Poisson => now + exp_gap(rng),

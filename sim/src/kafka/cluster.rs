@@ -6,10 +6,10 @@ use super::bandwidth::BrokerLinks;
 use super::broker::{Broker, Partition};
 use super::env::{Env, ProduceResult};
 use super::ids::{BrokerId, ConsumerId, FetchPosition, Offset, OutOfRange, PartitionId, ProducerId};
-use super::parked::Parked;
-use super::{BatchRef, Chunk, Inline};
+use super::{BatchRef, Chunk};
 use crate::dist::Sampler;
 use crate::ledger::{Ledger, RecordRange};
+use crate::queue::Timer;
 use crate::rng::SimRng;
 use crate::scenario::{Acks, ClusterConfig, TopicConfig};
 use crate::sorted_map::SortedMap;
@@ -21,9 +21,18 @@ pub(super) struct HeldRequest {
     pub broker: BrokerId,
     pub acks: Acks,
     pub idempotent: bool,
-    pub batches: Inline<BatchRef>,
-    pub results: Inline<Option<ProduceResult>>,
+    pub batches: Vec<BatchRef>,
+    pub results: Vec<Option<ProduceResult>>,
     pub remaining: u32,
+}
+
+/// A fetch waiting on the broker for data or for its maximum wait (fetch.min.bytes = 1).
+pub(super) struct ParkedFetch {
+    pub park: u64,
+    pub epoch: u32,
+    pub offsets: Vec<FetchPosition>,
+    /// The expiry, cancelled when data answers the fetch first: most long polls end that way.
+    pub expiry: Timer,
 }
 
 pub struct Cluster {
@@ -43,10 +52,9 @@ pub struct Cluster {
     pub(super) max_partition_fetch_records: u32,
     pub(super) requests: SortedMap<u64, HeldRequest>,
     next_park: u64,
-    /// Parked fetches by (leader, follower), and by (broker, member) and (broker, engine).
-    pub(super) replica_parked: Parked,
-    pub(super) member_parked: Parked,
-    pub(super) engine_parked: Parked,
+    /// Parked fetches by (leader, follower) and by (broker, consumer).
+    pub(super) replica_parked: SortedMap<(BrokerId, BrokerId), ParkedFetch>,
+    pub(super) consumer_parked: SortedMap<(BrokerId, ConsumerId), ParkedFetch>,
 }
 
 impl Cluster {
@@ -68,9 +76,8 @@ impl Cluster {
             max_partition_fetch_records: (1_048_576 / min_record_bytes).max(1),
             requests: SortedMap::new(),
             next_park: 0,
-            replica_parked: Parked::default(),
-            member_parked: Parked::default(),
-            engine_parked: Parked::default(),
+            replica_parked: SortedMap::new(),
+            consumer_parked: SortedMap::new(),
             cfg,
         };
         c.update_leadership();
@@ -104,15 +111,7 @@ impl Cluster {
 
     /// Eager rebalance: the members' waiting fetches are abandoned (the engines' are not in the group).
     pub fn drop_consumer_fetches(&mut self) {
-        self.member_parked.retain(|_, _| false);
-    }
-
-    /// Where `consumer`'s fetches wait, and its number there.
-    pub(super) fn consumer_parked(&mut self, consumer: ConsumerId) -> (&mut Parked, usize) {
-        match consumer {
-            ConsumerId::Member(m) => (&mut self.member_parked, m.index()),
-            ConsumerId::Engine(e) => (&mut self.engine_parked, e.index()),
-        }
+        self.consumer_parked.retain(|(_, c), _| matches!(c, ConsumerId::Engine(_)));
     }
 
     /// Serves a waiting fetch whose fetch.max.wait.ms passed, if it still waits.
@@ -124,9 +123,8 @@ impl Cluster {
         park: u64,
     ) {
         let consumer = consumer.into();
-        let (parked, client) = self.consumer_parked(consumer);
-        if parked.get(broker, client).is_some_and(|p| p.park == park) {
-            let parked = parked.remove(broker, client).expect("checked");
+        if self.consumer_parked.get(&(broker, consumer)).is_some_and(|p| p.park == park) {
+            let parked = self.consumer_parked.remove(&(broker, consumer)).expect("checked");
             self.answer_consumer_fetch(env, consumer, parked.epoch, broker, &parked.offsets);
         }
     }

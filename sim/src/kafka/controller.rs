@@ -27,9 +27,8 @@ impl Cluster {
         b.alive = false;
         b.incarnation += 1;
         let incarnation = b.incarnation;
-        self.replica_parked.retain(|l, f| l != broker && f != broker.index());
-        self.member_parked.retain(|b, _| b != broker);
-        self.engine_parked.retain(|b, _| b != broker);
+        self.replica_parked.retain(|(l, f), _| *l != broker && *f != broker);
+        self.consumer_parked.retain(|(b, _), _| *b != broker);
         for part in &mut self.partitions {
             if part.leader == Some(broker) {
                 part.pending_acks.clear(); // the purgatory dies with the process
@@ -221,13 +220,13 @@ mod tests {
         c.partitions[0].await_hw(PendingAck { end_offset: Offset(5), request: 0, slot: 0 });
         take(&mut env);
         c.crash(&mut env, B2);
-        let parked: Vec<(BrokerId, usize)> = c.replica_parked.keys().collect();
-        assert_eq!((parked, c.member_parked.len()), (vec![(B0, 1)], 1));
+        let parked: Vec<(BrokerId, BrokerId)> = c.replica_parked.keys().copied().collect();
+        assert_eq!((parked, c.consumer_parked.len()), (vec![(B0, B1)], 1));
         assert_eq!(c.partitions[0].pending_acks.len(), 1, "broker 2 leads nothing");
         c.crash(&mut env, B2);
         assert_eq!((c.brokers[2].incarnation, take(&mut env).len()), (1, 1), "one fencing timer, one crash");
         c.crash(&mut env, B0);
-        assert!(c.replica_parked.is_empty() && c.member_parked.is_empty());
+        assert!(c.replica_parked.is_empty() && c.consumer_parked.is_empty());
         assert!(c.partitions[0].pending_acks.is_empty());
         assert!(c.restart(B2));
         assert!(!c.restart(B2), "already running");

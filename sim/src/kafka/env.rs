@@ -3,7 +3,7 @@
 //! timers between actors are `Event`s.
 
 use super::ids::{BrokerId, ConsumerId, FetchPosition, MemberId, OutOfRange, PartitionId, ProducerId, ReplicaEnd};
-use super::{BatchRef, Chunk, Inline, ProduceError};
+use super::{BatchRef, Chunk, ProduceError};
 use crate::ledger::Ledger;
 use crate::network::{Network, Node};
 use crate::queue::{EventQueue, Recurring, Timer};
@@ -21,7 +21,7 @@ pub struct ProduceRequest {
     pub acks: Acks,
     /// The batches carry a producer id and sequence numbers (enable.idempotence).
     pub idempotent: bool,
-    pub batches: Inline<BatchRef>,
+    pub batches: Vec<BatchRef>,
 }
 
 #[derive(Debug)]
@@ -51,7 +51,7 @@ pub enum Event {
     ProduceResponse {
         producer: ProducerId,
         request: u64,
-        results: Inline<ProduceResult>,
+        results: Vec<ProduceResult>,
     },
     /// The producer's oldest request may have passed request.timeout.ms.
     RequestTimeouts {

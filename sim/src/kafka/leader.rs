@@ -3,10 +3,9 @@
 //! Source: ReplicaManager.appendRecords, Partition.appendRecordsToLeader, DelayedProduce, DelayedFetch.
 
 use super::broker::PendingAck;
-use super::cluster::{Cluster, HeldRequest};
+use super::cluster::{Cluster, HeldRequest, ParkedFetch};
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
-use super::ids::{BrokerId, ConsumerId, EngineId, FetchPosition, MemberId, PartitionId};
-use super::parked::{Parked, ParkedFetch};
+use super::ids::{BrokerId, ConsumerId, FetchPosition, PartitionId};
 use super::{Chunk, ProduceError};
 use crate::network::Node;
 use crate::scenario::Acks;
@@ -27,15 +26,7 @@ impl Cluster {
         let handled = links.disk.serve(received, 0, links.request_overhead);
         self.requests.insert(
             id,
-            HeldRequest {
-                producer,
-                broker,
-                acks,
-                idempotent,
-                batches,
-                results: smallvec::smallvec![None; n],
-                remaining: n as u32,
-            },
+            HeldRequest { producer, broker, acks, idempotent, batches, results: vec![None; n], remaining: n as u32 },
         );
         for slot in 0..n {
             let b = self.requests[&id].batches[slot].clone();
@@ -177,34 +168,22 @@ impl Cluster {
             let park = self.next_park();
             let expiry =
                 env.at(env.now + self.consumer_fetch_wait, Event::ConsumerFetchExpire { consumer, broker, park });
-            let (parked, client) = self.consumer_parked(consumer);
-            parked.insert(broker, client, ParkedFetch { park, epoch, offsets, expiry });
+            self.consumer_parked.insert((broker, consumer), ParkedFetch { park, epoch, offsets, expiry });
         }
     }
 
     fn wake_consumer_fetchers(&mut self, env: &mut Env, broker: BrokerId, p: PartitionId) {
-        // The members' in number order, then the engines'; answering parks nothing.
-        let waiting = |parked: &Parked, client| {
-            parked.get(broker, client).is_some_and(|f| f.offsets.iter().any(|o| o.partition == p))
-        };
-        for m in MemberId::all(self.member_parked.clients(broker)) {
-            if waiting(&self.member_parked, m.index()) {
-                let parked = self.member_parked.remove(broker, m.index()).expect("waiting");
-                self.answer_parked(env, m.into(), broker, parked);
+        // In key order; answering parks nothing, so the entries after `i` stay where they are.
+        let mut i = 0;
+        while let Some(((b, _), f)) = self.consumer_parked.get_index(i) {
+            if *b != broker || !f.offsets.iter().any(|o| o.partition == p) {
+                i += 1;
+                continue;
             }
+            let ((_, consumer), parked) = self.consumer_parked.remove_at(i).expect("listed");
+            env.queue.cancel(parked.expiry);
+            self.answer_consumer_fetch(env, consumer, parked.epoch, broker, &parked.offsets);
         }
-        for e in EngineId::all(self.engine_parked.clients(broker)) {
-            if waiting(&self.engine_parked, e.index()) {
-                let parked = self.engine_parked.remove(broker, e.index()).expect("waiting");
-                self.answer_parked(env, e.into(), broker, parked);
-            }
-        }
-    }
-
-    /// Data came for a parked fetch before its maximum wait: answered now, its expiry cancelled.
-    fn answer_parked(&mut self, env: &mut Env, consumer: ConsumerId, broker: BrokerId, parked: ParkedFetch) {
-        env.queue.cancel(parked.expiry);
-        self.answer_consumer_fetch(env, consumer, parked.epoch, broker, &parked.offsets);
     }
 
     pub(super) fn answer_consumer_fetch(
@@ -241,7 +220,7 @@ mod tests {
         events
             .into_iter()
             .filter_map(|(t, e)| match e {
-                Event::ProduceResponse { request, results, .. } => Some((t, request, results.to_vec())),
+                Event::ProduceResponse { request, results, .. } => Some((t, request, results)),
                 _ => None,
             })
             .collect()
@@ -468,7 +447,7 @@ mod tests {
             })
             .collect();
         assert_eq!(woken, vec![B0]);
-        assert_eq!(c.member_parked.len(), 1, "broker 1's fetch still waits");
+        assert_eq!(c.consumer_parked.len(), 1, "broker 1's fetch still waits");
     }
 
     /// With an ISR of the leader alone, an acks=1 append moves the HW at once and wakes a waiting

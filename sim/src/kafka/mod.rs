@@ -11,7 +11,6 @@ pub mod coordinator;
 pub mod env;
 pub mod ids;
 pub mod leader;
-mod parked;
 pub mod partitioner;
 pub mod producer;
 pub mod replication;
@@ -23,13 +22,7 @@ use crate::ledger::RecordRange;
 use crate::time::SimTime;
 use crate::workload::Record;
 use ids::{Offset, PartitionId, ProducerId};
-use smallvec::SmallVec;
 use std::rc::Rc;
-
-/// A list that mostly holds one item (a batch's records with `batch.size` of one record, a request's
-/// batches when a broker leads one ready partition, their results): that item lives inline, and the list
-/// allocates only beyond it.
-pub type Inline<T> = SmallVec<[T; 1]>;
 
 /// A producer batch: records for one partition with consecutive sequence numbers
 /// (the idempotent producer numbers records per partition, from `base_seq`).
@@ -43,7 +36,7 @@ pub struct Batch {
     /// The producer epoch and first sequence number the batch was sent with.
     pub epoch: u32,
     pub base_seq: u32,
-    pub records: Inline<Record>,
+    pub records: Vec<Record>,
     pub bytes: u32,
     /// The latest creation time of its records: the record batch header's maxTimestamp, which time-based
     /// retention compares with retention.ms (LogSegment.largestTimestamp), so the check reads no record.
@@ -60,7 +53,7 @@ impl Batch {
         bytes: u32,
         capacity: usize,
     ) -> Batch {
-        let mut records = Inline::with_capacity(capacity);
+        let mut records = Vec::with_capacity(capacity);
         records.push(record);
         let max_timestamp = record.created;
         Batch { producer, partition, first_record, epoch: 0, base_seq: 0, records, bytes, max_timestamp }

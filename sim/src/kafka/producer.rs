@@ -6,7 +6,7 @@
 
 use super::ids::{BrokerId, PartitionId, ProducerId};
 use super::partitioner::StickyPartitioner;
-use super::{Batch, BatchRef, Inline, ProduceError};
+use super::{Batch, BatchRef, ProduceError};
 use crate::rng::SimRng;
 use crate::scenario::ProducerConfig;
 use crate::sorted_map::SortedMap;
@@ -35,7 +35,7 @@ pub struct QueuedBatch {
 /// A request the producer is waiting on.
 pub struct InFlight {
     pub broker: BrokerId,
-    pub batches: Inline<Sent>,
+    pub batches: Vec<Sent>,
     /// request.timeout.ms after it was sent.
     pub deadline: SimTime,
 }
@@ -206,11 +206,11 @@ impl Producer {
 
     /// Takes the first ready batch of each of `partitions` (Sender drain), if this connection has room.
     /// A batch gets its sequence numbers when first sent (RecordAccumulator.drainBatchesForOneNode).
-    pub fn drain(&mut self, broker: BrokerId, partitions: &[PartitionId], now: SimTime) -> Inline<Sent> {
+    pub fn drain(&mut self, broker: BrokerId, partitions: &[PartitionId], now: SimTime) -> Vec<Sent> {
         if self.in_flight_per_broker[broker.index()] >= self.cfg.max_in_flight {
-            return Inline::new();
+            return Vec::new();
         }
-        let mut out = Inline::new();
+        let mut out = Vec::new();
         for &p in partitions {
             let p = p.index();
             // Nothing ready and no bump due: `refresh` has nothing to change there either.
@@ -823,7 +823,7 @@ mod tests {
         let sent = send(&mut p, 3, SimTime::ZERO);
         p.append(P0, rec(), SimTime::ZERO);
         p.append(P0, rec(), SimTime::ZERO);
-        p.in_flight.insert(0, InFlight { broker: B0, batches: smallvec::smallvec![sent], deadline: ms(30_000) });
+        p.in_flight.insert(0, InFlight { broker: B0, batches: vec![sent], deadline: ms(30_000) });
         assert_eq!(p.records_in_flight(), 5);
     }
 
@@ -835,7 +835,7 @@ mod tests {
         p.done_producing = true;
         assert!(p.idle());
         let sent = send(&mut p, 1, SimTime::ZERO);
-        p.in_flight.insert(0, InFlight { broker: B0, batches: smallvec::smallvec![sent], deadline: ms(30_000) });
+        p.in_flight.insert(0, InFlight { broker: B0, batches: vec![sent], deadline: ms(30_000) });
         assert!(!p.idle(), "a request in flight");
         p.in_flight.clear();
         p.append(P0, rec(), SimTime::ZERO);

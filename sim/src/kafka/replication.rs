@@ -3,10 +3,9 @@
 //! set (ISR). Source: ReplicaFetcherThread, Partition.updateFollowerFetchState / maybeExpandIsr /
 //! maybeShrinkIsr, ReplicaManager's isr-expiration task.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, ParkedFetch};
 use super::env::{Env, Event};
 use super::ids::{BrokerId, FetchPosition, PartitionId, ReplicaEnd};
-use super::parked::ParkedFetch;
 use crate::network::Node;
 use crate::time::SimTime;
 
@@ -96,14 +95,14 @@ impl Cluster {
             let park = self.next_park();
             let expiry =
                 env.at(env.now + self.replica_fetch_wait(), Event::ReplicaFetchExpire { follower, leader, park });
-            self.replica_parked.insert(leader, follower.index(), ParkedFetch { park, epoch: 0, offsets, expiry });
+            self.replica_parked.insert((leader, follower), ParkedFetch { park, epoch: 0, offsets, expiry });
         }
     }
 
     /// Answers a parked follower fetch whose replica.fetch.wait.max.ms passed, if it still waits.
     pub fn on_replica_fetch_expire(&mut self, env: &mut Env, follower: BrokerId, leader: BrokerId, park: u64) {
-        if self.replica_parked.get(leader, follower.index()).is_some_and(|p| p.park == park) {
-            let parked = self.replica_parked.remove(leader, follower.index()).expect("checked");
+        if self.replica_parked.get(&(leader, follower)).is_some_and(|p| p.park == park) {
+            let parked = self.replica_parked.remove(&(leader, follower)).expect("checked");
             self.answer_replica_fetch(env, follower, leader, &parked.offsets);
         }
     }
@@ -112,7 +111,7 @@ impl Cluster {
         let followers: Vec<BrokerId> =
             self.partitions[p.index()].replicas.iter().copied().filter(|&b| b != leader).collect();
         for f in followers {
-            if let Some(parked) = self.replica_parked.remove(leader, f.index()) {
+            if let Some(parked) = self.replica_parked.remove(&(leader, f)) {
                 env.queue.cancel(parked.expiry);
                 self.answer_replica_fetch(env, f, leader, &parked.offsets);
             }

@@ -6,7 +6,7 @@ use super::cluster::Cluster;
 use super::env::{Env, Event, ProduceRequest, ProduceResult};
 use super::ids::{BrokerId, PartitionId};
 use super::producer::{InFlight, Producer, Retry, Sent};
-use super::{BatchRef, Inline, ProduceError};
+use super::{BatchRef, ProduceError};
 use crate::network::Node;
 use crate::scenario::Acks;
 use crate::time::SimTime;
@@ -69,7 +69,7 @@ impl Producer {
         }
     }
 
-    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: BrokerId, batches: Inline<Sent>) {
+    fn send_produce(&mut self, env: &mut Env, cluster: &Cluster, broker: BrokerId, batches: Vec<Sent>) {
         let producer = self.id;
         let id = env.next_request;
         env.next_request += 1;
@@ -77,7 +77,7 @@ impl Producer {
         let timeout = SimTime::from_millis(self.cfg.request_timeout_ms);
         env.stats.counters.produce_requests += 1;
         env.stats.counters.batches_sent += batches.len() as u64;
-        let server_batches: Inline<BatchRef> = batches.iter().map(|s| s.batch.clone()).collect();
+        let server_batches: Vec<BatchRef> = batches.iter().map(|s| s.batch.clone()).collect();
         if acks == Acks::None {
             // acks=0: the producer counts the send as done the moment it leaves.
             for sent in &batches {
@@ -104,13 +104,7 @@ impl Producer {
         env.stats.acknowledged(env.now, b);
     }
 
-    pub fn on_produce_response(
-        &mut self,
-        env: &mut Env,
-        cluster: &Cluster,
-        request: u64,
-        results: Inline<ProduceResult>,
-    ) {
+    pub fn on_produce_response(&mut self, env: &mut Env, cluster: &Cluster, request: u64, results: Vec<ProduceResult>) {
         let Some(inflight) = self.in_flight.remove(&request) else {
             return; // timed out already: Kafka closed the connection, this answer never arrives
         };
@@ -188,7 +182,6 @@ mod tests {
     use crate::rng::stream;
     use crate::scenario::ProducerConfig;
     use crate::workload::Record;
-    use smallvec::smallvec;
 
     fn producer(acks: Acks) -> Producer {
         let cfg = ProducerConfig { acks, linger_ms: 0, ..ProducerConfig::default() };
@@ -243,7 +236,7 @@ mod tests {
         assert!(matches!(events[1], (t, Event::RequestTimeouts { producer: ProducerId(0) }) if t == ms(30_000)));
         assert_eq!((acknowledged(&env), p.in_flight.len()), (0, 1));
         at(&mut env, ms(5));
-        p.on_produce_response(&mut env, &c, 0, smallvec![Ok(())]);
+        p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
         assert_eq!((acknowledged(&env), p.in_flight.len()), (1, 0));
         assert_eq!(env.stats.produce_latency().max(), ms(5));
     }
@@ -269,7 +262,7 @@ mod tests {
     #[test]
     fn not_enough_replicas_after_append_is_counted_and_retried() {
         let (mut env, c, mut p, _) = sent_one(Acks::All);
-        p.on_produce_response(&mut env, &c, 0, smallvec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
         assert_eq!((env.stats.counters.not_enough_replicas_after_append_errors, env.stats.counters.retries), (1, 1));
         assert_eq!((acknowledged(&env), p.records_in_flight()), (0, 1));
     }
@@ -277,7 +270,7 @@ mod tests {
     #[test]
     fn invalid_producer_epoch_fails_the_batch_without_retry() {
         let (mut env, c, mut p, _) = sent_one(Acks::All);
-        p.on_produce_response(&mut env, &c, 0, smallvec![Err(ProduceError::InvalidProducerEpoch)]);
+        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::InvalidProducerEpoch)]);
         assert_eq!(env.stats.counters.retries, 0);
         assert_eq!((env.ledger.summary([], 0).failed, p.records_in_flight()), (1, 0));
     }
@@ -374,7 +367,7 @@ mod tests {
         assert!(take(&mut env).is_empty());
         assert_eq!(p.in_flight[&0].deadline, ms(30_000), "request.timeout.ms = 30000 after the send");
         at(&mut env, ms(5));
-        p.on_produce_response(&mut env, &c, 0, smallvec![Ok(())]);
+        p.on_produce_response(&mut env, &c, 0, vec![Ok(())]);
         let events = take(&mut env);
         assert_eq!(sent(&events), vec![(ms(6), BrokerId(0), vec![(0, 1)])]);
         assert_eq!(request_ids(&events), vec![1]);
@@ -397,7 +390,7 @@ mod tests {
     fn each_retriable_error_is_counted_once() {
         for (error, count) in [(ProduceError::NotEnoughReplicas, (1, 0)), (ProduceError::OutOfOrderSequence, (0, 1))] {
             let (mut env, c, mut p, _) = sent_one(Acks::All);
-            p.on_produce_response(&mut env, &c, 0, smallvec![Err(error)]);
+            p.on_produce_response(&mut env, &c, 0, vec![Err(error)]);
             let counters = &env.stats.counters;
             assert_eq!((counters.not_enough_replicas_errors, counters.out_of_order_sequence_errors), count);
             assert_eq!(counters.retries, 1);

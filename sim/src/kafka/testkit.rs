@@ -70,7 +70,7 @@ pub fn batch(producer: u32, epoch: u32, base_seq: u32, n: u32) -> BatchRef {
 }
 
 pub fn request(id: u64, acks: Acks, batches: Vec<BatchRef>) -> ProduceRequest {
-    ProduceRequest { id, producer: ProducerId(0), acks, idempotent: true, batches: batches.into() }
+    ProduceRequest { id, producer: ProducerId(0), acks, idempotent: true, batches }
 }
 
 /// A fetch of partition 0 from `offset`.
