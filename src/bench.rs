@@ -19,6 +19,15 @@ pub enum Model {
 /// The SimPy twin of the mm1 model, fed to `python -` on stdin.
 const MM1_SIMPY: &str = include_str!("../sim/benches/mm1_simpy.py");
 const SIMPY: &str = "simpy==4.1.2";
+/// How this binary was built: timings from a debug build say little, and scripts/pgo.sh builds with
+/// `--cfg streamlab_pgo`.
+const BUILD: &str = if cfg!(debug_assertions) {
+    "debug"
+} else if cfg!(streamlab_pgo) {
+    "release, profile-guided"
+} else {
+    "release"
+};
 /// `--records` at most: about 10^9 events, a few minutes.
 const MAX_RECORDS: u64 = 100_000_000;
 
@@ -55,6 +64,7 @@ pub fn run(records: u64, engines: bool, model: Model, against_simpy: bool) -> Re
     let per_record = |events: u64| ((events as f64 / produced as f64) * 100.0).round() / 100.0;
     let line = serde_json::json!({
         "model": name,
+        "build": BUILD,
         "records": produced,
         "engines": engines,
         "events": world.events_processed(),

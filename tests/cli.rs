@@ -156,6 +156,7 @@ fn bench_mm1_reproduces_the_mm1_mean_time_in_system() {
     let per_record = v["events_per_record"].as_f64().unwrap();
     assert_eq!(per_record, (v["events"].as_f64().unwrap() / records as f64 * 100.0).round() / 100.0);
     assert!(v["records_per_s"].as_f64().unwrap() > 0.0 && v["peak_rss_mb"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["build"], "debug", "a timing from a test build says so");
 }
 
 #[test]
