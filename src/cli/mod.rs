@@ -112,7 +112,7 @@ enum Command {
         command: kafka::KafkaCommand,
     },
     /// Measure simulated records per second on a fixed benchmark model. Build with --release (or
-    /// scripts/pgo.sh, about a fifth faster): the JSON line names the build it measured.
+    /// scripts/pgo.sh, a sixth less CPU): the JSON line names the build it measured.
     Bench {
         /// Records to produce.
         #[arg(long, default_value_t = 1_000_000)]
