@@ -111,8 +111,10 @@ enum Command {
         #[command(subcommand)]
         command: kafka::KafkaCommand,
     },
-    /// Measure simulated records per second on a fixed benchmark model. Build with --release (or
-    /// scripts/pgo.sh, a sixth less CPU): the JSON line names the build it measured.
+    /// Measure simulated records per second on a fixed benchmark model.
+    ///
+    /// Build with --release (or scripts/pgo.sh, a sixth less CPU): the JSON line names the build it
+    /// measured.
     Bench {
         /// Records to produce.
         #[arg(long, default_value_t = 1_000_000)]
