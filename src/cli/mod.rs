@@ -113,7 +113,7 @@ enum Command {
     },
     /// Measure simulated records per second on a fixed benchmark model.
     ///
-    /// Build with --release (or scripts/pgo.sh, a sixth less CPU): the JSON line names the build it
+    /// Build with --release (or scripts/pgo.sh, 12-17 % less CPU): the JSON line names the build it
     /// measured.
     Bench {
         /// Records to produce.
