@@ -23,10 +23,12 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
 
     /// Where `key` is, or where it would go.
     fn find(&self, key: &K) -> Result<usize, usize> {
-        // The common case first: a key above every other (a new request id).
-        match self.entries.back() {
-            None => Err(0),
-            Some((last, _)) if last < key => Err(self.entries.len()),
+        // The common cases first: a key above every other (a new request id), the oldest entry (the
+        // request answered next).
+        match (self.entries.front(), self.entries.back()) {
+            (None, _) | (_, None) => Err(0),
+            (_, Some((last, _))) if last < key => Err(self.entries.len()),
+            (Some((first, _)), _) if first == key => Ok(0),
             _ => self.entries.binary_search_by(|(k, _)| k.cmp(key)),
         }
     }
@@ -61,7 +63,8 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
 
     /// The entry at `index` in key order, taken out.
     pub fn remove_at(&mut self, index: usize) -> Option<(K, V)> {
-        self.entries.remove(index)
+        // The oldest entry without `VecDeque::remove`'s general shifting.
+        if index == 0 { self.entries.pop_front() } else { self.entries.remove(index) }
     }
 
     pub fn len(&self) -> usize {

@@ -210,7 +210,8 @@ impl Producer {
         if self.in_flight_per_broker[broker.index()] >= self.cfg.max_in_flight {
             return Vec::new();
         }
-        let mut out = Vec::new();
+        // At most one batch per flagged partition: one allocation, not a growing list.
+        let mut out = Vec::with_capacity(self.flagged_count as usize);
         for &p in partitions {
             let p = p.index();
             // Nothing ready and no bump due: `refresh` has nothing to change there either.
