@@ -447,8 +447,17 @@ impl World {
         for pr in &mut self.producers {
             pr.send_ready(&mut self.env, &self.cluster);
         }
-        for e in &mut self.engines {
+        // Each engine's input ends once it has read everything produced, whatever the others still read: a
+        // batch job starting its run does not hold back the end of a stream engine's input.
+        let produced = now >= self.produce_until && self.producers.iter().all(|p| p.idle());
+        for (reader, e) in self.readers.iter_mut().zip(&mut self.engines) {
+            if reader.ended() {
+                continue;
+            }
             e.advance_to(now);
+            if produced && reader.caught_up(&self.cluster) {
+                reader.finish(e.as_mut(), &self.cluster, now);
+            }
         }
         if now >= self.produce_until && self.drained() {
             self.finish();

@@ -485,22 +485,28 @@ fn spark_runs_a_no_data_batch_whenever_the_watermark_advances() {
 }
 
 /// Each engine reads the log as a consumer group of its own, over network delays drawn from its own
-/// stream: what one engine measures does not depend on which others run beside it, or in what order.
+/// stream, and its input ends once it has read everything produced: what one engine measures does not
+/// depend on which others run beside it, or in what order. The second case ends the input just as a
+/// batch job starts, which reads for its start-up time after every stream engine has caught up.
 #[test]
 fn an_engine_measures_the_same_with_or_without_the_others() {
-    let mut s = Scenario::from_toml(include_str!("../../labs/scenarios/flink-vs-spark.toml")).unwrap();
-    s.run.duration_ms = 4000;
-    let summaries = |engines: &[EngineKind]| {
-        let mut s = s.clone();
-        s.engines = engines.to_vec();
-        let mut w = World::new(&s);
-        assert_eq!(w.run(), Ok(()));
-        Results::of(&w).engines
-    };
-    let (flink, spark, batch) = (EngineKind::Flink, EngineKind::Spark, EngineKind::Batch);
-    let all = summaries(&[flink, spark, batch]);
-    assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|e| e.results > 0), "{all:?}");
-    assert_eq!(summaries(&[flink])[0], all[0]);
-    assert_eq!(summaries(&[batch, spark]), [all[2].clone(), all[1].clone()]);
+    for (duration_ms, batch_interval_ms) in [(4000, 60_000), (4000, 4000)] {
+        let mut s = Scenario::from_toml(include_str!("../../labs/scenarios/flink-vs-spark.toml")).unwrap();
+        s.run.duration_ms = duration_ms;
+        s.batch.interval_ms = batch_interval_ms;
+        let summaries = |engines: &[EngineKind]| {
+            let mut s = s.clone();
+            s.engines = engines.to_vec();
+            let mut w = World::new(&s);
+            assert_eq!(w.run(), Ok(()));
+            Results::of(&w).engines
+        };
+        let (flink, spark, batch) = (EngineKind::Flink, EngineKind::Spark, EngineKind::Batch);
+        let all = summaries(&[flink, spark, batch]);
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|e| e.results > 0), "{all:?}");
+        assert_eq!(summaries(&[flink])[0], all[0], "batch job every {batch_interval_ms} ms");
+        assert_eq!(summaries(&[spark])[0], all[1], "batch job every {batch_interval_ms} ms");
+        assert_eq!(summaries(&[batch, spark]), [all[2].clone(), all[1].clone()]);
+    }
 }

@@ -44,6 +44,8 @@ pub struct EngineConsumer {
     at_trigger: bool,
     wake_at: Option<SimTime>,
     range: Option<RangeRead>,
+    /// The engine's input ended (`finish`): it reads, triggers and fails no more.
+    ended: bool,
 }
 
 /// The input of a trigger: its planned offsets and the records read of them so far.
@@ -58,6 +60,11 @@ struct RangeRead {
 }
 
 impl EngineConsumer {
+    /// Whether the engine's input ended.
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
     /// When a failed job will read again (it reads nothing until then).
     pub fn resumes_at(&self) -> Option<SimTime> {
         self.resumes_at
@@ -118,6 +125,9 @@ impl EngineConsumer {
     /// every partition, or for an engine reading at its triggers the unread part of the range its tasks
     /// read. A job that is down sends none.
     pub fn fetch(&mut self, env: &mut Env, cluster: &Cluster, id: EngineId) {
+        if self.ended {
+            return;
+        }
         let ends: Option<Vec<Offset>> = match &self.range {
             Some(r) if r.fetching => Some(r.plan.ranges.iter().map(|r| r.end).collect()),
             _ if self.at_trigger => return,
@@ -158,8 +168,8 @@ impl EngineConsumer {
     /// The reader of engine `id` wakes now: the trigger due decides its range from where each partition's
     /// readable records end (KafkaMicroBatchStream.latestOffset), or the tasks start fetching the range.
     pub fn wake(&mut self, engine: &mut dyn Engine, env: &mut Env, cluster: &Cluster, id: EngineId) {
-        if self.wake_at != Some(env.now) {
-            return; // a wake-up set before the next one moved
+        if self.ended || self.wake_at != Some(env.now) {
+            return; // the input ended, or a wake-up set before the next one moved
         }
         self.wake_at = None;
         engine.advance_to(env.now);
@@ -275,7 +285,7 @@ impl EngineConsumer {
         (id, epoch, broker): (EngineId, u32, BrokerId),
         (chunks, out_of_range): (Vec<Chunk>, &[OutOfRange]),
     ) {
-        if epoch != self.epoch || self.resumes_at.is_some() {
+        if self.ended || epoch != self.epoch || self.resumes_at.is_some() {
             return;
         }
         self.fetch_in_flight[broker.index()] = false;
@@ -307,6 +317,9 @@ impl EngineConsumer {
 
     /// A task failure at `t`: the job stops reading until it has restarted.
     pub fn fail(&mut self, engine: &mut dyn Engine, t: SimTime) {
+        if self.ended {
+            return;
+        }
         if let Some(at) = engine.fail(t) {
             self.resumes_at = Some(at);
             self.epoch += 1;
@@ -345,6 +358,9 @@ impl EngineConsumer {
     /// The input ends at `t`: a restart under way completes and reads what it rewound to, the range under
     /// way is read, and the triggers that find unread records run; then the engine finishes.
     pub fn finish(&mut self, engine: &mut dyn Engine, topic: &dyn Topic, t: SimTime) {
+        if std::mem::replace(&mut self.ended, true) {
+            return;
+        }
         if let Some(at) = self.resumes_at {
             self.resume(engine, topic, at);
         }
@@ -367,6 +383,9 @@ impl EngineConsumer {
     /// HW are readable once the followers have them); one that reads at its triggers has no range under
     /// way (what it has not read waits in the log for its next trigger, which runs when the run ends).
     pub fn caught_up(&self, cluster: &Cluster) -> bool {
+        if self.ended {
+            return true;
+        }
         if self.at_trigger {
             return self.range.is_none();
         }
