@@ -94,27 +94,34 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     });
     for (i, (d, r)) in domains.into_iter().zip(runs).enumerate() {
         let r = r?;
-        let p50 = |name: &str| {
+        let latency = |name: &str| {
             r.engines
                 .iter()
                 .find(|e| e.engine == name)
-                .map(|e| e.latency_ms.p50_ms)
+                .map(|e| (e.latency_ms.p50_ms, e.latency_ms.p99_ms))
                 .ok_or_else(|| LabError::Missing(format!("the {name} engine did not run")))
         };
-        let (f, sp) = (p50("flink")?, p50("spark")?);
+        let ((f50, f99), (s50, s99)) = (latency("flink")?, latency("spark")?);
         let ms = |v: f64| Unit::Ms.text(v);
         summary.push(tl!(
-            "{}. {} — {}: Flink {}, Spark {} (керегі: {} ішінде).",
-            "{}. {}: {}: Flink {}, Spark {} (needed within {}).",
+            "{}. {} — {}: медиана Flink {}, Spark {}; 99-процентиль Flink {}, Spark {} (керегі: {} ішінде).",
+            "{}. {}: {}: median Flink {}, Spark {}; 99th percentile Flink {}, Spark {} (needed within {}).",
             Unit::Count.text((i + 1) as f64),
             d.name,
             d.metric,
-            ms(f),
-            ms(sp),
+            ms(f50),
+            ms(s50),
+            ms(f99),
+            ms(s99),
             ms(d.needed_ms)
         ));
-        rows.push(json!({"domain": d.name.en, "metric": d.metric.en, "needed_ms": d.needed_ms, "flink_p50_ms": f, "spark_p50_ms": sp}));
-        groups.push(BarGroup { label: d.name, values: vec![f, sp], needed: Some(d.needed_ms) });
+        rows.push(json!({
+            "domain": d.name.en, "metric": d.metric.en, "needed_ms": d.needed_ms,
+            "flink_p50_ms": f50, "spark_p50_ms": s50, "flink_p99_ms": f99, "spark_p99_ms": s99,
+        }));
+        // A need holds for every event (each card payment, each attack), so it is checked at the 99th
+        // percentile, as a service-level objective is, not at the median.
+        groups.push(BarGroup { label: d.name, values: vec![f99, s99], needed: Some(d.needed_ms) });
     }
     let met = |k: usize| groups.iter().filter(|g| g.values[k] <= g.needed.unwrap_or(f64::INFINITY)).count();
     let (flink_met, spark_met, n) = (met(0), met(1), groups.len());
@@ -124,8 +131,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         .map(|g| (g.label.clone(), g.values[1]))
         .expect("six domains");
     let answer = tl!(
-        "Ағындық деректер банкте (алаяқтықты анықтау), IoT-та, көлікте, маркетингте, киберқауіпсіздікте және телекомда қолданылады: әр салада нәтиже белгілі бір уақыт ішінде керек. Әр салаға бір ағын жасалды: Flink {} саланың {}-інде, Spark {}-інде талапты орындайды. Ең баяу нәтиже — {} (Spark {}): терезе өлшемі оны анықтайды, қозғалтқыш емес.",
-        "Streaming data is used in banking (fraud detection), IoT, transport, marketing, cybersecurity and telecom: in each domain a result is needed within some time. One pipeline per domain: Flink meets the need in {1} of {0} domains, Spark in {2}. The slowest result is {3} (Spark {4}): its window size decides it, not the engine.",
+        "Ағындық деректер банкте (алаяқтықты анықтау), IoT-та, көлікте, маркетингте, киберқауіпсіздікте және телекомда қолданылады: әр салада нәтиже белгілі бір уақыт ішінде керек. Әр салаға бір ағын жасалып, талап 99-процентиль бойынша тексерілді (100 нәтиженің 99-ы уақтылы болуы керек): {0} саланың ішінде Flink {1}, Spark {2} салада талапты орындайды. Ең баяу нәтиже — {3} (Spark, p99 {4}): терезе өлшемі оны анықтайды, қозғалтқыш емес.",
+        "Streaming data is used in banking (fraud detection), IoT, transport, marketing, cybersecurity and telecom: in each domain a result is needed within some time. One pipeline per domain, held to its need at the 99th percentile (99 results in 100 in time): Flink meets it in {1} of {0} domains, Spark in {2}. The slowest result is {3} (Spark, p99 {4}): its window size decides it, not the engine.",
         Unit::Count.text(n as f64),
         Unit::Count.text(flink_met as f64),
         Unit::Count.text(spark_met as f64),
@@ -136,15 +143,15 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "domains".into(),
         title: t!("Салалар: нәтижеге дейінгі уақыт және керегі", "Domains: time to result and the time needed"),
         caption: tl!(
-            "Қара сызық — сала талап ететін уақыт: Flink {} саланың {}-інде, Spark {}-інде үлгереді.",
-            "The black tick is the time each domain needs: Flink is in time in {1} of {0} domains, Spark in {2}.",
+            "Қара сызық — сала талап ететін уақыт, бағандар — 99-процентиль: {0} саланың ішінде Flink {1}, Spark {2} салада үлгереді.",
+            "The black tick is the time each domain needs, the bars the 99th percentile: Flink is in time in {1} of {0} domains, Spark in {2}.",
             Unit::Count.text(n as f64),
             Unit::Count.text(flink_met as f64),
             Unit::Count.text(spark_met as f64)
         ),
         plot: Plot::Bars(Bars {
             axis: Axis::log(
-                t!("нәтижеге дейінгі уақыт, p50 (лог. шкала)", "time to result, p50 (log scale)"),
+                t!("нәтижеге дейінгі уақыт, p99 (лог. шкала)", "time to result, p99 (log scale)"),
                 Unit::Ms,
             ),
             series: vec![t!("Flink", "Flink"), t!("Spark", "Spark")],

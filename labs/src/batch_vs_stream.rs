@@ -22,11 +22,11 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ratio = batch.latency_ms.p50_ms / spark.latency_ms.p50_ms.max(1e-9);
     let answer = Text::new(
         format!(
-            "Пакеттік өңдеу жиналған деректерді кестемен өңдейді, ағындық өңдеу әр жазбаны келген бойда өңдейді. Бір деректерде нәтиженің кешігуі (p50): Flink {}, Spark {}, пакеттік жұмыс {} — {:.0} есе көп. Пакеттік өңдеу логтарды талдау сияқты күте алатын есептерге жеткілікті; YouTube қаралым санағы сияқты есептерге ағындық өңдеу керек.",
+            "Пакеттік өңдеу жиналған деректерді кестемен өңдейді, ағындық өңдеу әр жазбаны келген бойда өңдейді. Бір деректерде нәтиженің кешігуі (p50): Flink {}, Spark {}, пакеттік жұмыс {} — Spark-тан {:.0} есе көп. Пакеттік өңдеу логтарды талдау сияқты күте алатын есептерге жеткілікті; YouTube қаралым санағы сияқты есептерге ағындық өңдеу керек.",
             f.kk, sp.kk, b.kk, ratio
         ),
         format!(
-            "Batch processing works through accumulated data on a schedule; stream processing handles each record as it arrives. On the same data the median result latency is {} for Flink, {} for Spark and {} for the batch job, {:.0} times more. Batch is enough for work that can wait, such as log analysis; YouTube-style view counts need streaming.",
+            "Batch processing works through accumulated data on a schedule; stream processing handles each record as it arrives. On the same data the median result latency is {} for Flink, {} for Spark and {} for the batch job, {:.0} times Spark's. Batch is enough for work that can wait, such as log analysis; YouTube-style view counts need streaming.",
             f.en, sp.en, b.en, ratio
         ),
     );

@@ -308,8 +308,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ms = |v: f64| Unit::Ms.text(v);
     let plain = |v: f64| Unit::Plain.text((v * 10.0).round() / 10.0);
     let answer = tl!(
-        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше ({}) тұрып қалды, артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
-        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until the session timeout ({}) and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
+        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше тұрып қалды ({}, оның соңғы жүрек соғысынан (heartbeat) бастап есептеледі; Kafka-да әдепкі мәні 45 с), артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
+        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until its session timed out ({}, counted from its last heartbeat; Kafka's default is 45 s), and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
         n(elected as f64),
         n(lost(Acks::Leader, 1)),
         n(lost(Acks::All, 2)),
@@ -331,14 +331,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let loss_fig = Figure {
         id: "loss".into(),
         title: t!(
-            "Бір ақау, әр баптау: жоғалған расталған жазбалар",
-            "One failure, every setting: acknowledged records lost"
+            "Бір ақау, әр баптау: producer жазылды деп санаған, бірақ жоғалған жазбалар",
+            "One failure, every setting: records lost that the producer counted as written"
         ),
         caption: {
             let same = [Acks::None, Acks::Leader, Acks::All].iter().all(|&a| lost(a, 1) == lost(a, 2));
             let lost = tl!(
-                "Желі баяулап, лидер істен шыққанда: acks=0 {} расталған жазба жоғалтты, acks=1 {}, acks=all {}.",
-                "A network spike, then the leader fails: acks=0 lost {} acknowledged records, acks=1 {}, acks=all {}.",
+                "Желі баяулап, лидер істен шыққанда: acks=0 өзі жіберген {} жазбаны жоғалтты (ол растауды күтпейді), acks=1 — {} расталған жазба, acks=all — {}.",
+                "A network spike, then the leader fails: acks=0 lost {} records it had sent (it waits for no acknowledgement), acks=1 {} acknowledged records, acks=all {}.",
                 n(lost(Acks::None, 2)),
                 n(lost(Acks::Leader, 2)),
                 n(lost(Acks::All, 2))
@@ -354,7 +354,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             Text::new(lost.kk + &note.kk, lost.en + &note.en)
         },
         plot: Plot::Bars(Bars {
-            axis: Axis::new(t!("жоғалған расталған жазбалар", "acknowledged records lost"), Unit::Count),
+            axis: Axis::new(t!("жоғалған жазбалар", "records lost"), Unit::Count),
             series: vec![
                 t!("min.insync.replicas = 1", "min.insync.replicas = 1"),
                 t!("min.insync.replicas = 2", "min.insync.replicas = 2"),

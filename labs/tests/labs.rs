@@ -50,10 +50,12 @@ fn figure_data_once_and_words_per_language_are_what_students_see() {
 }
 
 #[test]
-fn batch_takes_minutes_while_the_engines_take_seconds() {
+fn batch_waits_half_its_schedule_plus_startup_while_the_engines_take_seconds() {
     let e = &results("batch-vs-stream")["engines"];
     let p50 = |name: &str| num(&find(e, "engine", name)["latency_ms"]["p50_ms"]);
-    assert!(p50("batch") >= 60_000.0, "batch p50 {} ms is at least a minute", p50("batch"));
+    // A job every minute with a 15 s start-up: the median record waits half a minute for its run, then the
+    // start-up (about 45 s). A run shorter than one schedule would make every record wait for the first.
+    assert!((40_000.0..55_000.0).contains(&p50("batch")), "batch p50 {} ms, about 45 s", p50("batch"));
     assert!(
         p50("flink") < 1000.0 && p50("spark") < 5000.0,
         "engines within seconds: {} {}",
