@@ -364,8 +364,14 @@ fn planner_case(trigger: u64, last_trigger: u64, last_end: u64) -> Case {
 
 pub fn microbatch_planner(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
     let (mut cases, overrun) = match check {
-        "batches_start_on_interval_ticks" => (vec![planner_case(1000, 3000, 3200), planner_case(500, 0, 120)], false),
-        "a_batch_that_overruns_makes_the_next_start_at_once" => (vec![planner_case(1000, 3000, 4700)], true),
+        // After an overrun the next batch started when the last one ended, off the grid (4700): Spark
+        // goes back to the grid (5000), not one interval later (5700).
+        "batches_start_on_interval_ticks" => {
+            (vec![planner_case(1000, 3000, 3200), planner_case(500, 0, 120), planner_case(1000, 4700, 4900)], false)
+        }
+        "a_batch_that_overruns_makes_the_next_start_at_once" => {
+            (vec![planner_case(1000, 3000, 4700), planner_case(1000, 4700, 5300)], true)
+        }
         "the_default_trigger_runs_back_to_back" => {
             let mut cases = vec![planner_case(0, 3000, 3170)];
             cases.extend((0..10).map(|_| {
@@ -378,9 +384,12 @@ pub fn microbatch_planner(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
     };
     for _ in 0..40 {
         let trigger = [250u64, 500, 1000, 2000][r.random_range(0..4)];
-        let last_trigger = trigger * r.random_range(0..100);
+        // Half the triggers off the grid, as after an overrun.
+        let off_grid = if r.random_bool(0.5) { r.random_range(1..trigger) } else { 0 };
+        let last_trigger = trigger * r.random_range(0..100) + off_grid;
         // On time: the batch ends before the next tick; overrun: after it.
-        let run = if overrun { r.random_range(trigger + 1..3 * trigger) } else { r.random_range(0..trigger) };
+        let to_tick = trigger - off_grid;
+        let run = if overrun { r.random_range(to_tick + 1..to_tick + 2 * trigger) } else { r.random_range(0..to_tick) };
         cases.push(planner_case(trigger, last_trigger, last_trigger + run));
     }
     Some(cases)
