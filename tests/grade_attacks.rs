@@ -76,7 +76,8 @@ fn attack_1_printing_test_runner_success_and_exiting_scores_0() {
                std::process::exit(0)\n}\n";
     let (score, _, msg) = graded("attack1", "06_consumer_lag", "consumer_lag.rs", src);
     assert_eq!(score, 0, "{msg}");
-    assert!(msg.contains("expected 10, your code gave test result"), "{msg}");
+    // What it printed is no answer (answers follow the harness's separator); the exit is named.
+    assert!(msg.contains("your code ended the program instead of returning an answer"), "{msg}");
 }
 
 #[test]

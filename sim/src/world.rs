@@ -201,7 +201,8 @@ impl World {
         }
     }
 
-    /// Consumer lag as kafka-consumer-groups reports it: high watermark minus committed offset, summed.
+    /// Consumer lag, as kafka-consumer-groups reports it per partition (high watermark minus committed offset),
+    /// summed; a partition never committed on counts from offset 0, and a commit past the log end counts 0.
     pub fn consumer_lag(&self) -> u64 {
         self.consumers.group.lag(|p| self.cluster.hw(p))
     }

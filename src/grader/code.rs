@@ -167,6 +167,32 @@ fn scratch(id: &str) -> PathBuf {
 }
 
 /// Grades one student's source of one exercise; `seed` picks the inputs.
+/// rustc's first errors as a student can act on them: what went wrong, where in their own file (the
+/// grader compiles it as `student.rs`), and what the compiler found there.
+fn compile_errors(stderr: &str, file: &str) -> String {
+    let lines: Vec<String> = stderr
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            if l.starts_with("error") && !l.starts_with("error: aborting") {
+                Some(l.to_string())
+            } else if let Some(at) = t.strip_prefix("--> ") {
+                Some(format!("at {}", at.replace("student.rs", file)))
+            } else if t.starts_with('|') && t.contains('^') {
+                t.rsplit('^').next().map(str::trim).filter(|label| !label.is_empty()).map(str::to_string)
+            } else {
+                None
+            }
+        })
+        .take(6)
+        .collect();
+    if lines.is_empty() {
+        stderr.lines().last().unwrap_or("the compiler was stopped").to_string()
+    } else {
+        lines.join("; ")
+    }
+}
+
 pub fn grade(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sandbox) -> ExerciseResult {
     let dir = scratch(&ex.id);
     let result = build_and_check(ex, student_src, seed, sandbox, &dir);
@@ -195,14 +221,8 @@ fn build_and_check(ex: &CodeExercise, student_src: &str, seed: u64, sandbox: &Sa
             sandbox::COMPILE.file_mib
         )),
         Ok(o) if !o.success => {
-            let first: Vec<&str> = o
-                .stderr
-                .lines()
-                .filter(|l| l.starts_with("error") || l.trim_start().starts_with("-->"))
-                .take(4)
-                .collect();
-            let why = if first.is_empty() { o.stderr.lines().last().unwrap_or("the compiler was stopped") } else { "" };
-            fail_all(&format!("does not compile: {}{why}", first.join(" ")))
+            let file = format!("{}/{}.rs", ex.folder, ex.id);
+            fail_all(&format!("does not compile: {}", compile_errors(&o.stderr, &file)))
         }
         Ok(_) => {
             let checks = ex
@@ -232,9 +252,10 @@ fn run_check(dir: &Path, check: &Check, cases: &[Case], sandbox: &Sandbox) -> Ch
     CheckResult { name: check.name.clone(), points: check.points, passed, message }
 }
 
-/// Compares each answer with the case's expectation; the first difference is the message.
+/// Compares each answer with the case's expectation; the first difference is the message. An answer is
+/// what follows the harness's record separator on a line: a debug print of the student's is no answer.
 fn judge(cases: &[Case], o: &Outcome) -> Result<(), String> {
-    let answers: Vec<&str> = o.stdout.lines().collect();
+    let answers: Vec<&str> = o.stdout.lines().filter_map(|l| l.rsplit_once('\u{1e}').map(|(_, a)| a)).collect();
     for (i, case) in cases.iter().enumerate() {
         let Some(got) = answers.get(i) else {
             return Err(stopped(&case.call, o));
@@ -298,6 +319,16 @@ mod tests {
         let points: u32 = all.iter().flat_map(|e| &e.checks).map(|c| c.points).sum();
         assert_eq!((all.iter().map(|e| e.checks.len()).sum::<usize>(), points), (27, 43));
         assert_eq!(find("01_partitioner").unwrap().map(|e| e.id.as_str()), Some("partitioner"));
+    }
+
+    #[test]
+    fn a_compile_error_names_the_students_file_and_what_the_compiler_found() {
+        let stderr = "error[E0308]: mismatched types\n --> student.rs:1:51\n  |\n1 | pub fn partition(key: &[u8], n: u32) -> i32 { \"x\" }\n  |                                         ---   ^^^ expected `i32`, found `&str`\n  |                                         |\n  |                                         expected `i32` because of return type\n\nerror: aborting due to 1 previous error\n";
+        assert_eq!(
+            compile_errors(stderr, "01_partitioner/partitioner.rs"),
+            "error[E0308]: mismatched types; at 01_partitioner/partitioner.rs:1:51; expected `i32`, found `&str`"
+        );
+        assert_eq!(compile_errors("killed\n", "f.rs"), "killed", "no error lines: the last line says why");
     }
 
     /// The built-in file with one line replaced: each malformed variant is refused with what to fix.

@@ -122,7 +122,8 @@ impl Group {
         }
     }
 
-    /// Consumer lag as kafka-consumer-groups reports it: log end (HW) minus committed offset.
+    /// Consumer lag: per partition the log end (HW) minus the committed offset, as kafka-consumer-groups
+    /// shows it, but from offset 0 where the group never committed and never below 0.
     pub fn lag(&self, hw: impl Fn(PartitionId) -> Offset) -> u64 {
         PartitionId::all(self.partitions as usize).map(|p| self.committed[p.index()].distance_to(hw(p))).sum()
     }

@@ -1,5 +1,6 @@
 // The harness: reads one input per line on stdin, calls the exercise's functions, prints one answer per
-// line. The grader compares the answers with its own, in its own process: nothing here knows them.
+// line, after a record separator (U+001E) so that what the student's code prints itself is not taken for
+// an answer. The grader compares the answers with its own, in its own process: nothing here knows them.
 #![allow(dead_code, unused_imports, clippy::all)]
 #[path = "student.rs"]
 mod student;
@@ -10,7 +11,7 @@ fn main() {
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let line = line.expect("the grader writes text");
-        writeln!(out, "{}", answer(&line)).expect("stdout");
+        writeln!(out, "\u{1e}{}", answer(&line)).expect("stdout");
         out.flush().expect("stdout");
     }
 }
