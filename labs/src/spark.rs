@@ -102,8 +102,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let ms = |v: f64| Unit::Ms.text(v);
     let (t_lo, t_hi) = (at(&p50, 250), at(&p50, 5000));
     let (m_lo, m_hi) = (at(&max_by_cost, light_cost), at(&max_by_cost, heavy_cost));
-    let stable = stability.iter().filter(|(l, _)| *l < 1.0).map(|p| p.1);
-    let (stable_lo, stable_hi) = (stable.clone().fold(f64::INFINITY, f64::min), stable.fold(0.0, f64::max));
+    // The range of the maximum below load 1 (the light run's alone if a changed scenario has no such load).
+    let stable = || stability.iter().filter(|(l, _)| *l < 1.0).map(|p| p.1);
+    let stable_lo = stable().reduce(f64::min).unwrap_or(m_lo);
+    let stable_hi = stable().reduce(f64::max).unwrap_or(m_lo);
     let answer = Text::new(
         format!(
             "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде (мұнда 1 с) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың {}-і асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
