@@ -240,6 +240,9 @@ pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: 
         .map_err(|e| Refusal::bad(&e))?;
     let rows = streamlab_sim::engine::replay::parse_trace(&text)
         .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
+    // The same work limit as the replay command: a trace spanning years would hold a run slot for hours.
+    streamlab_sim::budget::check_replay(&rows, &settings)
+        .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
     let permit = permit(&state)?;
     let csv = tokio::task::spawn_blocking(move || {
         let _permit = permit;

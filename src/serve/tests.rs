@@ -201,6 +201,14 @@ fn a_replay_answers_the_command_output_and_names_a_bad_flag() {
     let a = call(&app, post("/api/replay?window=tumbling:10x&watermark_delay=5s", trace, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.contains("--window"), "{}", a.body);
+    // Two rows a day apart with a 1 ms watermark interval: the replay command's work limit refuses it here too.
+    let long = "arrival_ms,event_ms,key,value\n0,0,a,1\n100000000,100000000,a,1\n";
+    let a = call(
+        &app,
+        post("/api/replay?engine=flink&window=tumbling:10s&watermark_delay=1s&watermark_interval=1ms", long, false),
+    );
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(a.body.starts_with("trace: ") && a.body.contains("limit"), "{}", a.body);
 }
 
 #[test]
