@@ -15,7 +15,7 @@ use streamlab_labs::error::LabError;
 
 pub use lab::build_book;
 pub(crate) use replay::{EngineChoice, ReplayFlags};
-pub use scenario::{load_scenario, parse_scenario, simulate_stepped};
+pub use scenario::{load_scenario, parse_scenario, simulate_stepped, unknown_scenario};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.
 #[derive(Parser)]

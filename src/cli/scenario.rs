@@ -114,7 +114,7 @@ impl ScenarioCommand {
     }
 }
 
-fn unknown_scenario(name: &str) -> anyhow::Error {
+pub fn unknown_scenario(name: &str) -> anyhow::Error {
     let names: Vec<&str> = scenarios::BUILTIN.iter().map(|(n, _)| *n).collect();
     bad(format!("no built-in scenario named `{name}`; built-in scenarios: {}", names.join(", ")))
 }

@@ -18,7 +18,7 @@ fn escape(s: &str) -> String {
 
 /// Scenarios with a live page: every built-in one but the benchmark models, too large to watch.
 fn live(name: &str) -> bool {
-    !["bench", "mm1"].contains(&name) && scenarios::find(name).is_some()
+    !scenarios::BENCH_MODELS.contains(&name) && scenarios::find(name).is_some()
 }
 
 /// The names of the scenarios with a live page (the book links its charts to them).
@@ -84,13 +84,22 @@ fn fault_mark(f: &Fault) -> serde_json::Value {
     serde_json::json!({ "kind": kind, "at_ms": f.at_ms(), "target": target })
 }
 
+/// Why `name` has no live page: a benchmark model runs with `streamlab bench`; any other is unknown.
+fn no_page(name: &str) -> String {
+    if scenarios::BENCH_MODELS.contains(&name) {
+        format!("`{name}` is a benchmark model with no live page: run it with `streamlab bench --model {name}`")
+    } else {
+        format!("no live page named `{name}`")
+    }
+}
+
 pub async fn lab(Path(name): Path<String>) -> Response {
     if !live(&name) {
         return (
             StatusCode::NOT_FOUND,
             Html(format!(
                 "<p>{}</p><p><a href=\"/lab\">/lab</a></p>",
-                escape(&format!("{:#}", params::unknown(&name)))
+                escape(&format!("{}; live pages: {}", no_page(&name), live_names().join(", ")))
             )),
         )
             .into_response();

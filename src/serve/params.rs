@@ -32,7 +32,7 @@ pub const CONTROLS: &[(&str, &str)] = &[
 /// The built-in scenario `name` changed by `query`; errors name the parameter, or the scenario key that
 /// the change made invalid.
 pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario> {
-    let text = streamlab_labs::scenarios::find(name).ok_or_else(|| unknown(name))?;
+    let text = streamlab_labs::scenarios::find(name).ok_or_else(|| crate::cli::unknown_scenario(name))?;
     let mut s = crate::cli::parse_scenario(text, &format!("built-in scenario {name}"))?;
     for key in query.keys() {
         if !CONTROLS.iter().any(|(k, _)| k == key) {
@@ -139,11 +139,6 @@ pub fn scenario_file(name: &str, query: &BTreeMap<String, String>, s: &Scenario)
         s.run.seed,
         s.to_toml()
     )
-}
-
-pub fn unknown(name: &str) -> anyhow::Error {
-    let names: Vec<&str> = streamlab_labs::scenarios::BUILTIN.iter().map(|(n, _)| *n).collect();
-    bad(format!("no built-in scenario named `{name}`; built-in scenarios: {}", names.join(", ")))
 }
 
 #[cfg(test)]

@@ -173,6 +173,10 @@ fn lab_pages_carry_their_scenario_and_controls() {
     assert!(a.body.contains(r#""faults":[{"at_ms":2000,"kind":"network_spike""#), "{}", a.body);
     let a = call(&app, get("/lab/bench"));
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(a.body.contains("streamlab bench --model bench") && a.body.contains("live pages: "), "{}", a.body);
+    assert!(!a.body.contains("live pages: applications, batch-vs-stream, bench"), "{}", a.body);
+    let a = call(&app, get("/lab/nope"));
+    assert!(a.body.contains("no live page named `nope`; live pages: applications,"), "{}", a.body);
     let a = call(&app, get("/lab"));
     assert!(a.body.contains("href=\"/lab/kafka\"") && !a.body.contains("/lab/bench") && !a.body.contains("/lab/mm1"));
     for file in ["lab.js", "common.js", "replay.js", "style.css", "trace.csv"] {
