@@ -40,12 +40,16 @@ pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario
             return Err(bad(format!("unknown parameter `{key}`; parameters: {}", names.join(", "))));
         }
     }
+    // A scenario file's integers are TOML's, 64-bit signed: a larger value could not be downloaded as one.
     let num = |key: &str| -> Result<Option<u64>> {
-        query
-            .get(key)
-            .filter(|v| !v.is_empty())
-            .map(|v| v.parse::<u64>().map_err(|_| bad(format!("`{key}` = `{v}` is not a whole number >= 0"))))
-            .transpose()
+        let Some(v) = query.get(key).filter(|v| !v.is_empty()) else { return Ok(None) };
+        match v.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Some(n as u64)),
+            _ if v.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(bad(format!("`{key}` = {v} is too large: at most {}", i64::MAX)))
+            }
+            _ => Err(bad(format!("`{key}` = `{v}` is not a whole number >= 0"))),
+        }
     };
     let small = |key: &str| -> Result<Option<u32>> {
         num(key)?.map(|v| u32::try_from(v).map_err(|_| bad(format!("`{key}` = {v} is too large")))).transpose()
@@ -165,6 +169,10 @@ mod tests {
     fn bad_parameters_name_the_parameter_or_the_key() {
         let err = |pairs: &[(&str, &str)]| format!("{:#}", scenario("kafka", &q(pairs)).unwrap_err());
         assert!(err(&[("partitions", "x")]).contains("`partitions` = `x` is not a whole number"));
+        assert!(err(&[("seed", "-1")]).contains("`seed` = `-1` is not a whole number >= 0"));
+        let e = err(&[("seed", "18446744073709551615")]);
+        assert!(e.contains("`seed` = 18446744073709551615 is too large: at most 9223372036854775807"), "{e}");
+        assert!(scenario("kafka", &q(&[("seed", "9223372036854775807")])).is_ok(), "the largest seed a file holds");
         assert!(err(&[("acks", "2")]).contains("`acks` = `2`: use 0, 1 or all"));
         assert!(err(&[("colour", "red")]).contains("unknown parameter `colour`"));
         assert!(err(&[("crash_broker", "7"), ("crash_broker_at_ms", "1")]).contains("brokers 0 to 2"));
