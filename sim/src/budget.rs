@@ -209,6 +209,14 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
     flink + spark
 }
 
+/// `text`'s trace, if it parses and replaying it with `s` is within the work limit: what the replay
+/// command and the live lab's replay both run.
+pub fn checked_trace(text: &str, s: &ReplaySettings) -> Result<Vec<TraceRow>, ReplayError> {
+    let rows = crate::engine::replay::parse_trace(text)?;
+    check_replay(&rows, s)?;
+    Ok(rows)
+}
+
 /// Refuses replay settings out of range, and a replay above `REPLAY_MAX_WORK` with the estimate.
 pub fn check_replay(rows: &[TraceRow], s: &ReplaySettings) -> Result<(), ReplayError> {
     s.window.validate()?;

@@ -450,7 +450,7 @@ impl World {
         }
         // Each engine's input ends once it has read everything produced, whatever the others still read: a
         // batch job starting its run does not hold back the end of a stream engine's input.
-        let produced = now >= self.produce_until && self.producers.iter().all(|p| p.idle());
+        let produced = self.producers_done();
         for (reader, e) in self.readers.iter_mut().zip(&mut self.engines) {
             if reader.ended() {
                 continue;
@@ -460,7 +460,7 @@ impl World {
                 reader.finish(e.as_mut(), &self.cluster, now);
             }
         }
-        if now >= self.produce_until && self.drained() {
+        if self.drained() {
             self.finish();
             return;
         }
@@ -491,10 +491,15 @@ impl World {
         self.env.ledger.summary(self.cluster.batches_in_logs(), in_flight)
     }
 
-    /// Producers done and idle, and every live consumer and every engine caught up with the log of every
-    /// online partition.
+    /// The producers have stopped (run.duration_ms has passed) and have nothing left to send.
+    fn producers_done(&self) -> bool {
+        self.env.now >= self.produce_until && self.producers.iter().all(|p| p.idle())
+    }
+
+    /// Producers done, and every live consumer and every engine caught up with the log of every online
+    /// partition.
     pub fn drained(&self) -> bool {
-        self.producers.iter().all(|p| p.idle())
+        self.producers_done()
             && self.consumers.caught_up(&self.cluster)
             && self.readers.iter().all(|r| r.caught_up(&self.cluster))
     }

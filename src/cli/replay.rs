@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use streamlab_sim::budget;
-use streamlab_sim::engine::replay::{ReplaySettings, check, parse_trace, replay};
+use streamlab_sim::engine::replay::{ReplaySettings, check, replay};
 use streamlab_sim::engine::spark::OutputMode;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::time::MAX_MS;
@@ -31,8 +31,7 @@ impl ReplayArgs {
         let events = &self.events;
         let text = std::fs::read_to_string(events)
             .map_err(|e| bad(format!("cannot read the trace {}: {e}", events.display())))?;
-        let rows = parse_trace(&text).map_err(|e| bad(format!("{}: {e}", events.display())))?;
-        budget::check_replay(&rows, &settings).map_err(|e| bad(format!("{}: {e}", events.display())))?;
+        let rows = budget::checked_trace(&text, &settings).map_err(|e| bad(format!("{}: {e}", events.display())))?;
         print!("{}", replay(&rows, &settings));
         Ok(())
     }

@@ -238,10 +238,8 @@ pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: 
             flags.settings(flink, spark)
         })
         .map_err(|e| Refusal::bad(&e))?;
-    let rows = streamlab_sim::engine::replay::parse_trace(&text)
-        .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
     // The same work limit as the replay command: a trace spanning years would hold a run slot for hours.
-    streamlab_sim::budget::check_replay(&rows, &settings)
+    let rows = streamlab_sim::budget::checked_trace(&text, &settings)
         .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("trace: {e}")))?;
     let permit = permit(&state)?;
     let csv = tokio::task::spawn_blocking(move || {
