@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use streamlab_labs::error::LabError;
 
 pub use lab::build_book;
-pub(crate) use replay::{EngineChoice, ReplayFlags};
+pub(crate) use replay::{EngineChoice, ReplayFlags, Spelling};
 pub use scenario::{load_scenario, parse_scenario, simulate_stepped, unknown_scenario};
 
 /// A deterministic teaching laboratory for stream processing: Kafka, Spark Streaming and Flink.

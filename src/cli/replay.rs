@@ -26,7 +26,7 @@ pub struct ReplayArgs {
 impl ReplayArgs {
     pub fn run(self) -> Result<()> {
         let (flink, spark) = self.engine.runs();
-        let settings = self.flags.settings(flink, spark)?;
+        let settings = self.flags.settings(flink, spark, Spelling::Flag)?;
         self.flags.note_unused(flink, spark);
         let events = &self.events;
         let text = std::fs::read_to_string(events)
@@ -63,7 +63,7 @@ impl ExportArgs {
             }
             None => {
                 let (flink, spark) = (target == Target::Flink, target == Target::Spark);
-                let settings = flags.settings(flink, spark)?;
+                let settings = flags.settings(flink, spark, Spelling::Flag)?;
                 flags.note_unused(flink, spark);
                 if flink && settings.watermark_interval_ms != 0 {
                     eprintln!(
@@ -144,26 +144,58 @@ pub(crate) struct ReplayFlags {
     pub(crate) output_mode: Option<SparkOutputMode>,
 }
 
+/// How a message names a replay setting: as the command's flag, or as the live lab's query parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Spelling {
+    Flag,
+    Query,
+}
+
+impl Spelling {
+    /// The setting `key` (as `watermark-delay`): `--watermark-delay` or `watermark_delay`.
+    pub(crate) fn name(self, key: &str) -> String {
+        match self {
+            Spelling::Flag => format!("--{key}"),
+            Spelling::Query => key.replace('-', "_"),
+        }
+    }
+
+    /// The setting `key` given `value`: `--watermark-delay 2s` or `watermark_delay=2s`.
+    fn given(self, key: &str, value: &str) -> String {
+        match self {
+            Spelling::Flag => format!("--{key} {value}"),
+            Spelling::Query => format!("{}={value}", self.name(key)),
+        }
+    }
+}
+
 impl ReplayFlags {
-    pub(crate) fn settings(&self, flink: bool, spark: bool) -> Result<ReplaySettings> {
-        let need = |v: &Option<String>, flag: &str, example: &str| {
-            v.clone().ok_or_else(|| bad(format!("{flag} is needed, e.g. {flag} {example}")))
+    /// The settings the flags give; a message names a setting as `spelling` says.
+    pub(crate) fn settings(&self, flink: bool, spark: bool, spelling: Spelling) -> Result<ReplaySettings> {
+        let need = |v: &Option<String>, key: &str, example: &str| {
+            let name = spelling.name(key);
+            v.clone().ok_or_else(|| bad(format!("{name} is needed, e.g. {}", spelling.given(key, example))))
         };
-        let ms = |v: &Option<String>, flag: &str, default: &str| parse_ms(flag, v.as_deref().unwrap_or(default));
+        let ms = |v: &Option<String>, key: &str, default: &str| {
+            parse_ms(&spelling.name(key), v.as_deref().unwrap_or(default))
+        };
         let s = ReplaySettings {
             flink,
             spark,
-            window: parse_window(&need(&self.window, "--window", "tumbling:10s")?)?,
+            window: parse_window(&need(&self.window, "window", "tumbling:10s")?, &spelling.name("window"))?,
             watermark_delay_ms: parse_ms(
-                "--watermark-delay",
-                &need(&self.watermark_delay, "--watermark-delay", "2s")?,
+                &spelling.name("watermark-delay"),
+                &need(&self.watermark_delay, "watermark-delay", "2s")?,
             )?,
-            watermark_interval_ms: ms(&self.watermark_interval, "--watermark-interval", "200ms")?,
-            trigger_ms: ms(&self.trigger, "--trigger", "1s")?,
-            allowed_lateness_ms: ms(&self.allowed_lateness, "--allowed-lateness", "0s")?,
+            watermark_interval_ms: ms(&self.watermark_interval, "watermark-interval", "200ms")?,
+            trigger_ms: ms(&self.trigger, "trigger", "1s")?,
+            allowed_lateness_ms: ms(&self.allowed_lateness, "allowed-lateness", "0s")?,
             output_mode: self.output_mode.unwrap_or(SparkOutputMode::Append).into(),
         };
-        check(&s).map_err(|reason| bad(format!("{reason} Use another --output-mode or window, or --engine flink.")))?;
+        check(&s).map_err(|reason| {
+            let (mode, flink) = (spelling.name("output-mode"), spelling.given("engine", "flink"));
+            bad(format!("{reason} Use another {mode} or window, or {flink}."))
+        })?;
         Ok(s)
     }
 
@@ -224,21 +256,22 @@ fn parse_ms(flag: &str, s: &str) -> Result<u64> {
         .ok_or_else(|| bad(format!("{flag}: `{s}` is above {MAX_MS} ms (about 31 years)")))
 }
 
-fn parse_window(s: &str) -> Result<WindowSpec> {
+/// The window `s` describes; `flag` names the setting in messages.
+fn parse_window(s: &str, flag: &str) -> Result<WindowSpec> {
     let parts: Vec<&str> = s.split(':').collect();
     let w = match parts.as_slice() {
         ["none"] => WindowSpec::None,
-        ["tumbling", size] => WindowSpec::Tumbling { size_ms: parse_ms("--window", size)? },
+        ["tumbling", size] => WindowSpec::Tumbling { size_ms: parse_ms(flag, size)? },
         ["sliding", size, slide] => {
-            WindowSpec::Sliding { size_ms: parse_ms("--window", size)?, slide_ms: parse_ms("--window", slide)? }
+            WindowSpec::Sliding { size_ms: parse_ms(flag, size)?, slide_ms: parse_ms(flag, slide)? }
         }
-        ["session", gap] => WindowSpec::Session { gap_ms: parse_ms("--window", gap)? },
+        ["session", gap] => WindowSpec::Session { gap_ms: parse_ms(flag, gap)? },
         _ => {
             return Err(bad(format!(
-                "--window `{s}`: use tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none (e.g. tumbling:10s)"
+                "{flag} `{s}`: use tumbling:SIZE, sliding:SIZE:SLIDE, session:GAP or none (e.g. tumbling:10s)"
             )));
         }
     };
-    w.validate().and_then(|()| w.check_slide()).map_err(|e| bad(format!("--window `{s}`: {e}")))?;
+    w.validate().and_then(|()| w.check_slide()).map_err(|e| bad(format!("{flag} `{s}`: {e}")))?;
     Ok(w)
 }

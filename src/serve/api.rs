@@ -216,26 +216,28 @@ fn panicked(what: &str, input: &str) -> Refusal {
 }
 
 /// POST /api/replay?window=tumbling:10s&watermark_delay=5s... with a trace CSV body: `streamlab replay`'s
-/// output CSV. The parameters are the command's flags, with the same defaults.
+/// output CSV. The parameters are the command's flags, spelled `watermark_delay`, with the same defaults;
+/// a message names them that way.
 pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: Body) -> Result<Response, Refusal> {
     let text = body_text(&state, body, "trace").await?;
-    let flag = |k: &str| q.get(k).cloned();
+    let query = cli::Spelling::Query;
+    let given = |key: &str| q.get(&query.name(key)).cloned();
     let flags = cli::ReplayFlags {
-        window: flag("window"),
-        watermark_delay: flag("watermark_delay"),
-        watermark_interval: flag("watermark_interval"),
-        trigger: flag("trigger"),
-        allowed_lateness: flag("allowed_lateness"),
-        output_mode: q
-            .get("output_mode")
-            .map(|m| cli::choice("--output-mode", m))
+        window: given("window"),
+        watermark_delay: given("watermark-delay"),
+        watermark_interval: given("watermark-interval"),
+        trigger: given("trigger"),
+        allowed_lateness: given("allowed-lateness"),
+        output_mode: given("output-mode")
+            .map(|m| cli::choice(&query.name("output-mode"), &m))
             .transpose()
             .map_err(|e| Refusal::bad(&e))?,
     };
-    let settings = cli::choice::<cli::EngineChoice>("--engine", q.get("engine").map_or("both", String::as_str))
+    let engine = given("engine").unwrap_or_else(|| "both".into());
+    let settings = cli::choice::<cli::EngineChoice>(&query.name("engine"), &engine)
         .and_then(|engine| {
             let (flink, spark) = engine.runs();
-            flags.settings(flink, spark)
+            flags.settings(flink, spark, query)
         })
         .map_err(|e| Refusal::bad(&e))?;
     // The same work limit as the replay command: a trace spanning years would hold a run slot for hours.

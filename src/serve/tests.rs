@@ -185,7 +185,7 @@ fn lab_pages_carry_their_scenario_and_controls() {
 }
 
 #[test]
-fn a_replay_answers_the_command_output_and_names_a_bad_flag() {
+fn a_replay_answers_the_command_output_and_names_a_bad_parameter_as_the_query_spells_it() {
     let (app, _) = app(limits());
     let trace = super::assets::TRACE_CSV;
     let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=5s&trigger=5s", trace, false));
@@ -196,7 +196,7 @@ fn a_replay_answers_the_command_output_and_names_a_bad_flag() {
         trigger: Some("5s".into()),
         ..Default::default()
     };
-    let settings = flags.settings(true, true).unwrap();
+    let settings = flags.settings(true, true, crate::cli::Spelling::Query).unwrap();
     let rows = streamlab_sim::engine::replay::parse_trace(trace).unwrap();
     assert_eq!(a.body, streamlab_sim::engine::replay::replay(&rows, &settings));
     // The teaching trace: Flink drops a record as late that Spark, whose watermark moves per batch, counts.
@@ -204,7 +204,11 @@ fn a_replay_answers_the_command_output_and_names_a_bad_flag() {
     assert!(a.body.contains("flink,window,0,10000,a,5,5,") && a.body.contains("spark,window,0,10000,a,6,6,"));
     let a = call(&app, post("/api/replay?window=tumbling:10x&watermark_delay=5s", trace, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
-    assert!(a.body.contains("--window"), "{}", a.body);
+    assert!(a.body.starts_with("window: `10x` has an unknown unit"), "{}", a.body);
+    let a = call(&app, post("/api/replay?window=tumbling:10s", trace, false));
+    assert_eq!(a.body, "watermark_delay is needed, e.g. watermark_delay=2s\n");
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=1s&output_mode=all", trace, false));
+    assert!(a.body.starts_with("output_mode `all`: use "), "{}", a.body);
     // Two rows a day apart with a 1 ms watermark interval: the replay command's work limit refuses it here too.
     let long = "arrival_ms,event_ms,key,value\n0,0,a,1\n100000000,100000000,a,1\n";
     let a = call(

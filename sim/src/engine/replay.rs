@@ -66,7 +66,7 @@ pub enum ReplayError {
     #[error(
         "this replay would take about {steps:.3e} engine steps ({rows} rows, {windows_per_row} windows per row, a \
          trace spanning {span_ms} ms), above the limit of {limit:.0e}: use fewer rows, a larger slide, or a \
-         coarser --watermark-interval / --trigger",
+         coarser watermark interval or trigger",
         limit = crate::budget::REPLAY_MAX_WORK
     )]
     TooMuchWork { steps: f64, rows: usize, windows_per_row: f64, span_ms: u64 },
