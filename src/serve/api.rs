@@ -5,7 +5,7 @@ use super::{AppState, pages, params};
 use crate::cli;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -17,7 +17,7 @@ use streamlab_sim::cluster_state::ClusterState;
 use streamlab_sim::engine::EngineSummary;
 use streamlab_sim::ledger::LedgerSummary;
 use streamlab_sim::report::Results;
-use streamlab_sim::{Scenario, SimTime, World};
+use streamlab_sim::{Scenario, SimError, SimTime, World};
 use tokio::sync::OwnedSemaphorePermit;
 
 type Params = Query<BTreeMap<String, String>>;
@@ -39,6 +39,13 @@ impl IntoResponse for Refusal {
         }
         r
     }
+}
+
+/// A method an address does not take (a GET of /api/run, a POST of a page): which ones it takes.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Refusal {
+    let path = uri.path();
+    let takes = if matches!(path, "/api/run" | "/api/replay") { "POST" } else { "GET" };
+    Refusal(StatusCode::METHOD_NOT_ALLOWED, format!("{method} {path}: this address takes {takes} only"))
 }
 
 fn json(body: String) -> Response {
@@ -173,7 +180,8 @@ pub async fn run(
             .parse()
             .map_err(|_| Refusal(StatusCode::BAD_REQUEST, format!("`seed` = `{seed}` is not a whole number >= 0")))?;
     }
-    scenario.run.max_events = scenario.run.max_events.min(state.limits.max_events);
+    let max_events = state.limits.max_events;
+    scenario.run.max_events = scenario.run.max_events.min(max_events);
     let permit = permit(&state)?;
     let step = progress_step(&scenario, state.limits.max_progress_events);
     let streaming =
@@ -189,7 +197,7 @@ pub async fn run(
             Ok(results) => Ok(json(results.to_json())),
             // The user's scenario (400) or a limit met while running (422).
             Err(e) if cli::is_bad_input(&e) => Err(Refusal::bad(&e)),
-            Err(e) => Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}"))),
+            Err(e) => Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, run_failure(&e, max_events))),
         };
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(8);
@@ -203,12 +211,24 @@ pub async fn run(
         });
         let last = match done {
             Ok(results) => Event::default().event("result").data(results.to_json()),
-            Err(e) => Event::default().event("error").data(format!("{e:#}")),
+            Err(e) => Event::default().event("error").data(run_failure(&e, max_events)),
         };
         let _ = tx.blocking_send(last);
     });
     let events = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|e| e.map(Ok::<_, Infallible>)));
     Ok(Sse::new(events).into_response())
+}
+
+/// A run's failure as the page shows it. A run stopped at this server's event limit (`max_events`) is told
+/// how to get past it: raising run.max_events in the file does not, here.
+fn run_failure(e: &anyhow::Error, max_events: u64) -> String {
+    match e.downcast_ref::<SimError>() {
+        Some(SimError::EventLimit(max, at)) if *max == max_events => format!(
+            "the run reached this server's limit of {max} events at simulated time {at}: shorten run.duration_ms or \
+             lower the rates, or run the scenario on your machine with `streamlab run`, where run.max_events can be raised"
+        ),
+        _ => format!("{e:#}"),
+    }
 }
 
 fn panicked(what: &str, input: &str) -> Refusal {

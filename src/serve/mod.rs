@@ -69,7 +69,8 @@ pub fn router(site: &Path, limits: Limits) -> (Router, Arc<AppState>) {
         .route("/lab/{name}", get(pages::lab))
         .route("/replay", get(pages::replay))
         .route("/assets/{file}", get(assets::asset))
-        .fallback(get(pages::site_file))
+        .fallback(get(pages::site_file).fallback(api::method_not_allowed))
+        .method_not_allowed_fallback(api::method_not_allowed)
         .with_state(state.clone());
     (app, state)
 }

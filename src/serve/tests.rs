@@ -138,11 +138,16 @@ fn limits_answer_clearly() {
     let (app, _) = self::app(Limits { max_events: 1000, ..limits() });
     let a = call(&app, post("/api/run", TINY, false));
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(a.body.contains("run.max_events = 1000"), "{}", a.body);
+    assert!(a.body.starts_with("the run reached this server's limit of 1000 events at simulated time "), "{}", a.body);
+    assert!(a.body.contains("with `streamlab run`, where run.max_events can be raised"), "{}", a.body);
     let a = call(&app, post("/api/run", TINY, true));
     let ev = events(&a.body);
     assert_eq!(ev.last().unwrap().0, "error");
-    assert!(ev.last().unwrap().1.contains("run.max_events = 1000"));
+    assert!(ev.last().unwrap().1.contains("this server's limit of 1000 events"));
+    // A scenario's own lower limit keeps the simulator's advice: raise it.
+    let own = TINY.replace("duration_ms = 2000\n", "duration_ms = 2000\nmax_events = 500\n");
+    let a = call(&app, post("/api/run", &own, false));
+    assert!(a.body.contains("raise run.max_events"), "{}", a.body);
 }
 
 #[test]
@@ -182,6 +187,26 @@ fn lab_pages_carry_their_scenario_and_controls() {
     for file in ["lab.js", "common.js", "replay.js", "style.css", "trace.csv"] {
         assert_eq!(call(&app, get(&format!("/assets/{file}"))).status, StatusCode::OK, "{file}");
     }
+}
+
+#[test]
+fn a_method_an_address_does_not_take_is_answered_with_the_one_it_takes() {
+    let (app, _) = app(limits());
+    let a = call(&app, get("/api/run"));
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "GET /api/run: this address takes POST only\n")
+    );
+    let a = call(&app, post("/index.html", "", false));
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "POST /index.html: this address takes GET only\n")
+    );
+    let a = call(&app, post("/lab/kafka", "", false));
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "POST /lab/kafka: this address takes GET only\n")
+    );
 }
 
 #[test]
