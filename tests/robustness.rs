@@ -140,7 +140,7 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             "arrival at 1e12 ms",
             Input::Trace(format!("{trace_header}1000000000000,1,a,1\n"), &["--window", "tumbling:10s"]),
             2,
-            &["engine steps", "watermark-interval"],
+            &["engine steps", "coarser watermark interval"],
         ),
         (
             "many rows sliding by 1 ms",

@@ -345,7 +345,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             );
             let note = if same {
                 t!(
-                    " min.insync.replicas 1 мен 2 бірдей нәтиже берді: ол тек acks=all жазуларына қолданылады және ISR өзінен кіші болғанда оларды қабылдамайды.",
+                    " min.insync.replicas 1 мен 2 бірдей нәтиже берді: ол тек acks=all жазуларына қолданылады және ISR-дегі репликалар саны осы мәннен аз болғанда оларды қабылдамайды.",
                     " min.insync.replicas 1 and 2 gave the same: it applies to acks=all writes only, refusing them while the ISR is smaller than it."
                 )
             } else {
