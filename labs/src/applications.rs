@@ -125,19 +125,29 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     }
     let met = |k: usize| groups.iter().filter(|g| g.values[k] <= g.needed.unwrap_or(f64::INFINITY)).count();
     let (flink_met, spark_met, n) = (met(0), met(1), groups.len());
-    let slowest = groups
+    // The slowest p99 of either engine; the domain's pipeline, not the engine, decides it when the other
+    // engine is nearly as slow there.
+    let (slowest, k) = groups
         .iter()
-        .max_by(|a, b| a.values[1].total_cmp(&b.values[1]))
-        .map(|g| (g.label.clone(), g.values[1]))
+        .flat_map(|g| [(g, 0), (g, 1)])
+        .max_by(|a, b| a.0.values[a.1].total_cmp(&b.0.values[b.1]))
         .expect("six domains");
+    let engine = ["Flink", "Spark"][k];
+    let why = if slowest.values[1 - k] * 1.5 >= slowest.values[k] {
+        t!(": терезе өлшемі оны анықтайды, қозғалтқыш емес", ": its window size decides it, not the engine")
+    } else {
+        t!("", "")
+    };
     let answer = tl!(
-        "Ағындық деректер банкте (алаяқтықты анықтау), IoT-та, көлікте, маркетингте, киберқауіпсіздікте және телекомда қолданылады: әр салада нәтиже белгілі бір уақыт ішінде керек. Әр салаға бір ағын жасалып, талап 99-процентиль бойынша тексерілді (100 нәтиженің 99-ы уақтылы болуы керек): {0} саланың ішінде Flink {1}, Spark {2} салада талапты орындайды. Ең баяу нәтиже — {3} (Spark, p99 {4}): терезе өлшемі оны анықтайды, қозғалтқыш емес.",
-        "Streaming data is used in banking (fraud detection), IoT, transport, marketing, cybersecurity and telecom: in each domain a result is needed within some time. One pipeline per domain, held to its need at the 99th percentile (99 results in 100 in time): Flink meets it in {1} of {0} domains, Spark in {2}. The slowest result is {3} (Spark, p99 {4}): its window size decides it, not the engine.",
+        "Ағындық деректер банкте (алаяқтықты анықтау), IoT-та, көлікте, маркетингте, киберқауіпсіздікте және телекомда қолданылады: әр салада нәтиже белгілі бір уақыт ішінде керек. Әр салаға бір ағын жасалып, талап 99-процентиль бойынша тексерілді (100 нәтиженің 99-ы уақтылы болуы керек): {0} саланың ішінде Flink {1}, Spark {2} салада талапты орындайды. Ең баяу нәтиже — {3} ({4}, p99 {5}){6}.",
+        "Streaming data is used in banking (fraud detection), IoT, transport, marketing, cybersecurity and telecom: in each domain a result is needed within some time. One pipeline per domain, held to its need at the 99th percentile (99 results in 100 in time): Flink meets it in {1} of {0} domains, Spark in {2}. The slowest result is {3} ({4}, p99 {5}){6}.",
         Unit::Count.text(n as f64),
         Unit::Count.text(flink_met as f64),
         Unit::Count.text(spark_met as f64),
-        slowest.0,
-        Unit::Ms.text(slowest.1)
+        slowest.label,
+        Text::new(engine, engine),
+        Unit::Ms.text(slowest.values[k]),
+        why
     );
     let headline = Figure {
         id: "domains".into(),

@@ -4,9 +4,9 @@
 use crate::chart::Unit;
 use crate::engines::{self, cdf_figure, named};
 use crate::error::Result;
-use crate::lab::LabReport;
-use crate::t;
+use crate::lab::{LabReport, factor};
 use crate::text::Text;
+use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::Scenario;
 use streamlab_sim::scenario::EngineKind;
@@ -19,15 +19,20 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let (flink, spark, batch) = (named(&runs, "flink")?, named(&runs, "spark")?, named(&runs, "batch")?);
     let ms = |v: f64| Unit::Ms.text(v);
     let (f, sp, b) = (ms(flink.latency_ms.p50_ms), ms(spark.latency_ms.p50_ms), ms(batch.latency_ms.p50_ms));
-    let ratio = batch.latency_ms.p50_ms / spark.latency_ms.p50_ms.max(1e-9);
+    let (times, more) = factor(batch.latency_ms.p50_ms, spark.latency_ms.p50_ms);
+    let vs_spark = if more {
+        tl!("Spark-тан {} есе көп", "{} times Spark's", times)
+    } else {
+        tl!("Spark-тан {} есе аз", "{} times less than Spark's", times)
+    };
     let answer = Text::new(
         format!(
-            "Пакеттік өңдеу жиналған деректерді кестемен өңдейді, ағындық өңдеу әр жазбаны келген бойда өңдейді. Бір деректерде нәтиженің кешігуі (p50): Flink {}, Spark {}, пакеттік жұмыс {} — Spark-тан {:.0} есе көп. Пакеттік өңдеу логтарды талдау сияқты күте алатын есептерге жеткілікті; YouTube қаралым санағы сияқты есептерге ағындық өңдеу керек.",
-            f.kk, sp.kk, b.kk, ratio
+            "Пакеттік өңдеу жиналған деректерді кестемен өңдейді, ағындық өңдеу әр жазбаны келген бойда өңдейді. Бір деректерде нәтиженің кешігуі (p50): Flink {}, Spark {}, пакеттік жұмыс {} — {}. Пакеттік өңдеу логтарды талдау сияқты күте алатын есептерге жеткілікті; YouTube қаралым санағы сияқты есептерге ағындық өңдеу керек.",
+            f.kk, sp.kk, b.kk, vs_spark.kk
         ),
         format!(
-            "Batch processing works through accumulated data on a schedule; stream processing handles each record as it arrives. On the same data the median result latency is {} for Flink, {} for Spark and {} for the batch job, {:.0} times Spark's. Batch is enough for work that can wait, such as log analysis; YouTube-style view counts need streaming.",
-            f.en, sp.en, b.en, ratio
+            "Batch processing works through accumulated data on a schedule; stream processing handles each record as it arrives. On the same data the median result latency is {} for Flink, {} for Spark and {} for the batch job, {}. Batch is enough for work that can wait, such as log analysis; YouTube-style view counts need streaming.",
+            f.en, sp.en, b.en, vs_spark.en
         ),
     );
     let caption = Text::new(

@@ -106,7 +106,18 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
 
     let count = |x: f64| Unit::Count.text(x);
     let per_s = |x: f64| Text::new(ticks::number(x, 1, Lang::Kk), ticks::number(x, 1, Lang::En));
-    let ratio = Unit::Plain.text((peak.1 / low.1 * 10.0).round() / 10.0);
+    // The swing as a factor, when the quietest bucket had records at all.
+    let times = if low.1 > 0.0 {
+        tl!(", {} есе", ", {} times", Unit::Plain.text((peak.1 / low.1 * 10.0).round() / 10.0))
+    } else {
+        t!("", "")
+    };
+    let hours = day.run.duration_ms as f64 / 3_600_000.0;
+    let span = if day.run.duration_ms == 86_400_000 {
+        t!("86 400 с модельдік тәулікте", "a simulated day of 86 400 s")
+    } else {
+        tl!("{} модельдік сағатта", "{} simulated hours", Unit::Plain.text(hours))
+    };
     let ms = |x: f64| Unit::Ms.text(x);
     let hour = |h: f64| Unit::Hour.text(h);
     let issues = v.duplicates + v.missing + v.corrupt + v.out_of_order;
@@ -133,13 +144,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
         (
             tl!(
-                "Жылдамдық: 86 400 с модельдік тәулікте {} жазба/с ({}) мен {} жазба/с ({}) аралығы, {} есе",
-                "Velocity over a simulated day of 86 400 s: {} records/s ({}) to {} records/s ({}), {} times",
+                "Жылдамдық: {} {} жазба/с ({}) мен {} жазба/с ({}) аралығы{}",
+                "Velocity over {}: {} records/s ({}) to {} records/s ({}){}",
+                span,
                 per_s(low.1),
                 hour(low.0),
                 per_s(peak.1),
                 hour(peak.0),
-                ratio
+                times
             ),
             Plot::Lines(Lines {
                 x: Axis::new(t!("модельдік тәулік сағаты", "hour of the simulated day"), Unit::Hour),
@@ -191,13 +203,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
     ];
     let answer = tl!(
-        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: модельдік тәулікте ағын {}-ден {} жазба/с-қа дейін, {} есе өзгереді. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
-        "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: over a simulated day the rate swings from {} to {} records/s, {} times. Variety: {} formats; veracity: {7} of {6} sensor rows are flawed; value: the mean temperature is {8} before cleaning and {9} after.",
+        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: {} ағын {} жазба/с пен {} жазба/с аралығында өзгереді{}. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
+        "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: over {} the rate swings from {} to {} records/s{}. Variety: {} formats; veracity: {8} of {7} sensor rows are flawed; value: the mean temperature is {9} before cleaning and {10} after.",
         ms(t1),
         ms(t16),
+        span,
         per_s(low.1),
         per_s(peak.1),
-        ratio,
+        times,
         count(formats.len() as f64),
         count(v.rows as f64),
         count(issues as f64),
@@ -208,13 +221,14 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         id: "five-v".into(),
         title: t!("Big Data: бес V, әрқайсысы өлшенген", "Big Data: the five Vs, each measured"),
         caption: tl!(
-            "Көлем {} → {} (1 → 16 түйін); жылдамдық 86 400 с модельдік тәулікте {}–{} жазба/с, {} есе (орташа жылдамдық {} жазба/с: есептеу бір секундқа жуық созылуы үшін әдейі аз; нақты сервисте сандар үлкен, пішін сол); {} формат; {} ақаулы жол; орташа {} → {}.",
-            "Volume {} → {} (1 → 16 nodes); velocity over a simulated day of 86 400 s {}-{} records/s, {} times (a mean of {} records/s, kept small so that the day runs in about a second: a real service has larger numbers and the same shape); {} formats; {} flawed rows; mean {} → {}.",
+            "Көлем {} → {} (1 → 16 түйін); жылдамдық {} {}–{} жазба/с{} (орташа жылдамдық {} жазба/с; нақты сервисте сандар үлкен, пішін сол); {} формат; {} ақаулы жол; орташа {} → {}.",
+            "Volume {} → {} (1 → 16 nodes); velocity over {} {}-{} records/s{} (a mean of {} records/s; a real service has larger numbers and the same shape); {} formats; {} flawed rows; mean {} → {}.",
             ms(t1),
             ms(t16),
+            span,
             per_s(low.1),
             per_s(peak.1),
-            ratio,
+            times,
             per_s(mean_per_s),
             count(formats.len() as f64),
             count(issues as f64),

@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, cdf_figure, named, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, measure_all, varied};
+use crate::lab::{LabReport, factor, measure_all, varied};
 use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -63,14 +63,27 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let vs_window = by_engine(windows_s.iter().copied().zip(runs), |e| e.latency_ms.p50_ms);
 
     let ms = |v: f64| Unit::Ms.text(v);
-    let ratio = Unit::Plain.text((sp.p50_ms / f.p50_ms.max(1e-9)).round());
+    let (times, slower) = factor(f.p50_ms, sp.p50_ms);
+    let per_record = if slower {
+        tl!(
+            "{} есе көп: дәрістегі «миллисекундтар және 100 мс–секундтар» бұл баптауларда орындалмайды",
+            "{} times more: not the lecture's 'milliseconds vs 100 ms to seconds' with these settings",
+            times
+        )
+    } else {
+        tl!(
+            "{} есе аз: дәрістегі «миллисекундтар және 100 мс–секундтар» осы",
+            "{} times less: the lecture's 'milliseconds vs 100 ms to seconds'",
+            times
+        )
+    };
     let (f30, s30) = (value(&vs_window, "flink", 30.0), value(&vs_window, "spark", 30.0));
     let answer = tl!(
-        "Flink әр жазбаны келген бойда өңдейді, Spark жазбаларды микроблокқа жинайды. Жеке жазба өңдеуде Flink p50 {}, Spark p50 {} — {} есе аз: дәрістегі «миллисекундтар және 100 мс–секундтар» осы. Бірақ 30 с терезеде екеуі де нәтижені терезе жабылғанда береді (Flink {}, Spark {}): терезе өлшемі кешігуді анықтайды.",
-        "Flink processes each record as it arrives; Spark gathers records into micro-batches. Per record, Flink's p50 is {} and Spark's {}, {} times less: the lecture's 'milliseconds vs 100 ms to seconds'. With 30 s windows both answer when the window closes (Flink {}, Spark {}): the window size dominates.",
+        "Flink әр жазбаны келген бойда өңдейді, Spark жазбаларды микроблокқа жинайды. Жеке жазба өңдеуде Flink p50 {}, Spark p50 {} — {}. Бірақ 30 с терезеде екеуі де нәтижені терезе жабылғанда береді (Flink {}, Spark {}): терезе өлшемі кешігуді анықтайды.",
+        "Flink processes each record as it arrives; Spark gathers records into micro-batches. Per record, Flink's p50 is {} and Spark's {}, {}. With 30 s windows both answer when the window closes (Flink {}, Spark {}): the window size dominates.",
         ms(f.p50_ms),
         ms(sp.p50_ms),
-        ratio,
+        per_record,
         ms(f30),
         ms(s30)
     );

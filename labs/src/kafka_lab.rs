@@ -47,7 +47,24 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> 
     step(s, &mut w, after_ms)?;
     let after = w.cluster_state();
     let led = |c: &ClusterState, b: u32| c.partitions.iter().filter(|p| p.leader == Some(b)).count();
-    let moved = led(&before, broker);
+    let (had, kept) = (led(&before, broker), led(&after, broker));
+    // Its partitions that have another leader now (the controller elects only from the ISR).
+    let moved = before
+        .partitions
+        .iter()
+        .zip(&after.partitions)
+        .filter(|(b, a)| b.leader == Some(broker) && a.leader.is_some_and(|l| l != broker))
+        .count();
+    let partitions = if moved == had && kept == 0 {
+        tl!("оның {} партициясының", "its {} partitions", Unit::Count.text(had as f64))
+    } else {
+        tl!(
+            "оның {} партициясының {} ғана",
+            "{1} of its {0} partitions",
+            Unit::Count.text(had as f64),
+            Unit::Count.text(moved as f64)
+        )
+    };
     let seconds = |ms: u64| Unit::Ms.text(ms as f64);
     let figure = Figure {
         id: "cluster".into(),
@@ -56,10 +73,10 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> 
             "The Kafka cluster before and after a broker fails"
         ),
         caption: tl!(
-            "Брокер {} істен шыққанда оның {} партициясының лидерлігін KRaft контроллері ISR-дегі ізбасарларға берді; тұтынушылар тобы сол партицияларды оқуды жалғастырады.",
-            "When broker {} failed, the KRaft controller moved the leadership of its {} partitions to followers in the ISR; the consumer group keeps reading the same partitions.",
+            "Брокер {} істен шыққанда {} лидерлігін KRaft контроллері ISR-дегі ізбасарларға берді; тұтынушылар тобы сол партицияларды оқуды жалғастырады.",
+            "When broker {} failed, the KRaft controller moved the leadership of {} to followers in the ISR; the consumer group keeps reading the same partitions.",
             Unit::Count.text(f64::from(broker)),
-            Unit::Count.text(moved as f64)
+            partitions
         ),
         plot: Plot::Cluster(Cluster {
             states: vec![
@@ -219,6 +236,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         [Acks::None, Acks::Leader, Acks::All].into_iter().flat_map(|a| [(a, 1u32), (a, 2)]).collect();
     let mut busy = quick.clone();
     busy.run.duration_ms = 3000;
+    // The group's rate is counted second by second, after the first (`group_rate`).
+    busy.run.bucket_ms = 1000;
     // Each consumer works 50 µs per record: at most 20 000 records/s, less its fetches' round trips.
     busy.consumer_group.processing_time = DistSpec::Constant { ms: 0.05 };
     let consumers = [1u32, 2, 3, 4, 6, 8];
@@ -307,10 +326,15 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let n = |v: f64| Unit::Count.text(v.round());
     let ms = |v: f64| Unit::Ms.text(v);
     let plain = |v: f64| Unit::Plain.text((v * 10.0).round() / 10.0);
+    let leaders = if elected == after.partitions.len() {
+        tl!("{} партицияның бәрі", "all {} partitions", n(elected as f64))
+    } else {
+        tl!("{} партицияның {} ғана", "{1} of {0} partitions", n(after.partitions.len() as f64), n(elected as f64))
+    };
     let answer = tl!(
-        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} партицияның бәрі қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше тұрып қалды ({}, оның соңғы жүрек соғысынан (heartbeat) бастап есептеледі; Kafka-да әдепкі мәні 45 с), артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
-        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, all {} partitions had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until its session timed out ({}, counted from its last heartbeat; Kafka's default is 45 s), and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
-        n(elected as f64),
+        "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше тұрып қалды ({}, оның соңғы жүрек соғысынан (heartbeat) бастап есептеледі; Kafka-да әдепкі мәні 45 с), артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
+        "Kafka's main elements: producers writing records to a topic, the topic's partitions, each partition's leader on one broker and followers on others (the ISR), a KRaft controller that elects new leaders, and a consumer group that shares the partitions among its members. When a broker failed, {} had a leader again; under that one failure acks=1 lost {} acknowledged records and acks=all {}. When a consumer failed, its partitions stalled until its session timed out ({}, counted from its last heartbeat; Kafka's default is 45 s), and the lag reached {} records. A partition is read by one consumer of the group only: one partition delivers {} records/s, and on 2 partitions {} of {} consumers sit idle.",
+        leaders,
         n(lost(Acks::Leader, 1)),
         n(lost(Acks::All, 2)),
         ms(crash.session_timeout_ms as f64),
@@ -373,13 +397,32 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let lag_fig = Figure {
         id: "consumer-lag".into(),
         title: t!("Тұтынушылар тобы: істен шығу және қайта теңгерім", "Consumer group: a failure and the rebalance"),
-        caption: tl!(
-            "Тұтынушы {}-та істен шықты; топ мұны сессия уақыты өткенде ({}) байқады, артта қалу {} жазбаға жетті, қайта теңгерімнен кейін азайды.",
-            "A consumer failed at {}; the group noticed when its session timed out ({}), the lag reached {} records and fell after the rebalance.",
-            ms(crash.crash_ms as f64),
-            ms(timeout_at),
-            n(max_lag)
-        ),
+        caption: {
+            // When the lag peaked: by the end of the rebalance (one bucket's slack), or after it.
+            let peak_ms = lag.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).map_or(0.0, |p| p.0);
+            match rebalance {
+                Some((_, end)) if peak_ms <= end + lag_series.bucket_ms => tl!(
+                    "Тұтынушы {}-та істен шықты; топ мұны сессия уақыты өткенде ({}) байқады, артта қалу {} жазбаға жетті, қайта теңгерімнен кейін азайды.",
+                    "A consumer failed at {}; the group noticed when its session timed out ({}), the lag reached {} records and fell after the rebalance.",
+                    ms(crash.crash_ms as f64),
+                    ms(timeout_at),
+                    n(max_lag)
+                ),
+                Some(_) => tl!(
+                    "Тұтынушы {}-та істен шықты; топ мұны сессия уақыты өткенде ({}) байқады, бірақ артта қалу қайта теңгерімнен кейін де өсіп, {} жазбаға жетті.",
+                    "A consumer failed at {}; the group noticed when its session timed out ({}), but the lag went on growing after the rebalance, to {} records.",
+                    ms(crash.crash_ms as f64),
+                    ms(timeout_at),
+                    n(max_lag)
+                ),
+                None => tl!(
+                    "Тұтынушы {}-та істен шықты; топ мұны жұмыс соңына дейін байқамады, артта қалу {} жазбаға жетті.",
+                    "A consumer failed at {}; the group had not noticed by the end of the run, and the lag reached {} records.",
+                    ms(crash.crash_ms as f64),
+                    n(max_lag)
+                ),
+            }
+        },
         plot: Plot::Lines(Lines {
             x: Axis::new(t!("уақыт", "time"), Unit::Ms),
             y: Axis::new(t!("артта қалу, жазбалар", "consumer lag, records"), Unit::Count),

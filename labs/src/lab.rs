@@ -133,9 +133,39 @@ pub fn pick<T: Copy, M>(points: &[(T, M)], f: impl Fn(&M) -> f64) -> Vec<(T, f64
     points.iter().map(|(v, m)| (*v, f(m))).collect()
 }
 
-/// A lab's base scenario: the one given with --scenario, or the built-in of the lab's name.
+/// A lab's base scenario: the one given with --scenario, or the built-in of the lab's name; `seed`, when
+/// given, replaces either's.
 pub fn lab_base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>) -> Scenario {
-    scenario.cloned().unwrap_or_else(|| base(lab, seed))
+    let mut s = scenario.cloned().unwrap_or_else(|| base(lab, None));
+    if let Some(seed) = seed {
+        s.run.seed = seed;
+    }
+    s
+}
+
+/// Refuses a scenario whose producers stop before `at_ms`, when the lab injects a failure then: a failure
+/// after the input ended would show nothing of what the lab's text describes.
+pub fn failure_within(s: &Scenario, at_ms: u64) -> Result<()> {
+    if s.run.duration_ms > at_ms {
+        return Ok(());
+    }
+    Err(LabError::Unfit {
+        scenario: s.name.clone(),
+        problem: format!(
+            "produces for {} ms (run.duration_ms), but this lab injects a failure at {at_ms} ms: set \
+             run.duration_ms above {at_ms}",
+            s.run.duration_ms
+        ),
+    })
+}
+
+/// How `x` compares with `of`: the factor (at least 1, to 0.1 below 10, so that a ratio near 1 is not
+/// written as 0 or 1 times) and whether `x` is the larger.
+pub fn factor(x: f64, of: f64) -> (Text, bool) {
+    let more = x >= of;
+    let f = if more { x / of.max(1e-9) } else { of / x.max(1e-9) };
+    let rounded = if f < 10.0 { (f * 10.0).round() / 10.0 } else { f.round() };
+    (crate::chart::Unit::Plain.text(rounded), more)
 }
 
 /// A built-in scenario by name, with the seed replaced when asked.

@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Gantt, Lane, Lines, Mark, Plot, Series, Span, Unit};
 use crate::engines::{self, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, at, pick, run_traced, sweep};
+use crate::lab::{LabReport, at, failure_within, pick, run_traced, sweep};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -14,6 +14,9 @@ use streamlab_sim::{Scenario, SimTime};
 
 /// The Gantt shows the first seconds of each run: enough batches to see the pattern.
 const GANTT_MS: f64 = 8000.0;
+
+/// When the recovery run's query fails (the summary says "at 10 s").
+const FAILURE_MS: u64 = 10_000;
 
 /// One lane of the Gantt: the micro-batches of a run with `cost_ms` of work per record, phase by phase.
 fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane> {
@@ -41,11 +44,14 @@ fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane> {
 
 pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dyn FnMut(&str)) -> Result<LabReport> {
     let s0 = engines::base("spark", seed, scenario, &[EngineKind::Spark])?;
+    failure_within(&s0, FAILURE_MS)?;
     let p = s0.pipeline.as_ref().expect("checked");
-    // Records per second each task receives, and so the work per second of data a given cost makes.
+    // Records per second each task receives: the work per record that makes a given load (seconds of work
+    // per second of data), so that the runs are below and above load 1 whatever the scenario's rate.
     let per_task_per_s =
         s0.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum::<f64>() / f64::from(p.parallelism);
-    let load = |cost_ms: f64| cost_ms * per_task_per_s / 1000.0;
+    let cost_ms = |load: f64| load * 1000.0 / per_task_per_s;
+    let trigger = Unit::Ms.text(s0.spark.trigger_ms as f64);
 
     progress("latency vs trigger interval");
     let triggers = [250u64, 500, 1000, 2000, 5000];
@@ -55,7 +61,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let p99 = pick(&by_trigger, |e| e.latency_ms.p99_ms);
 
     progress("the micro-batch timeline");
-    let (light_cost, heavy_cost) = (0.4, 1.2);
+    let (light_load, heavy_load) = (0.4, 1.2);
     let gantt = Gantt {
         x: Axis::new(t!("уақыт", "time"), Unit::Ms),
         phases: vec![
@@ -66,11 +72,11 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         overrun: t!("аралықтан асқан уақыт", "time beyond the interval"),
         tick: t!("триггер", "trigger"),
         lanes: vec![
-            lane(&s0, light_cost, tl!("жеңіл жүктеме ({})", "light load ({})", Unit::Plain.text(load(light_cost))))?,
+            lane(&s0, cost_ms(light_load), tl!("жеңіл жүктеме ({})", "light load ({})", Unit::Plain.text(light_load)))?,
             lane(
                 &s0,
-                heavy_cost,
-                tl!("шамадан тыс жүктеме ({})", "overload ({})", Unit::Plain.text(load(heavy_cost))),
+                cost_ms(heavy_load),
+                tl!("шамадан тыс жүктеме ({})", "overload ({})", Unit::Plain.text(heavy_load)),
             )?,
         ],
     };
@@ -78,14 +84,13 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let (light_late, heavy_late) = (overruns(&gantt.lanes[0]), overruns(&gantt.lanes[1]));
 
     progress("stability: processing time vs trigger interval");
-    let costs = [0.1, 0.4, 0.8, 1.2, 1.6];
-    let set_cost = |s: &mut Scenario, c: f64| pipe(s).map_cost = DistSpec::Constant { ms: c };
-    let max_by_cost = sweep(&s0, &costs, set_cost, |s| Ok(engines::one(s)?.latency_ms.max_ms))?;
-    let stability: Vec<(f64, f64)> = max_by_cost.iter().map(|(c, m)| (load(*c), *m)).collect();
+    let loads = [0.1, 0.4, 0.8, 1.2, 1.6];
+    let set_load = |s: &mut Scenario, l: f64| pipe(s).map_cost = DistSpec::Constant { ms: cost_ms(l) };
+    let stability = sweep(&s0, &loads, set_load, |s| Ok(engines::one(s)?.latency_ms.max_ms))?;
 
     progress("recovery after a failure");
     let mut s = s0.clone();
-    s.faults.push(Fault::EngineFailure { at_ms: 10_000, engine: EngineKind::Spark });
+    s.faults.push(Fault::EngineFailure { at_ms: FAILURE_MS, engine: EngineKind::Spark });
     let failed = engines::one(&s)?;
     // The base scenario's own trigger interval was run in the sweep already.
     let clean = match by_trigger.iter().find(|(t, _)| *t == s0.spark.trigger_ms) {
@@ -101,27 +106,29 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
 
     let ms = |v: f64| Unit::Ms.text(v);
     let (t_lo, t_hi) = (at(&p50, 250), at(&p50, 5000));
-    let (m_lo, m_hi) = (at(&max_by_cost, light_cost), at(&max_by_cost, heavy_cost));
-    // The range of the maximum below load 1 (the light run's alone if a changed scenario has no such load).
+    let (m_lo, m_hi) = (at(&stability, light_load), at(&stability, heavy_load));
+    // The range of the maximum below load 1.
     let stable = || stability.iter().filter(|(l, _)| *l < 1.0).map(|p| p.1);
-    let stable_lo = stable().reduce(f64::min).unwrap_or(m_lo);
-    let stable_hi = stable().reduce(f64::max).unwrap_or(m_lo);
+    let stable_lo = stable().reduce(f64::min).expect("loads below 1 are swept");
+    let stable_hi = stable().reduce(f64::max).expect("loads below 1 are swept");
     let answer = Text::new(
         format!(
-            "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде (мұнда 1 с) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың {}-і асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
+            "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде (мұнда {}) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың {}-і асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
+            trigger.kk,
             ms(t_lo).kk,
             ms(t_hi).kk,
-            Unit::Plain.text(load(heavy_cost)).kk,
+            Unit::Plain.text(heavy_load).kk,
             gantt.lanes[1].spans.len(),
             heavy_late,
             ms(m_lo).kk,
             ms(m_hi).kk
         ),
         format!(
-            "Spark Streaming cuts the stream into micro-batches: at each trigger (here every 1 s) the records that arrived are processed as one small batch job. Latency therefore grows with the trigger interval: p50 {} at 250 ms, {} at 5 s. When a batch takes longer than the interval (load {} > 1), {} of {} batches overrun and the maximum latency grows from {} to {}.",
+            "Spark Streaming cuts the stream into micro-batches: at each trigger (here every {}) the records that arrived are processed as one small batch job. Latency therefore grows with the trigger interval: p50 {} at 250 ms, {} at 5 s. When a batch takes longer than the interval (load {} > 1), {} of {} batches overrun and the maximum latency grows from {} to {}.",
+            trigger.en,
             ms(t_lo).en,
             ms(t_hi).en,
-            Unit::Plain.text(load(heavy_cost)).en,
+            Unit::Plain.text(heavy_load).en,
             heavy_late,
             gantt.lanes[1].spans.len(),
             ms(m_lo).en,
@@ -171,7 +178,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
                 "Below load 1 the maximum latency stays bounded, {} to {}: it grows only with each batch's own processing time. Above 1 a backlog builds up: at load {} the maximum latency reaches {}.",
                 ms(stable_lo),
                 ms(stable_hi),
-                Unit::Plain.text(load(heavy_cost)),
+                Unit::Plain.text(heavy_load),
                 ms(m_hi)
             ),
             plot: Plot::Lines(Lines {
@@ -238,7 +245,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         answer,
         headline: Figure {
             id: "timeline".into(),
-            title: t!("Микроблоктар уақыт сызығы (триггер 1 с)", "Micro-batch timeline (trigger 1 s)"),
+            title: tl!("Микроблоктар уақыт сызығы (триггер {})", "Micro-batch timeline (trigger {})", trigger),
             caption,
             plot: Plot::Gantt(gantt),
         },

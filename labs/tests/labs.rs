@@ -239,3 +239,54 @@ fn committed_datasets_equal_the_generated_ones() {
     files.sort();
     assert_eq!(files, streamlab_labs::datasets::DATASETS.iter().map(|d| d.name).collect::<Vec<_>>());
 }
+
+/// A lab run on a changed scenario says only what its runs measured.
+mod changed_scenarios {
+    use super::*;
+    use streamlab_sim::Scenario;
+    use streamlab_sim::dist::DistSpec;
+    use streamlab_sim::engine::TimeDomain;
+
+    fn run(id: &str, change: impl Fn(&mut Scenario)) -> Result<LabReport, streamlab_labs::error::LabError> {
+        let text = streamlab_labs::scenarios::find(id).expect("built in");
+        let mut s = Scenario::from_toml(text).unwrap();
+        change(&mut s);
+        let (_, _, lab) = LABS.iter().find(|(lab, _, _)| *lab == id).expect("a lab");
+        lab(None, Some(&s), &mut |_| {})
+    }
+
+    #[test]
+    fn the_seed_given_replaces_a_given_scenarios() {
+        let mut s = Scenario::from_toml(streamlab_labs::scenarios::find("spark").unwrap()).unwrap();
+        s.run.seed = 3;
+        assert_eq!(streamlab_labs::lab::lab_base("spark", Some(5), Some(&s)).run.seed, 5);
+        assert_eq!(streamlab_labs::lab::lab_base("spark", None, Some(&s)).run.seed, 3);
+    }
+
+    #[test]
+    fn a_failure_the_input_ends_before_is_refused_naming_the_key() {
+        let e = run("spark", |s| s.run.duration_ms = 8000).err().expect("refused");
+        assert!(e.is_bad_input(), "{e}");
+        assert!(e.to_string().contains("set run.duration_ms above 10000"), "{e}");
+    }
+
+    #[test]
+    fn flink_on_processing_time_states_its_numbers_without_a_trade_off() {
+        let r = run("flink", |s| s.pipeline.as_mut().unwrap().time = TimeDomain::Processing).unwrap();
+        let answer = r.answer.get(Lang::En);
+        assert!(answer.contains("Raising the bounded out-of-orderness from 0 to 2 s: late records 0 → 0"), "{answer}");
+        assert!(!answer.contains("cuts late records"), "{answer}");
+    }
+
+    #[test]
+    fn a_batch_job_faster_than_spark_is_called_faster() {
+        let r = run("batch-vs-stream", |s| {
+            s.batch.interval_ms = 5000;
+            s.batch.startup = DistSpec::Constant { ms: 500.0 };
+            s.spark.trigger_ms = 20_000;
+        })
+        .unwrap();
+        let answer = r.answer.get(Lang::En);
+        assert!(answer.contains("times less than Spark's"), "{answer}");
+    }
+}
