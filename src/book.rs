@@ -100,7 +100,7 @@ pub fn build(src: &Path, out: &Path, reports: &[LabReport]) -> Result<()> {
         }
         let mut cards = String::new();
         for q in 1..=review::questions().len() {
-            cards += &review::card(reports, q, lang, "##", review::Drawings::Book)?;
+            cards += &review::card(reports, q, lang, "##", review::Drawings::Book, "")?;
         }
         std::fs::write(gen_dir.join("review.md"), cards)?;
         let mut book =

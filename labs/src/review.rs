@@ -111,7 +111,15 @@ pub enum Drawings {
 }
 
 /// Card `q` (1-based) in markdown, with `heading` as its heading marks.
-pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings: Drawings) -> Result<String> {
+/// `flags` follow each command that reproduces the card (` --seed 1`, or nothing for the built-in runs).
+pub fn card(
+    reports: &[LabReport],
+    q: usize,
+    lang: Lang,
+    heading: &str,
+    drawings: Drawings,
+    flags: &str,
+) -> Result<String> {
     let question = &questions()[q - 1];
     let lab = report(reports, question.lab)?;
     let quote = match question.quote {
@@ -137,7 +145,7 @@ pub fn card(reports: &[LabReport], q: usize, lang: Lang, heading: &str, drawings
             labs.push(lab);
         }
     }
-    let cmds: Vec<String> = labs.iter().map(|l| format!("`streamlab lab {l}`")).collect();
+    let cmds: Vec<String> = labs.iter().map(|l| format!("`streamlab lab {l}{flags}`")).collect();
     card += &format!("{cmd}: {}\n\n", cmds.join(", "));
     Ok(card)
 }
@@ -163,8 +171,9 @@ pub fn write_source(dir: &Path, source: &str) -> Result<()> {
     write(&dir.join(SOURCE), source)
 }
 
-/// Writes `dir/qN/card.LANG.md`, `dir/qN/headline.LANG.{svg,png}` and the supporting figures beside it.
-pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<Vec<String>> {
+/// Writes `dir/qN/card.LANG.md`, `dir/qN/headline.LANG.{svg,png}` and the supporting figures beside it;
+/// `flags` are the ones the labs ran with, for the commands that reproduce each card.
+pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang], flags: &str) -> Result<Vec<String>> {
     let mut written = Vec::new();
     for q in 1..=questions().len() {
         let qdir = dir.join(format!("q{q}"));
@@ -173,7 +182,7 @@ pub fn write_cards(reports: &[LabReport], dir: &Path, langs: &[Lang]) -> Result<
             for (i, (_, f)) in figures(reports, q)?.into_iter().enumerate() {
                 render(&if i == 0 { f.renamed("headline") } else { f.clone() }, &qdir, lang)?;
             }
-            let text = card(reports, q, lang, "#", Drawings::Beside)?;
+            let text = card(reports, q, lang, "#", Drawings::Beside, flags)?;
             write(&qdir.join(format!("card.{}.md", lang.code())), &text)?;
             written.push(format!("q{q}/card.{}.md", lang.code()));
         }

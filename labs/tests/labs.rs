@@ -151,11 +151,12 @@ fn watermarks_trade_late_records_for_latency_and_exactly_once_has_no_duplicates(
 #[test]
 fn review_cards_open_with_the_answer_then_a_captioned_headline_in_both_languages() {
     let dir = std::env::temp_dir().join(format!("streamlab-review-{}", std::process::id()));
-    let written = review::write_cards(reports(), &dir, &Lang::ALL).unwrap();
+    let written = review::write_cards(reports(), &dir, &Lang::ALL, " --seed 7").unwrap();
     assert_eq!(written.len(), 12);
     for q in 1..=6 {
         for lang in Lang::ALL {
             let card = std::fs::read_to_string(dir.join(format!("q{q}/card.{}.md", lang.code()))).unwrap();
+            assert!(card.contains(" --seed 7`"), "q{q}: the commands repeat the run's flags: {card}");
             let paragraphs: Vec<&str> = card.split("\n\n").collect();
             let answer = paragraphs[1];
             let sentences = answer.matches(". ").count() + 1;

@@ -44,8 +44,12 @@ impl LabArgs {
             Langs::En => vec![Lang::En],
             Langs::Both => Lang::ALL.to_vec(),
         };
-        let scenario = self.scenario.map(|path| super::load_scenario(&path.to_string_lossy())).transpose()?;
-        run_labs(&self.id, self.seed, &self.out, &langs, scenario.as_ref()).map(|_| ())
+        let scenario = self.scenario.as_ref().map(|path| super::load_scenario(&path.to_string_lossy())).transpose()?;
+        // The flags the review cards' commands repeat, so that each card says how to get its numbers again.
+        let seed = self.seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
+        let file = self.scenario.map(|p| format!(" --scenario {}", p.display())).unwrap_or_default();
+        let runs = Runs { seed: self.seed, scenario: scenario.as_ref(), flags: &format!("{seed}{file}") };
+        run_labs(&self.id, &runs, &self.out, &langs).map(|_| ())
     }
 }
 
@@ -101,7 +105,8 @@ pub fn main_job(out: &Path) -> Result<()> {
         scenario::print_derived(&s);
         scenario::report_run(&results, &out.join("runs").join(name), scenario::Report::Run)?;
     }
-    let reports = run_labs("all", None, &out.join("labs"), &Lang::ALL, None)?;
+    let built_in = Runs { seed: None, scenario: None, flags: "" };
+    let reports = run_labs("all", &built_in, &out.join("labs"), &Lang::ALL)?;
     let site = out.join("site");
     crate::book::build(Path::new("book"), &site, &reports)?;
     println!("main job done in {:.1} s", start.elapsed().as_secs_f64());
@@ -111,20 +116,23 @@ pub fn main_job(out: &Path) -> Result<()> {
 
 pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
     let generated_dir = out.join(".labs");
-    let reports = run_labs("all", seed, &generated_dir, &Lang::ALL, None)?;
+    let flags = seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
+    let reports = run_labs("all", &Runs { seed, scenario: None, flags: &flags }, &generated_dir, &Lang::ALL)?;
     crate::book::build(src, out, &reports)?;
     println!("site: open {} in a browser", out.join("index.html").display());
     Ok(())
 }
 
-/// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
-fn run_labs(
-    id: &str,
+/// What the labs run with: the seed and scenario given, and the flags that gave them.
+struct Runs<'a> {
     seed: Option<u64>,
-    out: &Path,
-    langs: &[Lang],
-    scenario: Option<&Scenario>,
-) -> Result<Vec<LabReport>> {
+    scenario: Option<&'a Scenario>,
+    flags: &'a str,
+}
+
+/// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
+fn run_labs(id: &str, runs: &Runs, out: &Path, langs: &[Lang]) -> Result<Vec<LabReport>> {
+    let Runs { seed, scenario, flags } = *runs;
     if id == "list" {
         for (id, section, _) in streamlab_labs::LABS {
             println!("{id:<16} lecture section {section}");
@@ -173,7 +181,7 @@ fn run_labs(
         reports.push(report);
     }
     if id == "all" || id == streamlab_labs::REVIEW {
-        let cards = streamlab_labs::review::write_cards(&reports, &review_dir, langs)?;
+        let cards = streamlab_labs::review::write_cards(&reports, &review_dir, langs, flags)?;
         streamlab_labs::review::write_source(&review_dir, &source)?;
         println!("review: {} cards written to {}", cards.len(), review_dir.display());
     }
