@@ -114,9 +114,9 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     };
     let hours = day.run.duration_ms as f64 / 3_600_000.0;
     let span = if day.run.duration_ms == 86_400_000 {
-        t!("86 400 с модельдік тәулікте", "a simulated day of 86 400 s")
+        t!("модельдік тәулік (86 400 с) бойы", "a simulated day of 86 400 s")
     } else {
-        tl!("{} модельдік сағатта", "{} simulated hours", Unit::Plain.text(hours))
+        tl!("модельдік уақыттың {} сағаты бойы", "{} simulated hours", Unit::Plain.text(hours))
     };
     let ms = |x: f64| Unit::Ms.text(x);
     let hour = |h: f64| Unit::Hour.text(h);
@@ -144,7 +144,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
         (
             tl!(
-                "Жылдамдық: {} {} жазба/с ({}) мен {} жазба/с ({}) аралығы{}",
+                "Жылдамдық: {} ең азы {} жазба/с ({}), ең көбі {} жазба/с ({}){}",
                 "Velocity over {}: {} records/s ({}) to {} records/s ({}){}",
                 span,
                 per_s(low.1),
@@ -174,7 +174,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
         (
             tl!(
-                "Сенімділік: {} сенсор жолының {}-і ақаулы",
+                "Сенімділік: {} сенсор жолының ішінде {} жол ақаулы",
                 "Veracity: {1} of {0} sensor rows are flawed",
                 count(v.rows as f64),
                 count(issues as f64)
@@ -203,7 +203,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         ),
     ];
     let answer = tl!(
-        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: {} ағын {} жазба/с пен {} жазба/с аралығында өзгереді{}. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының {}-і ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
+        "Big Data бес V-мен сипатталады, және әрқайсысы мұнда өлшенді. Көлем: 1 млн жазбаны бір түйін {} өңдейді, 16 түйін {}. Жылдамдық: {} ағын {}–{} жазба/с аралығында{} өзгереді. Әртүрлілік — {} формат; сенімділік — {} сенсор жолының ішінде {} жол ақаулы; құндылық — тазартусыз орташа температура {}, тазартқаннан кейін {}.",
         "Big Data is characterised by five Vs, each measured here. Volume: 1 million records take {} on one node and {} on 16. Velocity: over {} the rate swings from {} to {} records/s{}. Variety: {} formats; veracity: {8} of {7} sensor rows are flawed; value: the mean temperature is {9} before cleaning and {10} after.",
         ms(t1),
         ms(t16),

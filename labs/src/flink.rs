@@ -96,7 +96,7 @@ fn watermark_figure(seed: u64, delay_ms: u64) -> (Figure, usize) {
             "The watermark closes windows (replay, 2 s windows)"
         ),
         caption: tl!(
-            "Рұқсат етілген ретсіздік {} болғанда {} жазбаның {}-і су белгісінен кейін келіп, кешіккен жазба ретінде тасталды.",
+            "Рұқсат етілген ретсіздік {} болғанда {} жазбаның ішінде {} жазба су белгісінен кейін келіп, кешіккен жазба ретінде тасталды.",
             "With {} of bounded out-of-orderness, {2} of {1} records arrived behind the watermark and were dropped as late.",
             Unit::Ms.text(delay_ms as f64),
             Unit::Count.text(rows.len() as f64),
@@ -243,7 +243,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         )
     } else {
         tl!(
-            "Рұқсат етілген ретсіздік 0-ден 2 с-қа өскенде: кешіккен жазбалар {} → {}, p50 кешігу {} → {}. ",
+            "Рұқсат етілген ретсіздік 0-ден 2 с-қа өскендегі өзгеріс: кешіккен жазбалар {} → {}, p50 кешігу {} → {}. ",
             "Raising the bounded out-of-orderness from 0 to 2 s: late records {} → {}, p50 latency {} → {}. ",
             n(late_0),
             n(late_2s),

@@ -66,7 +66,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let (times, slower) = factor(f.p50_ms, sp.p50_ms);
     let per_record = if slower {
         tl!(
-            "{} есе көп: дәрістегі «миллисекундтар және 100 мс–секундтар» бұл баптауларда орындалмайды",
+            "{} есе көп: дәрістегі «миллисекундтар және 100 мс–секундтар» айырмасы бұл баптауларда байқалмайды",
             "{} times more: not the lecture's 'milliseconds vs 100 ms to seconds' with these settings",
             times
         )

@@ -56,10 +56,12 @@ fn cluster_figure(s: &Scenario) -> Result<(Figure, ClusterState, ClusterState)> 
         .filter(|(b, a)| b.leader == Some(broker) && a.leader.is_some_and(|l| l != broker))
         .count();
     let partitions = if moved == had && kept == 0 {
-        tl!("оның {} партициясының", "its {} partitions", Unit::Count.text(had as f64))
+        let noun = if had == 1 { "partition" } else { "partitions" };
+        let had = Unit::Count.text(had as f64);
+        Text::new(format!("оның {} партициясының", had.kk), format!("its {} {noun}", had.en))
     } else {
         tl!(
-            "оның {} партициясының {} ғана",
+            "оның {} партициясының ішінде тек {} партицияның",
             "{1} of its {0} partitions",
             Unit::Count.text(had as f64),
             Unit::Count.text(moved as f64)
@@ -329,7 +331,12 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let leaders = if elected == after.partitions.len() {
         tl!("{} партицияның бәрі", "all {} partitions", n(elected as f64))
     } else {
-        tl!("{} партицияның {} ғана", "{1} of {0} partitions", n(after.partitions.len() as f64), n(elected as f64))
+        tl!(
+            "{} партицияның ішінде {} партиция ғана",
+            "{1} of {0} partitions",
+            n(after.partitions.len() as f64),
+            n(elected as f64)
+        )
     };
     let answer = tl!(
         "Kafka-ның негізгі элементтері: жазбаларды топикке жазатын producer-лер, топиктің партициялары, әр партицияның бір брокердегі лидері мен басқа брокерлердегі ізбасарлары (ISR), жаңа лидерлерді сайлайтын KRaft контроллері және партицияларды өзара бөлетін тұтынушылар тобы. Брокер істен шыққанда {} қайтадан лидерлі болды; сол бір ақауда acks=1 {} расталған жазбаны жоғалтты, acks=all — {}. Тұтынушы істен шыққанда оның партициялары сессия уақыты өткенше тұрып қалды ({}, оның соңғы жүрек соғысынан (heartbeat) бастап есептеледі; Kafka-да әдепкі мәні 45 с), артта қалу {} жазбаға жетті. Партицияны топтың бір ғана тұтынушысы оқиды: бір партиция {} жазба/с береді, ал 2 партицияда {} тұтынушы бос тұрады (барлығы {} тұтынушы).",
@@ -416,7 +423,7 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
                     n(max_lag)
                 ),
                 None => tl!(
-                    "Тұтынушы {}-та істен шықты; топ мұны жұмыс соңына дейін байқамады, артта қалу {} жазбаға жетті.",
+                    "Тұтынушы {}-та істен шықты; топ мұны модельдеу соңына дейін байқамады, артта қалу {} жазбаға жетті.",
                     "A consumer failed at {}; the group had not noticed by the end of the run, and the lag reached {} records.",
                     ms(crash.crash_ms as f64),
                     n(max_lag)
