@@ -421,3 +421,23 @@ fn help_names_every_choice_and_subcommand() {
     .collect();
     insta::assert_snapshot!(help.join("\n"));
 }
+
+#[test]
+fn a_command_refuses_to_write_over_the_folder_it_reads() {
+    // In a copy: were the check gone, the command would overwrite what it reads.
+    let root = temp_dir("apart");
+    std::fs::create_dir_all(root.join("exercises")).unwrap();
+    std::fs::create_dir_all(root.join("book")).unwrap();
+    std::fs::write(root.join("exercises/answers.toml"), "[concepts]\n").unwrap();
+    for (args, names) in [
+        (vec!["handout", "--out", "."], "--exercises exercises"),
+        (vec!["handout", "--out", "exercises/handout"], "--exercises exercises"),
+        (vec!["book", "--out", "book", "--src", "book"], "--src book"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_streamlab")).args(&args).current_dir(&root).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(names) && stderr(&o).contains("choose a folder apart"), "{}", stderr(&o));
+    }
+    assert!(!root.join("exercises/handout").exists());
+    assert_eq!(std::fs::read_to_string(root.join("exercises/answers.toml")).unwrap(), "[concepts]\n");
+}

@@ -185,11 +185,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lab(args) => args.run(),
         Command::Book { out, src, seed } => {
             out_dir("--out", &out)?;
+            apart("--out", &out, "--src", &src)?;
             build_book(&src, &out, seed)
         }
         Command::Dataset { command } => command.run(),
         Command::Grade(args) => args.run(),
         Command::Handout { out, exercises, instructor } => {
+            apart("--out", &out.join("exercises"), "--exercises", &exercises)?;
             crate::grader::class::handout(&exercises, &instructor, &out).map_err(as_bad)
         }
         Command::Exercise { command } => command.run(),
@@ -239,6 +241,37 @@ pub(crate) fn choice<T: ValueEnum>(flag: &str, given: &str) -> Result<T> {
             .collect();
         bad(format!("{flag} `{given}`: use {}", names.join(", ")))
     })
+}
+
+/// What a command writes (`written`, from `out_flag`) must lie apart from what it reads (`src`, named by
+/// `src_flag`): writing into its own sources would overwrite or delete them.
+fn apart(out_flag: &str, written: &Path, src_flag: &str, src: &Path) -> Result<()> {
+    let (w, s) = (resolved(written), resolved(src));
+    if w.starts_with(&s) || s.starts_with(&w) {
+        return Err(bad(format!(
+            "{out_flag} would write {} over {src_flag} {}, whose files it would overwrite: choose a folder apart \
+             from it",
+            written.display(),
+            src.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `p` as an absolute path with symbolic links resolved, also where it does not exist yet.
+fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists()
+        && let (Some(parent), Some(name)) = (existing.parent(), existing.file_name())
+    {
+        rest.push(name);
+        existing = parent;
+    }
+    let mut r = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    r.extend(rest.iter().rev());
+    r
 }
 
 /// An output folder named by `flag` must not be an existing file.
