@@ -4,7 +4,7 @@
 
 use crate::chart::ticks;
 use crate::chart::{Axis, BarGroup, Bars, Figure, Lines, Plot, Series, Unit};
-use crate::error::Result;
+use crate::error::{LabError, Result};
 use crate::lab::{LabReport, lab_base, run};
 use crate::text::{Lang, Text};
 use crate::{t, tl};
@@ -88,8 +88,19 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         .map(|(i, c)| ((i as f64 + 0.5) * hours_per_bucket, *c as f64 * 1000.0 / produced.bucket_ms))
         .filter(|(h, _)| *h * 3_600_000.0 < day.run.duration_ms as f64)
         .collect();
-    let peak = rate.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
-    let low = rate.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a day of buckets");
+    let (Some(peak), Some(low)) = (
+        rate.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)),
+        rate.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)),
+    ) else {
+        return Err(LabError::Unfit {
+            scenario: day.name.clone(),
+            problem: format!(
+                "produces for {} ms, less than half a time-series bucket (run.bucket_ms = {}): the velocity panel \
+                 needs whole buckets; raise run.duration_ms or lower run.bucket_ms",
+                day.run.duration_ms, day.run.bucket_ms
+            ),
+        });
+    };
     let mean_per_s = r.ledger.produced as f64 * 1000.0 / day.run.duration_ms as f64;
 
     progress("variety, veracity, value: the sample data sets");

@@ -177,7 +177,8 @@ fn group_rate(s: &Scenario) -> Result<GroupRate> {
     let r = Results::of(&w);
     let (first, last) =
         (1000.0 / r.series.delivered.bucket_ms, s.run.duration_ms as f64 / r.series.delivered.bucket_ms);
-    let delivered: u64 = r.series.delivered.count[first as usize..last as usize].iter().sum();
+    // A group that delivered nothing after the first second has fewer buckets than the run (none at all).
+    let delivered: u64 = r.series.delivered.count.iter().take(last as usize).skip(first as usize).sum();
     let seconds = (last - first) * r.series.delivered.bucket_ms / 1000.0;
     Ok(GroupRate { delivered_per_s: (delivered as f64 / seconds).round(), idle })
 }

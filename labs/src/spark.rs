@@ -37,8 +37,12 @@ fn lane(s0: &Scenario, cost_ms: f64, label: Text) -> Result<Lane> {
             due: ms(b.trigger) + trigger,
         })
         .collect();
-    // ProcessingTimeExecutor: triggers fall on multiples of the interval.
-    let ticks = (0..).map(|k| k as f64 * trigger).take_while(|t| *t < GANTT_MS).collect();
+    // ProcessingTimeExecutor: triggers fall on multiples of the interval; a trigger of 0 has no ticks (the
+    // next batch starts when the previous one ends).
+    let ticks = match trigger > 0.0 {
+        true => (0..).map(|k| k as f64 * trigger).take_while(|t| *t < GANTT_MS).collect(),
+        false => Vec::new(),
+    };
     Ok(Lane { label, ticks, spans })
 }
 
@@ -52,6 +56,11 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
         s0.producers.iter().map(|p| p.rate_per_s * f64::from(p.count)).sum::<f64>() / f64::from(p.parallelism);
     let cost_ms = |load: f64| load * 1000.0 / per_task_per_s;
     let trigger = Unit::Ms.text(s0.spark.trigger_ms as f64);
+    // The scenario's trigger in the answer: an interval, or 0 (each batch as soon as the previous one ends).
+    let every = match s0.spark.trigger_ms {
+        0 => t!("мұнда микроблоктар бірінен соң бірі", "here back to back, each as soon as the previous one ends"),
+        _ => tl!("мұнда {}", "here every {}", trigger.clone()),
+    };
 
     progress("latency vs trigger interval");
     let triggers = [250u64, 500, 1000, 2000, 5000];
@@ -113,8 +122,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let stable_hi = stable().reduce(f64::max).expect("loads below 1 are swept");
     let answer = Text::new(
         format!(
-            "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде (мұнда {}) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың ішінде {} микроблок аралықтан асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
-            trigger.kk,
+            "Spark Streaming ағынды микроблоктарға бөледі: әр триггерде ({}) жиналған жазбалар бір шағын пакеттік жұмыс ретінде өңделеді. Сондықтан кешігу триггер аралығымен бірге өседі: 250 мс-та p50 {}, 5 с-та {}. Микроблок аралығынан ұзақ өңделсе (жүктеме {} > 1), {} микроблоктың ішінде {} микроблок аралықтан асып кетеді және ең үлкен кешігу {}-тан {}-қа өседі.",
+            every.kk,
             ms(t_lo).kk,
             ms(t_hi).kk,
             Unit::Plain.text(heavy_load).kk,
@@ -124,8 +133,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             ms(m_hi).kk
         ),
         format!(
-            "Spark Streaming cuts the stream into micro-batches: at each trigger (here every {}) the records that arrived are processed as one small batch job. Latency therefore grows with the trigger interval: p50 {} at 250 ms, {} at 5 s. When a batch takes longer than the interval (load {} > 1), {} of {} batches overrun and the maximum latency grows from {} to {}.",
-            trigger.en,
+            "Spark Streaming cuts the stream into micro-batches: at each trigger ({}) the records that arrived are processed as one small batch job. Latency therefore grows with the trigger interval: p50 {} at 250 ms, {} at 5 s. When a batch takes longer than the interval (load {} > 1), {} of {} batches overrun and the maximum latency grows from {} to {}.",
+            every.en,
             ms(t_lo).en,
             ms(t_hi).en,
             Unit::Plain.text(heavy_load).en,

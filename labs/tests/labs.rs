@@ -272,6 +272,26 @@ mod changed_scenarios {
     }
 
     #[test]
+    fn spark_with_a_trigger_of_0_runs_its_batches_back_to_back() {
+        let r = run("spark", |s| s.spark.trigger_ms = 0).unwrap();
+        assert!(r.answer.get(Lang::En).contains("(here back to back,"), "{}", r.answer.get(Lang::En));
+    }
+
+    #[test]
+    fn a_group_that_delivers_nothing_in_the_measured_seconds_measures_0_and_does_not_panic() {
+        // Kafka's default initial rebalance delay (3 s) outlasts the group runs (3 s).
+        let r = run("kafka", |s| s.consumer_group.initial_rebalance_delay_ms = 3000).unwrap();
+        let by = &r.results["delivered_per_s_vs_consumers"];
+        assert_eq!(y_at(&by[0]["points"], 1.0), 0.0, "{by}");
+    }
+
+    #[test]
+    fn bigdata_shorter_than_a_bucket_is_refused_naming_the_keys() {
+        let e = run("bigdata", |s| s.run.duration_ms = 1000).err().expect("refused");
+        assert!(e.is_bad_input() && e.to_string().contains("raise run.duration_ms or lower run.bucket_ms"), "{e}");
+    }
+
+    #[test]
     fn flink_on_processing_time_states_its_numbers_without_a_trade_off() {
         let r = run("flink", |s| s.pipeline.as_mut().unwrap().time = TimeDomain::Processing).unwrap();
         let answer = r.answer.get(Lang::En);

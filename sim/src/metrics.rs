@@ -144,6 +144,9 @@ pub struct LatencySummary {
 pub struct TimeSeries {
     bucket: SimTime,
     buckets: Vec<Bucket>,
+    /// Values later than this are not kept: they fall after the run has ended (a record whose processing
+    /// would end days later), and keeping their buckets would grow the series without bound.
+    horizon: SimTime,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -156,11 +159,19 @@ struct Bucket {
 impl TimeSeries {
     pub fn new(bucket: SimTime) -> Self {
         assert!(bucket.0 > 0, "bucket width must be positive");
-        TimeSeries { bucket, buckets: Vec::new() }
+        TimeSeries { bucket, buckets: Vec::new(), horizon: SimTime::MAX }
+    }
+
+    /// The series without the values later than `horizon`.
+    pub fn until(self, horizon: SimTime) -> Self {
+        TimeSeries { horizon, ..self }
     }
 
     /// Records `n` occurrences of `value` at time `t`.
     pub fn record_n(&mut self, t: SimTime, n: u64, value: f64) {
+        if t > self.horizon {
+            return;
+        }
         let i = (t.0 / self.bucket.0) as usize;
         if i >= self.buckets.len() {
             self.buckets.resize(i + 1, Bucket { count: 0, sum: 0.0, max: f64::NEG_INFINITY });
@@ -242,6 +253,15 @@ mod tests {
         assert_eq!(s.count, vec![3, 2, 1]);
         assert_eq!(s.mean, vec![4.0, 4.0, 1.0]);
         assert_eq!(s.max, vec![6.0, 5.0, 1.0]);
+    }
+
+    #[test]
+    fn a_value_after_the_horizon_is_not_kept() {
+        let mut ts = TimeSeries::new(SimTime::from_millis(100)).until(SimTime::from_millis(250));
+        ts.record(SimTime::from_millis(250), 1.0);
+        // A record whose processing would end in 30 years: no 10^10 buckets.
+        ts.record(SimTime::from_millis(1_000_000_000_000), 5.0);
+        assert_eq!(ts.summary().count, vec![0, 0, 1]);
     }
 
     #[test]

@@ -54,8 +54,9 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn new(bucket: SimTime) -> Self {
-        let ts = || TimeSeries::new(bucket);
+    /// Stats whose time series have buckets of `bucket` and end at `horizon` (the end of the run).
+    pub fn new(bucket: SimTime, horizon: SimTime) -> Self {
+        let ts = || TimeSeries::new(bucket).until(horizon);
         Stats {
             counters: KafkaCounters::default(),
             produce_latency: Histogram::new(),

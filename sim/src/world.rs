@@ -108,7 +108,9 @@ impl World {
         let engine_kinds = if s.pipeline.is_some() { &s.engines[..] } else { &[] };
         let engine_rngs = engine_kinds.iter().map(|k| stream(seed, &format!("engine-{k:?}-network"))).collect();
         let net = Network::new(s.cluster.network_delay.sampler(), stream(seed, "network"), engine_rngs, nodes);
-        let env = Env::new(net, Ledger::new(producers.len() as u32, np), SimTime::from_millis(s.run.bucket_ms));
+        let deadline = produce_until + SimTime::from_millis(s.run.drain_ms);
+        let series = (SimTime::from_millis(s.run.bucket_ms), deadline);
+        let env = Env::new(net, Ledger::new(producers.len() as u32, np), series);
         let mut engines: Vec<Box<dyn Engine>> = Vec::new();
         if let Some(pipe) = &s.pipeline {
             for &kind in engine_kinds {
@@ -130,7 +132,7 @@ impl World {
             cluster,
             consumers,
             produce_until,
-            deadline: produce_until + SimTime::from_millis(s.run.drain_ms),
+            deadline,
             finished: false,
             unbalanced: None,
             final_ledger: None,

@@ -155,8 +155,10 @@ impl Recurring for Event {
 }
 
 impl Env {
-    pub fn new(net: Network, ledger: Ledger, bucket: SimTime) -> Self {
-        Env { now: SimTime::ZERO, queue: EventQueue::new(), net, ledger, stats: Stats::new(bucket), next_request: 0 }
+    /// The environment of a run whose time series have buckets of `bucket` and end at `horizon`.
+    pub fn new(net: Network, ledger: Ledger, (bucket, horizon): (SimTime, SimTime)) -> Self {
+        let stats = Stats::new(bucket, horizon);
+        Env { now: SimTime::ZERO, queue: EventQueue::new(), net, ledger, stats, next_request: 0 }
     }
 
     /// Schedules a timer (or an actor's own later step) at `at`.

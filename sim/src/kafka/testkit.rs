@@ -34,7 +34,7 @@ pub fn env(producers: u32) -> Env {
         vec![stream(1, "engine-network")],
         (producers, 3, 2),
     );
-    Env::new(net, Ledger::new(producers, 1), ms(1000))
+    Env::new(net, Ledger::new(producers, 1), (ms(1000), SimTime::MAX))
 }
 
 /// Brokers 0, 1, 2; partition 0 on replicas [0, 1, 2], led by 0, all in sync.
