@@ -4,7 +4,7 @@
 //! the event limit during the run stays the exact backstop.
 
 use crate::engine::replay::{ReplayError, ReplaySettings, TraceRow};
-use crate::engine::spark::SparkMode;
+use crate::engine::spark::{OutputMode, SparkMode};
 use crate::engine::window::WindowSpec;
 use crate::scenario::{Arrival, EngineKind, Fault, Keys, ProducerConfig, Scenario};
 use crate::time::MAX_MS;
@@ -92,6 +92,25 @@ impl Estimate {
     }
 }
 
+/// The rows Spark's complete output mode emits over `batches` micro-batches: every batch writes the whole
+/// result table (StreamingAggregation keeps every window in complete mode), which grows to `entries` (key,
+/// window) rows, so a batch writes half of them on average. None in the other modes.
+fn complete_rows(mode: OutputMode, batches: f64, entries: f64) -> f64 {
+    if mode == OutputMode::Complete { batches * entries / 2.0 } else { 0.0 }
+}
+
+/// The (key, window) rows a result table reaches: each record in each of its windows, at most every key in
+/// every window the span holds.
+fn table_entries(window: &WindowSpec, records: f64, keys: f64, span_ms: f64) -> f64 {
+    let windows = match *window {
+        WindowSpec::None => 1.0,
+        WindowSpec::Tumbling { size_ms } => span_ms / size_ms.max(1) as f64 + 1.0,
+        WindowSpec::Sliding { size_ms, slide_ms } => (span_ms + size_ms as f64) / slide_ms.max(1) as f64,
+        WindowSpec::Session { .. } => records,
+    };
+    (records * window.windows_per_element()).min(keys * windows)
+}
+
 /// `span / period` timer firings, or none when the timer is off (period 0).
 fn ticks(span_ms: f64, period_ms: u64) -> f64 {
     if period_ms == 0 { 0.0 } else { span_ms / period_ms as f64 }
@@ -151,6 +170,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
         let cost_ms = pipe.map_cost.work_ms() + pipe.aggregate_cost.work_ms() * windows;
         for kind in &s.engines {
             let backlog_ms = records * cost_ms / parallelism;
+            // Result rows besides one per record and window: complete mode's whole table every batch.
+            let mut table_rows = 0.0;
             let (span_ms, timers) = match kind {
                 EngineKind::Flink => {
                     let f = &s.flink;
@@ -178,7 +199,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
                     };
                     // Batches run back to back when each takes longer than the trigger; the end of the run
                     // then steps in trigger + 1 s strides (`SparkEngine::finish`).
-                    (span, span / period_ms.max(overhead_ms).max(1.0) + span / (period_ms + 1000.0))
+                    let batches = span / period_ms.max(overhead_ms).max(1.0) + span / (period_ms + 1000.0);
+                    let table = table_entries(&pipe.window, records, keys, span);
+                    table_rows = complete_rows(sp.output_mode, batches, table);
+                    (span, batches)
                 }
                 EngineKind::Batch => {
                     let b = &s.batch;
@@ -190,9 +214,10 @@ pub fn estimate(s: &Scenario) -> Estimate {
             engine_busy_until_ms = engine_busy_until_ms.max(span_ms);
             // Its consumer's long polls, one per partition leader like a group member's.
             let fetches = brokers.min(partitions) * polls(s.consumer_group.fetch_max_wait_ms);
-            events += records * windows * ENGINE_STEPS_PER_WINDOW + timers + fetches;
+            events += records * windows * ENGINE_STEPS_PER_WINDOW + timers + fetches + table_rows;
             // Open window state: a (key, window) entry for every key in each window a record can still enter.
-            memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE + records * ENGINE_BYTES_PER_RECORD;
+            memory_bytes +=
+                records.min(keys) * windows * BYTES_PER_WINDOW_STATE + (records + table_rows) * ENGINE_BYTES_PER_RECORD;
         }
     }
     Estimate { records, events, memory_bytes, engine_busy_until_ms }
@@ -205,7 +230,10 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
         + (s.watermark_delay_ms + s.allowed_lateness_ms + s.trigger_ms) as f64;
     let steps = rows.len() as f64 * s.window.windows_per_element() * ENGINE_STEPS_PER_WINDOW;
     let flink = if s.flink { steps + ticks(span_ms, s.watermark_interval_ms) } else { 0.0 };
-    let spark = if s.spark { steps + span_ms / (s.trigger_ms as f64).max(SPARK_POLLING_MS) } else { 0.0 };
+    let batches = span_ms / (s.trigger_ms as f64).max(SPARK_POLLING_MS);
+    let keys = rows.iter().map(|r| r.key.as_str()).collect::<std::collections::BTreeSet<_>>().len() as f64;
+    let table = table_entries(&s.window, rows.len() as f64, keys, span_ms);
+    let spark = if s.spark { steps + batches + complete_rows(s.output_mode, batches, table) } else { 0.0 };
     flink + spark
 }
 
@@ -272,6 +300,34 @@ mod tests {
         assert!(check_replay(&rows(100), &sliding).is_ok());
         let err = check_replay(&rows(100_000), &sliding).unwrap_err().to_string();
         assert!(err.contains("100000 rows") && err.contains("1000 windows"), "{err}");
+    }
+
+    /// 3000 rows a second apart, 3000 keys, in 1000 windows each: complete mode rewrites the whole table
+    /// (up to 3 million rows) every batch, which exhausted memory; append mode writes each window once.
+    #[test]
+    fn spark_s_complete_mode_is_counted_with_its_whole_table_every_batch() {
+        let rows: Vec<TraceRow> = (0..3000)
+            .map(|i| TraceRow { arrival_ms: i * 1000, event_ms: (i * 1000) as i64, key: format!("k{i}"), value: 1 })
+            .collect();
+        let mut s = settings(WindowSpec::Sliding { size_ms: 1000, slide_ms: 1 });
+        (s.flink, s.spark) = (false, true);
+        assert!(check_replay(&rows, &s).is_ok(), "append: each window once");
+        s.output_mode = OutputMode::Complete;
+        let err = check_replay(&rows, &s).unwrap_err().to_string();
+        assert!(err.contains("engine steps") && err.contains("output mode"), "{err}");
+    }
+
+    #[test]
+    fn a_scenario_in_complete_mode_is_counted_with_its_whole_table_every_batch() {
+        let text = "name = \"x\"\nengines = [\"spark\"]\n[run]\nduration_ms = 60000\n\
+                    [[producers]]\nrate_per_s = 2000.0\nkeys = { kind = \"uniform\", count = 2000 }\n\
+                    [pipeline]\nwindow = { kind = \"sliding\", size_ms = 1000, slide_ms = 1 }\n";
+        let mut s = Scenario::from_toml(text).unwrap();
+        let append = estimate(&s);
+        s.spark.output_mode = OutputMode::Complete;
+        let complete = estimate(&s);
+        assert!(complete.events > 100.0 * append.events, "{append:?} {complete:?}");
+        assert!(complete.check(s.run.max_events).is_err(), "{complete:?}");
     }
 
     #[test]

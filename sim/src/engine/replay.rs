@@ -65,8 +65,8 @@ pub enum ReplayError {
     DurationTooLong,
     #[error(
         "this replay would take about {steps:.3e} engine steps ({rows} rows, {windows_per_row} windows per row, a \
-         trace spanning {span_ms} ms), above the limit of {limit:.0e}: use fewer rows, a larger slide, or a \
-         coarser watermark interval or trigger",
+         trace spanning {span_ms} ms), above the limit of {limit:.0e}: use fewer rows, a larger slide, a \
+         coarser watermark interval or trigger, or the append or update output mode",
         limit = crate::budget::REPLAY_MAX_WORK
     )]
     TooMuchWork { steps: f64, rows: usize, windows_per_row: f64, span_ms: u64 },
