@@ -31,9 +31,14 @@ fn secret(name: &str) -> PathBuf {
 /// A handout with `src` as the student's file of `exercise` (a folder name), graded with the secret:
 /// (score, max, the first check's message).
 fn graded(name: &str, folder: &str, file: &str, src: &str) -> (u64, u64, String) {
+    graded_after(name, folder, |dir| std::fs::write(dir.join(folder).join(file), src).unwrap())
+}
+
+/// The same, with the handout as `hand_in` leaves it.
+fn graded_after(name: &str, folder: &str, hand_in: impl FnOnce(&Path)) -> (u64, u64, String) {
     let dir = tmp(name);
     common::copy_dir(&Path::new(ROOT).join("exercises"), &dir);
-    std::fs::write(dir.join(folder).join(file), src).unwrap();
+    hand_in(&dir);
     let secret = secret(name);
     let o = streamlab(&[
         "grade",
@@ -172,8 +177,20 @@ fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
     );
     let other = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("other-secret.txt");
     std::fs::write(&other, "0000000000000000000000000000000000000000000000\n").unwrap();
-    let wrong = concepts(&["--secret-file", other.to_str().unwrap()]);
-    assert!(wrong.contains("concepts             0/6") && wrong.contains("sealed with another secret"), "{wrong}");
+    // A graded run whose key cannot grade (sealed with another secret, or missing) is the instructor's
+    // mistake: refused, rather than scoring the whole class 0.
+    let graded_with = |instructor: &Path, secret: &Path| {
+        let args = ["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor"];
+        streamlab(&[&args[..], &[instructor.to_str().unwrap(), "--secret-file", secret.to_str().unwrap()]].concat())
+    };
+    for (dir, secret, why) in [
+        (instructor.as_path(), other.as_path(), "was sealed with another secret"),
+        (Path::new("/no/key"), secret.as_path(), "has no concepts.sealed.toml"),
+    ] {
+        let o = graded_with(dir, secret);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(why), "{err}");
+    }
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -267,4 +284,16 @@ fn without_bubblewrap_grading_refuses_unless_told() {
     let o = streamlab(&["grade", "--unsandboxed", "--exercises", dir.to_str().unwrap(), "--exercise", "consumer_lag"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("consumer_lag         4/4"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: grading without a sandbox"));
+}
+
+#[test]
+fn attack_a_link_to_the_reference_solution_scores_nothing() {
+    let solution = Path::new(ROOT).join("instructor/solutions/partitioner.rs");
+    let (score, max, message) = graded_after("link", "01_partitioner", |dir| {
+        let file = dir.join("01_partitioner/partitioner.rs");
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(&solution, &file).unwrap();
+    });
+    assert_eq!((score, max), (0, 5), "{message}");
+    assert!(message.contains("is a symbolic link: hand in the file itself"), "{message}");
 }

@@ -100,10 +100,36 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
             "--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts"
         );
     }
+    // A graded run without the key it can grade concepts with would score every class 0 on them.
+    let key = if wanted("concepts", "concepts") { concept::SealedKey::load(&opts.instructor)? } else { None };
+    if let (Some(secret), true) = (opts.inputs.secret(), wanted("concepts", "concepts")) {
+        match &key {
+            None => bail!(
+                "--instructor {} has no {}: concept answers cannot be graded; seal the key first with `streamlab \
+                 grade --seal-concepts PLAIN --secret-file FILE --instructor {}`",
+                opts.instructor.display(),
+                concept::SEALED,
+                opts.instructor.display()
+            ),
+            Some(k) if !k.sealed_with(secret) => bail!(
+                "{} was sealed with another secret: seal it again with this one (`streamlab grade --seal-concepts \
+                 PLAIN --secret-file FILE`)",
+                opts.instructor.join(concept::SEALED).display()
+            ),
+            Some(_) => {}
+        }
+    }
     let mut results = Vec::new();
     for ex in code::exercises()?.iter().filter(|e| wanted(&e.id, &e.folder)) {
         let file = exercises.join(&ex.folder).join(format!("{}.rs", ex.id));
+        // A link would let the grader read another file on this machine (a reference solution).
+        let linked = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink());
         let result = match std::fs::read_to_string(&file) {
+            _ if linked => ExerciseResult::all_failed(
+                &ex.id,
+                ex.point_table(),
+                &format!("{} is a symbolic link: hand in the file itself", file.display()),
+            ),
             Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, &ex.id), &opts.sandbox),
             Err(e) => ExerciseResult::all_failed(
                 &ex.id,
@@ -118,7 +144,6 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         results.push(measure::grade(&answers, student)?);
     }
     if wanted("concepts", "concepts") {
-        let key = concept::SealedKey::load(&opts.instructor)?;
         results.push(concept::grade(&answers, opts.inputs.secret(), key.as_ref()));
     }
     Ok(Grade { student: student.to_string(), mode: opts.inputs.describe().to_string(), exercises: results })
