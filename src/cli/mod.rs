@@ -185,13 +185,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lab(args) => args.run(),
         Command::Book { out, src, seed } => {
             out_dir("--out", &out)?;
-            apart("--out", &out, "--src", &src)?;
+            // The book replaces OUT/kk, OUT/en and its work folders: OUT may not be the sources or hold them there.
+            apart(("--out", &out), ("--src", &src), |o, s| {
+                o == s || ["kk", "en", ".labs", ".staging"].iter().any(|d| s.starts_with(o.join(d)))
+            })?;
             build_book(&src, &out, seed)
         }
         Command::Dataset { command } => command.run(),
         Command::Grade(args) => args.run(),
         Command::Handout { out, exercises, instructor } => {
-            apart("--out", &out.join("exercises"), "--exercises", &exercises)?;
+            // OUT/exercises is written afresh: neither the exercises folder nor inside it (it would copy itself).
+            apart(("--out", &out.join("exercises")), ("--exercises", &exercises), |w, s| {
+                w.starts_with(s) || s.starts_with(w)
+            })?;
             crate::grader::class::handout(&exercises, &instructor, &out).map_err(as_bad)
         }
         Command::Exercise { command } => command.run(),
@@ -243,11 +249,14 @@ pub(crate) fn choice<T: ValueEnum>(flag: &str, given: &str) -> Result<T> {
     })
 }
 
-/// What a command writes (`written`, from `out_flag`) must lie apart from what it reads (`src`, named by
-/// `src_flag`): writing into its own sources would overwrite or delete them.
-fn apart(out_flag: &str, written: &Path, src_flag: &str, src: &Path) -> Result<()> {
-    let (w, s) = (resolved(written), resolved(src));
-    if w.starts_with(&s) || s.starts_with(&w) {
+/// Refuses `written` (what `out_flag` makes a command write) where it would overwrite `src` (named by
+/// `src_flag`), which the command reads: `overwrites` says so of the two paths, resolved.
+fn apart(
+    (out_flag, written): (&str, &Path),
+    (src_flag, src): (&str, &Path),
+    overwrites: impl Fn(&Path, &Path) -> bool,
+) -> Result<()> {
+    if overwrites(&resolved(written), &resolved(src)) {
         return Err(bad(format!(
             "{out_flag} would write {} over {src_flag} {}, whose files it would overwrite: choose a folder apart \
              from it",
