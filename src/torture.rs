@@ -14,8 +14,16 @@ pub fn torture(seeds: u64, from: u64, scenario: Option<Scenario>) -> Result<()> 
     let mut last_progress = started;
     let (mut tally, mut engine_tally) = (Tally::default(), engines::Tally::default());
     let one = scenario.is_some();
+    let count = if one { 1 } else { seeds };
+    let Some(end) = from.checked_add(count) else {
+        return Err(crate::cli::bad(format!(
+            "--from {from} with --seeds {seeds} runs past the last seed ({}): start at most at {}",
+            u64::MAX,
+            u64::MAX - count
+        )));
+    };
     let mut scenario = scenario;
-    for seed in from..from.saturating_add(if one { 1 } else { seeds }) {
+    for seed in from..end {
         let s = scenario.take().unwrap_or_else(|| draw(seed));
         let verdict = check(&s);
         tally.add(&verdict);

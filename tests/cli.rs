@@ -441,3 +441,10 @@ fn a_command_refuses_to_write_over_the_folder_it_reads() {
     assert!(!root.join("exercises/handout").exists());
     assert_eq!(std::fs::read_to_string(root.join("exercises/answers.toml")).unwrap(), "[concepts]\n");
 }
+
+#[test]
+fn torture_refuses_seeds_past_the_last_one_instead_of_checking_none() {
+    let o = streamlab(&["torture", "--from", "18446744073709551615", "--seeds", "2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("start at most at 18446744073709551613"), "{}", stderr(&o));
+}
