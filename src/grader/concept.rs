@@ -264,11 +264,16 @@ pub fn grade(answers: &Answers, secret: Option<&[u8]>, key: Option<&SealedKey>) 
     let checks = CONCEPTS
         .iter()
         .map(|c| {
-            let got = answers.values.get(c.id).and_then(|v| v.as_str()).map(|s| s.trim().to_lowercase());
+            let given = answers.values.get(c.id);
+            let got = given.and_then(|v| v.as_str()).map(|s| s.trim().to_lowercase());
             let (passed, message) = match (&answers.problem, got) {
                 (Some(p), _) => (false, p.clone()),
                 (None, None) => {
-                    (false, format!("no answer for {}: write one letter, a to d, as {} = \"LETTER\"", c.id, c.id))
+                    let hint = match given {
+                        Some(v) => format!("{} = {v} is not a letter", c.id),
+                        None => answers.misplaced(c.id).unwrap_or_else(|| format!("no answer for {}", c.id)),
+                    };
+                    (false, format!("{hint}: write one letter, a to d, under [concept] as {} = \"LETTER\"", c.id))
                 }
                 (None, Some(g)) => judge(c.id, &g, secret, key),
             };
@@ -329,7 +334,7 @@ mod tests {
 
     fn answers(pairs: &[(&str, &str)]) -> Answers {
         let values = pairs.iter().map(|(id, l)| (id.to_string(), toml::Value::String(l.to_string()))).collect();
-        Answers { values, problem: None }
+        Answers { values, ..Answers::default() }
     }
 
     /// Every question answered with its right letter, and the sealed key's text.

@@ -120,10 +120,12 @@ pub fn grade(answers: &Answers, student: &str) -> Result<ExerciseResult> {
             (Some(p), _) => (false, p.clone()),
             (None, None) => (
                 false,
-                format!(
-                    "no answer for {} in answers.toml: run `streamlab exercise show {} --student {student}`",
-                    m.id, m.id
-                ),
+                answers.misplaced(m.id).map(|m| format!("{m}: move it under [measure]")).unwrap_or_else(|| {
+                    format!(
+                        "no answer for {} in answers.toml: run `streamlab exercise show {} --student {student}`",
+                        m.id, m.id
+                    )
+                }),
             ),
             (None, Some(v)) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
                 None => (false, format!("the answer to {} must be a number, found {v}", m.id)),

@@ -42,6 +42,15 @@ pub fn student_seed(student: &str) -> u64 {
 pub struct Answers {
     pub values: std::collections::BTreeMap<String, toml::Value>,
     pub problem: Option<String>,
+    /// Answers written where the grader does not read them, by question id: where they are.
+    pub misplaced: std::collections::BTreeMap<String, String>,
+}
+
+impl Answers {
+    /// Where the answer to `id` was written, if it is somewhere the grader does not read.
+    pub fn misplaced(&self, id: &str) -> Option<String> {
+        Some(format!("{id} is written {}, where the grader does not read it", self.misplaced.get(id)?))
+    }
 }
 
 pub fn read_answers(path: &Path) -> Answers {
@@ -59,15 +68,27 @@ pub fn read_answers(path: &Path) -> Answers {
     };
     match toml::from_str::<toml::Table>(&text) {
         Ok(table) => {
-            let mut values = std::collections::BTreeMap::new();
-            for section in ["measure", "concept"] {
-                if let Some(toml::Value::Table(t)) = table.get(section) {
-                    for (k, v) in t {
-                        values.insert(k.clone(), v.clone());
+            let (mut values, mut misplaced) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+            for (name, v) in &table {
+                match (name.as_str(), v) {
+                    ("measure" | "concept", toml::Value::Table(t)) => {
+                        for (k, v) in t {
+                            values.insert(k.clone(), v.clone());
+                            if k.to_lowercase() != *k {
+                                misplaced
+                                    .insert(k.to_lowercase(), format!("as {k} under [{name}] (ids are lowercase)"));
+                            }
+                        }
+                    }
+                    (_, toml::Value::Table(t)) => {
+                        misplaced.extend(t.keys().map(|k| (k.to_lowercase(), format!("under [{name}]"))));
+                    }
+                    _ => {
+                        misplaced.insert(name.to_lowercase(), "at the top of the file".into());
                     }
                 }
             }
-            Answers { values, problem: None }
+            Answers { values, problem: None, misplaced }
         }
         Err(e) => Answers { problem: Some(format!("{} is not valid TOML: {e}", path.display())), ..Answers::default() },
     }
@@ -217,7 +238,7 @@ fn concept_key_problems(instructor: &Path, secret: Option<&[u8]>) -> Result<Vec<
     for (id, right) in plain.answers() {
         for letter in ["a", "b", "c", "d"] {
             let answers =
-                Answers { values: [(id.to_string(), toml::Value::String(letter.into()))].into(), problem: None };
+                Answers { values: [(id.to_string(), toml::Value::String(letter.into()))].into(), ..Answers::default() };
             let r = concept::grade(&answers, Some(secret), Some(&sealed));
             let passed = r.checks.iter().any(|c| c.name == id && c.passed);
             if passed != (letter == right) {
@@ -239,6 +260,20 @@ fn failed(checks: &[CheckResult]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_written_where_the_grader_does_not_read_it_is_pointed_at() {
+        let path = std::env::temp_dir().join(format!("streamlab-answers-{}.toml", std::process::id()));
+        std::fs::write(&path, "c3 = \"c\"\n[concept]\nC2 = \"b\"\nc4 = 5\n[concepts]\nc1 = \"a\"\n").unwrap();
+        let answers = read_answers(&path);
+        let graded = concept::grade(&answers, None, None);
+        let message = |id: &str| graded.checks.iter().find(|c| c.name == id).unwrap().message.clone();
+        assert!(message("c1").starts_with("c1 is written under [concepts], where the grader does not read it"));
+        assert!(message("c2").starts_with("c2 is written as C2 under [concept] (ids are lowercase)"));
+        assert!(message("c3").starts_with("c3 is written at the top of the file"));
+        assert!(message("c4").starts_with("c4 = 5 is not a letter: write one letter"));
+        assert!(message("c5").starts_with("no answer for c5: write one letter, a to d, under [concept]"));
+    }
 
     #[test]
     fn the_course_check_holds_the_sealed_key_to_the_plain_one() {
