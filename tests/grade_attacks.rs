@@ -297,3 +297,12 @@ fn attack_a_link_to_the_reference_solution_scores_nothing() {
     assert_eq!((score, max), (0, 5), "{message}");
     assert!(message.contains("is a symbolic link: hand in the file itself"), "{message}");
 }
+
+#[test]
+fn a_file_in_another_encoding_is_named_as_such_not_sent_back_to_the_handout() {
+    let (score, _, message) = graded_after("latin1", "01_partitioner", |dir| {
+        std::fs::write(dir.join("01_partitioner/partitioner.rs"), b"// caf\xe9\nfn main() {}\n").unwrap();
+    });
+    assert_eq!(score, 0);
+    assert!(message.contains("is not UTF-8 text: save it as UTF-8"), "{message}");
+}

@@ -152,6 +152,12 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
                 &format!("{} is a symbolic link: hand in the file itself", file.display()),
             ),
             Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, &ex.id), &opts.sandbox),
+            // The student's work is there, in another encoding: restoring the handout would lose it.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => ExerciseResult::all_failed(
+                &ex.id,
+                ex.point_table(),
+                &format!("{} is not UTF-8 text: save it as UTF-8 in your editor", file.display()),
+            ),
             Err(e) => ExerciseResult::all_failed(
                 &ex.id,
                 ex.point_table(),
