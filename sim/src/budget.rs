@@ -230,11 +230,13 @@ pub fn replay_work(rows: &[TraceRow], s: &ReplaySettings) -> f64 {
         + (s.watermark_delay_ms + s.allowed_lateness_ms + s.trigger_ms) as f64;
     let steps = rows.len() as f64 * s.window.windows_per_element() * ENGINE_STEPS_PER_WINDOW;
     let flink = if s.flink { steps + ticks(span_ms, s.watermark_interval_ms) } else { 0.0 };
-    let batches = span_ms / (s.trigger_ms as f64).max(SPARK_POLLING_MS);
-    let keys = rows.iter().map(|r| r.key.as_str()).collect::<std::collections::BTreeSet<_>>().len() as f64;
-    let table = table_entries(&s.window, rows.len() as f64, keys, span_ms);
-    let spark = if s.spark { steps + batches + complete_rows(s.output_mode, batches, table) } else { 0.0 };
-    flink + spark
+    let spark = || {
+        let batches = span_ms / (s.trigger_ms as f64).max(SPARK_POLLING_MS);
+        let keys = rows.iter().map(|r| r.key.as_str()).collect::<std::collections::BTreeSet<_>>().len() as f64;
+        let table = table_entries(&s.window, rows.len() as f64, keys, span_ms);
+        steps + batches + complete_rows(s.output_mode, batches, table)
+    };
+    flink + if s.spark { spark() } else { 0.0 }
 }
 
 /// `text`'s trace, if it parses and replaying it with `s` is within the work limit: what the replay

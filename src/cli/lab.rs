@@ -45,11 +45,8 @@ impl LabArgs {
             Langs::Both => Lang::ALL.to_vec(),
         };
         let scenario = self.scenario.as_ref().map(|path| super::load_scenario(&path.to_string_lossy())).transpose()?;
-        // The flags the review cards' commands repeat, so that each card says how to get its numbers again.
-        let seed = self.seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
-        let file = self.scenario.map(|p| format!(" --scenario {}", p.display())).unwrap_or_default();
-        let runs = Runs { seed: self.seed, scenario: scenario.as_ref(), flags: &format!("{seed}{file}") };
-        run_labs(&self.id, &runs, &self.out, &langs).map(|_| ())
+        let given = scenario.as_ref().zip(self.scenario.as_deref());
+        run_labs(&self.id, &Runs::new(self.seed, given), &self.out, &langs).map(|_| ())
     }
 }
 
@@ -105,8 +102,7 @@ pub fn main_job(out: &Path) -> Result<()> {
         scenario::print_derived(&s);
         scenario::report_run(&results, &out.join("runs").join(name), scenario::Report::Run)?;
     }
-    let built_in = Runs { seed: None, scenario: None, flags: "" };
-    let reports = run_labs("all", &built_in, &out.join("labs"), &Lang::ALL)?;
+    let reports = run_labs("all", &Runs::new(None, None), &out.join("labs"), &Lang::ALL)?;
     let site = out.join("site");
     crate::book::build(Path::new("book"), &site, &reports)?;
     println!("main job done in {:.1} s", start.elapsed().as_secs_f64());
@@ -116,8 +112,7 @@ pub fn main_job(out: &Path) -> Result<()> {
 
 pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
     let generated_dir = out.join(".labs");
-    let flags = seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
-    let reports = run_labs("all", &Runs { seed, scenario: None, flags: &flags }, &generated_dir, &Lang::ALL)?;
+    let reports = run_labs("all", &Runs::new(seed, None), &generated_dir, &Lang::ALL)?;
     crate::book::build(src, out, &reports)?;
     println!("site: open {} in a browser", out.join("index.html").display());
     Ok(())
@@ -127,12 +122,23 @@ pub fn build_book(src: &Path, out: &Path, seed: Option<u64>) -> Result<()> {
 struct Runs<'a> {
     seed: Option<u64>,
     scenario: Option<&'a Scenario>,
-    flags: &'a str,
+    /// ` --seed N --scenario FILE`, as given: the review cards' commands repeat them, so that each card
+    /// says how to get its numbers again.
+    flags: String,
+}
+
+impl<'a> Runs<'a> {
+    /// The runs of `seed` and of `scenario` (read from its file), when given.
+    fn new(seed: Option<u64>, scenario: Option<(&'a Scenario, &Path)>) -> Runs<'a> {
+        let seed_flag = seed.map(|s| format!(" --seed {s}")).unwrap_or_default();
+        let file_flag = scenario.map(|(_, p)| format!(" --scenario {}", p.display())).unwrap_or_default();
+        Runs { seed, scenario: scenario.map(|(s, _)| s), flags: seed_flag + &file_flag }
+    }
 }
 
 /// Runs one lab, `review` (the labs its cards need, then the cards) or `all`, writing under `out`.
 fn run_labs(id: &str, runs: &Runs, out: &Path, langs: &[Lang]) -> Result<Vec<LabReport>> {
-    let Runs { seed, scenario, flags } = *runs;
+    let Runs { seed, scenario, ref flags } = *runs;
     if id == "list" {
         for (id, section, _) in streamlab_labs::LABS {
             println!("{id:<16} lecture section {section}");

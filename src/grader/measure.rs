@@ -120,7 +120,7 @@ pub fn grade(answers: &Answers, student: &str) -> Result<ExerciseResult> {
             (Some(p), _) => (false, p.clone()),
             (None, None) => (
                 false,
-                answers.misplaced(m.id).map(|m| format!("{m}: move it under [measure]")).unwrap_or_else(|| {
+                answers.misplaced(m.id).map(|place| format!("{place}: move it under [measure]")).unwrap_or_else(|| {
                     format!(
                         "no answer for {} in answers.toml: run `streamlab exercise show {} --student {student}`",
                         m.id, m.id
