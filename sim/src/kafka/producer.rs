@@ -198,7 +198,13 @@ impl Producer {
     /// Marks the batch created at `created` on `partition` ready (linger.ms expired).
     pub fn linger_expired(&mut self, partition: PartitionId, created: SimTime) {
         let p = partition.index();
-        if let Some(b) = self.queues[p].iter_mut().find(|b| b.created == created && b.attempts == 0) {
+        // Opening a batch makes the one before it ready (`append`): only the last can still be lingering, so
+        // a long queue is not searched.
+        if let Some(b) = self.queues[p].back_mut()
+            && b.created == created
+            && b.attempts == 0
+            && !b.ready
+        {
             b.ready = true;
             self.refresh(p);
         }
@@ -539,6 +545,20 @@ mod tests {
         p.linger_expired(P0, ms(3));
         assert!(p.queues()[0][0].ready && p.has_flagged());
         assert_eq!(p.drain(B0, &[P0], ms(8)).len(), 1);
+    }
+
+    /// A batch filled at the instant it opened, and the next one opened then: both were created at that time,
+    /// and linger expiry readies the one still lingering. (A search for the first batch created then found
+    /// the full one, and the last waited until delivery.timeout.ms failed it.)
+    #[test]
+    fn linger_expiry_readies_the_lingering_batch_of_two_created_at_once() {
+        let mut p = producer(ProducerConfig { record_bytes: 100, batch_size: 200, ..ProducerConfig::default() });
+        assert_eq!(p.append(P0, rec(), ms(3)), Some(ms(3)));
+        assert_eq!(p.append(P0, rec(), ms(3)), None, "the first batch is full, and ready");
+        assert_eq!(p.append(P0, rec(), ms(3)), Some(ms(3)), "a second batch opened at the same time");
+        assert!(!p.queues()[0][1].ready);
+        p.linger_expired(P0, ms(3));
+        assert!(p.queues()[0][1].ready);
     }
 
     /// A retried batch keeps its records (it takes no new ones) and its creation time; linger expiry for a
