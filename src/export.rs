@@ -42,6 +42,11 @@ fn mode_arg(m: OutputMode) -> &'static str {
     }
 }
 
+/// `s` as a Python string literal: a JSON string is one, whatever quotes or backslashes a name holds.
+fn python_str(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
 fn fill(template: &str, values: &[(&str, String)]) -> String {
     values.iter().fold(template.to_string(), |t, (k, v)| t.replace(&format!("{{{{{k}}}}}"), v))
 }
@@ -74,7 +79,7 @@ pub fn kafka_job(target: Target, sc: &Scenario) -> Result<(String, String), Stri
         Aggregate::Max => "max",
     };
     let values = [
-        ("SCENARIO", sc.name.clone()),
+        ("SCENARIO", python_str(&sc.name)),
         ("TOPIC", sc.topic.name.clone()),
         ("WINDOW", window_arg(&pipe.window)?),
         ("AGGREGATE", aggregate.to_string()),

@@ -216,6 +216,7 @@ fn replay_reads_a_trace_and_prints_csv() {
     for (args, needle) in [
         (vec!["--window", "hopping:1s"], "--window"),
         (vec!["--window", "tumbling:10x"], "unknown unit"),
+        (vec!["--window", "tumbling:1.5s"], "`1.5s` is not a whole number; give a smaller unit, e.g. 1500ms"),
         (vec!["--window", "tumbling:0s"], "size_ms"),
     ] {
         let mut all = vec!["replay", "--watermark-delay", "1s"];
@@ -345,6 +346,20 @@ fn export_writes_jobs_for_the_real_engines() {
     let job = std::fs::read_to_string(out.join("job.py")).unwrap();
     assert!(job.contains("'connector' = 'kafka'") && !job.contains("{{"), "{job}");
     assert!(std::fs::read_to_string(out.join("README.txt")).unwrap().contains("pip install apache-flink==2.3.0"));
+    // A name with quotes stays one Python string.
+    let quoted = dir.join("quoted.toml");
+    let text = std::fs::read_to_string("labs/scenarios/flink-vs-spark.toml").unwrap();
+    std::fs::write(&quoted, text.replacen("name = \"flink-vs-spark\"", r#"name = "a\"\"\" b' c\\""#, 1)).unwrap();
+    for engine in ["spark", "flink"] {
+        let o = streamlab(&["export", "--engine", engine, quoted.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let job = std::fs::read_to_string(out.join("job.py")).unwrap();
+        assert!(job.contains(r#"SCENARIO = "a\"\"\" b' c\\""#) && !job.contains(r#"a""""#), "{job}");
+    }
+    // The trace flags do not apply to a scenario's job: refused, not ignored.
+    let o = streamlab(&["export", "--engine", "spark", "flink-vs-spark", "--trigger", "5s"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--trigger sets a trace export") && stderr(&o).contains("[spark]"), "{}", stderr(&o));
     let o = streamlab(&["export", "--engine", "storm", "--window", "tumbling:1s", "--watermark-delay", "0s"]);
     assert_eq!(o.status.code(), Some(2));
     let o = streamlab(&["export", "--engine", "spark", "--window", "none", "--watermark-delay", "0s"]);

@@ -57,6 +57,13 @@ impl ExportArgs {
         out_dir("--out", out)?;
         let (job, readme) = match &self.scenario {
             Some(name) => {
+                if let Some((flag, _)) = flags.given().next() {
+                    return Err(bad(format!(
+                        "--{flag} sets a trace export; a scenario's job takes its settings from the scenario's \
+                         [pipeline], [flink] and [spark] tables: edit those in a copy of {name}, or leave out {name} \
+                         to export these flags"
+                    )));
+                }
                 let sc = super::load_scenario(name)?;
                 let (job, readme) = export::kafka_job(target, &sc).map_err(|e| bad(format!("{name}: {e}")))?;
                 (job, Some(readme))
@@ -221,18 +228,24 @@ impl ReplayFlags {
         }
     }
 
+    /// The flags given, as (flag without `--`, value), in the order `--help` lists them.
+    fn given(&self) -> impl Iterator<Item = (&'static str, String)> {
+        let mode = self.output_mode.and_then(|m| m.to_possible_value()).map(|v| v.get_name().to_string());
+        [
+            ("window", self.window.clone()),
+            ("watermark-delay", self.watermark_delay.clone()),
+            ("watermark-interval", self.watermark_interval.clone()),
+            ("trigger", self.trigger.clone()),
+            ("allowed-lateness", self.allowed_lateness.clone()),
+            ("output-mode", mode),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+    }
+
     /// The flags as given, for the exported job's header.
     fn describe(&self) -> String {
-        let mode = self.output_mode.and_then(|m| m.to_possible_value()).map(|v| v.get_name().to_string());
-        let all = [
-            ("window", &self.window),
-            ("watermark-delay", &self.watermark_delay),
-            ("watermark-interval", &self.watermark_interval),
-            ("trigger", &self.trigger),
-            ("allowed-lateness", &self.allowed_lateness),
-            ("output-mode", &mode),
-        ];
-        all.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("--{k} {v}"))).collect::<Vec<_>>().join(" ")
+        self.given().map(|(k, v)| format!("--{k} {v}")).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -248,6 +261,10 @@ fn parse_ms(flag: &str, s: &str) -> Result<u64> {
         "s" => 1000,
         "m" | "min" => 60_000,
         "h" => 3_600_000,
+        // `1.5s`: the unit would be `.5s`.
+        _ if unit.starts_with('.') => {
+            return Err(bad(format!("{flag}: `{s}` is not a whole number; give a smaller unit, e.g. 1500ms for 1.5s")));
+        }
         _ => return Err(bad(format!("{flag}: `{s}` has an unknown unit; use ms, s, m or h, e.g. 500ms or 10s"))),
     };
     let n: u64 = num.parse().map_err(|_| bad(format!("{flag}: `{s}` is not a duration like 500ms or 10s")))?;

@@ -1,4 +1,4 @@
-"""Scenario `{{SCENARIO}}`: its pipeline as a PyFlink DataStream job reading Kafka.
+"""A streamlab scenario's pipeline as a PyFlink DataStream job reading Kafka.
 
 Run: python job.py BOOTSTRAP_SERVERS flink-sql-connector-kafka.jar
 Each Kafka record: key = the record's key, value = `event_ms,value` as text.
@@ -12,6 +12,7 @@ from pyflink.datastream.functions import ProcessWindowFunction
 from pyflink.datastream.window import EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows
 from pyflink.table import StreamTableEnvironment
 
+SCENARIO = {{SCENARIO}}
 TOPIC = "{{TOPIC}}"
 WINDOW = "{{WINDOW}}"  # tumbling:SIZE_MS, sliding:SIZE_MS:SLIDE_MS or session:GAP_MS
 AGGREGATE = "{{AGGREGATE}}"
@@ -72,7 +73,7 @@ def main(servers, connector_jar):
     )
     windows.print()
     windows.get_side_output(late).map(lambda r: f"late: {r}", output_type=Types.STRING()).print()
-    env.execute("streamlab-{{SCENARIO}}")
+    env.execute(f"streamlab-{SCENARIO}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Scenario `{{SCENARIO}}`: its pipeline as a PySpark Structured Streaming job reading Kafka.
+"""A streamlab scenario's pipeline as a PySpark Structured Streaming job reading Kafka.
 
 Run: spark-submit --packages org.apache.spark:spark-sql-kafka-0-10_2.13:4.3.0 job.py BOOTSTRAP_SERVERS
 Each Kafka record: key = the record's key, value = `event_ms,value` as text.
@@ -8,6 +8,7 @@ import sys
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+SCENARIO = {{SCENARIO}}
 TOPIC = "{{TOPIC}}"
 WINDOW = "{{WINDOW}}"  # tumbling:SIZE_MS, sliding:SIZE_MS:SLIDE_MS or session:GAP_MS
 AGGREGATE = "{{AGGREGATE}}"
@@ -27,7 +28,7 @@ def window_column():
 
 
 def main(servers):
-    spark = SparkSession.builder.appName("streamlab-{{SCENARIO}}").getOrCreate()
+    spark = SparkSession.builder.appName(f"streamlab-{SCENARIO}").getOrCreate()
     raw = spark.readStream.format("kafka").option("kafka.bootstrap.servers", servers).option("subscribe", TOPIC).load()
     fields = F.split(F.col("value").cast("string"), ",")
     events = (
