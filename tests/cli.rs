@@ -77,6 +77,16 @@ fn bad_arguments_exit_2_with_a_message() {
     let o = streamlab(&["kafka", "assign", "--strategy", "range", "--members", "a", "--topics", "t"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("NAME:PARTITIONS"));
+    for (topics, previous, needle) in [
+        ("t0:3,t0:5", "", "`t0` appears twice"),
+        ("t0:0", "", "at least 1 partition"),
+        ("t0:3", "a=t0-0;a=t0-1", "member `a` appears twice"),
+    ] {
+        let args = ["kafka", "assign", "--strategy", "sticky", "--members", "a", "--topics", topics];
+        let o = streamlab(&[&args[..], &["--previous", previous]].concat());
+        assert_eq!(o.status.code(), Some(2), "{topics} {previous}");
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+    }
     let o = streamlab(&["kafka", "partition", "--partitions", "0", "k"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -118,7 +118,13 @@ fn parse_topics(spec: &str) -> Result<BTreeMap<String, u32>> {
         if name.is_empty() {
             return Err(bad(format!("--topics: `{item}` has no topic name")));
         }
-        topics.insert(name.to_string(), n);
+        // CreateTopics refuses fewer than one partition (INVALID_PARTITIONS).
+        if n == 0 {
+            return Err(bad(format!("--topics: `{item}`: a topic has at least 1 partition")));
+        }
+        if topics.insert(name.to_string(), n).is_some() {
+            return Err(bad(format!("--topics: `{name}` appears twice; give each topic once")));
+        }
     }
     if topics.is_empty() {
         return Err(bad("--topics needs at least one NAME:PARTITIONS, e.g. --topics t0:3,t1:3"));
@@ -144,7 +150,9 @@ fn parse_previous(spec: &str, topics: &BTreeMap<String, u32>) -> Result<Assignme
                 })?;
             owned.push(tp);
         }
-        previous.insert(member.trim().to_string(), owned);
+        if previous.insert(member.trim().to_string(), owned).is_some() {
+            return Err(bad(format!("--previous: member `{}` appears twice; list its partitions once", member.trim())));
+        }
     }
     Ok(previous)
 }
