@@ -635,6 +635,13 @@ impl Scenario {
                     if hourly.iter().all(|r| *r == 0.0) {
                         return Err(invalid(key("arrival.hourly"), "must have at least one hour above 0"));
                     }
+                    // The rates are divided by their mean: a sum past f64's range would make every hour 0.
+                    if !hourly.iter().sum::<f64>().is_finite() {
+                        return Err(invalid(
+                            key("arrival.hourly"),
+                            "is too large to add up: only the ratios matter, so scale the rates down (e.g. 1 to 100)",
+                        ));
+                    }
                     if *bursts_per_day > MAX_BURSTS_PER_DAY {
                         return Err(invalid(
                             key("arrival.bursts_per_day"),
@@ -891,6 +898,14 @@ mod tests {
         assert!(err("[cluster]\ndisk_bytes_per_s = 5").contains("cluster.disk_bytes_per_s"));
         assert!(err("[cluster]\nrequest_overhead_us = 1000001").contains("cluster.request_overhead_us"));
         assert!(Scenario::from_toml("[cluster]\nnetwork_bytes_per_s = 1000\ndisk_bytes_per_s = 0").is_ok());
+        let day = |hourly: &str| {
+            format!(
+                "[[producers]]\narrival = {{ kind = \"day\", day_ms = 86400000, hourly = [{hourly}], bursts_per_day = 0, burst_ms = 0, burst_factor = 1.0 }}"
+            )
+        };
+        let e = err(&day(&["1e308"; 24].join(", ")));
+        assert!(e.contains("producers[0].arrival.hourly") && e.contains("scale the rates down"), "{e}");
+        assert!(Scenario::from_toml(&day(&["1e300"; 24].join(", "))).is_ok());
         let e = err("engines = [\"flink\", \"spark\", \"flink\"]\n[pipeline]");
         assert!(e.contains("engines") && e.contains("Flink twice"), "{e}");
     }
