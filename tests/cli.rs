@@ -87,6 +87,10 @@ fn bad_arguments_exit_2_with_a_message() {
         assert_eq!(o.status.code(), Some(2), "{topics} {previous}");
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
     }
+    // A seed past TOML's largest integer could not be written back into the scenario a lab changes.
+    let o = streamlab(&["lab", "kafka", "--seed", "9223372036854775808"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not in 0..=9223372036854775807"), "{}", stderr(&o));
     let o = streamlab(&["kafka", "partition", "--partitions", "0", "k"]);
     assert_eq!(o.status.code(), Some(2));
 }

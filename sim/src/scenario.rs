@@ -437,7 +437,12 @@ impl Scenario {
 
     /// Checks every value that TOML's types cannot: ranges and relations between keys.
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let doc = toml::Value::try_from(self).map_err(|e| invalid("scenario", e.to_string()))?;
+        let doc = toml::Value::try_from(self).map_err(|e| {
+            match serde_json::to_value(self).ok().and_then(|v| too_large("", &v)) {
+                Some(path) => invalid(path, format!("must be at most {} (TOML's largest whole number)", i64::MAX)),
+                None => invalid("scenario", e.to_string()),
+            }
+        })?;
         check_numbers("", &doc)?;
         let r = &self.run;
         if r.duration_ms == 0 {
@@ -828,6 +833,17 @@ fn check_numbers(path: &str, v: &toml::Value) -> Result<(), ScenarioError> {
     }
 }
 
+/// The path of a whole number TOML cannot hold (above `i64::MAX`), which a file may still give a `u64` key.
+fn too_large(path: &str, v: &serde_json::Value) -> Option<String> {
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match v {
+        serde_json::Value::Object(o) => o.iter().find_map(|(k, v)| too_large(&join(k), v)),
+        serde_json::Value::Array(a) => a.iter().enumerate().find_map(|(i, v)| too_large(&format!("{path}[{i}]"), v)),
+        serde_json::Value::Number(n) if n.as_u64().is_some_and(|n| n > i64::MAX as u64) => Some(path.to_string()),
+        _ => None,
+    }
+}
+
 /// Kafka's topic name rule (`Topic.validate`): 1 to 249 characters of a-z, A-Z, 0-9, `.`, `_` and `-`, and
 /// neither `.` nor `..`.
 fn check_topic_name(name: &str) -> Result<(), ScenarioError> {
@@ -903,6 +919,8 @@ mod tests {
                 "[[producers]]\narrival = {{ kind = \"day\", day_ms = 86400000, hourly = [{hourly}], bursts_per_day = 0, burst_ms = 0, burst_factor = 1.0 }}"
             )
         };
+        let e = err("[run]\nseed = 18446744073709551615");
+        assert!(e.contains("`run.seed`: must be at most 9223372036854775807"), "{e}");
         let e = err(&day(&["1e308"; 24].join(", ")));
         assert!(e.contains("producers[0].arrival.hourly") && e.contains("scale the rates down"), "{e}");
         assert!(Scenario::from_toml(&day(&["1e300"; 24].join(", "))).is_ok());

@@ -15,7 +15,7 @@ pub struct LabArgs {
     /// `list`, a lab id, `review` or `all`.
     id: String,
     /// Override the seed of every scenario the lab runs.
-    #[arg(long)]
+    #[arg(long, value_parser = super::seed_parser())]
     seed: Option<u64>,
     /// Where each lab's folder goes.
     #[arg(long, default_value = "out/labs")]

@@ -77,7 +77,7 @@ enum Command {
         #[arg(long, default_value = "book")]
         src: PathBuf,
         /// Override the seed of every scenario the labs run.
-        #[arg(long)]
+        #[arg(long, value_parser = seed_parser())]
         seed: Option<u64>,
     },
     /// Grade the exercises (each in isolation, in a sandbox) and report.
@@ -210,6 +210,14 @@ fn run(cli: Cli) -> Result<()> {
             crate::serve::serve(std::net::SocketAddr::new(bind, port), &site, open, limits)
         }
     }
+}
+
+/// The largest seed: TOML's largest whole number, so that a run can be written back as a scenario file.
+pub(crate) const MAX_SEED: u64 = i64::MAX as u64;
+
+/// `--seed`: a whole number from 0 to `MAX_SEED`.
+fn seed_parser() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(..=MAX_SEED)
 }
 
 /// An error in what the user gave us (exit code 2).

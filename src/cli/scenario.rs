@@ -14,7 +14,7 @@ pub struct Given {
     /// A scenario file, or the name of a built-in scenario (see `streamlab scenario list`).
     scenario: String,
     /// Override the scenario's seed.
-    #[arg(long)]
+    #[arg(long, value_parser = super::seed_parser())]
     seed: Option<u64>,
 }
 

@@ -176,9 +176,12 @@ pub async fn run(
     let text = body_text(&state, body, "scenario").await?;
     let mut scenario = cli::parse_scenario(&text, "scenario").map_err(|e| Refusal::bad(&e))?;
     if let Some(seed) = query.get("seed") {
-        scenario.run.seed = seed
-            .parse()
-            .map_err(|_| Refusal(StatusCode::BAD_REQUEST, format!("`seed` = `{seed}` is not a whole number >= 0")))?;
+        scenario.run.seed = seed.parse().ok().filter(|s| *s <= cli::MAX_SEED).ok_or_else(|| {
+            Refusal(
+                StatusCode::BAD_REQUEST,
+                format!("`seed` = `{seed}` is not a whole number from 0 to {}", cli::MAX_SEED),
+            )
+        })?;
     }
     let max_events = state.limits.max_events;
     scenario.run.max_events = scenario.run.max_events.min(max_events);

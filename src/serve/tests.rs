@@ -116,7 +116,10 @@ fn a_bad_scenario_answers_400_naming_the_key() {
         assert_eq!(a.body, "scenario: `topic.partitions`: must be at least 1\n");
     }
     let a = call(&app, post("/api/run?seed=x", TINY, false));
-    assert_eq!((a.status, a.body.as_str()), (StatusCode::BAD_REQUEST, "`seed` = `x` is not a whole number >= 0\n"));
+    let refusal = "`seed` = `x` is not a whole number from 0 to 9223372036854775807\n";
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::BAD_REQUEST, refusal));
+    let a = call(&app, post("/api/run?seed=9223372036854775808", TINY, false));
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "past TOML's largest integer: {}", a.body);
     let a = call(&app, post("/api/run", "[topic]\ncolour = 1\n", false));
     assert!(a.status == StatusCode::BAD_REQUEST && a.body.contains("colour"), "{}", a.body);
 }
