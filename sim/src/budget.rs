@@ -40,17 +40,22 @@ pub struct Estimate {
     pub memory_bytes: f64,
     /// When the slowest engine would be done with its backlog, in simulated milliseconds.
     pub engine_busy_until_ms: f64,
+    /// The largest part of that time beyond the run's own span: its scenario key and milliseconds.
+    pub engine_busy_by: (&'static str, f64),
 }
+
+/// The part of an engine's span that the per-record costs make (`Estimate::engine_busy_by`).
+const PER_RECORD_COSTS: &str = "pipeline";
 
 /// A run refused for its size, with the estimate and what to change.
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum BudgetError {
     #[error(
-        "the per-record costs would keep an engine busy until about {busy_until_ms:.3e} ms, beyond the {MAX_MS} ms \
-         a run may span: lower pipeline.map_cost, pipeline.aggregate_cost, spark.batch_overhead or \
-         batch.startup, or raise pipeline.parallelism"
+        "an engine would be busy until about {busy_until_ms:.3e} ms, beyond the {MAX_MS} ms a run may span, \
+         {}",
+        busy_fix(by.0, by.1)
     )]
-    EngineBusy { busy_until_ms: f64 },
+    EngineBusy { busy_until_ms: f64, by: (&'static str, f64) },
     #[error(
         "this run would take about {events:.3e} events ({records:.3e} records), above run.max_events = \
          {max_events}: {SHRINK}, or raise run.max_events"
@@ -64,13 +69,25 @@ pub enum BudgetError {
     Memory { bytes: f64, records: f64 },
 }
 
+/// What to change for an engine's span: the key that makes most of it (the error is reported under it).
+fn busy_fix(key: &str, ms: f64) -> String {
+    if key == PER_RECORD_COSTS {
+        format!(
+            "{ms:.3e} ms of it for the per-record costs: lower pipeline.map_cost or pipeline.aggregate_cost, or \
+             raise pipeline.parallelism"
+        )
+    } else {
+        format!("{ms:.3e} ms of it for this key: lower it")
+    }
+}
+
 const SHRINK: &str = "shorten run.duration_ms, lower the producers' rate_per_s or count, or simplify the pipeline";
 
 impl BudgetError {
     /// The scenario key the refusal is reported under.
     pub fn key(&self) -> &'static str {
         match self {
-            BudgetError::EngineBusy { .. } => "pipeline",
+            BudgetError::EngineBusy { by, .. } => by.0,
             BudgetError::Events { .. } | BudgetError::Memory { .. } => "run.max_events",
         }
     }
@@ -80,7 +97,7 @@ impl Estimate {
     /// Refuses a run above `max_events`, the memory budget or the time range.
     pub fn check(&self, max_events: u64) -> Result<(), BudgetError> {
         if self.engine_busy_until_ms > MAX_MS as f64 {
-            return Err(BudgetError::EngineBusy { busy_until_ms: self.engine_busy_until_ms });
+            return Err(BudgetError::EngineBusy { busy_until_ms: self.engine_busy_until_ms, by: self.engine_busy_by });
         }
         if self.events > max_events as f64 {
             return Err(BudgetError::Events { events: self.events, records: self.records, max_events });
@@ -163,6 +180,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let retained_ms = (s.topic.retention_ms + s.cluster.log_retention_check_interval_ms) as f64;
     let mut memory_bytes = records * (retained_ms / s.run.duration_ms as f64).min(1.0) * LOG_BYTES_PER_RECORD;
     let mut engine_busy_until_ms = 0.0f64;
+    let mut engine_busy_by = (PER_RECORD_COSTS, 0.0);
     if let Some(pipe) = &s.pipeline {
         let windows = pipe.window.windows_per_element();
         let parallelism = f64::from(pipe.parallelism);
@@ -172,13 +190,19 @@ pub fn estimate(s: &Scenario) -> Estimate {
             let backlog_ms = records * cost_ms / parallelism;
             // Result rows besides one per record and window: complete mode's whole table every batch.
             let mut table_rows = 0.0;
+            // The parts of an engine's span beyond the run's own, by the key that sets each.
+            let parts: Vec<(&'static str, f64)>;
             let (span_ms, timers) = match kind {
                 EngineKind::Flink => {
                     let f = &s.flink;
-                    let span = horizon_ms
-                        + backlog_ms
-                        + (f.buffer_timeout_ms + f.allowed_lateness_ms + f.idle_timeout_ms) as f64
-                        + failures * f.restart_delay_ms as f64;
+                    parts = vec![
+                        (PER_RECORD_COSTS, backlog_ms),
+                        ("flink.buffer_timeout_ms", f.buffer_timeout_ms as f64),
+                        ("flink.allowed_lateness_ms", f.allowed_lateness_ms as f64),
+                        ("flink.idle_timeout_ms", f.idle_timeout_ms as f64),
+                        ("flink.restart_delay_ms", failures * f.restart_delay_ms as f64),
+                    ];
+                    let span = horizon_ms + parts.iter().map(|p| p.1).sum::<f64>();
                     let per_subtask = ticks(span, f.watermark_interval_ms)
                         + ticks(span, f.buffer_timeout_ms)
                         + ticks(span, f.checkpoint_interval_ms);
@@ -187,12 +211,15 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 EngineKind::Spark => {
                     let sp = &s.spark;
                     let overhead_ms = sp.batch_overhead.work_ms() + sp.commit_overhead.work_ms();
-                    let span = horizon_ms
-                        + backlog_ms
-                        + overhead_ms
-                        + sp.trigger_ms as f64
-                        + (sp.watermark_delay_ms + sp.continuous_checkpoint_ms) as f64
-                        + failures * sp.restart_delay_ms as f64;
+                    parts = vec![
+                        (PER_RECORD_COSTS, backlog_ms),
+                        ("spark.batch_overhead", overhead_ms),
+                        ("spark.trigger_ms", sp.trigger_ms as f64),
+                        ("spark.watermark_delay_ms", sp.watermark_delay_ms as f64),
+                        ("spark.continuous_checkpoint_ms", sp.continuous_checkpoint_ms as f64),
+                        ("spark.restart_delay_ms", failures * sp.restart_delay_ms as f64),
+                    ];
+                    let span = horizon_ms + parts.iter().map(|p| p.1).sum::<f64>();
                     let period_ms = match sp.mode {
                         SparkMode::Continuous => sp.continuous_checkpoint_ms as f64,
                         SparkMode::MicroBatch => (sp.trigger_ms as f64).max(SPARK_POLLING_MS),
@@ -207,11 +234,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 EngineKind::Batch => {
                     let b = &s.batch;
                     let jobs = ticks(horizon_ms, b.interval_ms) + 1.0;
-                    let span = horizon_ms + jobs * b.startup.work_ms() + records * b.shuffle_cost.work_ms();
+                    parts = vec![
+                        ("batch.startup", jobs * b.startup.work_ms()),
+                        ("batch.shuffle_cost", records * b.shuffle_cost.work_ms()),
+                    ];
+                    let span = horizon_ms + parts.iter().map(|p| p.1).sum::<f64>();
                     (span, ticks(span, b.interval_ms))
                 }
             };
-            engine_busy_until_ms = engine_busy_until_ms.max(span_ms);
+            if span_ms > engine_busy_until_ms {
+                engine_busy_until_ms = span_ms;
+                engine_busy_by = parts.into_iter().fold((PER_RECORD_COSTS, 0.0), |a, p| if p.1 > a.1 { p } else { a });
+            }
             // Its consumer's long polls, one per partition leader like a group member's.
             let fetches = brokers.min(partitions) * polls(s.consumer_group.fetch_max_wait_ms);
             events += records * windows * ENGINE_STEPS_PER_WINDOW + timers + fetches + table_rows;
@@ -220,7 +254,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 records.min(keys) * windows * BYTES_PER_WINDOW_STATE + (records + table_rows) * ENGINE_BYTES_PER_RECORD;
         }
     }
-    Estimate { records, events, memory_bytes, engine_busy_until_ms }
+    Estimate { records, events, memory_bytes, engine_busy_until_ms, engine_busy_by }
 }
 
 /// The work of replaying a trace: each row in each of its windows, and the timers of each engine over the
@@ -339,6 +373,24 @@ mod tests {
         assert_eq!(check_replay(&rows(1), &s), Err(ReplayError::DurationTooLong));
         let zero = check_replay(&rows(1), &settings(WindowSpec::Tumbling { size_ms: 0 }));
         assert_eq!(zero, Err(ReplayError::Window(WindowError::Zero("`size_ms`"))));
+    }
+
+    /// An engine's span past the range is blamed on the key that makes most of it, not always on the costs.
+    #[test]
+    fn an_engine_busy_too_long_names_the_key_that_makes_it() {
+        let refusal = |extra: &str| {
+            let text = format!("name = \"x\"\nengines = [\"spark\"]\n[pipeline]\n{extra}");
+            match Scenario::from_toml(&text) {
+                Err(crate::scenario::ScenarioError::Invalid { key, problem }) => (key, problem),
+                other => panic!("{other:?}"),
+            }
+        };
+        let (key, problem) = refusal("[spark]\nwatermark_delay_ms = 1000000000000\n");
+        assert_eq!(key, "spark.watermark_delay_ms");
+        assert!(problem.ends_with("1.000e12 ms of it for this key: lower it"), "{problem}");
+        let (key, problem) = refusal("map_cost = { dist = \"constant\", ms = 1e9 }\n");
+        assert_eq!(key, "pipeline");
+        assert!(problem.contains("for the per-record costs: lower pipeline.map_cost"), "{problem}");
     }
 
     #[test]
