@@ -7,6 +7,7 @@ use crate::lab::{lab_base, run_traced};
 use crate::t;
 use crate::text::Text;
 use streamlab_sim::Scenario;
+use streamlab_sim::engine::spark::SparkMode;
 use streamlab_sim::engine::{EngineSummary, PipelineConfig};
 use streamlab_sim::scenario::EngineKind;
 
@@ -25,6 +26,15 @@ pub fn base(lab: &str, seed: Option<u64>, scenario: Option<&Scenario>, kinds: &[
             problem:
                 "has no [pipeline] table, which this lab needs: start from `streamlab scenario show flink-vs-spark`"
                     .into(),
+        });
+    }
+    // The labs measure Spark's micro-batches (triggers, per-batch overhead, batches replayed after a failure).
+    if kinds.contains(&EngineKind::Spark) && s.spark.mode == SparkMode::Continuous {
+        return Err(LabError::Unfit {
+            scenario: s.name,
+            problem: "runs Spark in continuous mode, and this lab measures Spark's micro-batches: set spark.mode = \
+                      \"micro_batch\" (`streamlab run` shows a continuous query on its own)"
+                .into(),
         });
     }
     s.engines = kinds.to_vec();

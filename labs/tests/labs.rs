@@ -271,6 +271,21 @@ mod changed_scenarios {
         assert!(e.to_string().contains("set run.duration_ms above 10000"), "{e}");
     }
 
+    /// The labs measure micro-batches: a continuous query is refused with the key to set, in every lab that
+    /// runs Spark (two of them said only "the spark engine did not run").
+    #[test]
+    fn spark_in_continuous_mode_is_refused_naming_the_key() {
+        for id in ["spark", "flink-vs-spark", "applications", "batch-vs-stream"] {
+            let e = run(id, |s| {
+                s.spark.mode = streamlab_sim::engine::spark::SparkMode::Continuous;
+                s.pipeline.as_mut().unwrap().window = streamlab_sim::engine::window::WindowSpec::None;
+            })
+            .err()
+            .expect("refused");
+            assert!(e.is_bad_input() && e.to_string().contains("set spark.mode = \"micro_batch\""), "{id}: {e}");
+        }
+    }
+
     #[test]
     fn spark_with_a_trigger_of_0_runs_its_batches_back_to_back() {
         let r = run("spark", |s| s.spark.trigger_ms = 0).unwrap();
