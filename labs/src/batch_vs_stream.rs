@@ -4,7 +4,7 @@
 use crate::chart::Unit;
 use crate::engines::{self, cdf_figure, named};
 use crate::error::Result;
-use crate::lab::{LabReport, factor};
+use crate::lab::{Compared, LabReport, factor};
 use crate::text::Text;
 use crate::{t, tl};
 use serde_json::json;
@@ -19,11 +19,10 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let (flink, spark, batch) = (named(&runs, "flink")?, named(&runs, "spark")?, named(&runs, "batch")?);
     let ms = |v: f64| Unit::Ms.text(v);
     let (f, sp, b) = (ms(flink.latency_ms.p50_ms), ms(spark.latency_ms.p50_ms), ms(batch.latency_ms.p50_ms));
-    let (times, more) = factor(batch.latency_ms.p50_ms, spark.latency_ms.p50_ms);
-    let vs_spark = if more {
-        tl!("Spark-тан {} есе көп", "{} times Spark's", times)
-    } else {
-        tl!("Spark-тан {} есе аз", "{} times less than Spark's", times)
+    let vs_spark = match factor(batch.latency_ms.p50_ms, spark.latency_ms.p50_ms) {
+        Compared::More(times) => tl!("Spark-тан {} есе көп", "{} times Spark's", times),
+        Compared::Less(times) => tl!("Spark-тан {} есе аз", "{} times less than Spark's", times),
+        Compared::Same => t!("Spark-пен шамалас", "about the same as Spark's"),
     };
     let answer = Text::new(
         format!(

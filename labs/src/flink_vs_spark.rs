@@ -4,7 +4,7 @@
 use crate::chart::{Axis, Figure, Lines, Plot, Series, Unit};
 use crate::engines::{self, cdf_figure, named, pipe};
 use crate::error::Result;
-use crate::lab::{LabReport, factor, measure_all, varied};
+use crate::lab::{Compared, LabReport, factor, measure_all, varied};
 use crate::{t, tl};
 use serde_json::json;
 use streamlab_sim::Scenario;
@@ -63,19 +63,21 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
     let vs_window = by_engine(windows_s.iter().copied().zip(runs), |e| e.latency_ms.p50_ms);
 
     let ms = |v: f64| Unit::Ms.text(v);
-    let (times, slower) = factor(f.p50_ms, sp.p50_ms);
-    let per_record = if slower {
-        tl!(
+    let per_record = match factor(f.p50_ms, sp.p50_ms) {
+        Compared::More(times) => tl!(
             "{} есе көп: дәрістегі «миллисекундтар және 100 мс–секундтар» айырмасы бұл баптауларда байқалмайды",
             "{} times more: not the lecture's 'milliseconds vs 100 ms to seconds' with these settings",
             times
-        )
-    } else {
-        tl!(
+        ),
+        Compared::Same => t!(
+            "шамалас: дәрістегі «миллисекундтар және 100 мс–секундтар» айырмасы бұл баптауларда байқалмайды",
+            "about the same: not the lecture's 'milliseconds vs 100 ms to seconds' with these settings"
+        ),
+        Compared::Less(times) => tl!(
             "{} есе аз: дәрістегі «миллисекундтар және 100 мс–секундтар» осы",
             "{} times less: the lecture's 'milliseconds vs 100 ms to seconds'",
             times
-        )
+        ),
     };
     let (f30, s30) = (value(&vs_window, "flink", 30.0), value(&vs_window, "spark", 30.0));
     let answer = tl!(

@@ -159,13 +159,26 @@ pub fn failure_within(s: &Scenario, at_ms: u64) -> Result<()> {
     })
 }
 
-/// How `x` compares with `of`: the factor (at least 1, to 0.1 below 10, so that a ratio near 1 is not
-/// written as 0 or 1 times) and whether `x` is the larger.
-pub fn factor(x: f64, of: f64) -> (Text, bool) {
+/// How one measurement compares with another.
+pub enum Compared {
+    /// Within 5 % of each other: the factor would read "1 times".
+    Same,
+    /// The factor by which it is larger, or smaller (at least 1.1, to 0.1 below 10).
+    More(Text),
+    Less(Text),
+}
+
+/// How `x` compares with `of`.
+pub fn factor(x: f64, of: f64) -> Compared {
     let more = x >= of;
     let f = if more { x / of.max(1e-9) } else { of / x.max(1e-9) };
     let rounded = if f < 10.0 { (f * 10.0).round() / 10.0 } else { f.round() };
-    (crate::chart::Unit::Plain.text(rounded), more)
+    let times = crate::chart::Unit::Plain.text(rounded);
+    match (rounded <= 1.0, more) {
+        (true, _) => Compared::Same,
+        (false, true) => Compared::More(times),
+        (false, false) => Compared::Less(times),
+    }
 }
 
 /// A built-in scenario by name, with the seed replaced when asked.
@@ -181,4 +194,24 @@ pub fn base(name: &str, seed: Option<u64>) -> Scenario {
 /// The measurement of a sweep at `x`.
 pub fn at<T: PartialEq + std::fmt::Debug>(points: &[(T, f64)], x: T) -> f64 {
     points.iter().find(|(v, _)| *v == x).map(|p| p.1).unwrap_or_else(|| panic!("the sweep measured {x:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ratio within 5 % reads "about the same", not "1 times more"; others to 0.1 below 10, whole above.
+    #[test]
+    fn factor_words_a_ratio() {
+        let words = |x, of| match factor(x, of) {
+            Compared::Same => "same".to_string(),
+            Compared::More(t) => format!("{} more", t.en),
+            Compared::Less(t) => format!("{} less", t.en),
+        };
+        assert_eq!(words(104.0, 100.0), "same");
+        assert_eq!(words(100.0, 104.0), "same");
+        assert_eq!(words(106.0, 100.0), "1.1 more");
+        assert_eq!(words(100.0, 250.0), "2.5 less");
+        assert_eq!(words(1234.0, 100.0), "12 more");
+    }
 }
