@@ -170,12 +170,18 @@ fn scratch(id: &str) -> PathBuf {
 /// rustc's first errors as a student can act on them: what went wrong, where in their own file (the
 /// grader compiles it as `student.rs`), and what the compiler found there.
 fn compile_errors(stderr: &str, file: &str) -> String {
+    // A diagnostic starts with its level; a warning's place and labels are not the error's.
+    let mut in_error = false;
     let lines: Vec<String> = stderr
         .lines()
         .filter_map(|l| {
             let t = l.trim_start();
-            if l.starts_with("error") && !l.starts_with("error: aborting") {
-                Some(l.to_string())
+            if l.starts_with("error") || l.starts_with("warning") {
+                in_error = l.starts_with("error") && !l.starts_with("error: aborting");
+                return in_error.then(|| l.to_string());
+            }
+            if !in_error {
+                None
             } else if let Some(at) = t.strip_prefix("--> ") {
                 Some(format!("at {}", at.replace("student.rs", file)))
             } else if t.starts_with('|') && t.contains('^') {
@@ -329,6 +335,15 @@ mod tests {
             "error[E0308]: mismatched types; at 01_partitioner/partitioner.rs:1:51; expected `i32`, found `&str`"
         );
         assert_eq!(compile_errors("killed\n", "f.rs"), "killed", "no error lines: the last line says why");
+        let warned = format!(
+            "warning: unused variable: `n`\n --> student.rs:1:30\n  |\n1 | fn f(n: u32) {{}}\n  |      ^ help: prefix it \
+             with an underscore: `_n`\n\n{stderr}"
+        );
+        assert_eq!(
+            compile_errors(&warned, "f.rs"),
+            "error[E0308]: mismatched types; at f.rs:1:51; expected `i32`, found `&str`",
+            "a warning's place and label are left out"
+        );
     }
 
     /// The built-in file with one line replaced: each malformed variant is refused with what to fix.
