@@ -174,7 +174,13 @@ impl WindowState {
             self.sessions = Some(self.index_sessions());
         }
         if merge_sessions {
-            for x in self.intersecting(w, key) {
+            let found = self.intersecting(w, key);
+            if let [x] = found[..]
+                && let Some(cover) = self.extend_session(x, w, r)
+            {
+                return cover;
+            }
+            for x in found {
                 agg.merge(self.take(x, key, &mut unreported));
                 w = w.cover(&x);
             }
@@ -195,6 +201,26 @@ impl WindowState {
         pane.log.extend(unreported);
         pane.log.push(Member::of(r));
         w
+    }
+
+    /// The usual merge: `w` intersects one session `x` of the record's key, alone in its window. The whole
+    /// window moves to the cover, with the record added: the same state as taking the session out and
+    /// adding it back, without copying its records out and back for every record (a session's length per
+    /// record). `None` when the cover is another key's window as well: the general merge joins them.
+    fn extend_session(&mut self, x: Window, w: Window, r: &EngineRecord) -> Option<Window> {
+        let cover = w.cover(&x);
+        let alone = self.windows.get(&(x.end, x.start)).is_some_and(|pane| pane.aggs.len() == 1);
+        if !alone || (cover != x && self.windows.contains_key(&(cover.end, cover.start))) {
+            return None;
+        }
+        let mut pane = self.windows.remove(&(x.end, x.start)).expect("an intersecting window is held");
+        pane.aggs.get_mut(&r.key).expect("the key's session").add(r);
+        pane.log.push(Member::of(r));
+        self.windows.insert((cover.end, cover.start), pane);
+        if let Some(list) = self.sessions.as_mut().and_then(|sessions| sessions.get_mut(&r.key)) {
+            list.iter_mut().filter(|s| **s == x).for_each(|s| *s = cover);
+        }
+        Some(cover)
     }
 
     /// Takes the key's state out of window `w`: its aggregate, and its unreported records into `unreported`.
