@@ -188,6 +188,8 @@ fn a_class_is_graded_into_csv_and_json() {
         .unwrap();
     common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("bolat"));
     std::fs::write(class.join("notes.txt"), "not a student").unwrap();
+    // A student folder that is a link to another's work is not graded as its own.
+    std::os::unix::fs::symlink(class.join("aigerim"), class.join("copycat")).unwrap();
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-grades");
     let secret = secret_file();
     let o = streamlab(&[
@@ -202,21 +204,40 @@ fn a_class_is_graded_into_csv_and_json() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("[2/2]"), "progress on stderr: {}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("[3/3]"), "progress on stderr: {}", text(&o.stderr));
     let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
-        csv,
-        "student,score,max_score,partitioner,range_assignor,window_assigner,watermark,fraud_rule,consumer_lag,microbatch_planner,idempotent_dedup,attack_rule,measurements,concepts,error\n\
-         \"aigerim\",4,4,,,,,,4,,,,,,\n\
-         \"bolat\",0,4,,,,,,0,,,,,,\n"
+        rows[..3],
+        [
+            "student,score,max_score,partitioner,range_assignor,window_assigner,watermark,fraud_rule,consumer_lag,microbatch_planner,idempotent_dedup,attack_rule,measurements,concepts,error",
+            "\"aigerim\",4,4,,,,,,4,,,,,,",
+            "\"bolat\",0,4,,,,,,0,,,,,,",
+        ]
+    );
+    assert!(
+        rows[3].starts_with("\"copycat\",,,")
+            && rows[3].ends_with("copycat is a symbolic link: hand in the file or folder itself\""),
+        "{}",
+        rows[3]
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("scores.json")).unwrap()).unwrap();
     assert!(json["mode"].as_str().unwrap().starts_with("graded"));
     assert_eq!(json["students"][0]["student"], "aigerim");
     assert_eq!(json["students"][1]["exercises"][0]["checks"].as_array().unwrap().len(), 3);
-    let o = streamlab(&["grade", "--class", "/no/such/class"]);
+    let o = streamlab(&["grade", "--class", "/no/such/class", "--secret-file", secret.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    // Without the secret, or with no key to grade concepts by, the class is refused before anyone is graded.
+    let o = streamlab(&["grade", "--class", class.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("grading a class needs the instructor's secret"), "{}", text(&o.stderr));
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-no-instructor");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (class, secret, empty) = (class.to_str().unwrap(), secret.to_str().unwrap(), empty.to_str().unwrap());
+    let o = streamlab(&["grade", "--class", class, "--secret-file", secret, "--instructor", empty]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("has no concepts.sealed.toml") && !text(&o.stderr).contains("[1/3]"));
 }
 
 #[test]

@@ -295,7 +295,40 @@ fn attack_a_link_to_the_reference_solution_scores_nothing() {
         std::os::unix::fs::symlink(&solution, &file).unwrap();
     });
     assert_eq!((score, max), (0, 5), "{message}");
-    assert!(message.contains("is a symbolic link: hand in the file itself"), "{message}");
+    assert!(message.contains("is a symbolic link: hand in the file or folder itself"), "{message}");
+    // The exercise's folder a link to the reference solutions: the grader reads through no link.
+    let (score, _, message) = graded_after("link-folder", "01_partitioner", |dir| {
+        let folder = dir.join("01_partitioner");
+        std::fs::remove_dir_all(&folder).unwrap();
+        std::os::unix::fs::symlink(solution.parent().unwrap(), &folder).unwrap();
+    });
+    assert_eq!(score, 0, "{message}");
+    assert!(message.contains("01_partitioner is a symbolic link"), "{message}");
+}
+
+/// answers.toml a link to the instructor's secret: a parse error quoted its line back to the student.
+#[test]
+fn attack_a_linked_answers_file_is_neither_read_nor_quoted() {
+    let planted = secret("planted");
+    let (score, _, message) = graded_after("link-answers", "measurements", |dir| {
+        std::fs::remove_file(dir.join("answers.toml")).unwrap();
+        std::os::unix::fs::symlink(&planted, dir.join("answers.toml")).unwrap();
+    });
+    assert_eq!(score, 0, "{message}");
+    assert!(message.contains("answers.toml is a symbolic link"), "{message}");
+    assert!(!message.contains("9f2c4e7a"), "the secret is not quoted: {message}");
+}
+
+/// A student's answer that holds terminal escapes and bytes XML cannot hold is shown escaped: it cannot
+/// repaint the report into a fake "5/5" or break the JUnit file.
+#[test]
+fn attack_control_characters_in_an_answer_are_escaped() {
+    let src = "pub fn assign(_: &[&str], _: u32) -> Vec<(String, Vec<u32>)> {\n\
+               vec![(\"C0\\r\\x1b[2K\\x1b[32mrange_assignor 5/5 ALL PASSED\\x01\".into(), vec![0])]\n}\n";
+    let (score, _, message) = graded("escapes", "02_range_assignor", "range_assignor.rs", src);
+    assert_eq!(score, 0, "{message}");
+    assert!(message.contains("C0\\r\\u{1b}[2K"), "the answer is shown, escaped: {message:?}");
+    assert!(!message.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{message:?}");
 }
 
 #[test]

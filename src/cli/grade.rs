@@ -106,6 +106,12 @@ impl GradeArgs {
             bail!("course check failed:\n  {}", problems.join("\n  "));
         }
         if let Some(class) = self.class {
+            if opts.inputs.secret().is_none() {
+                return Err(bad(
+                    "grading a class needs the instructor's secret: --secret-file FILE (or $STREAMLAB_SECRET); \
+                     without it the inputs are the public ones and concept answers go ungraded",
+                ));
+            }
             let out = self.out.unwrap_or_else(|| PathBuf::from("grades"));
             let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             return grader::class::grade_class(&class, &out, jobs, &opts).map_err(as_bad);

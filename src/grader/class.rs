@@ -38,6 +38,8 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
 /// Grades every student of `class` with `jobs` students at a time; writes OUT/scores.csv and OUT/scores.json.
 pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Result<()> {
     let students = students(class)?;
+    // A setup error (the key missing, or sealed with another secret) would fail every student alike.
+    super::concept_key(opts)?;
     eprintln!("{}; {} students, {jobs} at a time", opts.inputs.describe(), students.len());
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -49,7 +51,10 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Res
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((id, dir)) = students.get(i) else { break };
-                    let g = super::grade(dir, id, opts).map_err(|e| format!("{e:#}"));
+                    let g = match super::linked_below(class, dir) {
+                        Some(link) => Err(link),
+                        None => super::grade(dir, id, opts).map_err(|e| format!("{e:#}")),
+                    };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     match &g {
                         Ok(g) => eprintln!(

@@ -255,7 +255,7 @@ fn run_check(dir: &Path, check: &Check, cases: &[Case], sandbox: &Sandbox) -> Ch
             Err(why) => (false, format!("{why}. Hint: {}", check.hint)),
         },
     };
-    CheckResult { name: check.name.clone(), points: check.points, passed, message }
+    CheckResult::new(&check.name, check.points, passed, &message)
 }
 
 /// Compares each answer with the case's expectation; the first difference is the message. An answer is

@@ -139,7 +139,7 @@ pub fn grade(answers: &Answers, student: &str) -> Result<ExerciseResult> {
                 ),
             },
         };
-        checks.push(CheckResult { name: m.id.to_string(), points: m.points, passed, message });
+        checks.push(CheckResult::new(m.id, m.points, passed, &message));
     }
     Ok(ExerciseResult { id: "measurements".into(), checks })
 }

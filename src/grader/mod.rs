@@ -94,6 +94,20 @@ pub fn read_answers(path: &Path) -> Answers {
     }
 }
 
+/// A symbolic link on the way from `root` to a student's file `path`, as the message that refuses it: a link
+/// would have the grader read another file on this machine as the student's (a reference solution, or the
+/// secret, quoted back in a parse error).
+pub fn linked_below(root: &Path, path: &Path) -> Option<String> {
+    let mut at = root.to_path_buf();
+    for part in path.strip_prefix(root).ok()?.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(format!("{} is a symbolic link: hand in the file or folder itself", at.display()));
+        }
+    }
+    None
+}
+
 /// How to grade: whose inputs, where the keys are, how student code runs.
 pub struct Options {
     pub inputs: Inputs,
@@ -102,6 +116,33 @@ pub struct Options {
     pub instructor: PathBuf,
     /// Grade only this exercise (an id or a folder name).
     pub only: Option<String>,
+}
+
+/// The sealed concept key, when concepts are graded. A graded run without the key it can grade them with
+/// would score a whole class 0 on them: refused, before anyone is graded.
+pub fn concept_key(opts: &Options) -> Result<Option<concept::SealedKey>> {
+    if opts.only.as_deref().is_some_and(|o| o != "concepts") {
+        return Ok(None);
+    }
+    let key = concept::SealedKey::load(&opts.instructor)?;
+    if let Some(secret) = opts.inputs.secret() {
+        match &key {
+            None => bail!(
+                "--instructor {} has no {}: concept answers cannot be graded; seal the key first with `streamlab \
+                 grade --seal-concepts PLAIN --secret-file FILE --instructor {}`",
+                opts.instructor.display(),
+                concept::SEALED,
+                opts.instructor.display()
+            ),
+            Some(k) if !k.sealed_with(secret) => bail!(
+                "{} was sealed with another secret: seal it again with this one (`streamlab grade --seal-concepts \
+                 PLAIN --secret-file FILE`)",
+                opts.instructor.join(concept::SEALED).display()
+            ),
+            Some(_) => {}
+        }
+    }
+    Ok(key)
 }
 
 /// Grades everything under `exercises` (or only `opts.only`).
@@ -121,36 +162,14 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
             "--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts"
         );
     }
-    // A graded run without the key it can grade concepts with would score every class 0 on them.
-    let key = if wanted("concepts", "concepts") { concept::SealedKey::load(&opts.instructor)? } else { None };
-    if let (Some(secret), true) = (opts.inputs.secret(), wanted("concepts", "concepts")) {
-        match &key {
-            None => bail!(
-                "--instructor {} has no {}: concept answers cannot be graded; seal the key first with `streamlab \
-                 grade --seal-concepts PLAIN --secret-file FILE --instructor {}`",
-                opts.instructor.display(),
-                concept::SEALED,
-                opts.instructor.display()
-            ),
-            Some(k) if !k.sealed_with(secret) => bail!(
-                "{} was sealed with another secret: seal it again with this one (`streamlab grade --seal-concepts \
-                 PLAIN --secret-file FILE`)",
-                opts.instructor.join(concept::SEALED).display()
-            ),
-            Some(_) => {}
-        }
-    }
+    let key = concept_key(opts)?;
     let mut results = Vec::new();
     for ex in code::exercises()?.iter().filter(|e| wanted(&e.id, &e.folder)) {
         let file = exercises.join(&ex.folder).join(format!("{}.rs", ex.id));
-        // A link would let the grader read another file on this machine (a reference solution).
-        let linked = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink());
         let result = match std::fs::read_to_string(&file) {
-            _ if linked => ExerciseResult::all_failed(
-                &ex.id,
-                ex.point_table(),
-                &format!("{} is a symbolic link: hand in the file itself", file.display()),
-            ),
+            _ if let Some(link) = linked_below(exercises, &file) => {
+                ExerciseResult::all_failed(&ex.id, ex.point_table(), &link)
+            }
             Ok(src) => code::grade(ex, &src, opts.inputs.seed(student, &ex.id), &opts.sandbox),
             // The student's work is there, in another encoding: restoring the handout would lose it.
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => ExerciseResult::all_failed(
@@ -166,7 +185,11 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         };
         results.push(result);
     }
-    let answers = read_answers(&exercises.join("answers.toml"));
+    let answers_file = exercises.join("answers.toml");
+    let answers = match linked_below(exercises, &answers_file) {
+        Some(link) => Answers { problem: Some(link), ..Answers::default() },
+        None => read_answers(&answers_file),
+    };
     if wanted("measurements", "measurements") {
         results.push(measure::grade(&answers, student)?);
     }

@@ -11,6 +11,26 @@ pub struct CheckResult {
     pub message: String,
 }
 
+impl CheckResult {
+    /// A check's result; the message may quote what a student's program or file produced, so its control
+    /// characters are written as escapes: a terminal escape could repaint the report (a fake "5/5"), and XML
+    /// cannot hold them at all.
+    pub fn new(name: &str, points: u32, passed: bool, message: &str) -> Self {
+        let message =
+            message
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+        CheckResult { name: name.to_string(), points, passed, message }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ExerciseResult {
     pub id: String,
@@ -29,14 +49,7 @@ impl ExerciseResult {
     pub fn all_failed<'a>(id: &str, checks: impl Iterator<Item = (&'a str, u32)>, message: &str) -> Self {
         ExerciseResult {
             id: id.to_string(),
-            checks: checks
-                .map(|(name, points)| CheckResult {
-                    name: name.to_string(),
-                    points,
-                    passed: false,
-                    message: message.to_string(),
-                })
-                .collect(),
+            checks: checks.map(|(name, points)| CheckResult::new(name, points, false, message)).collect(),
         }
     }
 }
