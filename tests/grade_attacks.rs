@@ -339,3 +339,31 @@ fn a_file_in_another_encoding_is_named_as_such_not_sent_back_to_the_handout() {
     assert_eq!(score, 0);
     assert!(message.contains("is not UTF-8 text: save it as UTF-8"), "{message}");
 }
+
+/// An instructor who tried a solution in the course's own exercise folder: the handout is refused before
+/// anything is written, whether the file is the solution whole, the solution with its first line changed,
+/// or answers.toml holds the concept letters.
+#[test]
+fn a_handout_that_would_give_answers_away_is_refused_and_not_written() {
+    let refused = |name: &str, change: &dyn Fn(&Path), needle: &str| {
+        let dir = tmp(name);
+        common::copy_dir(&Path::new(ROOT).join("exercises"), &dir.join("exercises"));
+        change(&dir.join("exercises"));
+        let out = dir.join("out");
+        let (ex, out_s) = (dir.join("exercises"), out.to_str().unwrap().to_string());
+        let o = streamlab(&["handout", "--exercises", ex.to_str().unwrap(), "--out", &out_s]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(needle) && err.contains("restore it"), "{name}: {err}");
+        assert!(!out.exists(), "{name}: nothing written");
+    };
+    let file = "06_consumer_lag/consumer_lag.rs";
+    refused("handout-whole", &|ex| std::fs::write(ex.join(file), solution("consumer_lag")).unwrap(), "instructor");
+    let edited = |ex: &Path| {
+        let first_changed = format!("// mine\n{}", solution("partitioner").split_once('\n').unwrap().1);
+        std::fs::write(ex.join("01_partitioner/partitioner.rs"), first_changed).unwrap();
+    };
+    refused("handout-edited", &edited, "it holds no `todo!(`: it looks solved");
+    let answers = |ex: &Path| std::fs::write(ex.join("answers.toml"), "[concept]\nc1 = \"b\"\nc3 = \"c\"\n").unwrap();
+    refused("handout-answers", &answers, "it has answers filled in (c1, c3)");
+}

@@ -121,24 +121,47 @@ fn scores_json(students: &[(String, PathBuf)], grades: &[Result<Grade, String>],
     serde_json::to_string_pretty(&serde_json::json!({ "mode": mode, "students": rows })).expect("serializable") + "\n"
 }
 
-/// Copies the exercises (stubs, READMEs, answers.toml) to OUT/exercises, refusing if any file there is
-/// a reference or wrong solution of the instructor folder.
+/// Copies the exercises (stubs, READMEs, answers.toml) to OUT/exercises, after checking that nothing there
+/// gives answers away: no file holds a reference or wrong solution of the instructor folder, every code
+/// file still holds its `todo!` (a solved one, tried out in place, does not), and answers.toml is blank.
 pub fn handout(exercises: &Path, instructor: &Path, out: &Path) -> Result<()> {
     if !exercises.join("answers.toml").is_file() {
         bail!("{} has no answers.toml: pass --exercises DIR, the course's exercise folder", exercises.display());
     }
     let keys = instructor_texts(instructor)?;
+    let mut sources = Vec::new();
+    list_tree(exercises, &mut sources)?;
+    sources.sort();
+    for f in &sources {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        if let Some(problem) = gives_away(f, &text, &keys) {
+            bail!("{}: {problem}; students would receive it: restore it from the course repository", f.display());
+        }
+    }
     let dest = out.join("exercises");
     let mut files = Vec::new();
     copy_tree(exercises, &dest, &mut files)?;
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        if let Some((name, _)) = keys.iter().find(|(_, k)| !k.trim().is_empty() && text.contains(k.trim())) {
-            bail!("{} contains the instructor's {}: remove it from {}", f.display(), name, exercises.display());
-        }
-    }
     println!("handout: {} files in {} (no solutions, no keys)", files.len(), dest.display());
     Ok(())
+}
+
+/// What the exercise file `path` gives away, if anything.
+fn gives_away(path: &Path, text: &str, keys: &[(String, String)]) -> Option<String> {
+    if let Some((name, _)) = keys.iter().find(|(_, k)| !k.trim().is_empty() && text.contains(k.trim())) {
+        return Some(format!("it contains the instructor's {name}"));
+    }
+    if path.extension().is_some_and(|e| e == "rs") && !text.contains("todo!(") {
+        return Some("it holds no `todo!(`: it looks solved".into());
+    }
+    if path.file_name().is_some_and(|n| n == "answers.toml") {
+        let table: toml::Table = toml::from_str(text).ok()?;
+        let filled: Vec<&String> = table.values().filter_map(toml::Value::as_table).flat_map(|t| t.keys()).collect();
+        if !filled.is_empty() {
+            let list: Vec<&str> = filled.iter().map(|k| k.as_str()).collect();
+            return Some(format!("it has answers filled in ({})", list.join(", ")));
+        }
+    }
+    None
 }
 
 /// The text of every file in the instructor folder, by path.
