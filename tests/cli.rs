@@ -231,6 +231,7 @@ fn replay_reads_a_trace_and_prints_csv() {
         (vec!["--window", "hopping:1s"], "--window"),
         (vec!["--window", "tumbling:10x"], "unknown unit"),
         (vec!["--window", "tumbling:1.5s"], "`1.5s` is not a whole number; give a smaller unit, e.g. 1500ms"),
+        (vec!["--window", "tumbling:-5s"], "`-5s` is negative"),
         (vec!["--window", "tumbling:0s"], "size_ms"),
     ] {
         let mut all = vec!["replay", "--watermark-delay", "1s"];

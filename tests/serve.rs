@@ -226,6 +226,17 @@ fn a_live_page_changes_when_a_control_does() {
     assert!(field(after, "end_ms") > field(before, "end_ms"), "records wait for the new leaders: {check}");
     assert_eq!(field(after, "delivered"), field(before, "delivered"), "acks=all loses nothing: {check}");
     assert!(field(after, "frames") >= 50, "the run was drawn as it advanced: {check}");
+    let lag_chart = dom.split("id=\"lag\"").nth(1).unwrap().split("</svg>").next().unwrap();
+    assert_eq!(lag_chart.matches("<path").count(), 1, "one lag line, drawn once: {lag_chart}");
+    // "max lag" is the run's own: the largest of its lag samples, whichever frames the page drew.
+    let (status, toml) = server.get("/api/scenario/kafka?crash_broker_at_ms=3000");
+    assert_eq!(status, 200, "{toml}");
+    let (status, json) = server.post("/api/run", &toml);
+    assert_eq!(status, 200, "{json}");
+    let run: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let samples = run["series"]["consumer_lag"]["max"].as_array().unwrap();
+    let max_lag = samples.iter().filter_map(serde_json::Value::as_f64).fold(0.0, f64::max);
+    assert_eq!(field(after, "max_lag") as f64, max_lag, "{check}");
 
     let o = browser(&chrome, &["--virtual-time-budget=10000", "--dump-dom"], &format!("{base}/en/kafka.html"));
     let dom = String::from_utf8_lossy(&o.stdout);

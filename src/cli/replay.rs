@@ -261,6 +261,7 @@ fn parse_ms(flag: &str, s: &str) -> Result<u64> {
         "s" => 1000,
         "m" | "min" => 60_000,
         "h" => 3_600_000,
+        _ if s.starts_with('-') => return Err(bad(format!("{flag}: `{s}` is negative; a duration is 0 or more"))),
         // `1.5s`: the unit would be `.5s`.
         _ if unit.starts_with('.') => {
             return Err(bad(format!("{flag}: `{s}` is not a whole number; give a smaller unit, e.g. 1500ms for 1.5s")));

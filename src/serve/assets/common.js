@@ -14,6 +14,8 @@ var SL = (function () {
     site: { kk: "Курс сайты", en: "Course site" },
     replay: { kk: "Flink пен Spark: қадамдап көру", en: "Flink and Spark, step by step" },
     other: { kk: "English", en: "Қазақша" },
+    s: { kk: "с", en: "s" },
+    ms: { kk: "мс", en: "ms" },
   };
   function t(x) {
     var e = typeof x === "string" ? TABLE[x] : x;
@@ -57,7 +59,7 @@ var SL = (function () {
       }
       xhr.onprogress = take;
       xhr.onload = function () {
-        if (xhr.status !== 200) return reject(new Error(xhr.status + ": " + xhr.responseText));
+        if (xhr.status !== 200) return reject(new Error(xhr.responseText.trim() || "HTTP " + xhr.status));
         take();
         if (buf.trim()) dispatch(buf);
         resolve();
@@ -76,7 +78,7 @@ var SL = (function () {
     var h = document.createElement("strong");
     h.textContent = title;
     bar.appendChild(h);
-    [["/lab", t("labs")], ["/replay?lang=" + lang, t("replay")], ["/" + lang + "/", t("site")],
+    [["/lab?lang=" + lang, t("labs")], ["/replay?lang=" + lang, t("replay")], ["/" + lang + "/", t("site")],
      [window.location.pathname + "?" + p.toString(), t("other")]].forEach(function (l) {
       var a = document.createElement("a");
       a.href = l[0];

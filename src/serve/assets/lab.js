@@ -170,15 +170,18 @@
     return m * p;
   }
   function num(v) { return Math.round(v).toLocaleString("en-US").replace(/,/g, " "); }
+  // An axis label: a quarter of a small maximum (2.5) keeps its decimal.
+  function axisLabel(v) { return (Math.round(v * 10) / 10).toLocaleString("en-US").replace(/,/g, " "); }
 
-  function drawLedger(l, finished) {
+  function drawLedger(l) {
     var svg = document.getElementById("ledger");
     SL.clear(svg);
     var rows = [
       [t(L.produced), l.produced, "#4b6ea8"],
       [t(L.acknowledged), l.acknowledged, "#3b8f5a"],
       [t(L.delivered), l.delivered, "#2d6f45"],
-      [finished ? t(L.lost) : t(L.pending), l.lost, finished ? "#c0392b" : "#b9a23a"],
+      [t(L.pending), l.unconsumed, "#b9a23a"],
+      [t(L.lost), l.lost, "#c0392b"],
       [t(L.duplicated), l.duplicated, "#d98a1c"],
       [t(L.failed), l.failed, "#7f5aa2"],
     ];
@@ -189,7 +192,7 @@
       el("rect", { x: 235, y: y, width: 165, height: 18, class: "track" }, svg);
       var w = r[1] > 0 ? Math.max(1.5, 165 * r[1] / max) : 0;
       el("rect", { x: 235, y: y, width: w, height: 18, fill: r[2], "data-row": i }, svg);
-      el("text", { x: 406, y: y + 13, class: "value" + (i === 3 && finished && r[1] > 0 ? " bad" : "") }, svg, num(r[1]));
+      el("text", { x: 406, y: y + 13, class: "value" + (i === 4 && r[1] > 0 ? " bad" : "") }, svg, num(r[1]));
     });
   }
 
@@ -206,11 +209,11 @@
     for (var k = 0; k <= 4; k++) {
       var v = yMax * k / 4;
       el("line", { x1: x0, x2: x1, y1: sy(v), y2: sy(v), class: "grid" }, svg);
-      el("text", { x: x0 - 4, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, svg, num(v));
+      el("text", { x: x0 - 4, y: sy(v) + 4, class: "tick", "text-anchor": "end" }, svg, axisLabel(v));
     }
     var step = niceMax(xMaxMs / 1000 / 6);
     for (var s = 0; s * 1000 <= xMaxMs; s += step) {
-      el("text", { x: sx(s * 1000), y: y0 + 14, class: "tick", "text-anchor": "middle" }, svg, s + " s");
+      el("text", { x: sx(s * 1000), y: y0 + 14, class: "tick", "text-anchor": "middle" }, svg, s + " " + t("s"));
     }
     faults.forEach(function (f, i) {
       if (f.at_ms > xMaxMs) return;
@@ -285,7 +288,7 @@
     var table = document.getElementById("engines");
     if (!engines || !engines.length) { table.hidden = true; return; }
     table.hidden = false;
-    var head = [t(L.engine), t(L.recordsIn), t(L.results), t(L.late), "p50 ms", "p99 ms"];
+    var head = [t(L.engine), t(L.recordsIn), t(L.results), t(L.late), "p50, " + t("ms"), "p99, " + t("ms")];
     table.innerHTML = "<tr>" + head.map(function (h) { return "<th>" + h + "</th>"; }).join("") + "</tr>" +
       engines.map(function (e) {
         var p50 = e.latency_ms_p50 !== undefined ? e.latency_ms_p50 : e.latency_ms.p50_ms;
@@ -306,10 +309,10 @@
   function show(i) {
     var f = seen[i], upTo = seen.slice(0, i + 1);
     var clock = document.getElementById("clock");
-    var phase = f.sim_time_ms <= f.duration_ms ? t(L.of) + " " + (f.duration_ms / 1000) + " s" : t(L.draining);
-    clock.textContent = t(L.simulated) + " " + (f.sim_time_ms / 1000).toFixed(2) + " s · " + phase;
+    var phase = f.sim_time_ms <= f.duration_ms ? t(L.of) + " " + (f.duration_ms / 1000) + " " + t("s") : t(L.draining);
+    clock.textContent = t(L.simulated) + " " + (f.sim_time_ms / 1000).toFixed(2) + " " + t("s") + " · " + phase;
     document.getElementById("progress-bar").style.width = Math.min(100, 100 * f.sim_time_ms / f.duration_ms) + "%";
-    drawLedger(f.ledger, false);
+    drawLedger(f.ledger);
     drawCluster(f.cluster);
     var xm = xMax(seen[seen.length - 1]);
     drawChart("lag", [{ points: upTo.map(function (h) { return [h.sim_time_ms, h.consumer_lag]; }), color: "#c0392b" }], xm);
@@ -345,11 +348,12 @@
     var last = seen[seen.length - 1];
     if (last) show(seen.length - 1);
     document.getElementById("clock").textContent =
-      t(L.simulated) + " " + (r.sim_time_ms / 1000).toFixed(2) + " s · " + t(L.done);
+      t(L.simulated) + " " + (r.sim_time_ms / 1000).toFixed(2) + " " + t("s") + " · " + t(L.done);
     document.getElementById("progress-bar").style.width = "100%";
-    drawLedger(r.ledger, true);
+    drawLedger(r.ledger);
     drawEngines(r.engines);
-    var maxLag = Math.max.apply(null, [0].concat(seen.map(function (h) { return h.consumer_lag; })));
+    // The run's own samples (one per bucket), not the frames: the same number for the same seed.
+    var maxLag = Math.max.apply(null, [0].concat(r.series.consumer_lag.max.filter(function (v) { return v !== null; })));
     var out = document.getElementById("outcome");
     out.hidden = false;
     var e2e = r.end_to_end_latency_ms;
@@ -380,7 +384,12 @@
   function tick() {
     if (!frames.length) { timer = null; return; }
     var item = frames.shift();
-    if (frames.length > 60 && item.frame) item = frames.shift();
+    // Far behind the server: this frame is kept (the charts, the slider and ?at_ms see every frame) but
+    // not drawn.
+    if (frames.length > 60 && item.frame) {
+      seen.push(item.frame);
+      item = frames.shift();
+    }
     if (item.frame) drawFrame(item.frame);
     else if (item.result) { drawResult(item.result); if (onResult) onResult(); }
     timer = setTimeout(tick, 35);
@@ -417,7 +426,7 @@
     document.getElementById("clock").textContent = t(L.running);
     return fetch("/api/scenario/" + cfg.name + "?" + q.toString())
       .then(function (r) {
-        return r.text().then(function (text) { if (!r.ok) throw new Error(r.status + ": " + text); return text; });
+        return r.text().then(function (text) { if (!r.ok) throw new Error(text.trim() || "HTTP " + r.status); return text; });
       })
       .then(function (toml) {
         return SL.postEvents("/api/run?seed=" + encodeURIComponent(seed()), toml, function (name, data) {
@@ -426,7 +435,11 @@
           else if (name === "error") showError(data);
         });
       })
-      .catch(function (e) { showError(e.message); })
+      .catch(function (e) {
+        // Refused: nothing is simulating any more.
+        document.getElementById("clock").textContent = "";
+        showError(e.message);
+      })
       .then(function () { runButton.disabled = false; });
   }
   runButton.addEventListener("click", run);

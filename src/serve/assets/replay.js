@@ -79,7 +79,7 @@
       CONTROLS.map(function (c) { return "--" + c.key.replace(/_/g, "-") + " " + inputs[c.key].value.trim(); }).join(" ") +
       " trace.csv";
     return fetch("/api/replay?" + q.toString(), { method: "POST", body: traceBox.value })
-      .then(function (r) { return r.text().then(function (x) { if (!r.ok) throw new Error(r.status + ": " + x); return x; }); })
+      .then(function (r) { return r.text().then(function (x) { if (!r.ok) throw new Error(x.trim() || "HTTP " + r.status); return x; }); })
       .then(function (csv) {
         var records = parseCsv(traceBox.value);
         var out = parseCsv(csv);
@@ -90,7 +90,13 @@
         draw();
         play();
       })
-      .catch(function (e) { showError(e.message); });
+      .catch(function (e) {
+        // Refused: the last replay's animation would pass for this one's.
+        clearTimeout(timer);
+        data = null;
+        ["flink", "spark"].forEach(function (engine) { SL.clear(document.getElementById("lane-" + engine)); });
+        showError(e.message);
+      });
   }
 
   function lane(engine) {
@@ -112,7 +118,7 @@
     el("line", { x1: x0, x2: x1, y1: y0, y2: y0, class: "grid" }, svg);
     el("line", { x1: x0, x2: x0, y1: y0, y2: y1, class: "grid" }, svg);
     for (var s = 0; s * 1000 <= end; s += 5) {
-      el("text", { x: sx(s * 1000), y: y0 + 13, class: "tick", "text-anchor": "middle" }, svg, s + " s");
+      el("text", { x: sx(s * 1000), y: y0 + 13, class: "tick", "text-anchor": "middle" }, svg, s + " " + t("s"));
     }
     el("text", { x: x1, y: y0 + 28, class: "tick", "text-anchor": "end" }, svg, t(L.processing) + " →");
     el("text", { x: 4, y: 12, class: "tick" }, svg, "↑ " + t(L.event));
@@ -175,7 +181,7 @@
         return o.emit_ms === r.arrival_ms && o.key === r.key && r.event_ms >= o.window_start_ms && r.event_ms < o.window_end_ms;
       });
       el("circle", { cx: sx(r.arrival_ms), cy: sy(r.event_ms), r: isLate ? 5 : 3.5, class: "record" + (isLate ? " late" : "") }, svg);
-      if (isLate) el("text", { x: sx(r.arrival_ms) + 6, y: sy(r.event_ms) + 4, class: "fault-label" }, svg, "late " + r.key);
+      if (isLate) el("text", { x: sx(r.arrival_ms) + 6, y: sy(r.event_ms) + 4, class: "fault-label" }, svg, t({ kk: "кешікті ", en: "late " }) + r.key);
     });
     // Results where they came out: key=count at the window's height.
     var stack = {};
@@ -195,7 +201,7 @@
     if (!data) return;
     slider.max = end;
     slider.value = playhead;
-    document.getElementById("clock").textContent = (playhead / 1000).toFixed(1) + " s";
+    document.getElementById("clock").textContent = (playhead / 1000).toFixed(1) + " " + t("s");
     lane("flink");
     lane("spark");
   }
