@@ -367,3 +367,28 @@ fn a_handout_that_would_give_answers_away_is_refused_and_not_written() {
     let answers = |ex: &Path| std::fs::write(ex.join("answers.toml"), "[concept]\nc1 = \"b\"\nc3 = \"c\"\n").unwrap();
     refused("handout-answers", &answers, "it has answers filled in (c1, c3)");
 }
+
+/// An answer that ignores its input, one line in place of the `todo!`, scores nothing: every check holds
+/// a case that tells it from a rule (a constant verdict, the last batch's end, flag all or none).
+#[test]
+fn attack_an_answer_that_ignores_its_input_scores_nothing() {
+    let stub = |folder: &str, file: &str, answer: &str| {
+        let text = std::fs::read_to_string(Path::new(ROOT).join("exercises").join(folder).join(file)).unwrap();
+        let todo = text.lines().find(|l| l.trim_start().starts_with("todo!(")).unwrap();
+        text.replace(todo, answer)
+    };
+    for (folder, file, answer) in [
+        ("05_fraud_rule", "fraud_rule.rs", "{ let _ = (ts_ms, account, amount); false }"),
+        ("05_fraud_rule", "fraud_rule.rs", "{ let _ = (ts_ms, account, amount); true }"),
+        ("07_microbatch_planner", "microbatch_planner.rs", "{ let _ = (trigger_ms, last_trigger_ms); last_end_ms }"),
+        ("08_idempotent_dedup", "idempotent_dedup.rs", "{ let _ = (recent, base_seq); Decision::Append }"),
+        ("08_idempotent_dedup", "idempotent_dedup.rs", "{ let _ = (recent, base_seq); Decision::Duplicate }"),
+        ("08_idempotent_dedup", "idempotent_dedup.rs", "{ let _ = (recent, base_seq); Decision::OutOfOrder }"),
+        ("09_attack_rule", "attack_rule.rs", "{ let _ = (ts_ms, src, dst_port, bytes); true }"),
+        ("09_attack_rule", "attack_rule.rs", "{ let _ = (ts_ms, src, dst_port, bytes); false }"),
+    ] {
+        let name = format!("constant-{}", answer.len());
+        let (score, _, message) = graded(&name, folder, file, &stub(folder, file, answer));
+        assert_eq!(score, 0, "{folder} with {answer}: {message}");
+    }
+}

@@ -32,6 +32,16 @@ impl Case {
     fn exact(call: String, input: String, want: impl ToString) -> Case {
         Case { call, input, want: Want::Exact(want.to_string()) }
     }
+
+    /// The same call as a control: any answer but `not` passes. A check keeps one, so that an answer that
+    /// ignores its input (one verdict for every call) does not pass it.
+    fn other_than(self, not: impl ToString) -> Case {
+        let not = not.to_string();
+        let want = rule(move |got| {
+            if got == not { Err(format!("gave {got} here too: the answer must depend on the input")) } else { Ok(()) }
+        });
+        Case { want, ..self }
+    }
 }
 
 fn hex(key: &[u8]) -> String {
@@ -278,6 +288,16 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
                 &call,
                 items(),
                 rule(move |got| {
+                    // Flagging every payment flags every burst, and detects nothing.
+                    let normal: Vec<usize> = (0..ps.len()).filter(|&i| ps[i].3.is_none()).collect();
+                    let alarms = normal.iter().filter(|&&i| flag(got, i)).count();
+                    if alarms * 2 > normal.len() {
+                        return Err(format!(
+                            "your code flagged {alarms} of {} normal payments: a rule that flags most payments \
+                             catches every burst and detects nothing",
+                            normal.len()
+                        ));
+                    }
                     // The third large payment of a burst is the first that makes 3 within 5 s.
                     let mut seen = std::collections::BTreeMap::new();
                     for (i, (t, a, m, burst)) in ps.iter().enumerate() {
@@ -305,19 +325,27 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
                         Err(format!("account {a} at {t} ms ({m}) is a normal payment; your code flagged it"))
                     }
                     None if got.len() != ps.len() => Err(format!("{} flags for {} payments", got.len(), ps.len())),
+                    // A rule that never fires raises no false alarm, and catches nothing.
+                    None if !ps.iter().enumerate().any(|(i, p)| p.3.is_some() && flag(got, i)) => {
+                        Err("your code flagged no payment of any burst: a rule that never fires has no false alarms \
+                             and catches nothing"
+                            .into())
+                    }
                     None => Ok(()),
                 }),
             )]
         }
-        "two_large_payments_are_not_enough" => {
-            let seq = [(0, 1, 1000.0), (100, 1, 1000.0), (200, 2, 1000.0), (6000, 1, 1000.0)];
+        // With the control: a third large payment within 5 s is flagged (never flagging passes no check).
+        "two_large_payments_are_not_enough" => [
+            (vec![(0, 1, 1000.0), (100, 1, 1000.0), (200, 2, 1000.0), (6000, 1, 1000.0)], "0000"),
+            (vec![(0, 7, 1000.0), (100, 7, 1000.0), (200, 7, 1000.0)], "001"),
+        ]
+        .into_iter()
+        .map(|(seq, want)| {
             let call = format!("on_payment for each of (ts, account, amount) {seq:?}");
-            vec![Case::exact(
-                call,
-                seq.iter().map(|(t, a, m)| format!("{t},{a},{m}")).collect::<Vec<_>>().join(";"),
-                "0000",
-            )]
-        }
+            Case::exact(call, seq.iter().map(|(t, a, m)| format!("{t},{a},{m}")).collect::<Vec<_>>().join(";"), want)
+        })
+        .collect(),
         _ => return None,
     })
 }
@@ -369,11 +397,17 @@ pub fn microbatch_planner(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
         "batches_start_on_interval_ticks" => {
             (vec![planner_case(1000, 3000, 3200), planner_case(500, 0, 120), planner_case(1000, 4700, 4900)], false)
         }
-        "a_batch_that_overruns_makes_the_next_start_at_once" => {
-            (vec![planner_case(1000, 3000, 4700), planner_case(1000, 4700, 5300)], true)
-        }
+        // The control: a batch on time waits for the tick, so "the last batch's end" is not always right.
+        "a_batch_that_overruns_makes_the_next_start_at_once" => (
+            vec![
+                planner_case(1000, 3000, 4700),
+                planner_case(1000, 4700, 5300),
+                planner_case(1000, 3000, 3200).other_than(3200),
+            ],
+            true,
+        ),
         "the_default_trigger_runs_back_to_back" => {
-            let mut cases = vec![planner_case(0, 3000, 3170)];
+            let mut cases = vec![planner_case(0, 3000, 3170), planner_case(1000, 3000, 3200).other_than(3200)];
             cases.extend((0..10).map(|_| {
                 let last = r.random_range(0..100_000);
                 planner_case(0, last, last + r.random_range(0..5000))
@@ -414,12 +448,23 @@ fn dedup_case(recent: &[(u32, u32)], base: u32) -> Case {
 }
 
 pub fn idempotent_dedup(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
+    // Each check with a control of another verdict: one verdict for every batch passes none of them.
     let fixed: Vec<Case> = match check {
-        "the_next_sequence_is_appended" => vec![dedup_case(&[], 0), dedup_case(&[(0, 9), (10, 19)], 20)],
-        "a_retried_batch_is_a_duplicate" => {
-            vec![dedup_case(&[(0, 9), (10, 19)], 10), dedup_case(&[(0, 9), (10, 19)], 0)]
-        }
-        "a_gap_is_out_of_order" => vec![dedup_case(&[(0, 9)], 15), dedup_case(&[(0, 9)], 5)],
+        "the_next_sequence_is_appended" => vec![
+            dedup_case(&[], 0),
+            dedup_case(&[(0, 9), (10, 19)], 20),
+            dedup_case(&[(0, 9), (10, 19)], 10).other_than("Append"),
+        ],
+        "a_retried_batch_is_a_duplicate" => vec![
+            dedup_case(&[(0, 9), (10, 19)], 10),
+            dedup_case(&[(0, 9), (10, 19)], 0),
+            dedup_case(&[(0, 9), (10, 19)], 20).other_than("Duplicate"),
+        ],
+        "a_gap_is_out_of_order" => vec![
+            dedup_case(&[(0, 9)], 15),
+            dedup_case(&[(0, 9)], 5),
+            dedup_case(&[(0, 9)], 10).other_than("OutOfOrder"),
+        ],
         _ => return None,
     };
     let random = (0..30).map(|_| {
@@ -478,6 +523,18 @@ pub fn attack_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
             return Err(format!("{} flags for {} flows", got.len(), fs.len()));
         }
         let labelled = |l: &'static str| fs.iter().enumerate().filter(move |(_, f)| f.4 == l);
+        // A rule that flags most flows catches every attack, and one that never fires raises no alarm: both
+        // detect nothing, and pass no check.
+        let normal = labelled("normal").count();
+        let alarms = labelled("normal").filter(|(i, _)| flag(got, *i)).count();
+        if alarms * 2 > normal {
+            return Err(format!(
+                "{alarms} of {normal} normal flows flagged: a rule that flags most flows detects nothing"
+            ));
+        }
+        if !labelled("flood").chain(labelled("scan")).any(|(i, _)| flag(got, i)) {
+            return Err("no attack flow flagged: a rule that never fires detects nothing".into());
+        }
         match check.as_str() {
             "floods_are_flagged" => match labelled("flood").find(|(i, _)| !flag(got, *i)) {
                 Some((_, (t, s, _, b, _))) => Err(format!("the flood of {b} bytes from {s} at {t} ms must be flagged")),
