@@ -148,7 +148,7 @@ fn attack_4_the_concept_key_is_neither_in_the_command_nor_in_the_handout() {
         assert!(!text.contains(sample) && !text.contains("Reference solution"), "{}", f.display());
     }
     let answers = out.join("exercises/answers.toml");
-    std::fs::write(&answers, "[concept]\nc1 = \"b\"\nc2 = \"b\"\nc3 = \"c\"\n").unwrap();
+    std::fs::write(&answers, "[concept]\nc1 = \"b\"\nc2 = \"d\"\nc3 = \"c\"\n").unwrap();
     let ex = out.join("exercises");
     let o =
         streamlab(&["grade", "--exercises", ex.to_str().unwrap(), "--exercise", "concepts", "--instructor", "/no/key"]);
@@ -390,5 +390,16 @@ fn attack_an_answer_that_ignores_its_input_scores_nothing() {
         let name = format!("constant-{}", answer.len());
         let (score, _, message) = graded(&name, folder, file, &stub(folder, file, answer));
         assert_eq!(score, 0, "{folder} with {answer}: {message}");
+    }
+}
+
+/// One letter for every concept question scores at most 2 of 6: the right letters are spread.
+#[test]
+fn one_letter_everywhere_scores_at_most_two_concepts() {
+    let key: toml::Table =
+        toml::from_str(&std::fs::read_to_string(Path::new(ROOT).join("instructor/concepts.toml")).unwrap()).unwrap();
+    for letter in ["a", "b", "c", "d"] {
+        let right = key.values().filter(|q| q["answer"].as_str() == Some(letter)).count();
+        assert!(right <= 2, "`{letter}` is the answer to {right} of {} questions", key.len());
     }
 }

@@ -42,9 +42,9 @@ pub const CONCEPTS: &[Concept] = &[
         ),
         options: [
             ("жазба өңдеу құны", "the cost per record"),
-            ("жұмыс кестесі мен іске қосу уақыты", "the job schedule and its start-up time"),
-            ("Kafka репликациясы", "Kafka replication"),
             ("су белгісі", "the watermark"),
+            ("Kafka репликациясы", "Kafka replication"),
+            ("жұмыс кестесі мен іске қосу уақыты", "the job schedule and its start-up time"),
         ],
     },
     Concept {
@@ -67,8 +67,8 @@ pub const CONCEPTS: &[Concept] = &[
             "When does Spark Structured Streaming compute the watermark?",
         ),
         options: [
-            ("әр жазбадан кейін", "after every record"),
             ("микроблок соңында, келесісі үшін", "at the end of a micro-batch, for the next one"),
+            ("әр жазбадан кейін", "after every record"),
             ("әр 200 мс сайын", "every 200 ms"),
             ("тек бақылау нүктесінде", "only at checkpoints"),
         ],
@@ -81,17 +81,17 @@ pub const CONCEPTS: &[Concept] = &[
         ),
         options: [
             ("JVM жылдамдығы", "the JVM's speed"),
-            ("терезе өлшемі және рұқсат етілген ретсіздік", "the window size and the allowed out-of-orderness"),
-            ("Kafka партицияларының саны", "the number of Kafka partitions"),
             ("желідегі кешігу", "the network delay"),
+            ("Kafka партицияларының саны", "the number of Kafka partitions"),
+            ("терезе өлшемі және рұқсат етілген ретсіздік", "the window size and the allowed out-of-orderness"),
         ],
     },
     Concept {
         id: "c6",
         question: ("Қай салада нәтиже миллисекундтарда қажет?", "Which domain needs its result within milliseconds?"),
         options: [
-            ("айлық есептер", "monthly reports"),
             ("банктегі алаяқтықты анықтау", "fraud detection in banking"),
+            ("айлық есептер", "monthly reports"),
             ("логтарды мұрағаттау", "log archiving"),
             ("тарихи деректерді талдау", "historical analysis"),
         ],
