@@ -280,7 +280,7 @@ fn judge(cases: &[Case], o: &Outcome) -> Result<(), String> {
 /// Why the program gave no answer for `call`.
 fn stopped(call: &str, o: &Outcome) -> String {
     if o.limit == Some("file size") {
-        return format!("{call}: wrote a file larger than {} MiB", sandbox::CHECK.file_mib);
+        return format!("{call}: printed or wrote more than {} MiB: printing in a loop?", sandbox::CHECK.file_mib);
     }
     if !o.in_time || o.limit.is_some() {
         return format!(

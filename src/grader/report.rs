@@ -13,20 +13,20 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// A check's result; the message may quote what a student's program or file produced, so its control
-    /// characters are written as escapes: a terminal escape could repaint the report (a fake "5/5"), and XML
-    /// cannot hold them at all.
+    /// characters are written as escapes (a terminal escape could repaint the report into a fake "5/5",
+    /// and XML cannot hold them at all) and it is cut after `MAX_MESSAGE_CHARS` (one check's feedback was
+    /// once 7 MB of a student's list).
     pub fn new(name: &str, points: u32, passed: bool, message: &str) -> Self {
-        let message =
-            message
-                .chars()
-                .map(|c| {
-                    if c.is_control() && c != '\n' && c != '\t' {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
+        const MAX_MESSAGE_CHARS: usize = 2000;
+        let printable = |c: char| {
+            if c.is_control() && c != '\n' && c != '\t' { c.escape_default().to_string() } else { c.to_string() }
+        };
+        let mut shown: String = message.chars().take(MAX_MESSAGE_CHARS).map(printable).collect();
+        let more = message.chars().count().saturating_sub(MAX_MESSAGE_CHARS);
+        if more > 0 {
+            shown += &format!(" … ({more} more characters)");
+        }
+        let message = shown;
         CheckResult { name: name.to_string(), points, passed, message }
     }
 }
@@ -158,5 +158,18 @@ impl Grade {
             s += "  </testsuite>\n";
         }
         s + "</testsuites>\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_printable_and_cut() {
+        let c = CheckResult::new("x", 1, false, "a\u{1b}[2Kb\u{1}\nc");
+        assert_eq!(c.message, "a\\u{1b}[2Kb\\u{1}\nc");
+        let c = CheckResult::new("x", 1, false, &"é".repeat(2500));
+        assert_eq!(c.message, format!("{} … (500 more characters)", "é".repeat(2000)));
     }
 }
