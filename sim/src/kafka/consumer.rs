@@ -190,7 +190,7 @@ impl Consumers {
         *committed = (*committed).min(e.log_end);
         for m in MemberId::all(self.group.members.len()) {
             let member = &mut self.group.members[m.index()];
-            member.buffer.retain(|c| c.partition != e.partition);
+            member.buffer.drop_partition(e.partition);
             member.fetch_in_flight.iter_mut().for_each(|f| *f = false);
             self.maybe_fetch(env, cluster, m);
         }

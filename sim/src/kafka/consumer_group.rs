@@ -16,7 +16,7 @@ pub struct Member {
     pub epoch: u32,
     pub assigned: Vec<PartitionId>,
     /// Fetched, not yet polled.
-    pub buffer: VecDeque<Chunk>,
+    pub buffer: Fetched,
     pub fetch_in_flight: Vec<bool>,
     /// The running poll's end, if the member is processing.
     pub busy_until: Option<SimTime>,
@@ -34,7 +34,7 @@ impl Member {
             alive: true,
             epoch: 0,
             assigned: Vec::new(),
-            buffer: VecDeque::new(),
+            buffer: Fetched::default(),
             fetch_in_flight: vec![false; brokers as usize],
             busy_until: None,
             processing: Vec::new(),
@@ -62,7 +62,69 @@ impl Member {
     }
 
     pub fn buffered_from(&self, partition: PartitionId) -> bool {
-        self.buffer.iter().any(|c| c.partition == partition)
+        self.buffer.holds(partition)
+    }
+}
+
+/// The records a member fetched and has not polled yet, in fetch order (KafkaConsumer's list of completed
+/// fetches), with their count per partition: "anything buffered from this partition?" is asked for every
+/// assigned partition on every fetch, and after a replication stall one fetch can buffer thousands of
+/// chunks, so walking the list each time made the fetch path quadratic.
+#[derive(Default)]
+pub struct Fetched {
+    chunks: VecDeque<Chunk>,
+    per_partition: Vec<u32>,
+}
+
+impl Fetched {
+    pub fn push_back(&mut self, chunk: Chunk) {
+        let p = chunk.partition.index();
+        if p >= self.per_partition.len() {
+            self.per_partition.resize(p + 1, 0);
+        }
+        self.per_partition[p] += 1;
+        self.chunks.push_back(chunk);
+    }
+
+    pub fn front_mut(&mut self) -> Option<&mut Chunk> {
+        self.chunks.front_mut()
+    }
+
+    pub fn pop_front(&mut self) -> Option<Chunk> {
+        let chunk = self.chunks.pop_front()?;
+        self.per_partition[chunk.partition.index()] -= 1;
+        Some(chunk)
+    }
+
+    /// Drops what was fetched from `partition` (its leader changed).
+    pub fn drop_partition(&mut self, partition: PartitionId) {
+        if self.holds(partition) {
+            self.chunks.retain(|c| c.partition != partition);
+            self.per_partition[partition.index()] = 0;
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.chunks.clear();
+        self.per_partition.fill(0);
+    }
+
+    pub fn holds(&self, partition: PartitionId) -> bool {
+        self.per_partition.get(partition.index()).is_some_and(|n| *n > 0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+}
+
+impl Extend<Chunk> for Fetched {
+    fn extend<I: IntoIterator<Item = Chunk>>(&mut self, chunks: I) {
+        chunks.into_iter().for_each(|c| self.push_back(c));
     }
 }
 
