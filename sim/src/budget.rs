@@ -28,6 +28,9 @@ const ENGINE_STEPS_PER_WINDOW: f64 = 2.0;
 const ENGINE_BYTES_PER_RECORD: f64 = 64.0;
 /// Memory per record the partitions' logs hold (the record in its batch, the batch's share).
 const LOG_BYTES_PER_RECORD: f64 = 32.0;
+/// Memory of a record in a window's log until the window fires (`fate::Member`), and its copy in a
+/// checkpoint.
+const BYTES_PER_WINDOW_MEMBER: f64 = 2.0 * size_of::<crate::engine::fate::Member>() as f64;
 /// Memory of one (key, window) entry of window state.
 const BYTES_PER_WINDOW_STATE: f64 = 128.0;
 /// spark.sql.streaming.pollingDelay: the default trigger checks for data this often when idle.
@@ -249,9 +252,22 @@ pub fn estimate(s: &Scenario) -> Estimate {
             // Its consumer's long polls, one per partition leader like a group member's.
             let fetches = brokers.min(partitions) * polls(s.consumer_group.fetch_max_wait_ms);
             events += records * windows * ENGINE_STEPS_PER_WINDOW + timers + fetches + table_rows;
-            // Open window state: a (key, window) entry for every key in each window a record can still enter.
-            memory_bytes +=
-                records.min(keys) * windows * BYTES_PER_WINDOW_STATE + (records + table_rows) * ENGINE_BYTES_PER_RECORD;
+            // Open window state: a (key, window) entry for every key in each window a record can still enter,
+            // and each record in the log of each of its windows until the window fires (a sliding window
+            // of 10 s every 10 ms holds 1000 copies of the last 10 s of records).
+            let open_ms = match pipe.window {
+                WindowSpec::None => 0,
+                WindowSpec::Tumbling { size_ms } | WindowSpec::Sliding { size_ms, .. } => size_ms,
+                WindowSpec::Session { gap_ms } => gap_ms,
+            } + match kind {
+                EngineKind::Flink => s.flink.watermark_delay_ms + s.flink.allowed_lateness_ms,
+                EngineKind::Spark => s.spark.watermark_delay_ms,
+                EngineKind::Batch => 0,
+            };
+            let open_records = (records * open_ms as f64 / s.run.duration_ms as f64).min(records);
+            memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE
+                + open_records * windows * BYTES_PER_WINDOW_MEMBER
+                + (records + table_rows) * ENGINE_BYTES_PER_RECORD;
         }
     }
     Estimate { records, events, memory_bytes, engine_busy_until_ms, engine_busy_by }
@@ -391,6 +407,21 @@ mod tests {
         let (key, problem) = refusal("map_cost = { dist = \"constant\", ms = 1e9 }\n");
         assert_eq!(key, "pipeline");
         assert!(problem.contains("for the per-record costs: lower pipeline.map_cost"), "{problem}");
+    }
+
+    /// A sliding window of 10 s every 10 ms keeps each record in 1000 windows' logs until they fire: this
+    /// run held 2.97 GB and was let through; every hundredth slide of it is well inside the budget.
+    #[test]
+    fn a_fine_sliding_window_is_counted_with_each_record_in_every_window() {
+        let text = |slide_ms: u32| {
+            format!(
+                "name = \"x\"\n[run]\nduration_ms = 30000\n[[producers]]\ncount = 2\nrate_per_s = 1000.0\n\
+                 [pipeline]\nwindow = {{ kind = \"sliding\", size_ms = 10000, slide_ms = {slide_ms} }}\n"
+            )
+        };
+        let e = Scenario::from_toml(&text(10)).unwrap_err().to_string();
+        assert!(e.contains("above the 2 GiB memory budget"), "{e}");
+        assert!(Scenario::from_toml(&text(1000)).is_ok());
     }
 
     #[test]
