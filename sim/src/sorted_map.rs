@@ -61,6 +61,11 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
         self.remove_at(i).map(|(_, v)| v)
     }
 
+    /// How many keys come before the first for which `after` holds (`after` false, then true, in key order).
+    pub fn partition_point(&self, mut after: impl FnMut(&K) -> bool) -> usize {
+        self.entries.partition_point(|(k, _)| !after(k))
+    }
+
     /// The entry at `index` in key order, taken out.
     pub fn remove_at(&mut self, index: usize) -> Option<(K, V)> {
         // The oldest entry without `VecDeque::remove`'s general shifting.

@@ -184,7 +184,8 @@ impl Cluster {
             let log_start = part.log.front().map_or(part.log_end, |(base, _)| *base);
             if f.offset < log_start {
                 out_of_range.push(OutOfRange { at: *f, log_start });
-            } else {
+            } else if f.offset < part.hw {
+                // At or past the HW there is nothing to read: no search of the log.
                 part.read(f.offset, self.max_partition_fetch_records, &mut chunks);
             }
         }

@@ -173,10 +173,14 @@ impl Cluster {
     }
 
     fn wake_consumer_fetchers(&mut self, env: &mut Env, broker: BrokerId, p: PartitionId) {
-        // In key order; answering parks nothing, so the entries after `i` stay where they are.
-        let mut i = 0;
+        // In key order, from the broker's first; answering parks nothing, so the entries after `i` stay
+        // where they are.
+        let mut i = self.consumer_parked.partition_point(|(b, _)| *b >= broker);
         while let Some(((b, _), f)) = self.consumer_parked.get_index(i) {
-            if *b != broker || !f.offsets.iter().any(|o| o.partition == p) {
+            if *b != broker {
+                break;
+            }
+            if !f.offsets.iter().any(|o| o.partition == p) {
                 i += 1;
                 continue;
             }

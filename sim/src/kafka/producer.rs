@@ -68,8 +68,9 @@ pub struct Producer {
     /// Per partition: batches in creation order; only the last may still take records. Changed only
     /// through the methods here, which keep `flagged` and `expiry_floor` in step.
     queues: Vec<VecDeque<QueuedBatch>>,
-    /// Per partition: the sender has something to do there (a ready first batch, or an epoch bump due).
-    flagged: Vec<bool>,
+    /// Per partition, one bit: the sender has something to do there (a ready first batch, or an epoch bump
+    /// due). Bits, so that the sender visits the few flagged partitions of thousands without a look at each.
+    flagged: Vec<u64>,
     /// How many partitions are flagged: with none, the sender loop has nothing to drain.
     flagged_count: u32,
     /// No first batch of a queue reaches delivery.timeout.ms before this time: `expire` looks only then.
@@ -113,7 +114,7 @@ impl Producer {
             rng,
             backoff_rng,
             queues: (0..partitions).map(|_| VecDeque::new()).collect(),
-            flagged: vec![false; n],
+            flagged: vec![0; n.div_ceil(64)],
             flagged_count: 0,
             expiry_floor: SimTime::MAX,
             next_record: vec![0; n],
@@ -181,8 +182,9 @@ impl Producer {
     fn refresh(&mut self, p: usize) {
         let front = self.queues[p].front();
         let flag = self.bump_pending[p] || front.is_some_and(|b| b.ready);
-        if flag != self.flagged[p] {
-            self.flagged[p] = flag;
+        let (word, bit) = (p / 64, 1u64 << (p % 64));
+        if flag != (self.flagged[word] & bit != 0) {
+            self.flagged[word] ^= bit;
             if flag {
                 self.flagged_count += 1;
             } else {
@@ -216,51 +218,62 @@ impl Producer {
         if self.in_flight_per_broker[broker.index()] >= self.cfg.max_in_flight {
             return Vec::new();
         }
+        debug_assert!(partitions.is_sorted(), "{partitions:?}");
         // At most one batch per flagged partition: one allocation, not a growing list.
         let mut out = Vec::with_capacity(self.flagged_count as usize);
-        for &p in partitions {
-            let p = p.index();
-            // Nothing ready and no bump due: `refresh` has nothing to change there either.
-            if !self.flagged[p] {
-                continue;
+        // The flagged partitions in ascending order, those of `partitions` (ascending too): the others have
+        // nothing ready and no bump due, so `refresh` would change nothing there either. Only the partition
+        // at hand changes its bit, so a copy of each word serves.
+        for word in 0..self.flagged.len() {
+            let mut bits = self.flagged[word];
+            while bits != 0 {
+                let p = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if partitions.binary_search(&PartitionId(p as u32)).is_ok() {
+                    self.drain_partition(p, now, &mut out);
+                }
             }
-            if self.bump_pending[p] {
-                self.maybe_bump_epoch(p);
-            }
-            let q = &mut self.queues[p];
-            let in_network = self.in_network[p];
-            let takes = q.front().is_some_and(|b| {
-                // A retry goes out alone, once nothing else of the partition is in the network, so retries
-                // cannot overtake each other (RecordAccumulator.shouldStopDrainBatchesForPartition). While
-                // a bump waits, only batches that may already be in the log go out, to settle.
-                b.ready
-                    && b.not_before <= now
-                    && (b.attempts == 0 || in_network == 0)
-                    && (!self.bump_pending[p] || b.maybe_appended)
-            });
-            if !takes {
-                self.refresh(p);
-                continue;
-            }
-            let mut qb = q.pop_front().expect("front exists");
-            self.refresh(p);
-            if qb.attempts == 0 {
-                qb.batch.epoch = self.epoch[p];
-                qb.batch.base_seq = self.next_seq[p];
-                self.next_seq[p] = self.next_seq[p].wrapping_add(qb.batch.len());
-            }
-            self.in_network[p] += 1;
-            // The batch is closed: a batch sent before it filled (linger.ms passed) gives back the room
-            // reserved for batch.size, which a log keeping it until retention would hold otherwise.
-            qb.batch.records.shrink_to_fit();
-            out.push(Sent {
-                batch: Rc::new(qb.batch),
-                attempts: qb.attempts,
-                first_attempt: qb.first_attempt,
-                maybe_appended: qb.maybe_appended,
-            });
         }
         out
+    }
+
+    /// The first batch of partition `p` (flagged) into `out`, if it may go now.
+    fn drain_partition(&mut self, p: usize, now: SimTime, out: &mut Vec<Sent>) {
+        if self.bump_pending[p] {
+            self.maybe_bump_epoch(p);
+        }
+        let q = &mut self.queues[p];
+        let in_network = self.in_network[p];
+        let takes = q.front().is_some_and(|b| {
+            // A retry goes out alone, once nothing else of the partition is in the network, so retries
+            // cannot overtake each other (RecordAccumulator.shouldStopDrainBatchesForPartition). While
+            // a bump waits, only batches that may already be in the log go out, to settle.
+            b.ready
+                && b.not_before <= now
+                && (b.attempts == 0 || in_network == 0)
+                && (!self.bump_pending[p] || b.maybe_appended)
+        });
+        if !takes {
+            self.refresh(p);
+            return;
+        }
+        let mut qb = q.pop_front().expect("front exists");
+        self.refresh(p);
+        if qb.attempts == 0 {
+            qb.batch.epoch = self.epoch[p];
+            qb.batch.base_seq = self.next_seq[p];
+            self.next_seq[p] = self.next_seq[p].wrapping_add(qb.batch.len());
+        }
+        self.in_network[p] += 1;
+        // The batch is closed: a batch sent before it filled (linger.ms passed) gives back the room
+        // reserved for batch.size, which a log keeping it until retention would hold otherwise.
+        qb.batch.records.shrink_to_fit();
+        out.push(Sent {
+            batch: Rc::new(qb.batch),
+            attempts: qb.attempts,
+            first_attempt: qb.first_attempt,
+            maybe_appended: qb.maybe_appended,
+        });
     }
 
     /// KIP-360 (TransactionManager.bumpIdempotentProducerEpoch): once nothing of the partition may still be
