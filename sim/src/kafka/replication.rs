@@ -33,11 +33,12 @@ impl Cluster {
         if self.brokers[follower.index()].incarnation != incarnation || !self.brokers[follower.index()].alive {
             return;
         }
-        let offsets: Vec<FetchPosition> = self
-            .partitions
-            .iter()
-            .filter(|p| p.leader == Some(leader))
-            .filter_map(|p| p.replica_index(follower).map(|i| FetchPosition { partition: p.id, offset: p.leo[i] }))
+        // The leader's partitions (in id order, kept with every change of leader), not every partition.
+        let offsets: Vec<FetchPosition> = (self.led_by(leader).iter())
+            .filter_map(|&p| {
+                let part = &self.partitions[p.index()];
+                part.replica_index(follower).map(|i| FetchPosition { partition: p, offset: part.leo[i] })
+            })
             .collect();
         if offsets.is_empty() {
             // Nothing to follow on this leader now; look again after a fetch wait.
