@@ -52,7 +52,9 @@ pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario
         }
     };
     let small = |key: &str| -> Result<Option<u32>> {
-        num(key)?.map(|v| u32::try_from(v).map_err(|_| bad(format!("`{key}` = {v} is too large")))).transpose()
+        num(key)?
+            .map(|v| u32::try_from(v).map_err(|_| bad(format!("`{key}` = {v} is too large: at most {}", u32::MAX))))
+            .transpose()
     };
     if let Some(v) = num("seed")? {
         s.run.seed = v;

@@ -44,6 +44,8 @@
 
   var data = null, playhead = 0, end = 1, timer = null;
   var slider = document.getElementById("time");
+  slider.setAttribute("aria-label", t({ kk: "Модельдік уақыт", en: "Simulated time" }));
+  document.getElementById("play").setAttribute("aria-label", t({ kk: "Ойнату", en: "Play" }));
 
   function parseCsv(text) {
     var lines = text.trim().split("\n");
@@ -73,7 +75,10 @@
     var page = new URLSearchParams(q);
     page.delete("engine");
     page.set("lang", SL.lang);
-    if (traceBox.value.trim() !== defaultTrace.trim()) page.set("trace", traceBox.value.trim());
+    // A trace of its own rides in the address, when short enough for one (browsers and servers refuse
+    // addresses of tens of kilobytes).
+    var own = traceBox.value.trim();
+    if (own !== defaultTrace.trim() && own.length <= 4000) page.set("trace", own);
     window.history.replaceState(null, "", window.location.pathname + "?" + page.toString());
     document.getElementById("command").textContent = "streamlab replay --engine both " +
       CONTROLS.map(function (c) { return "--" + c.key.replace(/_/g, "-") + " " + inputs[c.key].value.trim(); }).join(" ") +
