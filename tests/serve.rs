@@ -274,3 +274,32 @@ fn a_live_page_changes_when_a_control_does() {
         );
     }
 }
+
+/// A client that gives up on a run frees the run's slot: the run stops instead of going on to its end.
+#[test]
+fn a_run_whose_client_went_away_stops() {
+    let server = Server::start(1);
+    let quickstart = std::fs::read_to_string(root().join("labs/scenarios/quickstart.toml")).unwrap();
+    let long = quickstart.replace("duration_ms = 10000 ", "duration_ms = 1000000 ");
+    assert_ne!(long, quickstart);
+    let mut client = TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /api/run HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n",
+        long.len()
+    );
+    client.write_all(head.as_bytes()).unwrap();
+    client.write_all(long.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.get("/api/health").1.contains("\"runs_in_progress\":1"), "the run started");
+    drop(client);
+    let gave_up = Instant::now();
+    loop {
+        let (_, health) = server.get("/api/health");
+        if health.contains("\"runs_in_progress\":0") {
+            break;
+        }
+        // The whole run takes about 5 s here; a stopped one frees its slot within a step.
+        assert!(gave_up.elapsed() < Duration::from_secs(2), "the run still holds its slot: {health}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -166,6 +166,15 @@ fn progress_step(s: &Scenario, max_progress_events: u64) -> SimTime {
     SimTime::from_nanos(ns.max(1))
 }
 
+/// Sets its flag when dropped: a handler dropped with its client tells the run it started to stop.
+struct StopWhenDropped(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// POST /api/run?seed=N with a scenario TOML body.
 pub async fn run(
     State(state): State<Arc<AppState>>,
@@ -190,9 +199,14 @@ pub async fn run(
     let streaming =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if !streaming {
+        // A client that goes away drops this handler: the run stops at its next step and frees its slot.
+        let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _stop_when_gone = StopWhenDropped(gone.clone());
         let done = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            cli::simulate_stepped(&scenario, step, |_| Ok(()))
+            cli::simulate_stepped(&scenario, step, |_| {
+                if gone.load(std::sync::atomic::Ordering::Relaxed) { Err(anyhow::anyhow!("closed")) } else { Ok(()) }
+            })
         })
         .await
         .map_err(|_| panicked("run", "scenario"))?;
