@@ -258,6 +258,14 @@ fn panicked(what: &str, input: &str) -> Refusal {
 pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: Body) -> Result<Response, Refusal> {
     let text = body_text(&state, body, "trace").await?;
     let query = cli::Spelling::Query;
+    const KEYS: [&str; 7] =
+        ["window", "watermark-delay", "watermark-interval", "trigger", "allowed-lateness", "output-mode", "engine"];
+    let names: Vec<String> = KEYS.iter().map(|k| query.name(k)).collect();
+    // A misspelt parameter would be ignored and its default used in silence.
+    if let Some(unknown) = q.keys().find(|k| !names.contains(k)) {
+        let msg = format!("unknown parameter `{unknown}`; parameters: {}", names.join(", "));
+        return Err(Refusal(StatusCode::BAD_REQUEST, msg));
+    }
     let given = |key: &str| q.get(&query.name(key)).cloned();
     let flags = cli::ReplayFlags {
         window: given("window"),

@@ -10,6 +10,8 @@ pub const LAB_HTML: &str = include_str!("assets/lab.html");
 pub const REPLAY_HTML: &str = include_str!("assets/replay.html");
 /// The replay view's teaching trace: two keys, out-of-order records, two of them late for a 5 s delay.
 pub const TRACE_CSV: &str = include_str!("assets/trace.csv");
+/// The live labs' scenario descriptions in Kazakh (the English ones are the scenario files' comments).
+pub const DESCRIPTIONS_KK: &str = include_str!("assets/descriptions.kk.toml");
 
 /// (file name, content type, text) of every file under /assets/.
 const FILES: &[(&str, &str, &str)] = &[

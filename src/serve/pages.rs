@@ -12,6 +12,17 @@ use streamlab_sim::Scenario;
 use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::scenario::{Acks, EngineKind, Fault};
 
+/// A live lab's description, {kk, en}: what its page says it runs.
+fn description(name: &str) -> serde_json::Value {
+    static KK: std::sync::LazyLock<toml::Table> = std::sync::LazyLock::new(|| {
+        let all: toml::Table = toml::from_str(assets::DESCRIPTIONS_KK).expect("the Kazakh descriptions parse");
+        all["kk"].as_table().cloned().expect("a [kk] table")
+    });
+    let en = scenarios::description(scenarios::find(name).unwrap_or_default());
+    let kk = KK.get(name).and_then(toml::Value::as_str).map_or_else(|| en.clone(), str::to_string);
+    serde_json::json!({ "kk": kk, "en": en })
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -27,11 +38,13 @@ pub fn live_names() -> Vec<&'static str> {
 }
 
 pub async fn lab_index() -> Html<String> {
-    let items: String = scenarios::BUILTIN
-        .iter()
-        .filter(|(n, _)| live(n))
-        .map(|(n, text)| {
-            format!("<li><a href=\"/lab/{n}\">{n}</a> <span>{}</span></li>\n", escape(&scenarios::description(text)))
+    // Both languages; the page shows its own.
+    let items: String = live_names()
+        .into_iter()
+        .map(|n| {
+            let d = description(n);
+            let span = |lang: &str| format!("<span lang=\"{lang}\">{}</span>", escape(d[lang].as_str().unwrap_or("")));
+            format!("<li><a href=\"/lab/{n}\">{n}</a> {}{}</li>\n", span("kk"), span("en"))
         })
         .collect();
     Html(assets::INDEX_HTML.replace("{{ITEMS}}", &items))
@@ -48,7 +61,7 @@ fn page_config(name: &str, s: &Scenario) -> serde_json::Value {
     });
     serde_json::json!({
         "name": name,
-        "description": scenarios::description(scenarios::find(name).unwrap_or_default()),
+        "description": description(name),
         "brokers": s.cluster.brokers,
         "flink": engines(EngineKind::Flink),
         "spark": engines(EngineKind::Spark),

@@ -235,6 +235,13 @@ fn a_replay_answers_the_command_output_and_names_a_bad_parameter_as_the_query_sp
     assert!(a.body.starts_with("window: `10x` has an unknown unit"), "{}", a.body);
     let a = call(&app, post("/api/replay?window=tumbling:10s", trace, false));
     assert_eq!(a.body, "watermark_delay is needed, e.g. watermark_delay=2s\n");
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_dealy=1s", trace, false));
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(
+        a.body.starts_with("unknown parameter `watermark_dealy`; parameters: window, watermark_delay"),
+        "{}",
+        a.body
+    );
     let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=1s&output_mode=all", trace, false));
     assert!(a.body.starts_with("output_mode `all`: use "), "{}", a.body);
     // Two rows a day apart with a 1 ms watermark interval: the replay command's work limit refuses it here too.
@@ -264,4 +271,17 @@ fn the_site_is_served_from_its_folder() {
     assert_eq!(call(&app, get("/")).status, StatusCode::TEMPORARY_REDIRECT, "no index.html: to the live labs");
     let h: serde_json::Value = serde_json::from_str(&call(&app, get("/api/health")).body).unwrap();
     assert_eq!((h["ok"].as_bool(), h["max_runs"].as_u64()), (Some(true), Some(2)));
+}
+
+/// Every live lab says what it runs in both languages, and no description is for a page that does not exist.
+#[test]
+fn every_live_lab_is_described_in_kazakh() {
+    let all: toml::Table = toml::from_str(super::assets::DESCRIPTIONS_KK).unwrap();
+    let kk = all["kk"].as_table().unwrap();
+    let live = super::pages::live_names();
+    for name in &live {
+        let text = kk.get(*name).and_then(toml::Value::as_str).unwrap_or_default();
+        assert!(text.starts_with(*name) && text.len() > 40, "{name}: {text:?}");
+    }
+    assert_eq!(kk.len(), live.len(), "{:?}", kk.keys().collect::<Vec<_>>());
 }

@@ -139,7 +139,7 @@
 
   // ----- static labels ----------------------------------------------------------------------------
   SL.header("streamlab · " + cfg.name);
-  document.getElementById("about").textContent = cfg.description;
+  document.getElementById("about").textContent = t(cfg.description);
   document.getElementById("prediction-label").textContent = t(L.prediction);
   var runButton = document.getElementById("run");
   runButton.textContent = t(L.run);
