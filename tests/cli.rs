@@ -241,6 +241,10 @@ fn replay_reads_a_trace_and_prints_csv() {
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
     }
+    std::fs::write(&trace, "arrival_ms,event_ms,key,value\n").unwrap();
+    let o = streamlab(&["replay", "--window", "none", "--watermark-delay", "0s", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the trace is empty after its header line"), "{}", stderr(&o));
     std::fs::write(&trace, "arrival,event\n").unwrap();
     let o = streamlab(&["replay", "--window", "none", "--watermark-delay", "0s", trace.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

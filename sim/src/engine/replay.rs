@@ -47,6 +47,8 @@ pub const HEADER: &str = "arrival_ms,event_ms,key,value";
 pub enum ReplayError {
     #[error("the trace is empty: it needs the header `{HEADER}` and rows")]
     Empty,
+    #[error("the trace is empty after its header line: add one line per record, e.g. `0,0,a,1`")]
+    NoRows,
     #[error("line 1: the header must be `{HEADER}`, found `{0}`")]
     Header(String),
     #[error("line {line}: expected 4 fields (arrival_ms,event_ms,key,value), found {found}")]
@@ -106,6 +108,9 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceRow>, ReplayError> {
         }
         last_arrival = arrival_ms;
         rows.push(TraceRow { arrival_ms, event_ms, key: f[2].to_string(), value });
+    }
+    if rows.is_empty() {
+        return Err(ReplayError::NoRows);
     }
     Ok(rows)
 }
@@ -279,7 +284,7 @@ mod tests {
     fn a_trace_parses_with_blank_lines_and_spaces() {
         let rows = parse_trace(&format!("\n  {HEADER}  \n\n5, -3 ,a,1\n5,7,b , -2\n")).expect("valid");
         assert_eq!(rows, vec![row(5, -3, "a", 1), row(5, 7, "b", -2)]);
-        assert_eq!(parse(""), Ok(vec![]));
+        assert_eq!(parse(""), Err(ReplayError::NoRows), "a header alone is refused, not replayed as nothing");
         assert_eq!(parse_trace("\n \n"), Err(ReplayError::Empty));
         assert_eq!(parse_trace(&format!("{HEADER},x\n")), Err(ReplayError::Header(format!("{HEADER},x"))));
         assert_eq!(parse("\n1,2,a\n"), Err(ReplayError::Fields { line: 3, found: 3 }));
