@@ -255,15 +255,12 @@ pub fn estimate(s: &Scenario) -> Estimate {
             // Open window state: a (key, window) entry for every key in each window a record can still enter,
             // and each record in the log of each of its windows until the window fires (a sliding window
             // of 10 s every 10 ms holds 1000 copies of the last 10 s of records).
-            let open_ms = match pipe.window {
-                WindowSpec::None => 0,
-                WindowSpec::Tumbling { size_ms } | WindowSpec::Sliding { size_ms, .. } => size_ms,
-                WindowSpec::Session { gap_ms } => gap_ms,
-            } + match kind {
-                EngineKind::Flink => s.flink.watermark_delay_ms + s.flink.allowed_lateness_ms,
-                EngineKind::Spark => s.spark.watermark_delay_ms,
-                EngineKind::Batch => 0,
-            };
+            let open_ms = pipe.window.length_ms().unwrap_or(0)
+                + match kind {
+                    EngineKind::Flink => s.flink.watermark_delay_ms + s.flink.allowed_lateness_ms,
+                    EngineKind::Spark => s.spark.watermark_delay_ms,
+                    EngineKind::Batch => 0,
+                };
             let open_records = (records * open_ms as f64 / s.run.duration_ms as f64).min(records);
             memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE
                 + open_records * windows * BYTES_PER_WINDOW_MEMBER

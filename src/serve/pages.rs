@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use streamlab_labs::scenarios;
 use streamlab_sim::Scenario;
-use streamlab_sim::engine::window::WindowSpec;
 use streamlab_sim::scenario::{Acks, EngineKind, Fault};
 
 /// A live lab's description, {kk, en}: what its page says it runs.
@@ -54,11 +53,7 @@ pub async fn lab_index() -> Html<String> {
 fn page_config(name: &str, s: &Scenario) -> serde_json::Value {
     let p = &s.producers[0];
     let engines = |k: EngineKind| s.pipeline.is_some() && s.engines.contains(&k);
-    let window_ms = s.pipeline.as_ref().and_then(|p| match p.window {
-        WindowSpec::Tumbling { size_ms } | WindowSpec::Sliding { size_ms, .. } => Some(size_ms),
-        WindowSpec::Session { gap_ms } => Some(gap_ms),
-        WindowSpec::None => None,
-    });
+    let window_ms = s.pipeline.as_ref().and_then(|p| p.window.length_ms());
     serde_json::json!({
         "name": name,
         "description": description(name),

@@ -128,6 +128,16 @@ impl WindowSpec {
         matches!(self, WindowSpec::Session { .. })
     }
 
+    /// How long one window lasts, in ms: its size, or a session's gap (the least a session lasts); `None`
+    /// without windows.
+    pub fn length_ms(&self) -> Option<u64> {
+        match *self {
+            WindowSpec::None => None,
+            WindowSpec::Tumbling { size_ms } | WindowSpec::Sliding { size_ms, .. } => Some(size_ms),
+            WindowSpec::Session { gap_ms } => Some(gap_ms),
+        }
+    }
+
     /// How many windows each element belongs to (1 except for sliding windows).
     pub fn windows_per_element(&self) -> f64 {
         match *self {
