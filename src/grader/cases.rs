@@ -277,8 +277,26 @@ fn flag(got: &str, i: usize) -> bool {
     got.as_bytes().get(i) == Some(&b'1')
 }
 
+/// A detector blind to its input passes no check of a stream: one that flags most normal `items` catches
+/// every attack, and one that flags none of the attacks' raises no false alarm, and either detects nothing.
+/// `normal` and `attacks` are the items' places in the stream.
+fn blind(got: &str, normal: &[usize], attacks: &[usize], items: &str) -> Result<(), String> {
+    let alarms = normal.iter().filter(|&&i| flag(got, i)).count();
+    if alarms * 2 > normal.len() {
+        return Err(format!(
+            "your code flagged {alarms} of {} normal {items}: a rule that flags most {items} detects nothing",
+            normal.len()
+        ));
+    }
+    if !attacks.iter().any(|&i| flag(got, i)) {
+        return Err(format!("your code flagged none of the attacks' {items}: a rule that never fires detects nothing"));
+    }
+    Ok(())
+}
+
 pub fn fraud_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
     let ps = payments(r);
+    let (normal, bursts): (Vec<usize>, Vec<usize>) = (0..ps.len()).partition(|&i| ps[i].3.is_none());
     let items = || ps.iter().map(|(t, a, m, _)| format!("{t},{a},{m}"));
     let call = format!("on_payment over a stream of {} payments", ps.len());
     Some(match check {
@@ -288,16 +306,7 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
                 &call,
                 items(),
                 rule(move |got| {
-                    // Flagging every payment flags every burst, and detects nothing.
-                    let normal: Vec<usize> = (0..ps.len()).filter(|&i| ps[i].3.is_none()).collect();
-                    let alarms = normal.iter().filter(|&&i| flag(got, i)).count();
-                    if alarms * 2 > normal.len() {
-                        return Err(format!(
-                            "your code flagged {alarms} of {} normal payments: a rule that flags most payments \
-                             catches every burst and detects nothing",
-                            normal.len()
-                        ));
-                    }
+                    blind(got, &normal, &bursts, "payments")?;
                     // The third large payment of a burst is the first that makes 3 within 5 s.
                     let mut seen = std::collections::BTreeMap::new();
                     for (i, (t, a, m, burst)) in ps.iter().enumerate() {
@@ -325,13 +334,7 @@ pub fn fraud_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
                         Err(format!("account {a} at {t} ms ({m}) is a normal payment; your code flagged it"))
                     }
                     None if got.len() != ps.len() => Err(format!("{} flags for {} payments", got.len(), ps.len())),
-                    // A rule that never fires raises no false alarm, and catches nothing.
-                    None if !ps.iter().enumerate().any(|(i, p)| p.3.is_some() && flag(got, i)) => {
-                        Err("your code flagged no payment of any burst: a rule that never fires has no false alarms \
-                             and catches nothing"
-                            .into())
-                    }
-                    None => Ok(()),
+                    None => blind(got, &normal, &bursts, "payments"),
                 }),
             )]
         }
@@ -523,18 +526,8 @@ pub fn attack_rule(check: &str, r: &mut SimRng) -> Option<Vec<Case>> {
             return Err(format!("{} flags for {} flows", got.len(), fs.len()));
         }
         let labelled = |l: &'static str| fs.iter().enumerate().filter(move |(_, f)| f.4 == l);
-        // A rule that flags most flows catches every attack, and one that never fires raises no alarm: both
-        // detect nothing, and pass no check.
-        let normal = labelled("normal").count();
-        let alarms = labelled("normal").filter(|(i, _)| flag(got, *i)).count();
-        if alarms * 2 > normal {
-            return Err(format!(
-                "{alarms} of {normal} normal flows flagged: a rule that flags most flows detects nothing"
-            ));
-        }
-        if !labelled("flood").chain(labelled("scan")).any(|(i, _)| flag(got, i)) {
-            return Err("no attack flow flagged: a rule that never fires detects nothing".into());
-        }
+        let (normal, attacks): (Vec<usize>, Vec<usize>) = (0..fs.len()).partition(|&i| fs[i].4 == "normal");
+        blind(got, &normal, &attacks, "flows")?;
         match check.as_str() {
             "floods_are_flagged" => match labelled("flood").find(|(i, _)| !flag(got, *i)) {
                 Some((_, (t, s, _, b, _))) => Err(format!("the flood of {b} bytes from {s} at {t} ms must be flagged")),
