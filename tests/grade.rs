@@ -221,6 +221,10 @@ fn a_class_is_graded_into_csv_and_json() {
         "{}",
         rows[3]
     );
+    // Each graded student's own report, to hand back (text by default, as --format says).
+    let report = std::fs::read_to_string(out.join("students/bolat.txt")).unwrap();
+    assert!(report.starts_with("student: bolat\n") && report.contains("consumer_lag"), "{report}");
+    assert!(!out.join("students/copycat.txt").exists(), "a student not graded has no report");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("scores.json")).unwrap()).unwrap();
     assert!(json["mode"].as_str().unwrap().starts_with("graded"));

@@ -18,10 +18,11 @@ pub struct GradeArgs {
     /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements or concepts.
     #[arg(long)]
     exercise: Option<String>,
-    /// How the report is written.
+    /// How the report is written (with --class: each student's report in OUT/students).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
-    /// Write the report here instead of standard output (with --class: the folder for scores.csv and scores.json).
+    /// Write the report here instead of standard output (with --class: the folder for scores.csv, scores.json
+    /// and students/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// The instructor's secret: graded inputs derive from it and the student id (else $STREAMLAB_SECRET;
@@ -65,6 +66,16 @@ enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// The file name extension of a student's report in a class's folder.
+    fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "txt",
+            ReportFormat::Json => "json",
+            ReportFormat::Gradescope => "gradescope.json",
+            ReportFormat::Junit => "xml",
+        }
+    }
+
     fn render(self, g: &Grade) -> String {
         match self {
             ReportFormat::Text => g.text(),
@@ -114,7 +125,9 @@ impl GradeArgs {
             }
             let out = self.out.unwrap_or_else(|| PathBuf::from("grades"));
             let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            return grader::class::grade_class(&class, &out, jobs, &opts).map_err(as_bad);
+            let report =
+                grader::class::Report { extension: self.format.extension(), render: &|g| self.format.render(g) };
+            return grader::class::grade_class(&class, &out, jobs, &opts, report).map_err(as_bad);
         }
         let student = match self.gradescope_metadata {
             Some(m) => grader::gradescope::student_id(&m).map_err(as_bad)?,

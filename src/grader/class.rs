@@ -35,8 +35,15 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// Grades every student of `class` with `jobs` students at a time; writes OUT/scores.csv and OUT/scores.json.
-pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Result<()> {
+/// Each student's own report, to hand back: its file name extension and how it is written.
+pub struct Report<'a> {
+    pub extension: &'static str,
+    pub render: &'a (dyn Fn(&Grade) -> String + Sync),
+}
+
+/// Grades every student of `class` with `jobs` students at a time; writes OUT/scores.csv, OUT/scores.json
+/// and each graded student's report as OUT/students/ID.EXTENSION.
+pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options, report: Report) -> Result<()> {
     let students = students(class)?;
     // A setup error (the key missing, or sealed with another secret) would fail every student alike.
     super::concept_key(opts)?;
@@ -73,17 +80,25 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options) -> Res
     });
     let grades: Vec<Result<Grade, String>> =
         grades.into_inner().expect("threads joined").into_iter().map(|g| g.expect("every student graded")).collect();
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let reports = out.join("students");
+    std::fs::create_dir_all(&reports).with_context(|| format!("creating {}", reports.display()))?;
+    for ((id, _), g) in students.iter().zip(&grades) {
+        if let Ok(g) = g {
+            let file = reports.join(format!("{id}.{}", report.extension));
+            std::fs::write(&file, (report.render)(g)).with_context(|| format!("writing {}", file.display()))?;
+        }
+    }
     let (csv, json) = (out.join("scores.csv"), out.join("scores.json"));
     std::fs::write(&csv, scores_csv(&students, &grades)?).with_context(|| format!("writing {}", csv.display()))?;
     std::fs::write(&json, scores_json(&students, &grades, opts.inputs.describe()))
         .with_context(|| format!("writing {}", json.display()))?;
     eprintln!(
-        "{} students in {:.0} s: {} and {}",
+        "{} students in {:.0} s: {}, {} and each student's report in {}",
         students.len(),
         start.elapsed().as_secs_f64(),
         csv.display(),
-        json.display()
+        json.display(),
+        reports.display()
     );
     Ok(())
 }
