@@ -259,7 +259,8 @@ pub fn estimate(s: &Scenario) -> Estimate {
                 + match kind {
                     EngineKind::Flink => s.flink.watermark_delay_ms + s.flink.allowed_lateness_ms,
                     EngineKind::Spark => s.spark.watermark_delay_ms,
-                    EngineKind::Batch => 0,
+                    // A job holds every record since the last job in its windows at once.
+                    EngineKind::Batch => s.batch.interval_ms,
                 };
             let open_records = (records * open_ms as f64 / s.run.duration_ms as f64).min(records);
             memory_bytes += records.min(keys) * windows * BYTES_PER_WINDOW_STATE
@@ -419,6 +420,12 @@ mod tests {
         let e = Scenario::from_toml(&text(10)).unwrap_err().to_string();
         assert!(e.contains("above the 2 GiB memory budget"), "{e}");
         assert!(Scenario::from_toml(&text(1000)).is_ok());
+        // A batch job holds a whole interval's records in their windows at once: a 1 s window every 1 ms
+        // over a minute of them held 1.8 GB.
+        let batch = "name = \"x\"\nengines = [\"batch\"]\n[run]\nduration_ms = 30000\n[[producers]]\ncount = 2\n\
+                     rate_per_s = 1000.0\n[pipeline]\nwindow = { kind = \"sliding\", size_ms = 1000, slide_ms = 1 }\n";
+        let e = Scenario::from_toml(batch).unwrap_err().to_string();
+        assert!(e.contains("above the 2 GiB memory budget"), "{e}");
     }
 
     #[test]
