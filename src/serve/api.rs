@@ -261,11 +261,7 @@ pub async fn replay(State(state): State<Arc<AppState>>, Query(q): Params, body: 
     const KEYS: [&str; 7] =
         ["window", "watermark-delay", "watermark-interval", "trigger", "allowed-lateness", "output-mode", "engine"];
     let names: Vec<String> = KEYS.iter().map(|k| query.name(k)).collect();
-    // A misspelt parameter would be ignored and its default used in silence.
-    if let Some(unknown) = q.keys().find(|k| !names.contains(k)) {
-        let msg = format!("unknown parameter `{unknown}`; parameters: {}", names.join(", "));
-        return Err(Refusal(StatusCode::BAD_REQUEST, msg));
-    }
+    params::known_only(&q, &names.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| Refusal::bad(&e))?;
     let given = |key: &str| q.get(&query.name(key)).cloned();
     let flags = cli::ReplayFlags {
         window: given("window"),

@@ -29,17 +29,20 @@ pub const CONTROLS: &[(&str, &str)] = &[
     ("crash_consumer_at_ms", "a consumer_crash fault: when"),
 ];
 
+/// Refuses a parameter not among `names`: a misspelt one would be ignored and its default used in silence.
+pub fn known_only(query: &BTreeMap<String, String>, names: &[&str]) -> Result<()> {
+    match query.keys().find(|k| !names.contains(&k.as_str())) {
+        Some(key) => Err(bad(format!("unknown parameter `{key}`; parameters: {}", names.join(", ")))),
+        None => Ok(()),
+    }
+}
+
 /// The built-in scenario `name` changed by `query`; errors name the parameter, or the scenario key that
 /// the change made invalid.
 pub fn scenario(name: &str, query: &BTreeMap<String, String>) -> Result<Scenario> {
     let text = streamlab_labs::scenarios::find(name).ok_or_else(|| crate::cli::unknown_scenario(name))?;
     let mut s = crate::cli::parse_scenario(text, &format!("built-in scenario {name}"))?;
-    for key in query.keys() {
-        if !CONTROLS.iter().any(|(k, _)| k == key) {
-            let names: Vec<&str> = CONTROLS.iter().map(|(k, _)| *k).collect();
-            return Err(bad(format!("unknown parameter `{key}`; parameters: {}", names.join(", "))));
-        }
-    }
+    known_only(query, &CONTROLS.iter().map(|(k, _)| *k).collect::<Vec<_>>())?;
     // A scenario file's integers are TOML's, 64-bit signed: a larger value could not be downloaded as one.
     let num = |key: &str| -> Result<Option<u64>> {
         let Some(v) = query.get(key).filter(|v| !v.is_empty()) else { return Ok(None) };
