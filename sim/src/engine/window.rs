@@ -171,6 +171,15 @@ impl Iterator for Windows {
 mod tests {
     use super::*;
 
+    /// A window lasts its size; a session at least its gap; no window, nothing.
+    #[test]
+    fn a_window_lasts_its_size_or_gap() {
+        assert_eq!(WindowSpec::Tumbling { size_ms: 1000 }.length_ms(), Some(1000));
+        assert_eq!(WindowSpec::Sliding { size_ms: 10_000, slide_ms: 10 }.length_ms(), Some(10_000));
+        assert_eq!(WindowSpec::Session { gap_ms: 3000 }.length_ms(), Some(3000));
+        assert_eq!(WindowSpec::None.length_ms(), None);
+    }
+
     fn w(start_ms: i64, end_ms: i64) -> Window {
         Window { start: EventTime::from_ms(start_ms), end: EventTime::from_ms(end_ms) }
     }

@@ -207,20 +207,29 @@ mod tests {
         assert_eq!(m.last_heartbeat(SimTime::from_millis(499), iv), SimTime::ZERO, "none yet");
     }
 
+    /// The buffer knows which partitions it holds as chunks come, are polled, dropped and cleared.
     #[test]
     fn a_member_knows_which_partitions_it_has_buffered() {
         let mut m = Member::new("c".into(), 1, SimTime::ZERO);
-        let batch = crate::kafka::testkit::batch(0, 0, 0, 2);
-        m.buffer.push_back(Chunk {
-            partition: PartitionId(1),
+        let chunk = |p: u32| Chunk {
+            partition: PartitionId(p),
             offset: Offset(0),
-            batch,
+            batch: crate::kafka::testkit::batch(0, 0, 0, 2),
             from: 0,
             to: 2,
             leader_epoch: 0,
-        });
-        assert!(m.buffered_from(PartitionId(1)));
-        assert!(!m.buffered_from(PartitionId(0)));
+        };
+        assert!(m.buffer.is_empty() && !m.buffered_from(PartitionId(1)));
+        m.buffer.extend([chunk(1), chunk(3), chunk(1)]);
+        assert!(m.buffered_from(PartitionId(1)) && m.buffered_from(PartitionId(3)));
+        assert!(!m.buffered_from(PartitionId(0)) && !m.buffered_from(PartitionId(7)));
+        assert_eq!(m.buffer.pop_front().map(|c| c.partition), Some(PartitionId(1)));
+        assert!(m.buffered_from(PartitionId(1)), "one chunk of partition 1 is left");
+        m.buffer.drop_partition(PartitionId(1));
+        assert!(!m.buffered_from(PartitionId(1)) && m.buffered_from(PartitionId(3)));
+        assert_eq!((m.buffer.len(), m.buffer.is_empty()), (1, false));
+        m.buffer.clear();
+        assert!(m.buffer.is_empty() && !m.buffered_from(PartitionId(3)));
     }
 
     /// Three members, two of them alive, range-assigning 3 partitions (RangeAssignor: c0 gets the extra).
