@@ -252,6 +252,12 @@ fn a_live_page_changes_when_a_control_does() {
     let flink = dom.split("id=\"lane-flink\"").nth(1).unwrap();
     assert_eq!(attribute(flink, "data-late").as_deref(), Some("2"), "Flink drops the trace's two late records");
 
+    // A refused run says so in the page's language, with the server's words naming the parameter.
+    let o = browser(&chrome, &[budget, "--dump-dom"], &format!("{base}/lab/kafka?lang=kk&partitions=0&run=1"));
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let error = dom.split("id=\"error\"").nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(error.contains("Сұрау қабылданбады (HTTP 400): ") && error.contains("`topic.partitions`"), "{error}");
+
     let shots = tmp("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     for (name, path) in [

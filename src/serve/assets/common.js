@@ -34,6 +34,28 @@ var SL = (function () {
     while (node.firstChild) node.removeChild(node.firstChild);
   }
 
+  // A refused request (400, 413, 429...) as an error in the page's language: the kind of refusal, then the
+  // server's own words, which name the parameter and the fix (in English: they are the command line's).
+  var REFUSED = {
+    400: { kk: "Сұрау қабылданбады", en: "Refused" },
+    413: { kk: "Жіберілген мәтін тым үлкен", en: "Too large" },
+    429: { kk: "Сервер қазір бос емес, сәлден соң қайталаңыз", en: "Busy" },
+  };
+  var NO_ANSWER = { kk: "Сервер жауап бермеді", en: "the server did not answer" };
+  function refused(status, text) {
+    var detail = text.trim();
+    if (lang === "en" && detail) return new Error(detail);
+    var kind = t(REFUSED[status] || { kk: "Сервер қате қайтарды", en: "Error" });
+    return new Error(kind + " (HTTP " + status + ")" + (detail ? ": " + detail : ""));
+  }
+
+  // fetch(url, options), resolving with the answer's text; a refusal rejects with `refused`.
+  function fetchText(url, options) {
+    return fetch(url, options).then(function (r) {
+      return r.text().then(function (text) { if (!r.ok) throw refused(r.status, text); return text; });
+    }, function () { throw new Error(t(NO_ANSWER)); });
+  }
+
   // POSTs `body` and calls onEvent(name, data) for each server-sent event as it arrives; resolves when the
   // stream ends. A refusal (400, 413, 429...) rejects with the server's message. XMLHttpRequest rather
   // than a fetch stream: headless Chrome's virtual time then waits for the whole run.
@@ -59,12 +81,12 @@ var SL = (function () {
       }
       xhr.onprogress = take;
       xhr.onload = function () {
-        if (xhr.status !== 200) return reject(new Error(xhr.responseText.trim() || "HTTP " + xhr.status));
+        if (xhr.status !== 200) return reject(refused(xhr.status, xhr.responseText));
         take();
         if (buf.trim()) dispatch(buf);
         resolve();
       };
-      xhr.onerror = function () { reject(new Error("the server did not answer")); };
+      xhr.onerror = function () { reject(new Error(t(NO_ANSWER))); };
       xhr.send(body);
     });
   }
@@ -119,7 +141,7 @@ var SL = (function () {
   }
 
   return {
-    lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, header: header, params: params,
-    showError: showError, control: control,
+    lang: lang, t: t, el: el, clear: clear, postEvents: postEvents, fetchText: fetchText, header: header,
+    params: params, showError: showError, control: control,
   };
 })();

@@ -424,10 +424,7 @@
     document.getElementById("outcome").hidden = true;
     runButton.disabled = true;
     document.getElementById("clock").textContent = t(L.running);
-    return fetch("/api/scenario/" + cfg.name + "?" + q.toString())
-      .then(function (r) {
-        return r.text().then(function (text) { if (!r.ok) throw new Error(text.trim() || "HTTP " + r.status); return text; });
-      })
+    return SL.fetchText("/api/scenario/" + cfg.name + "?" + q.toString())
       .then(function (toml) {
         return SL.postEvents("/api/run?seed=" + encodeURIComponent(seed()), toml, function (name, data) {
           if (name === "progress") enqueue({ frame: JSON.parse(data) });

@@ -83,8 +83,7 @@
     document.getElementById("command").textContent = "streamlab replay --engine both " +
       CONTROLS.map(function (c) { return "--" + c.key.replace(/_/g, "-") + " " + inputs[c.key].value.trim(); }).join(" ") +
       " trace.csv";
-    return fetch("/api/replay?" + q.toString(), { method: "POST", body: traceBox.value })
-      .then(function (r) { return r.text().then(function (x) { if (!r.ok) throw new Error(x.trim() || "HTTP " + r.status); return x; }); })
+    return SL.fetchText("/api/replay?" + q.toString(), { method: "POST", body: traceBox.value })
       .then(function (csv) {
         var records = parseCsv(traceBox.value);
         var out = parseCsv(csv);
@@ -225,9 +224,9 @@
   document.getElementById("play").addEventListener("click", function () { if (playhead >= end) playhead = 0; play(); });
   document.getElementById("run").addEventListener("click", run);
 
-  fetch("/assets/trace.csv").then(function (r) { return r.text(); }).then(function (text) {
+  SL.fetchText("/assets/trace.csv").then(function (text) {
     defaultTrace = text;
     traceBox.value = SL.params.get("trace") || text;
     run();
-  });
+  }, function (e) { SL.showError(e.message); });
 })();
