@@ -342,7 +342,7 @@ fn a_file_in_another_encoding_is_named_as_such_not_sent_back_to_the_handout() {
 
 /// An instructor who tried a solution in the course's own exercise folder: the handout is refused before
 /// anything is written, whether the file is the solution whole, the solution with its first line changed,
-/// or answers.toml holds the concept letters.
+/// one of its two functions solved, or answers.toml holds the concept letters.
 #[test]
 fn a_handout_that_would_give_answers_away_is_refused_and_not_written() {
     let refused = |name: &str, change: &dyn Fn(&Path), needle: &str| {
@@ -364,6 +364,12 @@ fn a_handout_that_would_give_answers_away_is_refused_and_not_written() {
         std::fs::write(ex.join("01_partitioner/partitioner.rs"), first_changed).unwrap();
     };
     refused("handout-edited", &edited, "it holds no `todo!(`: it looks solved");
+    let half = |ex: &Path| {
+        let f = ex.join("04_watermark/watermark.rs");
+        let stub = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, stub.replacen("todo!(\"the watermark\")", "self.max_ts - self.delay_ms - 1", 1)).unwrap();
+    };
+    refused("handout-half", &half, "it holds 1 of its stub's 2 `todo!(`: part of it looks solved");
     let answers = |ex: &Path| std::fs::write(ex.join("answers.toml"), "[concept]\nc1 = \"b\"\nc3 = \"c\"\n").unwrap();
     refused("handout-answers", &answers, "it has answers filled in (c1, c3)");
 }
