@@ -69,6 +69,9 @@ impl Cluster {
         let now = env.now;
         let lag_max = SimTime::from_millis(self.cfg.replica_lag_time_max_ms);
         let mut has_data = false;
+        // Every partition the follower fetches, each round trip: with fetch sessions (KIP-227) the request
+        // lists only the changed ones, but the leader still reads and updates every partition of the
+        // session (FetchSession.scala, IncrementalFetchContext.foreachPartition).
         for &FetchPosition { partition: p, offset } in &offsets {
             let part = &mut self.partitions[p.index()];
             if part.leader != Some(leader) {
