@@ -15,7 +15,6 @@ pub struct KafkaCounters {
     pub retries: u64,
     pub request_timeouts: u64,
     pub not_enough_replicas_errors: u64,
-    pub not_enough_replicas_after_append_errors: u64,
     pub out_of_order_sequence_errors: u64,
     pub duplicate_batches_rejected: u64,
     /// Idempotent producers that started a new epoch after a failed batch (KIP-360).

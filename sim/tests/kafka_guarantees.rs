@@ -290,17 +290,16 @@ fn a_duplicate_retry_is_acknowledged_only_once_the_original_is_replicated() {
     }
 }
 
-/// Defect: records appended while the ISR was large enough, whose ISR then shrank below
-/// min.insync.replicas, must fail with NOT_ENOUGH_REPLICAS_AFTER_APPEND (Partition.checkEnoughReplicasReachOffset).
+/// Records appended while the ISR was large enough, whose ISR then shrank below min.insync.replicas,
+/// wait: the HW holds (Kafka 3.7+, KAFKA-15583), the produces time out, and their retries are refused
+/// before the append (NOT_ENOUGH_REPLICAS) until the followers are back. Nothing is lost.
 #[test]
-fn an_isr_that_shrinks_after_the_append_fails_the_produce() {
+fn an_isr_that_shrinks_after_the_append_holds_the_produce() {
     for seed in 1..=4 {
         let r = run(&acks_all_slow_replication_then_crash(seed, 1_000));
-        assert!(
-            field(&r, &["kafka", "not_enough_replicas_after_append_errors"]) > 0,
-            "seed {seed}: the ISR shrank to the leader while produces waited: {:?}",
-            r.kafka
-        );
+        let k = &r.kafka;
+        assert!(k.isr_shrinks > 0 && k.request_timeouts > 0, "seed {seed}: produces waited out the shrink: {k:?}");
+        assert!(k.not_enough_replicas_errors > 0, "seed {seed}: retries refused before the append: {k:?}");
         assert_eq!(r.ledger.lost, 0, "seed {seed}: {:?}", r.ledger);
     }
 }

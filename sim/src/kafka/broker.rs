@@ -207,24 +207,25 @@ impl Partition {
         self.pending_acks.insert(at, ack);
     }
 
-    /// The parked produces the HW has reached, with their answer (Partition.checkEnoughReplicasReachOffset):
-    /// an ISR that shrank below min.insync.replicas since the append fails them, and the producer retries.
-    pub fn complete_acks(&mut self, min_insync: u32) -> Vec<(PendingAck, Result<(), ProduceError>)> {
-        let enough = self.isr.len() >= min_insync as usize;
-        let mut done = Vec::new();
-        while self.pending_acks.front().is_some_and(|a| a.end_offset <= self.hw) {
-            let a = self.pending_acks.pop_front().expect("front");
-            done.push((a, if enough { Ok(()) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) }));
-        }
-        done
+    /// The parked produces the HW has reached: they succeed. Kafka checks the ISR against
+    /// min.insync.replicas once more here (Partition.checkEnoughReplicasReachOffset), but since the HW
+    /// moves only with enough replicas in sync (`update_hw`), that check no longer fails.
+    pub fn complete_acks(&mut self) -> Vec<PendingAck> {
+        let reached = self.pending_acks.partition_point(|a| a.end_offset <= self.hw);
+        self.pending_acks.drain(..reached).collect()
     }
 
     /// HW = the smallest LEO in the ISR, as the leader knows them (Partition.maybeIncrementLeaderHW).
-    /// Returns true when it moved.
-    pub fn update_hw(&mut self) -> bool {
+    /// Returns true when it moved. An ISR smaller than min.insync.replicas holds the HW where it is, for
+    /// every acks setting: consumers see nothing new and acks=all produces wait (Kafka 3.7+, KAFKA-15583:
+    /// Partition.isUnderMinIsr; Kafka caps the setting at the replica count, which validation ensures).
+    pub fn update_hw(&mut self, min_insync: u32) -> bool {
         let Some(l) = self.leader_index() else {
             return false;
         };
+        if self.isr.len() < min_insync as usize {
+            return false;
+        }
         let min = self
             .isr
             .iter()
@@ -455,17 +456,12 @@ mod tests {
         // DelayedProduce: equal ends keep their arrival order.
         let order: Vec<u64> = p.pending_acks.iter().map(|a| a.request).collect();
         assert_eq!(order, vec![3, 1, 0, 2]);
+        let requests = |p: &mut Partition| p.complete_acks().iter().map(|a| a.request).collect::<Vec<u64>>();
         p.hw = Offset(5);
-        let done: Vec<(u64, bool)> = p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r.is_ok())).collect();
-        assert_eq!(done, vec![(3, true), (1, true)]);
-        // The ISR shrank to 1 < min.insync.replicas = 2: the rest fail with NOT_ENOUGH_REPLICAS_AFTER_APPEND.
-        p.isr = vec![0];
+        assert_eq!(requests(&mut p), vec![3, 1]);
         p.hw = Offset(10);
-        let done: Vec<(u64, Result<(), ProduceError>)> =
-            p.complete_acks(2).into_iter().map(|(a, r)| (a.request, r)).collect();
-        let failed = Err(ProduceError::NotEnoughReplicasAfterAppend);
-        assert_eq!(done, vec![(0, failed), (2, failed)]);
-        assert!(p.complete_acks(1).is_empty());
+        assert_eq!(requests(&mut p), vec![0, 2]);
+        assert!(p.complete_acks().is_empty());
     }
 
     #[test]
@@ -474,22 +470,39 @@ mod tests {
         p.append(batch(0, 0, 0, 10));
         p.followers[1].fetched_leo = Offset(7);
         p.followers[2].fetched_leo = Offset(4);
-        assert!(p.update_hw());
+        assert!(p.update_hw(1));
         assert_eq!(p.hw, Offset(4));
         // Replica 2 leaves the ISR: it no longer holds the HW back.
         p.isr = vec![0, 1];
-        assert!(p.update_hw());
+        assert!(p.update_hw(1));
         assert_eq!(p.hw, Offset(7));
         p.followers[1].fetched_leo = Offset(6);
-        assert!(!p.update_hw());
+        assert!(!p.update_hw(1));
         assert_eq!(p.hw, Offset(7));
         // The ISR of the leader alone: the HW is the leader's log end.
         p.isr = vec![0];
-        assert!(p.update_hw());
+        assert!(p.update_hw(1));
         assert_eq!(p.hw, Offset(10));
         p.leader = None;
         p.append(batch(0, 0, 10, 5));
-        assert!(!p.update_hw(), "an offline partition has no HW to move");
+        assert!(!p.update_hw(1), "an offline partition has no HW to move");
+    }
+
+    /// KAFKA-15583: with fewer in sync than min.insync.replicas the HW stays.
+    #[test]
+    fn an_isr_below_min_insync_replicas_holds_the_high_watermark() {
+        let mut p = partition();
+        p.append(batch(0, 0, 0, 10));
+        p.isr = vec![0];
+        assert!(!p.update_hw(2));
+        assert_eq!(p.hw, Offset(0));
+        p.followers[1].fetched_leo = Offset(10);
+        p.isr = vec![0, 1];
+        assert!(p.update_hw(2));
+        assert_eq!(p.hw, Offset(10));
+        p.append(batch(0, 0, 10, 5));
+        p.isr = vec![0];
+        assert!(p.update_hw(1) && p.hw == Offset(15), "min.insync.replicas 1: the leader alone moves it");
     }
 
     #[test]

@@ -27,7 +27,16 @@ impl Cluster {
         b.alive = false;
         b.incarnation += 1;
         let incarnation = b.incarnation;
+        // A follower whose fetch waited in the dead leader's purgatory gets no answer: like one whose fetch
+        // reaches a dead leader (`on_replica_fetch`), it asks again after replica.fetch.wait.max.ms.
+        let orphaned: Vec<BrokerId> =
+            self.replica_parked.keys().filter(|(l, _)| *l == broker).map(|(_, f)| *f).collect();
         self.replica_parked.retain(|(l, f), _| *l != broker && *f != broker);
+        for follower in orphaned {
+            let incarnation = self.brokers[follower.index()].incarnation;
+            let retry = env.now + SimTime::from_millis(self.cfg.replica_fetch_wait_max_ms);
+            env.at(retry, Event::ReplicaFetch { follower, leader: broker, incarnation });
+        }
         self.consumer_parked.retain(|(b, _), _| *b != broker);
         for part in &mut self.partitions {
             if part.leader == Some(broker) {
@@ -212,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn a_crash_drops_the_brokers_waiting_fetches_and_its_purgatory_once() {
+    fn a_crash_drops_the_brokers_waiting_fetches_and_its_purgatory_once_and_its_followers_ask_again() {
         let (mut env, mut c) = (env(1), cluster(1, 1));
         c.on_replica_fetch(&mut env, B1, B0, 0, from(0));
         c.on_replica_fetch(&mut env, B2, B0, 0, from(0));
@@ -227,6 +236,12 @@ mod tests {
         assert_eq!((c.brokers[2].incarnation, take(&mut env).len()), (1, 1), "one fencing timer, one crash");
         c.crash(&mut env, B0);
         assert!(c.replica_parked.is_empty() && c.consumer_parked.is_empty());
+        // Broker 1's fetch waited at broker 0: it asks again after replica.fetch.wait.max.ms.
+        let refetch: Vec<SimTime> = take(&mut env)
+            .into_iter()
+            .filter_map(|(t, e)| matches!(e, Event::ReplicaFetch { follower: B1, leader: B0, .. }).then_some(t))
+            .collect();
+        assert_eq!(refetch, vec![SimTime::from_millis(c.cfg.replica_fetch_wait_max_ms)]);
         assert!(c.partitions[0].pending_acks.is_empty());
         assert!(c.restart(B2));
         assert!(!c.restart(B2), "already running");

@@ -121,7 +121,7 @@ impl Cluster {
     /// After the leader's LEO or ISR changed: move the HW, complete acks=all produces, wake the consumers
     /// (the group's and the engines').
     pub(super) fn after_leader_progress(&mut self, env: &mut Env, p: PartitionId) {
-        if !self.partitions[p.index()].update_hw() {
+        if !self.partitions[p.index()].update_hw(self.cfg.min_insync_replicas) {
             return;
         }
         self.complete_produces(env, p);
@@ -130,12 +130,10 @@ impl Cluster {
         }
     }
 
-    /// Answers the acks=all produces the HW has reached (or, once the ISR shrank below
-    /// min.insync.replicas, fails them with NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+    /// Answers the acks=all produces the HW has reached.
     fn complete_produces(&mut self, env: &mut Env, p: PartitionId) {
-        let min_insync = self.cfg.min_insync_replicas;
-        for (a, result) in self.partitions[p.index()].complete_acks(min_insync) {
-            self.finish_slot(env, a.request, a.slot, result);
+        for a in self.partitions[p.index()].complete_acks() {
+            self.finish_slot(env, a.request, a.slot, Ok(()));
         }
     }
 
@@ -287,8 +285,10 @@ mod tests {
         assert_eq!(c.partitions[0].log_end, Offset(10));
     }
 
+    /// An ISR that shrinks below min.insync.replicas after the append holds the HW (KAFKA-15583): the
+    /// acks=all produce waits, unanswered, until a follower is back in sync.
     #[test]
-    fn an_isr_that_shrinks_below_min_insync_after_the_append_fails_it_with_not_enough_replicas_after_append() {
+    fn an_isr_that_shrinks_below_min_insync_after_the_append_holds_the_produce_until_a_follower_returns() {
         let (mut env, mut c) = (env(1), cluster(2, 1));
         append(&mut env, &mut c, SimTime::ZERO, request(0, Acks::All, vec![batch(0, 0, 0, 10)]));
         // replica.lag.time.max.ms = 30 s: at 30 s the followers are still in sync...
@@ -296,14 +296,17 @@ mod tests {
         c.on_isr_check(&mut env, B0);
         assert_eq!(c.partitions[0].isr, vec![0, 1, 2]);
         assert!(responses(take(&mut env)).is_empty());
-        // ...1 ms later both leave: the HW reaches the leader's LEO, but with an ISR of 1 < 2.
+        // ...1 ms later both leave: an ISR of 1 < 2 holds the HW, and the produce waits.
         at(&mut env, ms(30_001));
         c.on_isr_check(&mut env, B0);
         assert_eq!(c.partitions[0].isr, vec![0]);
-        assert_eq!(c.partitions[0].hw, Offset(10));
+        assert_eq!(c.partitions[0].hw, Offset(0));
         assert_eq!(env.stats.counters.isr_shrinks, 2);
-        let answered = responses(take(&mut env));
-        assert_eq!(answered, vec![(ms(30_002), 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)])]);
+        assert!(responses(take(&mut env)).is_empty());
+        // A follower fetching the leader's log end is back in sync: the HW moves and the produce succeeds.
+        let answered = responses(follower_fetch(&mut env, &mut c, ms(30_010), B1, 10));
+        assert_eq!(c.partitions[0].isr, vec![0, 1]);
+        assert_eq!(answered, vec![(ms(30_011), 0, vec![Ok(())])]);
     }
 
     #[test]

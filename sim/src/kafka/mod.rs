@@ -87,9 +87,6 @@ pub enum ProduceError {
     NotLeader,
     /// NOT_ENOUGH_REPLICAS: acks=all and the ISR is smaller than min.insync.replicas.
     NotEnoughReplicas,
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND: appended, but the ISR shrank below min.insync.replicas before the
-    /// high watermark reached the batch.
-    NotEnoughReplicasAfterAppend,
     /// OUT_OF_ORDER_SEQUENCE_NUMBER: an earlier batch of this producer is missing.
     OutOfOrderSequence,
     /// INVALID_PRODUCER_EPOCH: a batch from before the producer bumped its epoch (not retried).

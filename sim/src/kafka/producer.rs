@@ -73,6 +73,8 @@ pub struct Producer {
     flagged: Vec<u64>,
     /// How many partitions are flagged: with none, the sender loop has nothing to drain.
     flagged_count: u32,
+    /// Per partition, one bit: its queue holds a batch. A broker's request takes one from each.
+    queued: Vec<u64>,
     /// No first batch of a queue reaches delivery.timeout.ms before this time: `expire` looks only then.
     expiry_floor: SimTime,
     /// Per partition: the ledger number of the next record created.
@@ -116,6 +118,7 @@ impl Producer {
             queues: (0..partitions).map(|_| VecDeque::new()).collect(),
             flagged: vec![0; n.div_ceil(64)],
             flagged_count: 0,
+            queued: vec![0; n.div_ceil(64)],
             expiry_floor: SimTime::MAX,
             next_record: vec![0; n],
             epoch: vec![0; n],
@@ -141,10 +144,13 @@ impl Producer {
         self.next_record[p] += 1;
         let q = &mut self.queues[p];
         if let Some(last) = q.back_mut() {
-            // A batch takes records until full, even after it became ready; a retried batch takes none.
+            // A batch takes records until full, even after it became ready; a retried batch takes none. It
+            // is full once its bytes reach batch.size (MemoryRecordsBuilder.isFull); one with room left
+            // waits for linger.ms, or for a record that does not fit, which opens the next batch and makes
+            // this one sendable (RecordAccumulator.ready: `dq.size() > 1 || batch.isFull()`).
             if last.attempts == 0 && last.batch.bytes + size <= limit {
                 last.batch.push(record, size);
-                if last.batch.bytes + size > limit {
+                if last.batch.bytes >= limit {
                     last.ready = true;
                     self.refresh(p);
                 }
@@ -158,7 +164,7 @@ impl Producer {
         q.push_back(QueuedBatch {
             batch,
             created: now,
-            ready: linger_zero || size * 2 > limit,
+            ready: linger_zero || size >= limit,
             attempts: 0,
             first_attempt: now,
             not_before: SimTime::ZERO,
@@ -191,6 +197,11 @@ impl Producer {
                 self.flagged_count -= 1;
             }
         }
+        if front.is_some() {
+            self.queued[word] |= bit;
+        } else {
+            self.queued[word] &= !bit;
+        }
         if let Some(b) = front {
             self.expiry_floor =
                 self.expiry_floor.min(b.first_attempt + SimTime::from_millis(self.cfg.delivery_timeout_ms));
@@ -212,49 +223,66 @@ impl Producer {
         }
     }
 
-    /// Takes the first ready batch of each of `partitions` (Sender drain), if this connection has room.
-    /// A batch gets its sequence numbers when first sent (RecordAccumulator.drainBatchesForOneNode).
+    /// The request for the broker leading `partitions`, if this connection has room. The broker gets one
+    /// once a first batch of its partitions may go (RecordAccumulator.ready: full or lingered, and not
+    /// backing off); the request then takes the first batch of every partition it leads, lingering or not
+    /// (RecordAccumulator.drainBatchesForOneNode). A batch gets its sequence numbers when first sent.
     pub fn drain(&mut self, broker: BrokerId, partitions: &[PartitionId], now: SimTime) -> Vec<Sent> {
         if self.in_flight_per_broker[broker.index()] >= self.cfg.max_in_flight {
             return Vec::new();
         }
         debug_assert!(partitions.is_sorted(), "{partitions:?}");
-        // At most one batch per flagged partition: one allocation, not a growing list.
-        let mut out = Vec::with_capacity(self.flagged_count as usize);
-        // The flagged partitions in ascending order, those of `partitions` (ascending too): the others have
-        // nothing ready and no bump due, so `refresh` would change nothing there either. Only the partition
-        // at hand changes its bit, so a copy of each word serves.
-        for word in 0..self.flagged.len() {
-            let mut bits = self.flagged[word];
-            while bits != 0 {
-                let p = word * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if partitions.binary_search(&PartitionId(p as u32)).is_ok() {
-                    self.drain_partition(p, now, &mut out);
+        let mut sendable = false;
+        self.each_of(
+            |pr| &pr.flagged,
+            partitions,
+            |pr, p| {
+                if pr.bump_pending[p] {
+                    pr.maybe_bump_epoch(p);
+                    pr.refresh(p);
                 }
-            }
+                sendable |= pr.queues[p].front().is_some_and(|b| b.ready && b.not_before <= now);
+            },
+        );
+        let mut out = Vec::new();
+        if sendable {
+            self.each_of(|pr| &pr.queued, partitions, |pr, p| pr.drain_partition(p, now, &mut out));
         }
         out
     }
 
-    /// The first batch of partition `p` (flagged) into `out`, if it may go now.
-    fn drain_partition(&mut self, p: usize, now: SimTime, out: &mut Vec<Sent>) {
-        if self.bump_pending[p] {
-            self.maybe_bump_epoch(p);
+    /// Calls `f` for each of `partitions` (ascending) whose bit is set in the bitset `bits` picks, in
+    /// ascending order: the sender visits the few partitions of thousands that matter without a look at
+    /// each. `f` may change the bits; a copy of each word is walked.
+    fn each_of(
+        &mut self,
+        bits: fn(&Self) -> &Vec<u64>,
+        partitions: &[PartitionId],
+        mut f: impl FnMut(&mut Self, usize),
+    ) {
+        for word in 0..bits(self).len() {
+            let mut w = bits(self)[word];
+            while w != 0 {
+                let p = word * 64 + w.trailing_zeros() as usize;
+                w &= w - 1;
+                if partitions.binary_search(&PartitionId(p as u32)).is_ok() {
+                    f(self, p);
+                }
+            }
         }
+    }
+
+    /// The first batch of partition `p` into `out`, if it may go now.
+    fn drain_partition(&mut self, p: usize, now: SimTime, out: &mut Vec<Sent>) {
         let q = &mut self.queues[p];
         let in_network = self.in_network[p];
         let takes = q.front().is_some_and(|b| {
             // A retry goes out alone, once nothing else of the partition is in the network, so retries
             // cannot overtake each other (RecordAccumulator.shouldStopDrainBatchesForPartition). While
             // a bump waits, only batches that may already be in the log go out, to settle.
-            b.ready
-                && b.not_before <= now
-                && (b.attempts == 0 || in_network == 0)
-                && (!self.bump_pending[p] || b.maybe_appended)
+            b.not_before <= now && (b.attempts == 0 || in_network == 0) && (!self.bump_pending[p] || b.maybe_appended)
         });
         if !takes {
-            self.refresh(p);
             return;
         }
         let mut qb = q.pop_front().expect("front exists");
@@ -315,7 +343,7 @@ impl Producer {
         // An out-of-order answer says this send was not appended; a timeout or an error after the append
         // leaves it possibly in the log.
         let maybe_appended = match error {
-            None | Some(ProduceError::NotEnoughReplicasAfterAppend) => true,
+            None => true,
             Some(ProduceError::OutOfOrderSequence) => false,
             Some(_) => sent.maybe_appended,
         };
@@ -514,23 +542,48 @@ mod tests {
         assert_eq!((p.queues()[0][0].batch.first_record, next.created), (0, ms(4)));
     }
 
-    /// A record that cannot share a batch (more than half of batch.size) makes a ready batch of its own; one
-    /// of exactly half waits for a second; one larger than batch.size is sent alone (RecordAccumulator.append).
+    /// A batch is sendable before linger.ms only when full (its bytes reach batch.size,
+    /// MemoryRecordsBuilder.isFull) or when a record that does not fit opened the next one
+    /// (RecordAccumulator.ready, `dq.size() > 1`): a record of more than half waits like any other; one of
+    /// batch.size or more is a full batch of its own.
     #[test]
-    fn a_record_over_half_of_batch_size_is_a_ready_batch_of_its_own() {
-        let mut half = producer(ProducerConfig { record_bytes: 8192, ..ProducerConfig::default() });
-        half.append(P0, rec(), SimTime::ZERO);
-        assert!(!half.queues()[0][0].ready, "two halves fit");
-        assert_eq!(half.append(P0, rec(), SimTime::ZERO), None);
-        assert!(half.queues()[0][0].ready);
+    fn a_batch_is_sendable_when_full_or_when_the_next_record_does_not_fit() {
         let mut big = producer(ProducerConfig { record_bytes: 8193, ..ProducerConfig::default() });
         big.append(P0, rec(), SimTime::ZERO);
-        assert!(big.queues()[0][0].ready);
-        let mut huge = producer(ProducerConfig { record_bytes: 20_000, ..ProducerConfig::default() });
+        assert!(!big.queues()[0][0].ready, "16384 - 8193 bytes of room: it lingers");
+        assert_eq!(big.append(P0, rec(), ms(1)), Some(ms(1)), "the second does not fit: a new batch");
+        assert!(big.queues()[0][0].ready && !big.queues()[0][1].ready);
+        let mut hundred = producer(ProducerConfig { record_bytes: 100, ..ProducerConfig::default() });
+        for _ in 0..163 {
+            hundred.append(P0, rec(), SimTime::ZERO);
+        }
+        assert!(!hundred.queues()[0][0].ready, "16300 bytes: 84 left, not full");
+        let mut huge = producer(ProducerConfig { record_bytes: 16_384, ..ProducerConfig::default() });
         for _ in 0..2 {
             assert!(huge.append(P0, rec(), SimTime::ZERO).is_some());
         }
         assert!(huge.queues()[0].iter().all(|b| b.batch.len() == 1 && b.ready));
+    }
+
+    /// Once one of a broker's partitions has a sendable batch, its request takes the first batch of every
+    /// partition the broker leads, lingering or not (RecordAccumulator.drainBatchesForOneNode); without
+    /// one, nothing goes. Another broker's partitions wait for their own.
+    #[test]
+    fn a_sendable_batch_takes_the_lingering_first_batches_of_its_brokers_other_partitions() {
+        let (p1, p2) = (PartitionId(1), PartitionId(2));
+        let cfg = ProducerConfig { record_bytes: 100, batch_size: 200, ..ProducerConfig::default() };
+        let mut p = Producer::new(ProducerId(0), cfg, 3, 2, stream(1, "p"), stream(1, "backoff"));
+        for part in [P0, p1, p2] {
+            p.append(part, rec(), ms(1));
+        }
+        assert!(p.drain(B0, &[P0, p1], ms(2)).is_empty(), "all linger: no request");
+        p.append(p1, rec(), ms(2));
+        assert!(p.queues()[1][0].ready, "partition 1's batch is full");
+        let sent: Vec<(u32, u32)> =
+            p.drain(B0, &[P0, p1], ms(2)).iter().map(|s| (s.batch.partition.0, s.batch.len())).collect();
+        assert_eq!(sent, vec![(0, 1), (1, 2)], "partition 0's lingering batch rides along");
+        assert_eq!(p.queues()[2].len(), 1, "partition 2 is led by another broker");
+        assert!(p.drain(BrokerId(1), &[p2], ms(2)).is_empty());
     }
 
     /// linger.ms 0 makes a batch ready at once; it still takes records until the sender drains it.
@@ -666,13 +719,12 @@ mod tests {
         assert_eq!(p.retry_or_fail(sent, Some(ProduceError::InvalidProducerEpoch), ms(1)), Retry::Failed(1));
     }
 
-    /// Whether a retried batch may already be in the log: yes after a request timeout or
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, no after OUT_OF_ORDER_SEQUENCE_NUMBER, unchanged otherwise.
+    /// Whether a retried batch may already be in the log: yes after a request timeout, no after
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER, unchanged otherwise.
     #[test]
     fn a_retry_remembers_whether_an_earlier_send_may_be_in_the_log() {
         let cases = [
             (None, false, true),
-            (Some(ProduceError::NotEnoughReplicasAfterAppend), false, true),
             (Some(ProduceError::OutOfOrderSequence), true, false),
             (Some(ProduceError::NotLeader), true, true),
             (Some(ProduceError::NotEnoughReplicas), false, false),

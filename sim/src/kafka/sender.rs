@@ -116,9 +116,6 @@ impl Producer {
                 Err(e) => {
                     match e {
                         ProduceError::NotEnoughReplicas => env.stats.counters.not_enough_replicas_errors += 1,
-                        ProduceError::NotEnoughReplicasAfterAppend => {
-                            env.stats.counters.not_enough_replicas_after_append_errors += 1
-                        }
                         ProduceError::OutOfOrderSequence => env.stats.counters.out_of_order_sequence_errors += 1,
                         ProduceError::NotLeader | ProduceError::InvalidProducerEpoch => {}
                     }
@@ -257,14 +254,6 @@ mod tests {
         p.send_ready(&mut env, &c);
         assert_eq!(sent(&take(&mut env)), vec![(drain + MS, BrokerId(0), vec![(0, 0)])]);
         assert_eq!(env.stats.counters.produce_requests, 2);
-    }
-
-    #[test]
-    fn not_enough_replicas_after_append_is_counted_and_retried() {
-        let (mut env, c, mut p, _) = sent_one(Acks::All);
-        p.on_produce_response(&mut env, &c, 0, vec![Err(ProduceError::NotEnoughReplicasAfterAppend)]);
-        assert_eq!((env.stats.counters.not_enough_replicas_after_append_errors, env.stats.counters.retries), (1, 1));
-        assert_eq!((acknowledged(&env), p.records_in_flight()), (0, 1));
     }
 
     #[test]
