@@ -233,6 +233,10 @@ fn a_replay_answers_the_command_output_and_names_a_bad_parameter_as_the_query_sp
     let a = call(&app, post("/api/replay?window=tumbling:10x&watermark_delay=5s", trace, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.starts_with("window: `10x` has an unknown unit"), "{}", a.body);
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=5", trace, false));
+    assert_eq!(a.body, "watermark_delay: `5`: give a unit: 5ms, 5s, 5m or 5h\n");
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=0", trace, false));
+    assert_eq!(a.status, StatusCode::OK, "0 needs no unit: {}", a.body);
     let a = call(&app, post("/api/replay?window=tumbling:10s", trace, false));
     assert_eq!(a.body, "watermark_delay is needed, e.g. watermark_delay=2s\n");
     let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_dealy=1s", trace, false));
