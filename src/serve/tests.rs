@@ -118,6 +118,9 @@ fn a_bad_scenario_answers_400_naming_the_key() {
     let a = call(&app, post("/api/run?seed=x", TINY, false));
     let refusal = "`seed` = `x` is not a whole number from 0 to 9223372036854775807\n";
     assert_eq!((a.status, a.body.as_str()), (StatusCode::BAD_REQUEST, refusal));
+    let a = call(&app, post("/api/run?sed=1", TINY, false));
+    assert_eq!(a.body, "unknown parameter `sed`; parameters: seed\n");
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
     let a = call(&app, post("/api/run?seed=9223372036854775808", TINY, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "past TOML's largest integer: {}", a.body);
     let a = call(&app, post("/api/run", "[topic]\ncolour = 1\n", false));
