@@ -149,6 +149,18 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     let dana = grade("dana");
     assert!(check(&dana, "measurements", "m2"), "dana's own number is accepted");
     assert!(!check(&dana, "concepts", "c3"), "a self-check records concept answers without scoring them");
+    // One question, as `exercise list` names it: only that one is graded (and, for a measurement, simulated).
+    for (only, group) in [("m2", "measurements"), ("c3", "concepts")] {
+        let args = ["grade", "--student", "dana", "--exercises", dir.to_str().unwrap(), "--exercise", only];
+        let o = streamlab(&[&args[..], &["--format", "json"]].concat());
+        assert!(o.status.success(), "{only}: {}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let exercises = v["exercises"].as_array().unwrap();
+        assert_eq!((exercises.len(), &exercises[0]["id"]), (1, &serde_json::json!(group)), "{v}");
+        let names: Vec<&str> =
+            exercises[0]["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, [only]);
+    }
     let other = grade("erlan");
     assert!(!check(&other, "measurements", "m2"), "another student's variant gives another number");
     std::fs::write(dir.join("answers.toml"), "[measure\nm1 = ").unwrap();

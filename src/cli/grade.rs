@@ -15,7 +15,8 @@ pub struct GradeArgs {
     /// The exercises folder: one student's work.
     #[arg(long, default_value = "exercises")]
     exercises: PathBuf,
-    /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements or concepts.
+    /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements, concepts,
+    /// or one question (`m1`, `c3`).
     #[arg(long)]
     exercise: Option<String>,
     /// How the report is written (with --class: each student's report in OUT/students).
