@@ -291,6 +291,10 @@ pub fn grade(
 }
 
 fn judge(id: &str, got: &str, secret: Option<&[u8]>, key: Option<&SealedKey>) -> (bool, String) {
+    // Checked before the key: a self-check must not call `e` recorded when the graded run refuses it.
+    if !LETTERS.contains(&got) {
+        return (false, format!("`{got}` is not one of the letters a, b, c, d"));
+    }
     let (Some(secret), Some(key)) = (secret, key) else {
         let missing = if key.is_none() {
             "the instructor's key, which the handout does not include"
@@ -315,7 +319,7 @@ fn judge(id: &str, got: &str, secret: Option<&[u8]>, key: Option<&SealedKey>) ->
     }
     match q.why_not.get(&mine).and_then(|sealed| open(secret, &format!("{id}/{got}"), sealed)) {
         Some(why) => (false, format!("`{got}` is not right. {why}")),
-        None => (false, format!("`{got}` is not one of the letters a, b, c, d")),
+        None => (false, format!("`{got}` is not right")),
     }
 }
 
@@ -378,6 +382,11 @@ mod tests {
         let no_secret = grade(&right, None, Some(&sealed), |_| true);
         assert_eq!(no_secret.score(), 0);
         assert!(no_secret.checks[0].message.contains("graded with the instructor's secret"));
+        // A letter the graded run refuses is refused by the self-check too, with or without a key.
+        for key in [Some(&sealed), None] {
+            let nonsense = grade(&answers(&[("c3", "e")]), None, key, |_| true);
+            assert_eq!(nonsense.checks[2].message, "`e` is not one of the letters a, b, c, d");
+        }
         let other = grade(&right, Some(b"another secret, as long as the first one is"), Some(&sealed), |_| true);
         assert_eq!(other.score(), 0);
         assert!(other.checks[0].message.contains("sealed with another secret"), "{}", other.checks[0].message);
