@@ -172,6 +172,30 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     assert!(text(&o.stderr).contains("does not exist"));
 }
 
+/// A folder holding exercises/ (the course checkout) is graded as that folder; one holding no exercises, or
+/// a file, is refused with what to pass instead of scoring 0 with a line per missing file.
+#[test]
+fn the_exercises_folder_is_found_or_refused_naming_what_to_pass() {
+    let o = streamlab(&["grade", "--exercises", ".", "--exercise", "concepts", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let message = v["exercises"][0]["checks"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("no answer for c1"), "answers.toml of ./exercises is read: {message}");
+    for (folder, needle) in [
+        ("README.md", "README.md is a file: pass --exercises DIR, the folder with the numbered exercise folders"),
+        (
+            "exercises/01_partitioner",
+            "exercises/01_partitioner is the folder of one exercise: pass the folder that holds it, and --exercise \
+             01_partitioner",
+        ),
+        ("src", "src holds no exercises: expected the folder with the numbered exercise folders (01_partitioner"),
+    ] {
+        let o = streamlab(&["grade", "--exercises", folder]);
+        assert_eq!(o.status.code(), Some(2), "{folder}");
+        assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+    }
+}
+
 #[test]
 fn exercises_are_found_by_id_or_folder() {
     for id in ["partitioner", "01_partitioner", "01_partitioner/"] {

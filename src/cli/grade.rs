@@ -12,7 +12,7 @@ pub struct GradeArgs {
     /// Student id: selects the personal variant of the measurement questions and, with a secret, the inputs.
     #[arg(long, default_value = "anonymous")]
     student: String,
-    /// The exercises folder: one student's work.
+    /// The exercises folder: one student's work (or a folder holding it as exercises/).
     #[arg(long, default_value = "exercises")]
     exercises: PathBuf,
     /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements, concepts,
@@ -134,7 +134,7 @@ impl GradeArgs {
             Some(m) => grader::gradescope::student_id(&m).map_err(as_bad)?,
             None => self.student,
         };
-        let g = grader::grade(&self.exercises, &student, &opts).map_err(as_bad)?;
+        let g = grader::grade(&grader::exercise_folder(&self.exercises), &student, &opts).map_err(as_bad)?;
         write_or_print(self.out.as_deref(), &self.format.render(&g))
     }
 }

@@ -22,8 +22,7 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
             continue;
         }
         let id = path.file_name().expect("a folder has a name").to_string_lossy().into_owned();
-        let nested = path.join("exercises");
-        out.push((id, if nested.is_dir() { nested } else { path }));
+        out.push((id, super::exercise_folder(&path)));
     }
     out.sort();
     if out.is_empty() {

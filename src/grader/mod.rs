@@ -151,14 +151,40 @@ fn asks(only: Option<&str>, group: &str, id: &str) -> bool {
     only.is_none_or(|o| o == group || o == id)
 }
 
+/// A student's exercise folder: `dir` itself, or the `exercises/` folder in it (a course checkout, or a
+/// handout unpacked with its folder).
+pub fn exercise_folder(dir: &Path) -> PathBuf {
+    let nested = dir.join("exercises");
+    if nested.is_dir() { nested } else { dir.to_path_buf() }
+}
+
+/// Refuses a folder that holds none of the work: graded, it would score 0 with a line per missing file.
+fn check_exercise_folder(exercises: &Path) -> Result<()> {
+    const WANT: &str = "the folder with the numbered exercise folders (01_partitioner, ...) and answers.toml";
+    let shown = exercises.display();
+    if exercises.is_file() {
+        bail!("{shown} is a file: pass --exercises DIR, {WANT}");
+    }
+    if !exercises.is_dir() {
+        bail!("exercise folder {shown} does not exist: pass --exercises DIR, {WANT}");
+    }
+    let all = code::exercises()?;
+    if all.iter().any(|e| exercises.join(&e.folder).is_dir()) || exercises.join("answers.toml").is_file() {
+        return Ok(());
+    }
+    match all.iter().find(|e| exercises.file_name().is_some_and(|n| *n == *e.folder)) {
+        Some(e) => bail!(
+            "{shown} is the folder of one exercise: pass the folder that holds it, and --exercise {} to grade only \
+             that one",
+            e.folder
+        ),
+        None => bail!("{shown} holds no exercises: expected {WANT}, directly or in an exercises/ folder"),
+    }
+}
+
 /// Grades everything under `exercises` (or only `opts.only`).
 pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
-    if !exercises.is_dir() {
-        bail!(
-            "exercise folder {} does not exist: pass --exercises DIR (the folder with the numbered exercises and answers.toml)",
-            exercises.display()
-        );
-    }
+    check_exercise_folder(exercises)?;
     let only = opts.only.as_deref();
     let wanted = |id: &str, folder: &str| only.is_none_or(|o| o == id || o == folder);
     let (measured, conceptual) = (|id: &str| asks(only, "measurements", id), |id: &str| asks(only, "concepts", id));
