@@ -223,7 +223,9 @@ fn a_class_is_graded_into_csv_and_json() {
     std::fs::copy(solutions.join("consumer_lag.rs"), class.join("aigerim/exercises/06_consumer_lag/consumer_lag.rs"))
         .unwrap();
     common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("bolat"));
-    std::fs::write(class.join("notes.txt"), "not a student").unwrap();
+    std::fs::write(class.join(".DS_Store"), "not a student").unwrap();
+    // A student who handed in an archive gets a row saying how to hand in, not no row at all.
+    std::fs::write(class.join("dave.zip"), "PK").unwrap();
     // A student folder that is a link to another's work is not graded as its own.
     std::os::unix::fs::symlink(class.join("aigerim"), class.join("copycat")).unwrap();
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-grades");
@@ -240,7 +242,7 @@ fn a_class_is_graded_into_csv_and_json() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("[3/3]"), "progress on stderr: {}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("[4/4]"), "progress on stderr: {}", text(&o.stderr));
     let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
@@ -257,6 +259,13 @@ fn a_class_is_graded_into_csv_and_json() {
         "{}",
         rows[3]
     );
+    assert!(
+        rows[4].starts_with("\"dave.zip\",,,")
+            && rows[4].ends_with("dave.zip is a file, not a folder: unpack it into a folder named by the student id\""),
+        "{}",
+        rows[4]
+    );
+    assert_eq!(rows.len(), 5, "no row for a hidden file: {csv}");
     // Each graded student's own report, to hand back (text by default, as --format says).
     let report = std::fs::read_to_string(out.join("students/bolat.txt")).unwrap();
     assert!(report.starts_with("student: bolat\n") && report.contains("consumer_lag"), "{report}");
@@ -277,7 +286,7 @@ fn a_class_is_graded_into_csv_and_json() {
     let (class, secret, empty) = (class.to_str().unwrap(), secret.to_str().unwrap(), empty.to_str().unwrap());
     let o = streamlab(&["grade", "--class", class, "--secret-file", secret, "--instructor", empty]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("has no concepts.sealed.toml") && !text(&o.stderr).contains("[1/3]"));
+    assert!(text(&o.stderr).contains("has no concepts.sealed.toml") && !text(&o.stderr).contains("[1/4]"));
 }
 
 #[test]
