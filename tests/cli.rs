@@ -447,6 +447,7 @@ fn help_names_every_choice_and_subcommand() {
         &["lab", "--help"],
         &["kafka", "assign", "--help"],
         &["grade", "--help"],
+        &["handout", "--help"],
     ]
     .iter()
     .map(|args| {
