@@ -78,6 +78,7 @@ fn broken_solutions_cost_only_their_own_points() {
     assert_eq!(ex("partitioner")["score"], 5, "a correct solution keeps its points, whatever it prints");
     let msg = |id: &str| ex(id)["checks"][0]["message"].as_str().unwrap().to_string();
     assert!(msg("range_assignor").contains("did not finish within"), "{}", msg("range_assignor"));
+    assert!(msg("range_assignor").contains("an endless loop? Hint: "), "{}", msg("range_assignor"));
     assert!(msg("window_assigner").contains("boom"), "{}", msg("window_assigner"));
     assert!(msg("watermark").contains("does not compile"), "{}", msg("watermark"));
     assert!(msg("fraud_rule").contains("memory"), "{}", msg("fraud_rule"));
