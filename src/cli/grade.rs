@@ -1,6 +1,6 @@
 //! `grade` and `exercise`: the exercises graded, listed and shown.
 
-use super::{as_bad, bad};
+use super::{as_bad, bad, out_dir};
 use crate::grader::report::Grade;
 use crate::grader::{self, MEASURES};
 use anyhow::{Context, Result, bail};
@@ -101,6 +101,18 @@ impl GradeArgs {
                 .secret_file
                 .ok_or_else(|| bad("--package-gradescope needs --secret-file FILE: the package carries the secret"))?;
             return grader::gradescope::package(&zip, &secret, &self.instructor).map_err(as_bad);
+        }
+        // Checked before grading, which takes minutes: the report would be lost at the end.
+        match (&self.class, &self.out) {
+            (Some(_), Some(out)) => out_dir("--out", out)?,
+            (None, Some(out)) if out.is_dir() => {
+                return Err(bad(format!(
+                    "--out {} is a folder: give the report's file name, e.g. {}",
+                    out.display(),
+                    out.join(format!("report.{}", self.format.extension())).display()
+                )));
+            }
+            _ => {}
         }
         let sandbox = grader::sandbox::Sandbox::detect(self.unsandboxed).map_err(as_bad)?;
         if self.unsandboxed {

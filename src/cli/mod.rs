@@ -197,6 +197,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command } => command.run(),
         Command::Grade(args) => args.run(),
         Command::Handout { out, exercises, instructor } => {
+            out_dir("--out", &out)?;
             // OUT/exercises is written afresh: neither the exercises folder nor inside it (it would copy itself).
             apart(("--out", &out.join("exercises")), ("--exercises", &exercises), |w, s| {
                 w.starts_with(s) || s.starts_with(w)
