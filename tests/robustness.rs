@@ -221,6 +221,8 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             2,
             &["--out folder.toml is a folder: give the report's file name, e.g. folder.toml/report.txt"],
         ),
+        ("an empty student id", Input::Args(&["grade", "--student", ""]), 2, &["the student id is empty"]),
+        ("a blank student id", Input::Args(&["exercise", "show", "m1", "--student", " "]), 2, &["student id"]),
         // Still answered as before.
         ("missing file", Input::Args(&["run", "missing.toml"]), 2, &["missing.toml", "does not exist"]),
         (

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Args)]
 pub struct GradeArgs {
     /// Student id: selects the personal variant of the measurement questions and, with a secret, the inputs.
-    #[arg(long, default_value = "anonymous")]
+    #[arg(long, default_value = "anonymous", value_parser = student_id)]
     student: String,
     /// The exercises folder: one student's work (or a folder holding it as exercises/).
     #[arg(long, default_value = "exercises")]
@@ -85,6 +85,14 @@ impl ReportFormat {
             ReportFormat::Junit => g.junit(),
         }
     }
+}
+
+/// `--student`: every variant and graded input derives from the id, so a blank one is surely a mistake.
+fn student_id(id: &str) -> Result<String, String> {
+    if id.trim().is_empty() {
+        return Err("the student id is empty: give one, e.g. --student s01".into());
+    }
+    Ok(id.to_string())
 }
 
 impl GradeArgs {
@@ -168,14 +176,14 @@ pub enum ExerciseCommand {
         /// An exercise id (`partitioner`, `m1`, `c1`) or folder (`01_partitioner`).
         id: String,
         /// The student whose variant of a measurement question to show.
-        #[arg(long, default_value = "anonymous")]
+        #[arg(long, default_value = "anonymous", value_parser = student_id)]
         student: String,
     },
     /// A measurement exercise's scenario, as the student's variant: `> m1.toml`.
     Scenario {
         /// A measurement exercise id (m1, m2, m3).
         id: String,
-        #[arg(long, default_value = "anonymous")]
+        #[arg(long, default_value = "anonymous", value_parser = student_id)]
         student: String,
     },
 }
