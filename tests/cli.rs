@@ -232,6 +232,8 @@ fn replay_reads_a_trace_and_prints_csv() {
         (vec!["--window", "tumbling:10x"], "unknown unit"),
         (vec!["--window", "tumbling:1.5s"], "`1.5s` is not a whole number; give a smaller unit, e.g. 1500ms"),
         (vec!["--window", "tumbling:-5s"], "`-5s` is negative"),
+        (vec!["--window", "tumbling:10"], "--window: `10`: give a unit: 10ms, 10s, 10m or 10h"),
+        (vec!["--window", "none", "--trigger", "5"], "--trigger: `5`: give a unit: 5ms, 5s, 5m or 5h"),
         (vec!["--window", "tumbling:0s"], "size_ms"),
     ] {
         let mut all = vec!["replay", "--watermark-delay", "1s"];
@@ -445,6 +447,7 @@ fn help_names_every_choice_and_subcommand() {
         &["lab", "--help"],
         &["kafka", "assign", "--help"],
         &["grade", "--help"],
+        &["handout", "--help"],
     ]
     .iter()
     .map(|args| {

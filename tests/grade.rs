@@ -78,6 +78,7 @@ fn broken_solutions_cost_only_their_own_points() {
     assert_eq!(ex("partitioner")["score"], 5, "a correct solution keeps its points, whatever it prints");
     let msg = |id: &str| ex(id)["checks"][0]["message"].as_str().unwrap().to_string();
     assert!(msg("range_assignor").contains("did not finish within"), "{}", msg("range_assignor"));
+    assert!(msg("range_assignor").contains("an endless loop? Hint: "), "{}", msg("range_assignor"));
     assert!(msg("window_assigner").contains("boom"), "{}", msg("window_assigner"));
     assert!(msg("watermark").contains("does not compile"), "{}", msg("watermark"));
     assert!(msg("fraud_rule").contains("memory"), "{}", msg("fraud_rule"));
@@ -149,6 +150,18 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     let dana = grade("dana");
     assert!(check(&dana, "measurements", "m2"), "dana's own number is accepted");
     assert!(!check(&dana, "concepts", "c3"), "a self-check records concept answers without scoring them");
+    // One question, as `exercise list` names it: only that one is graded (and, for a measurement, simulated).
+    for (only, group) in [("m2", "measurements"), ("c3", "concepts")] {
+        let args = ["grade", "--student", "dana", "--exercises", dir.to_str().unwrap(), "--exercise", only];
+        let o = streamlab(&[&args[..], &["--format", "json"]].concat());
+        assert!(o.status.success(), "{only}: {}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let exercises = v["exercises"].as_array().unwrap();
+        assert_eq!((exercises.len(), &exercises[0]["id"]), (1, &serde_json::json!(group)), "{v}");
+        let names: Vec<&str> =
+            exercises[0]["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, [only]);
+    }
     let other = grade("erlan");
     assert!(!check(&other, "measurements", "m2"), "another student's variant gives another number");
     std::fs::write(dir.join("answers.toml"), "[measure\nm1 = ").unwrap();
@@ -158,6 +171,30 @@ fn personal_measurements_are_graded_by_running_the_simulation() {
     let o = streamlab(&["grade", "--exercises", "/no/such/folder"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("does not exist"));
+}
+
+/// A folder holding exercises/ (the course checkout) is graded as that folder; one holding no exercises, or
+/// a file, is refused with what to pass instead of scoring 0 with a line per missing file.
+#[test]
+fn the_exercises_folder_is_found_or_refused_naming_what_to_pass() {
+    let o = streamlab(&["grade", "--exercises", ".", "--exercise", "concepts", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let message = v["exercises"][0]["checks"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("no answer for c1"), "answers.toml of ./exercises is read: {message}");
+    for (folder, needle) in [
+        ("README.md", "README.md is a file: pass --exercises DIR, the folder with the numbered exercise folders"),
+        (
+            "exercises/01_partitioner",
+            "exercises/01_partitioner is the folder of one exercise: pass the folder that holds it, and --exercise \
+             01_partitioner",
+        ),
+        ("src", "src holds no exercises: expected the folder with the numbered exercise folders (01_partitioner"),
+    ] {
+        let o = streamlab(&["grade", "--exercises", folder]);
+        assert_eq!(o.status.code(), Some(2), "{folder}");
+        assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+    }
 }
 
 #[test]
@@ -187,7 +224,9 @@ fn a_class_is_graded_into_csv_and_json() {
     std::fs::copy(solutions.join("consumer_lag.rs"), class.join("aigerim/exercises/06_consumer_lag/consumer_lag.rs"))
         .unwrap();
     common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("bolat"));
-    std::fs::write(class.join("notes.txt"), "not a student").unwrap();
+    std::fs::write(class.join(".DS_Store"), "not a student").unwrap();
+    // A student who handed in an archive gets a row saying how to hand in, not no row at all.
+    std::fs::write(class.join("dave.zip"), "PK").unwrap();
     // A student folder that is a link to another's work is not graded as its own.
     std::os::unix::fs::symlink(class.join("aigerim"), class.join("copycat")).unwrap();
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("class-grades");
@@ -204,7 +243,7 @@ fn a_class_is_graded_into_csv_and_json() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("[3/3]"), "progress on stderr: {}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("[4/4]"), "progress on stderr: {}", text(&o.stderr));
     let csv = std::fs::read_to_string(out.join("scores.csv")).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
@@ -221,6 +260,13 @@ fn a_class_is_graded_into_csv_and_json() {
         "{}",
         rows[3]
     );
+    assert!(
+        rows[4].starts_with("\"dave.zip\",,,")
+            && rows[4].ends_with("dave.zip is a file, not a folder: unpack it into a folder named by the student id\""),
+        "{}",
+        rows[4]
+    );
+    assert_eq!(rows.len(), 5, "no row for a hidden file: {csv}");
     // Each graded student's own report, to hand back (text by default, as --format says).
     let report = std::fs::read_to_string(out.join("students/bolat.txt")).unwrap();
     assert!(report.starts_with("student: bolat\n") && report.contains("consumer_lag"), "{report}");
@@ -241,7 +287,7 @@ fn a_class_is_graded_into_csv_and_json() {
     let (class, secret, empty) = (class.to_str().unwrap(), secret.to_str().unwrap(), empty.to_str().unwrap());
     let o = streamlab(&["grade", "--class", class, "--secret-file", secret, "--instructor", empty]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("has no concepts.sealed.toml") && !text(&o.stderr).contains("[1/3]"));
+    assert!(text(&o.stderr).contains("has no concepts.sealed.toml") && !text(&o.stderr).contains("[1/4]"));
 }
 
 #[test]

@@ -208,6 +208,21 @@ fn corpus() -> Vec<(&'static str, Input, i32, &'static [&'static str])> {
             2,
             &["--out", "a-file", "is a file"],
         ),
+        (
+            "handout --out naming a file",
+            Input::Args(&["handout", "--out", "a-file"]),
+            2,
+            &["--out a-file is a file: give a folder"],
+        ),
+        // Refused before grading, not after it with "Is a directory".
+        (
+            "grade --out naming a folder",
+            Input::Args(&["grade", "--out", "folder.toml"]),
+            2,
+            &["--out folder.toml is a folder: give the report's file name, e.g. folder.toml/report.txt"],
+        ),
+        ("an empty student id", Input::Args(&["grade", "--student", ""]), 2, &["the student id is empty"]),
+        ("a blank student id", Input::Args(&["exercise", "show", "m1", "--student", " "]), 2, &["student id"]),
         // Still answered as before.
         ("missing file", Input::Args(&["run", "missing.toml"]), 2, &["missing.toml", "does not exist"]),
         (

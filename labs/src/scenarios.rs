@@ -49,6 +49,33 @@ mod tests {
         }
     }
 
+    /// quickstart.toml, the file to copy, tells which values are not the defaults: a line that, left out,
+    /// changes the scenario says "not the default" in its comment, and no other line says so.
+    #[test]
+    fn quickstart_marks_each_value_that_is_not_the_default() {
+        let text = find("quickstart").unwrap();
+        let parsed = |text: &str| {
+            let mut s = Scenario::from_toml(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            // `idempotence = true` where Kafka's rule turns it on anyway runs the same as leaving it out.
+            for p in &mut s.producers {
+                p.idempotence = Some(p.idempotent());
+            }
+            s
+        };
+        let full = parsed(text);
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some((key, comment)) = line.split_once(" # ") else { continue };
+            if !key.contains('=') || key.trim_start().starts_with('#') {
+                continue;
+            }
+            let without: String =
+                lines.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+            let differs = parsed(&without) != full;
+            assert_eq!(comment.contains("not the default"), differs, "line {}: {line}", i + 1);
+        }
+    }
+
     /// Every key line carries a comment: together the files document the schema.
     #[test]
     fn every_key_is_commented() {

@@ -1,6 +1,6 @@
 //! `grade` and `exercise`: the exercises graded, listed and shown.
 
-use super::{as_bad, bad};
+use super::{as_bad, bad, out_dir};
 use crate::grader::report::Grade;
 use crate::grader::{self, MEASURES};
 use anyhow::{Context, Result, bail};
@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 #[derive(Args)]
 pub struct GradeArgs {
     /// Student id: selects the personal variant of the measurement questions and, with a secret, the inputs.
-    #[arg(long, default_value = "anonymous")]
+    #[arg(long, default_value = "anonymous", value_parser = student_id)]
     student: String,
-    /// The exercises folder: one student's work.
+    /// The exercises folder: one student's work (or a folder holding it as exercises/).
     #[arg(long, default_value = "exercises")]
     exercises: PathBuf,
-    /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements or concepts.
+    /// Grade only this exercise: an id (`partitioner`), a folder (`01_partitioner`), measurements, concepts,
+    /// or one question (`m1`, `c3`).
     #[arg(long)]
     exercise: Option<String>,
     /// How the report is written (with --class: each student's report in OUT/students).
@@ -86,6 +87,14 @@ impl ReportFormat {
     }
 }
 
+/// `--student`: every variant and graded input derives from the id, so a blank one is surely a mistake.
+fn student_id(id: &str) -> Result<String, String> {
+    if id.trim().is_empty() {
+        return Err("the student id is empty: give one, e.g. --student s01".into());
+    }
+    Ok(id.to_string())
+}
+
 impl GradeArgs {
     pub fn run(self) -> Result<()> {
         let inputs = grader::secret::Inputs::from_args(self.secret_file.as_deref()).map_err(as_bad)?;
@@ -100,6 +109,18 @@ impl GradeArgs {
                 .secret_file
                 .ok_or_else(|| bad("--package-gradescope needs --secret-file FILE: the package carries the secret"))?;
             return grader::gradescope::package(&zip, &secret, &self.instructor).map_err(as_bad);
+        }
+        // Checked before grading, which takes minutes: the report would be lost at the end.
+        match (&self.class, &self.out) {
+            (Some(_), Some(out)) => out_dir("--out", out)?,
+            (None, Some(out)) if out.is_dir() => {
+                return Err(bad(format!(
+                    "--out {} is a folder: give the report's file name, e.g. {}",
+                    out.display(),
+                    out.join(format!("report.{}", self.format.extension())).display()
+                )));
+            }
+            _ => {}
         }
         let sandbox = grader::sandbox::Sandbox::detect(self.unsandboxed).map_err(as_bad)?;
         if self.unsandboxed {
@@ -133,7 +154,7 @@ impl GradeArgs {
             Some(m) => grader::gradescope::student_id(&m).map_err(as_bad)?,
             None => self.student,
         };
-        let g = grader::grade(&self.exercises, &student, &opts).map_err(as_bad)?;
+        let g = grader::grade(&grader::exercise_folder(&self.exercises), &student, &opts).map_err(as_bad)?;
         write_or_print(self.out.as_deref(), &self.format.render(&g))
     }
 }
@@ -155,14 +176,14 @@ pub enum ExerciseCommand {
         /// An exercise id (`partitioner`, `m1`, `c1`) or folder (`01_partitioner`).
         id: String,
         /// The student whose variant of a measurement question to show.
-        #[arg(long, default_value = "anonymous")]
+        #[arg(long, default_value = "anonymous", value_parser = student_id)]
         student: String,
     },
     /// A measurement exercise's scenario, as the student's variant: `> m1.toml`.
     Scenario {
         /// A measurement exercise id (m1, m2, m3).
         id: String,
-        #[arg(long, default_value = "anonymous")]
+        #[arg(long, default_value = "anonymous", value_parser = student_id)]
         student: String,
     },
 }

@@ -84,10 +84,13 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Write what students receive (exercises, their READMEs, answers.toml), without solutions or keys.
     Handout {
+        /// The folder the handout is written to, as OUT/exercises (created if missing).
         #[arg(long)]
         out: PathBuf,
+        /// The course's exercise folder: stubs, READMEs and a blank answers.toml.
         #[arg(long, default_value = "exercises")]
         exercises: PathBuf,
+        /// The instructor folder: no file of the handout may contain one of its solutions or keys.
         #[arg(long, default_value = "instructor")]
         instructor: PathBuf,
     },
@@ -194,6 +197,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset { command } => command.run(),
         Command::Grade(args) => args.run(),
         Command::Handout { out, exercises, instructor } => {
+            out_dir("--out", &out)?;
             // OUT/exercises is written afresh: neither the exercises folder nor inside it (it would copy itself).
             apart(("--out", &out.join("exercises")), ("--exercises", &exercises), |w, s| {
                 w.starts_with(s) || s.starts_with(w)

@@ -249,12 +249,14 @@ impl ReplayFlags {
     }
 }
 
-/// `10s`, `250ms`, `2m`, `1h` or a bare number of milliseconds.
+/// `10s`, `250ms`, `2m`, `1h`, or `0`. Any other bare number is refused: read as milliseconds, `5` meant
+/// for 5 s would silently be a thousand times shorter.
 fn parse_ms(flag: &str, s: &str) -> Result<u64> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => s.split_at(i),
-        None => (s, "ms"),
+        None if s.bytes().all(|b| b == b'0') => (s, "ms"),
+        None => return Err(bad(format!("{flag}: `{s}`: give a unit: {s}ms, {s}s, {s}m or {s}h"))),
     };
     let factor = match unit {
         "ms" => 1,

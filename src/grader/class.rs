@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The student folders of `class`, sorted by id: each holds the numbered exercise folders and
-/// answers.toml, directly or in an `exercises/` folder.
+/// answers.toml, directly or in an `exercises/` folder. A file (a zip handed in) is listed too, to be
+/// refused with a row of its own rather than left out of the scores in silence; hidden files are skipped.
 fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
     let entries = std::fs::read_dir(class).with_context(|| {
         format!("--class {} cannot be read: pass the folder with one folder per student", class.display())
@@ -18,12 +19,11 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     for entry in entries {
         let path = entry?.path();
-        if !path.is_dir() {
+        let id = path.file_name().expect("an entry has a name").to_string_lossy().into_owned();
+        if id.starts_with('.') && !path.is_dir() {
             continue;
         }
-        let id = path.file_name().expect("a folder has a name").to_string_lossy().into_owned();
-        let nested = path.join("exercises");
-        out.push((id, if nested.is_dir() { nested } else { path }));
+        out.push((id, super::exercise_folder(&path)));
     }
     out.sort();
     if out.is_empty() {
@@ -60,6 +60,10 @@ pub fn grade_class(class: &Path, out: &Path, jobs: usize, opts: &Options, report
                     let Some((id, dir)) = students.get(i) else { break };
                     let g = match super::linked_below(class, dir) {
                         Some(link) => Err(link),
+                        None if !dir.is_dir() => Err(format!(
+                            "{} is a file, not a folder: unpack it into a folder named by the student id",
+                            dir.display()
+                        )),
                         None => super::grade(dir, id, opts).map_err(|e| format!("{e:#}")),
                     };
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -252,10 +252,16 @@ fn run_check(dir: &Path, check: &Check, cases: &[Case], sandbox: &Sandbox) -> Ch
         Err(e) => (false, format!("could not run the checks: {e}")),
         Ok(o) => match judge(cases, &o) {
             Ok(()) => (true, String::new()),
-            Err(why) => (false, format!("{why}. Hint: {}", check.hint)),
+            Err(why) => (false, with_hint(&why, &check.hint)),
         },
     };
     CheckResult::new(&check.name, check.points, passed, &message)
+}
+
+/// `why` ended as a sentence, then the hint: a question (`an endless loop?`) keeps its own mark.
+fn with_hint(why: &str, hint: &str) -> String {
+    let stop = if why.ends_with(['.', '?', '!']) { "" } else { "." };
+    format!("{why}{stop} Hint: {hint}")
 }
 
 /// Compares each answer with the case's expectation; the first difference is the message. An answer is
@@ -325,6 +331,12 @@ mod tests {
         let points: u32 = all.iter().flat_map(|e| &e.checks).map(|c| c.points).sum();
         assert_eq!((all.iter().map(|e| e.checks.len()).sum::<usize>(), points), (27, 43));
         assert_eq!(find("01_partitioner").unwrap().map(|e| e.id.as_str()), Some("partitioner"));
+    }
+
+    #[test]
+    fn a_reason_is_ended_once_before_its_hint() {
+        assert_eq!(with_hint("an endless loop?", "stop."), "an endless loop? Hint: stop.");
+        assert_eq!(with_hint("got 3, want 4", "count."), "got 3, want 4. Hint: count.");
     }
 
     #[test]

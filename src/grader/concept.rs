@@ -259,10 +259,17 @@ impl SealedKey {
     }
 }
 
-/// Scores the concept answers: against the sealed key, and only with the secret that sealed it.
-pub fn grade(answers: &Answers, secret: Option<&[u8]>, key: Option<&SealedKey>) -> ExerciseResult {
+/// Scores the concept answers to the questions `asked` takes: against the sealed key, and only with the
+/// secret that sealed it.
+pub fn grade(
+    answers: &Answers,
+    secret: Option<&[u8]>,
+    key: Option<&SealedKey>,
+    asked: impl Fn(&str) -> bool,
+) -> ExerciseResult {
     let checks = CONCEPTS
         .iter()
+        .filter(|c| asked(c.id))
         .map(|c| {
             let given = answers.values.get(c.id);
             let got = given.and_then(|v| v.as_str()).map(|s| s.trim().to_lowercase());
@@ -284,6 +291,10 @@ pub fn grade(answers: &Answers, secret: Option<&[u8]>, key: Option<&SealedKey>) 
 }
 
 fn judge(id: &str, got: &str, secret: Option<&[u8]>, key: Option<&SealedKey>) -> (bool, String) {
+    // Checked before the key: a self-check must not call `e` recorded when the graded run refuses it.
+    if !LETTERS.contains(&got) {
+        return (false, format!("`{got}` is not one of the letters a, b, c, d"));
+    }
     let (Some(secret), Some(key)) = (secret, key) else {
         let missing = if key.is_none() {
             "the instructor's key, which the handout does not include"
@@ -308,7 +319,7 @@ fn judge(id: &str, got: &str, secret: Option<&[u8]>, key: Option<&SealedKey>) ->
     }
     match q.why_not.get(&mine).and_then(|sealed| open(secret, &format!("{id}/{got}"), sealed)) {
         Some(why) => (false, format!("`{got}` is not right. {why}")),
-        None => (false, format!("`{got}` is not one of the letters a, b, c, d")),
+        None => (false, format!("`{got}` is not right")),
     }
 }
 
@@ -348,15 +359,15 @@ mod tests {
     fn the_sealed_key_scores_right_letters_and_explains_wrong_ones_with_its_secret() {
         let (right, text) = right_and_sealed();
         let sealed: SealedKey = toml::from_str(&text).unwrap();
-        assert_eq!(grade(&right, Some(SECRET), Some(&sealed)).score(), 6);
+        assert_eq!(grade(&right, Some(SECRET), Some(&sealed), |_| true).score(), 6);
         // A wrong letter, written in capitals: answers are compared trimmed and in lower case.
         let key = plain();
         let wrong_letter = *LETTERS.iter().find(|l| key.0["c1"].answer != **l).unwrap();
-        let wrong = grade(&answers(&[("c1", &wrong_letter.to_uppercase())]), Some(SECRET), Some(&sealed));
+        let wrong = grade(&answers(&[("c1", &wrong_letter.to_uppercase())]), Some(SECRET), Some(&sealed), |_| true);
         assert!(!wrong.checks[0].passed);
         let why = key.0["c1"].why_not[wrong_letter].text();
         assert!(wrong.checks[0].message.ends_with(&why), "{}", wrong.checks[0].message);
-        let nonsense = grade(&answers(&[("c1", "e")]), Some(SECRET), Some(&sealed));
+        let nonsense = grade(&answers(&[("c1", "e")]), Some(SECRET), Some(&sealed), |_| true);
         assert!(nonsense.checks[0].message.contains("not one of the letters"), "{}", nonsense.checks[0].message);
     }
 
@@ -368,10 +379,15 @@ mod tests {
         let why = plain().0["c1"].why_not.values().next().unwrap().en.clone();
         assert!(!text.contains(&why) && !text.contains(" / "), "{text}");
         let sealed: SealedKey = toml::from_str(&text).unwrap();
-        let no_secret = grade(&right, None, Some(&sealed));
+        let no_secret = grade(&right, None, Some(&sealed), |_| true);
         assert_eq!(no_secret.score(), 0);
         assert!(no_secret.checks[0].message.contains("graded with the instructor's secret"));
-        let other = grade(&right, Some(b"another secret, as long as the first one is"), Some(&sealed));
+        // A letter the graded run refuses is refused by the self-check too, with or without a key.
+        for key in [Some(&sealed), None] {
+            let nonsense = grade(&answers(&[("c3", "e")]), None, key, |_| true);
+            assert_eq!(nonsense.checks[2].message, "`e` is not one of the letters a, b, c, d");
+        }
+        let other = grade(&right, Some(b"another secret, as long as the first one is"), Some(&sealed), |_| true);
         assert_eq!(other.score(), 0);
         assert!(other.checks[0].message.contains("sealed with another secret"), "{}", other.checks[0].message);
         // Guessing needs the secret: the right letter's tag under another secret matches nothing.

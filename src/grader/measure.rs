@@ -115,10 +115,11 @@ fn accepted(m: &Measure, got: f64, want: f64) -> bool {
     (got - want).abs() <= (m.tolerance * want.abs()).max(0.5e-3) + if m.tolerance == 0.0 { 0.5 } else { 0.0 }
 }
 
-pub fn grade(answers: &Answers, student: &str) -> Result<ExerciseResult> {
+/// Scores the answers to the measurements `asked` takes; only those are simulated.
+pub fn grade(answers: &Answers, student: &str, asked: impl Fn(&str) -> bool) -> Result<ExerciseResult> {
     let seed = super::student_seed(student);
     let mut checks = Vec::new();
-    for m in MEASURES {
+    for m in MEASURES.iter().filter(|m| asked(m.id)) {
         let want = expected(m, seed)?;
         let (passed, message) = match (&answers.problem, answers.values.get(m.id)) {
             (Some(p), _) => (false, p.clone()),

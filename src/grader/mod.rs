@@ -121,7 +121,7 @@ pub struct Options {
 /// The sealed concept key, when concepts are graded. A graded run without the key it can grade them with
 /// would score a whole class 0 on them: refused, before anyone is graded.
 pub fn concept_key(opts: &Options) -> Result<Option<concept::SealedKey>> {
-    if opts.only.as_deref().is_some_and(|o| o != "concepts") {
+    if !concept::CONCEPTS.iter().any(|c| asks(opts.only.as_deref(), "concepts", c.id)) {
         return Ok(None);
     }
     let key = concept::SealedKey::load(&opts.instructor)?;
@@ -145,18 +145,55 @@ pub fn concept_key(opts: &Options) -> Result<Option<concept::SealedKey>> {
     Ok(key)
 }
 
+/// Whether `--exercise` (`only`) grades question `id` of `group` (measurements or concepts): it names the
+/// group, or that one question, as `exercise list` does.
+fn asks(only: Option<&str>, group: &str, id: &str) -> bool {
+    only.is_none_or(|o| o == group || o == id)
+}
+
+/// A student's exercise folder: `dir` itself, or the `exercises/` folder in it (a course checkout, or a
+/// handout unpacked with its folder).
+pub fn exercise_folder(dir: &Path) -> PathBuf {
+    let nested = dir.join("exercises");
+    if nested.is_dir() { nested } else { dir.to_path_buf() }
+}
+
+/// Refuses a folder that holds none of the work: graded, it would score 0 with a line per missing file.
+fn check_exercise_folder(exercises: &Path) -> Result<()> {
+    const WANT: &str = "the folder with the numbered exercise folders (01_partitioner, ...) and answers.toml";
+    let shown = exercises.display();
+    if exercises.is_file() {
+        bail!("{shown} is a file: pass --exercises DIR, {WANT}");
+    }
+    if !exercises.is_dir() {
+        bail!("exercise folder {shown} does not exist: pass --exercises DIR, {WANT}");
+    }
+    let all = code::exercises()?;
+    if all.iter().any(|e| exercises.join(&e.folder).is_dir()) || exercises.join("answers.toml").is_file() {
+        return Ok(());
+    }
+    match all.iter().find(|e| exercises.file_name().is_some_and(|n| *n == *e.folder)) {
+        Some(e) => bail!(
+            "{shown} is the folder of one exercise: pass the folder that holds it, and --exercise {} to grade only \
+             that one",
+            e.folder
+        ),
+        None => bail!("{shown} holds no exercises: expected {WANT}, directly or in an exercises/ folder"),
+    }
+}
+
 /// Grades everything under `exercises` (or only `opts.only`).
 pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
-    if !exercises.is_dir() {
-        bail!(
-            "exercise folder {} does not exist: pass --exercises DIR (the folder with the numbered exercises and answers.toml)",
-            exercises.display()
-        );
-    }
-    let wanted = |id: &str, folder: &str| opts.only.as_deref().is_none_or(|o| o == id || o == folder);
-    if let Some(o) = &opts.only
+    check_exercise_folder(exercises)?;
+    let only = opts.only.as_deref();
+    let wanted = |id: &str, folder: &str| only.is_none_or(|o| o == id || o == folder);
+    let (measured, conceptual) = (|id: &str| asks(only, "measurements", id), |id: &str| asks(only, "concepts", id));
+    let (any_measure, any_concept) =
+        (MEASURES.iter().any(|m| measured(m.id)), concept::CONCEPTS.iter().any(|c| conceptual(c.id)));
+    if let Some(o) = only
         && !code::exercises()?.iter().any(|e| wanted(&e.id, &e.folder))
-        && !["measurements", "concepts"].contains(&o.as_str())
+        && !any_measure
+        && !any_concept
     {
         bail!(
             "--exercise {o}: no such exercise; use an id or folder from `streamlab exercise list`, measurements or concepts"
@@ -190,11 +227,11 @@ pub fn grade(exercises: &Path, student: &str, opts: &Options) -> Result<Grade> {
         Some(link) => Answers { problem: Some(link), ..Answers::default() },
         None => read_answers(&answers_file),
     };
-    if wanted("measurements", "measurements") {
-        results.push(measure::grade(&answers, student)?);
+    if any_measure {
+        results.push(measure::grade(&answers, student, measured)?);
     }
-    if wanted("concepts", "concepts") {
-        results.push(concept::grade(&answers, opts.inputs.secret(), key.as_ref()));
+    if any_concept {
+        results.push(concept::grade(&answers, opts.inputs.secret(), key.as_ref(), conceptual));
     }
     Ok(Grade { student: student.to_string(), mode: opts.inputs.describe().to_string(), exercises: results })
 }
@@ -268,7 +305,7 @@ fn concept_key_problems(instructor: &Path, secret: Option<&[u8]>) -> Result<Vec<
         for letter in ["a", "b", "c", "d"] {
             let answers =
                 Answers { values: [(id.to_string(), toml::Value::String(letter.into()))].into(), ..Answers::default() };
-            let r = concept::grade(&answers, Some(secret), Some(&sealed));
+            let r = concept::grade(&answers, Some(secret), Some(&sealed), |_| true);
             let passed = r.checks.iter().any(|c| c.name == id && c.passed);
             if passed != (letter == right) {
                 problems.push(format!(
@@ -295,7 +332,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("streamlab-answers-{}.toml", std::process::id()));
         std::fs::write(&path, "c3 = \"c\"\n[concept]\nC2 = \"b\"\nc4 = 5\n[concepts]\nc1 = \"a\"\n").unwrap();
         let answers = read_answers(&path);
-        let graded = concept::grade(&answers, None, None);
+        let graded = concept::grade(&answers, None, None, |_| true);
         let message = |id: &str| graded.checks.iter().find(|c| c.name == id).unwrap().message.clone();
         assert!(message("c1").starts_with("c1 is written under [concepts], where the grader does not read it"));
         assert!(message("c2").starts_with("c2 is written as C2 under [concept] (ids are lowercase)"));

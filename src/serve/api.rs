@@ -182,6 +182,7 @@ pub async fn run(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
+    params::known_only(&query, &["seed"]).map_err(|e| Refusal::bad(&e))?;
     let text = body_text(&state, body, "scenario").await?;
     let mut scenario = cli::parse_scenario(&text, "scenario").map_err(|e| Refusal::bad(&e))?;
     if let Some(seed) = query.get("seed") {

@@ -118,6 +118,9 @@ fn a_bad_scenario_answers_400_naming_the_key() {
     let a = call(&app, post("/api/run?seed=x", TINY, false));
     let refusal = "`seed` = `x` is not a whole number from 0 to 9223372036854775807\n";
     assert_eq!((a.status, a.body.as_str()), (StatusCode::BAD_REQUEST, refusal));
+    let a = call(&app, post("/api/run?sed=1", TINY, false));
+    assert_eq!(a.body, "unknown parameter `sed`; parameters: seed\n");
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
     let a = call(&app, post("/api/run?seed=9223372036854775808", TINY, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "past TOML's largest integer: {}", a.body);
     let a = call(&app, post("/api/run", "[topic]\ncolour = 1\n", false));
@@ -233,6 +236,10 @@ fn a_replay_answers_the_command_output_and_names_a_bad_parameter_as_the_query_sp
     let a = call(&app, post("/api/replay?window=tumbling:10x&watermark_delay=5s", trace, false));
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.starts_with("window: `10x` has an unknown unit"), "{}", a.body);
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=5", trace, false));
+    assert_eq!(a.body, "watermark_delay: `5`: give a unit: 5ms, 5s, 5m or 5h\n");
+    let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_delay=0", trace, false));
+    assert_eq!(a.status, StatusCode::OK, "0 needs no unit: {}", a.body);
     let a = call(&app, post("/api/replay?window=tumbling:10s", trace, false));
     assert_eq!(a.body, "watermark_delay is needed, e.g. watermark_delay=2s\n");
     let a = call(&app, post("/api/replay?window=tumbling:10s&watermark_dealy=1s", trace, false));

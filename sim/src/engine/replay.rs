@@ -249,7 +249,13 @@ struct CsvRow {
 
 impl CsvRow {
     fn of(engine: &'static str, kind: &'static str, o: &Output, window: Option<(i64, i64, String, i64)>) -> CsvRow {
-        let watermark_ms = if o.watermark == EventTime::MAX { i64::MAX } else { o.watermark.as_ms() };
+        // Flink's sentinels, no watermark yet (Long.MIN_VALUE) and the end of input (Long.MAX_VALUE), are
+        // printed as Flink prints them: in milliseconds they would read as a time 292 thousand years away.
+        let watermark_ms = match o.watermark {
+            EventTime::MIN => i64::MIN,
+            EventTime::MAX => i64::MAX,
+            w => w.as_ms(),
+        };
         CsvRow { engine, emit_ms: o.emit.as_millis(), batch: o.batch, kind, window, count: o.count, watermark_ms }
     }
 
@@ -307,6 +313,23 @@ mod tests {
             parse("3,0,a,1\n3,0,a,1\n2,0,a,1\n"),
             Err(ReplayError::Order { line: 4, arrival_ms: 2, previous_ms: 3 })
         );
+    }
+
+    /// Before its first watermark Flink's is Long.MIN_VALUE, printed as Flink prints it, like Long.MAX_VALUE.
+    #[test]
+    fn a_watermark_not_yet_emitted_is_flinks_long_min_value() {
+        let s = ReplaySettings {
+            flink: true,
+            spark: false,
+            window: WindowSpec::None,
+            watermark_delay_ms: 5000,
+            watermark_interval_ms: 200,
+            trigger_ms: 1000,
+            allowed_lateness_ms: 0,
+            output_mode: OutputMode::Append,
+        };
+        let csv = replay(&[row(1000, 1000, "a", 1)], &s);
+        assert!(csv.ends_with("\nflink,window,1000,1000,a,1,1,1000,,-9223372036854775808\n"), "{csv}");
     }
 
     /// Spark refuses update mode for session windows; Flink alone runs the query.
