@@ -225,6 +225,7 @@ fn a_class_is_graded_into_csv_and_json() {
         .unwrap();
     common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"), &class.join("bolat"));
     std::fs::write(class.join(".DS_Store"), "not a student").unwrap();
+    std::fs::create_dir_all(class.join(".git")).unwrap();
     // A student who handed in an archive gets a row saying how to hand in, not no row at all.
     std::fs::write(class.join("dave.zip"), "PK").unwrap();
     // A student folder that is a link to another's work is not graded as its own.

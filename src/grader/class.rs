@@ -20,7 +20,8 @@ fn students(class: &Path) -> Result<Vec<(String, PathBuf)>> {
     for entry in entries {
         let path = entry?.path();
         let id = path.file_name().expect("an entry has a name").to_string_lossy().into_owned();
-        if id.starts_with('.') && !path.is_dir() {
+        // Hidden entries (.git, .DS_Store) are no student's.
+        if id.starts_with('.') {
             continue;
         }
         out.push((id, super::exercise_folder(&path)));
