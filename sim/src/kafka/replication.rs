@@ -197,9 +197,12 @@ impl Cluster {
             }
             let l = part.leader_index().expect("leader hosts a replica");
             let before = part.isr.len();
-            let followers = &part.followers;
-            // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms.
-            part.isr.retain(|&i| i == l || now.saturating_sub(followers[i].last_caught_up) <= lag_max);
+            let (followers, end) = (&part.followers, part.log_end);
+            // Partition.maybeShrinkIsr: out of sync when not caught up for replica.lag.time.max.ms; one
+            // that has the leader's whole log is caught up however long ago it fetched (Replica.isCaughtUp).
+            part.isr.retain(|&i| {
+                i == l || followers[i].fetched_leo >= end || now.saturating_sub(followers[i].last_caught_up) <= lag_max
+            });
             if part.isr.len() < before {
                 env.stats.counters.isr_shrinks += (before - part.isr.len()) as u64;
                 self.after_leader_progress(env, p);
@@ -234,6 +237,7 @@ mod tests {
         c.partitions[0].append(batch(0, 0, 0, 10));
         at(&mut env, ms(20_000));
         c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
+        c.partitions[0].append(batch(0, 0, 10, 5));
         at(&mut env, ms(50_000));
         c.on_isr_check(&mut env, B0);
         // Follower 1 caught up 30 s ago (= replica.lag.time.max.ms): it stays; follower 2 never did.
@@ -244,6 +248,18 @@ mod tests {
         // The next check is replica.lag.time.max.ms / 2 later.
         let next: Vec<SimTime> = take(&mut env).into_iter().map(|(t, _)| t).collect();
         assert!(next.contains(&ms(65_001)), "{next:?}");
+    }
+
+    /// Replica.isCaughtUp: a follower holding the leader's whole log is in sync however long ago it fetched.
+    #[test]
+    fn a_follower_with_the_leaders_whole_log_stays_in_the_isr() {
+        let (mut env, mut c) = (env(1), cluster(1, 1));
+        c.partitions[0].append(batch(0, 0, 0, 10));
+        at(&mut env, ms(1_000));
+        c.on_replica_fetch(&mut env, B1, B0, 0, from(10));
+        at(&mut env, ms(60_000));
+        c.on_isr_check(&mut env, B0);
+        assert_eq!(c.partitions[0].isr, vec![0, 1], "follower 2 never fetched");
     }
 
     #[test]

@@ -137,7 +137,10 @@ impl FlinkEngine {
         }
         self.channels = vec![Channel::default(); subtasks * subtasks];
         // The Kafka source rewinds to the checkpoint's offsets (from the start without one) and reads
-        // the log again; without checkpoints it reads on from where it was.
+        // the log again. Without checkpointing it resumes from the offsets the Kafka consumer's auto-commit
+        // stored (Flink's Kafka connector docs, "Consumer Offset Committing"); this model resumes where the
+        // source was, leaving out auto-commit's rewind of up to auto.commit.interval.ms. (Flink restarts
+        // such a job only under a configured restart strategy: the scenario's restart delay plays one.)
         if self.cfg.checkpoint_interval_ms > 0 {
             let to = self.last_completed.as_ref().map(|c| c.offsets.clone()).unwrap_or_default();
             self.offsets.rewind(&to);

@@ -267,7 +267,12 @@ impl SparkEngine {
                 continue;
             }
             for w in self.pipe.window.windows(ts) {
-                if self.pipe.time == TimeDomain::Event && w.end <= wm_late {
+                // Append and update modes drop a row for a window the watermark passed; complete mode keeps
+                // every row (StateStoreSaveExec: the Complete branch puts each row, with no watermark filter).
+                if self.pipe.time == TimeDomain::Event
+                    && w.end <= wm_late
+                    && self.cfg.output_mode != OutputMode::Complete
+                {
                     let late = Output::single(OutputKind::Late, w, r, e).decided(Some(phases.id), wm_late);
                     self.metrics.late_row(late);
                     continue;
