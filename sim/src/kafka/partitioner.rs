@@ -50,32 +50,54 @@ pub fn partition_for_key(key: &[u8], partitions: u32) -> u32 {
     to_positive(murmur2(key)) as u32 % partitions
 }
 
-/// The sticky partition choice for records without a key.
+/// The sticky partition choice for records without a key (KIP-794, BuiltInPartitioner).
 #[derive(Clone, Debug)]
 pub struct StickyPartitioner {
     current: Option<u32>,
-    bytes_in_current: u64,
+    produced_bytes: u64,
     batch_size: u64,
 }
 
 impl StickyPartitioner {
     pub fn new(batch_size: u64) -> Self {
-        StickyPartitioner { current: None, bytes_in_current: 0, batch_size }
+        StickyPartitioner { current: None, produced_bytes: 0, batch_size }
     }
 
-    /// The partition for the next record of `record_bytes` bytes.
-    pub fn next(&mut self, partitions: u32, record_bytes: u64, rng: &mut SimRng) -> u32 {
-        // KIP-794: switch once at least batch.size bytes were produced to the sticky partition.
-        let p = match self.current {
-            Some(p) if self.bytes_in_current < self.batch_size => p,
-            _ => {
-                self.bytes_in_current = 0;
-                rng.random_range(0..partitions)
+    /// The partition for the next record: the sticky one, or after a switch a uniform draw among the
+    /// `available` partitions `has_leader` names (all of them when none has a leader), as `nextPartition`
+    /// draws from `availablePartitionsForTopic`. Adaptive partitioning's weighting by queue size is not
+    /// modelled.
+    pub fn partition(
+        &mut self,
+        partitions: u32,
+        available: u32,
+        has_leader: impl Fn(u32) -> bool,
+        rng: &mut SimRng,
+    ) -> u32 {
+        if let Some(p) = self.current {
+            return p;
+        }
+        let p = match available {
+            0 => rng.random_range(0..partitions),
+            n if n == partitions => rng.random_range(0..n),
+            n => {
+                let k = rng.random_range(0..n) as usize;
+                (0..partitions).filter(|&p| has_leader(p)).nth(k).expect("k < available")
             }
         };
         self.current = Some(p);
-        self.bytes_in_current += record_bytes;
         p
+    }
+
+    /// A record of `bytes` went to the sticky partition (updatePartitionInfo): switch once batch.size bytes
+    /// were produced there and its last batch is full, so that a batch is not left part filled; or once
+    /// twice batch.size were, whatever the batches.
+    pub fn appended(&mut self, bytes: u64, last_batch_full: bool) {
+        self.produced_bytes += bytes;
+        if self.produced_bytes >= self.batch_size * 2 || (self.produced_bytes >= self.batch_size && last_batch_full) {
+            self.current = None;
+            self.produced_bytes = 0;
+        }
     }
 }
 
@@ -111,22 +133,43 @@ mod tests {
         assert_eq!(partition_for_key(b"foobar", 12), 6);
     }
 
+    /// BuiltInPartitioner.updatePartitionInfo: batch.size bytes switch only with the last batch full; a
+    /// part-filled batch keeps the partition until twice batch.size.
     #[test]
-    fn sticky_partitioner_switches_after_batch_size_bytes() {
+    fn the_sticky_partition_switches_at_batch_size_with_a_full_batch_or_at_twice_batch_size() {
         let mut rng = crate::rng::stream(1, "sticky");
         let mut sp = StickyPartitioner::new(1000);
-        let first = sp.next(100, 100, &mut rng);
-        for _ in 0..9 {
-            assert_eq!(sp.next(100, 100, &mut rng), first, "1000 bytes fit before the switch");
+        let first = sp.partition(100, 100, |_| true, &mut rng);
+        sp.appended(999, true);
+        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "999 bytes: below batch.size");
+        sp.appended(1, false);
+        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "1000 bytes, but a batch only part filled");
+        sp.appended(999, false);
+        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "1999 bytes");
+        sp.appended(1, false);
+        assert_eq!((sp.current, sp.produced_bytes), (None, 0), "2000 bytes: a new draw");
+        let _ = sp.partition(100, 100, |_| true, &mut rng);
+        sp.appended(1000, true);
+        assert_eq!(sp.current, None, "1000 bytes and the last batch full");
+    }
+
+    /// nextPartition draws among the partitions with a leader; with none, among all.
+    #[test]
+    fn the_sticky_partition_is_drawn_among_partitions_with_a_leader() {
+        let mut rng = crate::rng::stream(1, "sticky");
+        let mut sp = StickyPartitioner::new(1);
+        let mut seen = [0u32; 4];
+        for _ in 0..400 {
+            seen[sp.partition(4, 2, |p| p % 2 == 1, &mut rng) as usize] += 1;
+            sp.appended(1, true);
         }
-        // BuiltInPartitioner: at 1000 >= batch.size produced bytes, the next record starts a new choice.
-        let p = sp.next(100, 1000, &mut rng);
-        assert_eq!(sp.bytes_in_current, 1000, "counted afresh");
-        let mut switched = p != first;
-        for _ in 0..5 {
-            let p = sp.next(100, 1000, &mut rng);
-            switched |= p != first;
+        assert_eq!((seen[0], seen[2]), (0, 0));
+        assert!(seen[1] > 150 && seen[3] > 150, "{seen:?}");
+        let mut seen = [0u32; 4];
+        for _ in 0..400 {
+            seen[sp.partition(4, 0, |_| false, &mut rng) as usize] += 1;
+            sp.appended(1, true);
         }
-        assert!(switched);
+        assert!(seen.iter().all(|&n| n > 50), "{seen:?}");
     }
 }

@@ -174,6 +174,11 @@ impl Producer {
         Some(now)
     }
 
+    /// Whether partition `p` has no batch still taking records (RecordAccumulator.allBatchesFull).
+    pub fn last_batch_full(&self, p: PartitionId) -> bool {
+        self.queues[p.index()].back().is_none_or(|b| b.batch.bytes >= self.cfg.batch_size)
+    }
+
     /// The partitions' queues, in partition order.
     pub fn queues(&self) -> &[VecDeque<QueuedBatch>] {
         &self.queues

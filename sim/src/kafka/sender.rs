@@ -23,9 +23,17 @@ impl Producer {
         let (record, keyed) = self.workload.record(env.now, &mut self.rng);
         let partition = match keyed {
             Some(p) => PartitionId(p),
-            None => PartitionId(self.sticky.next(np, u64::from(self.cfg.record_bytes), &mut self.rng)),
+            None => {
+                let available = BrokerId::all(cluster.brokers.len()).map(|b| cluster.led_by(b).len() as u32).sum();
+                let has_leader = |p: u32| cluster.partitions[p as usize].leader.is_some();
+                PartitionId(self.sticky.partition(np, available, has_leader, &mut self.rng))
+            }
         };
         let opened = self.append(partition, record, env.now);
+        if keyed.is_none() {
+            let full = self.last_batch_full(partition);
+            self.sticky.appended(u64::from(self.cfg.record_bytes), full);
+        }
         let linger = SimTime::from_millis(self.cfg.linger_ms);
         let next = self.workload.next_arrival(env.now, &mut self.rng);
         env.ledger.produced(1);
