@@ -376,8 +376,8 @@ pub fn run_lab(seed: Option<u64>, scenario: Option<&Scenario>, progress: &mut dy
             );
             let note = if same {
                 t!(
-                    " min.insync.replicas 1 мен 2 бірдей нәтиже берді: ол тек acks=all жазуларына қолданылады және ISR-дегі репликалар саны осы мәннен аз болғанда оларды қабылдамайды.",
-                    " min.insync.replicas 1 and 2 gave the same: it applies to acks=all writes only, refusing them while the ISR is smaller than it."
+                    " min.insync.replicas 1 мен 2 бірдей нәтиже берді: ISR-дегі репликалар саны осы мәннен аз болғанда ол тек acks=all жазуларын қабылдамайды (жоғары су белгісін де тоқтатады, сондықтан тұтынушылар күтеді), ал acks=1 лидер жазғанды бәрібір растайды.",
+                    " min.insync.replicas 1 and 2 gave the same: while the ISR is smaller than it, it refuses acks=all writes only (it also holds the high watermark, so consumers wait), and acks=1 still acknowledges what the leader alone wrote."
                 )
             } else {
                 t!("", "")
