@@ -401,6 +401,12 @@ fn a_lab_refuses_a_scenario_it_cannot_use() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no [pipeline] table"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
+    // Every lab: one that cannot use the scenario leaves the others' folders unwritten too.
+    let dir = temp_dir("lab-all-unfit");
+    let o = streamlab(&["lab", "all", "--scenario", "labs/scenarios/quickstart.toml", "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no [pipeline] table"), "{}", stderr(&o));
+    assert!(!dir.join("bigdata").exists() && !dir.join("kafka").exists(), "no lab's folder written");
     // The kafka lab crashes member 1 of the group it is given: a group of one cannot take that change.
     let dir = temp_dir("lab-one-member");
     let one = dir.join("one.toml");

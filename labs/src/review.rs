@@ -166,6 +166,17 @@ pub fn fresh_cards(dir: &Path, source: &str, langs: &[Lang]) -> Option<Vec<Strin
     (written == source && cards.iter().all(|c| dir.join(c).is_file())).then_some(cards)
 }
 
+/// A lab run into the folder the cards in `dir` sit beside, from other runs than theirs (another seed or
+/// scenario): the cards no longer answer from what the folder holds, so the next `lab review` builds
+/// them again.
+pub fn outdate(dir: &Path, source: &str) -> Result<()> {
+    let path = dir.join(SOURCE);
+    match std::fs::read_to_string(&path) {
+        Ok(written) if written != source => std::fs::remove_file(&path).map_err(LabError::io(&path)),
+        _ => Ok(()),
+    }
+}
+
 /// Records what the cards in `dir` were built from, for `fresh_cards`.
 pub fn write_source(dir: &Path, source: &str) -> Result<()> {
     write(&dir.join(SOURCE), source)
@@ -212,6 +223,11 @@ mod tests {
         assert_eq!(fresh_cards(&dir, "seed 1", &langs).map(|c| c.len()), Some(questions().len()));
         assert_eq!(fresh_cards(&dir, "seed 2", &langs), None, "another seed");
         assert_eq!(fresh_cards(&dir, "seed 1", &Lang::ALL), None, "the Kazakh cards are missing");
+        outdate(&dir, "seed 1").unwrap();
+        assert!(fresh_cards(&dir, "seed 1", &langs).is_some(), "a lab rerun with the cards' own seed");
+        outdate(&dir, "seed 2").unwrap();
+        assert_eq!(fresh_cards(&dir, "seed 1", &langs), None, "a lab rerun with another seed");
+        write_source(&dir, "seed 1").unwrap();
         std::fs::remove_file(dir.join("q1/card.en.md")).unwrap();
         assert_eq!(fresh_cards(&dir, "seed 1", &langs), None, "a card is missing");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -167,29 +167,29 @@ fn run_labs(id: &str, runs: &Runs, out: &Path, langs: &[Lang]) -> Result<Vec<Lab
             return Err(bad(format!("no lab `{id}`; labs: {}, review, all", names.join(", "))));
         }
     };
-    // The labs run side by side, each writing its own folder; what they print comes in the labs' order.
+    // The labs run side by side; what they print comes in the labs' order. Their folders are written once
+    // every lab has run, so that a scenario one lab cannot use leaves no other lab's folder rewritten.
     let n = ids.len();
     let indexed: Vec<(usize, &str)> = ids.iter().copied().enumerate().collect();
     let runs = streamlab_labs::par::map(&indexed, |&(i, lab)| -> Result<LabReport> {
         let run = streamlab_labs::find(lab).expect("listed");
         let mut progress = |step: &str| eprintln!("[{}/{n}] {lab}: {step}", i + 1);
-        let report = run(seed, scenario, &mut progress).with_context(|| format!("lab {lab}"))?;
-        report.write(&out.join(lab), langs)?;
-        Ok(report)
+        Ok(run(seed, scenario, &mut progress).with_context(|| format!("lab {lab}"))?)
     });
-    let mut reports = Vec::new();
-    for (lab, report) in ids.iter().zip(runs) {
-        let report = report?;
+    let reports: Vec<LabReport> = runs.into_iter().collect::<Result<_>>()?;
+    for (lab, report) in ids.iter().zip(&reports) {
+        report.write(&out.join(lab), langs)?;
         for line in &report.summary {
             println!("{lab}: {}", line.get(langs[0]));
         }
         println!("{lab}: written to {}", out.join(lab).display());
-        reports.push(report);
     }
     if id == "all" || id == streamlab_labs::REVIEW {
         let cards = streamlab_labs::review::write_cards(&reports, &review_dir, langs, flags)?;
         streamlab_labs::review::write_source(&review_dir, &source)?;
         println!("review: {} cards written to {}", cards.len(), review_dir.display());
+    } else {
+        streamlab_labs::review::outdate(&review_dir, &source)?;
     }
     Ok(reports)
 }
@@ -200,13 +200,18 @@ fn runs_source(seed: Option<u64>, scenario: Option<&Scenario>, langs: &[Lang]) -
     use std::hash::{Hash, Hasher};
     let program = std::env::current_exe()
         .and_then(std::fs::metadata)
-        .map(|m| format!("{} bytes, modified {:?}", m.len(), m.modified().ok()))
+        .map(|m| {
+            let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            let modified = modified.map_or("unknown".into(), |d| format!("{}.{:09}", d.as_secs(), d.subsec_nanos()));
+            format!("{} bytes, modified at {modified} s after 1970", m.len())
+        })
         .unwrap_or_else(|_| "unknown".into());
+    let seed = seed.map_or("each lab's own".into(), |s| s.to_string());
     let mut hasher = std::hash::DefaultHasher::new();
     format!("{scenario:?}").hash(&mut hasher);
     let langs: Vec<&str> = langs.iter().map(|l| l.code()).collect();
     format!(
-        "streamlab {} ({program})\nseed: {seed:?}\nscenario: {:016x}\nlanguages: {}\n",
+        "streamlab {} ({program})\nseed: {seed}\nscenario: {:016x}\nlanguages: {}\n",
         env!("CARGO_PKG_VERSION"),
         hasher.finish(),
         langs.join(" ")
