@@ -215,7 +215,7 @@ pub enum Keys {
     Zipf { count: u32, exponent: f64 },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Acks {
     #[serde(rename = "0")]
     None,
@@ -223,6 +223,37 @@ pub enum Acks {
     Leader,
     #[serde(rename = "all")]
     All,
+}
+
+/// `acks` as Kafka's producer config takes it: "0", "1", "all" or "-1" (all), written as a string or,
+/// as students often do, as a number.
+impl<'de> Deserialize<'de> for Acks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Acks;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"0\", \"1\" or \"all\" (Kafka's -1 is all)")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Acks, E> {
+                match v {
+                    0 => Ok(Acks::None),
+                    1 => Ok(Acks::Leader),
+                    -1 => Ok(Acks::All),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Acks, E> {
+                match v {
+                    "0" => Ok(Acks::None),
+                    "1" => Ok(Acks::Leader),
+                    "all" | "-1" => Ok(Acks::All),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -883,6 +914,20 @@ mod tests {
         assert!(
             Scenario::from_toml("[topic]\npartitions = 3\n[pipeline]\nparallelism = 3\n").unwrap().notes().is_empty()
         );
+    }
+
+    /// acks as Kafka takes it, as a string or a number; -1 is all; anything else names the three.
+    #[test]
+    fn acks_reads_as_kafka_takes_it_string_or_number() {
+        let acks = |v: &str| Scenario::from_toml(&format!("[[producers]]\nacks = {v}\n")).map(|s| s.producers[0].acks);
+        for (v, want) in [("\"0\"", Acks::None), ("0", Acks::None), ("1", Acks::Leader), ("\"all\"", Acks::All)] {
+            assert_eq!(acks(v).unwrap(), want, "{v}");
+        }
+        assert_eq!((acks("-1").unwrap(), acks("\"-1\"").unwrap()), (Acks::All, Acks::All));
+        for bad in ["2", "\"leader\"", "true"] {
+            let e = err(&format!("[[producers]]\nacks = {bad}\n"));
+            assert!(e.contains("expected \"0\", \"1\" or \"all\""), "{bad}: {e}");
+        }
     }
 
     #[test]
