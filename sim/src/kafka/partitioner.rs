@@ -64,20 +64,20 @@ impl StickyPartitioner {
     }
 
     /// The partition for the next record: the sticky one, or after a switch a uniform draw among the
-    /// `available` partitions `has_leader` names (all of them when none has a leader), as `nextPartition`
+    /// `available()` partitions `has_leader` names (all of them when none has a leader), as `nextPartition`
     /// draws from `availablePartitionsForTopic`. Adaptive partitioning's weighting by queue size is not
     /// modelled.
     pub fn partition(
         &mut self,
         partitions: u32,
-        available: u32,
+        available: impl FnOnce() -> u32,
         has_leader: impl Fn(u32) -> bool,
         rng: &mut SimRng,
     ) -> u32 {
         if let Some(p) = self.current {
             return p;
         }
-        let p = match available {
+        let p = match available() {
             0 => rng.random_range(0..partitions),
             n if n == partitions => rng.random_range(0..n),
             n => {
@@ -139,16 +139,16 @@ mod tests {
     fn the_sticky_partition_switches_at_batch_size_with_a_full_batch_or_at_twice_batch_size() {
         let mut rng = crate::rng::stream(1, "sticky");
         let mut sp = StickyPartitioner::new(1000);
-        let first = sp.partition(100, 100, |_| true, &mut rng);
+        let first = sp.partition(100, || 100, |_| true, &mut rng);
         sp.appended(999, true);
-        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "999 bytes: below batch.size");
+        assert_eq!(sp.partition(100, || 100, |_| true, &mut rng), first, "999 bytes: below batch.size");
         sp.appended(1, false);
-        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "1000 bytes, but a batch only part filled");
+        assert_eq!(sp.partition(100, || 100, |_| true, &mut rng), first, "1000 bytes, but a batch only part filled");
         sp.appended(999, false);
-        assert_eq!(sp.partition(100, 100, |_| true, &mut rng), first, "1999 bytes");
+        assert_eq!(sp.partition(100, || 100, |_| true, &mut rng), first, "1999 bytes");
         sp.appended(1, false);
         assert_eq!((sp.current, sp.produced_bytes), (None, 0), "2000 bytes: a new draw");
-        let _ = sp.partition(100, 100, |_| true, &mut rng);
+        let _ = sp.partition(100, || 100, |_| true, &mut rng);
         sp.appended(1000, true);
         assert_eq!(sp.current, None, "1000 bytes and the last batch full");
     }
@@ -160,14 +160,14 @@ mod tests {
         let mut sp = StickyPartitioner::new(1);
         let mut seen = [0u32; 4];
         for _ in 0..400 {
-            seen[sp.partition(4, 2, |p| p % 2 == 1, &mut rng) as usize] += 1;
+            seen[sp.partition(4, || 2, |p| p % 2 == 1, &mut rng) as usize] += 1;
             sp.appended(1, true);
         }
         assert_eq!((seen[0], seen[2]), (0, 0));
         assert!(seen[1] > 150 && seen[3] > 150, "{seen:?}");
         let mut seen = [0u32; 4];
         for _ in 0..400 {
-            seen[sp.partition(4, 0, |_| false, &mut rng) as usize] += 1;
+            seen[sp.partition(4, || 0, |_| false, &mut rng) as usize] += 1;
             sp.appended(1, true);
         }
         assert!(seen.iter().all(|&n| n > 50), "{seen:?}");

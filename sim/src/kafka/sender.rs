@@ -24,7 +24,8 @@ impl Producer {
         let partition = match keyed {
             Some(p) => PartitionId(p),
             None => {
-                let available = BrokerId::all(cluster.brokers.len()).map(|b| cluster.led_by(b).len() as u32).sum();
+                // Counted only when the partitioner switches, not for every record.
+                let available = || BrokerId::all(cluster.brokers.len()).map(|b| cluster.led_by(b).len() as u32).sum();
                 let has_leader = |p: u32| cluster.partitions[p as usize].leader.is_some();
                 PartitionId(self.sticky.partition(np, available, has_leader, &mut self.rng))
             }
