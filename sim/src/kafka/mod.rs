@@ -44,6 +44,11 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Full once its bytes reach `batch_size` (MemoryRecordsBuilder.isFull).
+    pub fn is_full(&self, batch_size: u32) -> bool {
+        self.bytes >= batch_size
+    }
+
     /// A batch of `record` alone; `capacity` records fit before the list grows.
     pub fn first(
         producer: ProducerId,

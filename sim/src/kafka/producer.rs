@@ -144,13 +144,12 @@ impl Producer {
         self.next_record[p] += 1;
         let q = &mut self.queues[p];
         if let Some(last) = q.back_mut() {
-            // A batch takes records until full, even after it became ready; a retried batch takes none. It
-            // is full once its bytes reach batch.size (MemoryRecordsBuilder.isFull); one with room left
-            // waits for linger.ms, or for a record that does not fit, which opens the next batch and makes
+            // A batch takes records until full, even after it became ready; a retried batch takes none. One
+            // with room left waits for linger.ms, or for a record that does not fit, which opens the next batch and makes
             // this one sendable (RecordAccumulator.ready: `dq.size() > 1 || batch.isFull()`).
             if last.attempts == 0 && last.batch.bytes + size <= limit {
                 last.batch.push(record, size);
-                if last.batch.bytes >= limit {
+                if last.batch.is_full(limit) {
                     last.ready = true;
                     self.refresh(p);
                 }
@@ -162,9 +161,9 @@ impl Producer {
         let capacity = (limit / size).clamp(1, 1024) as usize;
         let batch = Batch::first(self.id, partition, self.next_record[p] - 1, record, size, capacity);
         q.push_back(QueuedBatch {
+            ready: linger_zero || batch.is_full(limit),
             batch,
             created: now,
-            ready: linger_zero || size >= limit,
             attempts: 0,
             first_attempt: now,
             not_before: SimTime::ZERO,
@@ -176,7 +175,7 @@ impl Producer {
 
     /// Whether partition `p` has no batch still taking records (RecordAccumulator.allBatchesFull).
     pub fn last_batch_full(&self, p: PartitionId) -> bool {
-        self.queues[p.index()].back().is_none_or(|b| b.batch.bytes >= self.cfg.batch_size)
+        self.queues[p.index()].back().is_none_or(|b| b.batch.is_full(self.cfg.batch_size))
     }
 
     /// The partitions' queues, in partition order.
